@@ -1,0 +1,334 @@
+//! All of the cockpit's state, and the one function that changes it.
+//!
+//! `App::update(event, now)` does no I/O and never awaits: keys, snapshots and ticks go in;
+//! state changes and `Command`s (for the runtime to carry out) come out. Time is an argument,
+//! so staleness and ages are plain unit tests.
+
+pub mod feed;
+pub mod keys;
+pub mod view;
+
+use crate::config::Refresh;
+use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Verdict, Workloads};
+use crate::source::FetchResult;
+use crate::source::sim::Scenario;
+use crate::theme::Theme;
+use crossterm::event::KeyEvent;
+use feed::{Feed, Freshness};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+
+/// Something that happened: a key, a snapshot from a poller, a tick of the clock.
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyEvent),
+    /// The terminal changed size; a redraw is due.
+    Resize,
+    /// Time passed (ages on screen move even when no data arrives).
+    Tick,
+    Replicas { region: String, result: FetchResult<Vec<Replica>> },
+    Backups { region: String, result: FetchResult<BackupHealth> },
+    Health(FetchResult<Vec<HealthCheck>>),
+    CheckerDetail { check_id: String, result: FetchResult<Vec<CheckerObservation>> },
+    ThemeLoaded(Result<Theme, String>),
+}
+
+/// Something for the runtime to do on the app's behalf.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Quit,
+    /// Fetch per-checker-region detail for one health check (on demand, never polled for all).
+    FetchCheckerDetail(String),
+    /// Load a theme by name or path (may read a file, so not done inside `update`).
+    LoadTheme(String),
+    /// Switch the simulated fleet's scenario (demo only).
+    SetScenario(Scenario),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Pane {
+    Replicas,
+    Backups,
+    Health,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Replicas, Pane::Backups, Pane::Health];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Replicas => "Replica lag",
+            Pane::Backups => "Backups",
+            Pane::Health => "DNS health",
+        }
+    }
+
+    fn next(self) -> Pane {
+        match self {
+            Pane::Replicas => Pane::Backups,
+            Pane::Backups => Pane::Health,
+            Pane::Health => Pane::Replicas,
+        }
+    }
+
+    fn prev(self) -> Pane {
+        self.next().next()
+    }
+}
+
+/// The backups pane shows one of three lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BackupView {
+    Vaults,
+    RecoveryPoints,
+    Failures,
+}
+
+impl BackupView {
+    pub const ALL: [BackupView; 3] = [BackupView::Vaults, BackupView::RecoveryPoints, BackupView::Failures];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BackupView::Vaults => "vaults",
+            BackupView::RecoveryPoints => "recovery points",
+            BackupView::Failures => "failures",
+        }
+    }
+
+    fn next(self) -> BackupView {
+        match self {
+            BackupView::Vaults => BackupView::RecoveryPoints,
+            BackupView::RecoveryPoints => BackupView::Failures,
+            BackupView::Failures => BackupView::Vaults,
+        }
+    }
+}
+
+/// Which list a selection belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListId {
+    Replicas,
+    Backups(BackupView),
+    Health,
+}
+
+/// What the cockpit is looking at, shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Demo { scenario: Scenario },
+    Live { profile: Option<String> },
+}
+
+/// A line of text being typed at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    Filter(String),
+    Command(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    /// Detail of the row that was selected when Enter was pressed.
+    Detail(Pane),
+}
+
+/// A short message at the bottom of the screen, e.g. an unknown command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub is_error: bool,
+    pub at: Timestamp,
+}
+
+pub struct App {
+    pub mode: Mode,
+    pub source_name: String,
+    pub workloads: Workloads,
+    pub refresh: Refresh,
+    pub theme: Theme,
+    pub now: Timestamp,
+    pub replicas: BTreeMap<String, Feed<Vec<Replica>>>,
+    pub backups: BTreeMap<String, Feed<BackupHealth>>,
+    pub health: Feed<Vec<HealthCheck>>,
+    /// Per-checker-region detail for the check whose detail is open.
+    pub checker_detail: Option<(String, Feed<Vec<CheckerObservation>>)>,
+    pub focus: Pane,
+    pub backup_view: BackupView,
+    /// The selected row of each list, by index into that list's current rows.
+    pub selected: BTreeMap<ListId, usize>,
+    pub filter: String,
+    pub prompt: Option<Prompt>,
+    pub overlay: Option<Overlay>,
+    pub flash: Option<Flash>,
+    /// Set by anything that changes what is on screen; the runtime draws only when set.
+    pub dirty: bool,
+    pub should_quit: bool,
+}
+
+/// How long a flash message stays up.
+const FLASH_SECONDS: i64 = 6;
+
+impl App {
+    pub fn new(mode: Mode, source_name: &str, regions: &[String], workloads: Workloads, refresh: Refresh, theme: Theme, now: Timestamp) -> Self {
+        Self {
+            mode,
+            source_name: source_name.to_string(),
+            workloads,
+            refresh,
+            theme,
+            now,
+            replicas: regions.iter().map(|r| (r.clone(), Feed::new(refresh.replicas))).collect(),
+            backups: regions.iter().map(|r| (r.clone(), Feed::new(refresh.backups))).collect(),
+            health: Feed::new(refresh.health),
+            checker_detail: None,
+            focus: Pane::Replicas,
+            backup_view: BackupView::Vaults,
+            selected: BTreeMap::new(),
+            filter: String::new(),
+            prompt: None,
+            overlay: None,
+            flash: None,
+            dirty: true,
+            should_quit: false,
+        }
+    }
+
+    pub fn update(&mut self, event: Event, now: Timestamp) -> Vec<Command> {
+        self.now = now;
+        if self.flash.as_ref().is_some_and(|f| now.as_second() - f.at.as_second() >= FLASH_SECONDS) {
+            self.flash = None;
+        }
+        // Every event may change what is on screen (even a tick moves the ages shown).
+        self.dirty = true;
+        match event {
+            Event::Key(key) => self.on_key(key),
+            Event::Resize | Event::Tick => Vec::new(),
+            Event::Replicas { region, result } => {
+                let interval = self.refresh.replicas;
+                self.replicas.entry(region).or_insert_with(|| Feed::new(interval)).apply(result, now);
+                self.clamp_selection();
+                Vec::new()
+            }
+            Event::Backups { region, result } => {
+                let interval = self.refresh.backups;
+                self.backups.entry(region).or_insert_with(|| Feed::new(interval)).apply(result, now);
+                self.clamp_selection();
+                Vec::new()
+            }
+            Event::Health(result) => {
+                self.health.apply(result, now);
+                self.clamp_selection();
+                Vec::new()
+            }
+            Event::CheckerDetail { check_id, result } => {
+                if let Some((id, feed)) = &mut self.checker_detail
+                    && *id == check_id
+                {
+                    feed.apply(result, now);
+                }
+                Vec::new()
+            }
+            Event::ThemeLoaded(Ok(theme)) => {
+                self.flash_info(format!("theme: {}", theme.name));
+                self.theme = theme;
+                Vec::new()
+            }
+            Event::ThemeLoaded(Err(e)) => {
+                self.flash_error(e);
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn flash_info(&mut self, text: impl Into<String>) {
+        self.flash = Some(Flash { text: text.into(), is_error: false, at: self.now });
+    }
+
+    pub fn flash_error(&mut self, text: impl Into<String>) {
+        self.flash = Some(Flash { text: text.into(), is_error: true, at: self.now });
+    }
+
+    /// The list the cursor is in.
+    pub fn current_list(&self) -> ListId {
+        match self.focus {
+            Pane::Replicas => ListId::Replicas,
+            Pane::Backups => ListId::Backups(self.backup_view),
+            Pane::Health => ListId::Health,
+        }
+    }
+
+    pub fn list_of(&self, pane: Pane) -> ListId {
+        match pane {
+            Pane::Replicas => ListId::Replicas,
+            Pane::Backups => ListId::Backups(self.backup_view),
+            Pane::Health => ListId::Health,
+        }
+    }
+
+    pub fn selected_index(&self, pane: Pane) -> usize {
+        self.selected.get(&self.list_of(pane)).copied().unwrap_or(0)
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let count = self.row_count(self.focus);
+        let list = self.current_list();
+        let current = self.selected.get(&list).copied().unwrap_or(0);
+        let next = if count == 0 { 0 } else { current.saturating_add_signed(delta).min(count - 1) };
+        self.selected.insert(list, next);
+    }
+
+    /// Keeps every selection inside its list when new data shrinks a list.
+    fn clamp_selection(&mut self) {
+        let lists: Vec<(ListId, usize)> = self.selected.iter().map(|(k, v)| (*k, *v)).collect();
+        for (list, index) in lists {
+            let count = match list {
+                ListId::Replicas => self.replica_rows().len(),
+                ListId::Backups(BackupView::Vaults) => self.vault_rows().len(),
+                ListId::Backups(BackupView::RecoveryPoints) => self.point_rows().len(),
+                ListId::Backups(BackupView::Failures) => self.failure_rows().len(),
+                ListId::Health => self.check_rows().len(),
+            };
+            self.selected.insert(list, index.min(count.saturating_sub(1)));
+        }
+    }
+
+    /// The worst verdict anywhere, counting data we cannot trust as at least WARN.
+    pub fn overall(&self) -> Verdict {
+        let worst = self.offenders().first().map_or(Verdict::Ok, |(v, _, _)| *v);
+        if self.stale_feeds().is_empty() { worst } else { worst.max(Verdict::Warn) }
+    }
+
+    /// Feeds that are stale or failing, as `(what, region)`, for the header and status bar.
+    pub fn stale_feeds(&self) -> Vec<(Pane, String)> {
+        let mut out = Vec::new();
+        for (region, feed) in &self.replicas {
+            if feed.freshness(self.now) == Freshness::Stale {
+                out.push((Pane::Replicas, region.clone()));
+            }
+        }
+        for (region, feed) in &self.backups {
+            if feed.freshness(self.now) == Freshness::Stale {
+                out.push((Pane::Backups, region.clone()));
+            }
+        }
+        if self.health.freshness(self.now) == Freshness::Stale {
+            out.push((Pane::Health, "global".to_string()));
+        }
+        out
+    }
+
+    /// Whether any data has arrived at all, so the UI can say "waiting" rather than "all OK".
+    pub fn has_any_data(&self) -> bool {
+        self.replicas.values().any(|f| f.last_good.is_some())
+            || self.backups.values().any(|f| f.last_good.is_some())
+            || self.health.last_good.is_some()
+    }
+
+    pub fn is_demo(&self) -> bool {
+        matches!(self.mode, Mode::Demo { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests;

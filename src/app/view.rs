@@ -1,0 +1,224 @@
+//! The rows each pane shows, derived from the feeds: evaluated, filtered and sorted. Pure
+//! functions of `&App`, shared by `update` (to move the selection) and the UI (to draw).
+
+use super::feed::{Feed, Freshness};
+use super::{App, BackupView, Pane};
+use crate::fleet::{
+    BackupJob, Evaluation, HealthCheck, JobCounts, RecoveryPointAge, Replica, Targets, Verdict, Window, evaluate,
+};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+
+/// Where a row's data came from and how fresh it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provenance {
+    pub fetched_at: Timestamp,
+    pub stale: bool,
+}
+
+pub struct ReplicaRow<'a> {
+    pub replica: &'a Replica,
+    pub targets: Targets,
+    pub eval: Evaluation,
+    pub from: Provenance,
+}
+
+pub struct VaultRow {
+    pub region: String,
+    pub vault: String,
+    pub resource_type: String,
+    pub counts: [Option<JobCounts>; 3],
+    /// Judged on the 24 h window.
+    pub eval: Evaluation,
+    pub from: Provenance,
+}
+
+pub struct PointRow<'a> {
+    pub point: &'a RecoveryPointAge,
+    pub targets: Targets,
+    pub eval: Evaluation,
+    pub from: Provenance,
+}
+
+pub struct FailureRow<'a> {
+    pub job: &'a BackupJob,
+    pub from: Provenance,
+}
+
+pub struct CheckRow<'a> {
+    pub check: &'a HealthCheck,
+    pub eval: Evaluation,
+    pub from: Provenance,
+}
+
+fn provenance<T>(feed: &Feed<T>, now: Timestamp) -> Option<Provenance> {
+    Some(Provenance { fetched_at: feed.fetched_at()?, stale: feed.freshness(now) == Freshness::Stale })
+}
+
+/// Case-insensitive match of the filter against any of a row's words.
+fn matches(filter: &str, fields: &[&str]) -> bool {
+    filter.is_empty() || {
+        let needle = filter.to_lowercase();
+        fields.iter().any(|f| f.to_lowercase().contains(&needle))
+    }
+}
+
+impl App {
+    /// Replicas, worst verdict first, then by identifier.
+    pub fn replica_rows(&self) -> Vec<ReplicaRow<'_>> {
+        self.replica_rows_matching(&self.filter)
+    }
+
+    fn replica_rows_matching(&self, filter: &str) -> Vec<ReplicaRow<'_>> {
+        let mut rows: Vec<ReplicaRow<'_>> = self
+            .replicas
+            .values()
+            .filter_map(|feed| Some((feed.data()?, provenance(feed, self.now)?)))
+            .flat_map(|(replicas, from)| replicas.iter().map(move |r| (r, from)))
+            .map(|(replica, from)| {
+                let targets = self.workloads.targets_for(&replica.id);
+                let eval = evaluate::replica(replica, &targets, &self.workloads.thresholds);
+                ReplicaRow { replica, targets, eval, from }
+            })
+            .filter(|row| {
+                let r = row.replica;
+                let workload = row.targets.workload.as_deref().unwrap_or("");
+                matches(filter, &[&r.id, &r.source_id, &r.region, r.state.short(), &r.engine, workload, row.eval.verdict.word()])
+            })
+            .collect();
+        rows.sort_by(|a, b| b.eval.verdict.cmp(&a.eval.verdict).then_with(|| a.replica.id.cmp(&b.replica.id)));
+        rows
+    }
+
+    /// One row per (region, vault, resource type), worst 24 h success rate first.
+    pub fn vault_rows(&self) -> Vec<VaultRow> {
+        self.vault_rows_matching(&self.filter)
+    }
+
+    fn vault_rows_matching(&self, filter: &str) -> Vec<VaultRow> {
+        let mut grouped: BTreeMap<(String, String, String), VaultRow> = BTreeMap::new();
+        for feed in self.backups.values() {
+            let (Some(health), Some(from)) = (feed.data(), provenance(feed, self.now)) else { continue };
+            for s in &health.stats {
+                let key = (s.region.clone(), s.vault.clone(), s.resource_type.clone());
+                let row = grouped.entry(key).or_insert_with(|| VaultRow {
+                    region: s.region.clone(),
+                    vault: s.vault.clone(),
+                    resource_type: s.resource_type.clone(),
+                    counts: [None; 3],
+                    eval: Evaluation::unknown("no finished jobs in 24h"),
+                    from,
+                });
+                let slot = Window::ALL.iter().position(|w| *w == s.window).unwrap_or(0);
+                row.counts[slot] = Some(s.counts);
+                if s.window == Window::Day {
+                    row.eval = evaluate::backup_stats(s, &self.workloads.thresholds);
+                }
+            }
+        }
+        let mut rows: Vec<VaultRow> = grouped
+            .into_values()
+            .filter(|r| matches(filter, &[&r.region, &r.vault, &r.resource_type, r.eval.verdict.word()]))
+            .collect();
+        rows.sort_by(|a, b| {
+            let rate = |r: &VaultRow| r.counts[0].and_then(|c| c.success_rate()).unwrap_or(1.0);
+            b.eval.verdict.cmp(&a.eval.verdict).then_with(|| rate(a).total_cmp(&rate(b)))
+        });
+        rows
+    }
+
+    /// Protected resources, oldest last-good recovery point first (none at all comes first).
+    pub fn point_rows(&self) -> Vec<PointRow<'_>> {
+        self.point_rows_matching(&self.filter)
+    }
+
+    fn point_rows_matching(&self, filter: &str) -> Vec<PointRow<'_>> {
+        let mut rows: Vec<PointRow<'_>> = self
+            .backups
+            .values()
+            .filter_map(|feed| Some((feed.data()?, provenance(feed, self.now)?)))
+            .flat_map(|(health, from)| health.recovery_points.iter().map(move |p| (p, from)))
+            .map(|(point, from)| {
+                let targets = self.workloads.targets_for(&point.resource_id);
+                let eval = evaluate::recovery_point(point, &targets, &self.workloads.thresholds, self.now);
+                PointRow { point, targets, eval, from }
+            })
+            .filter(|row| {
+                let p = row.point;
+                matches(filter, &[&p.resource_id, &p.resource_type, &p.vault, &p.region, row.eval.verdict.word()])
+            })
+            .collect();
+        rows.sort_by_key(|r| (r.point.newest_completed, r.point.resource_id.clone()));
+        rows
+    }
+
+    /// Failed, expired, aborted and completed-with-issues jobs, newest first.
+    pub fn failure_rows(&self) -> Vec<FailureRow<'_>> {
+        self.failure_rows_matching(&self.filter)
+    }
+
+    fn failure_rows_matching(&self, filter: &str) -> Vec<FailureRow<'_>> {
+        let mut rows: Vec<FailureRow<'_>> = self
+            .backups
+            .values()
+            .filter_map(|feed| Some((feed.data()?, provenance(feed, self.now)?)))
+            .flat_map(|(health, from)| health.problem_jobs.iter().map(move |job| FailureRow { job, from }))
+            .filter(|row| {
+                let j = row.job;
+                matches(filter, &[&j.resource_id, &j.vault, &j.region, &j.message, j.state.word()])
+            })
+            .collect();
+        rows.sort_by(|a, b| b.job.created_at.cmp(&a.job.created_at));
+        rows
+    }
+
+    /// Health checks, worst first.
+    pub fn check_rows(&self) -> Vec<CheckRow<'_>> {
+        self.check_rows_matching(&self.filter)
+    }
+
+    fn check_rows_matching(&self, filter: &str) -> Vec<CheckRow<'_>> {
+        let (Some(checks), Some(from)) = (self.health.data(), provenance(&self.health, self.now)) else {
+            return Vec::new();
+        };
+        let mut rows: Vec<CheckRow<'_>> = checks
+            .iter()
+            .map(|check| CheckRow { check, eval: evaluate::health_check(check), from })
+            .filter(|row| {
+                let c = row.check;
+                let region = c.target_region.as_deref().unwrap_or("");
+                let guards: Vec<&str> = c.guards.iter().map(|g| g.name.as_str()).collect();
+                let mut fields = vec![c.id.as_str(), &c.name, &c.target, region, c.status.word(), row.eval.verdict.word()];
+                fields.extend(guards);
+                matches(filter, &fields)
+            })
+            .collect();
+        rows.sort_by(|a, b| b.eval.verdict.cmp(&a.eval.verdict).then_with(|| a.check.id.cmp(&b.check.id)));
+        rows
+    }
+
+    /// How many rows the list under the cursor has (the backups pane has three lists).
+    pub fn row_count(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Replicas => self.replica_rows().len(),
+            Pane::Backups => match self.backup_view {
+                BackupView::Vaults => self.vault_rows().len(),
+                BackupView::RecoveryPoints => self.point_rows().len(),
+                BackupView::Failures => self.failure_rows().len(),
+            },
+            Pane::Health => self.check_rows().len(),
+        }
+    }
+
+    /// Everything judged, worst first, as `(verdict, what, why)`, for the header.
+    pub fn offenders(&self) -> Vec<(Verdict, String, String)> {
+        let mut all: Vec<(Verdict, String, String)> = Vec::new();
+        all.extend(self.replica_rows_matching("").into_iter().map(|r| (r.eval.verdict, r.replica.id.clone(), r.eval.reason)));
+        all.extend(self.point_rows_matching("").into_iter().map(|r| (r.eval.verdict, r.point.resource_id.clone(), r.eval.reason)));
+        all.extend(self.vault_rows_matching("").into_iter().map(|r| (r.eval.verdict, format!("{}/{}", r.vault, r.resource_type), r.eval.reason)));
+        all.extend(self.check_rows_matching("").into_iter().map(|r| (r.eval.verdict, format!("{} ({})", r.check.name, r.check.id), r.eval.reason)));
+        all.retain(|(v, _, _)| *v > Verdict::Ok);
+        all.sort_by(|a, b| b.0.cmp(&a.0));
+        all
+    }
+}

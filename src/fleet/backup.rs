@@ -1,0 +1,194 @@
+//! AWS Backup health: job outcomes per vault and window, failures, newest good recovery points.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobState {
+    Completed,
+    /// COMPLETED with a message category other than SUCCESS.
+    CompletedWithIssues,
+    Failed,
+    Expired,
+    Aborted,
+    Running,
+}
+
+impl JobState {
+    pub fn word(self) -> &'static str {
+        match self {
+            JobState::Completed => "COMPLETED",
+            JobState::CompletedWithIssues => "COMPLETED*",
+            JobState::Failed => "FAILED",
+            JobState::Expired => "EXPIRED",
+            JobState::Aborted => "ABORTED",
+            JobState::Running => "RUNNING",
+        }
+    }
+
+    /// Jobs worth showing an operator: they did not produce a clean recovery point.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            JobState::CompletedWithIssues | JobState::Failed | JobState::Expired | JobState::Aborted
+        )
+    }
+}
+
+/// The look-back windows AWS Backup job summaries come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Window {
+    #[serde(rename = "24h")]
+    Day,
+    #[serde(rename = "7d")]
+    Week,
+    #[serde(rename = "14d")]
+    TwoWeeks,
+}
+
+impl Window {
+    pub const ALL: [Window; 3] = [Window::Day, Window::Week, Window::TwoWeeks];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Window::Day => "24h",
+            Window::Week => "7d",
+            Window::TwoWeeks => "14d",
+        }
+    }
+
+    pub fn seconds(self) -> i64 {
+        match self {
+            Window::Day => 86_400,
+            Window::Week => 7 * 86_400,
+            Window::TwoWeeks => 14 * 86_400,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct JobCounts {
+    pub completed: u32,
+    pub completed_with_issues: u32,
+    pub failed: u32,
+    pub expired: u32,
+    pub aborted: u32,
+    pub running: u32,
+}
+
+impl JobCounts {
+    pub fn add(&mut self, state: JobState, n: u32) {
+        let slot = match state {
+            JobState::Completed => &mut self.completed,
+            JobState::CompletedWithIssues => &mut self.completed_with_issues,
+            JobState::Failed => &mut self.failed,
+            JobState::Expired => &mut self.expired,
+            JobState::Aborted => &mut self.aborted,
+            JobState::Running => &mut self.running,
+        };
+        *slot += n;
+    }
+
+    pub fn merge(&mut self, other: &JobCounts) {
+        self.completed += other.completed;
+        self.completed_with_issues += other.completed_with_issues;
+        self.failed += other.failed;
+        self.expired += other.expired;
+        self.aborted += other.aborted;
+        self.running += other.running;
+    }
+
+    /// Jobs that have finished one way or another; running jobs have no outcome yet.
+    pub fn finished(&self) -> u32 {
+        self.completed + self.completed_with_issues + self.failed + self.expired + self.aborted
+    }
+
+    pub fn problems(&self) -> u32 {
+        self.completed_with_issues + self.failed + self.expired + self.aborted
+    }
+
+    /// Share of finished jobs that completed (with or without issues: a recovery point exists).
+    /// `None` when nothing finished, which is not the same as 0 %.
+    pub fn success_rate(&self) -> Option<f64> {
+        let finished = self.finished();
+        (finished > 0).then(|| f64::from(self.completed + self.completed_with_issues) / f64::from(finished))
+    }
+}
+
+/// Job counts for one vault and resource type over one window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackupWindowStats {
+    pub region: String,
+    pub vault: String,
+    pub resource_type: String,
+    pub window: Window,
+    pub counts: JobCounts,
+}
+
+/// A job worth an operator's attention, with what AWS said about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackupJob {
+    pub job_id: String,
+    pub region: String,
+    pub vault: String,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub state: JobState,
+    pub message: String,
+    pub created_at: Timestamp,
+}
+
+/// The newest completed recovery point of one protected resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecoveryPointAge {
+    pub region: String,
+    pub vault: String,
+    pub resource_id: String,
+    pub resource_type: String,
+    /// `None`: the resource is protected but has no completed recovery point at all.
+    pub newest_completed: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BackupHealth {
+    pub stats: Vec<BackupWindowStats>,
+    pub problem_jobs: Vec<BackupJob>,
+    pub recovery_points: Vec<RecoveryPointAge>,
+}
+
+impl BackupHealth {
+    /// Counts over one window summed across vaults and resource types.
+    pub fn totals(&self, window: Window) -> JobCounts {
+        let mut total = JobCounts::default();
+        for s in self.stats.iter().filter(|s| s.window == window) {
+            total.merge(&s.counts);
+        }
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn success_rate_counts_issues_as_success_and_ignores_running() {
+        let mut c = JobCounts::default();
+        c.add(JobState::Completed, 7);
+        c.add(JobState::CompletedWithIssues, 1);
+        c.add(JobState::Failed, 1);
+        c.add(JobState::Expired, 1);
+        c.add(JobState::Running, 50);
+        assert_eq!(c.finished(), 10);
+        assert_eq!(c.problems(), 3);
+        assert_eq!(c.success_rate(), Some(0.8));
+    }
+
+    #[test]
+    fn no_finished_jobs_has_no_rate() {
+        let mut c = JobCounts::default();
+        c.add(JobState::Running, 2);
+        assert_eq!(c.success_rate(), None);
+    }
+}

@@ -1,0 +1,35 @@
+//! The domain model: what ripcord knows about a fleet, free of any AWS type.
+//!
+//! Sources (AWS, the simulator) produce these values; the app and the UI only ever read them.
+//! Every value that came from a source travels inside a [`Snapshot`] that says when it was
+//! fetched, so nothing on screen can lose track of its age.
+
+pub mod age;
+pub mod backup;
+pub mod evaluate;
+pub mod health;
+pub mod replica;
+pub mod verdict;
+pub mod workload;
+
+pub use age::{age_between, format_age, format_duration};
+pub use backup::{BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge, Window};
+pub use health::{CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck};
+pub use replica::{LagSample, Replica, ReplicaKind, ReplicationState};
+pub use verdict::{Evaluation, Verdict};
+pub use workload::{Targets, Thresholds, Workload, Workloads};
+
+use jiff::Timestamp;
+
+/// A value as a source delivered it, stamped with when it was fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot<T> {
+    pub data: T,
+    pub fetched_at: Timestamp,
+}
+
+impl<T> Snapshot<T> {
+    pub fn new(data: T, fetched_at: Timestamp) -> Self {
+        Self { data, fetched_at }
+    }
+}

@@ -1,0 +1,83 @@
+//! Replicas: RDS read replicas (in-region or cross-region) and Aurora global-database secondaries.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplicaKind {
+    /// An RDS instance read replica; lag from the `ReplicaLag` metric.
+    RdsReadReplica,
+    /// A secondary cluster of an Aurora global database; lag from `AuroraGlobalDBRPOLag`.
+    AuroraGlobalSecondary,
+}
+
+impl ReplicaKind {
+    pub fn short(self) -> &'static str {
+        match self {
+            ReplicaKind::RdsReadReplica => "rds",
+            ReplicaKind::AuroraGlobalSecondary => "aurora-global",
+        }
+    }
+}
+
+/// Where replication stands, as the control plane (not the lag metric) reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "detail")]
+pub enum ReplicationState {
+    Replicating,
+    /// Replication is stopped or errored; the text is what the API said.
+    Broken(String),
+    /// The replica is being promoted or the global database is switching over.
+    Transitioning(String),
+    /// Promoted: no longer a replica. Kept so an operator sees the result of a failover.
+    Promoted,
+    Unknown,
+}
+
+impl ReplicationState {
+    pub fn short(&self) -> &str {
+        match self {
+            ReplicationState::Replicating => "replicating",
+            ReplicationState::Broken(_) => "BROKEN",
+            ReplicationState::Transitioning(what) => what,
+            ReplicationState::Promoted => "promoted",
+            ReplicationState::Unknown => "unknown",
+        }
+    }
+}
+
+/// One lag datapoint. `lag` is `None` when the metric said replication is not active
+/// (`ReplicaLag` = -1) so that "no replication" is never mistaken for "zero lag".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LagSample {
+    pub at: Timestamp,
+    #[serde(with = "humantime_serde")]
+    pub lag: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Replica {
+    /// Instance identifier, or the secondary cluster identifier for Aurora.
+    pub id: String,
+    pub region: String,
+    pub source_id: String,
+    pub source_region: String,
+    pub engine: String,
+    pub kind: ReplicaKind,
+    pub state: ReplicationState,
+    /// Oldest first; the last hour at one-minute resolution when the source has it.
+    pub lag_samples: Vec<LagSample>,
+}
+
+impl Replica {
+    /// The newest sample, if any.
+    pub fn latest_sample(&self) -> Option<&LagSample> {
+        self.lag_samples.last()
+    }
+
+    pub fn is_cross_region(&self) -> bool {
+        self.region != self.source_region
+    }
+}

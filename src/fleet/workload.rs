@@ -1,0 +1,148 @@
+//! Workloads and their recovery targets: which RPO and RTO apply to which resource.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The recovery objectives that apply to a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Targets {
+    /// The workload these came from; `None` for the configured defaults.
+    pub workload: Option<String>,
+    #[serde(with = "humantime_serde")]
+    pub rpo: Duration,
+    #[serde(with = "humantime_serde")]
+    pub rto: Duration,
+    /// How old the newest recovery point may be. Backups usually run far less often than
+    /// replication, so this has its own target; it defaults to the RPO.
+    #[serde(with = "humantime_serde")]
+    pub backup_rpo: Duration,
+}
+
+/// A named group of resources with shared recovery targets, from the config file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    pub name: String,
+    #[serde(with = "humantime_serde")]
+    pub rpo: Duration,
+    #[serde(with = "humantime_serde")]
+    pub rto: Duration,
+    #[serde(default, with = "humantime_serde")]
+    pub backup_rpo: Option<Duration>,
+    /// Resource identifiers, names or ARNs; `*` matches any run of characters.
+    pub resources: Vec<String>,
+}
+
+impl Workload {
+    /// Whether `id` (an identifier or an ARN) belongs to this workload. An ARN also matches by
+    /// its last segment, so `orders-*` covers `arn:aws:rds:us-east-1:1:db:orders-primary`.
+    pub fn contains(&self, id: &str) -> bool {
+        let short = id.rsplit([':', '/']).next().unwrap_or(id);
+        self.resources.iter().any(|pattern| {
+            glob::Pattern::new(pattern)
+                .map(|p| p.matches(id) || p.matches(short))
+                .unwrap_or_else(|_| pattern == id || pattern == short)
+        })
+    }
+
+    fn targets(&self) -> Targets {
+        Targets {
+            workload: Some(self.name.clone()),
+            rpo: self.rpo,
+            rto: self.rto,
+            backup_rpo: self.backup_rpo.unwrap_or(self.rpo),
+        }
+    }
+}
+
+/// When a value turns WARN before it turns CRIT.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// WARN when replica lag passes this share of the RPO (CRIT past the RPO itself).
+    pub lag_warn_ratio: f64,
+    /// WARN when the newest recovery point is older than this share of the backup RPO.
+    pub recovery_point_warn_ratio: f64,
+    /// Backup success rate (0..1, over 24 h) under which the vault is WARN.
+    pub backup_success_warn: f64,
+    /// Backup success rate (0..1, over 24 h) under which the vault is CRIT.
+    pub backup_success_crit: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            lag_warn_ratio: 0.5,
+            recovery_point_warn_ratio: 0.8,
+            backup_success_warn: 0.98,
+            backup_success_crit: 0.90,
+        }
+    }
+}
+
+/// All workloads plus the defaults for resources that belong to none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workloads {
+    pub list: Vec<Workload>,
+    pub default_targets: Targets,
+    pub thresholds: Thresholds,
+}
+
+impl Workloads {
+    /// The first workload that claims `id`, or the defaults.
+    pub fn targets_for(&self, id: &str) -> Targets {
+        self.list
+            .iter()
+            .find(|w| w.contains(id))
+            .map(Workload::targets)
+            .unwrap_or_else(|| self.default_targets.clone())
+    }
+}
+
+impl Default for Workloads {
+    fn default() -> Self {
+        Self {
+            list: Vec::new(),
+            default_targets: Targets {
+                workload: None,
+                rpo: Duration::from_secs(15 * 60),
+                rto: Duration::from_secs(3600),
+                backup_rpo: Duration::from_secs(26 * 3600),
+            },
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn orders() -> Workload {
+        Workload {
+            name: "orders".into(),
+            rpo: Duration::from_secs(300),
+            rto: Duration::from_secs(900),
+            backup_rpo: None,
+            resources: vec!["orders-*".into(), "exact-db".into()],
+        }
+    }
+
+    #[test]
+    fn matches_globs_exact_names_and_arn_tails() {
+        let w = orders();
+        assert!(w.contains("orders-replica-usw2"));
+        assert!(w.contains("exact-db"));
+        assert!(w.contains("arn:aws:rds:us-east-1:123456789012:db:orders-primary"));
+        assert!(!w.contains("billing-primary"));
+    }
+
+    #[test]
+    fn unmatched_resources_get_the_defaults_and_backup_rpo_falls_back_to_rpo() {
+        let all = Workloads { list: vec![orders()], ..Workloads::default() };
+        let t = all.targets_for("orders-x");
+        assert_eq!(t.workload.as_deref(), Some("orders"));
+        assert_eq!(t.backup_rpo, Duration::from_secs(300));
+        assert_eq!(all.targets_for("other").workload, None);
+    }
+}

@@ -1,0 +1,69 @@
+//! Where fleet data comes from. A source knows AWS (or simulates it); nothing else does.
+//! The rest of ripcord sees only the domain model in `fleet`.
+
+pub mod sim;
+
+use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Snapshot};
+use async_trait::async_trait;
+use std::fmt;
+
+/// Why a fetch failed, sorted by what the operator (and the poller's back-off) should do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceErrorKind {
+    /// The call did not answer in time; the region may be down.
+    Timeout,
+    /// Credentials lack a permission; retrying will not help.
+    AccessDenied,
+    /// The API asked us to slow down.
+    Throttled,
+    /// Could not connect at all.
+    Unreachable,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{call}: {message}")]
+pub struct SourceError {
+    pub kind: SourceErrorKind,
+    /// The API call that failed, e.g. `rds:DescribeDBInstances`.
+    pub call: String,
+    pub message: String,
+}
+
+impl SourceError {
+    pub fn new(kind: SourceErrorKind, call: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { kind, call: call.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for SourceErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceErrorKind::Timeout => "timed out",
+            SourceErrorKind::AccessDenied => "access denied",
+            SourceErrorKind::Throttled => "throttled",
+            SourceErrorKind::Unreachable => "unreachable",
+            SourceErrorKind::Other => "error",
+        })
+    }
+}
+
+pub type FetchResult<T> = Result<Snapshot<T>, SourceError>;
+
+/// A read-only view of a fleet, polled per region. Implemented by the AWS source and by the
+/// simulator, so the cockpit, `status` and drills run the same code against either.
+#[async_trait]
+pub trait FleetSource: Send + Sync + 'static {
+    /// Short name for the status bar: `sim`, `aws`.
+    fn name(&self) -> &str;
+    /// The regions to poll, each independently of the others.
+    fn regions(&self) -> Vec<String>;
+    /// Replicas that live in `region`, with their recent lag.
+    async fn replicas(&self, region: &str) -> FetchResult<Vec<Replica>>;
+    /// Backup job outcomes and recovery points for vaults in `region`.
+    async fn backups(&self, region: &str) -> FetchResult<BackupHealth>;
+    /// Route 53 health checks (a global service: one feed).
+    async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>>;
+    /// What each checker region sees for one check, fetched on demand, never polled for all.
+    async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>>;
+}

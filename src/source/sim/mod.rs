@@ -1,0 +1,359 @@
+//! The built-in simulated fleet: what `ripcord demo` shows and drills run against.
+//!
+//! A real feature with its own behaviour, not a stand-in for AWS in tests: it models a
+//! multi-region estate whose lag wanders, whose health checks flap, whose backups mostly
+//! succeed, and whose regions can go down (`--scenario region-outage`).
+
+pub mod estate;
+pub mod signals;
+
+use crate::clock::Clock;
+use crate::fleet::{
+    BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck, JobCounts,
+    LagSample, RecoveryPointAge, Replica, ReplicationState, Snapshot, Window, Workload,
+};
+use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
+use async_trait::async_trait;
+use estate::Estate;
+use jiff::{SignedDuration, Timestamp};
+use signals::Outage;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// Everything healthy, with the everyday noise: lag spikes, a flapping check, a failing volume.
+    Normal,
+    /// A region goes down as the demo starts: replication from it stalls, its health checks
+    /// fail checker by checker, its backups fail, and its APIs stop answering.
+    RegionOutage,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub seed: u64,
+    pub fleet_size: usize,
+    pub scenario: Scenario,
+    pub outage_region: String,
+    pub clock: Clock,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            fleet_size: 6,
+            scenario: Scenario::Normal,
+            outage_region: estate::REGIONS[0].to_string(),
+            clock: Clock::System,
+        }
+    }
+}
+
+pub struct SimFleet {
+    seed: u64,
+    clock: Clock,
+    estate: Estate,
+    outage_region: String,
+    outage: Mutex<Option<Outage>>,
+}
+
+/// Sparkline resolution: one sample a minute for the last hour, as CloudWatch gives.
+const HISTORY_MINUTES: i64 = 60;
+
+impl SimFleet {
+    pub fn new(opts: SimOptions) -> Self {
+        let fleet = Self {
+            seed: opts.seed,
+            clock: opts.clock,
+            estate: estate::build(opts.fleet_size),
+            outage_region: opts.outage_region,
+            outage: Mutex::new(None),
+        };
+        fleet.set_scenario(opts.scenario);
+        fleet
+    }
+
+    /// Switches scenario now; an outage starts at the current clock time.
+    pub fn set_scenario(&self, scenario: Scenario) {
+        let next = match scenario {
+            Scenario::Normal => None,
+            Scenario::RegionOutage => Some(Outage { region: self.outage_region.clone(), since: self.clock.now() }),
+        };
+        *self.outage.lock().unwrap_or_else(|p| p.into_inner()) = next;
+    }
+
+    pub fn scenario(&self) -> Scenario {
+        if self.current_outage().is_some() { Scenario::RegionOutage } else { Scenario::Normal }
+    }
+
+    /// The workloads the simulated estate was designed with, used when the config names none.
+    pub fn workloads(&self) -> Vec<Workload> {
+        self.estate.workloads.clone()
+    }
+
+    fn current_outage(&self) -> Option<Outage> {
+        self.outage.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn refuse_if_down(&self, region: &str, call: &str, now: Timestamp) -> Result<(), SourceError> {
+        match self.current_outage() {
+            Some(o) if o.api_down(region, now) => Err(SourceError::new(
+                SourceErrorKind::Timeout,
+                call,
+                format!("no answer from {region} (simulated regional outage)"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn known_region(region: &str, call: &str) -> Result<(), SourceError> {
+        if estate::REGIONS.contains(&region) {
+            Ok(())
+        } else {
+            Err(SourceError::new(SourceErrorKind::Unreachable, call, format!("the simulated fleet has no region {region}")))
+        }
+    }
+
+    pub fn replicas_at(&self, region: &str, now: Timestamp) -> FetchResult<Vec<Replica>> {
+        Self::known_region(region, "rds:DescribeDBInstances")?;
+        self.refuse_if_down(region, "rds:DescribeDBInstances", now)?;
+        let outage = self.current_outage();
+        let minute = now.as_second().div_euclid(60) * 60;
+        let replicas = self
+            .estate
+            .replicas
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.region == region)
+            .map(|(i, r)| {
+                let at = |t: Timestamp| LagSample {
+                    at: t,
+                    lag: Some(Duration::from_secs_f64(signals::lag_at(self.seed, i as u64, &r.lag, &r.source_region, outage.as_ref(), t))),
+                };
+                let mut samples: Vec<LagSample> = (1..HISTORY_MINUTES)
+                    .rev()
+                    .filter_map(|k| Timestamp::from_second(minute - k * 60).ok())
+                    .map(at)
+                    .collect();
+                samples.push(at(now));
+                Replica {
+                    id: r.id.clone(),
+                    region: r.region.clone(),
+                    source_id: r.source_id.clone(),
+                    source_region: r.source_region.clone(),
+                    engine: r.engine.clone(),
+                    kind: r.kind,
+                    state: ReplicationState::Replicating,
+                    lag_samples: samples,
+                }
+            })
+            .collect();
+        Ok(Snapshot::new(replicas, now))
+    }
+
+    pub fn backups_at(&self, region: &str, now: Timestamp) -> FetchResult<BackupHealth> {
+        Self::known_region(region, "backup:ListBackupJobs")?;
+        self.refuse_if_down(region, "backup:ListBackupJobs", now)?;
+        let outage = self.current_outage();
+        let from = now
+            .checked_sub(SignedDuration::from_secs(Window::TwoWeeks.seconds()))
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let mut counts: BTreeMap<(String, String, Window), JobCounts> = BTreeMap::new();
+        let mut health = BackupHealth::default();
+        for (i, res) in self.estate.protected.iter().enumerate().filter(|(_, p)| p.region == region) {
+            let jobs = signals::jobs_between(self.seed, i as u64, res, outage.as_ref(), from, now);
+            for job in &jobs {
+                let age = now.as_second() - job.created_at.as_second();
+                for w in Window::ALL.into_iter().filter(|w| age <= w.seconds()) {
+                    counts.entry((res.vault.clone(), res.resource_type.clone(), w)).or_default().add(job.state, 1);
+                }
+                if job.state.is_problem() {
+                    health.problem_jobs.push(BackupJob {
+                        job_id: format!("sim-{}-{}", res.id, job.slot),
+                        region: region.to_string(),
+                        vault: res.vault.clone(),
+                        resource_id: res.id.clone(),
+                        resource_type: res.resource_type.clone(),
+                        state: job.state,
+                        message: job.message.to_string(),
+                        created_at: job.created_at,
+                    });
+                }
+            }
+            let newest = jobs
+                .iter()
+                .rev()
+                .find(|j| matches!(j.state, crate::fleet::JobState::Completed | crate::fleet::JobState::CompletedWithIssues))
+                .map(|j| j.finished_at);
+            health.recovery_points.push(RecoveryPointAge {
+                region: region.to_string(),
+                vault: res.vault.clone(),
+                resource_id: res.id.clone(),
+                resource_type: res.resource_type.clone(),
+                newest_completed: newest,
+            });
+        }
+        health.stats = counts
+            .into_iter()
+            .map(|((vault, resource_type, window), counts)| BackupWindowStats {
+                region: region.to_string(),
+                vault,
+                resource_type,
+                window,
+                counts,
+            })
+            .collect();
+        health.problem_jobs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        Ok(Snapshot::new(health, now))
+    }
+
+    fn observations(&self, index: usize, now: Timestamp) -> Vec<CheckerObservation> {
+        let check = &self.estate.checks[index];
+        signals::checker_results(self.seed, index as u64, check, self.current_outage().as_ref(), now)
+            .into_iter()
+            .map(|(region, healthy)| CheckerObservation {
+                checker_region: region.to_string(),
+                healthy,
+                report: if healthy { signals::HEALTHY_REPORT } else { signals::TIMEOUT_REPORT }.to_string(),
+                observed_at: now,
+            })
+            .collect()
+    }
+
+    pub fn health_checks_at(&self, now: Timestamp) -> FetchResult<Vec<HealthCheck>> {
+        let checks = self
+            .estate
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let observations = self.observations(i, now);
+                let healthy = observations.iter().filter(|o| o.healthy).count();
+                let percent = healthy as f64 * 100.0 / observations.len().max(1) as f64;
+                // Route 53 calls an endpoint healthy when more than 18% of checkers say so.
+                let status = if percent > 18.0 { CheckStatus::Healthy } else { CheckStatus::Unhealthy };
+                HealthCheck {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    target: c.target.clone(),
+                    target_region: Some(c.target_region.clone()),
+                    status,
+                    healthy_percent: Some(percent),
+                    observations,
+                    guards: c.guards.clone(),
+                }
+            })
+            .collect();
+        Ok(Snapshot::new(checks, now))
+    }
+}
+
+#[async_trait]
+impl FleetSource for SimFleet {
+    fn name(&self) -> &str {
+        "sim"
+    }
+
+    fn regions(&self) -> Vec<String> {
+        estate::REGIONS.iter().map(|r| r.to_string()).collect()
+    }
+
+    async fn replicas(&self, region: &str) -> FetchResult<Vec<Replica>> {
+        self.replicas_at(region, self.clock.now())
+    }
+
+    async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
+        self.backups_at(region, self.clock.now())
+    }
+
+    async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>> {
+        self.health_checks_at(self.clock.now())
+    }
+
+    async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>> {
+        let now = self.clock.now();
+        let index = self
+            .estate
+            .checks
+            .iter()
+            .position(|c| c.id == check_id)
+            .ok_or_else(|| SourceError::new(SourceErrorKind::Other, "route53:GetHealthCheckStatus", format!("no health check {check_id}")))?;
+        Ok(Snapshot::new(self.observations(index, now), now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::JobState;
+
+    fn start() -> Timestamp {
+        Timestamp::from_second(1_800_000_000).expect("valid")
+    }
+
+    fn fleet(scenario: Scenario) -> (SimFleet, Clock) {
+        let clock = Clock::manual(start());
+        let sim = SimFleet::new(SimOptions { scenario, clock: clock.clone(), ..SimOptions::default() });
+        (sim, clock)
+    }
+
+    #[test]
+    fn replicas_are_per_region_with_an_hour_of_history() {
+        let (sim, _) = fleet(Scenario::Normal);
+        let west = sim.replicas_at("us-west-2", start()).expect("sim answers");
+        assert!(west.data.iter().all(|r| r.region == "us-west-2"));
+        assert!(west.data.iter().any(|r| r.id == "orders-dr-usw2"));
+        let r = &west.data[0];
+        assert_eq!(r.lag_samples.len(), 60);
+        assert_eq!(r.lag_samples.last().map(|s| s.at), Some(start()));
+        assert_eq!(west.fetched_at, start());
+    }
+
+    #[test]
+    fn lag_moves_over_time() {
+        let (sim, clock) = fleet(Scenario::Normal);
+        let lag = |sim: &SimFleet, t| sim.replicas_at("us-west-2", t).expect("ok").data[0].latest_sample().and_then(|s| s.lag);
+        let a = lag(&sim, clock.now());
+        clock.advance(Duration::from_secs(30));
+        let b = lag(&sim, clock.now());
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn outage_stalls_replication_fails_checks_then_silences_the_region() {
+        let (sim, clock) = fleet(Scenario::RegionOutage);
+        clock.advance(Duration::from_secs(120));
+        let now = clock.now();
+        let dr = sim.replicas_at("us-west-2", now).expect("west still answers");
+        let orders = dr.data.iter().find(|r| r.id == "orders-dr-usw2").expect("present");
+        let lag = orders.latest_sample().and_then(|s| s.lag).expect("lag");
+        assert!(lag >= Duration::from_secs(120), "lag climbs with the outage: {lag:?}");
+        let checks = sim.health_checks_at(now).expect("route53 is global");
+        let api_east = checks.data.iter().find(|c| c.id == "hc-api-use1").expect("present");
+        assert_eq!(api_east.status, CheckStatus::Unhealthy);
+        let err = sim.backups_at("us-east-1", now).expect_err("east is down");
+        assert_eq!(err.kind, SourceErrorKind::Timeout);
+        assert!(sim.backups_at("eu-west-1", now).is_ok());
+    }
+
+    #[test]
+    fn backups_have_a_realistic_mix_and_recovery_points() {
+        let (sim, _) = fleet(Scenario::Normal);
+        let east = sim.backups_at("us-east-1", start()).expect("ok").data;
+        let two_weeks = east.totals(Window::TwoWeeks);
+        assert!(two_weeks.completed > 100, "{two_weeks:?}");
+        assert!(two_weeks.failed > 0, "the chronic volume fails: {two_weeks:?}");
+        let reports = east.recovery_points.iter().find(|r| r.resource_id == "vol-0f9e-reports").expect("present");
+        assert!(reports.newest_completed.is_some_and(|t| start().as_second() - t.as_second() > 2 * 86_400));
+        assert!(east.problem_jobs.iter().any(|j| j.state == JobState::Failed && j.message.contains("invalid state")));
+        assert!(east.problem_jobs.windows(2).all(|w| w[0].created_at >= w[1].created_at), "newest first");
+    }
+
+    #[test]
+    fn unknown_region_is_an_error_not_an_empty_fleet() {
+        let (sim, _) = fleet(Scenario::Normal);
+        assert!(sim.replicas_at("ap-south-1", start()).is_err());
+    }
+}
