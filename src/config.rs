@@ -60,14 +60,22 @@ impl Default for Refresh {
     fn default() -> Self {
         // Lag and health are one-minute metrics; backup jobs change over hours and the
         // listings are paginated, so they are fetched less often.
-        Self { replicas: Duration::from_secs(30), backups: Duration::from_secs(300), health: Duration::from_secs(30) }
+        Self {
+            replicas: Duration::from_secs(30),
+            backups: Duration::from_secs(300),
+            health: Duration::from_secs(30),
+        }
     }
 }
 
 impl Refresh {
     /// The simulated fleet answers instantly and moves every second: refresh it briskly.
     pub fn demo() -> Self {
-        Self { replicas: Duration::from_secs(2), backups: Duration::from_secs(10), health: Duration::from_secs(3) }
+        Self {
+            replicas: Duration::from_secs(2),
+            backups: Duration::from_secs(10),
+            health: Duration::from_secs(3),
+        }
     }
 }
 
@@ -86,7 +94,11 @@ pub struct Defaults {
 impl Default for Defaults {
     fn default() -> Self {
         let d = Workloads::default().default_targets;
-        Self { rpo: d.rpo, rto: d.rto, backup_rpo: d.backup_rpo }
+        Self {
+            rpo: d.rpo,
+            rto: d.rto,
+            backup_rpo: d.backup_rpo,
+        }
     }
 }
 
@@ -111,21 +123,37 @@ impl Config {
 
     /// Checks that serde cannot express: sensible intervals and thresholds, unique names.
     fn validate(&self, path: &Path) -> Result<(), FileError> {
+        // Only read again when something is wrong, to point at the line.
         let fail = |key: &str, message: String| FileError {
             path: path.to_path_buf(),
-            position: None,
+            position: std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| tomlfile::locate_key(&text, key)),
             key: Some(key.to_string()),
             message,
         };
-        for (key, d) in [("refresh.replicas", self.refresh.replicas), ("refresh.backups", self.refresh.backups), ("refresh.health", self.refresh.health)] {
+        for (key, d) in [
+            ("refresh.replicas", self.refresh.replicas),
+            ("refresh.backups", self.refresh.backups),
+            ("refresh.health", self.refresh.health),
+        ] {
             if d < Duration::from_secs(1) {
-                return Err(fail(key, format!("refresh interval {} is too short; use at least 1s", humantime::format_duration(d))));
+                return Err(fail(
+                    key,
+                    format!(
+                        "refresh interval {} is too short; use at least 1s",
+                        humantime::format_duration(d)
+                    ),
+                ));
             }
         }
         let t = &self.thresholds;
         for (key, v) in [
             ("thresholds.lag_warn_ratio", t.lag_warn_ratio),
-            ("thresholds.recovery_point_warn_ratio", t.recovery_point_warn_ratio),
+            (
+                "thresholds.recovery_point_warn_ratio",
+                t.recovery_point_warn_ratio,
+            ),
             ("thresholds.backup_success_warn", t.backup_success_warn),
             ("thresholds.backup_success_crit", t.backup_success_crit),
         ] {
@@ -134,14 +162,23 @@ impl Config {
             }
         }
         if t.backup_success_crit > t.backup_success_warn {
-            return Err(fail("thresholds.backup_success_crit", "must not be above thresholds.backup_success_warn".to_string()));
+            return Err(fail(
+                "thresholds.backup_success_crit",
+                "must not be above thresholds.backup_success_warn".to_string(),
+            ));
         }
         for (i, w) in self.workloads.iter().enumerate() {
             if self.workloads[..i].iter().any(|other| other.name == w.name) {
-                return Err(fail(&format!("workload[{i}].name"), format!("workload `{}` is defined twice", w.name)));
+                return Err(fail(
+                    &format!("workload[{i}].name"),
+                    format!("workload `{}` is defined twice", w.name),
+                ));
             }
             if w.resources.is_empty() {
-                return Err(fail(&format!("workload[{i}].resources"), format!("workload `{}` lists no resources", w.name)));
+                return Err(fail(
+                    &format!("workload[{i}].resources"),
+                    format!("workload `{}` lists no resources", w.name),
+                ));
             }
         }
         Ok(())
@@ -151,7 +188,11 @@ impl Config {
     /// workloads) applies only when the config defines none.
     pub fn workloads(&self, fallback: Vec<Workload>) -> Workloads {
         Workloads {
-            list: if self.workloads.is_empty() { fallback } else { self.workloads.clone() },
+            list: if self.workloads.is_empty() {
+                fallback
+            } else {
+                self.workloads.clone()
+            },
             default_targets: Targets {
                 workload: None,
                 rpo: self.defaults.rpo,
@@ -172,7 +213,10 @@ pub fn default_config_path() -> PathBuf {
     if let Some(p) = std::env::var_os("RIPCORD_CONFIG").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    project_dirs().map_or_else(|| PathBuf::from("ripcord.toml"), |d| d.config_dir().join("config.toml"))
+    project_dirs().map_or_else(
+        || PathBuf::from("ripcord.toml"),
+        |d| d.config_dir().join("config.toml"),
+    )
 }
 
 /// Where logs go: `RIPCORD_LOG_DIR`, else the platform state directory (data directory where
@@ -182,7 +226,10 @@ pub fn log_dir() -> PathBuf {
         return PathBuf::from(p);
     }
     match project_dirs() {
-        Some(d) => d.state_dir().unwrap_or_else(|| d.data_local_dir()).join("logs"),
+        Some(d) => d
+            .state_dir()
+            .unwrap_or_else(|| d.data_local_dir())
+            .join("logs"),
         None => std::env::temp_dir().join("ripcord-logs"),
     }
 }
@@ -193,8 +240,10 @@ mod tests {
 
     #[test]
     fn the_shipped_example_parses_and_validates() {
-        let cfg: Config = tomlfile::parse(Path::new("config.example.toml"), EXAMPLE).expect("example parses");
-        cfg.validate(Path::new("config.example.toml")).expect("example is valid");
+        let cfg: Config =
+            tomlfile::parse(Path::new("config.example.toml"), EXAMPLE).expect("example parses");
+        cfg.validate(Path::new("config.example.toml"))
+            .expect("example is valid");
         assert!(!cfg.workloads.is_empty());
     }
 
@@ -213,8 +262,15 @@ mod tests {
             backup_rpo: None,
             resources: vec!["*".into()],
         };
-        assert_eq!(Config::default().workloads(vec![sim_workload.clone()]).list.len(), 1);
-        let cfg: Config = tomlfile::parse(Path::new("config.example.toml"), EXAMPLE).expect("parses");
+        assert_eq!(
+            Config::default()
+                .workloads(vec![sim_workload.clone()])
+                .list
+                .len(),
+            1
+        );
+        let cfg: Config =
+            tomlfile::parse(Path::new("config.example.toml"), EXAMPLE).expect("parses");
         let w = cfg.workloads(vec![sim_workload]);
         assert!(w.list.iter().all(|w| w.name != "sim"));
     }

@@ -11,7 +11,10 @@ use std::str::FromStr;
 pub const BUILT_IN: [(&str, &str); 4] = [
     ("dark", include_str!("../themes/dark.toml")),
     ("light", include_str!("../themes/light.toml")),
-    ("high-contrast", include_str!("../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../themes/high-contrast.toml"),
+    ),
     ("mono", include_str!("../themes/mono.toml")),
 ];
 
@@ -65,8 +68,22 @@ macro_rules! style_slots {
 }
 
 style_slots!(
-    text, dim, accent, border, border_focused, title, table_header, selected, ok, warn, crit, unknown, stale,
-    error, bar, bar_key,
+    text,
+    dim,
+    accent,
+    border,
+    border_focused,
+    title,
+    table_header,
+    selected,
+    ok,
+    warn,
+    crit,
+    unknown,
+    stale,
+    error,
+    bar,
+    bar_key,
 );
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,7 +112,9 @@ impl StyleSpec {
         if let Some(bg) = &self.bg {
             style = style.bg(bg.0);
         }
-        self.modifiers.iter().fold(style, |s, m| s.add_modifier(m.modifier()))
+        self.modifiers
+            .iter()
+            .fold(style, |s, m| s.add_modifier(m.modifier()))
     }
 }
 
@@ -135,17 +154,26 @@ impl ModifierSpec {
 }
 
 fn built_in_text(name: &str) -> Option<&'static str> {
-    BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+    BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
 }
 
 fn built_in_names() -> String {
-    BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    BUILT_IN
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Loads a theme file's styles with its base chain applied. `seen` stops base cycles.
 fn load_styles(path: &Path, text: &str, seen: &mut Vec<String>) -> Result<Styles, FileError> {
     let file: ThemeFile = tomlfile::parse(path, text)?;
-    let Some(base) = file.base else { return Ok(file.styles) };
+    let Some(base) = file.base else {
+        return Ok(file.styles);
+    };
     if seen.contains(&base) {
         return Err(FileError {
             path: path.to_path_buf(),
@@ -157,9 +185,12 @@ fn load_styles(path: &Path, text: &str, seen: &mut Vec<String>) -> Result<Styles
     seen.push(base.clone());
     let base_text = built_in_text(&base).ok_or_else(|| FileError {
         path: path.to_path_buf(),
-        position: None,
+        position: tomlfile::locate_key(text, "base"),
         key: Some("base".to_string()),
-        message: format!("no built-in theme `{base}`; built-in themes: {}", built_in_names()),
+        message: format!(
+            "no built-in theme `{base}`; built-in themes: {}",
+            built_in_names()
+        ),
     })?;
     let base_styles = load_styles(&built_in_path(&base), base_text, seen)?;
     Ok(file.styles.over(base_styles))
@@ -174,7 +205,8 @@ impl Theme {
     pub fn load(name_or_path: &str) -> Result<Theme, FileError> {
         if let Some(text) = built_in_text(name_or_path) {
             let path = built_in_path(name_or_path);
-            return load_styles(&path, text, &mut vec![name_or_path.to_string()])?.resolve(name_or_path, &path);
+            return load_styles(&path, text, &mut vec![name_or_path.to_string()])?
+                .resolve(name_or_path, &path);
         }
         let path = Path::new(name_or_path);
         if name_or_path.contains('/') || name_or_path.ends_with(".toml") {
@@ -184,14 +216,20 @@ impl Theme {
                 key: None,
                 message: format!("cannot read theme: {e}"),
             })?;
-            let name = path.file_stem().map_or_else(|| name_or_path.to_string(), |s| s.to_string_lossy().into_owned());
+            let name = path.file_stem().map_or_else(
+                || name_or_path.to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            );
             return load_styles(path, &text, &mut Vec::new())?.resolve(&name, path);
         }
         Err(FileError {
             path: PathBuf::from(name_or_path),
             position: None,
             key: None,
-            message: format!("no built-in theme of that name, and not a path to a .toml file; built-in themes: {}", built_in_names()),
+            message: format!(
+                "no built-in theme of that name, and not a path to a .toml file; built-in themes: {}",
+                built_in_names()
+            ),
         })
     }
 
@@ -252,9 +290,29 @@ mod tests {
     fn built_in_colour_themes_use_only_the_16_ansi_colours() {
         for (name, _) in BUILT_IN {
             let t = Theme::load(name).expect("loads");
-            for style in [t.text, t.dim, t.accent, t.border, t.border_focused, t.title, t.table_header, t.selected, t.ok, t.warn, t.crit, t.unknown, t.stale, t.error, t.bar, t.bar_key] {
+            for style in [
+                t.text,
+                t.dim,
+                t.accent,
+                t.border,
+                t.border_focused,
+                t.title,
+                t.table_header,
+                t.selected,
+                t.ok,
+                t.warn,
+                t.crit,
+                t.unknown,
+                t.stale,
+                t.error,
+                t.bar,
+                t.bar_key,
+            ] {
                 for c in [style.fg, style.bg].into_iter().flatten() {
-                    assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{name} uses {c:?}");
+                    assert!(
+                        !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
+                        "{name} uses {c:?}"
+                    );
                 }
             }
         }
@@ -273,7 +331,11 @@ mod tests {
     fn a_user_theme_overrides_its_base() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("mine.toml");
-        std::fs::write(&path, "base = \"light\"\n[styles]\ncrit = { fg = \"#ff0000\" }\n").expect("write");
+        std::fs::write(
+            &path,
+            "base = \"light\"\n[styles]\ncrit = { fg = \"#ff0000\" }\n",
+        )
+        .expect("write");
         let t = Theme::load(path.to_str().expect("utf-8")).expect("loads");
         assert_eq!(t.name, "mine");
         assert_eq!(t.crit.fg, Some(Color::Rgb(255, 0, 0)));

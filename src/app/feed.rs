@@ -27,7 +27,11 @@ pub enum Freshness {
 
 impl<T> Feed<T> {
     pub fn new(interval: Duration) -> Self {
-        Self { last_good: None, last_error: None, interval }
+        Self {
+            last_good: None,
+            last_error: None,
+            interval,
+        }
     }
 
     pub fn apply(&mut self, result: FetchResult<T>, now: Timestamp) {
@@ -86,10 +90,21 @@ mod tests {
     fn a_failure_keeps_the_last_good_data_and_a_success_clears_the_error() {
         let mut feed: Feed<u32> = Feed::new(Duration::from_secs(10));
         feed.apply(Ok(Snapshot::new(1, t(0))), t(0));
-        feed.apply(Err(SourceError::new(SourceErrorKind::Timeout, "rds:DescribeDBInstances", "no answer")), t(10));
+        feed.apply(
+            Err(SourceError::new(
+                SourceErrorKind::Timeout,
+                "rds:DescribeDBInstances",
+                "no answer",
+            )),
+            t(10),
+        );
         assert_eq!(feed.data(), Some(&1));
         assert!(feed.last_error.is_some());
-        assert_eq!(feed.freshness(t(12)), Freshness::Fresh, "young data is still fresh");
+        assert_eq!(
+            feed.freshness(t(12)),
+            Freshness::Fresh,
+            "young data is still fresh"
+        );
         feed.apply(Ok(Snapshot::new(2, t(15))), t(15));
         assert_eq!(feed.data(), Some(&2));
         assert!(feed.last_error.is_none());
@@ -98,7 +113,14 @@ mod tests {
     #[test]
     fn failing_with_nothing_ever_fetched_is_stale() {
         let mut feed: Feed<u32> = Feed::new(Duration::from_secs(10));
-        feed.apply(Err(SourceError::new(SourceErrorKind::AccessDenied, "backup:ListBackupJobs", "denied")), t(0));
+        feed.apply(
+            Err(SourceError::new(
+                SourceErrorKind::AccessDenied,
+                "backup:ListBackupJobs",
+                "denied",
+            )),
+            t(0),
+        );
         assert_eq!(feed.freshness(t(0)), Freshness::Stale);
     }
 }

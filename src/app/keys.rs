@@ -14,7 +14,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("v", "backups: vaults → recovery points → failures"),
     ("Enter", "detail of the selected row"),
     ("/", "filter rows in every pane (Esc clears)"),
-    (":", "command: quit, theme NAME, scenario NAME, pane NAME, help"),
+    (
+        ":",
+        "command: quit, theme NAME, scenario NAME, pane NAME, help",
+    ),
     ("?", "this help"),
     ("Esc", "close, cancel, clear the filter"),
     ("q / Ctrl-C", "quit"),
@@ -54,8 +57,12 @@ impl App {
                 self.should_quit = true;
                 vec![Command::Quit]
             }
-            KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => self.focus_pane(self.focus.next()),
-            KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => self.focus_pane(self.focus.prev()),
+            KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => {
+                self.focus_pane(self.focus.next())
+            }
+            KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => {
+                self.focus_pane(self.focus.prev())
+            }
             KeyCode::Char('1') => self.focus_pane(Pane::Replicas),
             KeyCode::Char('2') => self.focus_pane(Pane::Backups),
             KeyCode::Char('3') => self.focus_pane(Pane::Health),
@@ -115,13 +122,17 @@ impl App {
             return Vec::new();
         }
         let index = self.selected_index(Pane::Health);
-        let Some(id) = self.check_rows().get(index).map(|r| r.check.id.clone()) else { return Vec::new() };
+        let Some(id) = self.check_rows().get(index).map(|r| r.check.id.clone()) else {
+            return Vec::new();
+        };
         self.checker_detail = Some((id.clone(), super::Feed::new(self.refresh.health)));
         vec![Command::FetchCheckerDetail(id)]
     }
 
     fn on_prompt_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        let Some(prompt) = self.prompt.as_mut() else { return Vec::new() };
+        let Some(prompt) = self.prompt.as_mut() else {
+            return Vec::new();
+        };
         let (Prompt::Filter(text) | Prompt::Command(text)) = prompt;
         match key.code {
             KeyCode::Esc => {
@@ -178,7 +189,10 @@ impl App {
                 Vec::new()
             }
             ("theme", "") => {
-                self.flash_error(format!("usage: theme NAME|PATH (now: {}; built in: dark, light, high-contrast, mono)", self.theme.name));
+                self.flash_error(format!(
+                    "usage: theme NAME|PATH (now: {}; built in: dark, light, high-contrast, mono)",
+                    self.theme.name
+                ));
                 Vec::new()
             }
             ("theme", name) => vec![Command::LoadTheme(name.to_string())],
@@ -198,7 +212,9 @@ impl App {
             }
             ("scenario", name) => self.switch_scenario(name),
             (other, _) => {
-                self.flash_error(format!("unknown command `{other}`: try quit, theme, scenario, pane, filter, help"));
+                self.flash_error(format!(
+                    "unknown command `{other}`: try quit, theme, scenario, pane, filter, help"
+                ));
                 Vec::new()
             }
         }

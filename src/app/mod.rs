@@ -26,10 +26,19 @@ pub enum Event {
     Resize,
     /// Time passed (ages on screen move even when no data arrives).
     Tick,
-    Replicas { region: String, result: FetchResult<Vec<Replica>> },
-    Backups { region: String, result: FetchResult<BackupHealth> },
+    Replicas {
+        region: String,
+        result: FetchResult<Vec<Replica>>,
+    },
+    Backups {
+        region: String,
+        result: FetchResult<BackupHealth>,
+    },
     Health(FetchResult<Vec<HealthCheck>>),
-    CheckerDetail { check_id: String, result: FetchResult<Vec<CheckerObservation>> },
+    CheckerDetail {
+        check_id: String,
+        result: FetchResult<Vec<CheckerObservation>>,
+    },
     ThemeLoaded(Result<Theme, String>),
 }
 
@@ -85,7 +94,11 @@ pub enum BackupView {
 }
 
 impl BackupView {
-    pub const ALL: [BackupView; 3] = [BackupView::Vaults, BackupView::RecoveryPoints, BackupView::Failures];
+    pub const ALL: [BackupView; 3] = [
+        BackupView::Vaults,
+        BackupView::RecoveryPoints,
+        BackupView::Failures,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -170,7 +183,15 @@ pub struct App {
 const FLASH_SECONDS: i64 = 6;
 
 impl App {
-    pub fn new(mode: Mode, source_name: &str, regions: &[String], workloads: Workloads, refresh: Refresh, theme: Theme, now: Timestamp) -> Self {
+    pub fn new(
+        mode: Mode,
+        source_name: &str,
+        regions: &[String],
+        workloads: Workloads,
+        refresh: Refresh,
+        theme: Theme,
+        now: Timestamp,
+    ) -> Self {
         Self {
             mode,
             source_name: source_name.to_string(),
@@ -178,8 +199,14 @@ impl App {
             refresh,
             theme,
             now,
-            replicas: regions.iter().map(|r| (r.clone(), Feed::new(refresh.replicas))).collect(),
-            backups: regions.iter().map(|r| (r.clone(), Feed::new(refresh.backups))).collect(),
+            replicas: regions
+                .iter()
+                .map(|r| (r.clone(), Feed::new(refresh.replicas)))
+                .collect(),
+            backups: regions
+                .iter()
+                .map(|r| (r.clone(), Feed::new(refresh.backups)))
+                .collect(),
             health: Feed::new(refresh.health),
             checker_detail: None,
             focus: Pane::Replicas,
@@ -196,7 +223,11 @@ impl App {
 
     pub fn update(&mut self, event: Event, now: Timestamp) -> Vec<Command> {
         self.now = now;
-        if self.flash.as_ref().is_some_and(|f| now.as_second() - f.at.as_second() >= FLASH_SECONDS) {
+        if self
+            .flash
+            .as_ref()
+            .is_some_and(|f| now.as_second() - f.at.as_second() >= FLASH_SECONDS)
+        {
             self.flash = None;
         }
         // Every event may change what is on screen (even a tick moves the ages shown).
@@ -206,13 +237,19 @@ impl App {
             Event::Resize | Event::Tick => Vec::new(),
             Event::Replicas { region, result } => {
                 let interval = self.refresh.replicas;
-                self.replicas.entry(region).or_insert_with(|| Feed::new(interval)).apply(result, now);
+                self.replicas
+                    .entry(region)
+                    .or_insert_with(|| Feed::new(interval))
+                    .apply(result, now);
                 self.clamp_selection();
                 Vec::new()
             }
             Event::Backups { region, result } => {
                 let interval = self.refresh.backups;
-                self.backups.entry(region).or_insert_with(|| Feed::new(interval)).apply(result, now);
+                self.backups
+                    .entry(region)
+                    .or_insert_with(|| Feed::new(interval))
+                    .apply(result, now);
                 self.clamp_selection();
                 Vec::new()
             }
@@ -242,11 +279,19 @@ impl App {
     }
 
     pub fn flash_info(&mut self, text: impl Into<String>) {
-        self.flash = Some(Flash { text: text.into(), is_error: false, at: self.now });
+        self.flash = Some(Flash {
+            text: text.into(),
+            is_error: false,
+            at: self.now,
+        });
     }
 
     pub fn flash_error(&mut self, text: impl Into<String>) {
-        self.flash = Some(Flash { text: text.into(), is_error: true, at: self.now });
+        self.flash = Some(Flash {
+            text: text.into(),
+            is_error: true,
+            at: self.now,
+        });
     }
 
     /// The list the cursor is in.
@@ -274,7 +319,11 @@ impl App {
         let count = self.row_count(self.focus);
         let list = self.current_list();
         let current = self.selected.get(&list).copied().unwrap_or(0);
-        let next = if count == 0 { 0 } else { current.saturating_add_signed(delta).min(count - 1) };
+        let next = if count == 0 {
+            0
+        } else {
+            current.saturating_add_signed(delta).min(count - 1)
+        };
         self.selected.insert(list, next);
     }
 
@@ -289,14 +338,19 @@ impl App {
                 ListId::Backups(BackupView::Failures) => self.failure_rows().len(),
                 ListId::Health => self.check_rows().len(),
             };
-            self.selected.insert(list, index.min(count.saturating_sub(1)));
+            self.selected
+                .insert(list, index.min(count.saturating_sub(1)));
         }
     }
 
     /// The worst verdict anywhere, counting data we cannot trust as at least WARN.
     pub fn overall(&self) -> Verdict {
         let worst = self.offenders().first().map_or(Verdict::Ok, |(v, _, _)| *v);
-        if self.stale_feeds().is_empty() { worst } else { worst.max(Verdict::Warn) }
+        if self.stale_feeds().is_empty() {
+            worst
+        } else {
+            worst.max(Verdict::Warn)
+        }
     }
 
     /// Feeds that are stale or failing, as `(what, region)`, for the header and status bar.

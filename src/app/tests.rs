@@ -15,18 +15,26 @@ fn key(code: KeyCode) -> Event {
 }
 
 fn regions() -> Vec<String> {
-    ["us-east-1", "us-west-2", "eu-west-1"].iter().map(|s| s.to_string()).collect()
+    ["us-east-1", "us-west-2", "eu-west-1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 fn sim() -> SimFleet {
-    SimFleet::new(SimOptions { clock: Clock::manual(t(0)), ..SimOptions::default() })
+    SimFleet::new(SimOptions {
+        clock: Clock::manual(t(0)),
+        ..SimOptions::default()
+    })
 }
 
 /// An app fed one round of snapshots from the simulated fleet at `t(0)`.
 fn loaded_app() -> App {
     let sim = sim();
     let mut app = App::new(
-        Mode::Demo { scenario: Scenario::Normal },
+        Mode::Demo {
+            scenario: Scenario::Normal,
+        },
         "sim",
         &regions(),
         crate::config::Config::default().workloads(sim.workloads()),
@@ -35,8 +43,20 @@ fn loaded_app() -> App {
         t(0),
     );
     for region in regions() {
-        app.update(Event::Replicas { region: region.clone(), result: sim.replicas_at(&region, t(0)) }, t(0));
-        app.update(Event::Backups { region: region.clone(), result: sim.backups_at(&region, t(0)) }, t(0));
+        app.update(
+            Event::Replicas {
+                region: region.clone(),
+                result: sim.replicas_at(&region, t(0)),
+            },
+            t(0),
+        );
+        app.update(
+            Event::Backups {
+                region: region.clone(),
+                result: sim.backups_at(&region, t(0)),
+            },
+            t(0),
+        );
     }
     app.update(Event::Health(sim.health_checks_at(t(0))), t(0));
     app
@@ -51,7 +71,14 @@ fn replica(id: &str, lag: Option<u64>, state: ReplicationState) -> Replica {
         engine: "postgres".into(),
         kind: ReplicaKind::RdsReadReplica,
         state,
-        lag_samples: lag.map(|l| vec![LagSample { at: t(0), lag: Some(Duration::from_secs(l)) }]).unwrap_or_default(),
+        lag_samples: lag
+            .map(|l| {
+                vec![LagSample {
+                    at: t(0),
+                    lag: Some(Duration::from_secs(l)),
+                }]
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -81,10 +108,18 @@ fn tab_and_hjkl_move_between_panes_and_rows() {
     app.update(key(KeyCode::Char('G')), t(1));
     assert_eq!(app.selected_index(Pane::Replicas), rows - 1);
     app.update(key(KeyCode::Down), t(1));
-    assert_eq!(app.selected_index(Pane::Replicas), rows - 1, "stops at the last row");
+    assert_eq!(
+        app.selected_index(Pane::Replicas),
+        rows - 1,
+        "stops at the last row"
+    );
     app.update(key(KeyCode::Char('g')), t(1));
     app.update(key(KeyCode::Up), t(1));
-    assert_eq!(app.selected_index(Pane::Replicas), 0, "stops at the first row");
+    assert_eq!(
+        app.selected_index(Pane::Replicas),
+        0,
+        "stops at the first row"
+    );
 }
 
 #[test]
@@ -112,8 +147,15 @@ fn filter_narrows_every_pane_as_typed_and_escape_clears_it() {
     assert_eq!(app.filter, "orders");
     let rows = app.replica_rows();
     assert!(!rows.is_empty() && rows.len() < all);
-    assert!(rows.iter().all(|r| r.replica.id.contains("orders") || r.replica.source_id.contains("orders")));
-    assert!(app.point_rows().iter().all(|r| r.point.resource_id.contains("orders")));
+    assert!(
+        rows.iter()
+            .all(|r| r.replica.id.contains("orders") || r.replica.source_id.contains("orders"))
+    );
+    assert!(
+        app.point_rows()
+            .iter()
+            .all(|r| r.point.resource_id.contains("orders"))
+    );
     app.update(key(KeyCode::Enter), t(1));
     assert_eq!(app.prompt, None);
     assert_eq!(app.filter, "orders", "Enter keeps the filter");
@@ -126,9 +168,17 @@ fn filter_narrows_every_pane_as_typed_and_escape_clears_it() {
 fn filter_matches_case_insensitively_and_by_verdict() {
     let mut app = loaded_app();
     app.run_command("filter EU-WEST");
-    assert!(app.replica_rows().iter().all(|r| r.replica.region == "eu-west-1"));
+    assert!(
+        app.replica_rows()
+            .iter()
+            .all(|r| r.replica.region == "eu-west-1")
+    );
     app.run_command("filter crit");
-    assert!(app.point_rows().iter().all(|r| r.eval.verdict == Verdict::Crit));
+    assert!(
+        app.point_rows()
+            .iter()
+            .all(|r| r.eval.verdict == Verdict::Crit)
+    );
 }
 
 #[test]
@@ -146,43 +196,110 @@ fn staleness_follows_the_injected_clock() {
     assert!(app.stale_feeds().is_empty());
     let interval = Refresh::demo().replicas.as_secs() as i64;
     app.update(Event::Tick, t(2 * interval));
-    assert!(app.stale_feeds().iter().all(|(p, _)| *p != Pane::Replicas), "exactly twice the interval is fresh");
+    assert!(
+        app.stale_feeds().iter().all(|(p, _)| *p != Pane::Replicas),
+        "exactly twice the interval is fresh"
+    );
     app.update(Event::Tick, t(2 * interval + 1));
     let stale = app.stale_feeds();
-    assert!(stale.iter().any(|(p, r)| *p == Pane::Replicas && r == "us-west-2"), "{stale:?}");
+    assert!(
+        stale
+            .iter()
+            .any(|(p, r)| *p == Pane::Replicas && r == "us-west-2"),
+        "{stale:?}"
+    );
     assert!(app.replica_rows().iter().all(|r| r.from.stale));
-    assert!(app.overall() >= Verdict::Warn, "stale data is never shown as all clear");
+    assert!(
+        app.overall() >= Verdict::Warn,
+        "stale data is never shown as all clear"
+    );
 }
 
 #[test]
 fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
     let mut app = loaded_app();
-    let err = SourceError::new(SourceErrorKind::Timeout, "rds:DescribeDBInstances", "no answer");
-    app.update(Event::Replicas { region: "us-west-2".into(), result: Err(err) }, t(1));
+    let err = SourceError::new(
+        SourceErrorKind::Timeout,
+        "rds:DescribeDBInstances",
+        "no answer",
+    );
+    app.update(
+        Event::Replicas {
+            region: "us-west-2".into(),
+            result: Err(err),
+        },
+        t(1),
+    );
     let west = &app.replicas["us-west-2"];
     assert!(west.last_error.is_some());
-    assert!(app.replica_rows().iter().any(|r| r.replica.region == "us-west-2"), "last good data stays");
+    assert!(
+        app.replica_rows()
+            .iter()
+            .any(|r| r.replica.region == "us-west-2"),
+        "last good data stays"
+    );
     let sim = sim();
-    app.update(Event::Replicas { region: "eu-west-1".into(), result: sim.replicas_at("eu-west-1", t(30)) }, t(30));
+    app.update(
+        Event::Replicas {
+            region: "eu-west-1".into(),
+            result: sim.replicas_at("eu-west-1", t(30)),
+        },
+        t(30),
+    );
     let rows = app.replica_rows();
-    assert!(rows.iter().filter(|r| r.replica.region == "eu-west-1").all(|r| !r.from.stale && r.from.fetched_at == t(30)));
-    assert!(rows.iter().filter(|r| r.replica.region == "us-west-2").all(|r| r.from.stale));
+    assert!(
+        rows.iter()
+            .filter(|r| r.replica.region == "eu-west-1")
+            .all(|r| !r.from.stale && r.from.fetched_at == t(30))
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r.replica.region == "us-west-2")
+            .all(|r| r.from.stale)
+    );
 }
 
 #[test]
 fn verdicts_sort_worst_first_and_reach_the_header() {
-    let mut app = App::new(Mode::Live { profile: None }, "aws", &["us-west-2".to_string()], Workloads::default(), Refresh::default(), Theme::mono(), t(0));
+    let mut app = App::new(
+        Mode::Live { profile: None },
+        "aws",
+        &["us-west-2".to_string()],
+        Workloads::default(),
+        Refresh::default(),
+        Theme::mono(),
+        t(0),
+    );
     let replicas = vec![
         replica("a-fine", Some(1), ReplicationState::Replicating),
-        replica("b-broken", Some(0), ReplicationState::Broken("IO error".into())),
+        replica(
+            "b-broken",
+            Some(0),
+            ReplicationState::Broken("IO error".into()),
+        ),
         replica("c-slow", Some(1000), ReplicationState::Replicating),
         replica("d-warn", Some(500), ReplicationState::Replicating),
     ];
-    app.update(Event::Replicas { region: "us-west-2".into(), result: Ok(Snapshot::new(replicas, t(0))) }, t(0));
-    let rows: Vec<(&str, Verdict)> = app.replica_rows().iter().map(|r| (r.replica.id.as_str(), r.eval.verdict)).collect();
+    app.update(
+        Event::Replicas {
+            region: "us-west-2".into(),
+            result: Ok(Snapshot::new(replicas, t(0))),
+        },
+        t(0),
+    );
+    let rows: Vec<(&str, Verdict)> = app
+        .replica_rows()
+        .iter()
+        .map(|r| (r.replica.id.as_str(), r.eval.verdict))
+        .collect();
     assert_eq!(
         rows,
-        vec![("b-broken", Verdict::Crit), ("c-slow", Verdict::Crit), ("d-warn", Verdict::Warn), ("a-fine", Verdict::Ok)]
+        vec![
+            ("b-broken", Verdict::Crit),
+            ("c-slow", Verdict::Crit),
+            ("d-warn", Verdict::Warn),
+            ("a-fine", Verdict::Ok)
+        ]
     );
     assert_eq!(app.overall(), Verdict::Crit);
     assert_eq!(app.offenders()[0].0, Verdict::Crit);
@@ -196,9 +313,21 @@ fn enter_on_a_health_check_asks_for_its_checker_detail() {
     let commands = app.update(key(KeyCode::Enter), t(1));
     assert_eq!(commands, vec![Command::FetchCheckerDetail(first.clone())]);
     assert_eq!(app.overlay, Some(Overlay::Detail(Pane::Health)));
-    let obs = sim().health_checks_at(t(2)).expect("ok").data[0].observations.clone();
-    app.update(Event::CheckerDetail { check_id: first.clone(), result: Ok(Snapshot::new(obs, t(2))) }, t(2));
-    assert!(app.checker_detail.as_ref().is_some_and(|(id, f)| *id == first && f.data().is_some()));
+    let obs = sim().health_checks_at(t(2)).expect("ok").data[0]
+        .observations
+        .clone();
+    app.update(
+        Event::CheckerDetail {
+            check_id: first.clone(),
+            result: Ok(Snapshot::new(obs, t(2))),
+        },
+        t(2),
+    );
+    assert!(
+        app.checker_detail
+            .as_ref()
+            .is_some_and(|(id, f)| *id == first && f.data().is_some())
+    );
     app.update(key(KeyCode::Esc), t(3));
     assert_eq!(app.overlay, None);
     assert!(app.checker_detail.is_none());
@@ -209,8 +338,18 @@ fn a_late_detail_for_another_check_is_ignored() {
     let mut app = loaded_app();
     app.update(key(KeyCode::Char('3')), t(1));
     app.update(key(KeyCode::Enter), t(1));
-    app.update(Event::CheckerDetail { check_id: "someone-else".into(), result: Ok(Snapshot::new(vec![], t(2))) }, t(2));
-    assert!(app.checker_detail.as_ref().is_some_and(|(_, f)| f.data().is_none()));
+    app.update(
+        Event::CheckerDetail {
+            check_id: "someone-else".into(),
+            result: Ok(Snapshot::new(vec![], t(2))),
+        },
+        t(2),
+    );
+    assert!(
+        app.checker_detail
+            .as_ref()
+            .is_some_and(|(_, f)| f.data().is_none())
+    );
 }
 
 #[test]
@@ -218,7 +357,10 @@ fn keys_while_a_prompt_is_open_go_to_the_prompt() {
     let mut app = loaded_app();
     app.update(key(KeyCode::Char(':')), t(1));
     app.update(key(KeyCode::Char('q')), t(1));
-    assert!(!app.should_quit, "q typed into the command line does not quit");
+    assert!(
+        !app.should_quit,
+        "q typed into the command line does not quit"
+    );
     let commands = app.update(key(KeyCode::Enter), t(1));
     assert_eq!(commands, vec![Command::Quit]);
     assert!(app.should_quit);
@@ -227,14 +369,32 @@ fn keys_while_a_prompt_is_open_go_to_the_prompt() {
 #[test]
 fn commands_and_their_errors() {
     let mut app = loaded_app();
-    assert_eq!(app.run_command("theme light"), vec![Command::LoadTheme("light".into())]);
+    assert_eq!(
+        app.run_command("theme light"),
+        vec![Command::LoadTheme("light".into())]
+    );
     assert!(app.run_command("frobnicate").is_empty());
-    assert!(app.flash.as_ref().is_some_and(|f| f.is_error && f.text.contains("frobnicate")));
-    assert_eq!(app.run_command("scenario region-outage"), vec![Command::SetScenario(Scenario::RegionOutage)]);
-    assert_eq!(app.mode, Mode::Demo { scenario: Scenario::RegionOutage });
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.is_error && f.text.contains("frobnicate"))
+    );
+    assert_eq!(
+        app.run_command("scenario region-outage"),
+        vec![Command::SetScenario(Scenario::RegionOutage)]
+    );
+    assert_eq!(
+        app.mode,
+        Mode::Demo {
+            scenario: Scenario::RegionOutage
+        }
+    );
     app.run_command("pane dns");
     assert_eq!(app.focus, Pane::Health);
-    app.update(Event::ThemeLoaded(Err("themes/x.toml:1:1: bad".into())), t(2));
+    app.update(
+        Event::ThemeLoaded(Err("themes/x.toml:1:1: bad".into())),
+        t(2),
+    );
     assert!(app.flash.as_ref().is_some_and(|f| f.is_error));
     app.update(Event::Tick, t(2 + FLASH_SECONDS));
     assert!(app.flash.is_none(), "flashes expire");
@@ -242,7 +402,15 @@ fn commands_and_their_errors() {
 
 #[test]
 fn scenarios_are_refused_outside_the_demo() {
-    let mut app = App::new(Mode::Live { profile: None }, "aws", &[], Workloads::default(), Refresh::default(), Theme::mono(), t(0));
+    let mut app = App::new(
+        Mode::Live { profile: None },
+        "aws",
+        &[],
+        Workloads::default(),
+        Refresh::default(),
+        Theme::mono(),
+        t(0),
+    );
     assert!(app.run_command("scenario region-outage").is_empty());
     assert!(app.flash.as_ref().is_some_and(|f| f.is_error));
 }
@@ -255,7 +423,10 @@ fn ctrl_c_quits_from_anywhere_and_release_events_are_ignored() {
     release.kind = KeyEventKind::Release;
     app.update(Event::Key(release), t(1));
     assert_eq!(app.prompt, Some(Prompt::Filter(String::new())));
-    let commands = app.update(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), t(1));
+    let commands = app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        t(1),
+    );
     assert_eq!(commands, vec![Command::Quit]);
 }
 

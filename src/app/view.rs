@@ -4,7 +4,8 @@
 use super::feed::{Feed, Freshness};
 use super::{App, BackupView, Pane};
 use crate::fleet::{
-    BackupJob, Evaluation, HealthCheck, JobCounts, RecoveryPointAge, Replica, Targets, Verdict, Window, evaluate,
+    BackupJob, Evaluation, HealthCheck, JobCounts, RecoveryPointAge, Replica, Targets, Verdict,
+    Window, evaluate,
 };
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -52,7 +53,10 @@ pub struct CheckRow<'a> {
 }
 
 fn provenance<T>(feed: &Feed<T>, now: Timestamp) -> Option<Provenance> {
-    Some(Provenance { fetched_at: feed.fetched_at()?, stale: feed.freshness(now) == Freshness::Stale })
+    Some(Provenance {
+        fetched_at: feed.fetched_at()?,
+        stale: feed.freshness(now) == Freshness::Stale,
+    })
 }
 
 /// Case-insensitive match of the filter against any of a row's words.
@@ -78,15 +82,36 @@ impl App {
             .map(|(replica, from)| {
                 let targets = self.workloads.targets_for(&replica.id);
                 let eval = evaluate::replica(replica, &targets, &self.workloads.thresholds);
-                ReplicaRow { replica, targets, eval, from }
+                ReplicaRow {
+                    replica,
+                    targets,
+                    eval,
+                    from,
+                }
             })
             .filter(|row| {
                 let r = row.replica;
                 let workload = row.targets.workload.as_deref().unwrap_or("");
-                matches(filter, &[&r.id, &r.source_id, &r.region, r.state.short(), &r.engine, workload, row.eval.verdict.word()])
+                matches(
+                    filter,
+                    &[
+                        &r.id,
+                        &r.source_id,
+                        &r.region,
+                        r.state.short(),
+                        &r.engine,
+                        workload,
+                        row.eval.verdict.word(),
+                    ],
+                )
             })
             .collect();
-        rows.sort_by(|a, b| b.eval.verdict.cmp(&a.eval.verdict).then_with(|| a.replica.id.cmp(&b.replica.id)));
+        rows.sort_by(|a, b| {
+            b.eval
+                .verdict
+                .cmp(&a.eval.verdict)
+                .then_with(|| a.replica.id.cmp(&b.replica.id))
+        });
         rows
     }
 
@@ -98,7 +123,9 @@ impl App {
     fn vault_rows_matching(&self, filter: &str) -> Vec<VaultRow> {
         let mut grouped: BTreeMap<(String, String, String), VaultRow> = BTreeMap::new();
         for feed in self.backups.values() {
-            let (Some(health), Some(from)) = (feed.data(), provenance(feed, self.now)) else { continue };
+            let (Some(health), Some(from)) = (feed.data(), provenance(feed, self.now)) else {
+                continue;
+            };
             for s in &health.stats {
                 let key = (s.region.clone(), s.vault.clone(), s.resource_type.clone());
                 let row = grouped.entry(key).or_insert_with(|| VaultRow {
@@ -118,11 +145,19 @@ impl App {
         }
         let mut rows: Vec<VaultRow> = grouped
             .into_values()
-            .filter(|r| matches(filter, &[&r.region, &r.vault, &r.resource_type, r.eval.verdict.word()]))
+            .filter(|r| {
+                matches(
+                    filter,
+                    &[&r.region, &r.vault, &r.resource_type, r.eval.verdict.word()],
+                )
+            })
             .collect();
         rows.sort_by(|a, b| {
             let rate = |r: &VaultRow| r.counts[0].and_then(|c| c.success_rate()).unwrap_or(1.0);
-            b.eval.verdict.cmp(&a.eval.verdict).then_with(|| rate(a).total_cmp(&rate(b)))
+            b.eval
+                .verdict
+                .cmp(&a.eval.verdict)
+                .then_with(|| rate(a).total_cmp(&rate(b)))
         });
         rows
     }
@@ -140,12 +175,27 @@ impl App {
             .flat_map(|(health, from)| health.recovery_points.iter().map(move |p| (p, from)))
             .map(|(point, from)| {
                 let targets = self.workloads.targets_for(&point.resource_id);
-                let eval = evaluate::recovery_point(point, &targets, &self.workloads.thresholds, self.now);
-                PointRow { point, targets, eval, from }
+                let eval =
+                    evaluate::recovery_point(point, &targets, &self.workloads.thresholds, self.now);
+                PointRow {
+                    point,
+                    targets,
+                    eval,
+                    from,
+                }
             })
             .filter(|row| {
                 let p = row.point;
-                matches(filter, &[&p.resource_id, &p.resource_type, &p.vault, &p.region, row.eval.verdict.word()])
+                matches(
+                    filter,
+                    &[
+                        &p.resource_id,
+                        &p.resource_type,
+                        &p.vault,
+                        &p.region,
+                        row.eval.verdict.word(),
+                    ],
+                )
             })
             .collect();
         rows.sort_by_key(|r| (r.point.newest_completed, r.point.resource_id.clone()));
@@ -162,13 +212,27 @@ impl App {
             .backups
             .values()
             .filter_map(|feed| Some((feed.data()?, provenance(feed, self.now)?)))
-            .flat_map(|(health, from)| health.problem_jobs.iter().map(move |job| FailureRow { job, from }))
+            .flat_map(|(health, from)| {
+                health
+                    .problem_jobs
+                    .iter()
+                    .map(move |job| FailureRow { job, from })
+            })
             .filter(|row| {
                 let j = row.job;
-                matches(filter, &[&j.resource_id, &j.vault, &j.region, &j.message, j.state.word()])
+                matches(
+                    filter,
+                    &[
+                        &j.resource_id,
+                        &j.vault,
+                        &j.region,
+                        &j.message,
+                        j.state.word(),
+                    ],
+                )
             })
             .collect();
-        rows.sort_by(|a, b| b.job.created_at.cmp(&a.job.created_at));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.job.created_at));
         rows
     }
 
@@ -178,22 +242,39 @@ impl App {
     }
 
     fn check_rows_matching(&self, filter: &str) -> Vec<CheckRow<'_>> {
-        let (Some(checks), Some(from)) = (self.health.data(), provenance(&self.health, self.now)) else {
+        let (Some(checks), Some(from)) = (self.health.data(), provenance(&self.health, self.now))
+        else {
             return Vec::new();
         };
         let mut rows: Vec<CheckRow<'_>> = checks
             .iter()
-            .map(|check| CheckRow { check, eval: evaluate::health_check(check), from })
+            .map(|check| CheckRow {
+                check,
+                eval: evaluate::health_check(check),
+                from,
+            })
             .filter(|row| {
                 let c = row.check;
                 let region = c.target_region.as_deref().unwrap_or("");
                 let guards: Vec<&str> = c.guards.iter().map(|g| g.name.as_str()).collect();
-                let mut fields = vec![c.id.as_str(), &c.name, &c.target, region, c.status.word(), row.eval.verdict.word()];
+                let mut fields = vec![
+                    c.id.as_str(),
+                    &c.name,
+                    &c.target,
+                    region,
+                    c.status.word(),
+                    row.eval.verdict.word(),
+                ];
                 fields.extend(guards);
                 matches(filter, &fields)
             })
             .collect();
-        rows.sort_by(|a, b| b.eval.verdict.cmp(&a.eval.verdict).then_with(|| a.check.id.cmp(&b.check.id)));
+        rows.sort_by(|a, b| {
+            b.eval
+                .verdict
+                .cmp(&a.eval.verdict)
+                .then_with(|| a.check.id.cmp(&b.check.id))
+        });
         rows
     }
 
@@ -213,12 +294,32 @@ impl App {
     /// Everything judged, worst first, as `(verdict, what, why)`, for the header.
     pub fn offenders(&self) -> Vec<(Verdict, String, String)> {
         let mut all: Vec<(Verdict, String, String)> = Vec::new();
-        all.extend(self.replica_rows_matching("").into_iter().map(|r| (r.eval.verdict, r.replica.id.clone(), r.eval.reason)));
-        all.extend(self.point_rows_matching("").into_iter().map(|r| (r.eval.verdict, r.point.resource_id.clone(), r.eval.reason)));
-        all.extend(self.vault_rows_matching("").into_iter().map(|r| (r.eval.verdict, format!("{}/{}", r.vault, r.resource_type), r.eval.reason)));
-        all.extend(self.check_rows_matching("").into_iter().map(|r| (r.eval.verdict, format!("{} ({})", r.check.name, r.check.id), r.eval.reason)));
+        all.extend(
+            self.replica_rows_matching("")
+                .into_iter()
+                .map(|r| (r.eval.verdict, r.replica.id.clone(), r.eval.reason)),
+        );
+        all.extend(
+            self.point_rows_matching("")
+                .into_iter()
+                .map(|r| (r.eval.verdict, r.point.resource_id.clone(), r.eval.reason)),
+        );
+        all.extend(self.vault_rows_matching("").into_iter().map(|r| {
+            (
+                r.eval.verdict,
+                format!("{}/{}", r.vault, r.resource_type),
+                r.eval.reason,
+            )
+        }));
+        all.extend(self.check_rows_matching("").into_iter().map(|r| {
+            (
+                r.eval.verdict,
+                format!("{} ({})", r.check.name, r.check.id),
+                r.eval.reason,
+            )
+        }));
         all.retain(|(v, _, _)| *v > Verdict::Ok);
-        all.sort_by(|a, b| b.0.cmp(&a.0));
+        all.sort_by_key(|o| std::cmp::Reverse(o.0));
         all
     }
 }

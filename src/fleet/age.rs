@@ -17,10 +17,24 @@ pub fn format_duration(d: Duration) -> String {
         0..60 => format!("{secs}s"),
         60..3600 => {
             let (m, s) = (secs / 60, secs % 60);
-            if m < 10 && s != 0 { format!("{m}m{s:02}s") } else { format!("{m}m") }
+            if m < 10 && s != 0 {
+                format!("{m}m{s:02}s")
+            } else {
+                format!("{m}m")
+            }
         }
         3600..86_400 => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
         _ => format!("{}d{:02}h", secs / 86_400, (secs % 86_400) / 3600),
+    }
+}
+
+/// Replica lag, with sub-second and single-digit values kept precise: Aurora lags in
+/// milliseconds, and "0s" would hide the difference between 40 ms and 900 ms.
+pub fn format_lag(d: Duration) -> String {
+    match d.as_millis() {
+        0..1000 => format!("{}ms", d.as_millis()),
+        1000..60_000 => format!("{:.1}s", d.as_secs_f64()),
+        _ => format_duration(d),
     }
 }
 
@@ -40,7 +54,18 @@ mod tests {
         assert_eq!(format_duration(Duration::from_secs(61)), "1m01s");
         assert_eq!(format_duration(Duration::from_secs(600)), "10m");
         assert_eq!(format_duration(Duration::from_secs(3600 + 5 * 60)), "1h05m");
-        assert_eq!(format_duration(Duration::from_secs(2 * 86_400 + 4 * 3600)), "2d04h");
+        assert_eq!(
+            format_duration(Duration::from_secs(2 * 86_400 + 4 * 3600)),
+            "2d04h"
+        );
+    }
+
+    #[test]
+    fn lag_keeps_small_values_precise() {
+        assert_eq!(format_lag(Duration::from_millis(40)), "40ms");
+        assert_eq!(format_lag(Duration::from_millis(4250)), "4.2s");
+        assert_eq!(format_lag(Duration::from_millis(30_400)), "30.4s");
+        assert_eq!(format_lag(Duration::from_secs(75)), "1m15s");
     }
 
     #[test]

@@ -31,7 +31,10 @@ impl JobState {
     pub fn is_problem(self) -> bool {
         matches!(
             self,
-            JobState::CompletedWithIssues | JobState::Failed | JobState::Expired | JobState::Aborted
+            JobState::CompletedWithIssues
+                | JobState::Failed
+                | JobState::Expired
+                | JobState::Aborted
         )
     }
 }
@@ -112,7 +115,8 @@ impl JobCounts {
     /// `None` when nothing finished, which is not the same as 0 %.
     pub fn success_rate(&self) -> Option<f64> {
         let finished = self.finished();
-        (finished > 0).then(|| f64::from(self.completed + self.completed_with_issues) / f64::from(finished))
+        (finished > 0)
+            .then(|| f64::from(self.completed + self.completed_with_issues) / f64::from(finished))
     }
 }
 

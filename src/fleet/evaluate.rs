@@ -12,9 +12,13 @@ use jiff::Timestamp;
 pub fn replica(r: &Replica, targets: &Targets, thresholds: &Thresholds) -> Evaluation {
     let rpo = targets.rpo;
     match &r.state {
-        ReplicationState::Broken(why) => return Evaluation::crit(format!("replication broken: {why}")),
+        ReplicationState::Broken(why) => {
+            return Evaluation::crit(format!("replication broken: {why}"));
+        }
         ReplicationState::Promoted => return Evaluation::ok("promoted: now a standalone primary"),
-        ReplicationState::Transitioning(what) => return Evaluation::warn(format!("{what} in progress")),
+        ReplicationState::Transitioning(what) => {
+            return Evaluation::warn(format!("{what} in progress"));
+        }
         ReplicationState::Replicating | ReplicationState::Unknown => {}
     }
     let Some(sample) = r.latest_sample() else {
@@ -23,19 +27,27 @@ pub fn replica(r: &Replica, targets: &Targets, thresholds: &Thresholds) -> Evalu
     let Some(lag) = sample.lag else {
         return Evaluation::crit("lag metric says replication is not active");
     };
-    let shown = format_duration(lag);
+    let shown = super::age::format_lag(lag);
     let limit = format_duration(rpo);
     if lag > rpo {
         Evaluation::crit(format!("lag {shown} exceeds RPO {limit}"))
     } else if lag.as_secs_f64() > rpo.as_secs_f64() * thresholds.lag_warn_ratio {
-        Evaluation::warn(format!("lag {shown} is over {:.0}% of RPO {limit}", thresholds.lag_warn_ratio * 100.0))
+        Evaluation::warn(format!(
+            "lag {shown} is over {:.0}% of RPO {limit}",
+            thresholds.lag_warn_ratio * 100.0
+        ))
     } else {
         Evaluation::ok(format!("lag {shown} within RPO {limit}"))
     }
 }
 
 /// The newest good recovery point of a resource against its backup RPO.
-pub fn recovery_point(rp: &RecoveryPointAge, targets: &Targets, thresholds: &Thresholds, now: Timestamp) -> Evaluation {
+pub fn recovery_point(
+    rp: &RecoveryPointAge,
+    targets: &Targets,
+    thresholds: &Thresholds,
+    now: Timestamp,
+) -> Evaluation {
     let limit = format_duration(targets.backup_rpo);
     let Some(newest) = rp.newest_completed else {
         return Evaluation::crit("no completed recovery point");
@@ -43,9 +55,15 @@ pub fn recovery_point(rp: &RecoveryPointAge, targets: &Targets, thresholds: &Thr
     let age = age_between(newest, now);
     let shown = format_duration(age);
     if age > targets.backup_rpo {
-        Evaluation::crit(format!("newest recovery point {shown} old, backup RPO {limit}"))
-    } else if age.as_secs_f64() > targets.backup_rpo.as_secs_f64() * thresholds.recovery_point_warn_ratio {
-        Evaluation::warn(format!("newest recovery point {shown} old, nearing backup RPO {limit}"))
+        Evaluation::crit(format!(
+            "newest recovery point {shown} old, backup RPO {limit}"
+        ))
+    } else if age.as_secs_f64()
+        > targets.backup_rpo.as_secs_f64() * thresholds.recovery_point_warn_ratio
+    {
+        Evaluation::warn(format!(
+            "newest recovery point {shown} old, nearing backup RPO {limit}"
+        ))
     } else {
         Evaluation::ok(format!("newest recovery point {shown} old, within {limit}"))
     }
@@ -58,7 +76,11 @@ pub fn backup_stats(stats: &BackupWindowStats, thresholds: &Thresholds) -> Evalu
         return Evaluation::unknown(format!("no finished jobs in {}", stats.window.label()));
     };
     let pct = rate * 100.0;
-    let detail = format!("{pct:.1}% of {} jobs succeeded in {}", c.finished(), stats.window.label());
+    let detail = format!(
+        "{pct:.1}% of {} jobs succeeded in {}",
+        c.finished(),
+        stats.window.label()
+    );
     if rate < thresholds.backup_success_crit {
         Evaluation::crit(detail)
     } else if rate < thresholds.backup_success_warn {
@@ -84,7 +106,9 @@ pub fn health_check(h: &HealthCheck) -> Evaluation {
     match h.status {
         CheckStatus::Unhealthy => Evaluation::crit(format!("failing: {checkers}")),
         CheckStatus::Unknown => Evaluation::unknown("no status yet"),
-        CheckStatus::Healthy if some_failing => Evaluation::warn(format!("healthy, but {checkers}")),
+        CheckStatus::Healthy if some_failing => {
+            Evaluation::warn(format!("healthy, but {checkers}"))
+        }
         CheckStatus::Healthy => Evaluation::ok(checkers),
     }
 }
@@ -111,20 +135,37 @@ mod tests {
             kind: ReplicaKind::RdsReadReplica,
             state,
             lag_samples: lag
-                .map(|l| vec![LagSample { at: at(0), lag: l.map(Duration::from_secs) }])
+                .map(|l| {
+                    vec![LagSample {
+                        at: at(0),
+                        lag: l.map(Duration::from_secs),
+                    }]
+                })
                 .unwrap_or_default(),
         }
     }
 
     fn targets(rpo: u64) -> Targets {
-        Targets { workload: None, rpo: Duration::from_secs(rpo), rto: Duration::from_secs(600), backup_rpo: Duration::from_secs(rpo) }
+        Targets {
+            workload: None,
+            rpo: Duration::from_secs(rpo),
+            rto: Duration::from_secs(600),
+            backup_rpo: Duration::from_secs(rpo),
+        }
     }
 
     #[test]
     fn replica_lag_against_rpo() {
         let t = targets(300);
         let th = Thresholds::default();
-        let v = |lag| replica(&replica_with(ReplicationState::Replicating, Some(Some(lag))), &t, &th).verdict;
+        let v = |lag| {
+            replica(
+                &replica_with(ReplicationState::Replicating, Some(Some(lag))),
+                &t,
+                &th,
+            )
+            .verdict
+        };
         assert_eq!(v(10), Verdict::Ok);
         assert_eq!(v(150), Verdict::Ok, "exactly half the RPO is still OK");
         assert_eq!(v(151), Verdict::Warn);
@@ -134,7 +175,14 @@ mod tests {
 
     #[test]
     fn broken_replication_is_crit_even_with_zero_lag() {
-        let e = replica(&replica_with(ReplicationState::Broken("IO thread stopped".into()), Some(Some(0))), &targets(300), &Thresholds::default());
+        let e = replica(
+            &replica_with(
+                ReplicationState::Broken("IO thread stopped".into()),
+                Some(Some(0)),
+            ),
+            &targets(300),
+            &Thresholds::default(),
+        );
         assert_eq!(e.verdict, Verdict::Crit);
         assert!(e.reason.contains("IO thread stopped"));
     }
@@ -142,20 +190,54 @@ mod tests {
     #[test]
     fn inactive_replication_and_missing_data() {
         let th = Thresholds::default();
-        assert_eq!(replica(&replica_with(ReplicationState::Replicating, Some(None)), &targets(300), &th).verdict, Verdict::Crit);
-        assert_eq!(replica(&replica_with(ReplicationState::Replicating, None), &targets(300), &th).verdict, Verdict::Unknown);
+        assert_eq!(
+            replica(
+                &replica_with(ReplicationState::Replicating, Some(None)),
+                &targets(300),
+                &th
+            )
+            .verdict,
+            Verdict::Crit
+        );
+        assert_eq!(
+            replica(
+                &replica_with(ReplicationState::Replicating, None),
+                &targets(300),
+                &th
+            )
+            .verdict,
+            Verdict::Unknown
+        );
     }
 
     #[test]
     fn recovery_point_age() {
         let t = targets(3600);
         let th = Thresholds::default();
-        let rp = |newest| RecoveryPointAge { region: "r".into(), vault: "v".into(), resource_id: "x".into(), resource_type: "RDS".into(), newest_completed: newest };
+        let rp = |newest| RecoveryPointAge {
+            region: "r".into(),
+            vault: "v".into(),
+            resource_id: "x".into(),
+            resource_type: "RDS".into(),
+            newest_completed: newest,
+        };
         let now = at(10_000);
-        assert_eq!(recovery_point(&rp(Some(at(10_000 - 60))), &t, &th, now).verdict, Verdict::Ok);
-        assert_eq!(recovery_point(&rp(Some(at(10_000 - 3000))), &t, &th, now).verdict, Verdict::Warn);
-        assert_eq!(recovery_point(&rp(Some(at(10_000 - 3601))), &t, &th, now).verdict, Verdict::Crit);
-        assert_eq!(recovery_point(&rp(None), &t, &th, now).verdict, Verdict::Crit);
+        assert_eq!(
+            recovery_point(&rp(Some(at(10_000 - 60))), &t, &th, now).verdict,
+            Verdict::Ok
+        );
+        assert_eq!(
+            recovery_point(&rp(Some(at(10_000 - 3000))), &t, &th, now).verdict,
+            Verdict::Warn
+        );
+        assert_eq!(
+            recovery_point(&rp(Some(at(10_000 - 3601))), &t, &th, now).verdict,
+            Verdict::Crit
+        );
+        assert_eq!(
+            recovery_point(&rp(None), &t, &th, now).verdict,
+            Verdict::Crit
+        );
         let _ = Workloads::default();
     }
 
@@ -166,7 +248,13 @@ mod tests {
             let mut counts = JobCounts::default();
             counts.add(JobState::Completed, ok);
             counts.add(JobState::Failed, failed);
-            BackupWindowStats { region: "r".into(), vault: "v".into(), resource_type: "RDS".into(), window: Window::Day, counts }
+            BackupWindowStats {
+                region: "r".into(),
+                vault: "v".into(),
+                resource_type: "RDS".into(),
+                window: Window::Day,
+                counts,
+            }
         };
         assert_eq!(backup_stats(&stats(100, 0), &th).verdict, Verdict::Ok);
         assert_eq!(backup_stats(&stats(95, 5), &th).verdict, Verdict::Warn);
@@ -176,7 +264,12 @@ mod tests {
 
     #[test]
     fn health_check_partial_failure_is_warn() {
-        let obs = |healthy| CheckerObservation { checker_region: "us-east-1".into(), healthy, report: String::new(), observed_at: at(0) };
+        let obs = |healthy| CheckerObservation {
+            checker_region: "us-east-1".into(),
+            healthy,
+            report: String::new(),
+            observed_at: at(0),
+        };
         let mut h = HealthCheck {
             id: "hc".into(),
             name: "api".into(),

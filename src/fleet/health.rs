@@ -67,6 +67,15 @@ pub struct HealthCheck {
     pub guards: Vec<FailoverRecord>,
 }
 
+impl FailoverRole {
+    pub fn word(self) -> &'static str {
+        match self {
+            FailoverRole::Primary => "PRIMARY",
+            FailoverRole::Secondary => "SECONDARY",
+        }
+    }
+}
+
 impl HealthCheck {
     /// `(healthy, total)` checker regions, from observations when there are some.
     pub fn checker_counts(&self) -> Option<(usize, usize)> {

@@ -12,8 +12,10 @@ pub mod replica;
 pub mod verdict;
 pub mod workload;
 
-pub use age::{age_between, format_age, format_duration};
-pub use backup::{BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge, Window};
+pub use age::{age_between, format_age, format_duration, format_lag};
+pub use backup::{
+    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge, Window,
+};
 pub use health::{CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck};
 pub use replica::{LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};

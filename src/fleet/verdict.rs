@@ -17,7 +17,7 @@ impl Verdict {
     pub fn word(self) -> &'static str {
         match self {
             Verdict::Ok => "OK",
-            Verdict::Unknown => "UNKNOWN",
+            Verdict::Unknown => "N/A",
             Verdict::Warn => "WARN",
             Verdict::Crit => "CRIT",
         }
@@ -48,7 +48,10 @@ pub struct Evaluation {
 
 impl Evaluation {
     pub fn new(verdict: Verdict, reason: impl Into<String>) -> Self {
-        Self { verdict, reason: reason.into() }
+        Self {
+            verdict,
+            reason: reason.into(),
+        }
     }
     pub fn ok(reason: impl Into<String>) -> Self {
         Self::new(Verdict::Ok, reason)

@@ -139,7 +139,10 @@ mod tests {
 
     #[test]
     fn unmatched_resources_get_the_defaults_and_backup_rpo_falls_back_to_rpo() {
-        let all = Workloads { list: vec![orders()], ..Workloads::default() };
+        let all = Workloads {
+            list: vec![orders()],
+            ..Workloads::default()
+        };
         let t = all.targets_for("orders-x");
         assert_eq!(t.workload.as_deref(), Some("orders"));
         assert_eq!(t.backup_rpo, Duration::from_secs(300));

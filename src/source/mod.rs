@@ -32,7 +32,11 @@ pub struct SourceError {
 
 impl SourceError {
     pub fn new(kind: SourceErrorKind, call: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind, call: call.into(), message: message.into() }
+        Self {
+            kind,
+            call: call.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -73,7 +73,15 @@ pub struct Estate {
     pub workloads: Vec<Workload>,
 }
 
-fn replica(id: &str, region: &str, source: &str, source_region: &str, engine: &str, kind: ReplicaKind, lag: LagProfile) -> SimReplica {
+fn replica(
+    id: &str,
+    region: &str,
+    source: &str,
+    source_region: &str,
+    engine: &str,
+    kind: ReplicaKind,
+    lag: LagProfile,
+) -> SimReplica {
     SimReplica {
         id: id.into(),
         region: region.into(),
@@ -86,10 +94,21 @@ fn replica(id: &str, region: &str, source: &str, source_region: &str, engine: &s
 }
 
 fn lag(base: f64, swing: f64, period: f64, spike: f64) -> LagProfile {
-    LagProfile { base, swing, period, spike }
+    LagProfile {
+        base,
+        swing,
+        period,
+        spike,
+    }
 }
 
-fn protect(id: &str, resource_type: &str, region: &str, vault: &str, every_hours: u32) -> ProtectedResource {
+fn protect(
+    id: &str,
+    resource_type: &str,
+    region: &str,
+    vault: &str,
+    every_hours: u32,
+) -> ProtectedResource {
     ProtectedResource {
         id: id.into(),
         resource_type: resource_type.into(),
@@ -111,7 +130,14 @@ fn failover(name: &str, set: &str, role: FailoverRole, value: &str) -> FailoverR
     }
 }
 
-fn check(id: &str, name: &str, region: &str, path: &str, guards: Vec<FailoverRecord>, flappy: bool) -> SimHealthCheck {
+fn check(
+    id: &str,
+    name: &str,
+    region: &str,
+    path: &str,
+    guards: Vec<FailoverRecord>,
+    flappy: bool,
+) -> SimHealthCheck {
     let host = format!("{name}.{region}.example.com");
     SimHealthCheck {
         id: id.into(),
@@ -140,12 +166,60 @@ pub fn build(fleet_size: usize) -> Estate {
     use ReplicaKind::{AuroraGlobalSecondary as Global, RdsReadReplica as Rds};
     let (east, west, eu) = (REGIONS[0], REGIONS[1], REGIONS[2]);
     let mut replicas = vec![
-        replica("orders-dr-usw2", west, "orders-primary", east, "postgres 15.4", Rds, lag(4.0, 0.5, 420.0, 20.0)),
-        replica("orders-read-euw1", eu, "orders-primary", east, "postgres 15.4", Rds, lag(9.0, 0.6, 300.0, 45.0)),
-        replica("orders-read-use1", east, "orders-primary", east, "postgres 15.4", Rds, lag(0.4, 0.5, 120.0, 2.0)),
-        replica("billing-usw2", west, "billing-use1", east, "aurora-postgresql 15.4", Global, lag(0.9, 0.4, 240.0, 3.0)),
-        replica("catalog-dr-usw2", west, "catalog-primary", east, "mysql 8.0", Rds, lag(60.0, 0.7, 360.0, 140.0)),
-        replica("sessions-read-euw1", eu, "sessions-primary", eu, "mysql 8.0", Rds, lag(0.6, 0.5, 90.0, 1.0)),
+        replica(
+            "orders-dr-usw2",
+            west,
+            "orders-primary",
+            east,
+            "postgres 15.4",
+            Rds,
+            lag(4.0, 0.5, 420.0, 20.0),
+        ),
+        replica(
+            "orders-read-euw1",
+            eu,
+            "orders-primary",
+            east,
+            "postgres 15.4",
+            Rds,
+            lag(9.0, 0.6, 300.0, 45.0),
+        ),
+        replica(
+            "orders-read-use1",
+            east,
+            "orders-primary",
+            east,
+            "postgres 15.4",
+            Rds,
+            lag(0.4, 0.5, 120.0, 2.0),
+        ),
+        replica(
+            "billing-usw2",
+            west,
+            "billing-use1",
+            east,
+            "aurora-postgresql 15.4",
+            Global,
+            lag(0.9, 0.4, 240.0, 3.0),
+        ),
+        replica(
+            "catalog-dr-usw2",
+            west,
+            "catalog-primary",
+            east,
+            "mysql 8.0",
+            Rds,
+            lag(60.0, 0.7, 360.0, 140.0),
+        ),
+        replica(
+            "sessions-read-euw1",
+            eu,
+            "sessions-primary",
+            eu,
+            "mysql 8.0",
+            Rds,
+            lag(0.6, 0.5, 90.0, 1.0),
+        ),
     ];
     replicas.truncate(fleet_size);
     for n in replicas.len()..fleet_size {
@@ -158,7 +232,12 @@ pub fn build(fleet_size: usize) -> Estate {
             east,
             "postgres 16.2",
             Rds,
-            lag(2.0 + (n % 7) as f64, 0.5, 180.0 + (n % 11) as f64 * 30.0, 10.0),
+            lag(
+                2.0 + (n % 7) as f64,
+                0.5,
+                180.0 + (n % 11) as f64 * 30.0,
+                10.0,
+            ),
         ));
     }
 
@@ -170,8 +249,8 @@ pub fn build(fleet_size: usize) -> Estate {
         protect("sessions-table", "DynamoDB", eu, "prod-euw1", 24),
         protect("vol-0a12-app-data", "EBS", east, "prod-use1", 24),
         protect("fs-uploads", "EFS", east, "prod-use1", 24),
-        protect("orders-primary-copy", "RDS", west, "dr-usw2", 24),
-        protect("billing-use1-copy", "Aurora", west, "dr-usw2", 24),
+        protect("orders-primary-copy", "RDS", west, "dr-usw2", 1),
+        protect("billing-use1-copy", "Aurora", west, "dr-usw2", 4),
         ProtectedResource {
             chronic_failure: Some(
                 "Backup job failed: the volume vol-0f9e-reports is in an invalid state (error) and cannot be snapshotted",
@@ -180,13 +259,43 @@ pub fn build(fleet_size: usize) -> Estate {
         },
     ];
     for n in 6..fleet_size {
-        protected.push(protect(&format!("svc{n:04}-primary"), "RDS", east, "prod-use1", 24));
+        protected.push(protect(
+            &format!("svc{n:04}-primary"),
+            "RDS",
+            east,
+            "prod-use1",
+            24,
+        ));
     }
 
     let api = "api.example.com.";
     let checks = vec![
-        check("hc-api-use1", "api", east, "/health", vec![failover(api, "api-primary", FailoverRole::Primary, "api.us-east-1.example.com")], false),
-        check("hc-api-usw2", "api", west, "/health", vec![failover(api, "api-dr", FailoverRole::Secondary, "api.us-west-2.example.com")], false),
+        check(
+            "hc-api-use1",
+            "api",
+            east,
+            "/health",
+            vec![failover(
+                api,
+                "api-primary",
+                FailoverRole::Primary,
+                "api.us-east-1.example.com",
+            )],
+            false,
+        ),
+        check(
+            "hc-api-usw2",
+            "api",
+            west,
+            "/health",
+            vec![failover(
+                api,
+                "api-dr",
+                FailoverRole::Secondary,
+                "api.us-west-2.example.com",
+            )],
+            false,
+        ),
         check("hc-orders-use1", "orders", east, "/ready", vec![], false),
         check("hc-status-euw1", "status", eu, "/", vec![], true),
     ];
@@ -198,12 +307,21 @@ pub fn build(fleet_size: usize) -> Estate {
         workload("sessions", 900, 4 * 3600, 26, &["sessions-*"]),
     ];
 
-    Estate { replicas, protected, checks, workloads }
+    Estate {
+        replicas,
+        protected,
+        checks,
+        workloads,
+    }
 }
 
 pub fn short_region(region: &str) -> String {
     let mut parts = region.split('-');
-    let (area, dir, n) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let (area, dir, n) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
     format!("{area}{}{n}", dir.chars().next().unwrap_or('x'))
 }
 

@@ -9,8 +9,8 @@ pub mod signals;
 
 use crate::clock::Clock;
 use crate::fleet::{
-    BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck, JobCounts,
-    LagSample, RecoveryPointAge, Replica, ReplicationState, Snapshot, Window, Workload,
+    BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck,
+    JobCounts, LagSample, RecoveryPointAge, Replica, ReplicationState, Snapshot, Window, Workload,
 };
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -79,13 +79,20 @@ impl SimFleet {
     pub fn set_scenario(&self, scenario: Scenario) {
         let next = match scenario {
             Scenario::Normal => None,
-            Scenario::RegionOutage => Some(Outage { region: self.outage_region.clone(), since: self.clock.now() }),
+            Scenario::RegionOutage => Some(Outage {
+                region: self.outage_region.clone(),
+                since: self.clock.now(),
+            }),
         };
         *self.outage.lock().unwrap_or_else(|p| p.into_inner()) = next;
     }
 
     pub fn scenario(&self) -> Scenario {
-        if self.current_outage().is_some() { Scenario::RegionOutage } else { Scenario::Normal }
+        if self.current_outage().is_some() {
+            Scenario::RegionOutage
+        } else {
+            Scenario::Normal
+        }
     }
 
     /// The workloads the simulated estate was designed with, used when the config names none.
@@ -94,7 +101,10 @@ impl SimFleet {
     }
 
     fn current_outage(&self) -> Option<Outage> {
-        self.outage.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.outage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn refuse_if_down(&self, region: &str, call: &str, now: Timestamp) -> Result<(), SourceError> {
@@ -112,7 +122,11 @@ impl SimFleet {
         if estate::REGIONS.contains(&region) {
             Ok(())
         } else {
-            Err(SourceError::new(SourceErrorKind::Unreachable, call, format!("the simulated fleet has no region {region}")))
+            Err(SourceError::new(
+                SourceErrorKind::Unreachable,
+                call,
+                format!("the simulated fleet has no region {region}"),
+            ))
         }
     }
 
@@ -130,7 +144,14 @@ impl SimFleet {
             .map(|(i, r)| {
                 let at = |t: Timestamp| LagSample {
                     at: t,
-                    lag: Some(Duration::from_secs_f64(signals::lag_at(self.seed, i as u64, &r.lag, &r.source_region, outage.as_ref(), t))),
+                    lag: Some(Duration::from_secs_f64(signals::lag_at(
+                        self.seed,
+                        i as u64,
+                        &r.lag,
+                        &r.source_region,
+                        outage.as_ref(),
+                        t,
+                    ))),
                 };
                 let mut samples: Vec<LagSample> = (1..HISTORY_MINUTES)
                     .rev()
@@ -162,12 +183,21 @@ impl SimFleet {
             .unwrap_or(Timestamp::UNIX_EPOCH);
         let mut counts: BTreeMap<(String, String, Window), JobCounts> = BTreeMap::new();
         let mut health = BackupHealth::default();
-        for (i, res) in self.estate.protected.iter().enumerate().filter(|(_, p)| p.region == region) {
+        for (i, res) in self
+            .estate
+            .protected
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.region == region)
+        {
             let jobs = signals::jobs_between(self.seed, i as u64, res, outage.as_ref(), from, now);
             for job in &jobs {
                 let age = now.as_second() - job.created_at.as_second();
                 for w in Window::ALL.into_iter().filter(|w| age <= w.seconds()) {
-                    counts.entry((res.vault.clone(), res.resource_type.clone(), w)).or_default().add(job.state, 1);
+                    counts
+                        .entry((res.vault.clone(), res.resource_type.clone(), w))
+                        .or_default()
+                        .add(job.state, 1);
                 }
                 if job.state.is_problem() {
                     health.problem_jobs.push(BackupJob {
@@ -185,7 +215,13 @@ impl SimFleet {
             let newest = jobs
                 .iter()
                 .rev()
-                .find(|j| matches!(j.state, crate::fleet::JobState::Completed | crate::fleet::JobState::CompletedWithIssues))
+                .find(|j| {
+                    matches!(
+                        j.state,
+                        crate::fleet::JobState::Completed
+                            | crate::fleet::JobState::CompletedWithIssues
+                    )
+                })
                 .map(|j| j.finished_at);
             health.recovery_points.push(RecoveryPointAge {
                 region: region.to_string(),
@@ -197,29 +233,44 @@ impl SimFleet {
         }
         health.stats = counts
             .into_iter()
-            .map(|((vault, resource_type, window), counts)| BackupWindowStats {
-                region: region.to_string(),
-                vault,
-                resource_type,
-                window,
-                counts,
-            })
+            .map(
+                |((vault, resource_type, window), counts)| BackupWindowStats {
+                    region: region.to_string(),
+                    vault,
+                    resource_type,
+                    window,
+                    counts,
+                },
+            )
             .collect();
-        health.problem_jobs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        health
+            .problem_jobs
+            .sort_by_key(|j| std::cmp::Reverse(j.created_at));
         Ok(Snapshot::new(health, now))
     }
 
     fn observations(&self, index: usize, now: Timestamp) -> Vec<CheckerObservation> {
         let check = &self.estate.checks[index];
-        signals::checker_results(self.seed, index as u64, check, self.current_outage().as_ref(), now)
-            .into_iter()
-            .map(|(region, healthy)| CheckerObservation {
-                checker_region: region.to_string(),
-                healthy,
-                report: if healthy { signals::HEALTHY_REPORT } else { signals::TIMEOUT_REPORT }.to_string(),
-                observed_at: now,
-            })
-            .collect()
+        signals::checker_results(
+            self.seed,
+            index as u64,
+            check,
+            self.current_outage().as_ref(),
+            now,
+        )
+        .into_iter()
+        .map(|(region, healthy)| CheckerObservation {
+            checker_region: region.to_string(),
+            healthy,
+            report: if healthy {
+                signals::HEALTHY_REPORT
+            } else {
+                signals::TIMEOUT_REPORT
+            }
+            .to_string(),
+            observed_at: now,
+        })
+        .collect()
     }
 
     pub fn health_checks_at(&self, now: Timestamp) -> FetchResult<Vec<HealthCheck>> {
@@ -233,7 +284,11 @@ impl SimFleet {
                 let healthy = observations.iter().filter(|o| o.healthy).count();
                 let percent = healthy as f64 * 100.0 / observations.len().max(1) as f64;
                 // Route 53 calls an endpoint healthy when more than 18% of checkers say so.
-                let status = if percent > 18.0 { CheckStatus::Healthy } else { CheckStatus::Unhealthy };
+                let status = if percent > 18.0 {
+                    CheckStatus::Healthy
+                } else {
+                    CheckStatus::Unhealthy
+                };
                 HealthCheck {
                     id: c.id.clone(),
                     name: c.name.clone(),
@@ -279,7 +334,13 @@ impl FleetSource for SimFleet {
             .checks
             .iter()
             .position(|c| c.id == check_id)
-            .ok_or_else(|| SourceError::new(SourceErrorKind::Other, "route53:GetHealthCheckStatus", format!("no health check {check_id}")))?;
+            .ok_or_else(|| {
+                SourceError::new(
+                    SourceErrorKind::Other,
+                    "route53:GetHealthCheckStatus",
+                    format!("no health check {check_id}"),
+                )
+            })?;
         Ok(Snapshot::new(self.observations(index, now), now))
     }
 }
@@ -295,7 +356,11 @@ mod tests {
 
     fn fleet(scenario: Scenario) -> (SimFleet, Clock) {
         let clock = Clock::manual(start());
-        let sim = SimFleet::new(SimOptions { scenario, clock: clock.clone(), ..SimOptions::default() });
+        let sim = SimFleet::new(SimOptions {
+            scenario,
+            clock: clock.clone(),
+            ..SimOptions::default()
+        });
         (sim, clock)
     }
 
@@ -314,7 +379,11 @@ mod tests {
     #[test]
     fn lag_moves_over_time() {
         let (sim, clock) = fleet(Scenario::Normal);
-        let lag = |sim: &SimFleet, t| sim.replicas_at("us-west-2", t).expect("ok").data[0].latest_sample().and_then(|s| s.lag);
+        let lag = |sim: &SimFleet, t| {
+            sim.replicas_at("us-west-2", t).expect("ok").data[0]
+                .latest_sample()
+                .and_then(|s| s.lag)
+        };
         let a = lag(&sim, clock.now());
         clock.advance(Duration::from_secs(30));
         let b = lag(&sim, clock.now());
@@ -326,12 +395,25 @@ mod tests {
         let (sim, clock) = fleet(Scenario::RegionOutage);
         clock.advance(Duration::from_secs(120));
         let now = clock.now();
-        let dr = sim.replicas_at("us-west-2", now).expect("west still answers");
-        let orders = dr.data.iter().find(|r| r.id == "orders-dr-usw2").expect("present");
+        let dr = sim
+            .replicas_at("us-west-2", now)
+            .expect("west still answers");
+        let orders = dr
+            .data
+            .iter()
+            .find(|r| r.id == "orders-dr-usw2")
+            .expect("present");
         let lag = orders.latest_sample().and_then(|s| s.lag).expect("lag");
-        assert!(lag >= Duration::from_secs(120), "lag climbs with the outage: {lag:?}");
+        assert!(
+            lag >= Duration::from_secs(120),
+            "lag climbs with the outage: {lag:?}"
+        );
         let checks = sim.health_checks_at(now).expect("route53 is global");
-        let api_east = checks.data.iter().find(|c| c.id == "hc-api-use1").expect("present");
+        let api_east = checks
+            .data
+            .iter()
+            .find(|c| c.id == "hc-api-use1")
+            .expect("present");
         assert_eq!(api_east.status, CheckStatus::Unhealthy);
         let err = sim.backups_at("us-east-1", now).expect_err("east is down");
         assert_eq!(err.kind, SourceErrorKind::Timeout);
@@ -344,11 +426,31 @@ mod tests {
         let east = sim.backups_at("us-east-1", start()).expect("ok").data;
         let two_weeks = east.totals(Window::TwoWeeks);
         assert!(two_weeks.completed > 100, "{two_weeks:?}");
-        assert!(two_weeks.failed > 0, "the chronic volume fails: {two_weeks:?}");
-        let reports = east.recovery_points.iter().find(|r| r.resource_id == "vol-0f9e-reports").expect("present");
-        assert!(reports.newest_completed.is_some_and(|t| start().as_second() - t.as_second() > 2 * 86_400));
-        assert!(east.problem_jobs.iter().any(|j| j.state == JobState::Failed && j.message.contains("invalid state")));
-        assert!(east.problem_jobs.windows(2).all(|w| w[0].created_at >= w[1].created_at), "newest first");
+        assert!(
+            two_weeks.failed > 0,
+            "the chronic volume fails: {two_weeks:?}"
+        );
+        let reports = east
+            .recovery_points
+            .iter()
+            .find(|r| r.resource_id == "vol-0f9e-reports")
+            .expect("present");
+        assert!(
+            reports
+                .newest_completed
+                .is_some_and(|t| start().as_second() - t.as_second() > 2 * 86_400)
+        );
+        assert!(
+            east.problem_jobs
+                .iter()
+                .any(|j| j.state == JobState::Failed && j.message.contains("invalid state"))
+        );
+        assert!(
+            east.problem_jobs
+                .windows(2)
+                .all(|w| w[0].created_at >= w[1].created_at),
+            "newest first"
+        );
     }
 
     #[test]

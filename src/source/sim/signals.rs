@@ -2,7 +2,7 @@
 //! that flap, backup jobs that mostly succeed. Every value is a pure function of the seed, the
 //! entity and the time, so a given seed and clock always show the same fleet.
 
-use super::estate::{LagProfile, ProtectedResource, SimHealthCheck, CHECKER_REGIONS};
+use super::estate::{CHECKER_REGIONS, LagProfile, ProtectedResource, SimHealthCheck};
 use crate::fleet::JobState;
 use jiff::Timestamp;
 use rand::rngs::SmallRng;
@@ -37,7 +37,8 @@ pub fn secs(t: Timestamp) -> f64 {
 
 /// A uniform number in [0, 1) fixed by its three inputs.
 pub fn noise(seed: u64, a: u64, b: u64) -> f64 {
-    let mixed = seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    let mixed =
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
     SmallRng::seed_from_u64(mixed).random::<f64>()
 }
 
@@ -50,7 +51,11 @@ pub fn normal_lag(seed: u64, index: u64, p: &LagProfile, t: f64) -> f64 {
     let spike = if noise(seed, index, 1 + bucket as u64) < 0.33 {
         let start = bucket * 900.0 + noise(seed, index, 7 + bucket as u64) * 780.0;
         let into = t - start;
-        if (0.0..120.0).contains(&into) { p.spike * (1.0 - (into - 60.0).abs() / 60.0) } else { 0.0 }
+        if (0.0..120.0).contains(&into) {
+            p.spike * (1.0 - (into - 60.0).abs() / 60.0)
+        } else {
+            0.0
+        }
     } else {
         0.0
     };
@@ -60,7 +65,14 @@ pub fn normal_lag(seed: u64, index: u64, p: &LagProfile, t: f64) -> f64 {
 
 /// Replica lag in seconds, with an outage of the source's region making it climb in step
 /// with the clock: a replica that receives nothing falls one second behind every second.
-pub fn lag_at(seed: u64, index: u64, p: &LagProfile, source_region: &str, outage: Option<&Outage>, t: Timestamp) -> f64 {
+pub fn lag_at(
+    seed: u64,
+    index: u64,
+    p: &LagProfile,
+    source_region: &str,
+    outage: Option<&Outage>,
+    t: Timestamp,
+) -> f64 {
     match outage {
         Some(o) if o.region == source_region && o.elapsed(t) > 0.0 => {
             normal_lag(seed, index, p, secs(o.since)) + o.elapsed(t)
@@ -70,7 +82,13 @@ pub fn lag_at(seed: u64, index: u64, p: &LagProfile, source_region: &str, outage
 }
 
 /// What each checker region sees for a health check at `t`: `(checker_region, healthy)`.
-pub fn checker_results(seed: u64, index: u64, check: &SimHealthCheck, outage: Option<&Outage>, t: Timestamp) -> Vec<(&'static str, bool)> {
+pub fn checker_results(
+    seed: u64,
+    index: u64,
+    check: &SimHealthCheck,
+    outage: Option<&Outage>,
+    t: Timestamp,
+) -> Vec<(&'static str, bool)> {
     let now = secs(t);
     let failing = match outage {
         // Checkers notice one after another, a few seconds apart, until none sees it healthy.
@@ -119,7 +137,14 @@ pub struct SimJob {
 }
 
 /// The backup jobs of `resource` created in `(from, to]`, oldest first.
-pub fn jobs_between(seed: u64, index: u64, resource: &ProtectedResource, outage: Option<&Outage>, from: Timestamp, to: Timestamp) -> Vec<SimJob> {
+pub fn jobs_between(
+    seed: u64,
+    index: u64,
+    resource: &ProtectedResource,
+    outage: Option<&Outage>,
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<SimJob> {
     let period = i64::from(resource.every_hours.max(1)) * 3600;
     let offset = (noise(seed, 70_000 + index, 0) * period as f64) as i64;
     let first = (from.as_second() - offset).div_euclid(period) + 1;
@@ -156,8 +181,14 @@ fn random_outcome(roll: f64, resource_type: &str) -> (JobState, &'static str) {
                 "Backup completed, but the copy to the DR vault was delayed and will be retried"
             },
         ),
-        r if r < 0.985 => (JobState::Failed, "Backup job failed because the resource was being modified by another operation"),
-        r if r < 0.995 => (JobState::Expired, "Backup job expired: the backup window closed before the job could start"),
+        r if r < 0.985 => (
+            JobState::Failed,
+            "Backup job failed because the resource was being modified by another operation",
+        ),
+        r if r < 0.995 => (
+            JobState::Expired,
+            "Backup job expired: the backup window closed before the job could start",
+        ),
         _ => (JobState::Aborted, "Backup job was aborted by a user"),
     }
 }
@@ -171,15 +202,26 @@ mod tests {
     }
 
     fn profile() -> LagProfile {
-        LagProfile { base: 5.0, swing: 0.5, period: 300.0, spike: 30.0 }
+        LagProfile {
+            base: 5.0,
+            swing: 0.5,
+            period: 300.0,
+            spike: 30.0,
+        }
     }
 
     #[test]
     fn same_seed_same_values_other_seed_other_values() {
         let p = profile();
-        let a: Vec<f64> = (0..50).map(|i| normal_lag(7, 1, &p, 1e9 + f64::from(i) * 60.0)).collect();
-        let b: Vec<f64> = (0..50).map(|i| normal_lag(7, 1, &p, 1e9 + f64::from(i) * 60.0)).collect();
-        let c: Vec<f64> = (0..50).map(|i| normal_lag(8, 1, &p, 1e9 + f64::from(i) * 60.0)).collect();
+        let a: Vec<f64> = (0..50)
+            .map(|i| normal_lag(7, 1, &p, 1e9 + f64::from(i) * 60.0))
+            .collect();
+        let b: Vec<f64> = (0..50)
+            .map(|i| normal_lag(7, 1, &p, 1e9 + f64::from(i) * 60.0))
+            .collect();
+        let c: Vec<f64> = (0..50)
+            .map(|i| normal_lag(8, 1, &p, 1e9 + f64::from(i) * 60.0))
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert!(a.iter().all(|v| *v >= 0.0));
@@ -187,12 +229,18 @@ mod tests {
 
     #[test]
     fn outage_makes_lag_climb_with_the_clock() {
-        let outage = Outage { region: "us-east-1".into(), since: t(0) };
+        let outage = Outage {
+            region: "us-east-1".into(),
+            since: t(0),
+        };
         let p = profile();
         let at = |s| lag_at(1, 0, &p, "us-east-1", Some(&outage), t(s));
         assert!((at(600) - at(0) - 600.0).abs() < 1e-6);
         let elsewhere = lag_at(1, 0, &p, "eu-west-1", Some(&outage), t(600));
-        assert!(elsewhere < 100.0, "replicas of other regions are unaffected: {elsewhere}");
+        assert!(
+            elsewhere < 100.0,
+            "replicas of other regions are unaffected: {elsewhere}"
+        );
     }
 
     #[test]
@@ -205,9 +253,23 @@ mod tests {
             guards: vec![],
             flappy: false,
         };
-        let outage = Outage { region: "us-east-1".into(), since: t(0) };
-        let healthy = |s| checker_results(3, 0, &check, Some(&outage), t(s)).iter().filter(|(_, ok)| *ok).count();
-        assert_eq!(checker_results(3, 0, &check, None, t(10)).iter().filter(|(_, ok)| *ok).count(), 8);
+        let outage = Outage {
+            region: "us-east-1".into(),
+            since: t(0),
+        };
+        let healthy = |s| {
+            checker_results(3, 0, &check, Some(&outage), t(s))
+                .iter()
+                .filter(|(_, ok)| *ok)
+                .count()
+        };
+        assert_eq!(
+            checker_results(3, 0, &check, None, t(10))
+                .iter()
+                .filter(|(_, ok)| *ok)
+                .count(),
+            8
+        );
         assert_eq!(healthy(1), 7);
         assert!(healthy(9) < healthy(1));
         assert_eq!(healthy(60), 0);
@@ -226,9 +288,15 @@ mod tests {
         let jobs = jobs_between(1, 0, &res, None, t(0), t(24 * 3600));
         assert_eq!(jobs.len(), 24);
         assert!(jobs.windows(2).all(|w| w[0].created_at < w[1].created_at));
-        let outage = Outage { region: "us-east-1".into(), since: t(12 * 3600) };
+        let outage = Outage {
+            region: "us-east-1".into(),
+            since: t(12 * 3600),
+        };
         let jobs = jobs_between(1, 0, &res, Some(&outage), t(0), t(24 * 3600));
-        let after: Vec<_> = jobs.iter().filter(|j| j.created_at >= outage.since && j.state != JobState::Running).collect();
+        let after: Vec<_> = jobs
+            .iter()
+            .filter(|j| j.created_at >= outage.since && j.state != JobState::Running)
+            .collect();
         assert!(!after.is_empty());
         assert!(after.iter().all(|j| j.state == JobState::Failed));
     }

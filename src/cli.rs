@@ -1,0 +1,78 @@
+//! Command-line interface.
+
+use crate::source::sim::Scenario;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ripcord",
+    version,
+    about = "A terminal disaster-recovery cockpit for AWS",
+    long_about = "A terminal disaster-recovery cockpit for AWS.\n\n\
+        Shows how far behind each replica is against its RPO, whether backups succeed and how old \
+        the newest good recovery point is, and which DNS health checks fail from which checker \
+        regions.\n\n\
+        Run `ripcord demo` first: it shows the cockpit on a built-in simulated fleet."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: the platform config dir; see `ripcord config path`]
+    #[arg(long, global = true, env = "RIPCORD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Theme: dark, light, high-contrast, mono, or a path to a theme file (overrides the config)
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// The cockpit on the built-in simulated fleet (no AWS account needed)
+    Demo(DemoArgs),
+    /// Help with the config file
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// What the simulated fleet goes through
+    #[arg(long, value_enum, default_value_t = Scenario::Normal)]
+    pub scenario: Scenario,
+    /// The region that fails in the region-outage scenario
+    #[arg(long, default_value = "us-east-1", value_parser = ["us-east-1", "us-west-2", "eu-west-1"])]
+    pub outage_region: String,
+    /// How many replicas to simulate (for scale work)
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub fleet_size: u32,
+    /// Seed of the simulation; the same seed shows the same fleet
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print where ripcord reads its config from (and where it logs)
+    Path,
+    /// Print an example config with every key explained
+    Example,
+    /// Check the config file and theme; exit 1 with the file, line and key of any problem
+    Check,
+}
+
+/// Text appended to `--help`: the paths a user may need, computed for this machine.
+pub fn after_help() -> String {
+    format!(
+        "Paths on this machine:\n  config  {}\n  logs    {}\n\nEnvironment: RIPCORD_CONFIG (config file), RIPCORD_LOG_DIR (log directory), \
+         RIPCORD_LOG (log filter, e.g. debug), NO_COLOR (monochrome).",
+        crate::config::default_config_path().display(),
+        crate::config::log_dir().display()
+    )
+}

@@ -1,0 +1,136 @@
+//! The cockpit's event loop: input, pollers and ticks in; `App::update`; draw only when
+//! something changed; commands out to spawned tasks. Nothing here waits on the network.
+
+use crate::app::{App, Command, Event};
+use crate::config::Refresh;
+use crate::poll;
+use crate::source::FleetSource;
+use crate::source::sim::SimFleet;
+use crate::theme::Theme;
+use crate::tui::TerminalGuard;
+use crate::ui;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures_util::StreamExt;
+use jiff::Timestamp;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Ages on screen are shown to the second; nothing else needs a clock tick.
+const TICK: Duration = Duration::from_secs(1);
+/// The longest any one fetch may take before its region is reported as not answering.
+const MAX_FETCH_DEADLINE: Duration = Duration::from_secs(20);
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    /// SIGTERM, SIGHUP (the SSH session dropped) or the terminal went away.
+    Signal(&'static str),
+}
+
+pub struct Sources {
+    pub fleet: Arc<dyn FleetSource>,
+    /// The simulator itself, when the fleet is simulated, for `:scenario`.
+    pub sim: Option<Arc<SimFleet>>,
+    pub refresh: Refresh,
+}
+
+pub async fn run(mut app: App, sources: Sources) -> anyhow::Result<Exit> {
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut guard = TerminalGuard::enter()?;
+    let (tx, mut rx) = mpsc::channel::<Event>(1024);
+    let cancel = CancellationToken::new();
+    poll::spawn_all(
+        sources.fleet.clone(),
+        sources.refresh,
+        MAX_FETCH_DEADLINE,
+        tx.clone(),
+        cancel.clone(),
+    );
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let exit = loop {
+        if app.dirty {
+            if let Err(e) = guard.terminal.draw(|frame| ui::render(&app, frame)) {
+                // Drawing fails once the terminal is gone (an SSH drop): stop, do not error.
+                tracing::warn!("drawing failed: {e}");
+                break Exit::Signal("terminal lost");
+            }
+            app.dirty = false;
+        }
+        let first = tokio::select! {
+            Some(event) = rx.recv() => event,
+            term = input.next() => match term {
+                Some(Ok(TermEvent::Key(key))) => Event::Key(key),
+                Some(Ok(TermEvent::Resize(..))) => Event::Resize,
+                Some(Ok(_)) => continue,
+                // The terminal is gone (hang-up, closed pty): stop rather than spin on errors.
+                Some(Err(e)) => {
+                    tracing::warn!("terminal input failed: {e}");
+                    break Exit::Signal("terminal lost");
+                }
+                None => break Exit::Signal("terminal closed"),
+            },
+            _ = tick.tick() => Event::Tick,
+            _ = hangup.recv() => break Exit::Signal("SIGHUP"),
+            _ = terminate.recv() => break Exit::Signal("SIGTERM"),
+        };
+        let mut commands = app.update(first, Timestamp::now());
+        // Take everything already waiting before drawing once (a burst of snapshots at start).
+        while let Ok(event) = rx.try_recv() {
+            commands.extend(app.update(event, Timestamp::now()));
+        }
+        for command in commands {
+            carry_out(command, &mut app, &sources, &tx);
+        }
+        if app.should_quit {
+            break Exit::Quit;
+        }
+    };
+    cancel.cancel();
+    drop(guard);
+    tracing::info!(?exit, "cockpit stopped");
+    Ok(exit)
+}
+
+fn carry_out(command: Command, app: &mut App, sources: &Sources, tx: &mpsc::Sender<Event>) {
+    match command {
+        Command::Quit => app.should_quit = true,
+        Command::FetchCheckerDetail(check_id) => {
+            let (fleet, tx) = (sources.fleet.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = poll::with_deadline(
+                    MAX_FETCH_DEADLINE,
+                    "route53:GetHealthCheckStatus",
+                    fleet.checker_detail(&check_id),
+                )
+                .await;
+                let _ = tx.send(Event::CheckerDetail { check_id, result }).await;
+            });
+        }
+        Command::LoadTheme(name) => {
+            if crate::theme::no_color_requested() {
+                app.flash_error("NO_COLOR is set: staying monochrome");
+                return;
+            }
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = Theme::load(&name).map_err(|e| e.to_string());
+                let _ = tx.send(Event::ThemeLoaded(result)).await;
+            });
+        }
+        Command::SetScenario(scenario) => match &sources.sim {
+            Some(sim) => {
+                sim.set_scenario(scenario);
+                tracing::info!(?scenario, "scenario switched");
+            }
+            None => app.flash_error("no simulated fleet to switch"),
+        },
+    }
+}

@@ -1,0 +1,265 @@
+//! Pollers: one task per (kind of data, region). Each fetch has a deadline, a failure backs
+//! off, a slow fetch delays only its own next tick, and every result goes to the app by value.
+
+use crate::app::Event;
+use crate::config::Refresh;
+use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// The longest a failing feed waits between attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// How long to wait before the next fetch, after `failures` failures in a row.
+/// Denied permissions are not retried quickly: they will not fix themselves.
+pub fn next_delay(
+    interval: Duration,
+    failures: u32,
+    last_error: Option<&SourceErrorKind>,
+) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    if last_error == Some(&SourceErrorKind::AccessDenied) {
+        return MAX_BACKOFF.max(interval);
+    }
+    let factor = 2u32.saturating_pow(failures.min(8));
+    interval
+        .saturating_mul(factor)
+        .min(MAX_BACKOFF.max(interval))
+}
+
+/// Runs `fetch` with a deadline, turning a missed deadline into a `Timeout` error.
+pub async fn with_deadline<T>(
+    deadline: Duration,
+    call: &str,
+    fetch: impl Future<Output = FetchResult<T>>,
+) -> FetchResult<T> {
+    match tokio::time::timeout(deadline, fetch).await {
+        Ok(result) => result,
+        Err(_) => Err(SourceError::new(
+            SourceErrorKind::Timeout,
+            call,
+            format!("no answer within {}", humantime::format_duration(deadline)),
+        )),
+    }
+}
+
+/// Polls one feed until cancelled. `fetch` makes one request; `wrap` turns its result into
+/// an event. Returns when cancelled or when the app has gone away.
+async fn poll_loop<T, F, Fut>(
+    what: String,
+    interval: Duration,
+    deadline: Duration,
+    tx: mpsc::Sender<Event>,
+    cancel: CancellationToken,
+    fetch: F,
+    wrap: impl Fn(FetchResult<T>) -> Event,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = FetchResult<T>>,
+{
+    let mut failures = 0u32;
+    loop {
+        let result = tokio::select! {
+            () = cancel.cancelled() => return,
+            r = with_deadline(deadline, &what, fetch()) => r,
+        };
+        let kind = match &result {
+            Ok(_) => {
+                if failures > 0 {
+                    tracing::info!(feed = %what, "recovered after {failures} failures");
+                }
+                failures = 0;
+                None
+            }
+            Err(e) => {
+                failures += 1;
+                // One log line per failure streak, not one per retry, for the same reason the
+                // screen shows a denied call once.
+                if failures == 1 {
+                    tracing::warn!(feed = %what, error = %e, "fetch failed");
+                }
+                Some(e.kind.clone())
+            }
+        };
+        if tx.send(wrap(result)).await.is_err() {
+            return;
+        }
+        let delay = next_delay(interval, failures, kind.as_ref());
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+/// Starts every poller for `source`. The deadline of each fetch is its refresh interval,
+/// capped at `max_deadline`, so a dead region shows as stale within one interval or so.
+pub fn spawn_all(
+    source: Arc<dyn FleetSource>,
+    refresh: Refresh,
+    max_deadline: Duration,
+    tx: mpsc::Sender<Event>,
+    cancel: CancellationToken,
+) {
+    let deadline = move |interval: Duration| interval.min(max_deadline);
+    for region in source.regions() {
+        let (src, r, tx2, c) = (source.clone(), region.clone(), tx.clone(), cancel.clone());
+        tokio::spawn(async move {
+            let region_for_event = r.clone();
+            poll_loop(
+                format!("replicas/{r}"),
+                refresh.replicas,
+                deadline(refresh.replicas),
+                tx2,
+                c,
+                || {
+                    let (src, r) = (src.clone(), r.clone());
+                    async move { src.replicas(&r).await }
+                },
+                move |result| Event::Replicas {
+                    region: region_for_event.clone(),
+                    result,
+                },
+            )
+            .await;
+        });
+        let (src, r, tx2, c) = (source.clone(), region.clone(), tx.clone(), cancel.clone());
+        tokio::spawn(async move {
+            let region_for_event = r.clone();
+            poll_loop(
+                format!("backups/{r}"),
+                refresh.backups,
+                deadline(refresh.backups),
+                tx2,
+                c,
+                || {
+                    let (src, r) = (src.clone(), r.clone());
+                    async move { src.backups(&r).await }
+                },
+                move |result| Event::Backups {
+                    region: region_for_event.clone(),
+                    result,
+                },
+            )
+            .await;
+        });
+    }
+    let src = source.clone();
+    tokio::spawn(async move {
+        poll_loop(
+            "health".to_string(),
+            refresh.health,
+            deadline(refresh.health),
+            tx,
+            cancel,
+            || {
+                let src = src.clone();
+                async move { src.health_checks().await }
+            },
+            Event::Health,
+        )
+        .await;
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_ceiling() {
+        let i = Duration::from_secs(10);
+        assert_eq!(next_delay(i, 0, None), i);
+        assert_eq!(
+            next_delay(i, 1, Some(&SourceErrorKind::Timeout)),
+            Duration::from_secs(20)
+        );
+        assert_eq!(
+            next_delay(i, 2, Some(&SourceErrorKind::Throttled)),
+            Duration::from_secs(40)
+        );
+        assert_eq!(
+            next_delay(i, 30, Some(&SourceErrorKind::Timeout)),
+            MAX_BACKOFF
+        );
+        assert_eq!(
+            next_delay(i, 1, Some(&SourceErrorKind::AccessDenied)),
+            MAX_BACKOFF
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fetch_that_never_answers_times_out() {
+        let never = std::future::pending::<FetchResult<()>>();
+        let err = with_deadline(Duration::from_secs(5), "rds:DescribeDBInstances", never)
+            .await
+            .expect_err("times out");
+        assert_eq!(err.kind, SourceErrorKind::Timeout);
+        assert_eq!(err.call, "rds:DescribeDBInstances");
+    }
+
+    struct Hanging;
+
+    #[async_trait::async_trait]
+    impl FleetSource for Hanging {
+        fn name(&self) -> &str {
+            "hanging"
+        }
+        fn regions(&self) -> Vec<String> {
+            vec!["dead-1".into()]
+        }
+        async fn replicas(&self, _: &str) -> FetchResult<Vec<crate::fleet::Replica>> {
+            std::future::pending().await
+        }
+        async fn backups(&self, _: &str) -> FetchResult<crate::fleet::BackupHealth> {
+            std::future::pending().await
+        }
+        async fn health_checks(&self) -> FetchResult<Vec<crate::fleet::HealthCheck>> {
+            Ok(crate::fleet::Snapshot::new(
+                vec![],
+                jiff::Timestamp::UNIX_EPOCH,
+            ))
+        }
+        async fn checker_detail(
+            &self,
+            _: &str,
+        ) -> FetchResult<Vec<crate::fleet::CheckerObservation>> {
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dead_region_reports_timeouts_while_others_answer() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let cancel = CancellationToken::new();
+        spawn_all(
+            Arc::new(Hanging),
+            Refresh::demo(),
+            Duration::from_secs(3),
+            tx,
+            cancel.clone(),
+        );
+        let mut saw_health = false;
+        let mut saw_timeout = false;
+        while !(saw_health && saw_timeout) {
+            match rx.recv().await.expect("pollers run") {
+                Event::Health(Ok(_)) => saw_health = true,
+                Event::Replicas {
+                    region,
+                    result: Err(e),
+                } => {
+                    assert_eq!(region, "dead-1");
+                    assert_eq!(e.kind, SourceErrorKind::Timeout);
+                    saw_timeout = true;
+                }
+                _ => {}
+            }
+        }
+        cancel.cancel();
+    }
+}

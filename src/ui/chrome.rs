@@ -1,0 +1,180 @@
+//! The header (overall verdict, worst offenders) and the status bar (mode, data ages, keys).
+
+use crate::app::{App, Mode, Pane, Prompt};
+use crate::fleet::{Verdict, format_duration};
+use crate::source::sim::Scenario;
+use crate::ui::widgets::verdict_style;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn header(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let offenders = app.offenders();
+    let count = |v: Verdict| offenders.iter().filter(|(x, _, _)| *x == v).count();
+    let stale = app.stale_feeds().len();
+    let overall = app.overall();
+    let mut first = vec![Span::styled(" ripcord ", theme.accent)];
+    if app.has_any_data() {
+        first.push(Span::styled(
+            format!(" {} ", overall.label()),
+            verdict_style(theme, overall),
+        ));
+        first.push(Span::styled(
+            format!(
+                "  {} crit · {} warn",
+                count(Verdict::Crit),
+                count(Verdict::Warn)
+            ),
+            theme.text,
+        ));
+        if count(Verdict::Unknown) > 0 {
+            first.push(Span::styled(
+                format!(" · {} unknown", count(Verdict::Unknown)),
+                theme.unknown,
+            ));
+        }
+        if stale > 0 {
+            first.push(Span::styled(
+                format!(" · {stale} stale feed{}", if stale == 1 { "" } else { "s" }),
+                theme.stale,
+            ));
+        }
+    } else {
+        first.push(Span::styled(" waiting for data… ", theme.dim));
+    }
+    first.push(Span::styled(
+        format!("   {}", mode_label(&app.mode)),
+        theme.dim,
+    ));
+    let second = match offenders.first() {
+        Some((v, what, why)) => {
+            let mut spans = vec![
+                Span::styled(" worst: ", theme.dim),
+                Span::styled(format!("{} {what}", v.symbol()), verdict_style(theme, *v)),
+                Span::raw(format!(" — {why}")),
+            ];
+            if offenders.len() > 1 {
+                spans.push(Span::styled(
+                    format!("  (+{} more)", offenders.len() - 1),
+                    theme.dim,
+                ));
+            }
+            Line::from(spans)
+        }
+        None if app.has_any_data() => {
+            Line::from(Span::styled(" nothing outside its targets", theme.dim))
+        }
+        None => Line::default(),
+    };
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), second]).style(theme.text),
+        area,
+    );
+}
+
+pub fn mode_label(mode: &Mode) -> String {
+    match mode {
+        Mode::Demo {
+            scenario: Scenario::Normal,
+        } => "DEMO".to_string(),
+        Mode::Demo {
+            scenario: Scenario::RegionOutage,
+        } => "DEMO · REGION OUTAGE".to_string(),
+        Mode::Live { profile: Some(p) } => format!("AWS profile {p}"),
+        Mode::Live { profile: None } => "AWS".to_string(),
+    }
+}
+
+/// The oldest data of each kind: "lag 2s · backups 8s · dns 1s".
+fn ages(app: &App) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    let stale = app.stale_feeds();
+    let oldest = |ages: Vec<Option<std::time::Duration>>| -> String {
+        if ages.iter().all(Option::is_none) {
+            return "—".to_string();
+        }
+        ages.into_iter()
+            .flatten()
+            .max()
+            .map_or_else(|| "—".to_string(), format_duration)
+    };
+    let kinds = [
+        (
+            "lag",
+            Pane::Replicas,
+            oldest(app.replicas.values().map(|f| f.age(app.now)).collect()),
+        ),
+        (
+            "backups",
+            Pane::Backups,
+            oldest(app.backups.values().map(|f| f.age(app.now)).collect()),
+        ),
+        ("dns", Pane::Health, oldest(vec![app.health.age(app.now)])),
+    ];
+    let mut spans = Vec::new();
+    for (i, (name, pane, age)) in kinds.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.bar));
+        }
+        if stale.iter().any(|(p, _)| *p == pane) {
+            spans.push(Span::styled(format!("{name} {age} STALE"), theme.stale));
+        } else {
+            spans.push(Span::styled(format!("{name} {age}"), theme.bar));
+        }
+    }
+    spans
+}
+
+pub fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let line = match &app.prompt {
+        Some(Prompt::Filter(text)) => Line::from(vec![
+            Span::styled("/", theme.bar_key),
+            Span::styled(format!("{text}█"), theme.bar),
+            Span::styled("   Enter keep · Esc clear", theme.bar),
+        ]),
+        Some(Prompt::Command(text)) => Line::from(vec![
+            Span::styled(":", theme.bar_key),
+            Span::styled(format!("{text}█"), theme.bar),
+            Span::styled(
+                "   quit · theme NAME · scenario NAME · pane NAME · Esc cancel",
+                theme.bar,
+            ),
+        ]),
+        None => {
+            let mut spans = vec![Span::styled(
+                format!(" {} ", app.source_name),
+                theme.bar_key,
+            )];
+            spans.push(Span::styled(" ", theme.bar));
+            spans.extend(ages(app));
+            if !app.filter.is_empty() {
+                spans.push(Span::styled(
+                    format!("  filter: {}", app.filter),
+                    theme.bar_key,
+                ));
+            }
+            match &app.flash {
+                Some(flash) => {
+                    let style = if flash.is_error {
+                        theme.error
+                    } else {
+                        theme.bar_key
+                    };
+                    spans.push(Span::styled(format!("  {}", flash.text), style));
+                }
+                None => {
+                    for (key, what) in [("?", "help"), ("/", "filter"), (":", "cmd"), ("q", "quit")]
+                    {
+                        spans.push(Span::styled(format!("  {key}"), theme.bar_key));
+                        spans.push(Span::styled(format!(" {what}"), theme.bar));
+                    }
+                }
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line).style(theme.bar), area);
+}

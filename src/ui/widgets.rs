@@ -1,0 +1,189 @@
+//! Small pieces every pane uses: verdict cells, text sparklines, pane frames, ages.
+
+use crate::app::feed::{Feed, Freshness};
+use crate::app::view::Provenance;
+use crate::fleet::{LagSample, Verdict, format_duration};
+use crate::theme::Theme;
+use jiff::Timestamp;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Cell};
+
+pub fn verdict_style(theme: &Theme, v: Verdict) -> Style {
+    match v {
+        Verdict::Ok => theme.ok,
+        Verdict::Warn => theme.warn,
+        Verdict::Crit => theme.crit,
+        Verdict::Unknown => theme.unknown,
+    }
+}
+
+/// The verdict as symbol and word, never colour alone.
+pub fn verdict_cell(theme: &Theme, v: Verdict) -> Cell<'static> {
+    Cell::from(Span::styled(v.label(), verdict_style(theme, v)))
+}
+
+/// How old a row's data is: its age, or STALE when it is past twice its refresh interval.
+pub fn seen_cell(theme: &Theme, from: &Provenance, now: Timestamp) -> Cell<'static> {
+    if from.stale {
+        Cell::from(Span::styled("STALE", theme.stale))
+    } else {
+        Cell::from(Span::styled(
+            format_duration(crate::fleet::age_between(from.fetched_at, now)),
+            theme.dim,
+        ))
+    }
+}
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A sparkline of lag in `width` characters, each the worst sample of its stretch of time.
+/// Scaled to `ceiling` (the RPO) or the worst sample, whichever is larger, so a full bar means
+/// "at or past the RPO". A stretch where replication was not active shows as `×`.
+pub fn sparkline(samples: &[LagSample], width: usize, ceiling: f64) -> String {
+    if samples.is_empty() || width == 0 {
+        return String::new();
+    }
+    let max = samples
+        .iter()
+        .filter_map(|s| s.lag)
+        .map(|d| d.as_secs_f64())
+        .fold(ceiling, f64::max);
+    let per = samples.len().div_ceil(width);
+    samples
+        .chunks(per.max(1))
+        .map(|chunk| {
+            let worst = chunk
+                .iter()
+                .map(|s| s.lag.map(|d| d.as_secs_f64()))
+                .try_fold(0.0_f64, |acc, v| v.map(|v| acc.max(v)));
+            match worst {
+                None => '×',
+                Some(_) if max <= 0.0 => BARS[0],
+                Some(v) => {
+                    BARS[((v / max) * (BARS.len() - 1) as f64)
+                        .round()
+                        .clamp(0.0, (BARS.len() - 1) as f64) as usize]
+                }
+            }
+        })
+        .collect()
+}
+
+/// A pane's frame: its title, how old its data is, and focus shown by border weight as well
+/// as colour (so it survives NO_COLOR).
+pub fn pane_block<'a>(theme: &Theme, title: Line<'a>, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(title)
+}
+
+/// " 3s ago" for fresh feeds, or which regions are stale and why, for a pane title.
+pub fn feeds_summary<'a, T: 'a>(
+    theme: &Theme,
+    feeds: impl Iterator<Item = (&'a String, &'a Feed<T>)>,
+    now: Timestamp,
+) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut oldest_fresh: Option<std::time::Duration> = None;
+    let mut waiting = 0;
+    for (region, feed) in feeds {
+        match feed.freshness(now) {
+            Freshness::Waiting => waiting += 1,
+            Freshness::Fresh => {
+                let age = feed.age(now).unwrap_or_default();
+                oldest_fresh = Some(oldest_fresh.map_or(age, |o| o.max(age)));
+            }
+            Freshness::Stale => {
+                let age = feed.age(now).map_or_else(
+                    || "never fetched".to_string(),
+                    |a| format!("{} old", format_duration(a)),
+                );
+                spans.push(Span::styled(format!(" {region} STALE {age} "), theme.stale));
+            }
+        }
+    }
+    if let Some(age) = oldest_fresh {
+        spans.insert(
+            0,
+            Span::styled(format!(" {} ago ", format_duration(age)), theme.dim),
+        );
+    }
+    if waiting > 0 {
+        spans.push(Span::styled(
+            format!(
+                " waiting for {waiting} region{} ",
+                if waiting == 1 { "" } else { "s" }
+            ),
+            theme.dim,
+        ));
+    }
+    spans
+}
+
+/// Failing feeds as lines: "us-east-1: timed out: rds:DescribeDBInstances: no answer (12s ago)".
+pub fn feed_errors<'a, T: 'a>(
+    feeds: impl Iterator<Item = (&'a String, &'a Feed<T>)>,
+    now: Timestamp,
+) -> Vec<String> {
+    feeds
+        .filter_map(|(region, feed)| {
+            let (at, err) = feed.last_error.as_ref()?;
+            Some(format!(
+                "{region}: {} — {} ({})",
+                err.kind,
+                err,
+                crate::fleet::format_age(*at, now)
+            ))
+        })
+        .collect()
+}
+
+/// A timestamp for people: UTC to the second, the way incident timelines are written.
+pub fn clock_time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn samples(lags: &[Option<u64>]) -> Vec<LagSample> {
+        lags.iter()
+            .enumerate()
+            .map(|(i, l)| LagSample {
+                at: Timestamp::from_second(i as i64 * 60).expect("valid"),
+                lag: l.map(Duration::from_secs),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sparkline_scales_to_the_rpo_and_marks_inactive_replication() {
+        let s = sparkline(&samples(&[Some(0), Some(30), Some(60), None]), 4, 60.0);
+        assert_eq!(s, "▁▅█×");
+        let over = sparkline(&samples(&[Some(0), Some(120)]), 2, 60.0);
+        assert_eq!(
+            over, "▁█",
+            "the worst sample sets the top once it passes the RPO"
+        );
+    }
+
+    #[test]
+    fn sparkline_takes_the_worst_of_each_stretch() {
+        let s = sparkline(&samples(&[Some(0), Some(60), Some(0), Some(0)]), 2, 60.0);
+        assert_eq!(s, "█▁");
+        assert_eq!(sparkline(&[], 10, 60.0), "");
+    }
+}

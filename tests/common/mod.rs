@@ -1,0 +1,81 @@
+//! Shared builders for integration tests: an App fed from the simulated fleet at a fixed time.
+#![allow(dead_code)]
+
+use jiff::Timestamp;
+use ripcord::app::{App, Event, Mode};
+use ripcord::clock::Clock;
+use ripcord::config::{Config, Refresh};
+use ripcord::source::sim::{Scenario, SimFleet, SimOptions};
+use ripcord::theme::Theme;
+use std::time::Duration;
+
+/// A fixed instant, so that snapshots never depend on when the test runs.
+pub fn t0() -> Timestamp {
+    "2026-11-21T03:00:00Z".parse().expect("valid timestamp")
+}
+
+pub fn at(offset_secs: i64) -> Timestamp {
+    t0().checked_add(jiff::SignedDuration::from_secs(offset_secs))
+        .expect("in range")
+}
+
+pub fn sim(scenario: Scenario) -> SimFleet {
+    SimFleet::new(SimOptions {
+        scenario,
+        clock: Clock::manual(t0()),
+        ..SimOptions::default()
+    })
+}
+
+pub fn regions() -> Vec<String> {
+    ["us-east-1", "us-west-2", "eu-west-1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// An app that has received one full round of snapshots from `sim` at `when`.
+pub fn app_fed(sim: &SimFleet, theme: Theme, when: Timestamp) -> App {
+    let mut app = App::new(
+        Mode::Demo {
+            scenario: sim.scenario(),
+        },
+        "sim",
+        &regions(),
+        Config::default().workloads(sim.workloads()),
+        Refresh::demo(),
+        theme,
+        when,
+    );
+    feed_round(&mut app, sim, when);
+    app
+}
+
+/// Sends every region's snapshot (or error) at `when`, as the pollers would.
+pub fn feed_round(app: &mut App, sim: &SimFleet, when: Timestamp) {
+    for region in regions() {
+        app.update(
+            Event::Replicas {
+                region: region.clone(),
+                result: sim.replicas_at(&region, when),
+            },
+            when,
+        );
+        app.update(
+            Event::Backups {
+                region: region.clone(),
+                result: sim.backups_at(&region, when),
+            },
+            when,
+        );
+    }
+    app.update(Event::Health(sim.health_checks_at(when)), when);
+}
+
+pub fn dark() -> Theme {
+    Theme::load("dark").expect("built-in theme")
+}
+
+pub fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
