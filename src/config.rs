@@ -180,6 +180,16 @@ impl Config {
                     format!("workload `{}` lists no resources", w.name),
                 ));
             }
+            let bad_pattern = w
+                .resources
+                .iter()
+                .find_map(|r| glob::Pattern::new(r).err().map(|e| (r, e)));
+            if let Some((pattern, e)) = bad_pattern {
+                return Err(fail(
+                    &format!("workload[{i}].resources"),
+                    format!("`{pattern}` is not a valid pattern: {e}"),
+                ));
+            }
         }
         Ok(())
     }
@@ -187,20 +197,20 @@ impl Config {
     /// The workloads and targets the evaluation uses. `fallback` (the simulated fleet's own
     /// workloads) applies only when the config defines none.
     pub fn workloads(&self, fallback: Vec<Workload>) -> Workloads {
-        Workloads {
-            list: if self.workloads.is_empty() {
+        Workloads::new(
+            if self.workloads.is_empty() {
                 fallback
             } else {
                 self.workloads.clone()
             },
-            default_targets: Targets {
+            Targets {
                 workload: None,
                 rpo: self.defaults.rpo,
                 rto: self.defaults.rto,
                 backup_rpo: self.defaults.backup_rpo,
             },
-            thresholds: self.thresholds.clone(),
-        }
+            self.thresholds.clone(),
+        )
     }
 }
 

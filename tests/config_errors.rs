@@ -64,6 +64,10 @@ const CONFIG_CASES: &[(&str, &str)] = &[
         "regions_not_a_list.toml",
         "regions_not_a_list.toml:1:11: key `regions`: invalid type: string \"us-east-1\", expected a sequence",
     ),
+    (
+        "workload_bad_pattern.toml",
+        "workload_bad_pattern.toml:5:1: key `workload[0].resources`: `orders-[abc` is not a valid pattern: Pattern syntax error near position 7: invalid range pattern",
+    ),
 ];
 
 const THEME_CASES: &[(&str, &str)] = &[

@@ -16,6 +16,11 @@ struct Tmux {
 
 impl Tmux {
     fn start(width: u16, height: u16, args: &str) -> Tmux {
+        Tmux::start_with_env(width, height, "", args)
+    }
+
+    /// `env` is prepended to ripcord's command line, e.g. `NO_COLOR=1`.
+    fn start_with_env(width: u16, height: u16, env: &str, args: &str) -> Tmux {
         let found = Command::new("tmux").arg("-V").output();
         assert!(
             found.is_ok_and(|o| o.status.success()),
@@ -32,7 +37,7 @@ impl Tmux {
         let d = dir.path().display();
         // The wrapper ignores SIGHUP itself so that it can record how ripcord ended.
         let script = format!(
-            "trap '' HUP; RIPCORD_LOG_DIR={d}/logs '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/exit; sleep 30"
+            "trap '' HUP; {env} RIPCORD_LOG_DIR={d}/logs '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/exit; sleep 30"
         );
         let status = Command::new("tmux")
             .args([
@@ -270,4 +275,64 @@ fn no_subcommand_says_the_aws_cockpit_is_not_there_yet() {
         err.contains("not built yet") && err.contains("ripcord demo"),
         "{err}"
     );
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_ends_the_process() {
+    let t = Tmux::start(80, 24, "demo");
+    t.wait_for(&["Replica lag"]);
+    let pattern = format!(
+        "^{} --config {}",
+        env!("CARGO_BIN_EXE_ripcord"),
+        t.dir.path().join("config.toml").display()
+    );
+    let killed = Command::new("pkill")
+        .args(["-TERM", "-f", &pattern])
+        .status()
+        .expect("pkill runs");
+    assert!(killed.success(), "pkill found the process");
+    assert_eq!(t.wait_for_exit(), "exit=130");
+    assert_eq!(
+        t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
+        "0",
+        "terminal restored after SIGTERM"
+    );
+    assert!(!t.ripcord_still_running());
+}
+
+#[test]
+fn no_color_draws_without_any_colour_and_still_tells_states_apart() {
+    let t = Tmux::start_with_env(120, 40, "NO_COLOR=1", "demo --scenario region-outage");
+    let screen = t.wait_for(&["✖ CRIT", "▲ WARN", "✔ OK", "REGION OUTAGE", "DNS health"]);
+    assert!(
+        screen.contains("STALE") || screen.contains("seen"),
+        "{screen}"
+    );
+    let escaped = t.tmux(&["capture-pane", "-p", "-e"]);
+    // SGR colour parameters: 30-37/90-97 foreground, 40-47/100-107 background, 38;/48; extended.
+    let colour = regex_free_colour_scan(&escaped);
+    assert!(
+        colour.is_none(),
+        "a colour escape under NO_COLOR: {colour:?}"
+    );
+    t.keys(&["q"]);
+}
+
+/// Finds an SGR sequence that sets a colour, without pulling in a regex crate.
+fn regex_free_colour_scan(text: &str) -> Option<String> {
+    for seq in text.split("\u{1b}[").skip(1) {
+        let Some(end) = seq.find('m') else { continue };
+        let params = &seq[..end];
+        if !params.chars().all(|c| c.is_ascii_digit() || c == ';') {
+            continue;
+        }
+        for p in params.split(';') {
+            if let Ok(n) = p.parse::<u32>()
+                && matches!(n, 30..=37 | 38 | 40..=47 | 48 | 90..=97 | 100..=107)
+            {
+                return Some(params.to_string());
+            }
+        }
+    }
+    None
 }

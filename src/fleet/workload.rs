@@ -33,16 +33,26 @@ pub struct Workload {
     pub resources: Vec<String>,
 }
 
+/// The last segment of an ARN (`arn:aws:rds:us-east-1:1:db:orders-primary` → `orders-primary`).
+fn arn_tail(id: &str) -> &str {
+    id.rsplit([':', '/']).next().unwrap_or(id)
+}
+
 impl Workload {
     /// Whether `id` (an identifier or an ARN) belongs to this workload. An ARN also matches by
     /// its last segment, so `orders-*` covers `arn:aws:rds:us-east-1:1:db:orders-primary`.
     pub fn contains(&self, id: &str) -> bool {
-        let short = id.rsplit([':', '/']).next().unwrap_or(id);
-        self.resources.iter().any(|pattern| {
-            glob::Pattern::new(pattern)
-                .map(|p| p.matches(id) || p.matches(short))
-                .unwrap_or_else(|_| pattern == id || pattern == short)
-        })
+        self.patterns().iter().any(|p| matches_pattern(p, id))
+    }
+
+    /// The resource patterns, compiled; a pattern that is not a valid glob matches literally.
+    fn patterns(&self) -> Vec<Pattern> {
+        self.resources
+            .iter()
+            .map(|r| {
+                glob::Pattern::new(r).map_or_else(|_| Pattern::Literal(r.clone()), Pattern::Glob)
+            })
+            .collect()
     }
 
     fn targets(&self) -> Targets {
@@ -52,6 +62,20 @@ impl Workload {
             rto: self.rto,
             backup_rpo: self.backup_rpo.unwrap_or(self.rpo),
         }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Pattern {
+    Glob(glob::Pattern),
+    Literal(String),
+}
+
+fn matches_pattern(pattern: &Pattern, id: &str) -> bool {
+    let short = arn_tail(id);
+    match pattern {
+        Pattern::Glob(p) => p.matches(id) || p.matches(short),
+        Pattern::Literal(l) => l == id || l == short,
     }
 }
 
@@ -80,37 +104,49 @@ impl Default for Thresholds {
     }
 }
 
-/// All workloads plus the defaults for resources that belong to none.
+/// All workloads plus the defaults for resources that belong to none. Patterns are compiled
+/// once here: every pane row asks for its targets on every draw.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workloads {
     pub list: Vec<Workload>,
+    compiled: Vec<(Vec<Pattern>, Targets)>,
     pub default_targets: Targets,
     pub thresholds: Thresholds,
 }
 
 impl Workloads {
+    pub fn new(list: Vec<Workload>, default_targets: Targets, thresholds: Thresholds) -> Self {
+        let compiled = list.iter().map(|w| (w.patterns(), w.targets())).collect();
+        Self {
+            list,
+            compiled,
+            default_targets,
+            thresholds,
+        }
+    }
+
     /// The first workload that claims `id`, or the defaults.
     pub fn targets_for(&self, id: &str) -> Targets {
-        self.list
+        self.compiled
             .iter()
-            .find(|w| w.contains(id))
-            .map(Workload::targets)
+            .find(|(patterns, _)| patterns.iter().any(|p| matches_pattern(p, id)))
+            .map(|(_, targets)| targets.clone())
             .unwrap_or_else(|| self.default_targets.clone())
     }
 }
 
 impl Default for Workloads {
     fn default() -> Self {
-        Self {
-            list: Vec::new(),
-            default_targets: Targets {
+        Self::new(
+            Vec::new(),
+            Targets {
                 workload: None,
                 rpo: Duration::from_secs(15 * 60),
                 rto: Duration::from_secs(3600),
                 backup_rpo: Duration::from_secs(26 * 3600),
             },
-            thresholds: Thresholds::default(),
-        }
+            Thresholds::default(),
+        )
     }
 }
 
@@ -139,10 +175,8 @@ mod tests {
 
     #[test]
     fn unmatched_resources_get_the_defaults_and_backup_rpo_falls_back_to_rpo() {
-        let all = Workloads {
-            list: vec![orders()],
-            ..Workloads::default()
-        };
+        let d = Workloads::default();
+        let all = Workloads::new(vec![orders()], d.default_targets, d.thresholds);
         let t = all.targets_for("orders-x");
         assert_eq!(t.workload.as_deref(), Some("orders"));
         assert_eq!(t.backup_rpo, Duration::from_secs(300));

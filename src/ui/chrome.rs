@@ -144,8 +144,12 @@ pub fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
             ),
         ]),
         None => {
+            let mode = match app.mode {
+                Mode::Demo { .. } => "DEMO",
+                Mode::Live { .. } => "LIVE",
+            };
             let mut spans = vec![Span::styled(
-                format!(" {} ", app.source_name),
+                format!(" {mode} {} ", app.source_name),
                 theme.bar_key,
             )];
             spans.push(Span::styled(" ", theme.bar));
