@@ -1,7 +1,7 @@
 //! Backups: success rate per vault and window, the oldest last-good recovery points, and the
 //! jobs that failed, expired or completed with issues, with what AWS said.
 
-use super::{PaneTable, draw_table, is_wide, title_line};
+use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
 use crate::app::{App, BackupView, Pane};
 use crate::fleet::{JobCounts, Verdict, format_duration};
 use crate::ui::widgets::{
@@ -47,19 +47,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     );
     let errors = feed_errors(app.backups.iter(), app.now);
     let selected = app.selected_index(Pane::Backups);
-    let nothing_yet = app
-        .backups
-        .values()
-        .all(|f| f.last_good.is_none() && f.last_error.is_none());
-    let empty = |what: &'static str| {
-        if nothing_yet {
-            "waiting for the first backup data…"
-        } else if !app.filter.is_empty() {
-            "nothing matches the filter"
-        } else {
-            what
-        }
-    };
+    let empty = |none: &str| empty_text(app, app.backups.values(), "backup", none);
     let wide = is_wide(area);
     match app.backup_view {
         BackupView::Vaults => {

@@ -1,7 +1,7 @@
 //! DNS health: each Route 53 health check, what it probes, how many checker regions see it
 //! healthy, and the failover record it decides for.
 
-use super::{PaneTable, draw_table, is_wide, title_line};
+use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
 use crate::app::{App, Pane};
 use crate::ui::widgets::{
     feed_errors, feeds_summary, pane_block, seen_cell, verdict_cell, verdict_style,
@@ -96,13 +96,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         )
     };
     let errors = feed_errors(std::iter::once((&global, &app.health)), app.now);
-    let empty = if app.health.last_good.is_none() && app.health.last_error.is_none() {
-        "waiting for the first health-check data…"
-    } else if app.filter.is_empty() {
-        "no Route 53 health checks"
-    } else {
-        "no health check matches the filter"
-    };
+    let empty = empty_text(
+        app,
+        std::iter::once(&app.health),
+        "health-check",
+        "no Route 53 health checks",
+    );
     draw_table(
         frame,
         area,

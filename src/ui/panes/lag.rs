@@ -1,6 +1,6 @@
 //! Replica lag: each replica, its source, state, current lag, the last hour, and the verdict.
 
-use super::{PaneTable, draw_table, is_wide, title_line};
+use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
 use crate::app::{App, Pane};
 use crate::fleet::format_duration;
 use crate::ui::widgets::{
@@ -104,17 +104,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         )
     };
     let errors = feed_errors(app.replicas.iter(), app.now);
-    let empty = if app
-        .replicas
-        .values()
-        .all(|f| f.last_good.is_none() && f.last_error.is_none())
-    {
-        "waiting for the first replica data…"
-    } else if app.filter.is_empty() {
-        "no replicas found in the polled regions"
-    } else {
-        "no replica matches the filter"
-    };
+    let empty = empty_text(
+        app,
+        app.replicas.values(),
+        "replica",
+        "no replicas in the polled regions",
+    );
     draw_table(
         frame,
         area,

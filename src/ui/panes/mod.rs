@@ -5,6 +5,7 @@ pub mod health;
 pub mod lag;
 
 use crate::app::App;
+use crate::app::feed::Feed;
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -20,7 +21,7 @@ pub(crate) struct PaneTable<'a> {
     pub selected: usize,
     pub focused: bool,
     /// Shown instead of the table when it has no rows.
-    pub empty: &'a str,
+    pub empty: String,
     /// Fetch failures; the first is shown on the bottom border.
     pub errors: &'a [String],
 }
@@ -35,7 +36,7 @@ pub(crate) fn draw_table(frame: &mut Frame, area: Rect, app: &App, t: PaneTable<
         None => t.block,
     };
     if t.rows.is_empty() {
-        let text = Paragraph::new(Line::from(Span::styled(t.empty.to_string(), theme.dim)))
+        let text = Paragraph::new(Line::from(Span::styled(t.empty, theme.dim)))
             .block(block)
             .wrap(Wrap { trim: true });
         frame.render_widget(text, area);
@@ -54,6 +55,26 @@ pub(crate) fn draw_table(frame: &mut Frame, area: Rect, app: &App, t: PaneTable<
         .highlight_symbol(if t.focused { "›" } else { " " });
     let mut state = TableState::default().with_selected(Some(t.selected));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// What an empty table says: that nothing has arrived yet, that the filter hides everything,
+/// or that there really is nothing (`none`).
+pub(crate) fn empty_text<'a, T: 'a>(
+    app: &App,
+    mut feeds: impl Iterator<Item = &'a Feed<T>>,
+    what: &str,
+    none: &str,
+) -> String {
+    if feeds.all(|f| f.last_good.is_none() && f.last_error.is_none()) {
+        format!("waiting for the first {what} data…")
+    } else if !app.filter.is_empty() {
+        format!(
+            "nothing matches the filter `{}` (Esc clears it)",
+            app.filter
+        )
+    } else {
+        none.to_string()
+    }
 }
 
 /// Whether the area is wide enough for the optional columns.
