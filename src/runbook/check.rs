@@ -91,7 +91,7 @@ impl Checker<'_> {
                 "executable block before the first step: put it under a `## Step title` heading",
             );
         }
-        if doc.sections.is_empty() {
+        if doc.sections.is_empty() && !doc.unclosed {
             let line = doc
                 .front
                 .as_ref()
@@ -458,7 +458,12 @@ impl Checker<'_> {
             self.problem(
                 *pos,
                 format!(
-                    "`otherwise` belongs to gates (a `{word}` has no condition to fail): use `next`"
+                    "`otherwise` belongs to gates ({} has no condition to fail): use `next`",
+                    if word == "action" {
+                        "an action"
+                    } else {
+                        "a wait"
+                    }
                 ),
             );
         }

@@ -12,6 +12,7 @@
 
 pub mod actions;
 pub mod check;
+pub mod commands;
 pub mod exec;
 pub mod library;
 pub mod log;

@@ -24,6 +24,8 @@ pub struct Document {
     pub stray_blocks: Vec<Block>,
     /// Structural problems (no front matter, an unterminated one).
     pub problems: Vec<Diagnostic>,
+    /// The front matter never ends, so the whole file was read as YAML.
+    pub unclosed: bool,
 }
 
 /// The YAML between the `---` lines.
@@ -131,6 +133,7 @@ pub fn document(file: &str, text: &str) -> Document {
             0
         }
         Err(pos) => {
+            doc.unclosed = true;
             doc.problems.push(Diagnostic {
                 file: file.to_string(),
                 pos,
@@ -528,16 +531,35 @@ fn yaml_message(raw: &str, text: &str, offset: Option<usize>) -> String {
         Some(i) => raw[..i].to_string(),
         None => raw.to_string(),
     };
-    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
-        let key = rest.split(',').next().unwrap_or(rest).trim();
-        message = format!("`{key}` is given twice: keep one");
-    }
     let unquoted_template = offset
         .and_then(|o| text.get(o..))
         .is_some_and(|rest| rest.starts_with("{{"));
     if unquoted_template {
-        message.push_str(": quote values that start with {{, as in replica: \"{{replica}}\"");
-    } else if message == "expected string scalar" {
+        return "bad YAML: an unquoted {{ starts a YAML mapping: quote the value, as in replica: \"{{replica}}\"".to_string();
+    }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return format!("`{key}` is given twice: keep one");
+    }
+    if message.starts_with("unknown field") {
+        // "unknown field `titel`, expected one of title, summary": suggest the nearest.
+        let field = message.split('`').nth(1).unwrap_or("");
+        let known = message
+            .split_once("expected one of ")
+            .map(|(_, list)| list.to_string())
+            .unwrap_or_default();
+        let hint = crate::runbook::vocab::closest(field, known.split(", ").map(str::trim))
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        return format!("unknown key `{field}`: {hint}the keys here are {known}");
+    }
+    if message.starts_with("missing field")
+        || message.starts_with("invalid type")
+        || message.starts_with("invalid value")
+    {
+        return message.replace("missing field", "missing key");
+    }
+    if message == "expected string scalar" {
         message = "expected a single value here (text, a number, true or false)".to_string();
     }
     format!("bad YAML: {message}")
@@ -613,10 +635,7 @@ mod tests {
         let err = yaml::<RawSpec>("b.md", origin, "action: x\nreplica: {{replica}}\n")
             .expect_err("unquoted template");
         assert_eq!(err.pos, Pos::new(11, 12));
-        assert!(
-            err.message.contains("quote values that start with {{"),
-            "{err}"
-        );
+        assert!(err.message.contains("quote the value"), "{err}");
     }
 
     #[test]

@@ -148,6 +148,7 @@ pub fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
                 format!(" {} ", app.source_name),
                 theme.bar_key,
             )];
+            spans.extend(crate::ui::runbook::status_badges(app));
             spans.push(Span::styled(" ", theme.bar));
             spans.extend(ages(app));
             if !app.filter.is_empty() {
