@@ -339,8 +339,8 @@ impl Run {
                 let readings = self.fresh_readings(index, now)?;
                 if let Some(failed) = readings.checks.iter().find(|c| c.holds == Some(false)) {
                     return Err(format!(
-                        "pre-check failed: {} ({}): r checks again, s skips the step with a reason",
-                        failed.label, failed.detail
+                        "pre-check failed: {}: r checks again, s skips the step with a reason",
+                        failed.label
                     ));
                 }
                 Ok(())
@@ -348,15 +348,11 @@ impl Run {
             Resolved::Gate { otherwise, .. } => {
                 let readings = self.fresh_readings(index, now)?;
                 if !readings.all_hold() && otherwise.is_none() {
-                    let failed = readings
-                        .checks
-                        .iter()
-                        .find(|c| c.holds == Some(false))
-                        .map(|c| format!("{} ({})", c.label, c.detail))
-                        .unwrap_or_default();
-                    return Err(format!(
-                        "the gate does not hold: {failed}: r checks again, s overrides it with a reason"
-                    ));
+                    // The failing value is on screen (✖) right above this message.
+                    return Err(
+                        "the gate does not hold: r checks again, s skips it with a reason (an override)"
+                            .to_string(),
+                    );
                 }
                 Ok(())
             }

@@ -149,6 +149,15 @@ pub fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
                 theme.bar_key,
             )];
             spans.extend(crate::ui::runbook::status_badges(app));
+            // A message comes first: on a narrow screen it must not be cut off after the ages.
+            if let Some(flash) = &app.flash {
+                let style = if flash.is_error {
+                    theme.error
+                } else {
+                    theme.bar_key
+                };
+                spans.push(Span::styled(format!(" {} ", flash.text), style));
+            }
             spans.push(Span::styled(" ", theme.bar));
             spans.extend(ages(app));
             if !app.filter.is_empty() {
@@ -157,21 +166,10 @@ pub fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
                     theme.bar_key,
                 ));
             }
-            match &app.flash {
-                Some(flash) => {
-                    let style = if flash.is_error {
-                        theme.error
-                    } else {
-                        theme.bar_key
-                    };
-                    spans.push(Span::styled(format!("  {}", flash.text), style));
-                }
-                None => {
-                    for (key, what) in [("?", "help"), ("/", "filter"), (":", "cmd"), ("q", "quit")]
-                    {
-                        spans.push(Span::styled(format!("  {key}"), theme.bar_key));
-                        spans.push(Span::styled(format!(" {what}"), theme.bar));
-                    }
+            if app.flash.is_none() {
+                for (key, what) in [("?", "help"), ("/", "filter"), (":", "cmd"), ("q", "quit")] {
+                    spans.push(Span::styled(format!("  {key}"), theme.bar_key));
+                    spans.push(Span::styled(format!(" {what}"), theme.bar));
                 }
             }
             Line::from(spans)
