@@ -365,3 +365,43 @@ fn list_shows_the_shipped_runbooks_and_the_configured_directories() {
         "{stdout}"
     );
 }
+
+/// The format's documentation shows every feature in one example: it must stay a valid runbook.
+#[test]
+fn the_example_in_the_format_documentation_passes_the_checks() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/README.md"))
+            .expect("runbooks/README.md");
+    let start = readme
+        .find("<!-- example:start -->\n````markdown\n")
+        .expect("example start");
+    let body = &readme[start..];
+    let body = &body[body.find("````markdown\n").expect("fence") + "````markdown\n".len()..];
+    let example = &body[..body
+        .find("\n````\n<!-- example:end -->")
+        .expect("example end")
+        + 1];
+    let book = check::load("example", "runbooks/README.md#example", example).unwrap_or_else(|p| {
+        panic!(
+            "{}",
+            p.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    assert_eq!(book.steps.len(), 7);
+    let kinds: Vec<&str> = book.steps.iter().map(|s| s.body.word()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "manual", "gate", "manual", "action", "action", "wait", "shell"
+        ]
+    );
+    assert!(book.params.iter().any(|p| p.secret));
+    assert!(
+        book.params
+            .iter()
+            .any(|p| p.pattern.is_some() && !p.required)
+    );
+}

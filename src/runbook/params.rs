@@ -169,7 +169,7 @@ pub fn check_value(decl: &ParamDecl, value: &str) -> Result<(), String> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParamValues(pub Vec<ParamValue>);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ParamValue {
     pub name: String,
     pub value: String,
@@ -180,6 +180,18 @@ pub struct ParamValue {
 
 /// What secrets look like wherever a value is shown or logged.
 pub const REDACTED: &str = "••••••";
+
+/// Debug output hides secrets too: a stray `{:?}` in a log line must not leak one.
+impl std::fmt::Debug for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParamValue")
+            .field("name", &self.name)
+            .field("value", &self.display())
+            .field("secret", &self.secret)
+            .field("given", &self.given)
+            .finish()
+    }
+}
 
 impl ParamValue {
     /// The value as it may be shown: secrets hidden.

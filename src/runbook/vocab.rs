@@ -480,9 +480,9 @@ impl Operation {
                 target_cluster,
             } => vec![
                 format!(
-                    "Switch over global database {global_cluster} so that {target_cluster} ({region}) becomes the primary."
+                    "Switch over (planned, NO data loss) global database {global_cluster}: {target_cluster} ({region}) becomes the primary."
                 ),
-                "PLANNED, NO DATA LOSS: Aurora waits until the secondary has every write, then swaps roles; the old primary becomes a secondary."
+                "Aurora waits until the secondary has every write, then swaps roles; the old primary becomes a secondary."
                     .to_string(),
                 "Needs both regions answering. AWS: rds:SwitchoverGlobalCluster, then rds:DescribeGlobalClusters."
                     .to_string(),
@@ -493,9 +493,9 @@ impl Operation {
                 target_cluster,
             } => vec![
                 format!(
-                    "Fail over global database {global_cluster} to {target_cluster} ({region}), ALLOWING DATA LOSS."
+                    "Fail over (unplanned, DATA LOSS allowed) global database {global_cluster} to {target_cluster} ({region})."
                 ),
-                "UNPLANNED: writes the secondary has not received are lost (see its lag below); the old primary is cut off."
+                "Writes the secondary has not received are lost (see its lag below); the old primary is cut off."
                     .to_string(),
                 "AWS: rds:FailoverGlobalCluster with AllowDataLoss, then rds:DescribeGlobalClusters."
                     .to_string(),

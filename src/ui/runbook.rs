@@ -659,7 +659,8 @@ pub fn draw_picker(frame: &mut Frame, body: Rect, app: &App) {
                     .map(|p| match (&p.default, p.secret) {
                         (_, true) => format!("{}=••••••", p.name),
                         (Some(d), false) => format!("{}={d}", p.name),
-                        (None, false) => format!("{}=?", p.name),
+                        (None, false) if p.required => format!("{}=?", p.name),
+                        (None, false) => format!("{}=(optional)", p.name),
                     })
                     .collect();
                 if !params.is_empty() {

@@ -397,3 +397,46 @@ fn a_parameter_that_does_not_fit_its_argument_stops_the_start() {
         "{message}"
     );
 }
+
+#[test]
+fn a_secret_reaches_the_shell_but_never_the_log_or_a_debug_print() {
+    let text = BOOK.replace(
+        "  label:\n    default: plain\n",
+        "  label:\n    default: plain\n  token:\n    secret: true\n",
+    );
+    let b = book(&text);
+    let values = params::resolve(&b, &[("token".into(), "hunter2".into())]).expect("fits");
+    assert!(!format!("{values:?}").contains("hunter2"));
+    let (mut run, _) = Run::start(b, values, "t", t(0)).expect("starts");
+    let LogEvent::RunStarted { params, .. } = &run.log[0].event else {
+        panic!("started")
+    };
+    assert!(params.contains(&("token".to_string(), params::REDACTED.to_string())));
+    run.skip("a", t(1)).expect("skip");
+    run.skip("b", t(1)).expect("skip");
+    run.skip("c", t(1)).expect("skip");
+    let work = run.confirm(None, t(2)).expect("the shell step runs");
+    let Job::Perform {
+        intent,
+        task: Task::Shell { env, .. },
+    } = &work[0].job
+    else {
+        panic!("a shell job")
+    };
+    assert!(
+        env.0
+            .iter()
+            .any(|v| v.name == "RIPCORD_PARAM_TOKEN" && v.value == "hunter2")
+    );
+    let everything = format!(
+        "{:?}\n{}",
+        work,
+        serde_json::to_string(&run.log).expect("serializes")
+    );
+    assert!(!everything.contains("hunter2"), "{everything}");
+    assert!(
+        serde_json::to_string(intent)
+            .expect("json")
+            .contains("RIPCORD_PARAM_TOKEN")
+    );
+}
