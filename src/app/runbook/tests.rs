@@ -302,3 +302,33 @@ fn ticks_keep_the_live_values_fresh() {
     assert_eq!(again.len(), 1);
     assert!(matches!(again[0].job, Job::Inspect(Subject::Condition(_))));
 }
+
+#[test]
+fn picking_a_runbook_that_needs_values_puts_them_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("needs-ticket.md"),
+        "---\ntitle: Needs a ticket\nrto: 5m\nparameters:\n  ticket:\n    pattern: 'INC-[0-9]+'\n---\n## Say it\n\nDone.\n",
+    )
+    .expect("write");
+    let mut app = app();
+    app.runbooks.library = Library::load(&[dir.path().to_path_buf()]);
+    press(&mut app, KeyCode::Char('r'), 0);
+    for _ in 0..app.runbooks.library.entries.len() {
+        press(&mut app, KeyCode::Char('j'), 0);
+    }
+    press(&mut app, KeyCode::Enter, 0);
+    assert!(app.runbooks.run.is_none());
+    assert_eq!(
+        app.prompt,
+        Some(Prompt::Command("run needs-ticket ".into()))
+    );
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("needs ticket"))
+    );
+    type_text(&mut app, "ticket=INC-9", 1);
+    press(&mut app, KeyCode::Enter, 1);
+    assert_eq!(run(&app).params.get("ticket"), Some("INC-9"));
+}
