@@ -495,7 +495,7 @@ impl Operation {
                 format!(
                     "Fail over (unplanned, DATA LOSS allowed) global database {global_cluster} to {target_cluster} ({region})."
                 ),
-                "Writes the secondary has not received are lost (see its lag below); the old primary is cut off."
+                "Writes the secondary has not received are lost (its lag is in the pre-checks); the old primary is cut off."
                     .to_string(),
                 "AWS: rds:FailoverGlobalCluster with AllowDataLoss, then rds:DescribeGlobalClusters."
                     .to_string(),
