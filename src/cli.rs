@@ -30,6 +30,9 @@ pub struct GlobalArgs {
     /// Theme: dark, light, high-contrast, mono, or a path to a theme file (overrides the config)
     #[arg(long, global = true, value_name = "NAME|FILE")]
     pub theme: Option<String>,
+    /// Change nothing: runbooks cannot run, and their keys are hidden
+    #[arg(long, global = true)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +42,39 @@ pub enum Cmd {
     /// Help with the config file
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Markdown runbooks: list, check, run (format: runbooks/README.md)
+    #[command(subcommand)]
+    Runbook(RunbookCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookCmd {
+    /// List the shipped runbooks and those in the config's runbook_dirs
+    List,
+    /// Check runbooks; print each problem as file:line:column and exit 1 if there are any
+    Check {
+        /// Runbook files (or names of known runbooks)
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Walk through a runbook in the cockpit, step by step
+    Run(RunbookRunArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RunbookRunArgs {
+    /// A runbook file, or the name of a known runbook
+    #[arg(value_name = "FILE|NAME")]
+    pub runbook: String,
+    /// A parameter value (repeat for each); the value may hold any character
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Drill against the built-in simulated fleet instead of AWS
+    #[arg(long)]
+    pub sim: bool,
+    /// The simulated fleet's options, with --sim
+    #[command(flatten)]
+    pub demo: DemoArgs,
 }
 
 #[derive(Debug, Args, Clone)]

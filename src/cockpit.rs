@@ -2,8 +2,12 @@
 //! something changed; commands out to spawned tasks. Nothing here waits on the network.
 
 use crate::app::{App, Command, Event};
+use crate::clock::Clock;
 use crate::config::Refresh;
 use crate::poll;
+use crate::runbook::Actions;
+use crate::runbook::work::Job;
+use crate::runbook::worker;
 use crate::source::FleetSource;
 use crate::source::sim::SimFleet;
 use crate::theme::Theme;
@@ -132,5 +136,29 @@ fn carry_out(command: Command, app: &mut App, sources: &Sources, tx: &mpsc::Send
             }
             None => app.flash_error("no simulated fleet to switch"),
         },
+        Command::Runbook(work) => match runbook_actions(sources) {
+            Some(actions) => {
+                if let Job::Perform { intent, .. } = &work.job {
+                    // The log file keeps every intent until the audit log takes this place.
+                    let entry = serde_json::to_string(intent).unwrap_or_default();
+                    tracing::info!(run = %work.run, "runbook intent {entry}");
+                }
+                let tx = tx.clone();
+                tokio::spawn(worker::execute(
+                    *work,
+                    actions,
+                    Clock::System,
+                    tx,
+                    Event::Runbook,
+                ));
+            }
+            None => app.flash_error("this source cannot carry out runbook actions"),
+        },
     }
+}
+
+/// What carries out runbook steps for these sources: the simulator for now; the AWS source's
+/// `Actions` plug in here.
+fn runbook_actions(sources: &Sources) -> Option<Arc<dyn Actions>> {
+    sources.sim.clone().map(|sim| -> Arc<dyn Actions> { sim })
 }

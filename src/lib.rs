@@ -11,6 +11,7 @@ pub mod config;
 pub mod fleet;
 pub mod logging;
 pub mod poll;
+pub mod runbook;
 pub mod source;
 pub mod theme;
 pub mod tomlfile;

@@ -2,9 +2,12 @@
 
 use clap::{CommandFactory, FromArgMatches};
 use ripcord::app::{App, Mode};
-use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs};
+use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs, RunbookCmd};
 use ripcord::cockpit::{self, Exit, Sources};
 use ripcord::config::{self, Config, Refresh};
+use ripcord::runbook::commands as runbook_commands;
+use ripcord::runbook::params::ParamValues;
+use ripcord::runbook::{Library, Runbook};
 use ripcord::source::sim::{SimFleet, SimOptions};
 use ripcord::theme::{self, Theme};
 use std::io::Write;
@@ -76,7 +79,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Cmd::Demo(args)) => {
             let (cfg, _) = load()?;
-            demo(&cli, cfg, args.clone())
+            demo(&cli, cfg, args.clone(), None)
+        }
+        Some(Cmd::Runbook(cmd)) => {
+            let (cfg, _) = load()?;
+            runbook(&cli, cfg, cmd)
         }
         None => {
             // Read the config anyway so that a broken file is reported now, not later.
@@ -90,7 +97,60 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn demo(cli: &Cli, cfg: Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
+fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode> {
+    let library = Library::load(&cfg.runbook_dirs);
+    match cmd {
+        RunbookCmd::List => {
+            runbook_commands::list(&library, &mut std::io::stdout(), &mut std::io::stderr())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        RunbookCmd::Check { files } => {
+            let ok = runbook_commands::check(files, &library, &mut std::io::stdout())?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        RunbookCmd::Run(args) => {
+            if cli.global.read_only {
+                eprintln!("ripcord: --read-only is set: runbooks do not run in read-only mode");
+                return Ok(ExitCode::from(2));
+            }
+            match runbook_commands::prepare_run(&args.runbook, &args.params, &library) {
+                Err(refused) => {
+                    for line in &refused.lines {
+                        eprintln!("{line}");
+                    }
+                    Ok(ExitCode::from(refused.code))
+                }
+                Ok(start) if args.sim => demo(cli, cfg, args.demo.clone(), Some(start)),
+                Ok(_) => {
+                    eprintln!(
+                        "ripcord: runbooks cannot act on AWS yet: the AWS actions come with the AWS sources.\n\
+                         Nothing was changed. Drill this runbook against the simulated fleet with --sim."
+                    );
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}
+
+/// Who is at the keyboard, for run logs.
+fn operator() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn demo(
+    cli: &Cli,
+    cfg: Config,
+    args: DemoArgs,
+    start: Option<(Arc<Runbook>, ParamValues)>,
+) -> anyhow::Result<ExitCode> {
     let theme = Theme::select(
         cli.global.theme.as_deref().unwrap_or(&cfg.theme),
         theme::no_color_requested(),
@@ -108,7 +168,7 @@ fn demo(cli: &Cli, cfg: Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     }));
     let refresh = Refresh::demo();
     let regions: Vec<String> = ripcord::source::FleetSource::regions(sim.as_ref());
-    let app = App::new(
+    let mut app = App::new(
         Mode::Demo {
             scenario: args.scenario,
         },
@@ -119,6 +179,12 @@ fn demo(cli: &Cli, cfg: Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
         theme,
         jiff::Timestamp::now(),
     );
+    app.read_only = cli.global.read_only;
+    app.runbooks.library = Library::load(&cfg.runbook_dirs);
+    // The simulator carries out runbook actions: runbooks drill against it.
+    app.runbooks.actions_available = true;
+    app.runbooks.operator = operator();
+    app.runbooks.launch = start;
     tracing::info!(?args, "demo starting");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -14,10 +14,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("v", "backups: vaults → recovery points → failures"),
     ("Enter", "detail of the selected row"),
     ("/", "filter rows in every pane (Esc clears)"),
-    (
-        ":",
-        "command: quit, theme NAME, scenario NAME, pane NAME, help",
-    ),
+    (":", "command: quit, theme, scenario, pane, run, help"),
     ("?", "this help"),
     ("Esc", "close, cancel, clear the filter"),
     ("q / Ctrl-C", "quit"),
@@ -34,6 +31,9 @@ impl App {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.should_quit = true;
             return vec![Command::Quit];
+        }
+        if let Some(commands) = self.runbook_keys(key) {
+            return commands;
         }
         if self.prompt.is_some() {
             return self.on_prompt_key(key);
@@ -53,10 +53,17 @@ impl App {
             };
         }
         match key.code {
+            KeyCode::Char('q') if self.runbooks.active().is_some() => {
+                self.flash_error(
+                    "a runbook run is going: abort it (r, then a) or press Ctrl-C to quit anyway",
+                );
+                Vec::new()
+            }
             KeyCode::Char('q') => {
                 self.should_quit = true;
                 vec![Command::Quit]
             }
+            KeyCode::Char('r') => self.runbook_key_r(),
             KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => {
                 self.focus_pane(self.focus.next())
             }
@@ -211,9 +218,10 @@ impl App {
                 Vec::new()
             }
             ("scenario", name) => self.switch_scenario(name),
+            ("run", args) => self.run_command_line(args),
             (other, _) => {
                 self.flash_error(format!(
-                    "unknown command `{other}`: try quit, theme, scenario, pane, filter, help"
+                    "unknown command `{other}`: try quit, theme, scenario, pane, filter, run, help"
                 ));
                 Vec::new()
             }

@@ -6,6 +6,7 @@
 
 pub mod feed;
 pub mod keys;
+pub mod runbook;
 pub mod view;
 
 use crate::config::Refresh;
@@ -40,6 +41,8 @@ pub enum Event {
         result: FetchResult<Vec<CheckerObservation>>,
     },
     ThemeLoaded(Result<Theme, String>),
+    /// An answer about a runbook step (live values, progress, the result).
+    Runbook(crate::runbook::work::Report),
 }
 
 /// Something for the runtime to do on the app's behalf.
@@ -52,6 +55,8 @@ pub enum Command {
     LoadTheme(String),
     /// Switch the simulated fleet's scenario (demo only).
     SetScenario(Scenario),
+    /// Read or act for a runbook step.
+    Runbook(Box<crate::runbook::work::Work>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -177,6 +182,9 @@ pub struct App {
     /// Set by anything that changes what is on screen; the runtime draws only when set.
     pub dirty: bool,
     pub should_quit: bool,
+    /// `--read-only`: nothing runs, and the run keys are hidden.
+    pub read_only: bool,
+    pub runbooks: runbook::Runbooks,
 }
 
 /// How long a flash message stays up.
@@ -218,6 +226,8 @@ impl App {
             flash: None,
             dirty: true,
             should_quit: false,
+            read_only: false,
+            runbooks: runbook::Runbooks::default(),
         }
     }
 
@@ -234,7 +244,9 @@ impl App {
         self.dirty = true;
         match event {
             Event::Key(key) => self.on_key(key),
-            Event::Resize | Event::Tick => Vec::new(),
+            Event::Resize => Vec::new(),
+            Event::Tick => self.runbook_tick(now),
+            Event::Runbook(report) => self.on_runbook_report(report, now),
             Event::Replicas { region, result } => {
                 let interval = self.refresh.replicas;
                 self.replicas

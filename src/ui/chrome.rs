@@ -148,10 +148,17 @@ pub fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
                 Mode::Demo { .. } => "DEMO",
                 Mode::Live { .. } => "LIVE",
             };
-            let mut spans = vec![Span::styled(
-                format!(" {mode} {} ", app.source_name),
-                theme.bar_key,
-            )];
+            let mut spans = vec![Span::styled(format!(" {mode} "), theme.bar_key)];
+            spans.extend(crate::ui::runbook::status_badges(app));
+            // A message comes first: on a narrow screen it must not be cut off after the ages.
+            if let Some(flash) = &app.flash {
+                let style = if flash.is_error {
+                    theme.error
+                } else {
+                    theme.bar_key
+                };
+                spans.push(Span::styled(format!(" {} ", flash.text), style));
+            }
             spans.push(Span::styled(" ", theme.bar));
             spans.extend(ages(app));
             if !app.filter.is_empty() {
@@ -160,21 +167,10 @@ pub fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
                     theme.bar_key,
                 ));
             }
-            match &app.flash {
-                Some(flash) => {
-                    let style = if flash.is_error {
-                        theme.error
-                    } else {
-                        theme.bar_key
-                    };
-                    spans.push(Span::styled(format!("  {}", flash.text), style));
-                }
-                None => {
-                    for (key, what) in [("?", "help"), ("/", "filter"), (":", "cmd"), ("q", "quit")]
-                    {
-                        spans.push(Span::styled(format!("  {key}"), theme.bar_key));
-                        spans.push(Span::styled(format!(" {what}"), theme.bar));
-                    }
+            if app.flash.is_none() {
+                for (key, what) in [("?", "help"), ("/", "filter"), (":", "cmd"), ("q", "quit")] {
+                    spans.push(Span::styled(format!("  {key}"), theme.bar_key));
+                    spans.push(Span::styled(format!(" {what}"), theme.bar));
                 }
             }
             Line::from(spans)

@@ -3,6 +3,7 @@
 pub mod chrome;
 pub mod overlay;
 pub mod panes;
+pub mod runbook;
 pub mod widgets;
 
 use crate::app::{App, Pane};
@@ -31,21 +32,36 @@ pub fn render(app: &App, frame: &mut Frame) {
     ])
     .areas(area);
     chrome::header(frame, header, app);
-    draw_panes(frame, body, app);
+    match runbook::split(app, body) {
+        runbook::Split::PanesOnly => draw_panes(frame, body, app),
+        runbook::Split::Beside { panes, run } => {
+            draw_panes(frame, panes, app);
+            runbook::draw(frame, run, app);
+        }
+        runbook::Split::Above { run, pane } => {
+            if pane.height > 0 {
+                draw_pane(frame, app.focus, pane, app);
+            }
+            runbook::draw(frame, run, app);
+        }
+    }
     chrome::status_bar(frame, bar, app);
+    runbook::draw_picker(frame, body, app);
     overlay::draw(frame, body, app);
+}
+
+fn draw_pane(frame: &mut Frame, pane: Pane, area: Rect, app: &App) {
+    let focused = app.focus == pane && app.overlay.is_none();
+    match pane {
+        Pane::Replicas => panes::lag::draw(frame, area, app, focused),
+        Pane::Backups => panes::backups::draw(frame, area, app, focused),
+        Pane::Health => panes::health::draw(frame, area, app, focused),
+    }
 }
 
 fn draw_panes(frame: &mut Frame, area: Rect, app: &App) {
     let weight = |pane: Pane| if app.focus == pane { 3 } else { 2 };
-    let draw = |frame: &mut Frame, pane: Pane, area: Rect| {
-        let focused = app.focus == pane && app.overlay.is_none();
-        match pane {
-            Pane::Replicas => panes::lag::draw(frame, area, app, focused),
-            Pane::Backups => panes::backups::draw(frame, area, app, focused),
-            Pane::Health => panes::health::draw(frame, area, app, focused),
-        }
-    };
+    let draw = |frame: &mut Frame, pane: Pane, area: Rect| draw_pane(frame, pane, area, app);
     if area.width >= TWO_COLUMNS_WIDTH {
         let [left, right] =
             Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(area);

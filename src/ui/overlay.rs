@@ -18,7 +18,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             detail_lines(app, *pane),
         ),
     };
-    let box_area = centered(area, 92, 90);
+    // A small screen gives help every row it has.
+    let box_area = centered(area, 92, if area.height < 30 { 100 } else { 90 });
     frame.render_widget(Clear, box_area);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -55,6 +56,19 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
             ])
         })
         .collect();
+    if app.read_only {
+        lines.push(Line::from(Span::styled(
+            " READ-ONLY: started with --read-only, so runbooks cannot run",
+            theme.warn,
+        )));
+    } else {
+        lines.extend(crate::app::runbook::HELP.iter().map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<20}"), theme.accent),
+                Span::raw(what.to_string()),
+            ])
+        }));
+    }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         " Verdicts: ✔ OK  ▲ WARN  ✖ CRIT  ? N/A (no data to judge).  STALE: older than twice its refresh interval.",

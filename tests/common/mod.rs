@@ -1,6 +1,9 @@
 //! Shared builders for integration tests: an App fed from the simulated fleet at a fixed time.
 #![allow(dead_code)]
 
+pub mod drill;
+pub mod tmux;
+
 use jiff::Timestamp;
 use ripcord::app::{App, Event, Mode};
 use ripcord::clock::Clock;

@@ -4,6 +4,7 @@
 //! multi-region estate whose lag wanders, whose health checks flap, whose backups mostly
 //! succeed, and whose regions can go down (`--scenario region-outage`).
 
+pub mod drill;
 pub mod estate;
 pub mod signals;
 
@@ -57,6 +58,8 @@ pub struct SimFleet {
     estate: Estate,
     outage_region: String,
     outage: Mutex<Option<Outage>>,
+    /// What runbook actions changed (promotions, DNS, roles, restores).
+    drill: drill::Drill,
 }
 
 /// Sparkline resolution: one sample a minute for the last hour, as CloudWatch gives.
@@ -70,6 +73,7 @@ impl SimFleet {
             estate: estate::build(opts.fleet_size),
             outage_region: opts.outage_region,
             outage: Mutex::new(None),
+            drill: drill::Drill::default(),
         };
         fleet.set_scenario(opts.scenario);
         fleet
@@ -135,7 +139,7 @@ impl SimFleet {
         self.refuse_if_down(region, "rds:DescribeDBInstances", now)?;
         let outage = self.current_outage();
         let minute = now.as_second().div_euclid(60) * 60;
-        let replicas = self
+        let mut replicas: Vec<Replica> = self
             .estate
             .replicas
             .iter()
@@ -171,6 +175,7 @@ impl SimFleet {
                 }
             })
             .collect();
+        self.adjust_replicas(&mut replicas, now);
         Ok(Snapshot::new(replicas, now))
     }
 
@@ -251,7 +256,7 @@ impl SimFleet {
 
     fn observations(&self, index: usize, now: Timestamp) -> Vec<CheckerObservation> {
         let check = &self.estate.checks[index];
-        signals::checker_results(
+        let mut observations: Vec<CheckerObservation> = signals::checker_results(
             self.seed,
             index as u64,
             check,
@@ -270,7 +275,9 @@ impl SimFleet {
             .to_string(),
             observed_at: now,
         })
-        .collect()
+        .collect();
+        self.adjust_observations(check, &mut observations, now);
+        observations
     }
 
     pub fn health_checks_at(&self, now: Timestamp) -> FetchResult<Vec<HealthCheck>> {
@@ -297,7 +304,7 @@ impl SimFleet {
                     status,
                     healthy_percent: Some(percent),
                     observations,
-                    guards: c.guards.clone(),
+                    guards: self.current_guards(&c.id, &c.guards),
                 }
             })
             .collect();

@@ -1,0 +1,317 @@
+//! `Actions`: the reads and changes runbook steps need, behind one object-safe async trait.
+//! The simulated fleet implements it (drills), and so will the AWS source; each method maps to
+//! one AWS API call, named in its doc, so an implementation is a thin translation:
+//!
+//! | method | AWS call |
+//! |---|---|
+//! | `db_instance` | rds:DescribeDBInstances |
+//! | `replication_lag` | cloudwatch:GetMetricData (`ReplicaLag`, or `AuroraGlobalDBRPOLag` for a secondary cluster) |
+//! | `global_cluster` | rds:DescribeGlobalClusters |
+//! | `db_cluster` | rds:DescribeDBClusters |
+//! | `record_sets` | route53:ListResourceRecordSets |
+//! | `dns_answer` | route53:TestDNSAnswer |
+//! | `dns_change` | route53:GetChange |
+//! | `health_check` | route53:GetHealthCheckStatus |
+//! | `newest_recovery_point` | backup:ListRecoveryPointsByBackupVault |
+//! | `restore_job` | backup:DescribeRestoreJob |
+//! | `restore_job_that_created` | backup:ListRestoreJobs (matching `CreatedResourceArn`) |
+//! | `promote_read_replica` | rds:PromoteReadReplica |
+//! | `switchover_global_cluster` | rds:SwitchoverGlobalCluster |
+//! | `failover_global_cluster` | rds:FailoverGlobalCluster (`AllowDataLoss`) |
+//! | `failover_db_cluster` | rds:FailoverDBCluster |
+//! | `change_record_sets` | route53:ChangeResourceRecordSets |
+//! | `start_restore_job` | backup:StartRestoreJob (`IdempotencyToken`) |
+//! | `delete_db_instance` | rds:DeleteDBInstance (`SkipFinalSnapshot`) |
+//!
+//! Changes are made with at most one attempt per call: after a failure or a timeout the
+//! caller reads the real state again before deciding anything (see `perform`).
+
+use crate::fleet::{CheckStatus, FailoverRole};
+use crate::source::SourceError;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use std::time::Duration;
+
+/// Errors are the sources' errors: the call that failed, why, and what kind of failure.
+pub type ActionResult<T> = Result<T, SourceError>;
+
+/// A value read from a source, and when the source observed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed<T> {
+    pub value: T,
+    pub at: Timestamp,
+}
+
+impl<T> Observed<T> {
+    pub fn new(value: T, at: Timestamp) -> Self {
+        Self { value, at }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbInstance {
+    pub id: String,
+    pub region: String,
+    /// RDS's status word: `available`, `modifying`, `backing-up`, `deleting`, ...
+    pub status: String,
+    /// The instance it replicates from, while it is a read replica.
+    pub replica_source: Option<String>,
+    pub engine: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalMember {
+    pub cluster: String,
+    pub region: String,
+    pub is_writer: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalCluster {
+    pub id: String,
+    pub status: String,
+    pub members: Vec<GlobalMember>,
+    /// `switching-over` or `failing-over` while a role change is under way (FailoverState).
+    pub changing: Option<String>,
+}
+
+impl GlobalCluster {
+    pub fn writer(&self) -> Option<&GlobalMember> {
+        self.members.iter().find(|m| m.is_writer)
+    }
+
+    pub fn member(&self, cluster: &str) -> Option<&GlobalMember> {
+        self.members.iter().find(|m| m.cluster == cluster)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterMember {
+    pub instance: String,
+    pub is_writer: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbCluster {
+    pub id: String,
+    pub region: String,
+    pub status: String,
+    pub members: Vec<ClusterMember>,
+}
+
+impl DbCluster {
+    pub fn writer(&self) -> Option<&str> {
+        self.members
+            .iter()
+            .find(|m| m.is_writer)
+            .map(|m| m.instance.as_str())
+    }
+}
+
+/// One Route 53 record set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSet {
+    pub name: String,
+    pub record_type: String,
+    pub set_identifier: Option<String>,
+    pub failover: Option<FailoverRole>,
+    pub values: Vec<String>,
+    pub ttl: Option<u32>,
+    pub health_check: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordChange {
+    Create(RecordSet),
+    Delete(RecordSet),
+    Upsert(RecordSet),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeStatus {
+    Pending,
+    InSync,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthState {
+    pub id: String,
+    pub status: CheckStatus,
+    pub healthy_checkers: usize,
+    pub checkers: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryPoint {
+    pub arn: String,
+    pub resource: String,
+    pub resource_type: String,
+    pub vault: String,
+    pub completed_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestoreStatus {
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Aborted,
+}
+
+impl RestoreStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            RestoreStatus::Pending => "PENDING",
+            RestoreStatus::Running => "RUNNING",
+            RestoreStatus::Completed => "COMPLETED",
+            RestoreStatus::Failed => "FAILED",
+            RestoreStatus::Aborted => "ABORTED",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreJob {
+    pub id: String,
+    pub status: RestoreStatus,
+    pub created_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
+    /// What the restore made (an instance identifier or ARN), once known.
+    pub created_resource: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreRequest {
+    pub recovery_point_arn: String,
+    pub resource_type: String,
+    /// The identifier the restored instance gets.
+    pub target: String,
+    pub iam_role: Option<String>,
+    /// Stable for one attempt of one step, so a repeated call starts one job.
+    pub idempotency_token: String,
+}
+
+#[async_trait]
+pub trait Actions: Send + Sync + 'static {
+    /// `sim` or `aws`, for the run view.
+    fn name(&self) -> &str;
+
+    /// How often to read again while waiting for an end state.
+    fn poll_every(&self) -> Duration {
+        Duration::from_secs(10)
+    }
+
+    /// rds:DescribeDBInstances. `None` when there is no such instance.
+    async fn db_instance(
+        &self,
+        region: &str,
+        id: &str,
+    ) -> ActionResult<Observed<Option<DbInstance>>>;
+
+    /// The newest lag datapoint of a replica (instance or secondary cluster), observed at the
+    /// datapoint's time. `None` when replication is not active.
+    async fn replication_lag(
+        &self,
+        region: &str,
+        replica: &str,
+    ) -> ActionResult<Observed<Option<Duration>>>;
+
+    /// rds:DescribeGlobalClusters. `None` when there is no such global cluster.
+    async fn global_cluster(
+        &self,
+        region: &str,
+        id: &str,
+    ) -> ActionResult<Observed<Option<GlobalCluster>>>;
+
+    /// rds:DescribeDBClusters. `None` when there is no such cluster.
+    async fn db_cluster(&self, region: &str, id: &str)
+    -> ActionResult<Observed<Option<DbCluster>>>;
+
+    /// route53:ListResourceRecordSets for one name, of one type or (`None`) of any type.
+    async fn record_sets(
+        &self,
+        zone: &str,
+        name: &str,
+        record_type: Option<&str>,
+    ) -> ActionResult<Observed<Vec<RecordSet>>>;
+
+    /// route53:TestDNSAnswer: what Route 53 answers for the name now.
+    async fn dns_answer(
+        &self,
+        zone: &str,
+        name: &str,
+        record_type: &str,
+    ) -> ActionResult<Observed<Vec<String>>>;
+
+    /// route53:GetChange.
+    async fn dns_change(&self, change_id: &str) -> ActionResult<Observed<ChangeStatus>>;
+
+    /// route53:GetHealthCheckStatus.
+    async fn health_check(&self, id: &str) -> ActionResult<Observed<HealthState>>;
+
+    /// The newest completed recovery point of a resource in a vault.
+    async fn newest_recovery_point(
+        &self,
+        region: &str,
+        vault: &str,
+        resource: &str,
+    ) -> ActionResult<Observed<Option<RecoveryPoint>>>;
+
+    /// backup:DescribeRestoreJob.
+    async fn restore_job(&self, region: &str, job_id: &str) -> ActionResult<Observed<RestoreJob>>;
+
+    /// The restore job that created `resource`, if one did.
+    async fn restore_job_that_created(
+        &self,
+        region: &str,
+        resource: &str,
+    ) -> ActionResult<Observed<Option<RestoreJob>>>;
+
+    /// rds:PromoteReadReplica.
+    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<()>;
+
+    /// rds:SwitchoverGlobalCluster.
+    async fn switchover_global_cluster(
+        &self,
+        region: &str,
+        global_cluster: &str,
+        target_cluster: &str,
+    ) -> ActionResult<()>;
+
+    /// rds:FailoverGlobalCluster.
+    async fn failover_global_cluster(
+        &self,
+        region: &str,
+        global_cluster: &str,
+        target_cluster: &str,
+        allow_data_loss: bool,
+    ) -> ActionResult<()>;
+
+    /// rds:FailoverDBCluster.
+    async fn failover_db_cluster(
+        &self,
+        region: &str,
+        cluster: &str,
+        target_instance: Option<&str>,
+    ) -> ActionResult<()>;
+
+    /// route53:ChangeResourceRecordSets, all changes in one batch. Returns the change id.
+    async fn change_record_sets(
+        &self,
+        zone: &str,
+        changes: &[RecordChange],
+        comment: &str,
+    ) -> ActionResult<String>;
+
+    /// backup:StartRestoreJob. Returns the restore job id.
+    async fn start_restore_job(
+        &self,
+        region: &str,
+        request: &RestoreRequest,
+    ) -> ActionResult<String>;
+
+    /// rds:DeleteDBInstance, skipping the final snapshot.
+    async fn delete_db_instance(&self, region: &str, id: &str) -> ActionResult<()>;
+}

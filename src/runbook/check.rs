@@ -1,0 +1,921 @@
+//! Turning a parsed document into a runbook, refusing anything that could go wrong at 3 a.m.:
+//! bad YAML, unknown actions or conditions, missing or unknown arguments, unknown `{{param}}`s,
+//! parameters pasted into shell text, more than one executable block in a step, jumps to
+//! nowhere, steps that can never be reached. Every problem is `file:line:column: message`,
+//! and says what to change.
+
+use super::model::{
+    ActionStep, Args, Diagnostic, GateStep, ParamDecl, Pattern, Pos, ProbeSpec, Runbook, ShellStep,
+    Step, StepBody, Target, Template, WaitStep, env_var_for,
+};
+use super::params::ParamKind;
+use super::parse::{
+    self, Block, BlockLang, Document, Origin, RawFront, RawSpec, spanned_pos, spanned_range,
+};
+use super::template;
+use super::vocab::{ActionKind, ArgSpec, ProbeKind, closest};
+use serde_saphyr::Spanned;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// How long a `wait` may take when the runbook does not say.
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// How long a shell step may run when the runbook does not say.
+pub const DEFAULT_SHELL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// Reads and checks a runbook. `name` is what `:run NAME` calls it; `file` is how messages
+/// name the file.
+pub fn load(name: &str, file: &str, text: &str) -> Result<Runbook, Vec<Diagnostic>> {
+    let doc = parse::document(file, text);
+    let mut checker = Checker {
+        file: file.to_string(),
+        text,
+        problems: doc.problems.clone(),
+    };
+    let book = checker.runbook(name, &doc);
+    if checker.problems.is_empty() {
+        Ok(book)
+    } else {
+        checker.problems.sort_by_key(|d| d.pos);
+        checker.problems.dedup();
+        Err(checker.problems)
+    }
+}
+
+struct Checker<'t> {
+    file: String,
+    text: &'t str,
+    problems: Vec<Diagnostic>,
+}
+
+/// A `next:` or `otherwise:` as written, before step ids are known.
+struct Jump {
+    to: String,
+    pos: Pos,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, pos: Pos, message: impl Into<String>) {
+        self.problems.push(Diagnostic {
+            file: self.file.clone(),
+            pos,
+            message: message.into(),
+        });
+    }
+
+    fn runbook(&mut self, name: &str, doc: &Document) -> Runbook {
+        let mut book = Runbook {
+            name: name.to_string(),
+            file: self.file.clone(),
+            title: doc.heading.clone().unwrap_or_default(),
+            summary: String::new(),
+            rto: Duration::ZERO,
+            rpo: None,
+            params: Vec::new(),
+            intro: doc.intro.clone(),
+            steps: Vec::new(),
+        };
+        if let Some(front) = &doc.front {
+            let origin = Origin {
+                first_line: front.first_line,
+                indent: 0,
+            };
+            match parse::yaml::<RawFront>(&self.file, origin, &front.text) {
+                Ok(raw) => self.front_matter(&mut book, origin, raw),
+                Err(d) => self.problems.push(d),
+            }
+        }
+        for block in &doc.stray_blocks {
+            self.problem(
+                block.fence,
+                "executable block before the first step: put it under a `## Step title` heading",
+            );
+        }
+        if doc.sections.is_empty() && !doc.unclosed {
+            let line = doc
+                .front
+                .as_ref()
+                .map_or(1, |f| f.first_line + f.text.lines().count() + 1);
+            self.problem(
+                Pos::new(line, 1),
+                "the runbook has no steps: add a `## Step title` heading for each step",
+            );
+            return book;
+        }
+        let ids = step_ids(&doc.sections);
+        let mut jumps: Vec<(Option<Jump>, Option<Jump>)> = Vec::new();
+        for (section, id) in doc.sections.iter().zip(&ids) {
+            let (body, next, otherwise) = self.step_body(&book, section);
+            jumps.push((next, otherwise));
+            book.steps.push(Step {
+                id: id.clone(),
+                title: section.title.clone(),
+                pos: section.pos,
+                prose: section.prose.clone(),
+                checklist: section.checklist.clone(),
+                body,
+                next: None,
+            });
+        }
+        for (index, (next, otherwise)) in jumps.into_iter().enumerate() {
+            if let Some(jump) = next {
+                book.steps[index].next = self.target(&ids, index, &jump);
+            }
+            if let Some(jump) = otherwise {
+                let target = self.target(&ids, index, &jump);
+                if let StepBody::Gate(g) = &mut book.steps[index].body {
+                    g.otherwise = target;
+                }
+            }
+        }
+        self.reachability(&book);
+        book
+    }
+
+    fn front_matter(&mut self, book: &mut Runbook, origin: Origin, raw: RawFront) {
+        book.title = raw.title.value.trim().to_string();
+        if book.title.is_empty() {
+            self.problem(
+                spanned_pos(origin, &raw.title),
+                "the title is empty: say what the runbook does",
+            );
+        }
+        book.summary = raw.summary.unwrap_or_default().trim().to_string();
+        book.rto = self
+            .duration(origin, &raw.rto, "rto")
+            .unwrap_or(Duration::ZERO);
+        book.rpo = raw
+            .rpo
+            .as_ref()
+            .and_then(|rpo| self.duration(origin, rpo, "rpo"));
+        let mut seen = BTreeSet::new();
+        for (key, p) in raw.parameters.0 {
+            let pos = spanned_pos(origin, &key);
+            let name = key.value.clone();
+            if !template::is_param_name(&name) {
+                self.problem(
+                    pos,
+                    format!(
+                        "parameter name `{name}` must be lower-case letters, digits and _, starting with a letter (it becomes the shell variable {})",
+                        env_var_for(&name.to_ascii_lowercase().replace('-', "_"))
+                    ),
+                );
+                continue;
+            }
+            if !seen.insert(name.clone()) {
+                self.problem(pos, format!("parameter `{name}` is declared twice"));
+                continue;
+            }
+            let kind = match &p.kind {
+                None => ParamKind::String,
+                Some(k) => match ParamKind::parse(&k.value) {
+                    Some(kind) => kind,
+                    None => {
+                        let known: Vec<&str> = ParamKind::ALL.iter().map(|k| k.name()).collect();
+                        self.problem(
+                            spanned_pos(origin, k),
+                            format!(
+                                "unknown parameter type `{}`: use one of {}",
+                                k.value,
+                                known.join(", ")
+                            ),
+                        );
+                        continue;
+                    }
+                },
+            };
+            let pattern = match &p.pattern {
+                None => None,
+                Some(source) => {
+                    // Anchored: a pattern describes the whole value, not a part of it.
+                    match regex_lite::Regex::new(&format!("^(?:{})$", source.value)) {
+                        Ok(regex) => Some(Pattern {
+                            source: source.value.clone(),
+                            regex,
+                        }),
+                        Err(e) => {
+                            self.problem(
+                                spanned_pos(origin, source),
+                                format!(
+                                    "pattern of `{name}` is not a valid regular expression: {}",
+                                    e.to_string().lines().last().unwrap_or("invalid")
+                                ),
+                            );
+                            continue;
+                        }
+                    }
+                }
+            };
+            if p.required == Some(true) && p.default.is_some() {
+                self.problem(
+                    pos,
+                    format!(
+                        "parameter `{name}` is required but has a default: drop `required: true` or the default"
+                    ),
+                );
+            }
+            let decl = ParamDecl {
+                name: name.clone(),
+                description: p.description.trim().to_string(),
+                kind,
+                pattern,
+                required: p.required.unwrap_or(p.default.is_none()),
+                default: p.default.as_ref().map(|d| d.value.clone()),
+                secret: p.secret,
+                pos,
+            };
+            if let Some(default) = &p.default
+                && let Err(why) = super::params::check_value(&decl, &default.value)
+            {
+                self.problem(
+                    spanned_pos(origin, default),
+                    format!("default of `{name}`: {why}"),
+                );
+            }
+            book.params.push(decl);
+        }
+    }
+
+    fn duration(&mut self, origin: Origin, value: &Spanned<String>, key: &str) -> Option<Duration> {
+        match humantime::parse_duration(value.value.trim()) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.problem(
+                    spanned_pos(origin, value),
+                    format!(
+                        "`{key}: {}` is not a duration: write it like 30s, 15m or 1h",
+                        value.value
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn step_body(
+        &mut self,
+        book: &Runbook,
+        section: &parse::Section,
+    ) -> (StepBody, Option<Jump>, Option<Jump>) {
+        for extra in section.blocks.iter().skip(1) {
+            self.problem(
+                extra.fence,
+                format!(
+                    "step `{}` has more than one executable block: a step runs at most one; split it into two `##` steps",
+                    section.title
+                ),
+            );
+        }
+        match section.blocks.first() {
+            None => (StepBody::Manual, None, None),
+            Some(block) if block.lang == BlockLang::Sh => (self.shell(book, block), None, None),
+            Some(block) => self.spec(book, block),
+        }
+    }
+
+    fn shell(&mut self, book: &Runbook, block: &Block) -> StepBody {
+        let mut step = ShellStep {
+            script: block.text.clone(),
+            destructive: None,
+            timeout: DEFAULT_SHELL_TIMEOUT,
+            pos: block.fence,
+        };
+        for option in &block.options {
+            let pos = self.fence_option_pos(block, option);
+            match option.split_once('=') {
+                Some(("destructive", param)) => {
+                    if book.param(param).is_some() {
+                        step.destructive = Some(param.to_string());
+                    } else {
+                        self.problem(
+                            pos,
+                            format!(
+                                "`destructive={param}` names no parameter: name the parameter whose value the operator must type ({})",
+                                declared(book)
+                            ),
+                        );
+                    }
+                }
+                Some(("timeout", value)) => match humantime::parse_duration(value) {
+                    Ok(d) => step.timeout = d,
+                    Err(_) => self.problem(
+                        pos,
+                        format!("`timeout={value}` is not a duration: write it like 30s, 5m or 1h"),
+                    ),
+                },
+                _ => self.problem(
+                    pos,
+                    format!(
+                        "unknown option `{option}` on the sh block: it takes destructive=PARAM and timeout=DURATION"
+                    ),
+                ),
+            }
+        }
+        for (n, line) in block.text.lines().enumerate() {
+            let mut from = 0;
+            while let Some(i) = line[from..].find("{{").map(|i| i + from) {
+                let name = line[i + 2..]
+                    .split("}}")
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                let column = line[..i].chars().count() + 1;
+                let instead = if template::is_param_name(&name) {
+                    format!(" instead of {{{{{name}}}}}", name = name)
+                } else {
+                    String::new()
+                };
+                self.problem(
+                    block.origin.at(n + 1, column),
+                    format!(
+                        "parameters reach shell steps only as environment variables, never in the script text: write \"${}\"{instead}",
+                        env_var_for(if name.is_empty() { "NAME" } else { &name })
+                    ),
+                );
+                from = i + 2;
+            }
+            let mut from = 0;
+            while let Some(i) = line[from..].find("RIPCORD_PARAM_").map(|i| i + from) {
+                let rest = &line[i + "RIPCORD_PARAM_".len()..];
+                let suffix: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let name = suffix.to_ascii_lowercase();
+                if book.param(&name).is_none() {
+                    let column = line[..i].chars().count() + 1;
+                    self.problem(
+                        block.origin.at(n + 1, column),
+                        format!(
+                            "`RIPCORD_PARAM_{suffix}` names no parameter: the front matter declares {}",
+                            declared_env(book)
+                        ),
+                    );
+                }
+                from = i + 1;
+            }
+        }
+        StepBody::Shell(step)
+    }
+
+    /// Where a word of the fence line is, for problems with `sh` block options.
+    fn fence_option_pos(&self, block: &Block, option: &str) -> Pos {
+        let line = self.text.lines().nth(block.fence.line - 1).unwrap_or("");
+        match line.find(option) {
+            Some(i) => Pos::new(block.fence.line, line[..i].chars().count() + 1),
+            None => block.fence,
+        }
+    }
+
+    fn spec(&mut self, book: &Runbook, block: &Block) -> (StepBody, Option<Jump>, Option<Jump>) {
+        if let Some(option) = block.options.first() {
+            let pos = self.fence_option_pos(block, option);
+            self.problem(
+                pos,
+                format!(
+                    "unknown option `{option}` after ```ripcord: write the step's settings inside the block"
+                ),
+            );
+        }
+        let spec = match parse::yaml::<RawSpec>(&self.file, block.origin, &block.text) {
+            Ok(spec) => spec,
+            Err(d) => {
+                self.problems.push(d);
+                return (StepBody::Manual, None, None);
+            }
+        };
+        let origin = block.origin;
+        let mut verb: Option<(Spanned<String>, Spanned<String>)> = None;
+        let mut destructive: Option<(bool, Pos)> = None;
+        let mut timeout: Option<(Duration, Pos)> = None;
+        let (mut next, mut otherwise) = (None, None);
+        let mut args: Vec<(Spanned<String>, Spanned<String>)> = Vec::new();
+        for (key, value) in spec.0 {
+            let key_pos = spanned_pos(origin, &key);
+            match key.value.as_str() {
+                "action" | "gate" | "wait" => {
+                    if let Some((first, _)) = &verb {
+                        self.problem(
+                            key_pos,
+                            format!(
+                                "a step does one thing, and this block already has `{}`: split it into two `##` steps",
+                                first.value
+                            ),
+                        );
+                    } else {
+                        verb = Some((key, value));
+                    }
+                }
+                "destructive" => match value.value.as_str() {
+                    "true" => destructive = Some((true, key_pos)),
+                    "false" => destructive = Some((false, key_pos)),
+                    other => self.problem(
+                        spanned_pos(origin, &value),
+                        format!("`destructive: {other}` must be true or false"),
+                    ),
+                },
+                "timeout" => match humantime::parse_duration(value.value.trim()) {
+                    Ok(d) => timeout = Some((d, key_pos)),
+                    Err(_) => self.problem(
+                        spanned_pos(origin, &value),
+                        format!(
+                            "`timeout: {}` is not a duration: write it like 30s, 5m or 1h",
+                            value.value
+                        ),
+                    ),
+                },
+                "next" => {
+                    next = Some(Jump {
+                        to: value.value.clone(),
+                        pos: spanned_pos(origin, &value),
+                    })
+                }
+                "otherwise" => {
+                    otherwise = Some((
+                        key_pos,
+                        Jump {
+                            to: value.value.clone(),
+                            pos: spanned_pos(origin, &value),
+                        },
+                    ))
+                }
+                _ => args.push((key, value)),
+            }
+        }
+        let Some((verb_key, verb_value)) = verb else {
+            self.problem(
+                origin.at(1, 1),
+                "the ripcord block says neither `action`, `gate` nor `wait`: add one, e.g. action: promote-read-replica",
+            );
+            return (StepBody::Manual, next, None);
+        };
+        let verb_pos = spanned_pos(origin, &verb_value);
+        let word = verb_key.value.as_str();
+        if word != "gate"
+            && let Some((pos, _)) = &otherwise
+        {
+            self.problem(
+                *pos,
+                format!(
+                    "`otherwise` belongs to gates ({} has no condition to fail): use `next`",
+                    if word == "action" {
+                        "an action"
+                    } else {
+                        "a wait"
+                    }
+                ),
+            );
+        }
+        if word != "action"
+            && let Some((_, pos)) = destructive
+        {
+            self.problem(
+                pos,
+                format!("`destructive` is for actions and sh blocks: a `{word}` changes nothing"),
+            );
+        }
+        if word == "gate"
+            && let Some((_, pos)) = timeout
+        {
+            self.problem(
+                pos,
+                "a gate is tested when it is reached: `timeout` is for waits and actions; use `wait` to wait for the condition",
+            );
+        }
+        let otherwise = otherwise.map(|(_, jump)| jump);
+        let body = match word {
+            "action" => {
+                let Some(kind) = self.known(
+                    &verb_value,
+                    verb_pos,
+                    "action",
+                    ActionKind::ALL.map(ActionKind::name).as_slice(),
+                ) else {
+                    return (StepBody::Manual, next, otherwise);
+                };
+                let Some(kind) = ActionKind::parse(kind) else {
+                    return (StepBody::Manual, next, otherwise);
+                };
+                let args = self.args(book, origin, kind.name(), kind.args(), verb_pos, args);
+                if kind == ActionKind::FailoverGlobalCluster
+                    && args
+                        .get("allow_data_loss")
+                        .is_some_and(|t| t.raw.trim() != "true")
+                {
+                    let pos = args.get("allow_data_loss").map_or(verb_pos, |t| t.pos);
+                    self.problem(
+                        pos,
+                        "failover-global-cluster loses the writes not yet replicated: write allow_data_loss: true to accept that, or use switchover-global-cluster for a planned move without loss",
+                    );
+                }
+                if kind.always_destructive()
+                    && let Some((false, pos)) = destructive
+                {
+                    self.problem(
+                        pos,
+                        format!(
+                            "{} cannot be undone, so it always needs the typed confirmation: remove `destructive: false`",
+                            kind.name()
+                        ),
+                    );
+                }
+                StepBody::Action(ActionStep {
+                    kind,
+                    args,
+                    destructive: kind.always_destructive() || destructive.is_some_and(|(d, _)| d),
+                    timeout: timeout.map_or_else(|| kind.default_timeout(), |(d, _)| d),
+                    pos: verb_pos,
+                })
+            }
+            _ => {
+                let Some(kind) = self.known(
+                    &verb_value,
+                    verb_pos,
+                    "condition",
+                    ProbeKind::ALL.map(ProbeKind::name).as_slice(),
+                ) else {
+                    return (StepBody::Manual, next, otherwise);
+                };
+                let Some(kind) = ProbeKind::parse(kind) else {
+                    return (StepBody::Manual, next, otherwise);
+                };
+                let args = self.args(book, origin, kind.name(), kind.args(), verb_pos, args);
+                let probe = ProbeSpec { kind, args };
+                if word == "gate" {
+                    StepBody::Gate(GateStep {
+                        probe,
+                        otherwise: None,
+                        pos: verb_pos,
+                    })
+                } else {
+                    StepBody::Wait(WaitStep {
+                        probe,
+                        timeout: timeout.map_or(DEFAULT_WAIT_TIMEOUT, |(d, _)| d),
+                        pos: verb_pos,
+                    })
+                }
+            }
+        };
+        (body, next, otherwise)
+    }
+
+    /// The action or condition name if it is one ripcord knows; otherwise a problem naming
+    /// the closest known one and listing them all.
+    fn known<'k>(
+        &mut self,
+        value: &Spanned<String>,
+        pos: Pos,
+        what: &str,
+        names: &[&'k str],
+    ) -> Option<&'k str> {
+        let word = value.value.trim();
+        if let Some(found) = names.iter().find(|n| **n == word) {
+            return Some(found);
+        }
+        let hint = closest(word, names.iter().copied())
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        self.problem(
+            pos,
+            format!(
+                "unknown {what} `{word}`: {hint}known {what}s are {}",
+                names.join(", ")
+            ),
+        );
+        None
+    }
+
+    /// Checks an action's or condition's arguments against what it takes.
+    fn args(
+        &mut self,
+        book: &Runbook,
+        origin: Origin,
+        verb: &str,
+        specs: &'static [ArgSpec],
+        verb_pos: Pos,
+        given: Vec<(Spanned<String>, Spanned<String>)>,
+    ) -> Args {
+        let mut found: BTreeMap<&'static str, Template> = BTreeMap::new();
+        let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+        for (key, value) in given {
+            let key_pos = spanned_pos(origin, &key);
+            let Some(spec) = specs.iter().find(|s| s.name == key.value) else {
+                let hint = closest(&key.value, names.iter().copied())
+                    .map(|c| format!("did you mean `{c}`? "))
+                    .unwrap_or_default();
+                self.problem(
+                    key_pos,
+                    format!(
+                        "`{verb}` takes no argument `{}`: {hint}it takes {}",
+                        key.value,
+                        names.join(", ")
+                    ),
+                );
+                continue;
+            };
+            let value_pos = spanned_pos(origin, &value);
+            self.templates(book, origin, &value, value_pos);
+            let literal = !value.value.contains("{{");
+            if literal {
+                let ok_rpo = spec.allows_rpo && value.value == "rpo";
+                if ok_rpo && book.rpo.is_none() {
+                    self.problem(
+                        value_pos,
+                        "`max: rpo` means the runbook's RPO, but the front matter has no `rpo:`: add one, or write a duration",
+                    );
+                } else if !ok_rpo && let Err(why) = spec.kind.check(&value.value) {
+                    self.problem(value_pos, format!("`{}`: {why}", spec.name));
+                }
+            }
+            found.insert(
+                spec.name,
+                Template {
+                    raw: value.value.clone(),
+                    pos: value_pos,
+                },
+            );
+        }
+        for spec in specs.iter().filter(|s| s.required) {
+            if !found.contains_key(spec.name) {
+                self.problem(
+                    verb_pos,
+                    format!(
+                        "`{verb}` needs `{}` ({}): add {}: \"{{{{PARAM}}}}\" or a value",
+                        spec.name, spec.help, spec.name
+                    ),
+                );
+            }
+        }
+        Args(
+            specs
+                .iter()
+                .filter_map(|s| found.remove(s.name).map(|t| (s.name, t)))
+                .collect(),
+        )
+    }
+
+    /// Every `{{name}}` in a value must be a declared parameter.
+    fn templates(&mut self, book: &Runbook, origin: Origin, value: &Spanned<String>, pos: Pos) {
+        // The raw text of the value in the block, to place each reference exactly (quotes and
+        // escapes make parsed and raw offsets differ, but references contain neither).
+        let raw_start = spanned_range(value).map(|r| r.start);
+        let locate =
+            |nth: usize| -> Pos { self.nth_brace_pos(origin, raw_start, nth).unwrap_or(pos) };
+        match template::references(&value.value) {
+            Err(bad) => {
+                let nth = value.value[..bad.start].matches("{{").count();
+                let at = locate(nth);
+                self.problem(at, bad.message);
+            }
+            Ok(refs) => {
+                let mut problems = Vec::new();
+                for (nth, r) in refs.iter().enumerate() {
+                    if book.param(&r.name).is_none() {
+                        let hint = closest(&r.name, book.params.iter().map(|p| p.name.as_str()))
+                            .map(|c| format!("did you mean {{{{{c}}}}}? "))
+                            .unwrap_or_default();
+                        problems.push((
+                            locate(nth),
+                            format!(
+                                "unknown parameter {{{{{}}}}}: {hint}the front matter declares {}",
+                                r.name,
+                                declared(book)
+                            ),
+                        ));
+                    }
+                }
+                for (at, message) in problems {
+                    self.problem(at, message);
+                }
+            }
+        }
+    }
+
+    /// The file position of the `nth` `{{` in the raw text of a value that starts at byte
+    /// `raw_start` of the block at `origin`.
+    fn nth_brace_pos(&self, origin: Origin, raw_start: Option<usize>, nth: usize) -> Option<Pos> {
+        let start = raw_start?;
+        let block = self.block_text(origin)?;
+        let rest = block.get(start..)?;
+        let offset = rest.match_indices("{{").nth(nth)?.0 + start;
+        Some(origin.at_offset(&block, offset))
+    }
+
+    /// The text of the block that starts at `origin`, as the YAML parser saw it (indentation
+    /// removed), so that its byte offsets apply.
+    fn block_text(&self, origin: Origin) -> Option<String> {
+        let lines: Vec<&str> = self.text.lines().skip(origin.first_line - 1).collect();
+        let mut out = String::new();
+        for line in lines {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("```") {
+                break;
+            }
+            let cut = line
+                .char_indices()
+                .take_while(|(i, c)| *c == ' ' && *i < origin.indent)
+                .count();
+            out.push_str(&line[cut..]);
+            out.push('\n');
+        }
+        Some(out)
+    }
+
+    fn target(&mut self, ids: &[String], from: usize, jump: &Jump) -> Option<Target> {
+        if jump.to == "end" {
+            return Some(Target::End);
+        }
+        let wanted = jump.to.trim_start_matches('#');
+        match ids.iter().position(|id| id == wanted) {
+            Some(index) if index > from => Some(Target::Step(index)),
+            Some(_) => {
+                self.problem(
+                    jump.pos,
+                    format!(
+                        "`{}` is this step or an earlier one: runbooks only jump forward (a failed step is retried with r)",
+                        jump.to
+                    ),
+                );
+                None
+            }
+            None => {
+                let hint = closest(wanted, ids.iter().map(String::as_str))
+                    .map(|c| format!("did you mean `{c}`? "))
+                    .unwrap_or_default();
+                self.problem(
+                    jump.pos,
+                    format!(
+                        "`{}` names no step: {hint}use a step's anchor ({}) or `end`",
+                        jump.to,
+                        ids.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn reachability(&mut self, book: &Runbook) {
+        let reached = reachable(book);
+        for (i, step) in book.steps.iter().enumerate() {
+            if !reached[i] {
+                self.problem(
+                    step.pos,
+                    format!(
+                        "step `{}` can never be reached: the steps before it jump past it; point a `next:` or `otherwise:` at `{}`, or remove it",
+                        step.title, step.id
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Where a step goes when it is done or skipped.
+pub fn successor(book: &Runbook, index: usize) -> Target {
+    match book.steps.get(index).and_then(|s| s.next) {
+        Some(target) => target,
+        None if index + 1 < book.steps.len() => Target::Step(index + 1),
+        None => Target::End,
+    }
+}
+
+/// Which steps some path from the first one reaches.
+pub fn reachable(book: &Runbook) -> Vec<bool> {
+    let mut reached = vec![false; book.steps.len()];
+    let mut todo = vec![0usize];
+    while let Some(i) = todo.pop() {
+        if i >= reached.len() || reached[i] {
+            continue;
+        }
+        reached[i] = true;
+        let mut targets = vec![successor(book, i)];
+        if let StepBody::Gate(g) = &book.steps[i].body
+            && let Some(t) = g.otherwise
+        {
+            targets.push(t);
+        }
+        for t in targets {
+            if let Target::Step(j) = t {
+                todo.push(j);
+            }
+        }
+    }
+    reached
+}
+
+fn declared(book: &Runbook) -> String {
+    if book.params.is_empty() {
+        "no parameters".to_string()
+    } else {
+        book.params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn declared_env(book: &Runbook) -> String {
+    if book.params.is_empty() {
+        "no parameters".to_string()
+    } else {
+        book.params
+            .iter()
+            .map(|p| p.env_var())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, and `-1`,
+/// `-2` on repeats.
+pub fn step_ids(sections: &[parse::Section]) -> Vec<String> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    sections
+        .iter()
+        .map(|s| {
+            let base: String = s
+                .title
+                .trim()
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+                .map(|c| if c == ' ' { '-' } else { c })
+                .collect();
+            let count = seen.entry(base.clone()).or_insert(0);
+            let id = if *count == 0 {
+                base.clone()
+            } else {
+                format!("{base}-{count}")
+            };
+            *count += 1;
+            id
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "---\ntitle: T\nrto: 15m\nrpo: 1m\nparameters:\n  replica:\n    type: rds-instance-id\n    default: orders-dr-usw2\n  region:\n    type: region\n    default: us-west-2\n---\n";
+
+    fn check(body: &str) -> Result<Runbook, Vec<String>> {
+        load("t", "t.md", &format!("{HEAD}{body}"))
+            .map_err(|ds| ds.into_iter().map(|d| d.to_string()).collect())
+    }
+
+    #[test]
+    fn a_good_runbook_loads_with_its_steps() {
+        let book = check(
+            "## Check lag\n\n```ripcord\ngate: replica-lag-below\nreplica: \"{{replica}}\"\nregion: \"{{region}}\"\nmax: rpo\n```\n\n## Promote\n\n```ripcord\naction: promote-read-replica\nreplica: \"{{replica}}\"\nregion: \"{{ region }}\"\n```\n",
+        )
+        .expect("valid");
+        assert_eq!(book.steps.len(), 2);
+        assert_eq!(book.steps[1].id, "promote");
+        let StepBody::Action(a) = &book.steps[1].body else {
+            panic!("an action")
+        };
+        assert!(a.destructive, "promotion always needs the typed name");
+        assert_eq!(
+            a.args.get("region").map(|t| t.raw.as_str()),
+            Some("{{ region }}")
+        );
+    }
+
+    #[test]
+    fn unknown_parameters_are_placed_on_the_reference() {
+        let errs = check("## S\n\n```ripcord\naction: promote-read-replica\nregion: \"{{region}}\"\nreplica: \"x-{{replca}}\"\n```\n")
+            .expect_err("unknown param");
+        assert_eq!(
+            errs,
+            vec![
+                "t.md:18:13: unknown parameter {{replca}}: did you mean {{replica}}? the front matter declares replica, region"
+            ]
+        );
+    }
+
+    #[test]
+    fn jumps_must_go_forward_to_a_known_step_and_orphans_are_found() {
+        let errs = check("## A\n\n```ripcord\ngate: health-check-healthy\ncheck: hc\nnext: c\n```\n\n## B\n\nTick.\n\n## C\n\nDone.\n")
+            .expect_err("b unreachable");
+        assert_eq!(errs.len(), 1);
+        assert!(
+            errs[0].starts_with("t.md:21:1: step `B` can never be reached"),
+            "{errs:?}"
+        );
+        let errs = check("## A\n\nx\n\n## B\n\n```ripcord\nwait: health-check-healthy\ncheck: hc\nnext: a\n```\n")
+            .expect_err("backwards");
+        assert!(errs[0].contains("only jump forward"), "{errs:?}");
+    }
+
+    #[test]
+    fn gates_with_otherwise_reach_both_branches() {
+        let book = check("## A\n\n```ripcord\ngate: health-check-healthy\ncheck: hc\notherwise: c\n```\n\n## B\n\n```ripcord\nwait: health-check-healthy\ncheck: hc\nnext: end\n```\n\n## C\n\nDone.\n")
+            .expect("valid");
+        assert_eq!(reachable(&book), vec![true, true, true]);
+        assert_eq!(successor(&book, 1), Target::End);
+    }
+}

@@ -1,0 +1,199 @@
+//! A runbook as ripcord understands it, after parsing and checking: its header, its
+//! parameters, and its steps, each step with what it does and where in the file it came from.
+
+use super::params::ParamKind;
+use super::vocab::{ActionKind, ProbeKind};
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// A place in a runbook file: 1-based line, and 1-based column counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Pos {
+    pub fn new(line: usize, column: usize) -> Self {
+        Self { line, column }
+    }
+}
+
+/// One problem with a runbook, printed as `file:line:column: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.pos.line, self.pos.column, self.message
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Runbook {
+    /// The file name without `.md`: what `:run NAME` and `ripcord runbook run NAME` take.
+    pub name: String,
+    /// The file as named in messages.
+    pub file: String,
+    pub title: String,
+    pub summary: String,
+    /// How long the whole procedure may take; the run view counts against it.
+    pub rto: Duration,
+    /// How much data loss is acceptable; `max: rpo` in a lag gate refers to it.
+    pub rpo: Option<Duration>,
+    pub params: Vec<ParamDecl>,
+    /// Prose before the first step.
+    pub intro: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+impl Runbook {
+    pub fn param(&self, name: &str) -> Option<&ParamDecl> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamDecl {
+    pub name: String,
+    pub description: String,
+    pub kind: ParamKind,
+    /// An extra regular expression the whole value must match.
+    pub pattern: Option<Pattern>,
+    pub required: bool,
+    pub default: Option<String>,
+    /// Shown as `••••••` on screen and in the run log; still reaches actions and shells.
+    pub secret: bool,
+    pub pos: Pos,
+}
+
+impl ParamDecl {
+    /// The environment variable a shell step reads this parameter from.
+    pub fn env_var(&self) -> String {
+        env_var_for(&self.name)
+    }
+}
+
+/// `replica` -> `RIPCORD_PARAM_REPLICA`.
+pub fn env_var_for(name: &str) -> String {
+    format!("RIPCORD_PARAM_{}", name.to_ascii_uppercase())
+}
+
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub source: String,
+    pub regex: regex_lite::Regex,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The heading's anchor as GitHub makes it (`## Promote the replica` -> `promote-the-replica`),
+    /// so `next: promote-the-replica` and a Markdown link `#promote-the-replica` agree.
+    pub id: String,
+    pub title: String,
+    pub pos: Pos,
+    pub prose: Vec<String>,
+    /// `- [ ] item` lines: a manual step is done when the operator has ticked each.
+    pub checklist: Vec<String>,
+    pub body: StepBody,
+    /// Where to go after this step is done; the following step when `None`.
+    pub next: Option<Target>,
+}
+
+/// Where a jump goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Target {
+    Step(usize),
+    End,
+}
+
+#[derive(Debug, Clone)]
+pub enum StepBody {
+    /// Done by a person; ripcord records when each checklist item was ticked.
+    Manual,
+    Action(ActionStep),
+    Gate(GateStep),
+    Wait(WaitStep),
+    Shell(ShellStep),
+}
+
+impl StepBody {
+    pub fn word(&self) -> &'static str {
+        match self {
+            StepBody::Manual => "manual",
+            StepBody::Action(_) => "action",
+            StepBody::Gate(_) => "gate",
+            StepBody::Wait(_) => "wait",
+            StepBody::Shell(_) => "shell",
+        }
+    }
+}
+
+/// An argument as written: a literal or a `{{param}}` template, with its place in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub raw: String,
+    pub pos: Pos,
+}
+
+/// The arguments of an action or a condition, in the order the vocabulary lists them.
+#[derive(Debug, Clone, Default)]
+pub struct Args(pub Vec<(&'static str, Template)>);
+
+impl Args {
+    pub fn get(&self, name: &str) -> Option<&Template> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, t)| t)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ActionStep {
+    pub kind: ActionKind,
+    pub args: Args,
+    /// Needs the operator to type the resource's name before it runs.
+    pub destructive: bool,
+    /// How long to wait for the end state before calling the step failed.
+    pub timeout: Duration,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProbeSpec {
+    pub kind: ProbeKind,
+    pub args: Args,
+}
+
+#[derive(Debug, Clone)]
+pub struct GateStep {
+    pub probe: ProbeSpec,
+    /// Where to go when the condition does not hold. Without it, a failing gate blocks the run
+    /// until it holds or the operator skips it with a reason.
+    pub otherwise: Option<Target>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct WaitStep {
+    pub probe: ProbeSpec,
+    pub timeout: Duration,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShellStep {
+    /// Exactly the block's text: parameters never go into it, only into the environment.
+    pub script: String,
+    /// The parameter whose value the operator must type to confirm, for destructive scripts.
+    pub destructive: Option<String>,
+    pub timeout: Duration,
+    pub pos: Pos,
+}

@@ -1,0 +1,650 @@
+//! Reading a runbook file: the YAML front matter, then the Markdown (pulldown-cmark, with
+//! byte offsets) cut into steps at `##` headings. Every piece keeps its place in the file so
+//! that any problem found later can be reported as `file:line:column`.
+//!
+//! This module only reads structure; `check` decides whether it makes a valid runbook.
+
+use super::model::{Diagnostic, Pos};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+use std::ops::Range;
+
+/// A Markdown runbook cut into its parts, before any meaning is given to them.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub file: String,
+    pub front: Option<FrontBlock>,
+    /// The `#` heading, when there is one.
+    pub heading: Option<String>,
+    /// Prose before the first step.
+    pub intro: Vec<String>,
+    pub sections: Vec<Section>,
+    /// Executable blocks before the first `##` step, which belong to no step.
+    pub stray_blocks: Vec<Block>,
+    /// Structural problems (no front matter, an unterminated one).
+    pub problems: Vec<Diagnostic>,
+    /// The front matter never ends, so the whole file was read as YAML.
+    pub unclosed: bool,
+}
+
+/// The YAML between the `---` lines.
+#[derive(Debug, Clone)]
+pub struct FrontBlock {
+    pub text: String,
+    /// The file line of the first YAML line.
+    pub first_line: usize,
+}
+
+/// One `##` heading and everything up to the next one: a step.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub title: String,
+    pub pos: Pos,
+    pub prose: Vec<String>,
+    pub checklist: Vec<String>,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockLang {
+    /// ```` ```ripcord ````: a YAML step specification.
+    Ripcord,
+    /// ```` ```sh ````: a shell script.
+    Sh,
+}
+
+/// An executable fenced code block.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub lang: BlockLang,
+    /// The words after the language on the fence line.
+    pub options: Vec<String>,
+    /// Where the fence starts.
+    pub fence: Pos,
+    pub text: String,
+    /// Where the block's text starts: its first line, and the indentation the fence had
+    /// (Markdown strips it from every line of the block, so columns must add it back).
+    pub origin: Origin,
+}
+
+/// Where a piece of text starts in the file, for turning positions inside it into file
+/// positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Origin {
+    pub first_line: usize,
+    pub indent: usize,
+}
+
+impl Origin {
+    /// A 1-based (line, column) inside the text, as a position in the file.
+    pub fn at(&self, line: usize, column: usize) -> Pos {
+        Pos::new(
+            self.first_line + line.saturating_sub(1),
+            column + self.indent,
+        )
+    }
+
+    /// A YAML parser location inside the text, as a position in the file.
+    pub fn at_yaml(&self, loc: &Location) -> Pos {
+        self.at(
+            usize::try_from(loc.line()).unwrap_or(1).max(1),
+            usize::try_from(loc.column()).unwrap_or(1).max(1),
+        )
+    }
+
+    /// A byte offset inside `text`, as a position in the file.
+    pub fn at_offset(&self, text: &str, offset: usize) -> Pos {
+        let (line, column) = line_column(text, offset);
+        self.at(line, column)
+    }
+}
+
+/// 1-based line and character column of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Cuts a runbook into front matter, intro and `##` sections.
+pub fn document(file: &str, text: &str) -> Document {
+    let mut doc = Document {
+        file: file.to_string(),
+        ..Document::default()
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let body_start = match split_front_matter(text) {
+        Ok(Some((front, body_start))) => {
+            doc.front = Some(front);
+            body_start
+        }
+        Ok(None) => {
+            doc.problems.push(Diagnostic {
+                file: file.to_string(),
+                pos: Pos::new(1, 1),
+                message: "no front matter: start the file with a `---` line, then the YAML header (title, rto, parameters), then a closing `---` line".to_string(),
+            });
+            0
+        }
+        Err(pos) => {
+            doc.unclosed = true;
+            doc.problems.push(Diagnostic {
+                file: file.to_string(),
+                pos,
+                message: "the front matter is not closed: end the YAML header with a line holding only `---`".to_string(),
+            });
+            text.len()
+        }
+    };
+    read_markdown(&mut doc, text, body_start);
+    doc
+}
+
+/// Finds `---` ... `---` at the top. `Ok(None)` when the file does not start with one;
+/// `Err` (the opening line) when it is never closed.
+fn split_front_matter(text: &str) -> Result<Option<(FrontBlock, usize)>, Pos> {
+    let mut lines = text.split_inclusive('\n');
+    let Some(first) = lines.next() else {
+        return Ok(None);
+    };
+    if first.trim_end() != "---" {
+        return Ok(None);
+    }
+    let mut offset = first.len();
+    let yaml_start = offset;
+    for line in lines {
+        if matches!(line.trim_end(), "---" | "...") {
+            let front = FrontBlock {
+                text: text[yaml_start..offset].to_string(),
+                first_line: 2,
+            };
+            return Ok(Some((front, offset + line.len())));
+        }
+        offset += line.len();
+    }
+    Err(Pos::new(1, 1))
+}
+
+/// Whatever is being collected as the walk goes.
+#[derive(Default)]
+struct Walk {
+    /// Text of the paragraph, cell or heading being read.
+    line: String,
+    /// Open list items, innermost last: their bullet and whether they are checklist items.
+    items: Vec<Item>,
+    /// Numbering of open lists (`None` for bullets).
+    lists: Vec<Option<u64>>,
+    heading: Option<(HeadingLevel, usize)>,
+    code: Option<Code>,
+    in_table_cell: bool,
+}
+
+struct Item {
+    bullet: String,
+    task: bool,
+}
+
+struct Code {
+    lang: Option<BlockLang>,
+    options: Vec<String>,
+    fence: Pos,
+    indent: usize,
+    text: String,
+    text_start: Option<usize>,
+}
+
+fn read_markdown(doc: &mut Document, text: &str, body_start: usize) {
+    let body = &text[body_start..];
+    let pos_of = |offset: usize| {
+        let (line, column) = line_column(text, body_start + offset);
+        Pos::new(line, column)
+    };
+    let mut walk = Walk::default();
+    let parser = Parser::new_ext(body, Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES);
+    for (event, range) in parser.into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                flush(doc, &mut walk, false);
+                walk.heading = Some((level, range.start));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let Some((level, start)) = walk.heading.take() else {
+                    continue;
+                };
+                let title = std::mem::take(&mut walk.line).trim().to_string();
+                match level {
+                    HeadingLevel::H1 if doc.sections.is_empty() && doc.heading.is_none() => {
+                        doc.heading = Some(title);
+                    }
+                    HeadingLevel::H1 | HeadingLevel::H2 => doc.sections.push(Section {
+                        title,
+                        pos: pos_of(start),
+                        ..Section::default()
+                    }),
+                    _ => {
+                        push_prose(doc, title);
+                        push_gap(doc);
+                    }
+                }
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                flush(doc, &mut walk, false);
+                let (lang, options) = match &kind {
+                    CodeBlockKind::Fenced(info) => {
+                        let mut words = info.split_whitespace();
+                        let lang = match words.next() {
+                            Some("ripcord") => Some(BlockLang::Ripcord),
+                            Some("sh") => Some(BlockLang::Sh),
+                            _ => None,
+                        };
+                        (lang, words.map(str::to_string).collect())
+                    }
+                    CodeBlockKind::Indented => (None, Vec::new()),
+                };
+                let fence = pos_of(range.start);
+                walk.code = Some(Code {
+                    lang,
+                    options,
+                    fence,
+                    indent: leading_spaces(text, body_start + range.start),
+                    text: String::new(),
+                    text_start: None,
+                });
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                let Some(code) = walk.code.take() else {
+                    continue;
+                };
+                finish_code(doc, code, &pos_of);
+            }
+            Event::Text(t) => match &mut walk.code {
+                Some(code) => {
+                    code.text_start.get_or_insert(range.start);
+                    code.text.push_str(&t);
+                }
+                None => walk.line.push_str(&t),
+            },
+            Event::Code(t) => {
+                walk.line.push('`');
+                walk.line.push_str(&t);
+                walk.line.push('`');
+            }
+            Event::SoftBreak => walk.line.push(' '),
+            Event::HardBreak => flush(doc, &mut walk, false),
+            Event::Start(Tag::List(start)) => {
+                flush(doc, &mut walk, false);
+                walk.lists.push(start);
+            }
+            Event::End(TagEnd::List(_)) => {
+                walk.lists.pop();
+                if walk.lists.is_empty() {
+                    push_gap(doc);
+                }
+            }
+            Event::Start(Tag::Item) => {
+                flush(doc, &mut walk, false);
+                let bullet = match walk.lists.last_mut() {
+                    Some(Some(n)) => {
+                        let b = format!("{n}. ");
+                        *n += 1;
+                        b
+                    }
+                    _ => "• ".to_string(),
+                };
+                walk.items.push(Item {
+                    bullet,
+                    task: false,
+                });
+            }
+            Event::TaskListMarker(_) => {
+                if let Some(item) = walk.items.last_mut() {
+                    item.task = true;
+                }
+            }
+            Event::End(TagEnd::Item) => {
+                flush(doc, &mut walk, false);
+                walk.items.pop();
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if walk.items.is_empty() {
+                    flush(doc, &mut walk, true);
+                } else {
+                    walk.line.push(' ');
+                }
+            }
+            Event::Start(Tag::TableCell) => walk.in_table_cell = true,
+            Event::End(TagEnd::TableCell) => {
+                walk.in_table_cell = false;
+                walk.line.push_str(" | ");
+            }
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                let row = walk.line.trim_end_matches([' ', '|']).to_string();
+                walk.line = row;
+                flush(doc, &mut walk, false);
+            }
+            Event::End(TagEnd::Table) => push_gap(doc),
+            _ => {}
+        }
+    }
+    flush(doc, &mut walk, false);
+    trim_gaps(&mut doc.intro);
+    for s in &mut doc.sections {
+        trim_gaps(&mut s.prose);
+    }
+}
+
+fn leading_spaces(text: &str, offset: usize) -> usize {
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    text[line_start..].chars().take_while(|c| *c == ' ').count()
+}
+
+fn finish_code(doc: &mut Document, code: Code, pos_of: &impl Fn(usize) -> Pos) {
+    let Some(lang) = code.lang else {
+        // Not executable: part of the prose, shown indented.
+        for line in code.text.lines() {
+            push_prose(doc, format!("    {line}"));
+        }
+        push_gap(doc);
+        return;
+    };
+    let first_line = match code.text_start {
+        Some(offset) => pos_of(offset).line,
+        None => code.fence.line + 1,
+    };
+    let block = Block {
+        lang,
+        options: code.options,
+        fence: code.fence,
+        text: code.text,
+        origin: Origin {
+            first_line,
+            indent: code.indent,
+        },
+    };
+    match doc.sections.last_mut() {
+        Some(section) => section.blocks.push(block),
+        None => doc.stray_blocks.push(block),
+    }
+}
+
+/// Ends the line being read: into the current item or checklist, or as a paragraph.
+fn flush(doc: &mut Document, walk: &mut Walk, paragraph_end: bool) {
+    let text = std::mem::take(&mut walk.line);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return;
+    }
+    if walk.heading.is_some() {
+        walk.line = text;
+        return;
+    }
+    match walk.items.last_mut() {
+        Some(item) if item.task => match doc.sections.last_mut() {
+            Some(section) => section.checklist.push(text),
+            None => doc.intro.push(format!("☐ {text}")),
+        },
+        Some(_) => {
+            let depth = walk.items.len().saturating_sub(1);
+            let Some(item) = walk.items.last_mut() else {
+                return;
+            };
+            let line = format!("{}{}{text}", "  ".repeat(depth), item.bullet);
+            // Continuation text of the same item is indented under its bullet.
+            item.bullet = " ".repeat(item.bullet.chars().count());
+            push_prose(doc, line);
+        }
+        None => {
+            push_prose(doc, text);
+            if paragraph_end {
+                push_gap(doc);
+            }
+        }
+    }
+}
+
+fn prose_of(doc: &mut Document) -> &mut Vec<String> {
+    match doc.sections.last_mut() {
+        Some(section) => &mut section.prose,
+        None => &mut doc.intro,
+    }
+}
+
+fn push_prose(doc: &mut Document, line: String) {
+    prose_of(doc).push(line);
+}
+
+/// A blank line between paragraphs, never two in a row.
+fn push_gap(doc: &mut Document) {
+    let prose = prose_of(doc);
+    if prose.last().is_some_and(|l| !l.is_empty()) {
+        prose.push(String::new());
+    }
+}
+
+fn trim_gaps(lines: &mut Vec<String>) {
+    while lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+}
+
+/// A YAML mapping read in the order it was written (parameters show in the order declared).
+#[derive(Debug, Clone)]
+pub struct Pairs<K, V>(pub Vec<(K, V)>);
+
+impl<K, V> Default for Pairs<K, V> {
+    fn default() -> Self {
+        Pairs(Vec::new())
+    }
+}
+
+impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Pairs<K, V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<K, V>(std::marker::PhantomData<(K, V)>);
+        impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<K, V> {
+            type Value = Pairs<K, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a mapping of names to values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    pairs.push(entry);
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// The front matter as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFront {
+    pub title: Spanned<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    pub rto: Spanned<String>,
+    #[serde(default)]
+    pub rpo: Option<Spanned<String>>,
+    #[serde(default)]
+    pub parameters: Pairs<Spanned<String>, RawParam>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParam {
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "type", default)]
+    pub kind: Option<Spanned<String>>,
+    #[serde(default)]
+    pub pattern: Option<Spanned<String>>,
+    #[serde(default)]
+    pub required: Option<bool>,
+    #[serde(default)]
+    pub default: Option<Spanned<String>>,
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// A `ripcord` block as written: keys and values, in order, with their places.
+pub type RawSpec = Pairs<Spanned<String>, Spanned<String>>;
+
+/// Parses YAML that sits at `origin` in `file`, with any error placed in the file.
+pub fn yaml<T: for<'de> Deserialize<'de>>(
+    file: &str,
+    origin: Origin,
+    text: &str,
+) -> Result<T, Diagnostic> {
+    serde_saphyr::from_str::<T>(text).map_err(|e| {
+        let pos = e
+            .location()
+            .map_or(origin.at(1, 1), |loc| origin.at_yaml(&loc));
+        let offset = e
+            .location()
+            .and_then(|l| l.span().byte_offset())
+            .and_then(|o| usize::try_from(o).ok());
+        Diagnostic {
+            file: file.to_string(),
+            pos,
+            message: yaml_message(&e.without_snippet().to_string(), text, offset),
+        }
+    })
+}
+
+/// serde-saphyr's message without its own position (ours is the file's), in plain words,
+/// with a hint for the classic mistake of an unquoted `{{param}}`.
+fn yaml_message(raw: &str, text: &str, offset: Option<usize>) -> String {
+    let mut message = match raw.rfind(" at line ") {
+        Some(i) => raw[..i].to_string(),
+        None => raw.to_string(),
+    };
+    let unquoted_template = offset
+        .and_then(|o| text.get(o..))
+        .is_some_and(|rest| rest.starts_with("{{"));
+    if unquoted_template {
+        return "bad YAML: an unquoted {{ starts a YAML mapping: quote the value, as in replica: \"{{replica}}\"".to_string();
+    }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return format!("`{key}` is given twice: keep one");
+    }
+    if message.starts_with("unknown field") {
+        // "unknown field `titel`, expected one of title, summary": suggest the nearest.
+        let field = message.split('`').nth(1).unwrap_or("");
+        let known = message
+            .split_once("expected one of ")
+            .map(|(_, list)| list.to_string())
+            .unwrap_or_default();
+        let hint = crate::runbook::vocab::closest(field, known.split(", ").map(str::trim))
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        return format!("unknown key `{field}`: {hint}the keys here are {known}");
+    }
+    if message.starts_with("missing field")
+        || message.starts_with("invalid type")
+        || message.starts_with("invalid value")
+    {
+        return message.replace("missing field", "missing key");
+    }
+    if message == "expected string scalar" {
+        message = "expected a single value here (text, a number, true or false)".to_string();
+    }
+    format!("bad YAML: {message}")
+}
+
+/// The position of a spanned YAML value inside a text placed at `origin`.
+pub fn spanned_pos<T>(origin: Origin, value: &Spanned<T>) -> Pos {
+    origin.at_yaml(&value.referenced)
+}
+
+/// The byte offset of a spanned YAML value inside its text, when known.
+pub fn spanned_offset<T>(value: &Spanned<T>) -> Option<usize> {
+    usize::try_from(value.referenced.span().byte_offset()?).ok()
+}
+
+/// The byte range of a spanned YAML value inside its text, when known.
+pub fn spanned_range<T>(value: &Spanned<T>) -> Option<Range<usize>> {
+    let span = value.referenced.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len().unwrap_or(0)).ok()?;
+    Some(start..start + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOOK: &str = "---\ntitle: T\nrto: 5m\n---\n# Heading\n\nIntro *text*.\n\n## First step\n\nDo `this`.\n\n- [ ] page someone\n- [x] open the incident\n\n```ripcord\naction: x\n```\n\n## Second\n\n- one\n- two\n\n```sh\necho hi\n```\n";
+
+    #[test]
+    fn splits_front_matter_intro_and_steps() {
+        let doc = document("b.md", BOOK);
+        assert!(doc.problems.is_empty(), "{:?}", doc.problems);
+        let front = doc.front.expect("front matter");
+        assert_eq!(front.text, "title: T\nrto: 5m\n");
+        assert_eq!(front.first_line, 2);
+        assert_eq!(doc.heading.as_deref(), Some("Heading"));
+        assert_eq!(doc.intro, vec!["Intro text."]);
+        assert_eq!(doc.sections.len(), 2);
+        let first = &doc.sections[0];
+        assert_eq!(first.title, "First step");
+        assert_eq!(first.pos, Pos::new(9, 1));
+        assert_eq!(first.prose, vec!["Do `this`."]);
+        assert_eq!(first.checklist, vec!["page someone", "open the incident"]);
+        assert_eq!(first.blocks.len(), 1);
+        assert_eq!(first.blocks[0].fence, Pos::new(16, 1));
+        assert_eq!(first.blocks[0].origin.first_line, 17);
+        assert_eq!(first.blocks[0].text, "action: x\n");
+        let second = &doc.sections[1];
+        assert_eq!(second.prose, vec!["• one", "• two"]);
+        assert_eq!(second.blocks[0].lang, BlockLang::Sh);
+    }
+
+    #[test]
+    fn missing_and_unclosed_front_matter_are_reported_at_line_one() {
+        let doc = document("b.md", "# x\n## y\n");
+        assert_eq!(doc.problems.len(), 1);
+        assert!(
+            doc.problems[0]
+                .to_string()
+                .starts_with("b.md:1:1: no front matter")
+        );
+        let doc = document("b.md", "---\ntitle: x\n## y\n");
+        assert!(doc.problems[0].message.contains("not closed"));
+    }
+
+    #[test]
+    fn yaml_errors_are_placed_in_the_file() {
+        let origin = Origin {
+            first_line: 10,
+            indent: 2,
+        };
+        let err = yaml::<RawSpec>("b.md", origin, "action: x\nreplica: {{replica}}\n")
+            .expect_err("unquoted template");
+        assert_eq!(err.pos, Pos::new(11, 12));
+        assert!(err.message.contains("quote the value"), "{err}");
+    }
+
+    #[test]
+    fn indented_fences_keep_their_columns() {
+        let text =
+            "---\ntitle: T\nrto: 5m\n---\n## S\n\n1. item\n\n   ```ripcord\n   action: x\n   ```\n";
+        let doc = document("b.md", text);
+        let block = &doc.sections[0].blocks[0];
+        assert_eq!(block.origin.indent, 3);
+        assert_eq!(block.origin.at(1, 1), Pos::new(10, 4));
+    }
+}

@@ -1,0 +1,94 @@
+//! Running a `sh` step: the block's text exactly as written, parameters only in the
+//! environment (`RIPCORD_PARAM_NAME`), output streamed line by line, a deadline enforced.
+
+use super::perform::Progress;
+use super::work::{Env, Outcome};
+use crate::fleet::format_duration;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+
+/// `sh -e -u`: stop at the first failing command and at any unset variable (a misspelt
+/// `$RIPCORD_PARAM_...` must fail, not expand to nothing).
+pub const SHELL: &str = "sh";
+pub const SHELL_FLAGS: [&str; 2] = ["-e", "-u"];
+
+pub async fn run(
+    script: &str,
+    env: &Env,
+    timeout: Duration,
+    progress: Progress<'_>,
+) -> Result<Outcome, String> {
+    let mut command = tokio::process::Command::new(SHELL);
+    command
+        .args(SHELL_FLAGS)
+        .arg("-c")
+        .arg(script)
+        // $0 of the script, as error messages from sh show it.
+        .arg("ripcord-step");
+    // Values left in the operator's own environment must not pose as this run's parameters.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RIPCORD_PARAM_") {
+            command.env_remove(name);
+        }
+    }
+    for var in &env.0 {
+        command.env(&var.name, &var.value);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start {SHELL}: {e}"))?;
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let lines = std::sync::atomic::AtomicUsize::new(0);
+    let count = |line: String| {
+        lines.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        progress(line);
+    };
+    let finished = tokio::time::timeout(timeout, async {
+        tokio::join!(pump(stdout, "", &count), pump(stderr, "stderr: ", &count));
+        child.wait().await
+    })
+    .await;
+    let lines = lines.load(std::sync::atomic::Ordering::Relaxed);
+    match finished {
+        Ok(Ok(status)) if status.success() => Ok(Outcome::new(format!(
+            "sh exited 0 ({lines} line{} of output)",
+            if lines == 1 { "" } else { "s" }
+        ))),
+        Ok(Ok(status)) => Err(match status.code() {
+            Some(code) => format!("sh exited {code}: see the output above"),
+            None => "sh was killed by a signal".to_string(),
+        }),
+        Ok(Err(e)) => Err(format!("waiting for sh failed: {e}")),
+        Err(_) => {
+            let _ = child.kill().await;
+            Err(format!(
+                "sh did not finish within {}: it was killed",
+                format_duration(timeout)
+            ))
+        }
+    }
+}
+
+/// Forwards a stream line by line; bytes that are not UTF-8 are shown replaced, not dropped.
+async fn pump(stream: Option<impl AsyncRead + Unpin>, prefix: &str, out: &(dyn Fn(String) + Sync)) {
+    let Some(stream) = stream else { return };
+    let mut reader = BufReader::new(stream);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let line = String::from_utf8_lossy(&buf);
+                out(format!("{prefix}{}", line.trim_end_matches(['\n', '\r'])));
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! What the executor asks the runtime to do (`Work`) and what comes back (`Report`): plain
+//! data, so the executor stays pure and tests can feed it any answer.
+
+use super::log::LogEntry;
+use super::vocab::{Operation, Probe};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// One job for the runtime, on behalf of one step of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Work {
+    pub run: String,
+    /// Answers carry it back; an answer to an older request is recognised and set aside.
+    pub request: u64,
+    pub step: usize,
+    pub job: Job,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Read what the step depends on (an action's pre-checks, a gate's or wait's condition).
+    /// Reads only: never changes anything.
+    Inspect(Subject),
+    /// Do the step. `intent` is the run-log entry written just before this job was issued;
+    /// a durable audit log appends it (and stops on failure) before carrying the job out.
+    Perform { intent: Box<LogEntry>, task: Task },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    PreChecks(Operation),
+    Condition(Probe),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Task {
+    Action {
+        op: Operation,
+        timeout: Duration,
+        context: ActionContext,
+    },
+    Wait {
+        probe: Probe,
+        timeout: Duration,
+    },
+    Shell {
+        script: String,
+        env: Env,
+        timeout: Duration,
+    },
+}
+
+/// What an action needs to know about the run it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionContext {
+    pub run: String,
+    pub step: usize,
+    pub attempt: u32,
+    /// The runbook's RTO, to judge measured recovery times against.
+    pub rto: Duration,
+}
+
+impl ActionContext {
+    /// The same request retried (after a timeout) reuses this token, so AWS starts one job;
+    /// an operator's deliberate retry is a new attempt and gets a new token.
+    pub fn idempotency_token(&self) -> String {
+        format!("{}-s{}-a{}", self.run, self.step + 1, self.attempt)
+    }
+}
+
+/// Environment variables for a shell step. Debug output hides secret values, so a job can be
+/// logged or printed without leaking them.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Env(pub Vec<EnvVar>);
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+    pub secret: bool,
+}
+
+impl Env {
+    /// `NAME=value` lines as they may be shown: secrets hidden, control characters escaped.
+    pub fn shown(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|v| {
+                let value = if v.secret {
+                    super::params::REDACTED.to_string()
+                } else {
+                    super::params::shown(&v.value)
+                };
+                (v.name.clone(), value)
+            })
+            .collect()
+    }
+}
+
+impl fmt::Debug for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.shown()).finish()
+    }
+}
+
+/// An answer from the runtime about one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub run: String,
+    pub request: u64,
+    pub step: usize,
+    pub body: ReportBody,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportBody {
+    Inspected(Vec<Check>),
+    /// A line of progress or shell output while a step runs.
+    Progress(String),
+    Done(Outcome),
+    Failed(String),
+}
+
+/// One thing checked against live data, with the value seen and how old it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// What must hold: "orders-dr-usw2 is a read replica".
+    pub label: String,
+    /// `None` when it could not be told (the read failed).
+    pub holds: Option<bool>,
+    /// The value seen: "lag 3.1s", "status available", or the error.
+    pub detail: String,
+    /// When the value was observed at the source (a metric's datapoint time, a read's time).
+    pub observed_at: Option<Timestamp>,
+}
+
+impl Check {
+    pub fn new(label: impl Into<String>, holds: bool, detail: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            holds: Some(holds),
+            detail: detail.into(),
+            observed_at: None,
+        }
+    }
+
+    pub fn unknown(label: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            holds: None,
+            detail: detail.into(),
+            observed_at: None,
+        }
+    }
+
+    pub fn at(mut self, t: Timestamp) -> Self {
+        self.observed_at = Some(t);
+        self
+    }
+}
+
+/// How a step that ran ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub summary: String,
+    /// A recovery time measured by the step (a restore job's duration).
+    pub measured: Option<Duration>,
+}
+
+impl Outcome {
+    pub fn new(summary: impl Into<String>) -> Self {
+        Self {
+            summary: summary.into(),
+            measured: None,
+        }
+    }
+}

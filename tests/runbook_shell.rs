@@ -1,0 +1,148 @@
+//! Shell steps with a real `sh`: parameter values reach the script only through the
+//! environment, byte for byte, whatever quotes, metacharacters or newlines they hold; the
+//! script runs exactly as written; output comes back line by line; failures stop it.
+
+use jiff::Timestamp;
+use ripcord::clock::Clock;
+use ripcord::runbook::exec::{Run, StepState};
+use ripcord::runbook::params;
+use ripcord::runbook::work::{Job, Report, ReportBody, Task};
+use ripcord::runbook::{check, worker};
+use ripcord::source::sim::{SimFleet, SimOptions};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+const BOOK: &str = r#"---
+title: Shell parameters
+rto: 5m
+parameters:
+  value:
+    description: anything at all
+  dir:
+    description: where the script works
+---
+## Write the value
+
+```sh
+cd "$RIPCORD_PARAM_DIR"
+printf '%s' "$RIPCORD_PARAM_VALUE" > value.out
+printf '%s\n' "$RIPCORD_PARAM_VALUE"
+```
+
+## Fail early
+
+```sh
+false
+echo "never printed"
+```
+"#;
+
+/// Quotes of both kinds, command substitution, backticks, globs, redirections, variables,
+/// an escape, a tab and newlines: if any of it were pasted into the script, sh would act on it.
+const NASTY: &str = "it's \"quoted\" $(touch pwned) `touch pwned2` ; rm -rf pwned3 #\n* ? [x] | & > out < in $HOME ${PATH} \\ tab\there\nlast line";
+
+fn t0() -> Timestamp {
+    "2026-11-21T03:00:00Z".parse().expect("valid")
+}
+
+/// Runs one job the way the cockpit does, and returns every report it sent.
+async fn carry_out(work: ripcord::runbook::work::Work) -> Vec<Report> {
+    let sim = Arc::new(SimFleet::new(SimOptions {
+        clock: Clock::manual(t0()),
+        ..SimOptions::default()
+    }));
+    let (tx, mut rx) = mpsc::channel(1024);
+    worker::execute(work, sim, Clock::System, tx, |r| r).await;
+    let mut reports = Vec::new();
+    while let Ok(r) = rx.try_recv() {
+        reports.push(r);
+    }
+    reports
+}
+
+#[tokio::test]
+async fn a_parameter_reaches_sh_byte_for_byte_as_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = Arc::new(check::load("shell", "shell.md", BOOK).expect("valid runbook"));
+    let given = vec![
+        ("value".to_string(), NASTY.to_string()),
+        ("dir".to_string(), dir.path().display().to_string()),
+    ];
+    let values = params::resolve(&book, &given).expect("any text is a string");
+    let (mut run, _) = Run::start(book, values, "tester", t0()).expect("starts");
+    let work = run.confirm(None, t0()).expect("runs");
+    let Job::Perform {
+        task: Task::Shell { script, env, .. },
+        ..
+    } = &work[0].job
+    else {
+        panic!("a shell job")
+    };
+    assert!(
+        !script.contains("pwned"),
+        "the value is not in the script: {script}"
+    );
+    assert_eq!(
+        script,
+        "cd \"$RIPCORD_PARAM_DIR\"\nprintf '%s' \"$RIPCORD_PARAM_VALUE\" > value.out\nprintf '%s\\n' \"$RIPCORD_PARAM_VALUE\"\n"
+    );
+    assert!(
+        env.0
+            .iter()
+            .any(|v| v.name == "RIPCORD_PARAM_VALUE" && v.value == NASTY)
+    );
+
+    let reports = carry_out(work[0].clone()).await;
+    let last = reports.last().expect("a final report");
+    assert!(
+        matches!(&last.body, ReportBody::Done(o) if o.summary == "sh exited 0 (3 lines of output)"),
+        "{reports:?}"
+    );
+    let written = std::fs::read(dir.path().join("value.out")).expect("the script wrote it");
+    assert_eq!(written, NASTY.as_bytes(), "byte for byte");
+    let lines: Vec<String> = reports
+        .iter()
+        .filter_map(|r| match &r.body {
+            ReportBody::Progress(line) => Some(line.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines.join("\n"), NASTY, "the output came back line by line");
+    let mut made: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    made.sort();
+    assert_eq!(made, vec!["value.out"], "nothing in the value was executed");
+
+    for report in reports {
+        run.on_report(report, t0());
+    }
+    assert_eq!(run.steps[0].state, StepState::Done);
+}
+
+#[tokio::test]
+async fn sh_stops_at_the_first_failing_command() {
+    let book = Arc::new(check::load("shell", "shell.md", BOOK).expect("valid runbook"));
+    let values = params::resolve(
+        &book,
+        &[("value".into(), "x".into()), ("dir".into(), "/".into())],
+    )
+    .expect("fits");
+    let (mut run, _) = Run::start(book, values, "tester", t0()).expect("starts");
+    run.skip("not this one", t0()).expect("skipped");
+    let work = run.confirm(None, t0()).expect("runs");
+    let reports = carry_out(work[0].clone()).await;
+    let last = reports.last().expect("a final report");
+    assert!(
+        matches!(&last.body, ReportBody::Failed(e) if e == "sh exited 1: see the output above"),
+        "{reports:?}"
+    );
+    assert!(
+        !reports
+            .iter()
+            .any(|r| matches!(&r.body, ReportBody::Progress(l) if l.contains("never printed"))),
+        "sh -e stopped before the echo"
+    );
+}
