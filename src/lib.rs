@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod logging;
 pub mod poll;
 pub mod source;
+pub mod status;
 pub mod theme;
 pub mod tomlfile;
 pub mod tui;

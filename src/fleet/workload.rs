@@ -45,7 +45,7 @@ impl Workload {
         })
     }
 
-    fn targets(&self) -> Targets {
+    pub fn targets(&self) -> Targets {
         Targets {
             workload: Some(self.name.clone()),
             rpo: self.rpo,

@@ -79,6 +79,20 @@ pub fn is_region_name(name: &str) -> bool {
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// Flags win over the config file; what neither names is left to the AWS environment.
+pub fn pick_profile(flag: Option<&str>, config: Option<&str>) -> Option<String> {
+    flag.or(config).map(str::to_string)
+}
+
+/// Flags win over the config file; empty means the AWS environment's region.
+pub fn pick_regions(flag: &[String], config: &[String]) -> Vec<String> {
+    if flag.is_empty() {
+        config.to_vec()
+    } else {
+        flag.to_vec()
+    }
+}
+
 /// The regions to poll: those asked for (flags, else config), else the SDK's own region.
 pub fn resolve_regions(asked: &[String], sdk: &SdkConfig) -> Result<Vec<String>, String> {
     if let Some(bad) = asked.iter().find(|r| !is_region_name(r)) {
@@ -145,6 +159,17 @@ mod tests {
             resolve_regions(&[], &sdk).expect("valid"),
             vec!["eu-west-1"]
         );
+    }
+
+    #[test]
+    fn flags_win_over_the_config_file() {
+        let (flag, config) = (vec!["eu-west-1".to_string()], vec!["us-east-1".to_string()]);
+        assert_eq!(pick_regions(&flag, &config), flag);
+        assert_eq!(pick_regions(&[], &config), config);
+        assert!(pick_regions(&[], &[]).is_empty());
+        assert_eq!(pick_profile(Some("a"), Some("b")).as_deref(), Some("a"));
+        assert_eq!(pick_profile(None, Some("b")).as_deref(), Some("b"));
+        assert_eq!(pick_profile(None, None), None);
     }
 
     #[test]
