@@ -116,10 +116,13 @@ fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
     let runtime = runtime()?;
     // Before the terminal is taken over, so that a bad profile or region is plainly printed.
     let fleet = runtime
-        .block_on(tokio::time::timeout(
-            AWS_SETUP_TIMEOUT,
-            AwsFleet::connect(profile.as_deref(), &regions),
-        ))
+        .block_on(async {
+            tokio::time::timeout(
+                AWS_SETUP_TIMEOUT,
+                AwsFleet::connect(profile.as_deref(), &regions),
+            )
+            .await
+        })
         .map_err(|_| {
             anyhow::anyhow!(
                 "setting up AWS took over {}s (credentials or region lookup did not answer)",

@@ -253,21 +253,3 @@ fn a_hangup_ends_ripcord_and_leaves_no_process() {
         "no ripcord process left behind after the hang-up"
     );
 }
-
-#[test]
-fn no_subcommand_says_the_aws_cockpit_is_not_there_yet() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, "").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_ripcord"))
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("not built yet") && err.contains("ripcord demo"),
-        "{err}"
-    );
-}

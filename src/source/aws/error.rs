@@ -2,7 +2,7 @@
 //! poller's back-off) should make of it.
 
 use crate::source::{SourceError, SourceErrorKind};
-use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_rds::error::{ProvideErrorMetadata, SdkError};
 
 /// Error codes that mean "these credentials may not do this"; retrying will not help.
 const DENIED_CODES: &[&str] = &[
@@ -55,7 +55,7 @@ where
             "no answer within the call's time limit".to_string(),
         ),
         SdkError::DispatchFailure(failure) => {
-            let detail = DisplayErrorContext(&err).to_string();
+            let detail = chain(&err);
             let kind = if failure.is_timeout() {
                 SourceErrorKind::Timeout
             } else if is_missing_credentials(&detail) {
@@ -85,7 +85,7 @@ where
             (kind, message)
         }
         _ => {
-            let detail = DisplayErrorContext(&err).to_string();
+            let detail = chain(&err);
             let kind = if is_missing_credentials(&detail) {
                 SourceErrorKind::AccessDenied
             } else {
@@ -95,6 +95,22 @@ where
         }
     };
     SourceError::new(kind, call, message)
+}
+
+/// An error and its causes, each in its own words, without the debug dump that the SDK's
+/// `DisplayErrorContext` appends.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let next = c.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// No credentials at all fails before anything is sent; like a denial, retrying will not help.

@@ -135,9 +135,11 @@ impl AwsFleet {
             .credentials_provider()
             .ok_or_else(|| credentials_failed("no credential provider configured".to_string()))?;
         use aws_sdk_rds::config::ProvideCredentials;
-        provider.provide_credentials().await.map_err(|e| {
-            credentials_failed(aws_sdk_rds::error::DisplayErrorContext(&e).to_string())
-        })?;
+        // The error's own text lists every provider tried and why each gave nothing.
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| credentials_failed(error::chain(&e)))?;
         Ok(Self::from_sdk_config(&sdk, &regions, CallLimits::READS))
     }
 
