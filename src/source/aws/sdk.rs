@@ -51,18 +51,22 @@ impl CallLimits {
 /// Loads the shared AWS configuration. `profile` overrides `AWS_PROFILE`. Nothing here talks
 /// to AWS except, where the environment names no region, the region lookup of the chain.
 pub async fn load(profile: Option<&str>, limits: CallLimits) -> SdkConfig {
-    // rustls with ring: the SDK's default TLS stack needs a C toolchain to build aws-lc.
-    let https = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https)
+        .http_client(https_client())
         .timeout_config(limits.timeout_config())
         .retry_config(limits.retry_config());
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }
     loader.load().await
+}
+
+/// The HTTP client every AWS client shares (it also speaks plain HTTP, for local emulators).
+/// rustls with ring: the SDK's default TLS stack needs a C toolchain to build aws-lc.
+pub fn https_client() -> aws_sdk_rds::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// Whether `name` looks like an AWS region (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`),
