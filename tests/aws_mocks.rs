@@ -37,6 +37,7 @@ use ripcord::fleet::backup::ALL_VAULTS;
 use ripcord::fleet::{
     CheckStatus, FailoverRole, JobState, Targets, Thresholds, Verdict, Window, Workload, Workloads,
 };
+use ripcord::source::aws::error::DenialMemo;
 use ripcord::source::aws::sdk::CallLimits;
 use ripcord::source::aws::{AwsFleet, GlobalClients, RegionClients, backup, route53};
 use ripcord::source::{FleetSource, SourceErrorKind};
@@ -337,6 +338,11 @@ async fn denied_metrics_are_not_retried_and_leave_the_replicas_on_screen() {
     assert_eq!(snapshot.data.len(), 2);
     assert_eq!(snapshot.missing[0].kind, SourceErrorKind::AccessDenied);
     assert_eq!(denied.num_calls(), 1, "retrying a denial cannot help");
+    // The next refresh lists the replicas again but does not ask for the denied metrics.
+    let again = fleet.replicas("us-west-2").await.expect("replicas listed");
+    assert_eq!(instances.num_calls(), 2);
+    assert_eq!(denied.num_calls(), 1, "the denial is remembered for 5 minutes");
+    assert_eq!(again.missing, snapshot.missing, "and still shown");
 }
 
 #[tokio::test(start_paused = true)]
@@ -585,7 +591,7 @@ async fn backup_rates_problem_jobs_and_recovery_points() {
     let (summaries, jobs) = (summaries_rule(), jobs_rule());
     let [protected, vaults, points] = recovery_rules();
     let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
-    let snapshot = backup::backup_health(&client, "us-east-1", now())
+    let snapshot = backup::backup_health(&client, "us-east-1", now(), &DenialMemo::default())
         .await
         .expect("backup health");
     assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
@@ -696,7 +702,7 @@ async fn recovery_point_ages_are_judged_against_the_backup_rpo() {
     let [protected, vaults, points] = recovery_rules();
     let (summaries, jobs) = (summaries_rule(), jobs_rule());
     let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
-    let snapshot = backup::backup_health(&client, "us-east-1", now())
+    let snapshot = backup::backup_health(&client, "us-east-1", now(), &DenialMemo::default())
         .await
         .expect("backup health");
     let workloads = Workloads {
@@ -774,7 +780,7 @@ async fn backup_throttling_then_success_and_a_denied_part_beside_the_rest() {
             .retry_config(CallLimits::READS.retry_config())
             .timeout_config(CallLimits::READS.timeout_config())
     );
-    let snapshot = backup::backup_health(&client, "us-east-1", now())
+    let snapshot = backup::backup_health(&client, "us-east-1", now(), &DenialMemo::default())
         .await
         .expect("most of it arrived");
     assert_eq!(
@@ -952,9 +958,11 @@ async fn health_status_from_one_metric_call_guards_from_the_zones_detail_on_dema
     );
     let metrics_client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]);
     let cache = route53::GuardCache::default();
-    let snapshot = route53::health_checks(&route53_client, &metrics_client, &cache, now())
-        .await
-        .expect("health checks");
+    let denials = DenialMemo::default();
+    let snapshot =
+        route53::health_checks(&route53_client, &metrics_client, &cache, &denials, now())
+            .await
+            .expect("health checks");
     assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
     let by_id: BTreeMap<&str, &ripcord::fleet::HealthCheck> =
         snapshot.data.iter().map(|c| (c.id.as_str(), c)).collect();
@@ -983,7 +991,7 @@ async fn health_status_from_one_metric_call_guards_from_the_zones_detail_on_dema
     assert_eq!(detail.num_calls(), 0, "checker detail is never polled");
 
     // The zones are not read again on the next refresh: failover records change rarely.
-    route53::health_checks(&route53_client, &metrics_client, &cache, now())
+    route53::health_checks(&route53_client, &metrics_client, &cache, &denials, now())
         .await
         .expect("again");
     assert_eq!(zones.num_calls(), 1);

@@ -15,7 +15,7 @@
 //! the failure beside them.
 
 use super::calls;
-use super::error::aws_error;
+use super::error::{DenialMemo, aws_error};
 use super::time::{from_aws, seconds_before, to_aws};
 use crate::fleet::backup::ALL_VAULTS;
 use crate::fleet::{
@@ -38,11 +38,24 @@ pub async fn backup_health(
     backup: &Client,
     region: &str,
     now: Timestamp,
+    denials: &DenialMemo,
 ) -> FetchResult<BackupHealth> {
     let (summaries, jobs, points) = tokio::join!(
-        region_rates(backup, region),
-        recent_jobs(backup, region, now),
-        newest_recovery_points(backup, region),
+        denials.unless_denied(
+            format!("{region} backup summaries"),
+            now,
+            region_rates(backup, region)
+        ),
+        denials.unless_denied(
+            format!("{region} backup jobs"),
+            now,
+            recent_jobs(backup, region, now)
+        ),
+        denials.unless_denied(
+            format!("{region} recovery points"),
+            now,
+            newest_recovery_points(backup, region)
+        ),
     );
     let mut health = BackupHealth::default();
     let mut missing = Vec::new();

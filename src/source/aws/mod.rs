@@ -103,6 +103,7 @@ pub struct AwsFleet {
     global: GlobalClients,
     rds_page_size: i32,
     guards: route53::GuardCache,
+    denials: error::DenialMemo,
 }
 
 /// Why the live fleet could not be set up, in words that say what to do.
@@ -161,6 +162,7 @@ impl AwsFleet {
             global,
             rds_page_size: rds::DEFAULT_PAGE_SIZE,
             guards: route53::GuardCache::default(),
+            denials: error::DenialMemo::default(),
         }
     }
 
@@ -204,7 +206,11 @@ impl FleetSource for AwsFleet {
         let now = Timestamp::now();
         let (instances, globals) = tokio::join!(
             rds::read_replicas(&clients.rds, region, self.rds_page_size),
-            rds::global_secondaries(&clients.rds, region),
+            self.denials.unless_denied(
+                format!("{region} global clusters"),
+                now,
+                rds::global_secondaries(&clients.rds, region),
+            ),
         );
         let mut replicas = instances?;
         let mut missing = Vec::new();
@@ -214,7 +220,12 @@ impl FleetSource for AwsFleet {
         }
         // Without lag the replicas are still worth showing: their replication state comes
         // from RDS itself, and the failed metrics read is shown beside them.
-        if let Err(e) = lag::fill(&clients.cloudwatch, &mut replicas, now).await {
+        let lag = lag::fill(&clients.cloudwatch, &mut replicas, now);
+        if let Err(e) = self
+            .denials
+            .unless_denied(format!("{region} lag"), now, lag)
+            .await
+        {
             missing.push(e);
         }
         Ok(Snapshot::new(replicas, now).with_missing(missing))
@@ -222,7 +233,7 @@ impl FleetSource for AwsFleet {
 
     async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
         let clients = self.region_clients(region, calls::BACKUP_LIST_BACKUP_JOBS)?;
-        backup::backup_health(&clients.backup, region, Timestamp::now()).await
+        backup::backup_health(&clients.backup, region, Timestamp::now(), &self.denials).await
     }
 
     async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>> {
@@ -230,6 +241,7 @@ impl FleetSource for AwsFleet {
             &self.global.route53,
             &self.global.health_metrics,
             &self.guards,
+            &self.denials,
             Timestamp::now(),
         )
         .await

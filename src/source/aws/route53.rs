@@ -6,7 +6,7 @@
 
 use super::calls;
 use super::cloudwatch::{SeriesQuery, read_series};
-use super::error::aws_error;
+use super::error::{DenialMemo, aws_error};
 use super::sdk::is_region_name;
 use super::time::{from_aws, minute_floor, seconds_before};
 use crate::fleet::{
@@ -57,13 +57,16 @@ pub async fn health_checks(
     route53: &Client,
     cloudwatch: &aws_sdk_cloudwatch::Client,
     cache: &GuardCache,
+    denials: &DenialMemo,
     now: Timestamp,
 ) -> FetchResult<Vec<HealthCheck>> {
     let guards = async {
         if let Some(g) = cache.fresh(now) {
             return Ok(g);
         }
-        let g = failover_records(route53).await?;
+        let g = denials
+            .unless_denied("route53 failover records", now, failover_records(route53))
+            .await?;
         cache.store(now, g.clone());
         Ok::<_, SourceError>(g)
     };
@@ -82,7 +85,11 @@ pub async fn health_checks(
             check.guards = guards.get(&check.id).cloned().unwrap_or_default();
         }
     }
-    if let Err(e) = fill_status(cloudwatch, &mut checks, now).await {
+    let status = fill_status(cloudwatch, &mut checks, now);
+    if let Err(e) = denials
+        .unless_denied("route53 status metrics", now, status)
+        .await
+    {
         missing.push(e);
     }
     Ok(Snapshot::new(checks, now).with_missing(missing))
