@@ -8,6 +8,7 @@ use ripcord::config::{self, Config, Refresh};
 use ripcord::source::FleetSource;
 use ripcord::source::aws::{AwsFleet, sdk};
 use ripcord::source::sim::{SimFleet, SimOptions};
+use ripcord::status::Target;
 use ripcord::theme::{self, Theme};
 use std::io::Write;
 use std::process::ExitCode;
@@ -183,60 +184,28 @@ fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    let started = std::time::Instant::now();
     let profile = sdk::pick_profile(cli.global.profile.as_deref(), cfg.profile.as_deref());
-    let outcome = runtime.block_on(async {
-        let (source, mode, workloads): (Arc<dyn FleetSource>, Mode, _) = if args.sim {
-            let sim = SimFleet::new(SimOptions {
-                seed: args.seed,
-                scenario: args.scenario,
-                ..SimOptions::default()
-            });
-            let workloads = cfg.workloads(sim.workloads());
-            let mode = Mode::Demo {
-                scenario: args.scenario,
-            };
-            (Arc::new(sim), mode, workloads)
-        } else {
-            let regions = sdk::pick_regions(&cli.global.regions, &cfg.regions);
-            let connect = AwsFleet::connect(profile.as_deref(), &regions);
-            let fleet = match tokio::time::timeout(args.timeout, connect).await {
-                Ok(Ok(fleet)) => fleet,
-                Ok(Err(e)) => return Err(e.to_string()),
-                Err(_) => {
-                    return Err(format!(
-                        "setting up AWS took longer than --timeout {}",
-                        humantime::format_duration(args.timeout)
-                    ));
-                }
-            };
-            let mode = Mode::Live {
-                profile: profile.clone(),
-            };
-            (Arc::new(fleet), mode, cfg.workloads(Vec::new()))
-        };
-        let left = args.timeout.saturating_sub(started.elapsed());
-        let events = ripcord::status::poll_once(source.clone(), left).await;
-        let regions = source.regions();
-        Ok(ripcord::status::app_from(
-            mode,
-            source.name(),
-            &regions,
-            workloads,
-            events,
-            jiff::Timestamp::now(),
-        ))
-    });
+    let target = if args.sim {
+        Target::Sim {
+            seed: args.seed,
+            scenario: args.scenario,
+        }
+    } else {
+        Target::Aws {
+            profile: profile.clone(),
+            regions: sdk::pick_regions(&cli.global.regions, &cfg.regions),
+        }
+    };
+    let outcome = runtime.block_on(ripcord::status::glance(target, &cfg, args.timeout));
     // Fetches that missed the deadline were dropped; nothing is waited on at exit.
     runtime.shutdown_timeout(Duration::from_millis(200));
-    let app = match outcome {
-        Ok(app) => app,
+    let report = match outcome {
+        Ok(app) => ripcord::status::report(&app, profile.as_deref().filter(|_| !args.sim)),
         Err(message) => {
             eprintln!("ripcord: nothing fetched: {message}");
             return ExitCode::from(3);
         }
     };
-    let report = ripcord::status::report(&app, profile.as_deref().filter(|_| !args.sim));
     let printed = if args.json {
         serde_json::to_string_pretty(&report).map(|json| json + "\n")
     } else {

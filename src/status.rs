@@ -11,10 +11,12 @@
 
 use crate::app::view::VaultRow;
 use crate::app::{App, Event, Mode};
-use crate::config::Refresh;
+use crate::config::{Config, Refresh};
 use crate::fleet::backup::ALL_VAULTS;
 use crate::fleet::{JobCounts, Verdict, Workload, age_between, format_duration, format_lag};
 use crate::poll::with_deadline;
+use crate::source::aws::AwsFleet;
+use crate::source::sim::{Scenario, SimFleet, SimOptions};
 use crate::source::{FleetSource, SourceError};
 use crate::theme::Theme;
 use futures_util::future::join_all;
@@ -25,6 +27,63 @@ use std::time::Duration;
 
 /// Version of the JSON document; bumped when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where the glance looks.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// The built-in simulated fleet.
+    Sim { seed: u64, scenario: Scenario },
+    /// An AWS account: `profile` over the environment's; `regions` empty for the environment's.
+    Aws {
+        profile: Option<String>,
+        regions: Vec<String>,
+    },
+}
+
+/// Sets up the source, fetches everything once and judges it, all within `timeout`. An error
+/// means nothing could be fetched at all (no region, no credentials, setup too slow).
+pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<App, String> {
+    let started = tokio::time::Instant::now();
+    let (source, mode, workloads): (Arc<dyn FleetSource>, Mode, _) = match target {
+        Target::Sim { seed, scenario } => {
+            let sim = SimFleet::new(SimOptions {
+                seed,
+                scenario,
+                ..SimOptions::default()
+            });
+            let workloads = cfg.workloads(sim.workloads());
+            (Arc::new(sim), Mode::Demo { scenario }, workloads)
+        }
+        Target::Aws { profile, regions } => {
+            let connect = AwsFleet::connect(profile.as_deref(), &regions);
+            let fleet = match tokio::time::timeout(timeout, connect).await {
+                Ok(Ok(fleet)) => fleet,
+                Ok(Err(e)) => return Err(e.to_string()),
+                Err(_) => {
+                    return Err(format!(
+                        "setting up AWS took longer than --timeout {}",
+                        humantime::format_duration(timeout)
+                    ));
+                }
+            };
+            let workloads = cfg.workloads(Vec::new());
+            (Arc::new(fleet), Mode::Live { profile }, workloads)
+        }
+    };
+    let left = timeout.saturating_sub(started.elapsed());
+    let events = poll_once(source.clone(), left).await;
+    // Whole seconds: the report is for people and scripts, not for nanosecond timing.
+    let now = Timestamp::now();
+    let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
+    Ok(app_from(
+        mode,
+        source.name(),
+        &source.regions(),
+        workloads,
+        events,
+        now,
+    ))
+}
 
 /// Fetches every feed of `source` once, in parallel, each within `deadline`, and returns the
 /// answers as the events the pollers would have sent.

@@ -341,7 +341,11 @@ async fn denied_metrics_are_not_retried_and_leave_the_replicas_on_screen() {
     // The next refresh lists the replicas again but does not ask for the denied metrics.
     let again = fleet.replicas("us-west-2").await.expect("replicas listed");
     assert_eq!(instances.num_calls(), 2);
-    assert_eq!(denied.num_calls(), 1, "the denial is remembered for 5 minutes");
+    assert_eq!(
+        denied.num_calls(),
+        1,
+        "the denial is remembered for 5 minutes"
+    );
     assert_eq!(again.missing, snapshot.missing, "and still shown");
 }
 
