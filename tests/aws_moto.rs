@@ -277,6 +277,15 @@ async fn seed(moto: &Moto) -> Seeded {
 
 /// The real binary, with the standard AWS variables and nothing else of this machine's.
 fn ripcord_with_aws(endpoint: &str, home: &Path, args: &[&str]) -> Output {
+    ripcord_with_aws_env(endpoint, home, args, &[])
+}
+
+fn ripcord_with_aws_env(
+    endpoint: &str,
+    home: &Path,
+    args: &[&str],
+    extra_env: &[(&str, &str)],
+) -> Output {
     let config = home.join("config.toml");
     std::fs::write(&config, "").expect("write config");
     Command::new(env!("CARGO_BIN_EXE_ripcord"))
@@ -289,6 +298,7 @@ fn ripcord_with_aws(endpoint: &str, home: &Path, args: &[&str]) -> Output {
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", EAST)
+        .envs(extra_env.iter().copied())
         .args(args)
         .output()
         .expect("ripcord runs")
@@ -662,6 +672,37 @@ async fn a_dead_region_goes_stale_on_its_own_while_the_others_arrive() {
     let errors = report["fetch_errors"].as_array().expect("fetch errors");
     assert_eq!(errors.len(), 5, "every feed: {errors:#?}");
     assert!(errors.iter().all(|e| e["kind"] == "timeout"), "{errors:#?}");
+
+    // A service-specific endpoint variable wins over AWS_ENDPOINT_URL: RDS alone is dead here.
+    let out = ripcord_with_aws_env(
+        &moto.url(),
+        home.path(),
+        &["status", "--json", "--timeout", "4s"],
+        &[("AWS_ENDPOINT_URL_RDS", &dead.url())],
+    );
+    let report = json_of(&out);
+    let errors = report["fetch_errors"].as_array().expect("fetch errors");
+    let kind_of = |feed: &str| {
+        errors
+            .iter()
+            .find(|e| e["feed"] == feed)
+            .map(|e| e["kind"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        kind_of("replicas").as_deref(),
+        Some("timeout"),
+        "{errors:#?}"
+    );
+    assert_eq!(
+        kind_of("health").as_deref(),
+        Some("error"),
+        "moto's CloudWatch 404: {errors:#?}"
+    );
+    assert_eq!(
+        report["health_checks"].as_array().map(Vec::len),
+        Some(2),
+        "Route 53 answered"
+    );
 }
 
 /// The live cockpit (`ripcord` with no subcommand) in a real terminal, on moto.
