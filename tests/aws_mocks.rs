@@ -37,7 +37,7 @@ use ripcord::fleet::backup::ALL_VAULTS;
 use ripcord::fleet::{
     CheckStatus, FailoverRole, JobState, Targets, Thresholds, Verdict, Window, Workload, Workloads,
 };
-use ripcord::source::aws::error::DenialMemo;
+use ripcord::source::aws::parts::Parts;
 use ripcord::source::aws::sdk::CallLimits;
 use ripcord::source::aws::{AwsFleet, GlobalClients, RegionClients, backup, route53};
 use ripcord::source::{FleetSource, SourceErrorKind};
@@ -595,7 +595,7 @@ async fn backup_rates_problem_jobs_and_recovery_points() {
     let (summaries, jobs) = (summaries_rule(), jobs_rule());
     let [protected, vaults, points] = recovery_rules();
     let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
-    let snapshot = backup::backup_health(&client, "us-east-1", now(), &DenialMemo::default())
+    let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
         .await
         .expect("backup health");
     assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
@@ -706,7 +706,7 @@ async fn recovery_point_ages_are_judged_against_the_backup_rpo() {
     let [protected, vaults, points] = recovery_rules();
     let (summaries, jobs) = (summaries_rule(), jobs_rule());
     let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
-    let snapshot = backup::backup_health(&client, "us-east-1", now(), &DenialMemo::default())
+    let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
         .await
         .expect("backup health");
     let workloads = Workloads {
@@ -784,7 +784,7 @@ async fn backup_throttling_then_success_and_a_denied_part_beside_the_rest() {
             .retry_config(CallLimits::READS.retry_config())
             .timeout_config(CallLimits::READS.timeout_config())
     );
-    let snapshot = backup::backup_health(&client, "us-east-1", now(), &DenialMemo::default())
+    let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
         .await
         .expect("most of it arrived");
     assert_eq!(
@@ -962,11 +962,10 @@ async fn health_status_from_one_metric_call_guards_from_the_zones_detail_on_dema
     );
     let metrics_client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]);
     let cache = route53::GuardCache::default();
-    let denials = DenialMemo::default();
-    let snapshot =
-        route53::health_checks(&route53_client, &metrics_client, &cache, &denials, now())
-            .await
-            .expect("health checks");
+    let parts = Parts::default();
+    let snapshot = route53::health_checks(&route53_client, &metrics_client, &cache, &parts, now())
+        .await
+        .expect("health checks");
     assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
     let by_id: BTreeMap<&str, &ripcord::fleet::HealthCheck> =
         snapshot.data.iter().map(|c| (c.id.as_str(), c)).collect();
@@ -995,7 +994,7 @@ async fn health_status_from_one_metric_call_guards_from_the_zones_detail_on_dema
     assert_eq!(detail.num_calls(), 0, "checker detail is never polled");
 
     // The zones are not read again on the next refresh: failover records change rarely.
-    route53::health_checks(&route53_client, &metrics_client, &cache, &denials, now())
+    route53::health_checks(&route53_client, &metrics_client, &cache, &parts, now())
         .await
         .expect("again");
     assert_eq!(zones.num_calls(), 1);

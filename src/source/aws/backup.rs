@@ -15,7 +15,8 @@
 //! the failure beside them.
 
 use super::calls;
-use super::error::{DenialMemo, aws_error};
+use super::error::aws_error;
+use super::parts::Parts;
 use super::time::{from_aws, seconds_before, to_aws};
 use crate::fleet::backup::ALL_VAULTS;
 use crate::fleet::{
@@ -38,21 +39,24 @@ pub async fn backup_health(
     backup: &Client,
     region: &str,
     now: Timestamp,
-    denials: &DenialMemo,
+    parts: &Parts,
 ) -> FetchResult<BackupHealth> {
     let (summaries, jobs, points) = tokio::join!(
-        denials.unless_denied(
+        parts.fetch(
             format!("{region} backup summaries"),
+            calls::BACKUP_LIST_BACKUP_JOB_SUMMARIES,
             now,
             region_rates(backup, region)
         ),
-        denials.unless_denied(
+        parts.fetch(
             format!("{region} backup jobs"),
+            calls::BACKUP_LIST_BACKUP_JOBS,
             now,
             recent_jobs(backup, region, now)
         ),
-        denials.unless_denied(
+        parts.fetch(
             format!("{region} recovery points"),
+            calls::BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT,
             now,
             newest_recovery_points(backup, region)
         ),

@@ -3,56 +3,6 @@
 
 use crate::source::{SourceError, SourceErrorKind};
 use aws_sdk_rds::error::{ProvideErrorMetadata, SdkError};
-use jiff::Timestamp;
-use std::collections::BTreeMap;
-use std::future::Future;
-use std::sync::Mutex;
-
-/// Parts of feeds that were denied, remembered so that they are not asked again on every
-/// refresh while the rest of their feed is. Retrying a denial cannot help, and each attempt is
-/// noise in CloudTrail. (A feed denied as a whole fails, and its poller waits 5 minutes.)
-#[derive(Default)]
-pub struct DenialMemo {
-    denied: Mutex<BTreeMap<String, (Timestamp, SourceError)>>,
-}
-
-impl DenialMemo {
-    /// How long a denied part is not asked again: the poller's wait after a denied feed.
-    pub const HOLD_SECS: i64 = 300;
-
-    /// Runs `part` (named, e.g. `us-east-1 lag`) unless it was denied in the last
-    /// `HOLD_SECS`; then its denial is returned again without a call.
-    pub async fn unless_denied<T>(
-        &self,
-        part: impl Into<String>,
-        now: Timestamp,
-        fetch: impl Future<Output = Result<T, SourceError>>,
-    ) -> Result<T, SourceError> {
-        let part = part.into();
-        if let Some(e) = self.recent(&part, now) {
-            return Err(e);
-        }
-        let result = fetch.await;
-        let mut denied = self.denied.lock().unwrap_or_else(|p| p.into_inner());
-        match &result {
-            Err(e) if e.kind == SourceErrorKind::AccessDenied => {
-                denied.insert(part, (now, e.clone()));
-            }
-            _ => {
-                denied.remove(&part);
-            }
-        }
-        result
-    }
-
-    fn recent(&self, part: &str, now: Timestamp) -> Option<SourceError> {
-        let denied = self.denied.lock().unwrap_or_else(|p| p.into_inner());
-        denied
-            .get(part)
-            .filter(|(at, _)| now.as_second() - at.as_second() < Self::HOLD_SECS)
-            .map(|(_, e)| e.clone())
-    }
-}
 
 /// Error codes that mean "these credentials may not do this"; retrying will not help.
 const DENIED_CODES: &[&str] = &[
@@ -173,56 +123,6 @@ fn is_missing_credentials(detail: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn a_denied_part_is_not_asked_again_for_five_minutes() {
-        let memo = DenialMemo::default();
-        let t = |s: i64| Timestamp::from_second(1_800_000_000 + s).expect("valid");
-        let denied = || async {
-            Err::<(), _>(SourceError::new(
-                SourceErrorKind::AccessDenied,
-                "cloudwatch:GetMetricData",
-                "not authorized",
-            ))
-        };
-        let calls = std::sync::atomic::AtomicUsize::new(0);
-        let counted = || async {
-            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Ok::<(), SourceError>(())
-        };
-        assert!(
-            memo.unless_denied("us-east-1 lag", t(0), denied())
-                .await
-                .is_err()
-        );
-        let again = memo.unless_denied("us-east-1 lag", t(299), counted()).await;
-        assert_eq!(
-            again.expect_err("still denied").call,
-            "cloudwatch:GetMetricData"
-        );
-        assert_eq!(
-            calls.load(std::sync::atomic::Ordering::SeqCst),
-            0,
-            "no call made"
-        );
-        assert!(
-            memo.unless_denied("eu-west-1 lag", t(1), counted())
-                .await
-                .is_ok()
-        );
-        assert!(
-            memo.unless_denied("us-east-1 lag", t(300), counted())
-                .await
-                .is_ok()
-        );
-        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
-        assert!(
-            memo.unless_denied("us-east-1 lag", t(301), counted())
-                .await
-                .is_ok(),
-            "a success forgets the denial"
-        );
-    }
 
     #[test]
     fn codes_decide_before_statuses() {

@@ -10,6 +10,7 @@ pub mod calls;
 pub mod cloudwatch;
 pub mod error;
 pub mod lag;
+pub mod parts;
 pub mod rds;
 pub mod route53;
 pub mod sdk;
@@ -103,7 +104,7 @@ pub struct AwsFleet {
     global: GlobalClients,
     rds_page_size: i32,
     guards: route53::GuardCache,
-    denials: error::DenialMemo,
+    parts: parts::Parts,
 }
 
 /// Why the live fleet could not be set up, in words that say what to do.
@@ -162,7 +163,7 @@ impl AwsFleet {
             global,
             rds_page_size: rds::DEFAULT_PAGE_SIZE,
             guards: route53::GuardCache::default(),
-            denials: error::DenialMemo::default(),
+            parts: parts::Parts::default(),
         }
     }
 
@@ -206,8 +207,9 @@ impl FleetSource for AwsFleet {
         let now = Timestamp::now();
         let (instances, globals) = tokio::join!(
             rds::read_replicas(&clients.rds, region, self.rds_page_size),
-            self.denials.unless_denied(
+            self.parts.fetch(
                 format!("{region} global clusters"),
+                calls::RDS_DESCRIBE_GLOBAL_CLUSTERS,
                 now,
                 rds::global_secondaries(&clients.rds, region),
             ),
@@ -222,8 +224,13 @@ impl FleetSource for AwsFleet {
         // from RDS itself, and the failed metrics read is shown beside them.
         let lag = lag::fill(&clients.cloudwatch, &mut replicas, now);
         if let Err(e) = self
-            .denials
-            .unless_denied(format!("{region} lag"), now, lag)
+            .parts
+            .fetch(
+                format!("{region} lag"),
+                calls::CLOUDWATCH_GET_METRIC_DATA,
+                now,
+                lag,
+            )
             .await
         {
             missing.push(e);
@@ -233,7 +240,7 @@ impl FleetSource for AwsFleet {
 
     async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
         let clients = self.region_clients(region, calls::BACKUP_LIST_BACKUP_JOBS)?;
-        backup::backup_health(&clients.backup, region, Timestamp::now(), &self.denials).await
+        backup::backup_health(&clients.backup, region, Timestamp::now(), &self.parts).await
     }
 
     async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>> {
@@ -241,7 +248,7 @@ impl FleetSource for AwsFleet {
             &self.global.route53,
             &self.global.health_metrics,
             &self.guards,
-            &self.denials,
+            &self.parts,
             Timestamp::now(),
         )
         .await

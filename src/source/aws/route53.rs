@@ -6,7 +6,8 @@
 
 use super::calls;
 use super::cloudwatch::{SeriesQuery, read_series};
-use super::error::{DenialMemo, aws_error};
+use super::error::aws_error;
+use super::parts::Parts;
 use super::sdk::is_region_name;
 use super::time::{from_aws, minute_floor, seconds_before};
 use crate::fleet::{
@@ -57,15 +58,20 @@ pub async fn health_checks(
     route53: &Client,
     cloudwatch: &aws_sdk_cloudwatch::Client,
     cache: &GuardCache,
-    denials: &DenialMemo,
+    parts: &Parts,
     now: Timestamp,
 ) -> FetchResult<Vec<HealthCheck>> {
     let guards = async {
         if let Some(g) = cache.fresh(now) {
             return Ok(g);
         }
-        let g = denials
-            .unless_denied("route53 failover records", now, failover_records(route53))
+        let g = parts
+            .fetch(
+                "route53 failover records",
+                calls::ROUTE53_LIST_RESOURCE_RECORD_SETS,
+                now,
+                failover_records(route53),
+            )
             .await?;
         cache.store(now, g.clone());
         Ok::<_, SourceError>(g)
@@ -86,8 +92,13 @@ pub async fn health_checks(
         }
     }
     let status = fill_status(cloudwatch, &mut checks, now);
-    if let Err(e) = denials
-        .unless_denied("route53 status metrics", now, status)
+    if let Err(e) = parts
+        .fetch(
+            "route53 status metrics",
+            calls::CLOUDWATCH_GET_METRIC_DATA,
+            now,
+            status,
+        )
         .await
     {
         missing.push(e);
