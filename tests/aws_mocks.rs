@@ -69,15 +69,22 @@ fn idle_cloudwatch() -> aws_sdk_cloudwatch::Client {
     mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule])
 }
 
-fn fleet_of(region: &str, clients: RegionClients, global: GlobalClients) -> AwsFleet {
-    AwsFleet::from_clients(BTreeMap::from([(region.to_string(), clients)]), global)
-}
-
-fn idle_global() -> GlobalClients {
-    GlobalClients {
+/// A one-region fleet for the replicas feed: these RDS and CloudWatch clients, idle others.
+fn replicas_fleet(
+    region: &str,
+    rds: aws_sdk_rds::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+) -> AwsFleet {
+    let clients = RegionClients {
+        rds,
+        backup: idle_backup(),
+        cloudwatch,
+    };
+    let global = GlobalClients {
         route53: idle_route53(),
         health_metrics: idle_cloudwatch(),
-    }
+    };
+    AwsFleet::from_clients(BTreeMap::from([(region.to_string(), clients)]), global)
 }
 
 /// DescribeDBInstances over `count` cross-region replicas, paged by the request's page size.
@@ -155,14 +162,10 @@ async fn lag_for_1200_replicas_takes_3_metric_calls_of_at_most_500_queries() {
         no_global_clusters(),
         metrics_rule(counts.clone()),
     );
-    let fleet = fleet_of(
+    let fleet = replicas_fleet(
         "us-west-2",
-        RegionClients {
-            rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
-            backup: idle_backup(),
-            cloudwatch: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
-        },
-        idle_global(),
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
     let snapshot = fleet.replicas("us-west-2").await.expect("replicas");
     assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
@@ -194,14 +197,10 @@ async fn a_small_region_takes_one_metric_call_per_refresh() {
         no_global_clusters(),
         metrics_rule(counts.clone()),
     );
-    let fleet = fleet_of(
+    let fleet = replicas_fleet(
         "eu-west-1",
-        RegionClients {
-            rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
-            backup: idle_backup(),
-            cloudwatch: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
-        },
-        idle_global(),
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     )
     .with_rds_page_size(20);
     let replicas = fleet.replicas("eu-west-1").await.expect("replicas").data;
@@ -272,19 +271,15 @@ async fn throttled_metrics_are_retried_with_the_read_limits_then_succeed() {
         .output(|| fixed_metrics(3))
         .build();
     let (instances, globals) = (instances_rule(3), no_global_clusters());
-    let fleet = fleet_of(
+    let fleet = replicas_fleet(
         "us-west-2",
-        RegionClients {
-            rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
-            backup: idle_backup(),
-            cloudwatch: mock_client!(
-                aws_sdk_cloudwatch,
-                RuleMode::Sequential,
-                [&throttled_then_ok],
-                with_limits
-            ),
-        },
-        idle_global(),
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_cloudwatch,
+            RuleMode::Sequential,
+            [&throttled_then_ok],
+            with_limits
+        ),
     );
     let snapshot = fleet.replicas("us-west-2").await.expect("replicas");
     assert!(
@@ -320,19 +315,15 @@ async fn denied_metrics_are_not_retried_and_leave_the_replicas_on_screen() {
         .times(3)
         .build();
     let (instances, globals) = (instances_rule(2), no_global_clusters());
-    let fleet = fleet_of(
+    let fleet = replicas_fleet(
         "us-west-2",
-        RegionClients {
-            rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
-            backup: idle_backup(),
-            cloudwatch: mock_client!(
-                aws_sdk_cloudwatch,
-                RuleMode::Sequential,
-                [&denied],
-                with_limits
-            ),
-        },
-        idle_global(),
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_cloudwatch,
+            RuleMode::Sequential,
+            [&denied],
+            with_limits
+        ),
     );
     let snapshot = fleet.replicas("us-west-2").await.expect("replicas listed");
     assert_eq!(snapshot.data.len(), 2);
@@ -357,19 +348,15 @@ async fn throttled_every_time_is_reported_as_throttled_after_the_attempts_run_ou
         .times(5)
         .build();
     let (instances, globals) = (instances_rule(2), no_global_clusters());
-    let fleet = fleet_of(
+    let fleet = replicas_fleet(
         "us-west-2",
-        RegionClients {
-            rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
-            backup: idle_backup(),
-            cloudwatch: mock_client!(
-                aws_sdk_cloudwatch,
-                RuleMode::Sequential,
-                [&always],
-                with_limits
-            ),
-        },
-        idle_global(),
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_cloudwatch,
+            RuleMode::Sequential,
+            [&always],
+            with_limits
+        ),
     );
     let snapshot = fleet.replicas("us-west-2").await.expect("replicas listed");
     assert_eq!(snapshot.data.len(), 2, "replicas shown without their lag");
@@ -393,14 +380,10 @@ async fn a_denied_listing_names_the_call_and_fails_the_feed() {
         )
     });
     let globals = no_global_clusters();
-    let fleet = fleet_of(
+    let fleet = replicas_fleet(
         "us-west-2",
-        RegionClients {
-            rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&denied, &globals]),
-            backup: idle_backup(),
-            cloudwatch: idle_cloudwatch(),
-        },
-        idle_global(),
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&denied, &globals]),
+        idle_cloudwatch(),
     );
     let err = fleet.replicas("us-west-2").await.expect_err("denied");
     assert_eq!(err.kind, SourceErrorKind::AccessDenied);
