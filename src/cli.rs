@@ -33,12 +33,33 @@ pub struct GlobalArgs {
     /// Change nothing: runbooks cannot run, and their keys are hidden
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// AWS profile to use (overrides the config file's `profile` and AWS_PROFILE)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS regions to poll, comma-separated (overrides the config file's `regions`;
+    /// default: the region of the AWS environment, e.g. AWS_REGION)
+    #[arg(long, global = true, value_name = "REGION,...", value_delimiter = ',', value_parser = parse_region)]
+    pub regions: Vec<String>,
+}
+
+fn parse_region(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if crate::source::aws::sdk::is_region_name(name) {
+        Ok(name.to_string())
+    } else {
+        Err(format!(
+            "`{name}` is not an AWS region name (e.g. us-east-1)"
+        ))
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// The cockpit on the built-in simulated fleet (no AWS account needed)
     Demo(DemoArgs),
+    /// One glance, for cron and mornings: fetch everything once, print a table (or --json),
+    /// exit 0 OK, 1 WARN, 2 CRIT, 3 could not fetch or judge something
+    Status(StatusArgs),
     /// Help with the config file
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -93,6 +114,34 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
+#[derive(Debug, Args, Clone)]
+pub struct StatusArgs {
+    /// Print JSON for scripts (schema in the README) instead of the table
+    #[arg(long)]
+    pub json: bool,
+    /// The longest the whole glance may take; feeds not answered by then count as not fetched
+    #[arg(long, default_value = "20s", value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+    /// Look at the built-in simulated fleet instead of AWS
+    #[arg(long)]
+    pub sim: bool,
+    /// What the simulated fleet goes through (with --sim)
+    #[arg(long, value_enum, default_value_t = Scenario::Normal, requires = "sim")]
+    pub scenario: Scenario,
+    /// Seed of the simulation (with --sim)
+    #[arg(long, default_value_t = 42, requires = "sim")]
+    pub seed: u64,
+}
+
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}`: {e} (write it like 20s, 1m)"))?;
+    if d < std::time::Duration::from_secs(1) || d > std::time::Duration::from_secs(600) {
+        return Err(format!("`{text}`: use between 1s and 10m"));
+    }
+    Ok(d)
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
     /// Print where ripcord reads its config from (and where it logs)
@@ -107,7 +156,10 @@ pub enum ConfigCmd {
 pub fn after_help() -> String {
     format!(
         "Paths on this machine:\n  config  {}\n  logs    {}\n\nEnvironment: RIPCORD_CONFIG (config file), RIPCORD_LOG_DIR (log directory), \
-         RIPCORD_LOG (log filter, e.g. debug), NO_COLOR (monochrome).",
+         RIPCORD_LOG (log filter, e.g. debug), NO_COLOR (monochrome).\n\
+         AWS: the standard credential chain and variables apply (AWS_PROFILE, SSO profiles, \
+         AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>). `ripcord` alone opens the \
+         live cockpit on that account.",
         crate::config::default_config_path().display(),
         crate::config::log_dir().display()
     )

@@ -13,6 +13,7 @@ pub mod logging;
 pub mod poll;
 pub mod runbook;
 pub mod source;
+pub mod status;
 pub mod theme;
 pub mod tomlfile;
 pub mod tui;

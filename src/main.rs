@@ -2,13 +2,16 @@
 
 use clap::{CommandFactory, FromArgMatches};
 use ripcord::app::{App, Mode};
-use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs, RunbookCmd};
+use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs, RunbookCmd, StatusArgs};
 use ripcord::cockpit::{self, Exit, Sources};
 use ripcord::config::{self, Config, Refresh};
 use ripcord::runbook::commands as runbook_commands;
 use ripcord::runbook::params::ParamValues;
 use ripcord::runbook::{Library, Runbook};
+use ripcord::source::FleetSource;
+use ripcord::source::aws::{AwsFleet, sdk};
 use ripcord::source::sim::{SimFleet, SimOptions};
+use ripcord::status::Target;
 use ripcord::theme::{self, Theme};
 use std::io::Write;
 use std::process::ExitCode;
@@ -85,14 +88,145 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (cfg, _) = load()?;
             runbook(&cli, cfg, cmd)
         }
+        Some(Cmd::Status(args)) => match load() {
+            Ok((cfg, _)) => Ok(status(&cli, cfg, args)),
+            Err(e) => {
+                // For `status`, a broken config is one more thing that could not be judged.
+                eprintln!("ripcord: {e}");
+                Ok(ExitCode::from(3))
+            }
+        },
         None => {
-            // Read the config anyway so that a broken file is reported now, not later.
-            load()?;
-            eprintln!(
-                "ripcord: the live AWS cockpit is not built yet: the AWS sources come in the next release.\n\
-                 Nothing was fetched from AWS. To see the cockpit now, run `ripcord demo` (a simulated fleet)."
-            );
-            Ok(ExitCode::from(2))
+            let (cfg, _) = load()?;
+            live(&cli, cfg)
+        }
+    }
+}
+
+/// How long setting up AWS (profile, SSO token, region lookup) may take before giving up.
+const AWS_SETUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// The cockpit on the AWS account of the environment (or `--profile`).
+fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
+    let theme = Theme::select(
+        cli.global.theme.as_deref().unwrap_or(&cfg.theme),
+        theme::no_color_requested(),
+    )?;
+    let profile = sdk::pick_profile(cli.global.profile.as_deref(), cfg.profile.as_deref());
+    let regions = sdk::pick_regions(&cli.global.regions, &cfg.regions);
+    let runtime = runtime()?;
+    // Before the terminal is taken over, so that a bad profile or region is plainly printed.
+    let fleet = runtime
+        .block_on(async {
+            tokio::time::timeout(
+                AWS_SETUP_TIMEOUT,
+                AwsFleet::connect(profile.as_deref(), &regions),
+            )
+            .await
+        })
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "setting up AWS took over {}s (credentials or region lookup did not answer)",
+                AWS_SETUP_TIMEOUT.as_secs()
+            )
+        })??;
+    let log = ripcord::logging::init(&config::log_dir());
+    if let Err(e) = &log {
+        eprintln!("ripcord: warning: {e}; continuing without a log file");
+    }
+    let fleet = Arc::new(fleet);
+    let app = App::new(
+        Mode::Live {
+            profile: profile.clone(),
+        },
+        fleet.name(),
+        &fleet.regions(),
+        cfg.workloads(Vec::new()),
+        cfg.refresh,
+        theme,
+        jiff::Timestamp::now(),
+    );
+    tracing::info!(?profile, regions = ?fleet.regions(), "live cockpit starting");
+    let result = runtime.block_on(cockpit::run(
+        app,
+        Sources {
+            fleet,
+            sim: None,
+            refresh: cfg.refresh,
+        },
+    ));
+    finish(runtime, result)
+}
+
+/// Ends a cockpit run: never waits on a stuck task, and says why it stopped if not by `q`.
+fn finish(
+    runtime: tokio::runtime::Runtime,
+    result: anyhow::Result<Exit>,
+) -> anyhow::Result<ExitCode> {
+    // A hung fetch must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    match result? {
+        Exit::Quit => Ok(ExitCode::SUCCESS),
+        Exit::Signal(why) => {
+            // The terminal may be gone (hang-up): a failed write must not turn into a panic.
+            let _ = writeln!(std::io::stderr(), "ripcord: stopped ({why})");
+            Ok(ExitCode::from(130))
+        }
+    }
+}
+
+/// `ripcord status`: everything once, within `--timeout`, as a table or JSON and an exit code.
+fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ripcord: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let profile = sdk::pick_profile(cli.global.profile.as_deref(), cfg.profile.as_deref());
+    let target = if args.sim {
+        Target::Sim {
+            seed: args.seed,
+            scenario: args.scenario,
+        }
+    } else {
+        Target::Aws {
+            profile: profile.clone(),
+            regions: sdk::pick_regions(&cli.global.regions, &cfg.regions),
+        }
+    };
+    let outcome = runtime.block_on(ripcord::status::glance(target, &cfg, args.timeout));
+    // Fetches that missed the deadline were dropped; nothing is waited on at exit.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    let report = match outcome {
+        Ok(app) => ripcord::status::report(&app, profile.as_deref().filter(|_| !args.sim)),
+        Err(message) => {
+            eprintln!("ripcord: nothing fetched: {message}");
+            return ExitCode::from(3);
+        }
+    };
+    let printed = if args.json {
+        serde_json::to_string_pretty(&report).map(|json| json + "\n")
+    } else {
+        Ok(ripcord::status::render(&report))
+    };
+    match printed {
+        Ok(text) => {
+            // A closed pipe (`| head`) is no reason to panic.
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            ExitCode::from(report.exit_code)
+        }
+        Err(e) => {
+            eprintln!("ripcord: cannot write the report: {e}");
+            ExitCode::from(3)
         }
     }
 }
@@ -167,7 +301,7 @@ fn demo(
         clock: ripcord::clock::Clock::System,
     }));
     let refresh = Refresh::demo();
-    let regions: Vec<String> = ripcord::source::FleetSource::regions(sim.as_ref());
+    let regions: Vec<String> = sim.regions();
     let mut app = App::new(
         Mode::Demo {
             scenario: args.scenario,
@@ -186,10 +320,7 @@ fn demo(
     app.runbooks.operator = operator();
     app.runbooks.launch = start;
     tracing::info!(?args, "demo starting");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = runtime()?;
     let result = runtime.block_on(cockpit::run(
         app,
         Sources {
@@ -198,14 +329,5 @@ fn demo(
             refresh,
         },
     ));
-    // Never wait on a stuck task at exit: a hung fetch must not keep the process alive.
-    runtime.shutdown_timeout(Duration::from_millis(500));
-    match result? {
-        Exit::Quit => Ok(ExitCode::SUCCESS),
-        Exit::Signal(why) => {
-            // The terminal may be gone (hang-up): a failed write must not turn into a panic.
-            let _ = writeln!(std::io::stderr(), "ripcord: stopped ({why})");
-            Ok(ExitCode::from(130))
-        }
-    }
+    finish(runtime, result)
 }

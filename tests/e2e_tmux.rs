@@ -260,24 +260,6 @@ fn a_hangup_ends_ripcord_and_leaves_no_process() {
 }
 
 #[test]
-fn no_subcommand_says_the_aws_cockpit_is_not_there_yet() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, "").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_ripcord"))
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("not built yet") && err.contains("ripcord demo"),
-        "{err}"
-    );
-}
-
-#[test]
 fn sigterm_restores_the_terminal_and_ends_the_process() {
     let t = Tmux::start(80, 24, "demo");
     t.wait_for(&["Replica lag"]);

@@ -37,8 +37,9 @@ impl<T> Feed<T> {
     pub fn apply(&mut self, result: FetchResult<T>, now: Timestamp) {
         match result {
             Ok(snapshot) => {
+                // A partial answer is good data with a failure beside it: both are shown.
+                self.last_error = snapshot.missing.first().map(|e| (now, e.clone()));
                 self.last_good = Some(snapshot);
-                self.last_error = None;
             }
             Err(e) => self.last_error = Some((now, e)),
         }
@@ -108,6 +109,25 @@ mod tests {
         feed.apply(Ok(Snapshot::new(2, t(15))), t(15));
         assert_eq!(feed.data(), Some(&2));
         assert!(feed.last_error.is_none());
+    }
+
+    #[test]
+    fn a_partial_snapshot_is_fresh_data_with_its_failure_shown() {
+        let mut feed: Feed<u32> = Feed::new(Duration::from_secs(10));
+        let lag_failed = SourceError::new(
+            SourceErrorKind::AccessDenied,
+            "cloudwatch:GetMetricData",
+            "denied",
+        );
+        feed.apply(
+            Ok(Snapshot::new(7, t(0)).with_missing(vec![lag_failed.clone()])),
+            t(0),
+        );
+        assert_eq!(feed.data(), Some(&7));
+        assert_eq!(feed.last_error, Some((t(0), lag_failed)));
+        assert_eq!(feed.freshness(t(1)), Freshness::Fresh);
+        feed.apply(Ok(Snapshot::new(8, t(5))), t(5));
+        assert!(feed.last_error.is_none(), "a complete answer clears it");
     }
 
     #[test]

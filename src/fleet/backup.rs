@@ -120,6 +120,10 @@ impl JobCounts {
     }
 }
 
+/// The vault of region-wide rows. AWS Backup's job summaries count jobs per resource type but
+/// not per vault, so a source may give these alongside per-vault rows that overlap them.
+pub const ALL_VAULTS: &str = "(all vaults)";
+
 /// Job counts for one vault and resource type over one window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupWindowStats {
@@ -162,10 +166,14 @@ pub struct BackupHealth {
 }
 
 impl BackupHealth {
-    /// Counts over one window summed across vaults and resource types.
+    /// Counts over one window summed across vaults and resource types. Region-wide rows
+    /// (`ALL_VAULTS`), where the source gave them, already include every vault's jobs: then
+    /// only they are summed, so no job counts twice.
     pub fn totals(&self, window: Window) -> JobCounts {
+        let in_window = || self.stats.iter().filter(|s| s.window == window);
+        let region_wide = in_window().any(|s| s.vault == ALL_VAULTS);
         let mut total = JobCounts::default();
-        for s in self.stats.iter().filter(|s| s.window == window) {
+        for s in in_window().filter(|s| !region_wide || s.vault == ALL_VAULTS) {
             total.merge(&s.counts);
         }
         total
@@ -187,6 +195,27 @@ mod tests {
         assert_eq!(c.finished(), 10);
         assert_eq!(c.problems(), 3);
         assert_eq!(c.success_rate(), Some(0.8));
+    }
+
+    #[test]
+    fn region_wide_rows_are_not_added_to_the_vault_rows_they_include() {
+        let row = |vault: &str, completed: u32| BackupWindowStats {
+            region: "us-east-1".into(),
+            vault: vault.into(),
+            resource_type: "RDS".into(),
+            window: Window::Day,
+            counts: JobCounts {
+                completed,
+                ..JobCounts::default()
+            },
+        };
+        let mut health = BackupHealth {
+            stats: vec![row("a", 2), row("b", 3)],
+            ..BackupHealth::default()
+        };
+        assert_eq!(health.totals(Window::Day).completed, 5);
+        health.stats.push(row(ALL_VAULTS, 6));
+        assert_eq!(health.totals(Window::Day).completed, 6);
     }
 
     #[test]

@@ -28,10 +28,24 @@ use jiff::Timestamp;
 pub struct Snapshot<T> {
     pub data: T,
     pub fetched_at: Timestamp,
+    /// Parts of the fetch that failed while the rest arrived, e.g. the lag metrics of replicas
+    /// that were listed. The data is shown, and so is what is missing from it: a partial answer
+    /// is worth more to an operator than none.
+    pub missing: Vec<crate::source::SourceError>,
 }
 
 impl<T> Snapshot<T> {
     pub fn new(data: T, fetched_at: Timestamp) -> Self {
-        Self { data, fetched_at }
+        Self {
+            data,
+            fetched_at,
+            missing: Vec::new(),
+        }
+    }
+
+    /// The same snapshot, noting what could not be fetched.
+    pub fn with_missing(mut self, missing: Vec<crate::source::SourceError>) -> Self {
+        self.missing = missing;
+        self
     }
 }

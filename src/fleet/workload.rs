@@ -55,7 +55,7 @@ impl Workload {
             .collect()
     }
 
-    fn targets(&self) -> Targets {
+    pub fn targets(&self) -> Targets {
         Targets {
             workload: Some(self.name.clone()),
             rpo: self.rpo,

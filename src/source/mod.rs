@@ -1,6 +1,7 @@
 //! Where fleet data comes from. A source knows AWS (or simulates it); nothing else does.
 //! The rest of ripcord sees only the domain model in `fleet`.
 
+pub mod aws;
 pub mod sim;
 
 use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Snapshot};

@@ -1,0 +1,364 @@
+//! Finding the replicas that live in a region: RDS read replicas (their source in the same
+//! region or, named by ARN, in another) and Aurora global-database secondaries. Replication
+//! state comes from the control plane here; lag comes from CloudWatch (`lag.rs`).
+
+use super::calls;
+use super::error::aws_error;
+use crate::fleet::{Replica, ReplicaKind, ReplicationState};
+use crate::source::SourceError;
+use aws_sdk_rds::Client;
+use aws_sdk_rds::types::{DbInstance, GlobalCluster, GlobalClusterMember};
+
+/// DescribeDBInstances page size: the API's largest (its smallest is 20).
+pub const DEFAULT_PAGE_SIZE: i32 = 100;
+
+/// Every DB instance in the region that is a read replica, all pages.
+pub async fn read_replicas(
+    rds: &Client,
+    region: &str,
+    page_size: i32,
+) -> Result<Vec<Replica>, SourceError> {
+    let mut pages = rds
+        .describe_db_instances()
+        .max_records(page_size)
+        .into_paginator()
+        .send();
+    let mut replicas = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error(calls::RDS_DESCRIBE_DB_INSTANCES, e))?;
+        replicas.extend(
+            page.db_instances()
+                .iter()
+                .filter_map(|db| replica_of_instance(db, region)),
+        );
+    }
+    Ok(replicas)
+}
+
+/// Aurora global secondaries whose cluster lives in `region`, all pages. The global-cluster
+/// listing is the same from every region; each region keeps only its own members.
+pub async fn global_secondaries(rds: &Client, region: &str) -> Result<Vec<Replica>, SourceError> {
+    let mut pages = rds.describe_global_clusters().into_paginator().send();
+    let mut replicas = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error(calls::RDS_DESCRIBE_GLOBAL_CLUSTERS, e))?;
+        for global in page.global_clusters() {
+            replicas.extend(secondaries_of(global, region));
+        }
+    }
+    Ok(replicas)
+}
+
+fn replica_of_instance(db: &DbInstance, region: &str) -> Option<Replica> {
+    let source = db.read_replica_source_db_instance_identifier()?;
+    // A cross-region source is named by its ARN; an in-region source by its identifier.
+    let (source_id, source_region) = match Arn::parse(source) {
+        Some(arn) => (arn.resource_id.to_string(), arn.region.to_string()),
+        None => (source.to_string(), region.to_string()),
+    };
+    Some(Replica {
+        id: db.db_instance_identifier()?.to_string(),
+        region: region.to_string(),
+        source_id,
+        source_region,
+        engine: db.engine().unwrap_or("unknown").to_string(),
+        kind: ReplicaKind::RdsReadReplica,
+        state: instance_state(db),
+        lag_samples: Vec::new(),
+    })
+}
+
+/// Instance states in which a replica cannot be applying changes.
+const BROKEN_INSTANCE_STATES: &[&str] = &[
+    "failed",
+    "stopped",
+    "storage-full",
+    "incompatible-parameters",
+    "incompatible-network",
+    "incompatible-restore",
+    "inaccessible-encryption-credentials",
+    "restore-error",
+];
+
+/// Instance states that pass on their own.
+const TRANSIENT_INSTANCE_STATES: &[&str] = &[
+    "creating",
+    "modifying",
+    "rebooting",
+    "renaming",
+    "upgrading",
+    "starting",
+    "stopping",
+    "configuring-enhanced-monitoring",
+];
+
+/// What the read-replication status info and the instance status say, worst first.
+fn instance_state(db: &DbInstance) -> ReplicationState {
+    let replication = db
+        .status_infos()
+        .iter()
+        .find(|i| i.status_type() == Some("read replication"));
+    if let Some(info) = replication {
+        let status = info.status().unwrap_or("unknown");
+        let message = info.message().map(|m| format!(": {m}")).unwrap_or_default();
+        match status {
+            "error" | "stopped" | "terminated" => {
+                return ReplicationState::Broken(format!("read replication {status}{message}"));
+            }
+            "replicating" => {}
+            // e.g. "replication stop point set": not broken, not normal either.
+            other => return ReplicationState::Transitioning(other.to_string()),
+        }
+    }
+    match db.db_instance_status() {
+        Some(s) if BROKEN_INSTANCE_STATES.contains(&s) => {
+            ReplicationState::Broken(format!("instance is {s}"))
+        }
+        Some(s) if TRANSIENT_INSTANCE_STATES.contains(&s) => {
+            ReplicationState::Transitioning(s.to_string())
+        }
+        _ => ReplicationState::Replicating,
+    }
+}
+
+fn secondaries_of(global: &GlobalCluster, region: &str) -> Vec<Replica> {
+    let members = global.global_cluster_members();
+    let writer = members
+        .iter()
+        .find(|m| m.is_writer() == Some(true))
+        .and_then(|m| m.db_cluster_arn())
+        .and_then(Arn::parse);
+    members
+        .iter()
+        .filter(|m| m.is_writer() != Some(true))
+        .filter_map(|m| {
+            let arn = Arn::parse(m.db_cluster_arn()?)?;
+            (arn.region == region).then(|| Replica {
+                id: arn.resource_id.to_string(),
+                region: region.to_string(),
+                source_id: writer
+                    .as_ref()
+                    .map_or("(no writer)", |w| w.resource_id)
+                    .to_string(),
+                source_region: writer.as_ref().map_or(region, |w| w.region).to_string(),
+                engine: global.engine().unwrap_or("aurora").to_string(),
+                kind: ReplicaKind::AuroraGlobalSecondary,
+                state: global_state(global, m),
+                lag_samples: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// A switchover or failover in progress outranks everything; then a member that needs a
+/// resync; then the global cluster's own status.
+fn global_state(global: &GlobalCluster, member: &GlobalClusterMember) -> ReplicationState {
+    // Matched on the wire string: the SDK's FailoverStatus enum lacks `switching-over`.
+    if let Some(status) = global.failover_state().and_then(|f| f.status()) {
+        match status.as_str() {
+            "pending" | "failing-over" | "switching-over" | "cancelling" => {
+                return ReplicationState::Transitioning(format!("global {}", status.as_str()));
+            }
+            _ => {}
+        }
+    }
+    if let Some(sync) = member.synchronization_status()
+        && sync.as_str() == "pending-resync"
+    {
+        return ReplicationState::Broken(
+            "secondary cluster is pending a resync from the primary".to_string(),
+        );
+    }
+    match global.status() {
+        None | Some("available") => ReplicationState::Replicating,
+        Some(other) => ReplicationState::Transitioning(format!("global {other}")),
+    }
+}
+
+/// The parts of an ARN ripcord needs: `arn:aws:rds:us-east-1:123456789012:db:orders-primary`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub region: &'a str,
+    pub resource_id: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    pub fn parse(text: &'a str) -> Option<Arn<'a>> {
+        let mut parts = text.splitn(6, ':');
+        if parts.next()? != "arn" {
+            return None;
+        }
+        let (_partition, _service, region, _account) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let resource = parts.next()?;
+        // `db:name`, `cluster:name`, `volume/vol-1`: the identifier is the last segment.
+        let resource_id = resource.rsplit([':', '/']).next()?;
+        Some(Arn {
+            region,
+            resource_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_rds::types::{
+        DbInstanceStatusInfo, FailoverState, FailoverStatus,
+        GlobalClusterMemberSynchronizationStatus,
+    };
+
+    fn replica_instance(source: &str) -> aws_sdk_rds::types::builders::DbInstanceBuilder {
+        DbInstance::builder()
+            .db_instance_identifier("orders-dr")
+            .engine("postgres")
+            .db_instance_status("available")
+            .read_replica_source_db_instance_identifier(source)
+    }
+
+    #[test]
+    fn arns_give_region_and_identifier() {
+        assert_eq!(
+            Arn::parse("arn:aws:rds:us-east-1:123456789012:db:orders-primary"),
+            Some(Arn {
+                region: "us-east-1",
+                resource_id: "orders-primary"
+            })
+        );
+        assert_eq!(Arn::parse("orders-primary"), None);
+    }
+
+    #[test]
+    fn in_region_and_cross_region_sources() {
+        let local = replica_of_instance(&replica_instance("orders-primary").build(), "us-east-1")
+            .expect("a replica");
+        assert_eq!(
+            (local.source_id.as_str(), local.source_region.as_str()),
+            ("orders-primary", "us-east-1")
+        );
+        assert!(!local.is_cross_region());
+        let remote = replica_of_instance(
+            &replica_instance("arn:aws:rds:us-east-1:1:db:orders-primary").build(),
+            "us-west-2",
+        )
+        .expect("a replica");
+        assert_eq!(remote.source_region, "us-east-1");
+        assert!(remote.is_cross_region());
+        assert_eq!(remote.state, ReplicationState::Replicating);
+        let primary = DbInstance::builder().db_instance_identifier("p").build();
+        assert!(replica_of_instance(&primary, "us-east-1").is_none());
+    }
+
+    #[test]
+    fn status_infos_and_instance_status_decide_the_state() {
+        let errored = replica_instance("p")
+            .status_infos(
+                DbInstanceStatusInfo::builder()
+                    .status_type("read replication")
+                    .status("error")
+                    .normal(false)
+                    .message("Replication has stopped: binlog missing")
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            instance_state(&errored),
+            ReplicationState::Broken(
+                "read replication error: Replication has stopped: binlog missing".into()
+            )
+        );
+        let full = replica_instance("p")
+            .db_instance_status("storage-full")
+            .build();
+        assert!(matches!(instance_state(&full), ReplicationState::Broken(_)));
+        let creating = replica_instance("p").db_instance_status("creating").build();
+        assert_eq!(
+            instance_state(&creating),
+            ReplicationState::Transitioning("creating".into())
+        );
+    }
+
+    fn global(members: Vec<GlobalClusterMember>, failover: Option<&str>) -> GlobalCluster {
+        GlobalCluster::builder()
+            .global_cluster_identifier("orders-global")
+            .engine("aurora-postgresql")
+            .status("available")
+            .set_global_cluster_members(Some(members))
+            .set_failover_state(failover.map(|s| {
+                FailoverState::builder()
+                    .status(FailoverStatus::from(s))
+                    .build()
+            }))
+            .build()
+    }
+
+    fn member(arn: &str, writer: bool) -> GlobalClusterMember {
+        GlobalClusterMember::builder()
+            .db_cluster_arn(arn)
+            .is_writer(writer)
+            .build()
+    }
+
+    #[test]
+    fn global_secondaries_belong_to_their_own_region() {
+        let g = global(
+            vec![
+                member("arn:aws:rds:us-east-1:1:cluster:orders-use1", true),
+                member("arn:aws:rds:us-west-2:1:cluster:orders-usw2", false),
+                member("arn:aws:rds:eu-west-1:1:cluster:orders-euw1", false),
+            ],
+            None,
+        );
+        let west = secondaries_of(&g, "us-west-2");
+        assert_eq!(west.len(), 1);
+        let r = &west[0];
+        assert_eq!(
+            (
+                r.id.as_str(),
+                r.source_id.as_str(),
+                r.source_region.as_str()
+            ),
+            ("orders-usw2", "orders-use1", "us-east-1")
+        );
+        assert_eq!(r.kind, ReplicaKind::AuroraGlobalSecondary);
+        assert_eq!(r.state, ReplicationState::Replicating);
+        assert!(
+            secondaries_of(&g, "us-east-1").is_empty(),
+            "the writer is no replica"
+        );
+    }
+
+    #[test]
+    fn switching_over_is_seen_although_the_sdk_enum_lacks_it() {
+        let g = global(
+            vec![
+                member("arn:aws:rds:us-east-1:1:cluster:a", true),
+                member("arn:aws:rds:us-west-2:1:cluster:b", false),
+            ],
+            Some("switching-over"),
+        );
+        assert_eq!(
+            secondaries_of(&g, "us-west-2")[0].state,
+            ReplicationState::Transitioning("global switching-over".into())
+        );
+    }
+
+    #[test]
+    fn a_member_pending_resync_is_broken() {
+        let resync = GlobalClusterMember::builder()
+            .db_cluster_arn("arn:aws:rds:us-west-2:1:cluster:b")
+            .is_writer(false)
+            .synchronization_status(GlobalClusterMemberSynchronizationStatus::from(
+                "pending-resync",
+            ))
+            .build();
+        let g = global(
+            vec![member("arn:aws:rds:us-east-1:1:cluster:a", true), resync],
+            None,
+        );
+        assert!(matches!(
+            secondaries_of(&g, "us-west-2")[0].state,
+            ReplicationState::Broken(_)
+        ));
+    }
+}

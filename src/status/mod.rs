@@ -1,0 +1,326 @@
+//! `ripcord status`: the one-shot glance for cron jobs and mornings.
+//!
+//! Every feed of a source is fetched once, all at the same time, each bounded by what is left
+//! of the time allowed. The answers go into an `App` exactly as the pollers' would, and the
+//! glance is read from the App's own evaluated rows, so the cockpit and `status` can never
+//! disagree about a verdict.
+//!
+//! Exit codes: 0 all OK; 1 a WARN; 2 a CRIT; 3 something could not be fetched or judged. A
+//! CRIT seen in the data that did arrive outranks 3 (it is certain, and it is the news);
+//! otherwise missing data outranks WARN and OK, because what is missing may be worse.
+
+pub mod report;
+pub mod table;
+
+pub use report::{Report, exit_code, overall, report};
+pub use table::render;
+
+use crate::app::{App, Event, Mode};
+use crate::config::{Config, Refresh};
+use crate::poll::with_deadline;
+use crate::source::FleetSource;
+use crate::source::aws::AwsFleet;
+use crate::source::sim::{Scenario, SimFleet, SimOptions};
+use crate::theme::Theme;
+use futures_util::future::join_all;
+use jiff::Timestamp;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Version of the JSON document; bumped when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where the glance looks.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// The built-in simulated fleet.
+    Sim { seed: u64, scenario: Scenario },
+    /// An AWS account: `profile` over the environment's; `regions` empty for the environment's.
+    Aws {
+        profile: Option<String>,
+        regions: Vec<String>,
+    },
+}
+
+/// Sets up the source, fetches everything once and judges it, all within `timeout`. An error
+/// means nothing could be fetched at all (no region, no credentials, setup too slow).
+pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<App, String> {
+    let started = tokio::time::Instant::now();
+    let (source, mode, workloads): (Arc<dyn FleetSource>, Mode, _) = match target {
+        Target::Sim { seed, scenario } => {
+            let sim = SimFleet::new(SimOptions {
+                seed,
+                scenario,
+                ..SimOptions::default()
+            });
+            let workloads = cfg.workloads(sim.workloads());
+            (Arc::new(sim), Mode::Demo { scenario }, workloads)
+        }
+        Target::Aws { profile, regions } => {
+            let connect = AwsFleet::connect(profile.as_deref(), &regions);
+            let fleet = match tokio::time::timeout(timeout, connect).await {
+                Ok(Ok(fleet)) => fleet,
+                Ok(Err(e)) => return Err(e.to_string()),
+                Err(_) => {
+                    return Err(format!(
+                        "setting up AWS took longer than --timeout {}",
+                        humantime::format_duration(timeout)
+                    ));
+                }
+            };
+            let workloads = cfg.workloads(Vec::new());
+            (Arc::new(fleet), Mode::Live { profile }, workloads)
+        }
+    };
+    let left = timeout.saturating_sub(started.elapsed());
+    let events = poll_once(source.clone(), left).await;
+    // Whole seconds: the report is for people and scripts, not for nanosecond timing.
+    let now = Timestamp::now();
+    let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
+    Ok(app_from(
+        mode,
+        source.name(),
+        &source.regions(),
+        workloads,
+        events,
+        now,
+    ))
+}
+
+/// Fetches every feed of `source` once, in parallel, each within `deadline`, and returns the
+/// answers as the events the pollers would have sent.
+pub async fn poll_once(source: Arc<dyn FleetSource>, deadline: Duration) -> Vec<Event> {
+    let regions = source.regions();
+    let replicas = regions.iter().map(|region| {
+        let source = source.clone();
+        async move {
+            let what = format!("replicas/{region}");
+            let result = with_deadline(deadline, &what, source.replicas(region)).await;
+            Event::Replicas {
+                region: region.clone(),
+                result,
+            }
+        }
+    });
+    let backups = regions.iter().map(|region| {
+        let source = source.clone();
+        async move {
+            let what = format!("backups/{region}");
+            let result = with_deadline(deadline, &what, source.backups(region)).await;
+            Event::Backups {
+                region: region.clone(),
+                result,
+            }
+        }
+    });
+    let health =
+        async { Event::Health(with_deadline(deadline, "health", source.health_checks()).await) };
+    let (mut events, more, health) = tokio::join!(join_all(replicas), join_all(backups), health);
+    events.extend(more);
+    events.push(health);
+    events
+}
+
+/// An App that has taken in one round of `events` at `now`.
+pub fn app_from(
+    mode: Mode,
+    source_name: &str,
+    regions: &[String],
+    workloads: crate::fleet::Workloads,
+    events: Vec<Event>,
+    now: Timestamp,
+) -> App {
+    let mut app = App::new(
+        mode,
+        source_name,
+        regions,
+        workloads,
+        Refresh::default(),
+        Theme::mono(),
+        now,
+    );
+    for event in events {
+        app.update(event, now);
+    }
+    app
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::fleet::Verdict;
+    use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Snapshot};
+    use crate::source::sim::{Scenario, SimFleet, SimOptions};
+    use crate::source::{FetchResult, SourceError, SourceErrorKind};
+
+    fn t0() -> Timestamp {
+        Timestamp::from_second(1_800_000_000).expect("valid")
+    }
+
+    fn sim() -> SimFleet {
+        SimFleet::new(SimOptions {
+            clock: Clock::manual(t0()),
+            ..SimOptions::default()
+        })
+    }
+
+    fn demo() -> Mode {
+        Mode::Demo {
+            scenario: Scenario::Normal,
+        }
+    }
+
+    #[test]
+    fn a_crit_seen_outranks_missing_data_which_outranks_warn() {
+        let cases = [
+            (Verdict::Crit, true, 2),
+            (Verdict::Crit, false, 2),
+            (Verdict::Warn, true, 3),
+            (Verdict::Ok, true, 3),
+            (Verdict::Unknown, false, 3),
+            (Verdict::Warn, false, 1),
+            (Verdict::Ok, false, 0),
+        ];
+        for (worst, missing, code) in cases {
+            assert_eq!(
+                exit_code(overall(worst, missing)),
+                code,
+                "{worst:?} missing={missing}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_round_from_the_simulator_reads_like_the_cockpit() {
+        let sim = Arc::new(sim());
+        let source: Arc<dyn FleetSource> = sim.clone();
+        let events = poll_once(source.clone(), Duration::from_secs(5)).await;
+        assert_eq!(
+            events.len(),
+            3 * 2 + 1,
+            "replicas and backups per region, health"
+        );
+        let workloads = crate::config::Config::default().workloads(sim.workloads());
+        let app = app_from(demo(), "sim", &source.regions(), workloads, events, t0());
+        let report = report(&app, None);
+        // The simulator's chronic failure: a volume whose backups keep failing.
+        assert_eq!(report.overall, Verdict::Crit);
+        assert_eq!(report.exit_code, 2);
+        assert!(report.fetch_errors.is_empty());
+        let orders = report
+            .workloads
+            .iter()
+            .find(|w| w.name.as_deref() == Some("orders"))
+            .expect("the orders workload");
+        assert_eq!(orders.replicas, 3);
+        assert_eq!(orders.rpo_seconds, 60);
+        assert!(orders.worst_lag_seconds.is_some());
+        assert_eq!(report.replicas.len(), app.replica_rows().len());
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.what == "vol-0f9e-reports" && p.verdict == Verdict::Crit)
+        );
+        let text = render(&report);
+        assert!(text.contains("✖ CRIT"), "{text}");
+        assert!(text.contains("orders"), "{text}");
+        assert!(text.contains("vol-0f9e-reports"), "{text}");
+        assert!(!text.contains("NOT FETCHED"), "{text}");
+    }
+
+    /// A source whose one region never answers and whose health checks are fine.
+    struct OneDeadRegion;
+
+    #[async_trait::async_trait]
+    impl FleetSource for OneDeadRegion {
+        fn name(&self) -> &str {
+            "test"
+        }
+        fn regions(&self) -> Vec<String> {
+            vec!["dead-1".into()]
+        }
+        async fn replicas(&self, _: &str) -> FetchResult<Vec<Replica>> {
+            std::future::pending().await
+        }
+        async fn backups(&self, _: &str) -> FetchResult<BackupHealth> {
+            std::future::pending().await
+        }
+        async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>> {
+            Ok(Snapshot::new(Vec::new(), t0()))
+        }
+        async fn checker_detail(&self, _: &str) -> FetchResult<Vec<CheckerObservation>> {
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn feeds_that_miss_the_deadline_are_reported_and_exit_3() {
+        let source: Arc<dyn FleetSource> = Arc::new(OneDeadRegion);
+        let started = tokio::time::Instant::now();
+        let events = poll_once(source.clone(), Duration::from_secs(5)).await;
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(5),
+            "bounded by the deadline"
+        );
+        let app = app_from(
+            demo(),
+            "test",
+            &source.regions(),
+            crate::fleet::Workloads::default(),
+            events,
+            t0(),
+        );
+        let report = report(&app, None);
+        assert_eq!(report.exit_code, 3);
+        assert_eq!(report.overall, Verdict::Unknown);
+        let kinds: Vec<(&str, &str)> = report
+            .fetch_errors
+            .iter()
+            .map(|e| (e.feed, e.kind))
+            .collect();
+        assert_eq!(kinds, vec![("replicas", "timeout"), ("backups", "timeout")]);
+        let text = render(&report);
+        assert!(text.contains("NOT FETCHED"), "{text}");
+        assert!(text.contains("dead-1 replicas: timeout"), "{text}");
+    }
+
+    #[test]
+    fn a_partial_answer_shows_its_data_and_its_gap() {
+        let sim = sim();
+        let mut events = Vec::new();
+        for region in ["us-east-1", "us-west-2", "eu-west-1"] {
+            let replicas = sim.replicas_at(region, t0()).map(|s| {
+                s.with_missing(vec![SourceError::new(
+                    SourceErrorKind::AccessDenied,
+                    "cloudwatch:GetMetricData",
+                    "not authorized",
+                )])
+            });
+            events.push(Event::Replicas {
+                region: region.to_string(),
+                result: replicas,
+            });
+        }
+        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
+            .map(String::from)
+            .to_vec();
+        let workloads = crate::config::Config::default().workloads(sim.workloads());
+        let app = app_from(demo(), "sim", &regions, workloads, events, t0());
+        let report = report(&app, None);
+        assert_eq!(report.replicas.len(), 6, "the replicas are there");
+        assert_eq!(report.fetch_errors.len(), 3);
+        assert!(
+            report
+                .fetch_errors
+                .iter()
+                .all(|e| e.kind == "access-denied" && e.call == "cloudwatch:GetMetricData")
+        );
+        assert_eq!(
+            report.exit_code, 3,
+            "no CRIT seen, and something is missing"
+        );
+    }
+}

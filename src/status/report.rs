@@ -1,0 +1,420 @@
+//! The glance as data, read off an App fed with one round of answers: what `--json` prints
+//! (its schema is in the README) and what the table is drawn from.
+
+use super::SCHEMA_VERSION;
+use crate::app::App;
+use crate::app::view::VaultRow;
+use crate::fleet::backup::ALL_VAULTS;
+use crate::fleet::{JobCounts, Verdict, Workload, age_between};
+use crate::source::SourceError;
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// The glance as data: what `--json` prints and the table is drawn from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub generated_at: Timestamp,
+    pub source: String,
+    pub profile: Option<String>,
+    pub regions: Vec<String>,
+    /// CRIT, else UNKNOWN when something could not be fetched or judged, else WARN, else OK.
+    pub overall: Verdict,
+    pub exit_code: u8,
+    pub workloads: Vec<WorkloadSummary>,
+    pub replicas: Vec<ReplicaLine>,
+    pub backups: Vec<BackupLine>,
+    pub recovery_points: Vec<PointLine>,
+    pub failed_jobs: Vec<JobLine>,
+    pub health_checks: Vec<CheckLine>,
+    pub problems: Vec<Problem>,
+    pub fetch_errors: Vec<FetchError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadSummary {
+    /// `null` for resources that no workload claims (judged by the default targets).
+    pub name: Option<String>,
+    pub verdict: Verdict,
+    pub rpo_seconds: u64,
+    pub backup_rpo_seconds: u64,
+    pub replicas: usize,
+    pub worst_lag_seconds: Option<f64>,
+    pub backup_success_24h: Option<f64>,
+    pub backup_success_7d: Option<f64>,
+    pub recovery_points: usize,
+    /// The oldest of the newest good recovery points: the resource furthest from a backup.
+    pub oldest_recovery_point: Option<Timestamp>,
+    pub resources_without_recovery_point: usize,
+    pub health_checks: usize,
+    pub failing_health_checks: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplicaLine {
+    pub id: String,
+    pub region: String,
+    pub source_id: String,
+    pub source_region: String,
+    pub engine: String,
+    pub kind: &'static str,
+    pub state: String,
+    pub lag_seconds: Option<f64>,
+    pub workload: Option<String>,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupLine {
+    pub region: String,
+    pub vault: String,
+    pub resource_type: String,
+    pub success_24h: Option<f64>,
+    pub success_7d: Option<f64>,
+    pub success_14d: Option<f64>,
+    pub finished_24h: Option<u32>,
+    pub problems_24h: Option<u32>,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PointLine {
+    pub resource_id: String,
+    pub resource_type: String,
+    pub region: String,
+    pub vault: String,
+    pub newest_completed: Option<Timestamp>,
+    pub age_seconds: Option<u64>,
+    pub workload: Option<String>,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobLine {
+    pub job_id: String,
+    pub region: String,
+    pub vault: String,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub state: crate::fleet::JobState,
+    pub message: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckLine {
+    pub id: String,
+    pub name: String,
+    pub target: String,
+    pub status: crate::fleet::CheckStatus,
+    pub healthy_percent: Option<f64>,
+    pub workload: Option<String>,
+    pub verdict: Verdict,
+    pub reason: String,
+    pub guards: Vec<crate::fleet::FailoverRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub verdict: Verdict,
+    pub what: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FetchError {
+    /// `replicas`, `backups` or `health`.
+    pub feed: &'static str,
+    /// The region, or `global` for Route 53.
+    pub region: String,
+    /// `timeout`, `access-denied`, `throttled`, `unreachable` or `error`.
+    pub kind: &'static str,
+    pub call: String,
+    pub message: String,
+}
+
+impl FetchError {
+    fn new(feed: &'static str, region: &str, e: &SourceError) -> Self {
+        use crate::source::SourceErrorKind as K;
+        Self {
+            feed,
+            region: region.to_string(),
+            kind: match e.kind {
+                K::Timeout => "timeout",
+                K::AccessDenied => "access-denied",
+                K::Throttled => "throttled",
+                K::Unreachable => "unreachable",
+                K::Other => "error",
+            },
+            call: e.call.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// The overall verdict, with the precedence the exit code documents.
+pub fn overall(worst_seen: Verdict, anything_missing: bool) -> Verdict {
+    match worst_seen {
+        Verdict::Crit => Verdict::Crit,
+        _ if anything_missing => Verdict::Unknown,
+        other => other,
+    }
+}
+
+pub fn exit_code(overall: Verdict) -> u8 {
+    match overall {
+        Verdict::Ok => 0,
+        Verdict::Warn => 1,
+        Verdict::Crit => 2,
+        Verdict::Unknown => 3,
+    }
+}
+
+fn rate(counts: &[JobCounts]) -> Option<f64> {
+    let mut total = JobCounts::default();
+    for c in counts {
+        total.merge(c);
+    }
+    total.success_rate()
+}
+
+fn claimed_by<'a>(workloads: &'a [Workload], names: &[&str]) -> Option<&'a Workload> {
+    workloads
+        .iter()
+        .find(|w| names.iter().any(|n| w.contains(n)))
+}
+
+/// Reads the glance off an App fed with one round of data.
+pub fn report(app: &App, profile: Option<&str>) -> Report {
+    let now = app.now;
+    let list = &app.workloads.list;
+    let replicas: Vec<ReplicaLine> = app
+        .replica_rows()
+        .into_iter()
+        .map(|row| {
+            let r = row.replica;
+            ReplicaLine {
+                id: r.id.clone(),
+                region: r.region.clone(),
+                source_id: r.source_id.clone(),
+                source_region: r.source_region.clone(),
+                engine: r.engine.clone(),
+                kind: r.kind.short(),
+                state: match &r.state {
+                    crate::fleet::ReplicationState::Broken(why) => format!("broken: {why}"),
+                    other => other.short().to_string(),
+                },
+                lag_seconds: r
+                    .latest_sample()
+                    .and_then(|s| s.lag)
+                    .map(|d| d.as_secs_f64()),
+                workload: row.targets.workload.clone(),
+                verdict: row.eval.verdict,
+                reason: row.eval.reason,
+            }
+        })
+        .collect();
+    let vault_rows = app.vault_rows();
+    let backups: Vec<BackupLine> = vault_rows
+        .iter()
+        .map(|v| BackupLine {
+            region: v.region.clone(),
+            vault: v.vault.clone(),
+            resource_type: v.resource_type.clone(),
+            success_24h: v.counts[0].and_then(|c| c.success_rate()),
+            success_7d: v.counts[1].and_then(|c| c.success_rate()),
+            success_14d: v.counts[2].and_then(|c| c.success_rate()),
+            finished_24h: v.counts[0].map(|c| c.finished()),
+            problems_24h: v.counts[0].map(|c| c.problems()),
+            verdict: v.eval.verdict,
+            reason: v.eval.reason.clone(),
+        })
+        .collect();
+    let recovery_points: Vec<PointLine> = app
+        .point_rows()
+        .into_iter()
+        .map(|row| {
+            let p = row.point;
+            PointLine {
+                resource_id: p.resource_id.clone(),
+                resource_type: p.resource_type.clone(),
+                region: p.region.clone(),
+                vault: p.vault.clone(),
+                newest_completed: p.newest_completed,
+                age_seconds: p.newest_completed.map(|t| age_between(t, now).as_secs()),
+                workload: row.targets.workload.clone(),
+                verdict: row.eval.verdict,
+                reason: row.eval.reason,
+            }
+        })
+        .collect();
+    let failed_jobs = app
+        .failure_rows()
+        .into_iter()
+        .map(|row| {
+            let j = row.job;
+            JobLine {
+                job_id: j.job_id.clone(),
+                region: j.region.clone(),
+                vault: j.vault.clone(),
+                resource_id: j.resource_id.clone(),
+                resource_type: j.resource_type.clone(),
+                state: j.state,
+                message: j.message.clone(),
+                created_at: j.created_at,
+            }
+        })
+        .collect();
+    let health_checks: Vec<CheckLine> = app
+        .check_rows()
+        .into_iter()
+        .map(|row| {
+            let c = row.check;
+            CheckLine {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                target: c.target.clone(),
+                status: c.status,
+                healthy_percent: c.healthy_percent,
+                workload: claimed_by(list, &[&c.id, &c.name]).map(|w| w.name.clone()),
+                verdict: row.eval.verdict,
+                reason: row.eval.reason,
+                guards: c.guards.clone(),
+            }
+        })
+        .collect();
+
+    let mut fetch_errors = Vec::new();
+    for (region, feed) in &app.replicas {
+        if let Some((_, e)) = &feed.last_error {
+            fetch_errors.push(FetchError::new("replicas", region, e));
+        }
+    }
+    for (region, feed) in &app.backups {
+        if let Some((_, e)) = &feed.last_error {
+            fetch_errors.push(FetchError::new("backups", region, e));
+        }
+    }
+    if let Some((_, e)) = &app.health.last_error {
+        fetch_errors.push(FetchError::new("health", "global", e));
+    }
+
+    let workloads = summarise_workloads(
+        app,
+        &replicas,
+        &vault_rows,
+        &recovery_points,
+        &health_checks,
+    );
+    let problems: Vec<Problem> = app
+        .offenders()
+        .into_iter()
+        .map(|(verdict, what, reason)| Problem {
+            verdict,
+            what,
+            reason,
+        })
+        .collect();
+    let worst = problems.first().map_or(Verdict::Ok, |p| p.verdict);
+    let any_unknown = problems.iter().any(|p| p.verdict == Verdict::Unknown);
+    let overall = overall(worst, any_unknown || !fetch_errors.is_empty());
+    Report {
+        schema_version: SCHEMA_VERSION,
+        generated_at: now,
+        source: app.source_name.clone(),
+        profile: profile.map(str::to_string),
+        regions: app.replicas.keys().cloned().collect(),
+        overall,
+        exit_code: exit_code(overall),
+        workloads,
+        replicas,
+        backups,
+        recovery_points,
+        failed_jobs,
+        health_checks,
+        problems,
+        fetch_errors,
+    }
+}
+
+/// One summary per configured workload (even one with nothing found: a pattern that matches
+/// nothing is worth noticing), then one for whatever no workload claims, if anything.
+fn summarise_workloads(
+    app: &App,
+    replicas: &[ReplicaLine],
+    vaults: &[VaultRow],
+    points: &[PointLine],
+    checks: &[CheckLine],
+) -> Vec<WorkloadSummary> {
+    let list = &app.workloads.list;
+    // A vault row belongs to the workload that lists the vault. Region-wide rows belong to
+    // none: they include every vault's jobs, and would count them twice.
+    let per_vault: Vec<(Option<String>, &VaultRow)> = vaults
+        .iter()
+        .filter(|v| v.vault != ALL_VAULTS)
+        .map(|v| (claimed_by(list, &[&v.vault]).map(|w| w.name.clone()), v))
+        .collect();
+    let groups = list
+        .iter()
+        .map(|w| (Some(w.name.clone()), w.targets()))
+        .chain(std::iter::once((
+            None,
+            app.workloads.default_targets.clone(),
+        )));
+    let mut out = Vec::new();
+    for (name, targets) in groups {
+        let mine_r: Vec<&ReplicaLine> = replicas.iter().filter(|r| r.workload == name).collect();
+        let mine_p: Vec<&PointLine> = points.iter().filter(|p| p.workload == name).collect();
+        let mine_c: Vec<&CheckLine> = checks.iter().filter(|c| c.workload == name).collect();
+        let mine_v: Vec<&VaultRow> = per_vault
+            .iter()
+            .filter(|(owner, _)| *owner == name)
+            .map(|(_, v)| *v)
+            .collect();
+        let found_nothing =
+            mine_r.is_empty() && mine_p.is_empty() && mine_c.is_empty() && mine_v.is_empty();
+        if name.is_none() && found_nothing {
+            continue;
+        }
+        let window = |slot: usize| -> Vec<JobCounts> {
+            mine_v.iter().filter_map(|v| v.counts[slot]).collect()
+        };
+        let verdict = mine_r
+            .iter()
+            .map(|r| r.verdict)
+            .chain(mine_p.iter().map(|p| p.verdict))
+            .chain(mine_c.iter().map(|c| c.verdict))
+            .chain(mine_v.iter().map(|v| v.eval.verdict))
+            .max()
+            .unwrap_or(Verdict::Ok);
+        out.push(WorkloadSummary {
+            name,
+            verdict,
+            rpo_seconds: targets.rpo.as_secs(),
+            backup_rpo_seconds: targets.backup_rpo.as_secs(),
+            replicas: mine_r.len(),
+            worst_lag_seconds: mine_r
+                .iter()
+                .filter_map(|r| r.lag_seconds)
+                .max_by(f64::total_cmp),
+            backup_success_24h: rate(&window(0)),
+            backup_success_7d: rate(&window(1)),
+            recovery_points: mine_p.len(),
+            oldest_recovery_point: mine_p.iter().filter_map(|p| p.newest_completed).min(),
+            resources_without_recovery_point: mine_p
+                .iter()
+                .filter(|p| p.newest_completed.is_none())
+                .count(),
+            health_checks: mine_c.len(),
+            failing_health_checks: mine_c
+                .iter()
+                .filter(|c| c.verdict >= Verdict::Warn)
+                .map(|c| format!("{} ({})", c.name, c.id))
+                .collect(),
+        });
+    }
+    out
+}

@@ -1,0 +1,995 @@
+//! The AWS source against typed SDK mocks (aws-smithy-mocks): what moto cannot serve from Rust
+//! (CloudWatch, AWS Backup jobs and recovery points) and what no emulator does on demand
+//! (throttling, denied calls, 1,200 replicas).
+
+use aws_sdk_backup::operation::list_backup_job_summaries::ListBackupJobSummariesOutput;
+use aws_sdk_backup::operation::list_backup_jobs::ListBackupJobsOutput;
+use aws_sdk_backup::operation::list_backup_vaults::ListBackupVaultsOutput;
+use aws_sdk_backup::operation::list_protected_resources::ListProtectedResourcesOutput;
+use aws_sdk_backup::operation::list_recovery_points_by_backup_vault::ListRecoveryPointsByBackupVaultOutput;
+use aws_sdk_backup::types::{
+    AggregationPeriod, BackupJob as AwsJob, BackupJobState, BackupJobStatus, BackupJobSummary,
+    BackupVaultListMember, ProtectedResource, RecoveryPointByBackupVault, RecoveryPointStatus,
+};
+use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode as MetricStatus};
+use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+use aws_sdk_rds::operation::describe_global_clusters::DescribeGlobalClustersOutput;
+use aws_sdk_rds::types::DbInstance;
+use aws_sdk_route53::operation::get_health_check_status::GetHealthCheckStatusOutput;
+use aws_sdk_route53::operation::list_health_checks::ListHealthChecksOutput;
+use aws_sdk_route53::operation::list_hosted_zones::ListHostedZonesOutput;
+use aws_sdk_route53::operation::list_resource_record_sets::ListResourceRecordSetsOutput;
+use aws_sdk_route53::types::{
+    HealthCheck as AwsCheck, HealthCheckConfig, HealthCheckObservation, HealthCheckRegion,
+    HealthCheckType, HostedZone, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
+    RrType, StatusReport,
+};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use jiff::Timestamp;
+use ripcord::app::{App, Event, Mode};
+use ripcord::config::Refresh;
+use ripcord::fleet::backup::ALL_VAULTS;
+use ripcord::fleet::{
+    CheckStatus, FailoverRole, JobState, Targets, Thresholds, Verdict, Window, Workload, Workloads,
+};
+use ripcord::source::aws::parts::Parts;
+use ripcord::source::aws::sdk::CallLimits;
+use ripcord::source::aws::{AwsFleet, GlobalClients, RegionClients, backup, route53};
+use ripcord::source::{FleetSource, SourceErrorKind};
+use ripcord::theme::Theme;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn now() -> Timestamp {
+    "2026-11-21T03:00:30Z".parse().expect("valid")
+}
+
+fn aws_time(t: Timestamp) -> DateTime {
+    DateTime::from_secs(t.as_second())
+}
+
+fn hours_ago(h: i64) -> DateTime {
+    DateTime::from_secs(now().as_second() - h * 3600)
+}
+
+/// Clients with no rules: a test that reaches them has called something it should not.
+fn idle_backup() -> aws_sdk_backup::Client {
+    mock_client!(aws_sdk_backup, RuleMode::MatchAny, &[] as &[&Rule])
+}
+fn idle_route53() -> aws_sdk_route53::Client {
+    mock_client!(aws_sdk_route53, RuleMode::MatchAny, &[] as &[&Rule])
+}
+fn idle_cloudwatch() -> aws_sdk_cloudwatch::Client {
+    mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule])
+}
+
+/// A one-region fleet for the replicas feed: these RDS and CloudWatch clients, idle others.
+fn replicas_fleet(
+    region: &str,
+    rds: aws_sdk_rds::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+) -> AwsFleet {
+    let clients = RegionClients {
+        rds,
+        backup: idle_backup(),
+        cloudwatch,
+    };
+    let global = GlobalClients {
+        route53: idle_route53(),
+        health_metrics: idle_cloudwatch(),
+    };
+    AwsFleet::from_clients(BTreeMap::from([(region.to_string(), clients)]), global)
+}
+
+/// DescribeDBInstances over `count` cross-region replicas, paged by the request's page size.
+fn instances_rule(count: usize) -> Rule {
+    mock!(aws_sdk_rds::Client::describe_db_instances).then_compute_output(move |req| {
+        let page = req.max_records().unwrap_or(100) as usize;
+        let start: usize = req
+            .marker()
+            .map_or(0, |m| m.parse().expect("numeric marker"));
+        let end = (start + page).min(count);
+        let instances = (start..end)
+            .map(|i| {
+                DbInstance::builder()
+                    .db_instance_identifier(format!("db-{i}"))
+                    .engine("postgres")
+                    .db_instance_status("available")
+                    .read_replica_source_db_instance_identifier(format!(
+                        "arn:aws:rds:us-east-1:123456789012:db:src-{i}"
+                    ))
+                    .build()
+            })
+            .collect();
+        DescribeDbInstancesOutput::builder()
+            .set_db_instances(Some(instances))
+            .set_marker((end < count).then(|| end.to_string()))
+            .build()
+    })
+}
+
+fn no_global_clusters() -> Rule {
+    mock!(aws_sdk_rds::Client::describe_global_clusters)
+        .then_output(|| DescribeGlobalClustersOutput::builder().build())
+}
+
+/// GetMetricData that answers every query with the number in its dimension value (db-17: 17
+/// seconds of lag), and records how many queries each call carried.
+fn metrics_rule(queries_per_call: Arc<Mutex<Vec<usize>>>) -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
+        let queries = req.metric_data_queries();
+        queries_per_call
+            .lock()
+            .expect("not poisoned")
+            .push(queries.len());
+        let at = req.end_time().cloned().expect("an end time");
+        let results = queries
+            .iter()
+            .map(|q| {
+                let value = q
+                    .metric_stat()
+                    .and_then(|s| s.metric())
+                    .and_then(|m| m.dimensions().first())
+                    .and_then(|d| d.value())
+                    .and_then(|v| v.rsplit('-').next())
+                    .and_then(|n| n.parse::<f64>().ok())
+                    .unwrap_or(0.0);
+                MetricDataResult::builder()
+                    .set_id(q.id().map(str::to_string))
+                    .timestamps(at)
+                    .values(value)
+                    .status_code(MetricStatus::Complete)
+                    .build()
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn lag_for_1200_replicas_takes_3_metric_calls_of_at_most_500_queries() {
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let (instances, globals, metrics) = (
+        instances_rule(1200),
+        no_global_clusters(),
+        metrics_rule(counts.clone()),
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let snapshot = fleet.replicas("us-west-2").await.expect("replicas");
+    assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
+    let replicas = snapshot.data;
+    assert_eq!(replicas.len(), 1200, "every page of instances was read");
+    assert_eq!(instances.num_calls(), 12, "pages of 100");
+    let per_call = counts.lock().expect("not poisoned").clone();
+    assert_eq!(metrics.num_calls(), 3);
+    assert_eq!(per_call, vec![500, 500, 200]);
+    // Each replica got its own series back, across batch boundaries.
+    for r in [
+        &replicas[0],
+        &replicas[499],
+        &replicas[500],
+        &replicas[1199],
+    ] {
+        let n: u64 = r.id.trim_start_matches("db-").parse().expect("numbered");
+        let lag = r.latest_sample().and_then(|s| s.lag);
+        assert_eq!(lag, Some(Duration::from_secs(n)), "{}", r.id);
+        assert_eq!(r.source_region, "us-east-1");
+    }
+}
+
+#[tokio::test]
+async fn a_small_region_takes_one_metric_call_per_refresh() {
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let (instances, globals, metrics) = (
+        instances_rule(30),
+        no_global_clusters(),
+        metrics_rule(counts.clone()),
+    );
+    let fleet = replicas_fleet(
+        "eu-west-1",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    )
+    .with_rds_page_size(20);
+    let replicas = fleet.replicas("eu-west-1").await.expect("replicas").data;
+    assert_eq!(replicas.len(), 30);
+    assert_eq!(instances.num_calls(), 2, "pages of 20");
+    assert_eq!(metrics.num_calls(), 1);
+    fleet.replicas("eu-west-1").await.expect("replicas again");
+    assert_eq!(metrics.num_calls(), 2, "one more call for one more refresh");
+}
+
+/// A CloudWatch throttling answer as the service sends it: HTTP 400, a CBOR body (the Rust
+/// SDK speaks Smithy RPC v2 CBOR to CloudWatch) and the query-compatible error header.
+fn cloudwatch_throttled() -> HttpResponse {
+    let mut body = vec![0xA2, 0x66];
+    body.extend_from_slice(b"__type");
+    body.push(0x6A);
+    body.extend_from_slice(b"Throttling");
+    body.push(0x67);
+    body.extend_from_slice(b"message");
+    body.push(0x6D);
+    body.extend_from_slice(b"Rate exceeded");
+    let mut response = HttpResponse::new(
+        StatusCode::try_from(400).expect("valid status"),
+        SdkBody::from(body),
+    );
+    response
+        .headers_mut()
+        .insert("x-amzn-query-error", "Throttling;Sender");
+    response
+        .headers_mut()
+        .insert("smithy-protocol", "rpc-v2-cbor");
+    response
+        .headers_mut()
+        .insert("content-type", "application/cbor");
+    response
+}
+
+fn with_limits(b: aws_sdk_cloudwatch::config::Builder) -> aws_sdk_cloudwatch::config::Builder {
+    b.retry_config(CallLimits::READS.retry_config())
+        .timeout_config(CallLimits::READS.timeout_config())
+}
+
+/// A GetMetricData answer for the query ids ripcord gives `count` series (q0, q1, ...), each
+/// with 7 seconds of lag. Fixed rather than computed: a retried attempt has no request to read.
+fn fixed_metrics(count: usize) -> GetMetricDataOutput {
+    let at = aws_time(Timestamp::from_second(now().as_second() / 60 * 60).expect("ok"));
+    GetMetricDataOutput::builder()
+        .set_metric_data_results(Some(
+            (0..count)
+                .map(|i| {
+                    MetricDataResult::builder()
+                        .id(format!("q{i}"))
+                        .timestamps(at)
+                        .values(7.0)
+                        .status_code(MetricStatus::Complete)
+                        .build()
+                })
+                .collect(),
+        ))
+        .build()
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttled_metrics_are_retried_with_the_read_limits_then_succeed() {
+    let throttled_then_ok = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .sequence()
+        .http_response(cloudwatch_throttled)
+        .output(|| fixed_metrics(3))
+        .build();
+    let (instances, globals) = (instances_rule(3), no_global_clusters());
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_cloudwatch,
+            RuleMode::Sequential,
+            [&throttled_then_ok],
+            with_limits
+        ),
+    );
+    let snapshot = fleet.replicas("us-west-2").await.expect("replicas");
+    assert!(
+        snapshot.missing.is_empty(),
+        "the retry succeeded: {:?}",
+        snapshot.missing
+    );
+    assert_eq!(
+        throttled_then_ok.num_calls(),
+        2,
+        "one throttled attempt, one good one"
+    );
+    for r in &snapshot.data {
+        assert_eq!(
+            r.latest_sample().and_then(|s| s.lag),
+            Some(Duration::from_secs(7)),
+            "{}",
+            r.id
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn denied_metrics_are_not_retried_and_leave_the_replicas_on_screen() {
+    let denied = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .sequence()
+        .http_response(|| {
+            let mut r = cloudwatch_throttled();
+            r.headers_mut()
+                .insert("x-amzn-query-error", "AccessDenied;Sender");
+            r
+        })
+        .times(3)
+        .build();
+    let (instances, globals) = (instances_rule(2), no_global_clusters());
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_cloudwatch,
+            RuleMode::Sequential,
+            [&denied],
+            with_limits
+        ),
+    );
+    let snapshot = fleet.replicas("us-west-2").await.expect("replicas listed");
+    assert_eq!(snapshot.data.len(), 2);
+    assert_eq!(snapshot.missing[0].kind, SourceErrorKind::AccessDenied);
+    assert_eq!(denied.num_calls(), 1, "retrying a denial cannot help");
+    // The next refresh lists the replicas again but does not ask for the denied metrics.
+    let again = fleet.replicas("us-west-2").await.expect("replicas listed");
+    assert_eq!(instances.num_calls(), 2);
+    assert_eq!(
+        denied.num_calls(),
+        1,
+        "the denial is remembered for 5 minutes"
+    );
+    assert_eq!(again.missing, snapshot.missing, "and still shown");
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttled_every_time_is_reported_as_throttled_after_the_attempts_run_out() {
+    let always = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .sequence()
+        .http_response(cloudwatch_throttled)
+        .times(5)
+        .build();
+    let (instances, globals) = (instances_rule(2), no_global_clusters());
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_cloudwatch,
+            RuleMode::Sequential,
+            [&always],
+            with_limits
+        ),
+    );
+    let snapshot = fleet.replicas("us-west-2").await.expect("replicas listed");
+    assert_eq!(snapshot.data.len(), 2, "replicas shown without their lag");
+    assert_eq!(snapshot.missing.len(), 1);
+    let e = &snapshot.missing[0];
+    assert_eq!(e.kind, SourceErrorKind::Throttled);
+    assert_eq!(e.call, "cloudwatch:GetMetricData");
+    assert_eq!(always.num_calls(), 3, "max_attempts of the read limits");
+}
+
+#[tokio::test]
+async fn a_denied_listing_names_the_call_and_fails_the_feed() {
+    let denied = mock!(aws_sdk_rds::Client::describe_db_instances).then_http_response(|| {
+        HttpResponse::new(
+            StatusCode::try_from(403).expect("valid"),
+            SdkBody::from(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>\
+                 <Message>User is not authorized to perform: rds:DescribeDBInstances</Message>\
+                 </Error></ErrorResponse>",
+            ),
+        )
+    });
+    let globals = no_global_clusters();
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&denied, &globals]),
+        idle_cloudwatch(),
+    );
+    let err = fleet.replicas("us-west-2").await.expect_err("denied");
+    assert_eq!(err.kind, SourceErrorKind::AccessDenied);
+    assert_eq!(err.call, "rds:DescribeDBInstances");
+    assert!(err.message.contains("not authorized"), "{}", err.message);
+}
+
+// ---------------------------------------------------------------------------------------
+// AWS Backup
+
+fn summary(
+    state: BackupJobStatus,
+    category: &str,
+    count: i32,
+    start: DateTime,
+) -> BackupJobSummary {
+    BackupJobSummary::builder()
+        .state(state)
+        .resource_type("RDS")
+        .message_category(category)
+        .count(count)
+        .start_time(start)
+        .build()
+}
+
+/// Summaries per period: ONE_DAY has two daily buckets (only the newest is 24 h).
+fn summaries_rule() -> Rule {
+    mock!(aws_sdk_backup::Client::list_backup_job_summaries).then_compute_output(|req| {
+        let rows = match req.aggregation_period() {
+            Some(AggregationPeriod::OneDay) => vec![
+                summary(BackupJobStatus::Completed, "SUCCESS", 9, hours_ago(3)),
+                summary(BackupJobStatus::Completed, "ACCESS_DENIED", 1, hours_ago(3)),
+                summary(BackupJobStatus::Failed, "ACCESS_DENIED", 1, hours_ago(3)),
+                summary(BackupJobStatus::Running, "SUCCESS", 4, hours_ago(3)),
+                // Yesterday's bucket: not part of the 24 h window.
+                summary(BackupJobStatus::Failed, "ACCESS_DENIED", 30, hours_ago(27)),
+            ],
+            Some(AggregationPeriod::SevenDays) => vec![
+                summary(BackupJobStatus::Completed, "SUCCESS", 60, hours_ago(160)),
+                summary(BackupJobStatus::Expired, "SUCCESS", 2, hours_ago(160)),
+                summary(BackupJobStatus::Aborted, "SUCCESS", 1, hours_ago(160)),
+            ],
+            _ => vec![summary(
+                BackupJobStatus::Completed,
+                "SUCCESS",
+                140,
+                hours_ago(330),
+            )],
+        };
+        ListBackupJobSummariesOutput::builder()
+            .set_backup_job_summaries(Some(rows))
+            .build()
+    })
+}
+
+fn job(id: &str, vault: &str, state: BackupJobState, category: &str, age_h: i64) -> AwsJob {
+    AwsJob::builder()
+        .backup_job_id(id)
+        .backup_vault_name(vault)
+        .resource_arn(format!("arn:aws:rds:us-east-1:123456789012:db:{id}-db"))
+        .resource_type("RDS")
+        .state(state)
+        .message_category(category)
+        .status_message(format!("{id}: what AWS said"))
+        .creation_date(hours_ago(age_h))
+        .build()
+}
+
+/// Two pages of jobs, one in each state worth telling apart.
+fn jobs_rule() -> Rule {
+    mock!(aws_sdk_backup::Client::list_backup_jobs).then_compute_output(|req| {
+        match req.next_token() {
+            None => ListBackupJobsOutput::builder()
+                .backup_jobs(job("ok1", "daily", BackupJobState::Completed, "SUCCESS", 2))
+                .backup_jobs(job(
+                    "issues",
+                    "daily",
+                    BackupJobState::Completed,
+                    "ACCESS_DENIED",
+                    5,
+                ))
+                .backup_jobs(job(
+                    "failed",
+                    "daily",
+                    BackupJobState::Failed,
+                    "ACCESS_DENIED",
+                    3,
+                ))
+                .next_token("page-2")
+                .build(),
+            Some(_) => ListBackupJobsOutput::builder()
+                .backup_jobs(job(
+                    "expired",
+                    "weekly",
+                    BackupJobState::Expired,
+                    "SUCCESS",
+                    50,
+                ))
+                .backup_jobs(job(
+                    "aborted",
+                    "weekly",
+                    BackupJobState::Aborted,
+                    "ABORTED",
+                    30,
+                ))
+                .backup_jobs(job(
+                    "running",
+                    "daily",
+                    BackupJobState::Running,
+                    "SUCCESS",
+                    1,
+                ))
+                .backup_jobs(job(
+                    "ok2",
+                    "weekly",
+                    BackupJobState::Completed,
+                    "SUCCESS",
+                    100,
+                ))
+                .build(),
+        }
+    })
+}
+
+const RDS_ARN: &str = "arn:aws:rds:us-east-1:123456789012:db:orders-primary";
+const EBS_ARN: &str = "arn:aws:ec2:us-east-1:123456789012:volume/vol-reports";
+const EFS_ARN: &str = "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-1";
+const NEW_ARN: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/sessions";
+
+fn recovery_rules() -> [Rule; 3] {
+    let protected = mock!(aws_sdk_backup::Client::list_protected_resources).then_output(|| {
+        let p = |arn: &str, t: &str| {
+            ProtectedResource::builder()
+                .resource_arn(arn)
+                .resource_type(t)
+                .build()
+        };
+        ListProtectedResourcesOutput::builder()
+            .results(p(RDS_ARN, "RDS"))
+            .results(p(EBS_ARN, "EBS"))
+            .results(p(EFS_ARN, "EFS"))
+            .results(p(NEW_ARN, "DynamoDB"))
+            .build()
+    });
+    let vaults = mock!(aws_sdk_backup::Client::list_backup_vaults).then_output(|| {
+        ListBackupVaultsOutput::builder()
+            .backup_vault_list(
+                BackupVaultListMember::builder()
+                    .backup_vault_name("daily")
+                    .build(),
+            )
+            .backup_vault_list(
+                BackupVaultListMember::builder()
+                    .backup_vault_name("weekly")
+                    .build(),
+            )
+            .build()
+    });
+    let points = mock!(aws_sdk_backup::Client::list_recovery_points_by_backup_vault)
+        .then_compute_output(|req| {
+            let point = |arn: &str, status: RecoveryPointStatus, age_h: i64| {
+                RecoveryPointByBackupVault::builder()
+                    .resource_arn(arn)
+                    .backup_vault_name(req.backup_vault_name().unwrap_or("?"))
+                    .status(status)
+                    .creation_date(hours_ago(age_h))
+                    .build()
+            };
+            let list = match req.backup_vault_name() {
+                Some("daily") => vec![
+                    point(RDS_ARN, RecoveryPointStatus::Completed, 30),
+                    point(RDS_ARN, RecoveryPointStatus::Completed, 1),
+                    // Newer, but not usable: must not count.
+                    point(EBS_ARN, RecoveryPointStatus::Partial, 1),
+                    point(EBS_ARN, RecoveryPointStatus::Completed, 40),
+                ],
+                _ => vec![point(EFS_ARN, RecoveryPointStatus::Completed, 22)],
+            };
+            ListRecoveryPointsByBackupVaultOutput::builder()
+                .set_recovery_points(Some(list))
+                .build()
+        });
+    [protected, vaults, points]
+}
+
+fn backup_client(rules: &[&Rule]) -> aws_sdk_backup::Client {
+    mock_client!(aws_sdk_backup, RuleMode::MatchAny, rules)
+}
+
+#[tokio::test]
+async fn backup_rates_problem_jobs_and_recovery_points() {
+    let (summaries, jobs) = (summaries_rule(), jobs_rule());
+    let [protected, vaults, points] = recovery_rules();
+    let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
+    let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
+        .await
+        .expect("backup health");
+    assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
+    let health = snapshot.data;
+
+    // Region-wide rates from the summaries, one row per window.
+    let region = |w: Window| {
+        health
+            .stats
+            .iter()
+            .find(|s| s.vault == ALL_VAULTS && s.window == w)
+            .expect("a region-wide row")
+            .counts
+    };
+    let day = region(Window::Day);
+    assert_eq!(
+        (
+            day.completed,
+            day.completed_with_issues,
+            day.failed,
+            day.running
+        ),
+        (9, 1, 1, 4),
+        "only the newest daily bucket; COMPLETED with a message category is 'with issues'"
+    );
+    assert_eq!(day.success_rate(), Some(10.0 / 11.0));
+    let week = region(Window::Week);
+    assert_eq!((week.completed, week.expired, week.aborted), (60, 2, 1));
+    assert_eq!(region(Window::TwoWeeks).completed, 140);
+    assert_eq!(summaries.num_calls(), 3, "one listing per window");
+
+    // The per-vault breakdown from the job listing (both pages).
+    assert_eq!(jobs.num_calls(), 2);
+    let vault = |v: &str, w: Window| {
+        health
+            .stats
+            .iter()
+            .find(|s| s.vault == v && s.window == w)
+            .map(|s| s.counts)
+    };
+    let daily = vault("daily", Window::Day).expect("daily 24h");
+    assert_eq!(
+        (
+            daily.completed,
+            daily.completed_with_issues,
+            daily.failed,
+            daily.running
+        ),
+        (1, 1, 1, 1)
+    );
+    assert_eq!(
+        vault("weekly", Window::Day),
+        None,
+        "nothing of weekly in 24 h"
+    );
+    let weekly = vault("weekly", Window::Week).expect("weekly 7d");
+    assert_eq!(
+        (weekly.expired, weekly.aborted, weekly.completed),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        health.totals(Window::Day),
+        day,
+        "region-wide rows are the totals"
+    );
+
+    // The jobs worth attention, newest first, each with its state and message.
+    let problems: Vec<(&str, JobState)> = health
+        .problem_jobs
+        .iter()
+        .map(|j| (j.job_id.as_str(), j.state))
+        .collect();
+    assert_eq!(
+        problems,
+        vec![
+            ("failed", JobState::Failed),
+            ("issues", JobState::CompletedWithIssues),
+            ("aborted", JobState::Aborted),
+            ("expired", JobState::Expired),
+        ]
+    );
+    assert_eq!(health.problem_jobs[0].message, "failed: what AWS said");
+    assert_eq!(health.problem_jobs[0].vault, "daily");
+
+    // Newest usable recovery point per protected resource.
+    let newest = |arn: &str| {
+        health
+            .recovery_points
+            .iter()
+            .find(|p| p.resource_id == arn)
+            .expect("listed")
+            .newest_completed
+    };
+    let ago = |h: i64| Some(Timestamp::from_second(now().as_second() - h * 3600).expect("ok"));
+    assert_eq!(newest(RDS_ARN), ago(1));
+    assert_eq!(newest(EBS_ARN), ago(40), "the partial point does not count");
+    assert_eq!(newest(EFS_ARN), ago(22));
+    assert_eq!(newest(NEW_ARN), None);
+    assert_eq!(
+        points.num_calls(),
+        2,
+        "one listing per vault, not per resource"
+    );
+}
+
+#[tokio::test]
+async fn recovery_point_ages_are_judged_against_the_backup_rpo() {
+    let [protected, vaults, points] = recovery_rules();
+    let (summaries, jobs) = (summaries_rule(), jobs_rule());
+    let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
+    let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
+        .await
+        .expect("backup health");
+    let workloads = Workloads::new(
+        vec![Workload {
+            name: "everything".into(),
+            rpo: Duration::from_secs(60),
+            rto: Duration::from_secs(900),
+            backup_rpo: Some(Duration::from_secs(26 * 3600)),
+            resources: vec!["*".into()],
+        }],
+        Targets {
+            workload: None,
+            rpo: Duration::from_secs(900),
+            rto: Duration::from_secs(3600),
+            backup_rpo: Duration::from_secs(26 * 3600),
+        },
+        Thresholds::default(),
+    );
+    let mut app = App::new(
+        Mode::Live { profile: None },
+        "aws",
+        &["us-east-1".to_string()],
+        workloads,
+        Refresh::default(),
+        Theme::mono(),
+        now(),
+    );
+    app.update(
+        Event::Backups {
+            region: "us-east-1".into(),
+            result: Ok(snapshot),
+        },
+        now(),
+    );
+    let verdicts: BTreeMap<String, Verdict> = app
+        .point_rows()
+        .iter()
+        .map(|r| (r.point.resource_id.clone(), r.eval.verdict))
+        .collect();
+    assert_eq!(verdicts[RDS_ARN], Verdict::Ok, "1 h old, RPO 26 h");
+    assert_eq!(
+        verdicts[EFS_ARN],
+        Verdict::Warn,
+        "22 h old: past 80% of 26 h"
+    );
+    assert_eq!(verdicts[EBS_ARN], Verdict::Crit, "40 h old");
+    assert_eq!(verdicts[NEW_ARN], Verdict::Crit, "no recovery point at all");
+}
+
+#[tokio::test(start_paused = true)]
+async fn backup_throttling_then_success_and_a_denied_part_beside_the_rest() {
+    // AWS Backup speaks REST-JSON: a throttled answer is a 400 with the error type in the body.
+    let throttled_then_ok = mock!(aws_sdk_backup::Client::list_backup_jobs)
+        .sequence()
+        .http_status(
+            400,
+            Some(r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string()),
+        )
+        .output(|| ListBackupJobsOutput::builder().build())
+        .build();
+    let denied = mock!(aws_sdk_backup::Client::list_backup_job_summaries)
+        .sequence()
+        .http_status(
+            403,
+            Some(r#"{"__type":"AccessDeniedException","message":"no backup:ListBackupJobSummaries"}"#.to_string()),
+        )
+        .times(3)
+        .build();
+    let [protected, vaults, points] = recovery_rules();
+    let client = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        [&throttled_then_ok, &denied, &protected, &vaults, &points],
+        |b: aws_sdk_backup::config::Builder| b
+            .retry_config(CallLimits::READS.retry_config())
+            .timeout_config(CallLimits::READS.timeout_config())
+    );
+    let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
+        .await
+        .expect("most of it arrived");
+    assert_eq!(
+        throttled_then_ok.num_calls(),
+        2,
+        "retried once after the throttle"
+    );
+    assert_eq!(snapshot.data.recovery_points.len(), 4);
+    assert_eq!(snapshot.missing.len(), 1);
+    assert_eq!(snapshot.missing[0].kind, SourceErrorKind::AccessDenied);
+    assert_eq!(snapshot.missing[0].call, "backup:ListBackupJobSummaries");
+}
+
+// ---------------------------------------------------------------------------------------
+// Route 53 health checks
+
+fn check(id: &str, fqdn: &str) -> AwsCheck {
+    AwsCheck::builder()
+        .id(id)
+        .caller_reference(id)
+        .health_check_version(1)
+        .health_check_config(
+            HealthCheckConfig::builder()
+                .r#type(HealthCheckType::Https)
+                .fully_qualified_domain_name(fqdn)
+                .port(443)
+                .resource_path("/health")
+                .build()
+                .expect("valid"),
+        )
+        .build()
+        .expect("valid")
+}
+
+fn record(
+    name: &str,
+    set: &str,
+    role: ResourceRecordSetFailover,
+    check: &str,
+    ip: &str,
+) -> ResourceRecordSet {
+    ResourceRecordSet::builder()
+        .name(name)
+        .r#type(RrType::A)
+        .set_identifier(set)
+        .failover(role)
+        .health_check_id(check)
+        .ttl(60)
+        .resource_records(ResourceRecord::builder().value(ip).build().expect("valid"))
+        .build()
+        .expect("valid")
+}
+
+#[tokio::test]
+async fn health_status_from_one_metric_call_guards_from_the_zones_detail_on_demand() {
+    let checks = mock!(aws_sdk_route53::Client::list_health_checks).then_output(|| {
+        ListHealthChecksOutput::builder()
+            .health_checks(check("hc-east", "api.us-east-1.example.com"))
+            .health_checks(check("hc-west", "api.us-west-2.example.com"))
+            .health_checks(check("hc-new", "new.example.com"))
+            .marker("")
+            .is_truncated(false)
+            .max_items(100)
+            .build()
+            .expect("valid")
+    });
+    let zones = mock!(aws_sdk_route53::Client::list_hosted_zones).then_output(|| {
+        ListHostedZonesOutput::builder()
+            .hosted_zones(
+                HostedZone::builder()
+                    .id("/hostedzone/Z1")
+                    .name("example.com.")
+                    .caller_reference("z1")
+                    .build()
+                    .expect("valid"),
+            )
+            .marker("")
+            .is_truncated(false)
+            .max_items(100)
+            .build()
+            .expect("valid")
+    });
+    // Two pages of records, continued by name, type and identifier.
+    let records =
+        mock!(aws_sdk_route53::Client::list_resource_record_sets).then_compute_output(|req| {
+            match req.start_record_identifier() {
+                None => ListResourceRecordSetsOutput::builder()
+                    .resource_record_sets(record(
+                        "api.example.com.",
+                        "use1",
+                        ResourceRecordSetFailover::Primary,
+                        "hc-east",
+                        "192.0.2.10",
+                    ))
+                    .is_truncated(true)
+                    .next_record_name("api.example.com.")
+                    .next_record_type(RrType::A)
+                    .next_record_identifier("usw2")
+                    .max_items(1)
+                    .build()
+                    .expect("valid"),
+                Some(_) => ListResourceRecordSetsOutput::builder()
+                    .resource_record_sets(record(
+                        "api.example.com.",
+                        "usw2",
+                        ResourceRecordSetFailover::Secondary,
+                        "hc-west",
+                        "198.51.100.20",
+                    ))
+                    .is_truncated(false)
+                    .max_items(1)
+                    .build()
+                    .expect("valid"),
+            }
+        });
+    let metrics = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(|req| {
+        let at = req.end_time().cloned().expect("end time");
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .filter_map(|q| {
+                let m = q.metric_stat()?.metric()?;
+                let check = m.dimensions().first()?.value()?;
+                let value = match (check, m.metric_name()?) {
+                    ("hc-east", "HealthCheckStatus") => 1.0,
+                    ("hc-east", _) => 100.0,
+                    ("hc-west", "HealthCheckStatus") => 0.0,
+                    ("hc-west", _) => 12.5,
+                    _ => return None,
+                };
+                Some(
+                    MetricDataResult::builder()
+                        .set_id(q.id().map(str::to_string))
+                        .timestamps(at)
+                        .values(value)
+                        .status_code(MetricStatus::Complete)
+                        .build(),
+                )
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    });
+    let detail = mock!(aws_sdk_route53::Client::get_health_check_status)
+        .match_requests(|req| req.health_check_id() == Some("hc-west"))
+        .then_output(|| {
+            let observation = |region: HealthCheckRegion, status: &str| {
+                HealthCheckObservation::builder()
+                    .region(region)
+                    .status_report(
+                        StatusReport::builder()
+                            .status(status)
+                            .checked_time(aws_time(now()))
+                            .build(),
+                    )
+                    .build()
+            };
+            GetHealthCheckStatusOutput::builder()
+                .health_check_observations(observation(
+                    HealthCheckRegion::UsEast1,
+                    "Success: HTTP Status Code 200, OK",
+                ))
+                .health_check_observations(observation(
+                    HealthCheckRegion::EuWest1,
+                    "Failure: Connection timed out",
+                ))
+                .build()
+                .expect("valid")
+        });
+    let route53_client = mock_client!(
+        aws_sdk_route53,
+        RuleMode::MatchAny,
+        [&checks, &zones, &records, &detail]
+    );
+    let metrics_client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]);
+    let cache = route53::GuardCache::default();
+    let parts = Parts::default();
+    let snapshot = route53::health_checks(&route53_client, &metrics_client, &cache, &parts, now())
+        .await
+        .expect("health checks");
+    assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
+    let by_id: BTreeMap<&str, &ripcord::fleet::HealthCheck> =
+        snapshot.data.iter().map(|c| (c.id.as_str(), c)).collect();
+    assert_eq!(
+        metrics.num_calls(),
+        1,
+        "all checks in one GetMetricData call"
+    );
+    assert_eq!(by_id["hc-east"].status, CheckStatus::Healthy);
+    assert_eq!(by_id["hc-east"].healthy_percent, Some(100.0));
+    assert_eq!(by_id["hc-east"].target_region.as_deref(), Some("us-east-1"));
+    assert_eq!(by_id["hc-west"].status, CheckStatus::Unhealthy);
+    assert_eq!(by_id["hc-west"].healthy_percent, Some(12.5));
+    assert_eq!(
+        by_id["hc-new"].status,
+        CheckStatus::Unknown,
+        "no datapoint yet"
+    );
+    assert_eq!(records.num_calls(), 2, "both pages of records");
+    let east_guard = &by_id["hc-east"].guards;
+    assert_eq!(east_guard.len(), 1);
+    assert_eq!(east_guard[0].role, FailoverRole::Primary);
+    assert_eq!(east_guard[0].zone, "example.com");
+    assert_eq!(by_id["hc-west"].guards[0].role, FailoverRole::Secondary);
+    assert!(by_id["hc-new"].guards.is_empty());
+    assert_eq!(detail.num_calls(), 0, "checker detail is never polled");
+
+    // The zones are not read again on the next refresh: failover records change rarely.
+    route53::health_checks(&route53_client, &metrics_client, &cache, &parts, now())
+        .await
+        .expect("again");
+    assert_eq!(zones.num_calls(), 1);
+    assert_eq!(metrics.num_calls(), 2);
+
+    let observations = route53::checker_detail(&route53_client, "hc-west", now())
+        .await
+        .expect("detail")
+        .data;
+    assert_eq!(detail.num_calls(), 1);
+    assert_eq!(observations.len(), 2);
+    assert!(observations[0].healthy && observations[0].checker_region == "us-east-1");
+    assert!(!observations[1].healthy);
+    assert_eq!(observations[1].report, "Failure: Connection timed out");
+}
