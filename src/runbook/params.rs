@@ -216,6 +216,28 @@ impl ParamValues {
             .collect()
     }
 
+    /// The values as the run log records them: secrets replaced, and whether each was given.
+    pub fn bound(&self) -> Vec<super::log::BoundParam> {
+        self.0
+            .iter()
+            .map(|p| super::log::BoundParam {
+                name: p.name.clone(),
+                value: p.display().to_string(),
+                secret: p.secret,
+                given: p.given,
+            })
+            .collect()
+    }
+
+    /// The values of secret parameters, non-empty, for scrubbing them from anything written.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|p| p.secret && !p.value.is_empty())
+            .map(|p| p.value.clone())
+            .collect()
+    }
+
     /// A copy safe to log: every secret value replaced.
     pub fn redacted(&self) -> ParamValues {
         ParamValues(

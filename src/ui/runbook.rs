@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::app::runbook::{Purpose, RunInput};
 use crate::fleet::{age_between, format_duration};
 use crate::runbook::exec::{Resolved, Run, RunOutcome, StepState};
+use crate::runbook::log::InDoubtDecision;
 use crate::runbook::shell::{SHELL, SHELL_FLAGS};
 use crate::runbook::work::Check;
 use crate::theme::Theme;
@@ -77,6 +78,7 @@ pub fn symbol(state: StepState, current: bool) -> &'static str {
         StepState::Done => "✔",
         StepState::Failed => "✖",
         StepState::Skipped => "↷",
+        StepState::InDoubt => "?",
     }
 }
 
@@ -88,6 +90,7 @@ fn state_style(theme: &Theme, state: StepState, current: bool) -> Style {
         StepState::Done => theme.ok,
         StepState::Failed => theme.crit,
         StepState::Skipped => theme.dim,
+        StepState::InDoubt => theme.warn,
     }
 }
 
@@ -260,6 +263,15 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
         ));
     }
     let mut lines = vec![Line::from(header)];
+    if state.state == StepState::InDoubt {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "IN DOUBT: the session was lost after attempt {} was sent and before its result was recorded. It may or may not have happened; nothing is sent again without you.",
+                state.attempt
+            ),
+            theme.warn,
+        )));
+    }
     // What goes last when space is short: on a narrow screen the live values come before the
     // runbook's prose and the longer explanations, so they are never cut off.
     let mut later: Vec<Line<'static>> = Vec::new();
@@ -352,6 +364,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
     let mut readings_lines = Vec::new();
     if let Some(readings) = &state.readings {
         let what = match resolved {
+            _ if state.state == StepState::InDoubt => "live end state",
             Resolved::Action { .. } => "pre-checks",
             _ => "live value",
         };
@@ -391,7 +404,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
         }
     }
     // Before the step runs, the live values decide; once it ran, what it did matters more.
-    if state.state == StepState::Pending {
+    if matches!(state.state, StepState::Pending | StepState::InDoubt) {
         lines.extend(readings_lines);
         lines.extend(result_lines);
     } else {
@@ -579,6 +592,19 @@ fn ready_text(run: &Run) -> String {
     let Some(i) = run.current else {
         return String::new();
     };
+    match (run.in_doubt_decision(), run.typed_name_needed()) {
+        (Some(InDoubtDecision::AcceptEndState), _) => {
+            return "Enter accepts it as done: the end state holds (nothing is sent)".to_string();
+        }
+        (Some(InDoubtDecision::RunAgain), Some(name)) => {
+            return format!("Enter, then type {name}, sends it again");
+        }
+        (Some(InDoubtDecision::RunAgain), None) => {
+            return "Enter sends it again; s skips it with a reason if it already happened"
+                .to_string();
+        }
+        (None, _) => {}
+    }
     match &run.resolved[i] {
         Resolved::Manual if run.book.steps[i].checklist.len() > run.steps[i].ticked => {
             "Enter ticks the next item once it is done".to_string()

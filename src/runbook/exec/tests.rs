@@ -183,7 +183,7 @@ fn a_destructive_action_needs_the_typed_name_and_logs_its_intent_first() {
         "the job carries the logged intent"
     );
     let LogEvent::Intent {
-        typed,
+        how,
         destructive,
         readings,
         attempt,
@@ -192,11 +192,16 @@ fn a_destructive_action_needs_the_typed_name_and_logs_its_intent_first() {
     else {
         panic!("an intent entry")
     };
-    assert_eq!(typed.as_deref(), Some("orders-dr-usw2"));
+    assert_eq!(
+        *how,
+        Confirmation::TypedName {
+            typed: "orders-dr-usw2".into()
+        }
+    );
     assert!(*destructive);
     assert_eq!(
         readings,
-        &holds(true),
+        &Seen::all(&holds(true), t(7)),
         "the evidence the decision was taken on"
     );
     assert_eq!(*attempt, 1);
@@ -408,10 +413,14 @@ fn a_secret_reaches_the_shell_but_never_the_log_or_a_debug_print() {
     let values = params::resolve(&b, &[("token".into(), "hunter2".into())]).expect("fits");
     assert!(!format!("{values:?}").contains("hunter2"));
     let (mut run, _) = Run::start(b, values, "t", t(0)).expect("starts");
-    let LogEvent::RunStarted { params, .. } = &run.log[0].event else {
-        panic!("started")
+    let LogEvent::ParamsBound { params } = &run.log[1].event else {
+        panic!("parameters bound")
     };
-    assert!(params.contains(&("token".to_string(), params::REDACTED.to_string())));
+    assert!(
+        params
+            .iter()
+            .any(|p| p.name == "token" && p.value == params::REDACTED && p.secret && p.given)
+    );
     run.skip("a", t(1)).expect("skip");
     run.skip("b", t(1)).expect("skip");
     run.skip("c", t(1)).expect("skip");
