@@ -4,12 +4,22 @@
 //! proves it whole, and `ripcord audit report` turns it into a postmortem's timeline.
 //!
 //! ```text
-//!  Run.log ──Journal (cockpit loop, before dispatch)──► AuditWriter ──► <dir>/<run>.jsonl
+//!  Run.log ──Journal (runner loop, before dispatch)──► AuditWriter ──► <dir>/<run>.jsonl
 //!                                                                          │
-//!            verify ◄── read ◄────────────────────────────────────────────┘──► report, show, resume
+//!         report, show, resume ◄── read (verify) ◄─────────────────────────┘
 //! ```
 
 pub mod canonical;
+pub mod cli;
+pub mod commands;
+pub mod identity;
+pub mod journal;
+pub mod lock;
 pub mod model;
+pub mod read;
+pub mod report;
+pub mod resume;
+pub mod runs;
+pub mod testhook;
 pub mod verify;
 pub mod writer;

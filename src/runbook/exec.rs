@@ -530,7 +530,9 @@ impl Run {
                 }
                 Ok(self.perform(
                     index,
-                    Intended::Action { op: op.clone() },
+                    Intended::Action {
+                        op: self.params.hide_secrets_in(&op),
+                    },
                     destructive.then(|| typed.unwrap_or_default().to_string()),
                     readings,
                     Task::Action {
@@ -544,7 +546,7 @@ impl Run {
             Resolved::Wait { probe, timeout } => Ok(self.perform(
                 index,
                 Intended::Wait {
-                    probe: probe.clone(),
+                    probe: self.params.hide_secrets_in(&probe),
                 },
                 None,
                 Vec::new(),
@@ -783,6 +785,7 @@ impl Run {
         let index = report.step;
         match report.body {
             ReportBody::Inspected(checks) => {
+                let checks = self.params.hide_secrets_in(&checks);
                 if self.steps[index].inspecting == Some(report.request) {
                     let step = &mut self.steps[index];
                     step.inspecting = None;
@@ -791,6 +794,7 @@ impl Run {
                 Vec::new()
             }
             ReportBody::Progress(line) => {
+                let line = self.params.hide_secrets(&line);
                 if self.steps[index].performing == Some(report.request) {
                     let output = &mut self.steps[index].output;
                     output.push(line);
@@ -821,6 +825,14 @@ impl Run {
         result: Result<super::work::Outcome, String>,
         now: Timestamp,
     ) -> Vec<Work> {
+        // A result can echo a secret the step was given: it never reaches the screen or a log.
+        let result = match result {
+            Ok(mut outcome) => {
+                outcome.summary = self.params.hide_secrets(&outcome.summary);
+                Ok(outcome)
+            }
+            Err(error) => Err(self.params.hide_secrets(&error)),
+        };
         let late = self.is_over();
         let step = &mut self.steps[index];
         step.performing = None;

@@ -32,7 +32,7 @@ impl Tmux {
         let d = dir.path().display();
         // The wrapper ignores SIGHUP itself so that it can record how ripcord ended.
         let script = format!(
-            "trap '' HUP; RIPCORD_LOG_DIR={d}/logs '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/exit; sleep 30"
+            "trap '' HUP; RIPCORD_LOG_DIR={d}/logs RIPCORD_AUDIT_DIR={d}/audit '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/exit; sleep 30"
         );
         let status = Command::new("tmux")
             .args([
