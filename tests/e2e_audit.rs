@@ -162,7 +162,30 @@ fn killed_after_the_intent_and_before_the_call_the_step_is_in_doubt_and_not_sent
     again.wait_for(&["[?3]", "IN DOUBT"]);
     assert_still_replicating(&again);
     assert_eq!(records_of(&file, "intent"), 1, "not sent again");
-    quit_and_verify(&again);
+    // Another terminal watches the run read-only until it ends.
+    let watcher = std::process::Command::new(env!("CARGO_BIN_EXE_ripcord"))
+        .arg("--config")
+        .arg(again.path("config.toml"))
+        .args(["audit", "show", &run, "--follow"])
+        .env("RIPCORD_AUDIT_DIR", again.path("audit"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("watcher starts");
+    again.keys(&["a"]);
+    again.wait_for(&["Why abort the run?"]);
+    again.type_text("drill over");
+    again.keys(&["Enter"]);
+    again.wait_for(&["ABORTED"]);
+    let watched = watcher
+        .wait_with_output()
+        .expect("the watcher ends with the run");
+    assert!(watched.status.success());
+    let watched = String::from_utf8_lossy(&watched.stdout);
+    assert!(watched.contains("ABORTED: drill over"), "{watched}");
+    again.keys(&["q"]);
+    assert_eq!(again.wait_for_exit(), "exit=0");
+    let (code, out, err) = again.ripcord(&["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub const HELP: &[(&str, &str)] = &[
     (
         "r / :run NAME k=v",
-        "runbooks: pick one, or start one with parameters",
+        "pick a runbook, or resume an unfinished run",
     ),
     (
         "Enter / s / r / a",
