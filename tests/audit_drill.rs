@@ -528,3 +528,36 @@ async fn resuming_a_run_asks_for_its_secrets_again() {
     assert_eq!(prepared.data.params.get("token"), Some(CANARY));
     assert_eq!(prepared.data.params.get("proof"), Some("/dev/null"));
 }
+
+#[tokio::test]
+async fn the_restore_drill_report_measures_the_restore_against_the_rto() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    d.command("run backup-restore-drill").await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.type_line("orders-restore-drill").await;
+    assert!(
+        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        "{}",
+        d.flash()
+    );
+    let file = read_run(&only_file(&audit)).expect("reads");
+    let text = report::markdown(&file, None);
+    for wanted in [
+        "## Measured recovery",
+        "- Restore the newest recovery point: measured 8s — within the RTO of 1h00m",
+        "[backup restore job restore-job-sim-0001]",
+        "idempotency token `backup-restore-drill-20261121T030000Z-s2-a1`",
+        "| 5 | Delete the test instance | done: orders-restore-drill is deleted",
+        "typed `orders-restore-drill`",
+        "| Outcome | COMPLETED in ",
+    ] {
+        assert!(text.contains(wanted), "{wanted} missing from:\n{text}");
+    }
+}

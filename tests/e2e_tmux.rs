@@ -116,7 +116,10 @@ impl Tmux {
     fn wait_for_exit(&self) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if let Ok(text) = std::fs::read_to_string(self.exit_file()) {
+            // The shell creates the file before it writes the line: wait for the whole line.
+            if let Ok(text) = std::fs::read_to_string(self.exit_file())
+                && text.ends_with('\n')
+            {
                 return text.trim().to_string();
             }
             std::thread::sleep(Duration::from_millis(100));

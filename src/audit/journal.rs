@@ -11,7 +11,7 @@
 use super::lock::RunLock;
 use super::model::{Draft, Operator, RunbookRef};
 use super::testhook::{self, Point};
-use super::writer::{AuditWriter, file_for};
+use super::writer::AuditWriter;
 use crate::app::runbook::Runbooks;
 use crate::app::{Command, Event};
 use crate::runbook::actions::CallerIdentity;
@@ -69,17 +69,9 @@ impl Journal {
         &self.dir
     }
 
-    pub fn operator(&self) -> &Operator {
-        &self.operator
-    }
-
     /// The identity of the credentials the actions use, once it is known.
     pub fn set_caller(&mut self, aws: CallerIdentity) {
         self.operator.aws = aws;
-    }
-
-    pub fn path_of(&self, run: &str) -> PathBuf {
-        file_for(&self.dir, run)
     }
 
     /// Goes on writing an existing run's file (a resumed run).
@@ -97,11 +89,6 @@ impl Journal {
                 secrets: a.secrets,
             },
         );
-    }
-
-    /// Why a run's audit log cannot be written, if it cannot.
-    pub fn failure(&self, run: &str) -> Option<&str> {
-        self.runs.get(run).and_then(|j| j.failure.as_deref())
     }
 
     /// Writes every run's new entries, then passes on the commands the audit log allows.

@@ -106,20 +106,8 @@ impl AuditWriter {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn next_seq(&self) -> u64 {
         self.next_seq
-    }
-
-    pub fn head(&self) -> &str {
-        &self.head
-    }
-
-    pub fn broken(&self) -> Option<&AuditError> {
-        self.broken.as_ref()
     }
 
     /// The line the next record would be, and its hash.

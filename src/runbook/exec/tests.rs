@@ -685,3 +685,26 @@ fn a_resumed_run_goes_on_numbering_its_log() {
         LogEvent::SessionLost { why } if why == "SIGHUP"
     )));
 }
+
+#[test]
+fn a_script_in_doubt_has_no_end_state_to_read_and_runs_again_only_when_confirmed() {
+    let (mut run, _) = start(BOOK);
+    run.skip("a", t(1)).expect("skip");
+    run.skip("b", t(1)).expect("skip");
+    run.skip("c", t(1)).expect("skip");
+    run.confirm(None, t(2)).expect("the script is sent");
+    let (mut resumed, work) = rebuilt(&run, t(50));
+    assert_eq!(resumed.steps[3].state, StepState::InDoubt);
+    assert!(work.is_empty(), "nothing to read, and nothing sent");
+    let err = resumed.retry(t(51)).expect_err("nothing to read");
+    assert!(err.contains("cannot read what a script did"), "{err}");
+    assert_eq!(resumed.in_doubt_decision(), Some(InDoubtDecision::RunAgain));
+    let again = resumed.confirm(None, t(52)).expect("run again");
+    assert!(matches!(
+        again[0].job,
+        Job::Perform {
+            task: Task::Shell { .. },
+            ..
+        }
+    ));
+}
