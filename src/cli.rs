@@ -40,6 +40,9 @@ pub struct GlobalArgs {
     /// default: the region of the AWS environment, e.g. AWS_REGION)
     #[arg(long, global = true, value_name = "REGION,...", value_delimiter = ',', value_parser = parse_region)]
     pub regions: Vec<String>,
+    /// Where run audit logs are written and read [default: the platform data dir; see `ripcord config path`]
+    #[arg(long, global = true, env = "RIPCORD_AUDIT_DIR", value_name = "DIR")]
+    pub audit_dir: Option<PathBuf>,
 }
 
 fn parse_region(text: &str) -> Result<String, String> {
@@ -66,6 +69,9 @@ pub enum Cmd {
     /// Markdown runbooks: list, check, run (format: runbooks/README.md)
     #[command(subcommand)]
     Runbook(RunbookCmd),
+    /// The audit log of runbook runs: verify its hash chain, show runs, write a run's report
+    #[command(subcommand)]
+    Audit(crate::audit::cli::AuditCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +86,24 @@ pub enum RunbookCmd {
     },
     /// Walk through a runbook in the cockpit, step by step
     Run(RunbookRunArgs),
+    /// Go on with an unfinished run from its audit log (without RUN: list the unfinished runs)
+    Resume(RunbookResumeArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RunbookResumeArgs {
+    /// The run id (as `ripcord audit show` lists it) or the path of its .jsonl file
+    #[arg(value_name = "RUN")]
+    pub run: Option<String>,
+    /// A secret parameter's value, given again (secrets are never in the audit log)
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Go on against the built-in simulated fleet (a fresh one: it re-reads the simulator)
+    #[arg(long)]
+    pub sim: bool,
+    /// The simulated fleet's options, with --sim
+    #[command(flatten)]
+    pub demo: DemoArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -155,12 +179,13 @@ pub enum ConfigCmd {
 /// Text appended to `--help`: the paths a user may need, computed for this machine.
 pub fn after_help() -> String {
     format!(
-        "Paths on this machine:\n  config  {}\n  logs    {}\n\nEnvironment: RIPCORD_CONFIG (config file), RIPCORD_LOG_DIR (log directory), \
-         RIPCORD_LOG (log filter, e.g. debug), NO_COLOR (monochrome).\n\
+        "Paths on this machine:\n  config  {}\n  logs    {}\n  audit   {}\n\nEnvironment: RIPCORD_CONFIG (config file), RIPCORD_LOG_DIR (log directory), \
+         RIPCORD_AUDIT_DIR (audit log directory), RIPCORD_LOG (log filter, e.g. debug), NO_COLOR (monochrome).\n\
          AWS: the standard credential chain and variables apply (AWS_PROFILE, SSO profiles, \
          AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>). `ripcord` alone opens the \
          live cockpit on that account.",
         crate::config::default_config_path().display(),
-        crate::config::log_dir().display()
+        crate::config::log_dir().display(),
+        crate::config::audit_dir(None).display()
     )
 }

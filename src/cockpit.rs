@@ -2,11 +2,11 @@
 //! something changed; commands out to spawned tasks. Nothing here waits on the network.
 
 use crate::app::{App, Command, Event};
+use crate::audit::journal::Journal;
 use crate::clock::Clock;
 use crate::config::Refresh;
 use crate::poll;
 use crate::runbook::Actions;
-use crate::runbook::work::Job;
 use crate::runbook::worker;
 use crate::source::FleetSource;
 use crate::source::sim::SimFleet;
@@ -42,7 +42,26 @@ pub struct Sources {
     pub refresh: Refresh,
 }
 
-pub async fn run(mut app: App, sources: Sources) -> anyhow::Result<Exit> {
+/// Runs the cockpit, with run logs audited in the default audit directory.
+pub async fn run(app: App, sources: Sources) -> anyhow::Result<Exit> {
+    let journal = Journal::new(
+        crate::config::audit_dir(None),
+        crate::audit::identity::current(crate::runbook::actions::CallerIdentity::Unknown {
+            why: "not asked yet".to_string(),
+        }),
+    );
+    run_with_journal(app, sources, journal).await
+}
+
+/// Runs the cockpit; every run's log goes through `journal` before any of its work is done.
+pub async fn run_with_journal(
+    mut app: App,
+    sources: Sources,
+    mut journal: Journal,
+) -> anyhow::Result<Exit> {
+    if let Some(actions) = runbook_actions(&sources) {
+        journal.set_caller(actions.caller_identity().await);
+    }
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut guard = TerminalGuard::enter()?;
@@ -90,20 +109,42 @@ pub async fn run(mut app: App, sources: Sources) -> anyhow::Result<Exit> {
         while let Ok(event) = rx.try_recv() {
             commands.extend(app.update(event, Timestamp::now()));
         }
-        for command in commands {
-            carry_out(command, &mut app, &sources, &tx);
+        // The audit log first: new run-log entries on disk, and only admitted work goes out.
+        loop {
+            let gated = journal.gate(&app.runbooks, std::mem::take(&mut commands));
+            for command in gated.commands {
+                carry_out(command, &mut app, &sources, &tx, &mut journal);
+            }
+            if gated.events.is_empty() {
+                break;
+            }
+            for event in gated.events {
+                commands.extend(app.update(event, Timestamp::now()));
+            }
         }
         if app.should_quit {
             break Exit::Quit;
         }
     };
     cancel.cancel();
+    let why = match exit {
+        Exit::Quit => "the operator quit the cockpit (Ctrl-C or :quit) during the run",
+        Exit::Signal(why) => why,
+    };
+    app.update(Event::SessionLost(why.to_string()), Timestamp::now());
+    journal.gate(&app.runbooks, Vec::new());
     drop(guard);
     tracing::info!(?exit, "cockpit stopped");
     Ok(exit)
 }
 
-fn carry_out(command: Command, app: &mut App, sources: &Sources, tx: &mpsc::Sender<Event>) {
+fn carry_out(
+    command: Command,
+    app: &mut App,
+    sources: &Sources,
+    tx: &mpsc::Sender<Event>,
+    journal: &mut Journal,
+) {
     match command {
         Command::Quit => app.should_quit = true,
         Command::FetchCheckerDetail(check_id) => {
@@ -138,11 +179,6 @@ fn carry_out(command: Command, app: &mut App, sources: &Sources, tx: &mpsc::Send
         },
         Command::Runbook(work) => match runbook_actions(sources) {
             Some(actions) => {
-                if let Job::Perform { intent, .. } = &work.job {
-                    // The log file keeps every intent until the audit log takes this place.
-                    let entry = serde_json::to_string(intent).unwrap_or_default();
-                    tracing::info!(run = %work.run, "runbook intent {entry}");
-                }
                 let tx = tx.clone();
                 tokio::spawn(worker::execute(
                     *work,
@@ -154,6 +190,15 @@ fn carry_out(command: Command, app: &mut App, sources: &Sources, tx: &mpsc::Send
             }
             None => app.flash_error("this source cannot carry out runbook actions"),
         },
+        Command::ResumeRun(id) => {
+            let prepared =
+                crate::audit::resume::prepare(journal.dir(), &id, &app.runbooks.library, &[]);
+            let result = prepared.map(|p| {
+                journal.attach(p.attachment);
+                Box::new(p.data)
+            });
+            let _ = tx.try_send(Event::Resumed(result));
+        }
     }
 }
 

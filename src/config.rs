@@ -244,6 +244,22 @@ pub fn log_dir() -> PathBuf {
     }
 }
 
+/// Where the audit log goes: `explicit` (`--audit-dir`, which also reads `RIPCORD_AUDIT_DIR`),
+/// else the platform data directory (on Linux `~/.local/share/ripcord/audit`). Never the
+/// current directory.
+pub fn audit_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit.filter(|p| !p.as_os_str().is_empty()) {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("RIPCORD_AUDIT_DIR").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    match project_dirs() {
+        Some(d) => d.data_dir().join("audit"),
+        None => std::env::temp_dir().join("ripcord-audit"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

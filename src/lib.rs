@@ -4,6 +4,7 @@
 //! without a terminal. See ARCHITECTURE in the README for the flow of data.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod cockpit;

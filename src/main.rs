@@ -1,13 +1,15 @@
 //! ripcord's entry point: parse the command line and dispatch. Nothing else lives here.
 
 use clap::{CommandFactory, FromArgMatches};
+use ripcord::app::runbook::Launch;
 use ripcord::app::{App, Mode};
-use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs, RunbookCmd, StatusArgs};
+use ripcord::audit::journal::{Attachment, Journal};
+use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs, RunbookCmd, RunbookResumeArgs, StatusArgs};
 use ripcord::cockpit::{self, Exit, Sources};
 use ripcord::config::{self, Config, Refresh};
+use ripcord::runbook::Library;
+use ripcord::runbook::actions::CallerIdentity;
 use ripcord::runbook::commands as runbook_commands;
-use ripcord::runbook::params::ParamValues;
-use ripcord::runbook::{Library, Runbook};
 use ripcord::source::FleetSource;
 use ripcord::source::aws::{AwsFleet, sdk};
 use ripcord::source::sim::{SimFleet, SimOptions};
@@ -48,6 +50,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .display()
             );
             println!("logs    {}", config::log_dir().display());
+            println!(
+                "audit   {}",
+                config::audit_dir(cli.global.audit_dir.as_deref()).display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Config(ConfigCmd::Example)) => {
@@ -96,6 +102,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(3))
             }
         },
+        Some(Cmd::Audit(cmd)) => {
+            let (cfg, _) = load()?;
+            let code = ripcord::audit::commands::run(
+                cmd,
+                &config::audit_dir(cli.global.audit_dir.as_deref()),
+                &Library::load(&cfg.runbook_dirs),
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )?;
+            Ok(ExitCode::from(code))
+        }
         None => {
             let (cfg, _) = load()?;
             live(&cli, cfg)
@@ -258,7 +275,12 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
                     }
                     Ok(ExitCode::from(refused.code))
                 }
-                Ok(start) if args.sim => demo(cli, cfg, args.demo.clone(), Some(start)),
+                Ok((book, values)) if args.sim => demo(
+                    cli,
+                    cfg,
+                    args.demo.clone(),
+                    Some(Launch::Start(book, values)),
+                ),
                 Ok(_) => {
                     eprintln!(
                         "ripcord: runbooks cannot act on AWS yet: the AWS actions come with the AWS sources.\n\
@@ -268,22 +290,89 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
                 }
             }
         }
+        RunbookCmd::Resume(args) => resume(cli, cfg, args, &library),
     }
 }
 
-/// Who is at the keyboard, for run logs.
-fn operator() -> String {
-    ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "unknown".to_string())
+/// `ripcord runbook resume [RUN]`: lists the unfinished runs, or checks everything about one
+/// before the terminal is taken over, then goes on with it in the cockpit.
+fn resume(
+    cli: &Cli,
+    cfg: Config,
+    args: &RunbookResumeArgs,
+    library: &Library,
+) -> anyhow::Result<ExitCode> {
+    let dir = config::audit_dir(cli.global.audit_dir.as_deref());
+    let Some(run) = &args.run else {
+        let unfinished = ripcord::audit::runs::unfinished(&dir);
+        if unfinished.is_empty() {
+            println!("{}: no unfinished runs", dir.display());
+        }
+        for r in &unfinished {
+            println!(
+                "{}  {}  at {}{}",
+                r.id,
+                r.state_word(),
+                r.at_step.as_deref().unwrap_or("the start"),
+                r.in_doubt
+                    .as_ref()
+                    .map(|s| format!(" (in doubt: {s})"))
+                    .unwrap_or_default()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    if cli.global.read_only {
+        eprintln!("ripcord: --read-only is set: runs are not resumed in read-only mode");
+        return Ok(ExitCode::from(2));
+    }
+    if !args.sim {
+        eprintln!(
+            "ripcord: runbooks cannot act on AWS yet: the AWS actions come with the AWS sources.\n\
+             Nothing was changed. Go on with a drill against the simulated fleet with --sim."
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let mut given = Vec::new();
+    for p in &args.params {
+        match ripcord::runbook::params::split_assignment(p) {
+            Ok(pair) => given.push(pair),
+            Err(e) => {
+                eprintln!("ripcord: --param {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    match ripcord::audit::resume::prepare(&dir, run, library, &given) {
+        Err(why) => {
+            eprintln!("ripcord: {why}");
+            Ok(ExitCode::from(1))
+        }
+        Ok(prepared) => demo_with(
+            cli,
+            cfg,
+            args.demo.clone(),
+            Some(Launch::Resume(Box::new(prepared.data))),
+            Some(prepared.attachment),
+        ),
+    }
 }
 
 fn demo(
     cli: &Cli,
     cfg: Config,
     args: DemoArgs,
-    start: Option<(Arc<Runbook>, ParamValues)>,
+    launch: Option<Launch>,
+) -> anyhow::Result<ExitCode> {
+    demo_with(cli, cfg, args, launch, None)
+}
+
+fn demo_with(
+    cli: &Cli,
+    cfg: Config,
+    args: DemoArgs,
+    launch: Option<Launch>,
+    resumed: Option<Attachment>,
 ) -> anyhow::Result<ExitCode> {
     let theme = Theme::select(
         cli.global.theme.as_deref().unwrap_or(&cfg.theme),
@@ -317,17 +406,42 @@ fn demo(
     app.runbooks.library = Library::load(&cfg.runbook_dirs);
     // The simulator carries out runbook actions: runbooks drill against it.
     app.runbooks.actions_available = true;
-    app.runbooks.operator = operator();
-    app.runbooks.launch = start;
+    app.runbooks.operator = ripcord::audit::identity::os_user();
+    app.runbooks.launch = launch;
+    let audit_dir = config::audit_dir(cli.global.audit_dir.as_deref());
+    app.runbooks.audit_dir = Some(home_relative(&audit_dir));
+    app.runbooks.unfinished = ripcord::audit::runs::unfinished(&audit_dir);
+    app.offer_unfinished();
+    let mut journal = Journal::new(
+        audit_dir,
+        ripcord::audit::identity::current(CallerIdentity::Unknown {
+            why: "not asked yet".to_string(),
+        }),
+    );
+    if let Some(attachment) = resumed {
+        journal.attach(attachment);
+    }
     tracing::info!(?args, "demo starting");
     let runtime = runtime()?;
-    let result = runtime.block_on(cockpit::run(
+    let result = runtime.block_on(cockpit::run_with_journal(
         app,
         Sources {
             fleet: sim.clone(),
             sim: Some(sim),
             refresh,
         },
+        journal,
     ));
     finish(runtime, result)
+}
+
+/// A path as the status bar shows it: `~` for the home directory.
+fn home_relative(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && text.starts_with(&home) => {
+            format!("~{}", &text[home.len()..])
+        }
+        _ => text,
+    }
 }

@@ -37,7 +37,7 @@ impl Tmux {
         let d = dir.path().display();
         // The wrapper ignores SIGHUP itself so that it can record how ripcord ended.
         let script = format!(
-            "trap '' HUP; {env} RIPCORD_LOG_DIR={d}/logs '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/exit; sleep 30"
+            "trap '' HUP; {env} RIPCORD_LOG_DIR={d}/logs RIPCORD_AUDIT_DIR={d}/audit '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/exit; sleep 30"
         );
         let status = Command::new("tmux")
             .args([
@@ -116,7 +116,10 @@ impl Tmux {
     fn wait_for_exit(&self) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if let Ok(text) = std::fs::read_to_string(self.exit_file()) {
+            // The shell creates the file before it writes the line: wait for the whole line.
+            if let Ok(text) = std::fs::read_to_string(self.exit_file())
+                && text.ends_with('\n')
+            {
                 return text.trim().to_string();
             }
             std::thread::sleep(Duration::from_millis(100));

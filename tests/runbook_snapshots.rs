@@ -143,3 +143,55 @@ async fn every_size_draws_a_run() {
         draw(&d.app, w, h);
     }
 }
+
+/// The promotion sent (its intent on disk), the cockpit lost, a new one resumed from the audit
+/// log: the step is in doubt, with its live end state.
+#[tokio::test]
+async fn a_resumed_run_holds_the_step_in_doubt_with_its_end_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    d.command("run rds-cross-region-failover").await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    for c in "orders-dr-usw2".chars() {
+        d.key(KeyCode::Char(c)).await;
+    }
+    let commands = d.app.update(
+        ripcord::app::Event::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Enter,
+            crossterm::event::KeyModifiers::NONE,
+        )),
+        d.clock.now(),
+    );
+    // The intent is written; the cockpit dies before the promotion is sent.
+    let gated = d
+        .journal
+        .as_mut()
+        .expect("journal")
+        .gate(&d.app.runbooks, commands);
+    assert_eq!(gated.commands.len(), 1);
+    let mut second = d.restart(&audit);
+    second.app.offer_unfinished();
+    let picker = screen(&second.app, 80, 24);
+    assert!(
+        picker.contains("↻ rds-cross-region-failover-20261121T030000Z"),
+        "{picker}"
+    );
+    insta::assert_snapshot!("picker_unfinished_80x24", picker);
+    second.enter().await;
+    let narrow = screen(&second.app, 80, 24);
+    for must in ["[?3]", "IN DOUBT", "live end state", "— still replicates"] {
+        assert!(narrow.contains(must), "80x24 lacks {must}:\n{narrow}");
+    }
+    insta::assert_snapshot!("run_in_doubt_80x24", narrow);
+    let wide = screen(&second.app, 200, 50);
+    assert!(wide.contains("?  3 Promote the replica"), "{wide}");
+    assert!(
+        wide.contains("Enter, then type orders-dr-usw2, sends it again"),
+        "{wide}"
+    );
+    insta::assert_snapshot!("run_in_doubt_wide", wide);
+}

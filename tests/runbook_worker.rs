@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use ripcord::clock::Clock;
 use ripcord::runbook::actions::*;
-use ripcord::runbook::log::{Intended, LogEntry, LogEvent};
+use ripcord::runbook::log::{Confirmation, Intended, LogEntry, LogEvent};
 use ripcord::runbook::vocab::{Operation, Probe};
 use ripcord::runbook::work::{ActionContext, Job, ReportBody, Subject, Task, Work};
 use ripcord::runbook::worker;
@@ -156,9 +156,12 @@ async fn a_change_whose_call_never_returns_fails_after_its_timeout() {
         event: LogEvent::Intent {
             what: Intended::Action { op: op.clone() },
             destructive: true,
-            typed: Some("orders-dr-usw2".into()),
+            how: Confirmation::TypedName {
+                typed: "orders-dr-usw2".into(),
+            },
             readings: Vec::new(),
             attempt: 1,
+            idempotency_token: None,
         },
     };
     let body = run(Job::Perform {
@@ -166,12 +169,7 @@ async fn a_change_whose_call_never_returns_fails_after_its_timeout() {
         task: Task::Action {
             op,
             timeout: Duration::from_secs(120),
-            context: ActionContext {
-                run: "r".into(),
-                step: 0,
-                attempt: 1,
-                rto: Duration::from_secs(900),
-            },
+            context: ActionContext::new("r", 0, 1, Duration::from_secs(900)),
         },
     })
     .await;

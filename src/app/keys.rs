@@ -219,6 +219,8 @@ impl App {
             }
             ("scenario", name) => self.switch_scenario(name),
             ("run", args) => self.run_command_line(args),
+            ("resume", "") => self.open_picker(),
+            ("resume", id) => self.start_resume(id),
             (other, _) => {
                 self.flash_error(format!(
                     "unknown command `{other}`: try quit, theme, scenario, pane, filter, run, help"

@@ -43,6 +43,15 @@ pub enum Event {
     ThemeLoaded(Result<Theme, String>),
     /// An answer about a runbook step (live values, progress, the result).
     Runbook(crate::runbook::work::Report),
+    /// A run's audit log cannot be written: no action of that run will be carried out.
+    AuditFailed {
+        run: String,
+        message: String,
+    },
+    /// A run read back from its audit log, ready to go on (or why it cannot).
+    Resumed(Result<Box<crate::audit::resume::ResumeData>, String>),
+    /// The cockpit is stopping (a hang-up, SIGTERM, Ctrl-C): a run going on records it.
+    SessionLost(String),
 }
 
 /// Something for the runtime to do on the app's behalf.
@@ -57,6 +66,8 @@ pub enum Command {
     SetScenario(Scenario),
     /// Read or act for a runbook step.
     Runbook(Box<crate::runbook::work::Work>),
+    /// Read an unfinished run back from its audit log, to resume it.
+    ResumeRun(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -247,6 +258,12 @@ impl App {
             Event::Resize => Vec::new(),
             Event::Tick => self.runbook_tick(now),
             Event::Runbook(report) => self.on_runbook_report(report, now),
+            Event::AuditFailed { run, message } => self.on_audit_failed(run, message),
+            Event::Resumed(result) => self.on_resumed(result, now),
+            Event::SessionLost(why) => {
+                self.on_session_lost(&why, now);
+                Vec::new()
+            }
             Event::Replicas { region, result } => {
                 let interval = self.refresh.replicas;
                 self.replicas

@@ -2,6 +2,8 @@
 //! and the glue between `App::update` and the pure executor (`runbook::exec`).
 
 use super::{App, Command, Prompt};
+use crate::audit::resume::ResumeData;
+use crate::audit::runs::RunSummary;
 use crate::runbook::exec::{Run, StepState};
 use crate::runbook::library::Library;
 use crate::runbook::model::Runbook;
@@ -15,7 +17,7 @@ use std::sync::Arc;
 pub const HELP: &[(&str, &str)] = &[
     (
         "r / :run NAME k=v",
-        "runbooks: pick one, or start one with parameters",
+        "pick a runbook, or resume an unfinished run",
     ),
     (
         "Enter / s / r / a",
@@ -44,9 +46,21 @@ pub struct Runbooks {
     pub actions_available: bool,
     /// Who is at the keyboard, for the run log.
     pub operator: String,
-    /// A run asked for on the command line (`ripcord runbook run`), started at the first tick
-    /// so that its first reads go out through the event loop like any other.
-    pub launch: Option<(Arc<Runbook>, ParamValues)>,
+    /// A run asked for on the command line (`ripcord runbook run` or `resume`), started at
+    /// the first tick so that its first reads go out through the event loop like any other.
+    pub launch: Option<Launch>,
+    /// Unfinished runs found in the audit log, offered at the top of the picker.
+    pub unfinished: Vec<RunSummary>,
+    /// Where the audit log is written, for the status bar during a run.
+    pub audit_dir: Option<String>,
+    /// A run whose audit log cannot be written, and why: its actions are refused.
+    pub audit_failure: Option<(String, String)>,
+}
+
+/// A run to start or go on with, from the command line.
+pub enum Launch {
+    Start(Arc<Runbook>, ParamValues),
+    Resume(Box<ResumeData>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +81,16 @@ impl Runbooks {
     /// A run that has not finished.
     pub fn active(&self) -> Option<&Run> {
         self.run.as_ref().filter(|r| !r.is_over())
+    }
+
+    /// Every run of this session, the earlier ones first.
+    pub fn all_runs(&self) -> impl Iterator<Item = &Run> {
+        self.history.iter().chain(self.run.as_ref())
+    }
+
+    /// Rows of the picker: unfinished runs first, then the runbooks.
+    pub fn picker_len(&self) -> usize {
+        self.unfinished.len() + self.library.entries.len()
     }
 }
 
@@ -187,7 +211,7 @@ impl App {
     pub(super) fn open_picker(&mut self) -> Vec<Command> {
         if self.read_only {
             self.flash_error("read-only mode: runbooks cannot run (restart without --read-only)");
-        } else if self.runbooks.library.entries.is_empty() {
+        } else if self.runbooks.picker_len() == 0 {
             self.flash_error("no runbooks: add .md files to a runbook_dirs directory");
         } else {
             self.runbooks.picker = Some(0);
@@ -222,7 +246,7 @@ impl App {
     }
 
     fn on_picker_key(&mut self, key: KeyEvent, selected: usize) -> Vec<Command> {
-        let count = self.runbooks.library.entries.len();
+        let count = self.runbooks.picker_len();
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => self.runbooks.picker = None,
             KeyCode::Char('j') | KeyCode::Down => {
@@ -231,8 +255,13 @@ impl App {
             KeyCode::Char('k') | KeyCode::Up => {
                 self.runbooks.picker = Some(selected.saturating_sub(1));
             }
+            KeyCode::Enter if selected < self.runbooks.unfinished.len() => {
+                let id = self.runbooks.unfinished[selected].id.clone();
+                return self.start_resume(&id);
+            }
             KeyCode::Enter => {
-                let Some(entry) = self.runbooks.library.entries.get(selected) else {
+                let index = selected - self.runbooks.unfinished.len();
+                let Some(entry) = self.runbooks.library.entries.get(index) else {
                     return Vec::new();
                 };
                 let name = entry.name.clone();
@@ -412,8 +441,10 @@ impl App {
     }
 
     pub(super) fn runbook_tick(&mut self, now: Timestamp) -> Vec<Command> {
-        if let Some((book, values)) = self.runbooks.launch.take() {
-            return self.start_loaded(book, values);
+        match self.runbooks.launch.take() {
+            Some(Launch::Start(book, values)) => return self.start_loaded(book, values),
+            Some(Launch::Resume(data)) => return self.on_resumed(Ok(data), now),
+            None => {}
         }
         match self.runbooks.run.as_mut() {
             Some(run) => to_commands(run.tick(now)),
@@ -424,3 +455,131 @@ impl App {
 
 #[cfg(test)]
 mod tests;
+
+impl App {
+    /// Offers the unfinished runs found at start: the picker opens with them on top.
+    pub fn offer_unfinished(&mut self) {
+        let count = self.runbooks.unfinished.len();
+        if count == 0 || self.runbooks.launch.is_some() {
+            return;
+        }
+        if self.read_only {
+            self.flash_info(format!(
+                "{count} unfinished run{} in the audit log: ripcord audit show lists {}",
+                if count == 1 { "" } else { "s" },
+                if count == 1 { "it" } else { "them" }
+            ));
+            return;
+        }
+        self.runbooks.picker = Some(0);
+        self.flash_info(format!(
+            "{count} unfinished run{}: Enter resumes the selected one, Esc closes",
+            if count == 1 { "" } else { "s" }
+        ));
+    }
+
+    /// Asks for an unfinished run to be read back from the audit log.
+    pub fn start_resume(&mut self, id: &str) -> Vec<Command> {
+        if self.read_only {
+            self.flash_error(
+                "read-only mode: runs cannot be resumed (restart without --read-only)",
+            );
+            return Vec::new();
+        }
+        if !self.runbooks.actions_available {
+            self.flash_error(
+                "this source cannot carry out runbook actions yet: resume drills with ripcord demo",
+            );
+            return Vec::new();
+        }
+        if let Some(run) = self.runbooks.active() {
+            let active = run.id.clone();
+            self.flash_error(format!(
+                "run {active} is still going: finish it, or abort it with a, before resuming another"
+            ));
+            return Vec::new();
+        }
+        if let Some(summary) = self.runbooks.unfinished.iter().find(|r| r.id == id)
+            && let Some(holder) = &summary.locked_by
+        {
+            self.flash_error(format!(
+                "run {id} is being carried out by another ripcord ({holder}): watch it with ripcord audit show {id} --follow"
+            ));
+            return Vec::new();
+        }
+        self.runbooks.picker = None;
+        self.flash_info(format!("reading run {id} back from the audit log…"));
+        vec![Command::ResumeRun(id.to_string())]
+    }
+
+    /// A run read back from the audit log: rebuilt, with a step in doubt held for the operator.
+    pub(super) fn on_resumed(
+        &mut self,
+        result: Result<Box<ResumeData>, String>,
+        now: Timestamp,
+    ) -> Vec<Command> {
+        let data = match result {
+            Ok(data) => data,
+            Err(why) => {
+                self.flash_error(why);
+                return Vec::new();
+            }
+        };
+        let ResumeData {
+            book,
+            params,
+            entries,
+            torn_tail,
+            ..
+        } = *data;
+        match Run::resume(
+            book,
+            params,
+            entries,
+            &self.runbooks.operator,
+            torn_tail,
+            now,
+        ) {
+            Ok((run, work)) => {
+                self.runbooks.unfinished.retain(|r| r.id != run.id);
+                let in_doubt = run
+                    .current
+                    .is_some_and(|i| run.steps[i].state == StepState::InDoubt);
+                self.flash_info(if in_doubt {
+                    format!(
+                        "run {} resumed: the current step is IN DOUBT; read its end state before deciding",
+                        run.id
+                    )
+                } else {
+                    format!("run {} resumed where it was", run.id)
+                });
+                if let Some(old) = self.runbooks.run.take() {
+                    self.runbooks.history.push(old);
+                }
+                self.runbooks.run = Some(run);
+                self.runbooks.visible = true;
+                self.runbooks.show_log = false;
+                self.runbooks.picker = None;
+                to_commands(work)
+            }
+            Err(why) => {
+                self.flash_error(format!("cannot resume: {why}"));
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn on_audit_failed(&mut self, run: String, message: String) -> Vec<Command> {
+        self.flash_error(format!(
+            "AUDIT LOG FAILED: {message}: no action of this run will be sent"
+        ));
+        self.runbooks.audit_failure = Some((run, message));
+        Vec::new()
+    }
+
+    pub(super) fn on_session_lost(&mut self, why: &str, now: Timestamp) {
+        if let Some(run) = self.runbooks.run.as_mut() {
+            run.session_lost(why, now);
+        }
+    }
+}

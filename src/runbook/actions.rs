@@ -30,6 +30,7 @@ use crate::fleet::{CheckStatus, FailoverRole};
 use crate::source::SourceError;
 use async_trait::async_trait;
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Errors are the sources' errors: the call that failed, why, and what kind of failure.
@@ -193,10 +194,44 @@ pub struct RestoreRequest {
     pub idempotency_token: String,
 }
 
+/// Whose credentials carry out the actions, for the audit log's operator identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CallerIdentity {
+    /// What sts:GetCallerIdentity answered.
+    Known { arn: String, account: String },
+    /// The simulated fleet: no credentials are in use.
+    Simulated,
+    /// Not known, and why: recorded as such rather than guessed.
+    Unknown { why: String },
+}
+
+impl CallerIdentity {
+    pub fn describe(&self) -> String {
+        match self {
+            CallerIdentity::Known { arn, .. } => arn.clone(),
+            CallerIdentity::Simulated => "simulated".to_string(),
+            CallerIdentity::Unknown { why } => format!("unknown ({why})"),
+        }
+    }
+}
+
 #[async_trait]
 pub trait Actions: Send + Sync + 'static {
     /// `sim` or `aws`, for the run view.
     fn name(&self) -> &str;
+
+    /// sts:GetCallerIdentity: whose credentials the actions use, asked once per session for
+    /// the audit log. HOOK for the AWS source: override this with the real call. The default
+    /// says "unknown" and why, so a record never claims an identity nobody checked.
+    async fn caller_identity(&self) -> CallerIdentity {
+        CallerIdentity::Unknown {
+            why: format!(
+                "the `{}` source does not report its caller identity (sts:GetCallerIdentity is not wired up)",
+                self.name()
+            ),
+        }
+    }
 
     /// How often to read again while waiting for an end state.
     fn poll_every(&self) -> Duration {

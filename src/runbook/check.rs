@@ -67,6 +67,7 @@ impl Checker<'_> {
         let mut book = Runbook {
             name: name.to_string(),
             file: self.file.clone(),
+            sha256: crate::audit::canonical::sha256_hex(self.text.as_bytes()),
             title: doc.heading.clone().unwrap_or_default(),
             summary: String::new(),
             rto: Duration::ZERO,

@@ -8,7 +8,7 @@
 //! this module.
 
 use super::check::successor;
-use super::log::{Intended, LogEntry, LogEvent};
+use super::log::{Confirmation, InDoubtDecision, Intended, LogEntry, LogEvent, Seen};
 use super::model::{Diagnostic, Runbook, StepBody, Target, env_var_for};
 use super::params::{ParamValues, shown};
 use super::template;
@@ -35,6 +35,10 @@ pub enum StepState {
     Done,
     Failed,
     Skipped,
+    /// Its intent was recorded but its result was not (the session was lost while it ran):
+    /// it may or may not have happened. Nothing is sent again until the operator has seen the
+    /// live end state and decided.
+    InDoubt,
 }
 
 impl StepState {
@@ -45,6 +49,7 @@ impl StepState {
             StepState::Done => "done",
             StepState::Failed => "FAILED",
             StepState::Skipped => "skipped",
+            StepState::InDoubt => "IN DOUBT",
         }
     }
 }
@@ -105,6 +110,8 @@ pub struct StepRun {
     /// How the step ended: the outcome, the error, or the reason it was skipped.
     pub note: Option<String>,
     pub measured: Option<Duration>,
+    /// The idempotency token of the attempt in doubt, reused if the step is sent again.
+    doubt_token: Option<String>,
 }
 
 impl StepRun {
@@ -121,6 +128,7 @@ impl StepRun {
             ticked: 0,
             note: None,
             measured: None,
+            doubt_token: None,
         }
     }
 
@@ -187,7 +195,13 @@ impl Run {
                 file: run.book.file.clone(),
                 title: run.book.title.clone(),
                 operator: run.operator.clone(),
-                params: run.params.for_display(),
+            },
+        );
+        run.record(
+            now,
+            None,
+            LogEvent::ParamsBound {
+                params: run.params.bound(),
             },
         );
         let work = run.reach(0, now);
@@ -205,7 +219,7 @@ impl Run {
 
     fn record(&mut self, now: Timestamp, step: Option<usize>, event: LogEvent) -> LogEntry {
         let entry = LogEntry {
-            seq: self.log.len() as u64 + 1,
+            seq: self.log.last().map_or(1, |e| e.seq + 1),
             at: now,
             run: self.id.clone(),
             step: step
@@ -225,6 +239,9 @@ impl Run {
 
     fn subject(&self, index: usize) -> Option<Subject> {
         match &self.resolved[index] {
+            Resolved::Action { op, .. } if self.steps[index].state == StepState::InDoubt => {
+                Some(Subject::EndState(op.clone()))
+            }
             Resolved::Action { op, .. } => Some(Subject::PreChecks(op.clone())),
             Resolved::Gate { probe, .. } | Resolved::Wait { probe, .. } => {
                 Some(Subject::Condition(probe.clone()))
@@ -317,6 +334,45 @@ impl Run {
         Ok(readings)
     }
 
+    /// The end state read for a step in doubt: present and fresh, or why not yet. Unlike a
+    /// pre-check, "cannot tell" is an answer here: the operator may still send the step again.
+    /// `None` for a step with nothing to read (a script).
+    fn in_doubt_readings(&self, index: usize, now: Timestamp) -> Result<Option<&Readings>, String> {
+        if self.subject(index).is_none() {
+            return Ok(None);
+        }
+        let Some(readings) = &self.steps[index].readings else {
+            return Err(
+                "reading the live end state before anything is decided: wait a moment".to_string(),
+            );
+        };
+        let age = age_between(readings.at, now);
+        if age > MAX_READING_AGE {
+            return Err(format!(
+                "the end state was read {} ago: r reads it again",
+                format_duration(age)
+            ));
+        }
+        Ok(Some(readings))
+    }
+
+    /// For a step in doubt: what confirming it would do, judged on the live end state.
+    pub fn in_doubt_decision(&self) -> Option<InDoubtDecision> {
+        let index = self.current?;
+        if self.steps[index].state != StepState::InDoubt {
+            return None;
+        }
+        let holds = self.steps[index]
+            .readings
+            .as_ref()
+            .is_some_and(|r| !r.checks.is_empty() && r.all_hold());
+        Some(if holds {
+            InDoubtDecision::AcceptEndState
+        } else {
+            InDoubtDecision::RunAgain
+        })
+    }
+
     /// Whether the current step can be confirmed now; the reason when not.
     pub fn ready(&self, now: Timestamp) -> Result<(), String> {
         let index = self.current_index()?;
@@ -332,6 +388,7 @@ impl Run {
                     "step {n} failed: r retries it, s skips it with a reason, a aborts the run"
                 ));
             }
+            StepState::InDoubt => return self.in_doubt_readings(index, now).map(|_| ()),
             _ => {}
         }
         match &self.resolved[index] {
@@ -363,6 +420,10 @@ impl Run {
     /// The name the operator must type to confirm the current step, if it is destructive.
     pub fn typed_name_needed(&self) -> Option<String> {
         let index = self.current?;
+        if self.in_doubt_decision() == Some(InDoubtDecision::AcceptEndState) {
+            // Accepting what already happened sends nothing.
+            return None;
+        }
         match &self.resolved[index] {
             Resolved::Action {
                 op,
@@ -395,6 +456,31 @@ impl Run {
                 }
             }
         }
+        let how = Confirmation::from_typed(typed.map(str::to_string));
+        if let Some(decision) = self.in_doubt_decision() {
+            let readings = self.steps[index]
+                .readings
+                .as_ref()
+                .map(|r| Seen::all(&r.checks, now))
+                .unwrap_or_default();
+            self.record(
+                now,
+                Some(index),
+                LogEvent::InDoubtResolved {
+                    decision,
+                    readings: readings.clone(),
+                    how,
+                },
+            );
+            if decision == InDoubtDecision::AcceptEndState {
+                let seen: Vec<String> = readings.iter().map(|r| r.detail.clone()).collect();
+                let outcome = super::work::Outcome::new(format!(
+                    "end state already held after the lost session: {}",
+                    seen.join("; ")
+                ));
+                return Ok(self.finish_step(index, Ok(outcome), now));
+            }
+        }
         let resolved = self.resolved[index].clone();
         match resolved {
             Resolved::Manual => Ok(self.tick_item(index, now)),
@@ -411,8 +497,9 @@ impl Run {
                     Some(index),
                     LogEvent::GateDecided {
                         holds,
-                        readings: readings.checks,
+                        readings: Seen::all(&readings.checks, now),
                         goes_to: goes_to.clone(),
+                        how: Confirmation::Enter,
                     },
                 );
                 let step = &mut self.steps[index];
@@ -437,15 +524,15 @@ impl Run {
                     .map(|r| r.checks.clone())
                     .unwrap_or_default();
                 let attempt = self.steps[index].attempt + 1;
-                let context = ActionContext {
-                    run: self.id.clone(),
-                    step: index,
-                    attempt,
-                    rto: self.book.rto,
-                };
+                let mut context = ActionContext::new(&self.id, index, attempt, self.book.rto);
+                if let Some(token) = self.steps[index].doubt_token.clone() {
+                    context = context.with_token(token);
+                }
                 Ok(self.perform(
                     index,
-                    Intended::Action { op: op.clone() },
+                    Intended::Action {
+                        op: self.params.hide_secrets_in(&op),
+                    },
                     destructive.then(|| typed.unwrap_or_default().to_string()),
                     readings,
                     Task::Action {
@@ -459,7 +546,7 @@ impl Run {
             Resolved::Wait { probe, timeout } => Ok(self.perform(
                 index,
                 Intended::Wait {
-                    probe: probe.clone(),
+                    probe: self.params.hide_secrets_in(&probe),
                 },
                 None,
                 Vec::new(),
@@ -496,7 +583,14 @@ impl Run {
         if let Some(item) = items.get(step.ticked) {
             step.ticked += 1;
             let item = item.clone();
-            self.record(now, Some(index), LogEvent::ItemTicked { item });
+            self.record(
+                now,
+                Some(index),
+                LogEvent::ItemTicked {
+                    item,
+                    how: Confirmation::Enter,
+                },
+            );
         }
         if self.steps[index].ticked < items.len() {
             return Vec::new();
@@ -521,15 +615,22 @@ impl Run {
     ) -> Vec<Work> {
         let attempt = self.steps[index].attempt + 1;
         let destructive = typed.is_some();
+        let idempotency_token = match &task {
+            Task::Action { op, context, .. } if op.takes_idempotency_token() => {
+                Some(context.idempotency_token().to_string())
+            }
+            _ => None,
+        };
         let intent = self.record(
             now,
             Some(index),
             LogEvent::Intent {
                 what,
                 destructive,
-                typed,
-                readings,
+                how: Confirmation::from_typed(typed),
+                readings: Seen::all(&readings, now),
                 attempt,
+                idempotency_token,
             },
         );
         let request = self.request();
@@ -540,6 +641,7 @@ impl Run {
         step.finished_at = None;
         step.performing = Some(request);
         step.note = None;
+        step.doubt_token = None;
         vec![Work {
             run: self.id.clone(),
             request,
@@ -602,6 +704,10 @@ impl Run {
                 Ok(self.inspect(index))
             }
             StepState::Running => Err(format!("step {} is running", index + 1)),
+            StepState::InDoubt if self.subject(index).is_none() => Err(
+                "ripcord cannot read what a script did: Enter runs it again, s skips it with a reason"
+                    .to_string(),
+            ),
             _ if self.subject(index).is_none() => {
                 Err("this step has no live values to read again".to_string())
             }
@@ -626,7 +732,7 @@ impl Run {
         let running = self
             .steps
             .iter()
-            .position(|s| s.state == StepState::Running)
+            .position(|s| matches!(s.state, StepState::Running | StepState::InDoubt))
             .map(|i| self.book.steps[i].id.clone());
         self.record(
             now,
@@ -641,13 +747,28 @@ impl Run {
         Ok(())
     }
 
+    /// The cockpit is going away while the run is not over (a hang-up, SIGTERM, Ctrl-C): the
+    /// log says so, and the run can be resumed from the audit log.
+    pub fn session_lost(&mut self, why: &str, now: Timestamp) {
+        if self.is_over() {
+            return;
+        }
+        self.record(
+            now,
+            self.current,
+            LogEvent::SessionLost {
+                why: why.to_string(),
+            },
+        );
+    }
+
     /// Time passed: keeps the current step's live values fresh while it waits.
     pub fn tick(&mut self, now: Timestamp) -> Vec<Work> {
         let Some(index) = self.current else {
             return Vec::new();
         };
         let step = &self.steps[index];
-        let due = step.state == StepState::Pending
+        let due = matches!(step.state, StepState::Pending | StepState::InDoubt)
             && step.inspecting.is_none()
             && step
                 .readings
@@ -664,6 +785,7 @@ impl Run {
         let index = report.step;
         match report.body {
             ReportBody::Inspected(checks) => {
+                let checks = self.params.hide_secrets_in(&checks);
                 if self.steps[index].inspecting == Some(report.request) {
                     let step = &mut self.steps[index];
                     step.inspecting = None;
@@ -672,6 +794,7 @@ impl Run {
                 Vec::new()
             }
             ReportBody::Progress(line) => {
+                let line = self.params.hide_secrets(&line);
                 if self.steps[index].performing == Some(report.request) {
                     let output = &mut self.steps[index].output;
                     output.push(line);
@@ -702,6 +825,14 @@ impl Run {
         result: Result<super::work::Outcome, String>,
         now: Timestamp,
     ) -> Vec<Work> {
+        // A result can echo a secret the step was given: it never reaches the screen or a log.
+        let result = match result {
+            Ok(mut outcome) => {
+                outcome.summary = self.params.hide_secrets(&outcome.summary);
+                Ok(outcome)
+            }
+            Err(error) => Err(self.params.hide_secrets(&error)),
+        };
         let late = self.is_over();
         let step = &mut self.steps[index];
         step.performing = None;
@@ -719,6 +850,8 @@ impl Run {
                 } else {
                     LogEvent::StepDone {
                         summary: outcome.summary.clone(),
+                        measured_secs: outcome.measured.map(|d| d.as_secs()),
+                        aws_ids: outcome.aws_ids.clone(),
                     }
                 }
             }
@@ -847,6 +980,8 @@ fn shown_or_secret(params: &ParamValues, value: &str) -> String {
         format!("`{}`", shown(value))
     }
 }
+
+mod resume;
 
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,9 @@ pub struct Runbook {
     pub name: String,
     /// The file as named in messages.
     pub file: String,
+    /// SHA-256 of the file's text (hex): the audit log records it, and a run is resumed only
+    /// with the very runbook it started with.
+    pub sha256: String,
     pub title: String,
     pub summary: String,
     /// How long the whole procedure may take; the run view counts against it.

@@ -216,6 +216,60 @@ impl ParamValues {
             .collect()
     }
 
+    /// The values as the run log records them: secrets replaced, and whether each was given.
+    pub fn bound(&self) -> Vec<super::log::BoundParam> {
+        self.0
+            .iter()
+            .map(|p| super::log::BoundParam {
+                name: p.name.clone(),
+                value: p.display().to_string(),
+                secret: p.secret,
+                given: p.given,
+            })
+            .collect()
+    }
+
+    /// The values of secret parameters, non-empty, for scrubbing them from anything written.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|p| p.secret && !p.value.is_empty())
+            .map(|p| p.value.clone())
+            .collect()
+    }
+
+    /// `text` with every secret value in it replaced: for results, errors and output lines,
+    /// which can echo a value the runbook passed on.
+    pub fn hide_secrets(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for secret in self.secret_values() {
+            if out.contains(&secret) {
+                out = out.replace(&secret, REDACTED);
+            }
+        }
+        out
+    }
+
+    /// A copy of any serializable value with every secret inside its strings replaced (an
+    /// operation built from a secret parameter, for the run log). The value itself is kept
+    /// when it cannot be round-tripped, which no type in the run log does.
+    pub fn hide_secrets_in<T>(&self, value: &T) -> T
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + Clone,
+    {
+        let secrets = self.secret_values();
+        if secrets.is_empty() {
+            return value.clone();
+        }
+        serde_json::to_value(value)
+            .ok()
+            .and_then(|mut v| {
+                scrub_json(&mut v, &secrets);
+                serde_json::from_value(v).ok()
+            })
+            .unwrap_or_else(|| value.clone())
+    }
+
     /// A copy safe to log: every secret value replaced.
     pub fn redacted(&self) -> ParamValues {
         ParamValues(
@@ -231,6 +285,23 @@ impl ParamValues {
 
     pub fn is_secret_value(&self, text: &str) -> bool {
         self.0.iter().any(|p| p.secret && p.value == text)
+    }
+}
+
+/// Replaces every secret value inside every string of a JSON value (keys are left alone).
+pub fn scrub_json(value: &mut serde_json::Value, secrets: &[String]) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => {
+            for secret in secrets.iter().filter(|s| !s.is_empty()) {
+                if text.contains(secret.as_str()) {
+                    *text = text.replace(secret.as_str(), REDACTED);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| scrub_json(v, secrets)),
+        Value::Object(map) => map.values_mut().for_each(|v| scrub_json(v, secrets)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

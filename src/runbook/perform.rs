@@ -36,6 +36,207 @@ pub async fn inspect(subject: &Subject, actions: &dyn Actions, clock: &Clock) ->
     match subject {
         Subject::PreChecks(op) => prechecks(op, actions).await,
         Subject::Condition(probe) => vec![evaluate(probe, actions, clock).await],
+        Subject::EndState(op) => end_state(op, actions).await,
+    }
+}
+
+/// Whether an action's end state already holds, read from the live state. Asked for a step
+/// in doubt (its intent was recorded, its result was not): the operator sees this before
+/// deciding to accept the step as done or to send it again. Reads only.
+pub async fn end_state(op: &Operation, actions: &dyn Actions) -> Vec<Check> {
+    match op {
+        Operation::PromoteReadReplica { region, replica } => {
+            let label = format!("{replica} is promoted (no longer a read replica)");
+            match actions.db_instance(region, replica).await {
+                Err(e) => vec![failed(&label, &e)],
+                Ok(Observed { value: None, at }) => {
+                    vec![
+                        Check::new(label, false, format!("no instance {replica} in {region}"))
+                            .at(at),
+                    ]
+                }
+                Ok(Observed {
+                    value: Some(db),
+                    at,
+                }) => vec![
+                    Check::new(
+                        label,
+                        db.replica_source.is_none(),
+                        match &db.replica_source {
+                            Some(source) => format!("still replicates from {source}"),
+                            None => format!("standalone, status {}", db.status),
+                        },
+                    )
+                    .at(at),
+                ],
+            }
+        }
+        Operation::SwitchoverGlobalCluster {
+            region,
+            global_cluster,
+            target_cluster,
+        }
+        | Operation::FailoverGlobalCluster {
+            region,
+            global_cluster,
+            target_cluster,
+        } => {
+            let label = format!("{target_cluster} is the primary of {global_cluster}");
+            match actions.global_cluster(region, global_cluster).await {
+                Err(e) => vec![failed(&label, &e)],
+                Ok(Observed { value: None, at }) => {
+                    vec![Check::new(label, false, "no such global cluster").at(at)]
+                }
+                Ok(Observed { value: Some(g), at }) => {
+                    let writer = g.writer().map(|w| w.cluster.clone());
+                    let detail = format!(
+                        "primary {}; {}",
+                        writer.clone().unwrap_or_else(|| "none".to_string()),
+                        g.changing.clone().unwrap_or_else(|| g.status.clone())
+                    );
+                    if g.changing.is_some() {
+                        // Under way: it may end either way, so it cannot be told yet.
+                        vec![Check::unknown(label, detail).at(at)]
+                    } else {
+                        vec![
+                            Check::new(label, writer.as_deref() == Some(target_cluster), detail)
+                                .at(at),
+                        ]
+                    }
+                }
+            }
+        }
+        Operation::FailoverDbCluster {
+            region,
+            cluster,
+            target_instance,
+        } => {
+            let label = match target_instance {
+                Some(t) => format!("{t} is the writer of {cluster}"),
+                None => format!("the writer of {cluster} moved"),
+            };
+            match actions.db_cluster(region, cluster).await {
+                Err(e) => vec![failed(&label, &e)],
+                Ok(Observed { value: None, at }) => {
+                    vec![Check::new(label, false, "no such cluster").at(at)]
+                }
+                Ok(Observed { value: Some(c), at }) => {
+                    let writer = c.writer().unwrap_or("none").to_string();
+                    let detail = format!("writer {writer}, status {}", c.status);
+                    match target_instance {
+                        Some(t) => vec![Check::new(label, writer == *t, detail).at(at)],
+                        // Without a target the end state is "a different writer than before",
+                        // and the writer before is in the run log, not in the live state.
+                        None => vec![
+                            Check::unknown(
+                                label,
+                                format!("{detail}: compare with the writer in the run log"),
+                            )
+                            .at(at),
+                        ],
+                    }
+                }
+            }
+        }
+        Operation::FlipFailoverRecords {
+            zone,
+            name,
+            primary,
+        } => match failover_pair(actions, zone, name).await {
+            Err(check) => vec![check],
+            Ok((pair, at)) => {
+                let now_primary = pair
+                    .iter()
+                    .find(|r| r.failover == Some(FailoverRole::Primary));
+                vec![
+                    Check::new(
+                        format!("`{primary}` is the PRIMARY of {name}"),
+                        now_primary.is_some_and(|r| r.set_identifier.as_deref() == Some(primary)),
+                        now_primary.map_or_else(
+                            || "no PRIMARY record".to_string(),
+                            |r| {
+                                format!(
+                                    "PRIMARY is `{}` → {}",
+                                    r.set_identifier.clone().unwrap_or_default(),
+                                    r.values.join(", ")
+                                )
+                            },
+                        ),
+                    )
+                    .at(at),
+                ]
+            }
+        },
+        Operation::UpsertRecord {
+            zone,
+            name,
+            record_type,
+            value,
+            ..
+        } => {
+            let label = format!("{name} {record_type} is {value}");
+            match actions.record_sets(zone, name, Some(record_type)).await {
+                Err(e) => vec![failed(&label, &e)],
+                Ok(Observed { value: sets, at }) => {
+                    let now: Vec<String> =
+                        sets.iter().flat_map(|s| s.values.iter().cloned()).collect();
+                    vec![
+                        Check::new(
+                            label,
+                            now.iter().any(|v| same_name(v, value)),
+                            if now.is_empty() {
+                                "no record".to_string()
+                            } else {
+                                format!("now {}", now.join(", "))
+                            },
+                        )
+                        .at(at),
+                    ]
+                }
+            }
+        }
+        Operation::RestoreNewestRecoveryPoint { region, target, .. } => {
+            let label = format!("a restore made {target}");
+            match actions.restore_job_that_created(region, target).await {
+                Err(e) => vec![failed(&label, &e)],
+                Ok(Observed { value: None, at }) => vec![
+                    Check::new(label, false, "no restore job made it: none was started").at(at),
+                ],
+                Ok(Observed {
+                    value: Some(job),
+                    at,
+                }) => vec![
+                    Check::new(
+                        label,
+                        job.status == RestoreStatus::Completed,
+                        format!(
+                            "restore job {} {}{}",
+                            job.id,
+                            job.status.word(),
+                            if job.status == RestoreStatus::Completed {
+                                ""
+                            } else {
+                                ": sending again reuses its idempotency token, so no second job starts"
+                            }
+                        ),
+                    )
+                    .at(at),
+                ],
+            }
+        }
+        Operation::DeleteRestoredInstance { region, instance } => {
+            let label = format!("{instance} is deleted");
+            match actions.db_instance(region, instance).await {
+                Err(e) => vec![failed(&label, &e)],
+                Ok(Observed { value: None, at }) => {
+                    vec![Check::new(label, true, "no such instance").at(at)]
+                }
+                Ok(Observed {
+                    value: Some(db),
+                    at,
+                }) => vec![Check::new(label, false, format!("status {}", db.status)).at(at)],
+            }
+        }
     }
 }
 
@@ -759,7 +960,8 @@ pub async fn carry_out(
                     Ok(Outcome::new(format!(
                         "{name}: `{primary}` is PRIMARY → {} (change {change} INSYNC)",
                         r.values.join(", ")
-                    )))
+                    ))
+                    .with_aws_id(format!("route53 change {change}")))
                 }
                 _ => Err(format!(
                     "the change is INSYNC but `{primary}` is not PRIMARY: read the records in the console"
@@ -803,7 +1005,8 @@ pub async fn carry_out(
             {
                 Ok(Outcome::new(format!(
                     "{name} {record_type} is {value} (change {change} INSYNC)"
-                )))
+                ))
+                .with_aws_id(format!("route53 change {change}")))
             } else {
                 Err(format!("{name} does not read back as {value}"))
             }
@@ -829,7 +1032,7 @@ pub async fn carry_out(
                 resource_type: point.resource_type.clone(),
                 target: target.clone(),
                 iam_role: iam_role.clone(),
-                idempotency_token: context.idempotency_token(),
+                idempotency_token: context.idempotency_token().to_string(),
             };
             let job_id = actions
                 .start_restore_job(region, &request)
@@ -870,6 +1073,7 @@ pub async fn carry_out(
                                             format_duration(context.rto)
                                         ),
                                         measured: Some(measured),
+                                        aws_ids: vec![format!("backup restore job {job_id}")],
                                     });
                                 }
                                 Ok(Observed { value: None, .. }) => {

@@ -3,7 +3,7 @@
 //! arguments filled in and checked, ready for `Actions`, and described for the operator.
 
 use super::params::ParamKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -328,7 +328,7 @@ impl ProbeKind {
 pub type Filled = BTreeMap<&'static str, String>;
 
 /// An action with every argument known and checked: what `Actions` is asked to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Operation {
     PromoteReadReplica {
@@ -384,6 +384,12 @@ fn take_optional(args: &Filled, name: &str) -> Option<String> {
 }
 
 impl Operation {
+    /// Whether the change is started with an idempotency token (backup:StartRestoreJob), which
+    /// the intent records so that sending the step again can never start a second job.
+    pub fn takes_idempotency_token(&self) -> bool {
+        matches!(self, Operation::RestoreNewestRecoveryPoint { .. })
+    }
+
     /// Builds the operation from checked arguments (`check` and the run's start made sure the
     /// required ones are there and valid).
     pub fn build(kind: ActionKind, args: &Filled) -> Operation {
@@ -567,7 +573,7 @@ impl Operation {
 }
 
 /// A condition with every argument known: what a gate or a wait tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "condition", rename_all = "kebab-case")]
 pub enum Probe {
     ReplicaLagBelow {

@@ -4,7 +4,7 @@
 use super::log::LogEntry;
 use super::vocab::{Operation, Probe};
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
@@ -32,6 +32,9 @@ pub enum Job {
 pub enum Subject {
     PreChecks(Operation),
     Condition(Probe),
+    /// Whether an action's end state already holds: read for a step in doubt after a lost
+    /// session, before anything is sent again.
+    EndState(Operation),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,13 +63,32 @@ pub struct ActionContext {
     pub attempt: u32,
     /// The runbook's RTO, to judge measured recovery times against.
     pub rto: Duration,
+    /// Sent with calls that take one (backup:StartRestoreJob), so AWS starts one job for it.
+    pub idempotency_token: String,
 }
 
 impl ActionContext {
-    /// The same request retried (after a timeout) reuses this token, so AWS starts one job;
-    /// an operator's deliberate retry is a new attempt and gets a new token.
-    pub fn idempotency_token(&self) -> String {
-        format!("{}-s{}-a{}", self.run, self.step + 1, self.attempt)
+    /// The context of one attempt. The same request retried (after a timeout) reuses its
+    /// token, so AWS starts one job; an operator's deliberate retry is a new attempt and gets a
+    /// new token; a step sent again after a lost session keeps the token of the attempt that
+    /// was in doubt (`with_token`).
+    pub fn new(run: &str, step: usize, attempt: u32, rto: Duration) -> Self {
+        Self {
+            run: run.to_string(),
+            step,
+            attempt,
+            rto,
+            idempotency_token: format!("{run}-s{}-a{attempt}", step + 1),
+        }
+    }
+
+    pub fn with_token(mut self, token: String) -> Self {
+        self.idempotency_token = token;
+        self
+    }
+
+    pub fn idempotency_token(&self) -> &str {
+        &self.idempotency_token
     }
 }
 
@@ -124,7 +146,7 @@ pub enum ReportBody {
 }
 
 /// One thing checked against live data, with the value seen and how old it is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// What must hold: "orders-dr-usw2 is a read replica".
     pub label: String,
@@ -167,6 +189,9 @@ pub struct Outcome {
     pub summary: String,
     /// A recovery time measured by the step (a restore job's duration).
     pub measured: Option<Duration>,
+    /// Identifiers AWS returned for the change, for the audit log: `route53 change C123`,
+    /// `backup restore job 42`.
+    pub aws_ids: Vec<String>,
 }
 
 impl Outcome {
@@ -174,6 +199,12 @@ impl Outcome {
         Self {
             summary: summary.into(),
             measured: None,
+            aws_ids: Vec::new(),
         }
+    }
+
+    pub fn with_aws_id(mut self, id: String) -> Self {
+        self.aws_ids.push(id);
+        self
     }
 }

@@ -91,7 +91,9 @@ pub async fn execute<E: Send + 'static>(
                     } => shell::run(&script, &env, timeout, &progress).await,
                 }
             };
-            match tokio::time::timeout(limit, work).await {
+            let result = tokio::time::timeout(limit, work).await;
+            crate::audit::testhook::pause(crate::audit::testhook::Point::AfterCall).await;
+            match result {
                 Ok(Ok(outcome)) => ReportBody::Done(outcome),
                 Ok(Err(error)) => ReportBody::Failed(error),
                 Err(_) => ReportBody::Failed(format!(

@@ -159,6 +159,7 @@ pub fn status_bar(frame: &mut Frame, area: Rect, app: &App) {
                 };
                 spans.push(Span::styled(format!(" {} ", flash.text), style));
             }
+            spans.extend(crate::ui::runbook::audit_badge(app));
             spans.push(Span::styled(" ", theme.bar));
             spans.extend(ages(app));
             if !app.filter.is_empty() {

@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::app::runbook::{Purpose, RunInput};
 use crate::fleet::{age_between, format_duration};
 use crate::runbook::exec::{Resolved, Run, RunOutcome, StepState};
+use crate::runbook::log::InDoubtDecision;
 use crate::runbook::shell::{SHELL, SHELL_FLAGS};
 use crate::runbook::work::Check;
 use crate::theme::Theme;
@@ -77,6 +78,7 @@ pub fn symbol(state: StepState, current: bool) -> &'static str {
         StepState::Done => "✔",
         StepState::Failed => "✖",
         StepState::Skipped => "↷",
+        StepState::InDoubt => "?",
     }
 }
 
@@ -88,6 +90,7 @@ fn state_style(theme: &Theme, state: StepState, current: bool) -> Style {
         StepState::Done => theme.ok,
         StepState::Failed => theme.crit,
         StepState::Skipped => theme.dim,
+        StepState::InDoubt => theme.warn,
     }
 }
 
@@ -260,6 +263,23 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
         ));
     }
     let mut lines = vec![Line::from(header)];
+    if let Some((failed, message)) = &app.runbooks.audit_failure
+        && *failed == run.id
+    {
+        lines.push(Line::from(Span::styled(
+            format!("✖ AUDIT LOG FAILED: {message}: no action of this run will be sent"),
+            theme.crit,
+        )));
+    }
+    if state.state == StepState::InDoubt {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "IN DOUBT: the session was lost after attempt {} was sent and before its result was recorded. It may or may not have happened; nothing is sent again without you.",
+                state.attempt
+            ),
+            theme.warn,
+        )));
+    }
     // What goes last when space is short: on a narrow screen the live values come before the
     // runbook's prose and the longer explanations, so they are never cut off.
     let mut later: Vec<Line<'static>> = Vec::new();
@@ -352,6 +372,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
     let mut readings_lines = Vec::new();
     if let Some(readings) = &state.readings {
         let what = match resolved {
+            _ if state.state == StepState::InDoubt => "live end state",
             Resolved::Action { .. } => "pre-checks",
             _ => "live value",
         };
@@ -391,7 +412,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
         }
     }
     // Before the step runs, the live values decide; once it ran, what it did matters more.
-    if state.state == StepState::Pending {
+    if matches!(state.state, StepState::Pending | StepState::InDoubt) {
         lines.extend(readings_lines);
         lines.extend(result_lines);
     } else {
@@ -579,6 +600,19 @@ fn ready_text(run: &Run) -> String {
     let Some(i) = run.current else {
         return String::new();
     };
+    match (run.in_doubt_decision(), run.typed_name_needed()) {
+        (Some(InDoubtDecision::AcceptEndState), _) => {
+            return "Enter accepts it as done: the end state holds (nothing is sent)".to_string();
+        }
+        (Some(InDoubtDecision::RunAgain), Some(name)) => {
+            return format!("Enter, then type {name}, sends it again");
+        }
+        (Some(InDoubtDecision::RunAgain), None) => {
+            return "Enter sends it again; s skips it with a reason if it already happened"
+                .to_string();
+        }
+        (None, _) => {}
+    }
     match &run.resolved[i] {
         Resolved::Manual if run.book.steps[i].checklist.len() > run.steps[i].ticked => {
             "Enter ticks the next item once it is done".to_string()
@@ -616,23 +650,69 @@ pub fn draw_picker(frame: &mut Frame, body: Rect, app: &App) {
         ));
     let width = usize::from(area.width.saturating_sub(4));
     let entries = &app.runbooks.library.entries;
+    let unfinished = &app.runbooks.unfinished;
     let name_width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0) + 2;
-    let mut lines: Vec<Line> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
+    let mut lines: Vec<Line> = Vec::new();
+    if !unfinished.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "Unfinished runs (from the audit log) — Enter resumes:",
+            theme.warn,
+        )));
+        for (i, r) in unfinished.iter().enumerate() {
             let marker = if i == selected { "›" } else { " " };
-            let broken = e.loaded.is_err();
-            let text = format!("{marker} {:<name_width$}{}", e.name, e.title());
-            let style = match (i == selected, broken) {
-                (true, _) => theme.selected,
-                (false, true) => theme.crit,
-                (false, false) => theme.text,
+            let mut text = format!(
+                "{marker} ↻ {} — at {}",
+                r.id,
+                r.at_step.as_deref().unwrap_or("the start")
+            );
+            if let Some(step) = &r.in_doubt {
+                text.push_str(&format!(" · IN DOUBT: {step}"));
+            }
+            if r.locked_by.is_some() {
+                text.push_str(" · being carried out elsewhere");
+            }
+            let style = if i == selected {
+                theme.selected
+            } else {
+                theme.warn
             };
-            Line::from(Span::styled(fit(&text, width), style))
-        })
-        .collect();
-    if let Some(entry) = entries.get(selected) {
+            lines.push(Line::from(Span::styled(fit(&text, width), style)));
+        }
+        lines.push(Line::from(Span::styled("Runbooks:", theme.dim)));
+    }
+    let selected_entry = selected.checked_sub(unfinished.len());
+    lines.extend(entries.iter().enumerate().map(|(i, e)| {
+        let marker = if Some(i) == selected_entry {
+            "›"
+        } else {
+            " "
+        };
+        let broken = e.loaded.is_err();
+        let text = format!("{marker} {:<name_width$}{}", e.name, e.title());
+        let style = match (Some(i) == selected_entry, broken) {
+            (true, _) => theme.selected,
+            (false, true) => theme.crit,
+            (false, false) => theme.text,
+        };
+        Line::from(Span::styled(fit(&text, width), style))
+    }));
+    if let Some(r) = unfinished.get(selected) {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} · started {} · {} records · {}",
+                r.runbook,
+                r.started.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                r.records,
+                r.state_word()
+            ),
+            theme.dim,
+        )));
+        lines.push(Line::from(
+            "Resuming rebuilds the run from its audit log: finished steps stay done; a step sent without a recorded result is IN DOUBT and is not sent again until you have seen its live end state.",
+        ));
+    }
+    if let Some(entry) = selected_entry.and_then(|i| entries.get(i)) {
         lines.push(Line::default());
         let origin = match &entry.origin {
             crate::runbook::library::Origin::BuiltIn => "built in".to_string(),
@@ -698,6 +778,15 @@ pub fn status_badges(app: &App) -> Vec<Span<'static>> {
         spans.push(Span::styled(" READ-ONLY ", theme.warn));
     }
     if let Some(run) = app.runbooks.active()
+        && app
+            .runbooks
+            .audit_failure
+            .as_ref()
+            .is_some_and(|(failed, _)| *failed == run.id)
+    {
+        spans.push(Span::styled(" AUDIT LOG FAILED ", theme.crit));
+    }
+    if let Some(run) = app.runbooks.active()
         && !app.runbooks.visible
     {
         spans.push(Span::styled(
@@ -710,4 +799,16 @@ pub fn status_badges(app: &App) -> Vec<Span<'static>> {
         ));
     }
     spans
+}
+
+/// Where the audit log of the run going on is written, for the status bar (after any message).
+pub fn audit_badge(app: &App) -> Option<Span<'static>> {
+    let run = app.runbooks.active()?;
+    let failed = app
+        .runbooks
+        .audit_failure
+        .as_ref()
+        .is_some_and(|(failed, _)| *failed == run.id);
+    let dir = app.runbooks.audit_dir.as_ref().filter(|_| !failed)?;
+    Some(Span::styled(format!(" audit {dir} "), app.theme.bar))
 }

@@ -4,8 +4,10 @@
 use super::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ripcord::app::{App, Command, Event};
+use ripcord::audit::journal::Journal;
 use ripcord::clock::Clock;
 use ripcord::fleet::CheckStatus;
+use ripcord::runbook::actions::CallerIdentity;
 use ripcord::runbook::exec::StepState;
 use ripcord::runbook::log::LogEvent;
 use ripcord::runbook::{Actions, Library, worker};
@@ -19,6 +21,8 @@ pub struct Drill {
     pub app: App,
     pub sim: Arc<SimFleet>,
     pub clock: Clock,
+    /// The audit journal the cockpit puts in front of every job, when the drill has one.
+    pub journal: Option<Journal>,
 }
 
 impl Drill {
@@ -35,15 +39,89 @@ impl Drill {
         app.runbooks.library = Library::shipped();
         app.runbooks.actions_available = true;
         app.runbooks.operator = "drill".into();
-        Drill { app, sim, clock }
+        Drill {
+            app,
+            sim,
+            clock,
+            journal: None,
+        }
+    }
+
+    /// The same, with run logs audited in `dir` as the cockpit does.
+    pub fn audited(scenario: Scenario, after: u64, dir: &std::path::Path) -> Drill {
+        let mut drill = Drill::new(scenario, after);
+        drill.journal = Some(Journal::new(
+            dir.to_path_buf(),
+            ripcord::audit::identity::current(CallerIdentity::Simulated),
+        ));
+        drill
+    }
+
+    /// A second cockpit on the same simulated fleet, as after a crash and a restart: this one
+    /// is gone (its journal closed, its lock released); the new app and journal start afresh
+    /// and find the unfinished runs in `dir`; the fleet kept what was done to it.
+    pub fn restart(self, dir: &std::path::Path) -> Drill {
+        let Drill {
+            app,
+            sim,
+            clock,
+            journal,
+        } = self;
+        // Gone before the new cockpit looks: the lock goes with the journal.
+        drop(journal);
+        drop(app);
+        let mut app = app_fed(&sim, dark(), clock.now());
+        app.runbooks.library = Library::shipped();
+        app.runbooks.actions_available = true;
+        app.runbooks.operator = "drill-2".into();
+        app.runbooks.unfinished = ripcord::audit::runs::unfinished(dir);
+        Drill {
+            app,
+            sim,
+            clock,
+            journal: Some(Journal::new(
+                dir.to_path_buf(),
+                ripcord::audit::identity::current(CallerIdentity::Simulated),
+            )),
+        }
     }
 
     /// Carries out commands as the cockpit would, feeding every report back, until the app
     /// asks for nothing more.
     pub async fn settle(&mut self, mut commands: Vec<Command>) {
-        while !commands.is_empty() {
+        loop {
+            // As the cockpit does: the log on disk first, and only admitted work goes out.
+            if let Some(journal) = self.journal.as_mut() {
+                let gated = journal.gate(&self.app.runbooks, std::mem::take(&mut commands));
+                commands = gated.commands;
+                let refused = !gated.events.is_empty();
+                for event in gated.events {
+                    commands.extend(self.app.update(event, self.clock.now()));
+                }
+                if refused {
+                    continue;
+                }
+            }
+            if commands.is_empty() {
+                break;
+            }
             let (tx, mut rx) = mpsc::channel(4096);
             for command in commands.drain(..) {
+                if let Command::ResumeRun(id) = &command {
+                    let journal = self.journal.as_mut().expect("resuming needs a journal");
+                    let result = ripcord::audit::resume::prepare(
+                        journal.dir(),
+                        id,
+                        &self.app.runbooks.library,
+                        &[],
+                    )
+                    .map(|p| {
+                        journal.attach(p.attachment);
+                        Box::new(p.data)
+                    });
+                    let _ = tx.send(Event::Resumed(result)).await;
+                    continue;
+                }
                 if let Command::Runbook(work) = command {
                     let actions: Arc<dyn Actions> = self.sim.clone();
                     worker::execute(

@@ -1,38 +1,56 @@
 //! tmux drives the real binary as a person would: start it, type, read the screen.
 //! (The same helper as `e2e_tmux.rs`, shared here for the tests added since.)
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 
-/// One tmux server per test (its own socket), killed on drop so nothing outlives the test.
+/// One tmux server per session (its own socket), killed on drop so nothing outlives the test.
+/// Sessions started with `again` share the first one's directory (config, logs, audit log), as
+/// a person restarting ripcord on the same machine would.
 pub struct Tmux {
     socket: String,
-    pub dir: tempfile::TempDir,
+    pub dir: Rc<tempfile::TempDir>,
+    exit_name: String,
 }
 
 impl Tmux {
     pub fn start(width: u16, height: u16, args: &str) -> Tmux {
+        Tmux::start_with(width, height, "", "", args)
+    }
+
+    /// `env` is prepended to ripcord's command line (`NAME=value ...`, where `$D` is the
+    /// session's directory); `config` is the config file's text.
+    pub fn start_with(width: u16, height: u16, env: &str, config: &str, args: &str) -> Tmux {
         let found = Command::new("tmux").arg("-V").output();
         assert!(
             found.is_ok_and(|o| o.status.success()),
             "tmux is needed for the end-to-end tests: install it (apt-get install tmux)"
         );
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("config.toml"), "").expect("write config");
-        let socket = format!(
-            "ripcord-e2e-{}-{}",
-            std::process::id(),
-            SESSIONS.fetch_add(1, Ordering::SeqCst)
-        );
+        let dir = Rc::new(tempfile::tempdir().expect("tempdir"));
+        std::fs::write(dir.path().join("config.toml"), config).expect("write config");
+        Tmux::launch(dir, width, height, env, args)
+    }
+
+    /// Another ripcord in the same directory (after the first one ended).
+    pub fn again(&self, width: u16, height: u16, env: &str, args: &str) -> Tmux {
+        Tmux::launch(self.dir.clone(), width, height, env, args)
+    }
+
+    fn launch(dir: Rc<tempfile::TempDir>, width: u16, height: u16, env: &str, args: &str) -> Tmux {
+        let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
+        let socket = format!("ripcord-e2e-{}-{n}", std::process::id());
+        let exit_name = format!("exit-{n}");
         let bin = env!("CARGO_BIN_EXE_ripcord");
         let d = dir.path().display();
-        // The wrapper ignores SIGHUP itself so that it can record how ripcord ended.
+        // The wrapper ignores SIGHUP itself so that it can record how ripcord ended. `env` may
+        // name the session's directory as `$D`.
         let script = format!(
-            "trap '' HUP; RIPCORD_LOG_DIR={d}/logs '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/exit; sleep 30"
+            "trap '' HUP; D={d}; {env} RIPCORD_LOG_DIR={d}/logs RIPCORD_AUDIT_DIR={d}/audit '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/{exit_name}; sleep 30"
         );
         let status = Command::new("tmux")
             .args([
@@ -53,7 +71,11 @@ impl Tmux {
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
-        Tmux { socket, dir }
+        Tmux {
+            socket,
+            dir,
+            exit_name,
+        }
     }
 
     pub fn tmux(&self, args: &[&str]) -> String {
@@ -105,13 +127,16 @@ impl Tmux {
     }
 
     pub fn exit_file(&self) -> PathBuf {
-        self.dir.path().join("exit")
+        self.dir.path().join(&self.exit_name)
     }
 
     pub fn wait_for_exit(&self) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if let Ok(text) = std::fs::read_to_string(self.exit_file()) {
+            // The shell creates the file before it writes the line: wait for the whole line.
+            if let Ok(text) = std::fs::read_to_string(self.exit_file())
+                && text.ends_with('\n')
+            {
                 return text.trim().to_string();
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -119,7 +144,8 @@ impl Tmux {
         panic!("ripcord did not exit; screen:\n{}", self.screen());
     }
 
-    pub fn ripcord_still_running(&self) -> bool {
+    /// The ids of the ripcord processes started in this directory.
+    pub fn ripcord_pids(&self) -> Vec<String> {
         // Anchored at the binary so the shell wrapper, whose command line quotes it, never matches.
         let pattern = format!(
             "^{} --config {}",
@@ -129,7 +155,83 @@ impl Tmux {
         Command::new("pgrep")
             .args(["-f", &pattern])
             .output()
-            .is_ok_and(|o| !o.stdout.is_empty())
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn ripcord_still_running(&self) -> bool {
+        !self.ripcord_pids().is_empty()
+    }
+
+    /// Sends `signal` (`KILL`, `HUP`, ...) to the one ripcord this session started, by its id.
+    pub fn signal(&self, signal: &str) {
+        let pids = self.ripcord_pids();
+        assert_eq!(pids.len(), 1, "one ripcord to signal: {pids:?}");
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pids[0]])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{signal} {}", pids[0]);
+    }
+
+    /// Runs the same binary once, without a terminal, in this directory; returns the exit
+    /// code, stdout and stderr.
+    pub fn ripcord(&self, args: &[&str]) -> (i32, String, String) {
+        let d = self.dir.path();
+        let out = Command::new(env!("CARGO_BIN_EXE_ripcord"))
+            .arg("--config")
+            .arg(d.join("config.toml"))
+            .args(args)
+            .env("RIPCORD_AUDIT_DIR", d.join("audit"))
+            .env("RIPCORD_LOG_DIR", d.join("logs"))
+            .output()
+            .expect("ripcord runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Waits until `file` (under the directory) exists, and returns its text.
+    pub fn wait_for_file(&self, file: &str) -> String {
+        let path = self.dir.path().join(file);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} never appeared; screen:\n{}",
+                path.display(),
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    /// The run files in the audit directory.
+    pub fn audit_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("audit"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
     }
 }
 
@@ -146,4 +248,20 @@ impl Tmux {
     pub fn type_text(&self, text: &str) {
         self.tmux(&["send-keys", "-l", text]);
     }
+}
+
+/// Every file under `dir`, recursively, for scanning what ripcord wrote.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::runbook::check;
+use crate::runbook::log::InDoubtDecision;
 use crate::runbook::params::{self, ParamValues};
 use crate::runbook::work::Outcome;
 
@@ -183,7 +184,7 @@ fn a_destructive_action_needs_the_typed_name_and_logs_its_intent_first() {
         "the job carries the logged intent"
     );
     let LogEvent::Intent {
-        typed,
+        how,
         destructive,
         readings,
         attempt,
@@ -192,11 +193,16 @@ fn a_destructive_action_needs_the_typed_name_and_logs_its_intent_first() {
     else {
         panic!("an intent entry")
     };
-    assert_eq!(typed.as_deref(), Some("orders-dr-usw2"));
+    assert_eq!(
+        *how,
+        Confirmation::TypedName {
+            typed: "orders-dr-usw2".into()
+        }
+    );
     assert!(*destructive);
     assert_eq!(
         readings,
-        &holds(true),
+        &Seen::all(&holds(true), t(7)),
         "the evidence the decision was taken on"
     );
     assert_eq!(*attempt, 1);
@@ -408,10 +414,14 @@ fn a_secret_reaches_the_shell_but_never_the_log_or_a_debug_print() {
     let values = params::resolve(&b, &[("token".into(), "hunter2".into())]).expect("fits");
     assert!(!format!("{values:?}").contains("hunter2"));
     let (mut run, _) = Run::start(b, values, "t", t(0)).expect("starts");
-    let LogEvent::RunStarted { params, .. } = &run.log[0].event else {
-        panic!("started")
+    let LogEvent::ParamsBound { params } = &run.log[1].event else {
+        panic!("parameters bound")
     };
-    assert!(params.contains(&("token".to_string(), params::REDACTED.to_string())));
+    assert!(
+        params
+            .iter()
+            .any(|p| p.name == "token" && p.value == params::REDACTED && p.secret && p.given)
+    );
     run.skip("a", t(1)).expect("skip");
     run.skip("b", t(1)).expect("skip");
     run.skip("c", t(1)).expect("skip");
@@ -439,4 +449,262 @@ fn a_secret_reaches_the_shell_but_never_the_log_or_a_debug_print() {
             .expect("json")
             .contains("RIPCORD_PARAM_TOKEN")
     );
+}
+
+/// The run rebuilt from `run`'s log, as after a lost session (the same book and values).
+fn rebuilt(run: &Run, at: Timestamp) -> (Run, Vec<Work>) {
+    Run::resume(
+        run.book.clone(),
+        run.params.clone(),
+        run.log.clone(),
+        "second-operator",
+        None,
+        at,
+    )
+    .expect("resumes")
+}
+
+#[test]
+fn a_resumed_run_keeps_finished_steps_and_holds_a_step_sent_without_result_in_doubt() {
+    let (mut run, _) = at_promote();
+    run.confirm(Some("orders-dr-usw2"), t(7)).expect("sent");
+    // The session is lost here: the intent is in the log, the result never came.
+    let (mut resumed, work) = rebuilt(&run, t(100));
+    assert_eq!(resumed.id, run.id);
+    assert_eq!(resumed.started_at, run.started_at);
+    assert_eq!(
+        resumed.steps.iter().map(|s| s.state).collect::<Vec<_>>(),
+        vec![
+            StepState::Done,
+            StepState::Done,
+            StepState::InDoubt,
+            StepState::Pending
+        ]
+    );
+    assert_eq!(resumed.current, Some(2));
+    assert_eq!(resumed.steps[0].ticked, 2);
+    let LogEvent::RunResumed {
+        in_doubt, operator, ..
+    } = &resumed.log.last().expect("entry").event
+    else {
+        panic!("the resume is recorded")
+    };
+    assert_eq!(in_doubt.as_deref(), Some("promote"));
+    assert_eq!(operator, "second-operator");
+    // Only the live end state is read: nothing is sent.
+    assert_eq!(work.len(), 1);
+    assert!(matches!(work[0].job, Job::Inspect(Subject::EndState(_))));
+    let err = resumed.confirm(None, t(101)).expect_err("no end state yet");
+    assert!(err.contains("reading the live end state"), "{err}");
+    resumed.on_report(
+        report(&resumed, &work[0], ReportBody::Inspected(holds(true))),
+        t(102),
+    );
+    assert_eq!(
+        resumed.in_doubt_decision(),
+        Some(InDoubtDecision::AcceptEndState)
+    );
+    assert_eq!(resumed.typed_name_needed(), None, "accepting sends nothing");
+    let next = resumed.confirm(None, t(103)).expect("accepted");
+    assert_eq!(resumed.steps[2].state, StepState::Done);
+    assert!(
+        next.iter().all(|w| matches!(w.job, Job::Inspect(_))),
+        "no step was sent again: {next:?}"
+    );
+    assert!(resumed.log.iter().any(|e| matches!(
+        e.event,
+        LogEvent::InDoubtResolved {
+            decision: InDoubtDecision::AcceptEndState,
+            ..
+        }
+    )));
+    assert_eq!(resumed.current, Some(3));
+}
+
+#[test]
+fn a_step_in_doubt_whose_end_state_does_not_hold_is_sent_again_only_with_the_typed_name() {
+    let (mut run, _) = at_promote();
+    run.confirm(Some("orders-dr-usw2"), t(7)).expect("sent");
+    let (mut resumed, work) = rebuilt(&run, t(100));
+    resumed.on_report(
+        report(&resumed, &work[0], ReportBody::Inspected(holds(false))),
+        t(101),
+    );
+    assert_eq!(resumed.in_doubt_decision(), Some(InDoubtDecision::RunAgain));
+    let err = resumed.confirm(None, t(102)).expect_err("destructive");
+    assert!(err.contains("type `orders-dr-usw2`"), "{err}");
+    assert_eq!(resumed.steps[2].state, StepState::InDoubt, "still held");
+    // Stale end state: read again before deciding.
+    let err = resumed
+        .confirm(Some("orders-dr-usw2"), t(200))
+        .expect_err("stale");
+    assert!(err.contains("r reads it again"), "{err}");
+    let again = resumed.retry(t(200)).expect("re-read");
+    assert!(matches!(again[0].job, Job::Inspect(Subject::EndState(_))));
+    resumed.on_report(
+        report(&resumed, &again[0], ReportBody::Inspected(holds(false))),
+        t(201),
+    );
+    let work = resumed
+        .confirm(Some("orders-dr-usw2"), t(202))
+        .expect("sent again");
+    let Job::Perform { intent, .. } = &work[0].job else {
+        panic!("a perform job")
+    };
+    let LogEvent::Intent { attempt, .. } = intent.event else {
+        panic!("an intent")
+    };
+    assert_eq!(attempt, 2);
+    assert_eq!(resumed.steps[2].state, StepState::Running);
+}
+
+const RESTORE_BOOK: &str = r#"---
+title: Restore drill
+rto: 1h
+---
+## Restore
+
+```ripcord
+action: restore-newest-recovery-point
+region: us-west-2
+vault: dr-usw2
+resource: orders-primary
+target: orders-restore-drill
+```
+"#;
+
+#[test]
+fn a_restore_sent_again_after_a_lost_session_reuses_its_idempotency_token() {
+    let (mut run, work) = start(RESTORE_BOOK);
+    run.on_report(
+        report(&run, &work[0], ReportBody::Inspected(holds(true))),
+        t(1),
+    );
+    let first = run.confirm(None, t(2)).expect("sent");
+    let Job::Perform {
+        intent,
+        task: Task::Action { context, .. },
+    } = &first[0].job
+    else {
+        panic!("an action")
+    };
+    let token = context.idempotency_token().to_string();
+    assert!(matches!(
+        &intent.event,
+        LogEvent::Intent { idempotency_token: Some(t), .. } if *t == token
+    ));
+    let (mut resumed, work) = rebuilt(&run, t(50));
+    resumed.on_report(
+        report(&resumed, &work[0], ReportBody::Inspected(holds(false))),
+        t(51),
+    );
+    let again = resumed.confirm(None, t(52)).expect("sent again");
+    let Job::Perform {
+        task: Task::Action { context, .. },
+        ..
+    } = &again[0].job
+    else {
+        panic!("an action")
+    };
+    assert_eq!(context.attempt, 2);
+    assert_eq!(
+        context.idempotency_token(),
+        token,
+        "the same token: AWS cannot start a second restore"
+    );
+    // A deliberate retry after a failure is a new attempt with a new token.
+    resumed.on_report(
+        report(&resumed, &again[0], ReportBody::Failed("boom".into())),
+        t(53),
+    );
+    let check = resumed.retry(t(54)).expect("retry");
+    resumed.on_report(
+        report(&resumed, &check[0], ReportBody::Inspected(holds(true))),
+        t(55),
+    );
+    let third = resumed.confirm(None, t(56)).expect("third");
+    let Job::Perform {
+        task: Task::Action { context, .. },
+        ..
+    } = &third[0].job
+    else {
+        panic!("an action")
+    };
+    assert_ne!(context.idempotency_token(), token);
+}
+
+#[test]
+fn a_run_that_is_over_or_a_log_that_is_not_a_run_does_not_resume() {
+    let mut run = at_gate(true);
+    run.abort("drill over", t(5)).expect("aborted");
+    let err = Run::resume(
+        run.book.clone(),
+        run.params.clone(),
+        run.log.clone(),
+        "x",
+        None,
+        t(6),
+    )
+    .err()
+    .expect("over");
+    assert!(err.contains("already over"), "{err}");
+    let err = Run::resume(
+        run.book.clone(),
+        run.params.clone(),
+        run.log[2..].to_vec(),
+        "x",
+        None,
+        t(6),
+    )
+    .err()
+    .expect("no start");
+    assert!(err.contains("not `run-started`"), "{err}");
+    let err = Run::resume(
+        run.book.clone(),
+        run.params.clone(),
+        Vec::new(),
+        "x",
+        None,
+        t(6),
+    )
+    .err()
+    .expect("empty");
+    assert!(err.contains("no records"), "{err}");
+}
+
+#[test]
+fn a_resumed_run_goes_on_numbering_its_log() {
+    let (mut run, _) = at_promote();
+    run.confirm(Some("orders-dr-usw2"), t(7)).expect("sent");
+    run.session_lost("SIGHUP", t(8));
+    let (resumed, _) = rebuilt(&run, t(100));
+    let seqs: Vec<u64> = resumed.log.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=resumed.log.len() as u64).collect::<Vec<_>>());
+    assert!(resumed.log.iter().any(|e| matches!(
+        &e.event,
+        LogEvent::SessionLost { why } if why == "SIGHUP"
+    )));
+}
+
+#[test]
+fn a_script_in_doubt_has_no_end_state_to_read_and_runs_again_only_when_confirmed() {
+    let (mut run, _) = start(BOOK);
+    run.skip("a", t(1)).expect("skip");
+    run.skip("b", t(1)).expect("skip");
+    run.skip("c", t(1)).expect("skip");
+    run.confirm(None, t(2)).expect("the script is sent");
+    let (mut resumed, work) = rebuilt(&run, t(50));
+    assert_eq!(resumed.steps[3].state, StepState::InDoubt);
+    assert!(work.is_empty(), "nothing to read, and nothing sent");
+    let err = resumed.retry(t(51)).expect_err("nothing to read");
+    assert!(err.contains("cannot read what a script did"), "{err}");
+    assert_eq!(resumed.in_doubt_decision(), Some(InDoubtDecision::RunAgain));
+    let again = resumed.confirm(None, t(52)).expect("run again");
+    assert!(matches!(
+        again[0].job,
+        Job::Perform {
+            task: Task::Shell { .. },
+            ..
+        }
+    ));
 }

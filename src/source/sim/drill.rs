@@ -15,9 +15,9 @@ use crate::fleet::{
     ReplicationState,
 };
 use crate::runbook::actions::{
-    ActionResult, Actions, ChangeStatus, ClusterMember, DbCluster, DbInstance, GlobalCluster,
-    GlobalMember, HealthState, Observed, RecordChange, RecordSet, RecoveryPoint, RestoreJob,
-    RestoreRequest, RestoreStatus,
+    ActionResult, Actions, CallerIdentity, ChangeStatus, ClusterMember, DbCluster, DbInstance,
+    GlobalCluster, GlobalMember, HealthState, Observed, RecordChange, RecordSet, RecoveryPoint,
+    RestoreJob, RestoreRequest, RestoreStatus,
 };
 use crate::source::{SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -520,6 +520,10 @@ fn apply_changes(records: &mut Vec<RecordSet>, changes: &[RecordChange]) -> Resu
 impl Actions for SimFleet {
     fn name(&self) -> &str {
         "sim"
+    }
+
+    async fn caller_identity(&self) -> CallerIdentity {
+        CallerIdentity::Simulated
     }
 
     fn poll_every(&self) -> Duration {

@@ -24,12 +24,7 @@ fn fleet(scenario: Scenario) -> (Arc<SimFleet>, Clock) {
 }
 
 fn context() -> ActionContext {
-    ActionContext {
-        run: "test-run".into(),
-        step: 0,
-        attempt: 1,
-        rto: Duration::from_secs(3600),
-    }
+    ActionContext::new("test-run", 0, 1, Duration::from_secs(3600))
 }
 
 async fn run(sim: &SimFleet, clock: &Clock, op: &Operation) -> Result<String, String> {

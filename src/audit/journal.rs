@@ -1,0 +1,275 @@
+//! The journal stands between `App::update` and the effects: after each update, before any
+//! command is carried out, it appends every new run-log entry to the run's audit file (synced),
+//! then lets a job that changes anything through only if its intent is on disk. When the file
+//! cannot be written the job is refused, before any call, and the refusal goes back to the app
+//! as the step's failure: fail closed.
+//!
+//! It runs in the runner's loop, not in a task: the write-ahead rule needs the append done
+//! before the dispatch, and doing both in order in one place keeps that obvious. One fsync per
+//! decision is cheap next to the decision.
+
+use super::lock::RunLock;
+use super::model::{Draft, Operator, RunbookRef};
+use super::testhook::{self, Point};
+use super::writer::AuditWriter;
+use crate::app::runbook::Runbooks;
+use crate::app::{Command, Event};
+use crate::runbook::actions::CallerIdentity;
+use crate::runbook::exec::Run;
+use crate::runbook::log::{LogEntry, LogEvent};
+use crate::runbook::work::{Job, Report, ReportBody, Work};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub struct Journal {
+    dir: PathBuf,
+    operator: Operator,
+    runs: BTreeMap<String, RunJournal>,
+}
+
+struct RunJournal {
+    writer: Option<AuditWriter>,
+    /// Why nothing more can be written for this run; set once, kept for good.
+    failure: Option<String>,
+    /// Whether the app was told about `failure`.
+    reported: bool,
+    _lock: Option<RunLock>,
+    /// The `seq` of the last entry on disk.
+    written_seq: u64,
+    runbook: RunbookRef,
+    secrets: Vec<String>,
+}
+
+/// An existing run's file, opened for resuming it, and its lock.
+pub struct Attachment {
+    pub run: String,
+    pub runbook: RunbookRef,
+    pub writer: AuditWriter,
+    pub lock: RunLock,
+    pub secrets: Vec<String>,
+}
+
+/// Commands the audit log lets through, and events for the app (refusals, failures).
+pub struct Gated {
+    pub commands: Vec<Command>,
+    pub events: Vec<Event>,
+}
+
+impl Journal {
+    pub fn new(dir: PathBuf, operator: Operator) -> Journal {
+        Journal {
+            dir,
+            operator,
+            runs: BTreeMap::new(),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The identity of the credentials the actions use, once it is known.
+    pub fn set_caller(&mut self, aws: CallerIdentity) {
+        self.operator.aws = aws;
+    }
+
+    /// Goes on writing an existing run's file (a resumed run).
+    pub fn attach(&mut self, a: Attachment) {
+        let written_seq = a.writer.next_seq() - 1;
+        self.runs.insert(
+            a.run,
+            RunJournal {
+                writer: Some(a.writer),
+                failure: None,
+                reported: false,
+                _lock: Some(a.lock),
+                written_seq,
+                runbook: a.runbook,
+                secrets: a.secrets,
+            },
+        );
+    }
+
+    /// Writes every run's new entries, then passes on the commands the audit log allows.
+    pub fn gate(&mut self, runbooks: &Runbooks, commands: Vec<Command>) -> Gated {
+        let mut events = Vec::new();
+        for run in runbooks.all_runs() {
+            self.write_new(run);
+            if let Some(journal) = self.runs.get_mut(&run.id)
+                && let Some(failure) = &journal.failure
+                && !journal.reported
+            {
+                journal.reported = true;
+                events.push(Event::AuditFailed {
+                    run: run.id.clone(),
+                    message: failure.clone(),
+                });
+            }
+        }
+        let mut passed = Vec::new();
+        for command in commands {
+            let Command::Runbook(work) = &command else {
+                passed.push(command);
+                continue;
+            };
+            match self.admit(work) {
+                Ok(()) => {
+                    if matches!(work.job, Job::Perform { .. }) {
+                        testhook::pause_blocking(Point::BeforeCall);
+                    }
+                    passed.push(command);
+                }
+                Err(why) => events.push(Event::Runbook(Report {
+                    run: work.run.clone(),
+                    request: work.request,
+                    step: work.step,
+                    body: ReportBody::Failed(why),
+                })),
+            }
+        }
+        Gated {
+            commands: passed,
+            events,
+        }
+    }
+
+    /// Whether a job may be carried out: reads always; a change only once its intent is on
+    /// disk.
+    pub fn admit(&self, work: &Work) -> Result<(), String> {
+        let Job::Perform { intent, .. } = &work.job else {
+            return Ok(());
+        };
+        let refused = |why: &str| {
+            format!(
+                "refused before any call: {why}; nothing was sent. Make the audit directory writable (--audit-dir or RIPCORD_AUDIT_DIR), restart ripcord and resume the run"
+            )
+        };
+        match self.runs.get(&work.run) {
+            None => Err(refused("no audit log is open for this run")),
+            Some(journal) => match &journal.failure {
+                Some(failure) => Err(refused(failure)),
+                None if journal.written_seq >= intent.seq => Ok(()),
+                None => Err(refused("its intent is not in the audit log")),
+            },
+        }
+    }
+
+    fn write_new(&mut self, run: &Run) {
+        if !self.runs.contains_key(&run.id) {
+            let opened = open_new(&self.dir, run);
+            self.runs.insert(run.id.clone(), opened);
+        }
+        let operator = self.operator.clone();
+        let Some(journal) = self.runs.get_mut(&run.id) else {
+            return;
+        };
+        let from = journal.written_seq;
+        for entry in run.log.iter().filter(|e| e.seq > from) {
+            if journal.failure.is_some() {
+                return;
+            }
+            if let Err(e) = journal.append(entry, &operator) {
+                journal.failure = Some(e);
+            }
+        }
+    }
+}
+
+fn open_new(dir: &Path, run: &Run) -> RunJournal {
+    let mut journal = RunJournal {
+        writer: None,
+        failure: None,
+        reported: false,
+        _lock: None,
+        written_seq: 0,
+        runbook: RunbookRef {
+            name: run.book.name.clone(),
+            file: run.book.file.clone(),
+            sha256: run.book.sha256.clone(),
+        },
+        secrets: run.params.secret_values(),
+    };
+    match RunLock::acquire(dir, &run.id) {
+        Ok(lock) => journal._lock = Some(lock),
+        Err(e) => {
+            journal.failure = Some(e.describe(&run.id));
+            return journal;
+        }
+    }
+    match AuditWriter::create(dir, &run.id) {
+        Ok(writer) => journal.writer = Some(writer),
+        Err(e) => journal.failure = Some(e.to_string()),
+    }
+    journal
+}
+
+impl RunJournal {
+    fn append(&mut self, entry: &LogEntry, operator: &Operator) -> Result<(), String> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Err("the audit log is not open".to_string());
+        };
+        if writer.next_seq() != entry.seq {
+            return Err(format!(
+                "the run log's entry {} does not follow the audit log's record {}: refusing to write out of order",
+                entry.seq,
+                writer.next_seq() - 1
+            ));
+        }
+        let draft = Draft {
+            at: entry.at,
+            run: entry.run.clone(),
+            runbook: self.runbook.clone(),
+            step: entry.step.clone(),
+            event: entry.event.clone(),
+            operator: operator.clone(),
+        };
+        let mut value =
+            serde_json::to_value(&draft).map_err(|e| format!("cannot encode a record: {e}"))?;
+        scrub(&mut value, &self.secrets);
+        let Value::Object(body) = value else {
+            return Err("a record did not encode as an object".to_string());
+        };
+        let is_intent = matches!(entry.event, LogEvent::Intent { .. });
+        if is_intent {
+            testhook::pause_blocking(Point::BeforeIntent);
+            if testhook::requested() == Some(Point::TornIntent) {
+                let (line, _) = writer.prepare(body.clone());
+                writer
+                    .write_torn_for_test(&line)
+                    .map_err(|e| e.to_string())?;
+                testhook::pause_blocking(Point::TornIntent);
+            }
+        }
+        writer.append(body).map_err(|e| e.to_string())?;
+        self.written_seq = entry.seq;
+        tracing::info!(
+            run = %entry.run,
+            seq = entry.seq,
+            "audit: {} written",
+            entry.event.kind()
+        );
+        Ok(())
+    }
+}
+
+/// Replaces every secret value inside every string of a record. The run log already hides
+/// secret parameters; this catches a secret that reached a record another way.
+pub fn scrub(value: &mut Value, secrets: &[String]) {
+    crate::runbook::params::scrub_json(value, secrets);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_reaches_every_string_and_leaves_keys_alone() {
+        let mut v = serde_json::json!({"e": ["a hunter2 b", {"x": "hunter2"}], "n": 1});
+        scrub(&mut v, &["hunter2".to_string(), String::new()]);
+        assert_eq!(
+            v,
+            serde_json::json!({"e": ["a •••••• b", {"x": "••••••"}], "n": 1})
+        );
+    }
+}

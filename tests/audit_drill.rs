@@ -1,0 +1,563 @@
+//! The audit log in front of real drills: the cockpit's journal (the same `gate` the event loop
+//! calls) between `App::update` and the worker, against the simulated fleet. What is on disk is
+//! the run log, chained; a directory or disk that cannot be written stops every action; a run
+//! rebuilt from its file goes on where it was, with a step in doubt held for the operator; a
+//! restore sent again after a crash starts no second job; secrets never reach the file.
+
+mod common;
+
+use common::drill::Drill;
+use crossterm::event::KeyCode;
+use ripcord::app::Command;
+use ripcord::audit::journal::Attachment;
+use ripcord::audit::lock::RunLock;
+use ripcord::audit::read::read_run;
+use ripcord::audit::verify::verify;
+use ripcord::audit::writer::AuditWriter;
+use ripcord::audit::{report, resume};
+use ripcord::runbook::Actions;
+use ripcord::runbook::actions::RestoreRequest;
+use ripcord::runbook::exec::{RunOutcome, StepState};
+use ripcord::runbook::log::{InDoubtDecision, LogEvent};
+use ripcord::runbook::work::Job;
+use ripcord::source::sim::Scenario;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+fn only_file(dir: &Path) -> std::path::PathBuf {
+    let files = ripcord::audit::runs::files(dir).expect("lists");
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+/// Starts the RDS failover and brings it to the promotion, confirmed up to the typed name.
+async fn to_the_promotion(d: &mut Drill) {
+    d.command("run rds-cross-region-failover").await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    assert_eq!(d.at(), 3, "at the promotion: {}", d.flash());
+    d.enter().await;
+}
+
+async fn replica_source(d: &Drill) -> Option<String> {
+    d.sim
+        .db_instance("us-west-2", "orders-dr-usw2")
+        .await
+        .expect("answers")
+        .value
+        .expect("exists")
+        .replica_source
+}
+
+#[tokio::test]
+async fn an_audited_drill_leaves_a_verified_private_chain_that_is_the_run_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    to_the_promotion(&mut d).await;
+    d.type_line("orders-dr-usw2").await;
+    for _ in 4..=8 {
+        d.enter().await;
+    }
+    assert!(
+        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        "{}",
+        d.flash()
+    );
+    let path = only_file(&audit);
+    let file = read_run(&path).expect("reads");
+    let on_disk: Vec<_> = file.records.iter().map(|r| r.entry()).collect();
+    assert_eq!(on_disk, d.run().log, "every entry, in order, nothing else");
+    let bytes = std::fs::read(&path).expect("read");
+    let verified = verify(&bytes, None).expect("chain");
+    assert_eq!(verified.records, d.run().log.len());
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600, "the file is private");
+    assert_eq!(mode(&audit), 0o700, "the directory is private");
+    let first = &file.records[0];
+    assert_eq!(first.runbook.name, "rds-cross-region-failover");
+    assert_eq!(first.runbook.sha256, d.run().book.sha256);
+    assert_eq!(first.operator.aws.describe(), "simulated");
+    // The intent of the promotion is on disk before its result.
+    let intent = file
+        .records
+        .iter()
+        .position(|r| matches!(r.event, LogEvent::Intent { .. }))
+        .expect("an intent");
+    let done = file
+        .records
+        .iter()
+        .position(|r| {
+            r.step == file.records[intent].step && matches!(r.event, LogEvent::StepDone { .. })
+        })
+        .expect("its result");
+    assert!(intent < done);
+}
+
+#[tokio::test]
+async fn an_audit_directory_that_cannot_be_written_means_no_action_is_carried_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A directory under a regular file cannot be created, whoever runs the test (root too).
+    let blocker = dir.path().join("not-a-directory");
+    std::fs::write(&blocker, "").expect("write");
+    let mut d = Drill::audited(Scenario::Normal, 0, &blocker.join("audit"));
+    to_the_promotion(&mut d).await;
+    assert!(
+        d.app
+            .runbooks
+            .audit_failure
+            .as_ref()
+            .is_some_and(|(_, m)| m.contains("cannot create the directory")),
+        "{:?}",
+        d.app.runbooks.audit_failure
+    );
+    d.type_line("orders-dr-usw2").await;
+    assert_eq!(d.states()[2], StepState::Failed, "{}", d.flash());
+    let note = d.run().steps[2].note.clone().unwrap_or_default();
+    assert!(note.starts_with("refused before any call:"), "{note}");
+    assert!(note.contains("nothing was sent"), "{note}");
+    assert_eq!(
+        replica_source(&d).await.as_deref(),
+        Some("orders-primary"),
+        "the replica was never promoted: it still replicates"
+    );
+    // A retry is refused the same way.
+    d.key(KeyCode::Char('r')).await;
+    d.type_line("orders-dr-usw2").await;
+    assert_eq!(replica_source(&d).await.as_deref(), Some("orders-primary"));
+}
+
+#[tokio::test]
+async fn a_disk_that_fills_up_mid_run_stops_the_next_action() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    to_the_promotion(&mut d).await;
+    let written = read_run(&only_file(&audit)).expect("reads");
+    // From here on every write fails as on a full disk (ENOSPC): /dev/full.
+    let full =
+        AuditWriter::continue_file(Path::new("/dev/full"), 0, written.last_seq(), &written.head)
+            .expect("opens /dev/full");
+    let run = d.run().id.clone();
+    let lock_dir = tempfile::tempdir().expect("tempdir");
+    d.journal.as_mut().expect("journal").attach(Attachment {
+        run: run.clone(),
+        runbook: written.records[0].runbook.clone(),
+        writer: full,
+        lock: RunLock::acquire(lock_dir.path(), &run).expect("lock"),
+        secrets: Vec::new(),
+    });
+    d.type_line("orders-dr-usw2").await;
+    assert_eq!(d.states()[2], StepState::Failed, "{}", d.flash());
+    let failure = d.app.runbooks.audit_failure.clone().expect("reported");
+    assert!(failure.1.contains("/dev/full"), "{failure:?}");
+    assert_eq!(replica_source(&d).await.as_deref(), Some("orders-primary"));
+    // What was written before the disk filled is still a sound chain.
+    assert!(verify(&std::fs::read(only_file(&audit)).expect("read"), None).is_ok());
+}
+
+#[tokio::test]
+async fn a_run_lost_after_its_intent_resumes_in_a_new_cockpit_with_the_step_in_doubt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    to_the_promotion(&mut d).await;
+    // The cockpit writes the intent, then dies before sending the promotion.
+    for c in "orders-dr-usw2".chars() {
+        d.app.update(
+            ripcord::app::Event::Key(crossterm::event::KeyEvent::new(
+                KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            )),
+            d.clock.now(),
+        );
+    }
+    let commands = d.app.update(
+        ripcord::app::Event::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Enter,
+            crossterm::event::KeyModifiers::NONE,
+        )),
+        d.clock.now(),
+    );
+    let journal = d.journal.as_mut().expect("journal");
+    let gated = journal.gate(&d.app.runbooks, commands);
+    assert!(matches!(
+        &gated.commands[..],
+        [Command::Runbook(w)] if matches!(w.job, Job::Perform { .. })
+    ));
+    let run_id = d.run().id.clone();
+    drop(gated);
+    let mut second = d.restart(&audit);
+    assert_eq!(second.app.runbooks.unfinished.len(), 1);
+    second.app.offer_unfinished();
+    assert_eq!(second.app.runbooks.picker, Some(0), "offered at start");
+    second.enter().await;
+    assert!(second.app.runbooks.run.is_some(), "{}", second.flash());
+    let run = second.run();
+    assert_eq!(run.id, run_id, "{}", second.flash());
+    assert_eq!(
+        second.states(),
+        vec![
+            StepState::Done,
+            StepState::Done,
+            StepState::InDoubt,
+            StepState::Pending,
+            StepState::Pending,
+            StepState::Pending,
+            StepState::Pending,
+            StepState::Pending
+        ]
+    );
+    assert_eq!(
+        replica_source(&second).await.as_deref(),
+        Some("orders-primary"),
+        "nothing was sent on resuming"
+    );
+    assert_eq!(run.in_doubt_decision(), Some(InDoubtDecision::RunAgain));
+    second.enter().await;
+    assert_eq!(
+        second.states()[2],
+        StepState::InDoubt,
+        "Enter alone sends nothing"
+    );
+    second.type_line("orders-dr-usw2").await;
+    assert_eq!(
+        replica_source(&second).await,
+        None,
+        "promoted once confirmed"
+    );
+    for _ in 4..=8 {
+        second.enter().await;
+    }
+    assert!(
+        matches!(second.run().finished, Some((_, RunOutcome::Completed))),
+        "{}",
+        second.flash()
+    );
+    let file = read_run(&only_file(&audit)).expect("one file, one chain");
+    assert!(file.is_over());
+    assert_eq!(
+        file.records.iter().map(|r| r.entry()).collect::<Vec<_>>(),
+        second.run().log
+    );
+    let text = report::markdown(&file, None);
+    for wanted in [
+        "resumed by drill-2",
+        "IN DOUBT",
+        "sent again",
+        "COMPLETED",
+        "typed `orders-dr-usw2`",
+    ] {
+        assert!(text.contains(wanted), "{wanted} missing from:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_restore_lost_after_its_call_is_finished_without_a_second_job() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    d.command("run backup-restore-drill").await;
+    d.enter().await;
+    assert_eq!(d.at(), 2, "{}", d.flash());
+    let commands = d.app.update(
+        ripcord::app::Event::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Enter,
+            crossterm::event::KeyModifiers::NONE,
+        )),
+        d.clock.now(),
+    );
+    let gated = d
+        .journal
+        .as_mut()
+        .expect("journal")
+        .gate(&d.app.runbooks, commands);
+    let [Command::Runbook(work)] = &gated.commands[..] else {
+        panic!("the restore job: {:?}", gated.commands)
+    };
+    let Job::Perform { intent, .. } = &work.job else {
+        panic!("a perform job")
+    };
+    let LogEvent::Intent {
+        idempotency_token: Some(token),
+        ..
+    } = &intent.event
+    else {
+        panic!("the intent carries the token: {intent:?}")
+    };
+    // The call reaches AWS (the job starts), then the process dies before the result.
+    let point = d
+        .sim
+        .newest_recovery_point("us-west-2", "dr-usw2", "orders-primary-copy")
+        .await
+        .expect("answers")
+        .value
+        .expect("a point");
+    let first_job = d
+        .sim
+        .start_restore_job(
+            "us-west-2",
+            &RestoreRequest {
+                recovery_point_arn: point.arn,
+                resource_type: point.resource_type,
+                target: "orders-restore-drill".into(),
+                iam_role: None,
+                idempotency_token: token.clone(),
+            },
+        )
+        .await
+        .expect("started");
+    let mut second = d.restart(&audit);
+    let id = second.app.runbooks.unfinished[0].id.clone();
+    let commands = second.app.start_resume(&id);
+    second.settle(commands).await;
+    assert_eq!(second.states()[1], StepState::InDoubt, "{}", second.flash());
+    let checks = &second.run().steps[1]
+        .readings
+        .as_ref()
+        .expect("end state")
+        .checks;
+    assert!(
+        checks[0].detail.contains(&first_job) && checks[0].detail.contains("RUNNING"),
+        "{checks:?}"
+    );
+    second.enter().await;
+    assert_eq!(second.at(), 3, "{}", second.flash());
+    let done = second
+        .run()
+        .log
+        .iter()
+        .rev()
+        .find_map(|e| match &e.event {
+            LogEvent::StepDone { aws_ids, .. }
+                if e.step.as_deref() == Some("restore-the-newest-recovery-point") =>
+            {
+                Some(aws_ids.clone())
+            }
+            _ => None,
+        })
+        .expect("the restore is done");
+    assert_eq!(
+        done,
+        vec![format!("backup restore job {first_job}")],
+        "the step finished the job it had started, and started no other"
+    );
+}
+
+#[tokio::test]
+async fn a_run_held_by_another_process_is_not_resumed_and_a_changed_runbook_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    to_the_promotion(&mut d).await;
+    let id = d.run().id.clone();
+    // `d` is alive and holds the run's lock.
+    let library = ripcord::runbook::Library::shipped();
+    let err = resume::prepare(&audit, &id, &library, &[])
+        .err()
+        .expect("locked");
+    assert!(
+        err.contains("being carried out by another ripcord"),
+        "{err}"
+    );
+    let mut watcher = Drill::audited(Scenario::Normal, 0, &audit);
+    watcher.app.runbooks.unfinished = ripcord::audit::runs::unfinished(&audit);
+    assert!(watcher.app.runbooks.unfinished[0].locked_by.is_some());
+    let commands = watcher.app.start_resume(&id);
+    assert!(commands.is_empty());
+    assert!(
+        watcher.flash().contains("audit show"),
+        "{}",
+        watcher.flash()
+    );
+    drop(d);
+    // Free now, but the runbook is not the one the run started with.
+    let changed = ripcord::runbook::library::Library {
+        entries: library
+            .entries
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                if let Ok(book) = &e.loaded {
+                    let mut book = (**book).clone();
+                    book.sha256 = "0".repeat(64);
+                    e.loaded = Ok(std::sync::Arc::new(book));
+                }
+                e
+            })
+            .collect(),
+        unreadable: Vec::new(),
+    };
+    let err = resume::prepare(&audit, &id, &changed, &[])
+        .err()
+        .expect("changed");
+    assert!(err.contains("has changed since run"), "{err}");
+    assert!(resume::prepare(&audit, &id, &library, &[]).is_ok());
+    let err = resume::prepare(&audit, "no-such-run", &library, &[])
+        .err()
+        .expect("missing");
+    assert!(err.contains("no run `no-such-run` in"), "{err}");
+}
+
+const CANARY: &str = "canary-5f3a9c17e2";
+
+const CANARY_BOOK: &str = r#"---
+title: Canary
+rto: 5m
+parameters:
+  token:
+    description: Must never be written anywhere
+    secret: true
+  proof:
+    description: Where the script proves it got the token
+---
+## Put the token in a TXT record
+
+```ripcord
+action: upsert-record
+zone: Z0EXAMPLESIM
+name: canary.example.com.
+type: TXT
+value: "{{token}}"
+```
+
+## Hand the token to a script
+
+```sh
+printf '%s' "$RIPCORD_PARAM_TOKEN" > "$RIPCORD_PARAM_PROOF"
+echo "the token is $RIPCORD_PARAM_TOKEN"
+```
+"#;
+
+#[tokio::test]
+async fn a_secret_reaches_the_action_and_the_script_but_never_the_audit_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let books = dir.path().join("books");
+    std::fs::create_dir(&books).expect("mkdir");
+    std::fs::write(books.join("canary.md"), CANARY_BOOK).expect("write");
+    let proof = dir.path().join("proof");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    d.app.runbooks.library = ripcord::runbook::Library::load(&[books]);
+    d.command(&format!(
+        "run canary token={CANARY} proof={}",
+        proof.display()
+    ))
+    .await;
+    d.enter().await;
+    d.enter().await;
+    assert!(
+        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        "{} {:?}",
+        d.flash(),
+        d.states()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&proof).expect("the script ran"),
+        CANARY,
+        "the script got the secret"
+    );
+    let record = d
+        .sim
+        .record_sets(
+            ripcord::source::sim::drill::ZONE_ID,
+            "canary.example.com.",
+            Some("TXT"),
+        )
+        .await
+        .expect("answers")
+        .value;
+    assert_eq!(
+        record[0].values,
+        vec![CANARY.to_string()],
+        "the action got it"
+    );
+    let on_disk = std::fs::read_to_string(only_file(&audit)).expect("read");
+    assert!(
+        !on_disk.contains(CANARY),
+        "the secret is in the audit log:\n{on_disk}"
+    );
+    assert!(on_disk.contains("••••••"), "it was replaced, not dropped");
+    let in_memory = format!("{:?}", d.run().log);
+    assert!(!in_memory.contains(CANARY), "{in_memory}");
+    let shown = d
+        .run()
+        .steps
+        .iter()
+        .flat_map(|s| s.output.clone())
+        .collect::<Vec<_>>();
+    assert!(!shown.join("\n").contains(CANARY), "{shown:?}");
+}
+
+#[tokio::test]
+async fn resuming_a_run_asks_for_its_secrets_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let books = dir.path().join("books");
+    std::fs::create_dir(&books).expect("mkdir");
+    std::fs::write(books.join("canary.md"), CANARY_BOOK).expect("write");
+    let library = ripcord::runbook::Library::load(&[books]);
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    d.app.runbooks.library = library.clone();
+    d.command(&format!("run canary token={CANARY} proof=/dev/null"))
+        .await;
+    let run = d.run().id.clone();
+    drop(d);
+    let err = resume::prepare(&audit, &run, &library, &[])
+        .err()
+        .expect("the secret is needed");
+    assert!(
+        err.contains("parameter `token` is secret") && err.contains("--param token=VALUE"),
+        "{err}"
+    );
+    let err = resume::prepare(
+        &audit,
+        &run,
+        &library,
+        &[
+            ("token".into(), CANARY.into()),
+            ("proof".into(), "/tmp/x".into()),
+        ],
+    )
+    .err()
+    .expect("not a secret");
+    assert!(err.contains("cannot change now"), "{err}");
+    let prepared = resume::prepare(&audit, &run, &library, &[("token".into(), CANARY.into())])
+        .expect("resumable with the secret");
+    assert_eq!(prepared.data.params.get("token"), Some(CANARY));
+    assert_eq!(prepared.data.params.get("proof"), Some("/dev/null"));
+}
+
+#[tokio::test]
+async fn the_restore_drill_report_measures_the_restore_against_the_rto() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    d.command("run backup-restore-drill").await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.type_line("orders-restore-drill").await;
+    assert!(
+        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        "{}",
+        d.flash()
+    );
+    let file = read_run(&only_file(&audit)).expect("reads");
+    let text = report::markdown(&file, None);
+    for wanted in [
+        "## Measured recovery",
+        "- Restore the newest recovery point: measured 8s — within the RTO of 1h00m",
+        "[backup restore job restore-job-sim-0001]",
+        "idempotency token `backup-restore-drill-20261121T030000Z-s2-a1`",
+        "| 5 | Delete the test instance | done: orders-restore-drill is deleted",
+        "typed `orders-restore-drill`",
+        "| Outcome | COMPLETED in ",
+    ] {
+        assert!(text.contains(wanted), "{wanted} missing from:\n{text}");
+    }
+}
