@@ -39,6 +39,8 @@ pub struct Sources {
     pub fleet: Arc<dyn FleetSource>,
     /// The simulator itself, when the fleet is simulated, for `:scenario`.
     pub sim: Option<Arc<SimFleet>>,
+    /// What carries out runbook steps: the simulator's actions or AWS's; none when read-only.
+    pub actions: Option<Arc<dyn Actions>>,
     pub refresh: Refresh,
 }
 
@@ -157,8 +159,7 @@ fn carry_out(command: Command, app: &mut App, sources: &Sources, tx: &mpsc::Send
     }
 }
 
-/// What carries out runbook steps for these sources: the simulator for now; the AWS source's
-/// `Actions` plug in here.
+/// What carries out runbook steps for these sources (chosen in `main`).
 fn runbook_actions(sources: &Sources) -> Option<Arc<dyn Actions>> {
-    sources.sim.clone().map(|sim| -> Arc<dyn Actions> { sim })
+    sources.actions.clone()
 }

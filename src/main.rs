@@ -7,8 +7,10 @@ use ripcord::cockpit::{self, Exit, Sources};
 use ripcord::config::{self, Config, Refresh};
 use ripcord::runbook::commands as runbook_commands;
 use ripcord::runbook::params::ParamValues;
-use ripcord::runbook::{Library, Runbook};
+use ripcord::runbook::{Actions, Library, Runbook};
 use ripcord::source::FleetSource;
+use ripcord::source::aws::actions::AwsActions;
+use ripcord::source::aws::sdk::CallLimits;
 use ripcord::source::aws::{AwsFleet, sdk};
 use ripcord::source::sim::{SimFleet, SimOptions};
 use ripcord::status::Target;
@@ -98,7 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         None => {
             let (cfg, _) = load()?;
-            live(&cli, cfg)
+            live(&cli, cfg, None)
         }
     }
 }
@@ -113,8 +115,13 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// The cockpit on the AWS account of the environment (or `--profile`).
-fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
+/// The cockpit on the AWS account of the environment (or `--profile`), able to run runbooks
+/// against it unless `--read-only`; `start` is a run asked for by `ripcord runbook run`.
+fn live(
+    cli: &Cli,
+    cfg: Config,
+    start: Option<(Arc<Runbook>, ParamValues)>,
+) -> anyhow::Result<ExitCode> {
     let theme = Theme::select(
         cli.global.theme.as_deref().unwrap_or(&cfg.theme),
         theme::no_color_requested(),
@@ -123,11 +130,11 @@ fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
     let regions = sdk::pick_regions(&cli.global.regions, &cfg.regions);
     let runtime = runtime()?;
     // Before the terminal is taken over, so that a bad profile or region is plainly printed.
-    let fleet = runtime
+    let (aws, regions) = runtime
         .block_on(async {
             tokio::time::timeout(
                 AWS_SETUP_TIMEOUT,
-                AwsFleet::connect(profile.as_deref(), &regions),
+                AwsFleet::setup(profile.as_deref(), &regions),
             )
             .await
         })
@@ -141,8 +148,11 @@ fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
     if let Err(e) = &log {
         eprintln!("ripcord: warning: {e}; continuing without a log file");
     }
-    let fleet = Arc::new(fleet);
-    let app = App::new(
+    let fleet = Arc::new(AwsFleet::from_sdk_config(&aws, &regions, CallLimits::READS));
+    // Read-only never even builds the clients that change things.
+    let actions =
+        (!cli.global.read_only).then(|| -> Arc<dyn Actions> { Arc::new(AwsActions::new(&aws)) });
+    let mut app = App::new(
         Mode::Live {
             profile: profile.clone(),
         },
@@ -153,12 +163,18 @@ fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
         theme,
         jiff::Timestamp::now(),
     );
-    tracing::info!(?profile, regions = ?fleet.regions(), "live cockpit starting");
+    app.read_only = cli.global.read_only;
+    app.runbooks.library = Library::load(&cfg.runbook_dirs);
+    app.runbooks.actions_available = actions.is_some();
+    app.runbooks.operator = operator();
+    app.runbooks.launch = start;
+    tracing::info!(?profile, regions = ?fleet.regions(), read_only = app.read_only, "live cockpit starting");
     let result = runtime.block_on(cockpit::run(
         app,
         Sources {
             fleet,
             sim: None,
+            actions,
             refresh: cfg.refresh,
         },
     ));
@@ -259,13 +275,7 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
                     Ok(ExitCode::from(refused.code))
                 }
                 Ok(start) if args.sim => demo(cli, cfg, args.demo.clone(), Some(start)),
-                Ok(_) => {
-                    eprintln!(
-                        "ripcord: runbooks cannot act on AWS yet: the AWS actions come with the AWS sources.\n\
-                         Nothing was changed. Drill this runbook against the simulated fleet with --sim."
-                    );
-                    Ok(ExitCode::from(2))
-                }
+                Ok(start) => live(cli, cfg, Some(start)),
             }
         }
     }
@@ -316,7 +326,8 @@ fn demo(
     app.read_only = cli.global.read_only;
     app.runbooks.library = Library::load(&cfg.runbook_dirs);
     // The simulator carries out runbook actions: runbooks drill against it.
-    app.runbooks.actions_available = true;
+    let actions = (!cli.global.read_only).then(|| -> Arc<dyn Actions> { sim.clone() });
+    app.runbooks.actions_available = actions.is_some();
     app.runbooks.operator = operator();
     app.runbooks.launch = start;
     tracing::info!(?args, "demo starting");
@@ -325,6 +336,7 @@ fn demo(
         app,
         Sources {
             fleet: sim.clone(),
+            actions,
             sim: Some(sim),
             refresh,
         },

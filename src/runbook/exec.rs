@@ -719,6 +719,7 @@ impl Run {
                 } else {
                     LogEvent::StepDone {
                         summary: outcome.summary.clone(),
+                        requests: outcome.requests.clone(),
                     }
                 }
             }

@@ -6,7 +6,7 @@
 //! displays them.
 
 use super::vocab::{Operation, Probe};
-use super::work::Check;
+use super::work::{Check, RequestId};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -58,6 +58,9 @@ pub enum LogEvent {
     },
     StepDone {
         summary: String,
+        /// The request ids of the changes the step made, where the source gave them.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        requests: Vec<RequestId>,
     },
     StepFailed {
         error: String,
@@ -135,7 +138,7 @@ impl LogEvent {
                     .unwrap_or_default();
                 format!("intent: {what}{typed}, attempt {attempt}")
             }
-            LogEvent::StepDone { summary } => format!("done: {summary}"),
+            LogEvent::StepDone { summary, .. } => format!("done: {summary}"),
             LogEvent::StepFailed { error } => format!("FAILED: {error}"),
             LogEvent::StepSkipped { reason } => format!("skipped: {reason}"),
             LogEvent::StepRetried { attempt } => format!("retry, attempt {attempt}"),

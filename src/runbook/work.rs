@@ -167,6 +167,8 @@ pub struct Outcome {
     pub summary: String,
     /// A recovery time measured by the step (a restore job's duration).
     pub measured: Option<Duration>,
+    /// The changes the source accepted on the way, with the ids it knows them by.
+    pub requests: Vec<RequestId>,
 }
 
 impl Outcome {
@@ -174,6 +176,15 @@ impl Outcome {
         Self {
             summary: summary.into(),
             measured: None,
+            requests: Vec::new(),
         }
     }
+}
+
+/// One accepted change call and the request id the source gave it (for CloudTrail and
+/// support cases): `rds:PromoteReadReplica` and `4f1c…`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestId {
+    pub call: String,
+    pub id: String,
 }

@@ -16,8 +16,8 @@ use crate::fleet::{
 };
 use crate::runbook::actions::{
     ActionResult, Actions, ChangeStatus, ClusterMember, DbCluster, DbInstance, GlobalCluster,
-    GlobalMember, HealthState, Observed, RecordChange, RecordSet, RecoveryPoint, RestoreJob,
-    RestoreRequest, RestoreStatus,
+    GlobalMember, HealthState, Observed, Receipt, RecordChange, RecordSet, RecoveryPoint,
+    RestoreJob, RestoreRequest, RestoreStatus,
 };
 use crate::source::{SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -739,14 +739,14 @@ impl Actions for SimFleet {
         ))
     }
 
-    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<()> {
+    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<Receipt> {
         let now = self.clock.now();
         let call = "rds:PromoteReadReplica";
         self.reachable(region, call, now)?;
         match self.instance(region, id, now) {
             Some(db) if db.replica_source.is_some() && db.status == "available" => {
                 self.drill.lock().promoted.insert(id.to_string(), now);
-                Ok(())
+                Ok(Receipt::accepted(None))
             }
             Some(db) => Err(SourceError::new(
                 SourceErrorKind::Other,
@@ -765,7 +765,7 @@ impl Actions for SimFleet {
         region: &str,
         global_cluster: &str,
         target_cluster: &str,
-    ) -> ActionResult<()> {
+    ) -> ActionResult<Receipt> {
         self.change_roles(region, global_cluster, target_cluster, true)
     }
 
@@ -775,7 +775,7 @@ impl Actions for SimFleet {
         global_cluster: &str,
         target_cluster: &str,
         allow_data_loss: bool,
-    ) -> ActionResult<()> {
+    ) -> ActionResult<Receipt> {
         if !allow_data_loss {
             return Err(SourceError::new(
                 SourceErrorKind::Other,
@@ -791,7 +791,7 @@ impl Actions for SimFleet {
         region: &str,
         cluster: &str,
         target_instance: Option<&str>,
-    ) -> ActionResult<()> {
+    ) -> ActionResult<Receipt> {
         let now = self.clock.now();
         let call = "rds:FailoverDBCluster";
         self.reachable(region, call, now)?;
@@ -819,7 +819,7 @@ impl Actions for SimFleet {
             .entry(cluster.to_string())
             .or_default()
             .push((now, to));
-        Ok(())
+        Ok(Receipt::accepted(None))
     }
 
     async fn change_record_sets(
@@ -827,7 +827,7 @@ impl Actions for SimFleet {
         zone: &str,
         changes: &[RecordChange],
         _comment: &str,
-    ) -> ActionResult<String> {
+    ) -> ActionResult<Receipt<String>> {
         let now = self.clock.now();
         let call = "route53:ChangeResourceRecordSets";
         self.zone(zone, call)?;
@@ -838,14 +838,14 @@ impl Actions for SimFleet {
         let mut state = self.drill.lock();
         state.records = Some(records);
         state.changes.insert(id.clone(), now);
-        Ok(id)
+        Ok(Receipt::new(id, None))
     }
 
     async fn start_restore_job(
         &self,
         region: &str,
         request: &RestoreRequest,
-    ) -> ActionResult<String> {
+    ) -> ActionResult<Receipt<String>> {
         let now = self.clock.now();
         let call = "backup:StartRestoreJob";
         self.reachable(region, call, now)?;
@@ -856,7 +856,7 @@ impl Actions for SimFleet {
             .iter()
             .find(|r| r.token == request.idempotency_token)
         {
-            return Ok(same.id.clone());
+            return Ok(Receipt::new(same.id.clone(), None));
         }
         if self.instance(region, &request.target, now).is_some() {
             return Err(SourceError::new(
@@ -883,10 +883,10 @@ impl Actions for SimFleet {
             engine: format!("{} (restored)", request.resource_type.to_lowercase()),
             at: now,
         });
-        Ok(id)
+        Ok(Receipt::new(id, None))
     }
 
-    async fn delete_db_instance(&self, region: &str, id: &str) -> ActionResult<()> {
+    async fn delete_db_instance(&self, region: &str, id: &str) -> ActionResult<Receipt> {
         let now = self.clock.now();
         let call = "rds:DeleteDBInstance";
         self.reachable(region, call, now)?;
@@ -906,7 +906,7 @@ impl Actions for SimFleet {
             ));
         }
         self.drill.lock().deleted.insert(id.to_string(), now);
-        Ok(())
+        Ok(Receipt::accepted(None))
     }
 }
 
@@ -917,7 +917,7 @@ impl SimFleet {
         global_cluster: &str,
         target: &str,
         planned: bool,
-    ) -> ActionResult<()> {
+    ) -> ActionResult<Receipt> {
         let now = self.clock.now();
         let call = if planned {
             "rds:SwitchoverGlobalCluster"
@@ -969,7 +969,7 @@ impl SimFleet {
                 to: target.to_string(),
                 planned,
             });
-        Ok(())
+        Ok(Receipt::accepted(None))
     }
 }
 
