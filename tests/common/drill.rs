@@ -1,24 +1,33 @@
 //! A cockpit on the simulated fleet that carries out runbook work the way the real one does
 //! (the same worker, the simulator's `Actions`), on a clock that moves only when work waits.
 
+use super::driver::Driver;
 use super::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ripcord::app::{App, Command, Event};
 use ripcord::clock::Clock;
 use ripcord::fleet::CheckStatus;
-use ripcord::runbook::exec::StepState;
-use ripcord::runbook::log::LogEvent;
-use ripcord::runbook::{Actions, Library, worker};
+use ripcord::runbook::{Actions, Library};
 use ripcord::source::sim::drill::ZONE_ID;
 use ripcord::source::sim::{Scenario, SimFleet, SimOptions};
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 pub struct Drill {
-    pub app: App,
+    pub driver: Driver,
     pub sim: Arc<SimFleet>,
-    pub clock: Clock,
+}
+
+impl Deref for Drill {
+    type Target = Driver;
+    fn deref(&self) -> &Driver {
+        &self.driver
+    }
+}
+
+impl DerefMut for Drill {
+    fn deref_mut(&mut self) -> &mut Driver {
+        &mut self.driver
+    }
 }
 
 impl Drill {
@@ -35,75 +44,15 @@ impl Drill {
         app.runbooks.library = Library::shipped();
         app.runbooks.actions_available = true;
         app.runbooks.operator = "drill".into();
-        Drill { app, sim, clock }
-    }
-
-    /// Carries out commands as the cockpit would, feeding every report back, until the app
-    /// asks for nothing more.
-    pub async fn settle(&mut self, mut commands: Vec<Command>) {
-        while !commands.is_empty() {
-            let (tx, mut rx) = mpsc::channel(4096);
-            for command in commands.drain(..) {
-                if let Command::Runbook(work) = command {
-                    let actions: Arc<dyn Actions> = self.sim.clone();
-                    worker::execute(
-                        *work,
-                        actions,
-                        self.clock.clone(),
-                        tx.clone(),
-                        Event::Runbook,
-                    )
-                    .await;
-                }
-            }
-            drop(tx);
-            while let Some(event) = rx.recv().await {
-                commands.extend(self.app.update(event, self.clock.now()));
-            }
+        let actions: Arc<dyn Actions> = sim.clone();
+        Drill {
+            driver: Driver {
+                app,
+                actions,
+                clock,
+            },
+            sim,
         }
-    }
-
-    pub async fn key(&mut self, code: KeyCode) {
-        let event = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
-        let commands = self.app.update(event, self.clock.now());
-        self.settle(commands).await;
-    }
-
-    pub async fn enter(&mut self) {
-        self.key(KeyCode::Enter).await;
-    }
-
-    pub async fn type_line(&mut self, text: &str) {
-        for c in text.chars() {
-            self.key(KeyCode::Char(c)).await;
-        }
-        self.enter().await;
-    }
-
-    pub async fn command(&mut self, line: &str) {
-        let commands = self.app.run_command(line);
-        self.settle(commands).await;
-    }
-
-    pub fn run(&self) -> &ripcord::runbook::Run {
-        self.app.runbooks.run.as_ref().expect("a run")
-    }
-
-    /// The number (1-based) of the step waiting for the operator.
-    pub fn at(&self) -> usize {
-        self.run().current.map_or(0, |i| i + 1)
-    }
-
-    pub fn flash(&self) -> String {
-        self.app
-            .flash
-            .as_ref()
-            .map(|f| f.text.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn states(&self) -> Vec<StepState> {
-        self.run().steps.iter().map(|s| s.state).collect()
     }
 
     pub async fn answer(&self, value: &str) -> bool {
@@ -123,38 +72,5 @@ impl Drill {
             .expect("known check")
             .value
             .status
-    }
-
-    /// Every action and shell step was announced in the log before it ran.
-    pub fn intents_precede_results(&self) {
-        let log = &self.run().log;
-        for (i, entry) in log.iter().enumerate() {
-            if let LogEvent::StepDone { .. } | LogEvent::StepFailed { .. } = entry.event {
-                let step = &entry.step;
-                let body = &self.run().book.steps[self
-                    .run()
-                    .book
-                    .steps
-                    .iter()
-                    .position(|s| Some(&s.id) == step.as_ref())
-                    .expect("a step")]
-                .body;
-                let acts = !matches!(
-                    body,
-                    ripcord::runbook::model::StepBody::Manual
-                        | ripcord::runbook::model::StepBody::Gate(_)
-                );
-                if acts {
-                    assert!(
-                        log[..i]
-                            .iter()
-                            .any(|e| e.step == *step && matches!(e.event, LogEvent::Intent { .. })),
-                        "no intent before the result of {step:?}"
-                    );
-                }
-            }
-        }
-        let seqs: Vec<u64> = log.iter().map(|e| e.seq).collect();
-        assert_eq!(seqs, (1..=log.len() as u64).collect::<Vec<_>>());
     }
 }

@@ -158,11 +158,6 @@ impl AwsActions {
         }
     }
 
-    pub fn with_poll_every(mut self, every: Duration) -> Self {
-        self.poll_every = every;
-        self
-    }
-
     /// The clients of `region`, made on first use.
     pub fn region(&self, region: &str, call: &str) -> Result<RegionActionClients, SourceError> {
         if !is_region_name(region) {

@@ -1,0 +1,492 @@
+//! Runbooks against AWS, end to end through moto: the shipped runbooks driven through
+//! `App::update` (keys in, every `Command::Runbook` carried out by the cockpit's worker) with
+//! the AWS `Actions` talking to a moto server over HTTP, then moto asked what changed.
+//!
+//! What moto cannot do, and how these tests deal with it:
+//! - CloudWatch does not answer the Rust SDK (moto lacks its CBOR protocol): the lag reads go
+//!   to a typed SDK mock (aws-smithy-mocks) answering `ReplicaLag`; everything else is moto.
+//! - PromoteReadReplica changes nothing moto shows; `common/moto_server.py` detaches the
+//!   replica as RDS does, so the end state ripcord verifies (no
+//!   ReadReplicaSourceDBInstanceIdentifier) is the one asserted here, as it is on AWS. It also
+//!   gives hosted zone ids Route 53's leading `Z`, so the shipped runbooks run unchanged with
+//!   the ids moto made given as parameters, and lets a failover pair be flipped back (moto
+//!   refuses to re-create a record it once created while its partner exists).
+
+mod common;
+
+use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode as MetricStatus};
+use aws_sdk_route53::types::{ChangeBatch, ResourceRecordSetFailover, RrType};
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use common::driver::Driver;
+use common::moto::{EAST, Moto, WEST, create_health_check, create_zone, failover_record};
+use crossterm::event::KeyCode;
+use jiff::Timestamp;
+use ripcord::app::{App, Mode};
+use ripcord::clock::Clock;
+use ripcord::config::Refresh;
+use ripcord::fleet::{FailoverRole, Workloads};
+use ripcord::runbook::actions::{Actions, RecordChange};
+use ripcord::runbook::exec::{RunOutcome, StepState};
+use ripcord::runbook::log::LogEvent;
+use ripcord::runbook::{Library, work::RequestId};
+use ripcord::source::aws::actions::{AwsActions, RegionActionClients, Route53Clients};
+use ripcord::theme::Theme;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const RECORD: &str = "api.example.com.";
+const PRIMARY_ENDPOINT: &str = "api.us-east-1.example.com";
+const DR_ENDPOINT: &str = "api.us-west-2.example.com";
+
+/// What `seed` made, by the ids moto gave it.
+struct Estate {
+    zone: String,
+    primary_check: String,
+    dr_check: String,
+}
+
+/// us-east-1: `orders-primary` and an in-region read replica of it; us-west-2: the DR replica
+/// `orders-dr-usw2`, its source named by ARN. Route 53: `example.com` with the CNAME failover
+/// pair of the shipped runbooks (`api-primary` → us-east-1, `api-dr` → us-west-2), each record
+/// guarded by a health check of its endpoint.
+async fn seed(moto: &Moto) -> Estate {
+    let east = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
+    let west = aws_sdk_rds::Client::new(&moto.sdk(WEST).await);
+    let primary = east
+        .create_db_instance()
+        .db_instance_identifier("orders-primary")
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("dbadmin")
+        .master_user_password("not-a-secret-1")
+        .send()
+        .await
+        .expect("create orders-primary");
+    let primary_arn = primary
+        .db_instance()
+        .and_then(|db| db.db_instance_arn())
+        .expect("an ARN")
+        .to_string();
+    east.create_db_instance_read_replica()
+        .db_instance_identifier("orders-read-use1")
+        .source_db_instance_identifier("orders-primary")
+        .db_instance_class("db.t3.micro")
+        .send()
+        .await
+        .expect("in-region replica");
+    west.create_db_instance_read_replica()
+        .db_instance_identifier("orders-dr-usw2")
+        .source_db_instance_identifier(&primary_arn)
+        .db_instance_class("db.t3.micro")
+        .send()
+        .await
+        .expect("cross-region replica");
+
+    let route53 = aws_sdk_route53::Client::new(&moto.sdk(EAST).await);
+    let zone = create_zone(&route53, "example.com").await;
+    let primary_check = create_health_check(&route53, PRIMARY_ENDPOINT).await;
+    let dr_check = create_health_check(&route53, DR_ENDPOINT).await;
+    let pair = ChangeBatch::builder()
+        .changes(failover_record(
+            RECORD,
+            RrType::Cname,
+            "api-primary",
+            ResourceRecordSetFailover::Primary,
+            &primary_check,
+            PRIMARY_ENDPOINT,
+        ))
+        .changes(failover_record(
+            RECORD,
+            RrType::Cname,
+            "api-dr",
+            ResourceRecordSetFailover::Secondary,
+            &dr_check,
+            DR_ENDPOINT,
+        ))
+        .build()
+        .expect("valid batch");
+    route53
+        .change_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .change_batch(pair)
+        .send()
+        .await
+        .expect("failover pair");
+    Estate {
+        zone,
+        primary_check,
+        dr_check,
+    }
+}
+
+/// GetMetricData answering `ReplicaLag` of `lag_secs` a minute before the end of the asked
+/// window, for any replica; the Aurora series stay empty.
+fn replica_lag(lag_secs: f64) -> aws_sdk_cloudwatch::Client {
+    let rule = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
+        let end = req.end_time().expect("an end time").secs();
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .map(|q| {
+                let lag = q
+                    .metric_stat()
+                    .and_then(|s| s.metric())
+                    .and_then(|m| m.metric_name())
+                    == Some("ReplicaLag");
+                let result = MetricDataResult::builder()
+                    .set_id(q.id().map(str::to_string))
+                    .status_code(MetricStatus::Complete);
+                if lag {
+                    result
+                        .timestamps(DateTime::from_secs(end - 60))
+                        .values(lag_secs)
+                        .build()
+                } else {
+                    result.build()
+                }
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    });
+    mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule])
+}
+
+/// The AWS actions, on moto (lag from the mock).
+async fn actions_on(moto: &Moto, lag_secs: f64) -> Arc<AwsActions> {
+    let mut regional = BTreeMap::new();
+    for region in [EAST, WEST] {
+        let mut clients = RegionActionClients::new(&moto.sdk(region).await, region);
+        clients.reads.cloudwatch = replica_lag(lag_secs);
+        regional.insert(region.to_string(), clients);
+    }
+    Arc::new(AwsActions::from_clients(
+        regional,
+        Route53Clients::new(&moto.sdk(EAST).await),
+    ))
+}
+
+/// The live cockpit's App with the shipped runbooks, carrying work out on `actions`. The
+/// clock starts at the real time (moto's answers are stamped with it) and moves on, rather
+/// than sleeping, while a step waits between reads: an end state that never comes fails the
+/// step within its timeout at once.
+fn cockpit(actions: Arc<AwsActions>) -> Driver {
+    let mut app = App::new(
+        Mode::Live { profile: None },
+        "aws",
+        &[EAST.to_string(), WEST.to_string()],
+        Workloads::default(),
+        Refresh::default(),
+        Theme::mono(),
+        Timestamp::now(),
+    );
+    app.runbooks.library = Library::shipped();
+    app.runbooks.actions_available = true;
+    app.runbooks.operator = "moto-test".into();
+    Driver {
+        app,
+        actions,
+        clock: Clock::manual(Timestamp::now()),
+    }
+}
+
+async fn instance(moto: &Moto, region: &str, id: &str) -> aws_sdk_rds::types::DbInstance {
+    aws_sdk_rds::Client::new(&moto.sdk(region).await)
+        .describe_db_instances()
+        .db_instance_identifier(id)
+        .send()
+        .await
+        .expect("described")
+        .db_instances()
+        .first()
+        .cloned()
+        .expect("the instance")
+}
+
+/// The failover role and value of each record of the pair, by set identifier, as Route 53
+/// (moto) lists them.
+async fn pair(moto: &Moto, zone: &str) -> BTreeMap<String, (String, String)> {
+    let out = aws_sdk_route53::Client::new(&moto.sdk(EAST).await)
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .expect("listed");
+    out.resource_record_sets()
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.set_identifier()?.to_string(),
+                (
+                    r.failover()?.as_str().to_string(),
+                    r.resource_records().first()?.value().to_string(),
+                ),
+            ))
+        })
+        .collect()
+}
+
+fn roles(primary: &str, secondary: &str) -> BTreeMap<String, (String, String)> {
+    BTreeMap::from([
+        (
+            "api-primary".to_string(),
+            (primary.to_string(), PRIMARY_ENDPOINT.to_string()),
+        ),
+        (
+            "api-dr".to_string(),
+            (secondary.to_string(), DR_ENDPOINT.to_string()),
+        ),
+    ])
+}
+
+/// The request ids the run log recorded for the step `step` (1-based).
+fn requests_of(d: &Driver, step: usize) -> Vec<RequestId> {
+    let id = &d.run().book.steps[step - 1].id;
+    d.run()
+        .log
+        .iter()
+        .filter(|e| e.step.as_ref() == Some(id))
+        .find_map(|e| match &e.event {
+            LogEvent::StepDone { requests, .. } => Some(requests.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rds_failover_runbook_promotes_the_replica_and_moves_dns_on_moto() {
+    let moto = Moto::start();
+    let estate = seed(&moto).await;
+    let mut d = cockpit(actions_on(&moto, 3.0).await);
+    assert_eq!(
+        pair(&moto, &estate.zone).await,
+        roles("PRIMARY", "SECONDARY"),
+        "seeded as the shipped runbook expects"
+    );
+
+    d.command(&format!(
+        "run rds-cross-region-failover zone={} dr_check={} incident=INC-9",
+        estate.zone, estate.dr_check
+    ))
+    .await;
+    assert!(d.app.runbooks.run.is_some(), "started: {}", d.flash());
+    d.enter().await;
+    d.enter().await;
+    assert_eq!(d.at(), 2, "checklist ticked: {}", d.flash());
+    let gate = d.run().steps[1].readings.clone().expect("the lag was read");
+    assert_eq!(gate.checks[0].detail, "lag 3.0s", "{gate:?}");
+    d.enter().await;
+    assert_eq!(d.at(), 3, "3s of lag is within the 1m RPO: {}", d.flash());
+
+    d.enter().await;
+    assert_eq!(
+        d.states()[2],
+        StepState::Pending,
+        "Enter alone promotes nothing"
+    );
+    let still = instance(&moto, WEST, "orders-dr-usw2").await;
+    assert!(
+        still.read_replica_source_db_instance_identifier().is_some(),
+        "nothing was sent before the name was typed"
+    );
+    d.type_line("orders-dr-usw2").await;
+    assert_eq!(d.at(), 4, "promoted: {} {:?}", d.flash(), d.run().steps[2]);
+    for step in 4..=8 {
+        assert_eq!(d.at(), step, "{} {:?}", d.flash(), d.run().steps[step - 1]);
+        d.enter().await;
+    }
+    assert!(
+        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        "{:?} {}",
+        d.states(),
+        d.flash()
+    );
+    assert!(d.states().iter().all(|s| *s == StepState::Done));
+    d.intents_precede_results();
+    let timeline = &d.run().steps[7].output;
+    assert!(
+        timeline[0].ends_with(
+            "INC-9: promoted orders-dr-usw2 in us-west-2; api.example.com. now answers api.us-west-2.example.com"
+        ),
+        "{timeline:?}"
+    );
+
+    // The replica was promoted: it names no source, and its source no longer lists it (what
+    // RDS shows after a promotion; see moto_server.py). The in-region replica is untouched.
+    let promoted = instance(&moto, WEST, "orders-dr-usw2").await;
+    assert_eq!(promoted.read_replica_source_db_instance_identifier(), None);
+    let source = instance(&moto, EAST, "orders-primary").await;
+    assert_eq!(
+        source.read_replica_db_instance_identifiers(),
+        ["orders-read-use1"],
+        "the DR replica left its source's list"
+    );
+    let other = instance(&moto, EAST, "orders-read-use1").await;
+    assert_eq!(
+        other.read_replica_source_db_instance_identifier(),
+        Some("orders-primary")
+    );
+    // DNS points at the DR region.
+    assert_eq!(
+        pair(&moto, &estate.zone).await,
+        roles("SECONDARY", "PRIMARY")
+    );
+
+    // The run log names each change by the request id AWS (moto) gave it.
+    let promote = requests_of(&d, 3);
+    assert_eq!(promote.len(), 1, "{promote:?}");
+    assert_eq!(promote[0].call, "rds:PromoteReadReplica");
+    assert!(!promote[0].id.is_empty());
+    let flip = requests_of(&d, 5);
+    assert_eq!(
+        flip.iter().map(|r| r.call.as_str()).collect::<Vec<_>>(),
+        ["route53:ChangeResourceRecordSets"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_route53_flip_runbook_moves_traffic_and_fails_back_on_moto() {
+    let moto = Moto::start();
+    let estate = seed(&moto).await;
+    let actions = actions_on(&moto, 3.0).await;
+    let mut d = cockpit(actions.clone());
+    d.command(&format!(
+        "run route53-failover-flip zone={} primary_check={} dr_check={}",
+        estate.zone, estate.primary_check, estate.dr_check
+    ))
+    .await;
+    // moto reports every health check healthy: the "primary is failing" gate cannot hold,
+    // which is the runbook's planned-drill case (skip it with the reason).
+    d.enter().await;
+    assert_eq!(d.at(), 1, "the primary is healthy: {}", d.flash());
+    d.key(KeyCode::Char('s')).await;
+    d.type_line("planned drill").await;
+    assert_eq!(d.at(), 2);
+    d.enter().await;
+    assert_eq!(d.at(), 3, "the DR endpoint is healthy: {}", d.flash());
+    d.enter().await;
+    assert_eq!(d.at(), 4, "flipped: {} {:?}", d.flash(), d.run().steps[2]);
+    assert_eq!(
+        pair(&moto, &estate.zone).await,
+        roles("SECONDARY", "PRIMARY")
+    );
+    let answer = actions
+        .dns_answer(&estate.zone, RECORD, "CNAME")
+        .await
+        .expect("answers");
+    assert_eq!(
+        answer.value,
+        [DR_ENDPOINT],
+        "both healthy: the new PRIMARY answers"
+    );
+    d.enter().await;
+    assert_eq!(d.at(), 5, "{}", d.flash());
+    d.enter().await;
+    assert_eq!(d.at(), 6, "{}", d.flash());
+    d.enter().await;
+    assert_eq!(d.at(), 6, "failing back asks for the record's name first");
+    assert_eq!(
+        pair(&moto, &estate.zone).await,
+        roles("SECONDARY", "PRIMARY")
+    );
+    d.type_line(RECORD).await;
+    assert_eq!(
+        d.at(),
+        7,
+        "failed back: {} {:?}",
+        d.flash(),
+        d.run().steps[5]
+    );
+    d.enter().await;
+    assert!(
+        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        "{:?} {}",
+        d.states(),
+        d.flash()
+    );
+    assert_eq!(d.states()[0], StepState::Skipped);
+    assert!(d.states()[1..].iter().all(|s| *s == StepState::Done));
+    assert_eq!(
+        pair(&moto, &estate.zone).await,
+        roles("PRIMARY", "SECONDARY")
+    );
+    let answer = actions
+        .dns_answer(&estate.zone, RECORD, "CNAME")
+        .await
+        .expect("answers");
+    assert_eq!(answer.value, [PRIMARY_ENDPOINT]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_aws_actions_read_from_moto() {
+    let moto = Moto::start();
+    let estate = seed(&moto).await;
+    let actions = actions_on(&moto, 3.0).await;
+
+    let dr = actions
+        .db_instance(WEST, "orders-dr-usw2")
+        .await
+        .expect("read")
+        .value
+        .expect("exists");
+    assert_eq!(
+        dr.replica_source.as_deref(),
+        Some("arn:aws:rds:us-east-1:123456789012:db:orders-primary")
+    );
+    assert_eq!(
+        (dr.status.as_str(), dr.engine.as_str()),
+        ("available", "postgres")
+    );
+    let none = actions.db_instance(WEST, "no-such-db").await.expect("read");
+    assert_eq!(
+        none.value, None,
+        "a missing instance is an answer, not an error"
+    );
+
+    let sets = actions
+        .record_sets(&estate.zone, "API.example.com", None)
+        .await
+        .expect("read")
+        .value;
+    assert_eq!(sets.len(), 2, "{sets:?}");
+    let primary = sets
+        .iter()
+        .find(|s| s.failover == Some(FailoverRole::Primary))
+        .expect("a primary");
+    assert_eq!(primary.set_identifier.as_deref(), Some("api-primary"));
+    assert_eq!(primary.values, [PRIMARY_ENDPOINT]);
+    assert_eq!(
+        primary.health_check.as_deref(),
+        Some(estate.primary_check.as_str())
+    );
+
+    let health = actions.health_check(&estate.dr_check).await.expect("read");
+    assert_eq!(health.value.checkers, 1, "moto's one canned observation");
+    assert_eq!(health.value.healthy_checkers, 1);
+
+    // A change Route 53 refuses is reported with the call and what Route 53 said, and
+    // nothing changes: here the CREATE of a record that is there already.
+    let again = RecordChange::Create(primary.clone());
+    let refused = actions
+        .change_record_sets(&estate.zone, &[again], "test")
+        .await
+        .expect_err("refused");
+    assert_eq!(refused.call, "route53:ChangeResourceRecordSets");
+    assert!(refused.message.contains("request id"), "{refused}");
+    assert_eq!(
+        pair(&moto, &estate.zone).await,
+        roles("PRIMARY", "SECONDARY")
+    );
+
+    // A zone that is not there.
+    let err = actions
+        .record_sets("ZNOSUCHZONE", RECORD, None)
+        .await
+        .expect_err("no zone");
+    assert_eq!(err.call, "route53:ListResourceRecordSets");
+    assert!(err.message.contains("NoSuchHostedZone"), "{err}");
+}
