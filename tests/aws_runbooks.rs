@@ -490,3 +490,75 @@ async fn what_the_aws_actions_read_from_moto() {
     assert_eq!(err.call, "route53:ListResourceRecordSets");
     assert!(err.message.contains("NoSuchHostedZone"), "{err}");
 }
+
+/// The real binary, live (`ripcord` with no subcommand), given only the standard AWS
+/// variables pointing at moto: open the failover runbook, confirm each step, and the record
+/// points at the DR region afterwards. moto serves no CloudWatch to the Rust SDK, so the lag
+/// gate cannot tell and is skipped with that reason, as an operator would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_cockpit_runs_the_failover_runbook_against_moto() {
+    let moto = Moto::start();
+    let estate = seed(&moto).await;
+    let t =
+        common::tmux::Tmux::start_with_env(120, 40, "--regions us-east-1,us-west-2", &moto.env());
+    t.wait_for(&["orders-dr-usw2", "AWS"]);
+    t.keys(&[":"]);
+    t.type_text(&format!(
+        "run rds-cross-region-failover zone={} dr_check={}",
+        estate.zone, estate.dr_check
+    ));
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶1]", "Page the orders database owner"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["☑ Page the orders database owner"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&[
+        "[▶2]",
+        "could not read:",
+        "cloudwatch:GetMetricData: HTTP 404",
+    ]);
+    t.keys(&["Enter"]);
+    let blocked = t.wait_for(&["✖ cannot tell whether lag of orders-dr-usw2"]);
+    assert!(
+        blocked.contains("[▶2]"),
+        "the gate cannot be accepted:\n{blocked}"
+    );
+    t.keys(&["s"]);
+    t.wait_for(&["Why skip this step?"]);
+    t.type_text("moto serves no CloudWatch");
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶3]", "Enter, then type orders-dr-usw2, runs it"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["Type orders-dr-usw2 to confirm:"]);
+    let replica = instance(&moto, WEST, "orders-dr-usw2").await;
+    assert!(
+        replica
+            .read_replica_source_db_instance_identifier()
+            .is_some(),
+        "one key press promoted nothing"
+    );
+    t.type_text("orders-dr-usw2");
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶4]", "Enter starts waiting"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶5]", "Enter runs it"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶6]", "Enter starts waiting"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶7]", "Enter accepts the gate"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶8]", "Enter runs it"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["✔ Completed", "7 done · 1 skipped"]);
+
+    assert_eq!(
+        pair(&moto, &estate.zone).await,
+        roles("SECONDARY", "PRIMARY")
+    );
+    let promoted = instance(&moto, WEST, "orders-dr-usw2").await;
+    assert_eq!(promoted.read_replica_source_db_instance_identifier(), None);
+    t.keys(&["Escape"]);
+    t.wait_gone("✔ Completed");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_for_exit(), "exit=0");
+}

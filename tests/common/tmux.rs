@@ -16,6 +16,17 @@ pub struct Tmux {
 
 impl Tmux {
     pub fn start(width: u16, height: u16, args: &str) -> Tmux {
+        Self::launch(width, height, args, None)
+    }
+
+    /// Like `start`, but ripcord gets none of this machine's environment: only a path, a home
+    /// (the test's directory), a terminal type, and `env` (e.g. the AWS variables of an
+    /// emulator).
+    pub fn start_with_env(width: u16, height: u16, args: &str, env: &[(&str, String)]) -> Tmux {
+        Self::launch(width, height, args, Some(env))
+    }
+
+    fn launch(width: u16, height: u16, args: &str, env: Option<&[(&str, String)]>) -> Tmux {
         let found = Command::new("tmux").arg("-V").output();
         assert!(
             found.is_ok_and(|o| o.status.success()),
@@ -30,9 +41,19 @@ impl Tmux {
         );
         let bin = env!("CARGO_BIN_EXE_ripcord");
         let d = dir.path().display();
+        let environment = match env {
+            None => String::new(),
+            Some(vars) => {
+                let mut text = format!("env -i PATH=\"$PATH\" HOME={d} TERM=xterm-256color ");
+                for (name, value) in vars {
+                    text.push_str(&format!("{name}='{value}' "));
+                }
+                text
+            }
+        };
         // The wrapper ignores SIGHUP itself so that it can record how ripcord ended.
         let script = format!(
-            "trap '' HUP; RIPCORD_LOG_DIR={d}/logs '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/exit; sleep 30"
+            "trap '' HUP; {environment}RIPCORD_LOG_DIR={d}/logs '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/exit; sleep 30"
         );
         let status = Command::new("tmux")
             .args([
