@@ -562,3 +562,125 @@ async fn the_live_cockpit_runs_the_failover_runbook_against_moto() {
     t.keys(&["q"]);
     assert_eq!(t.wait_for_exit(), "exit=0");
 }
+
+/// FailoverDBCluster and the cluster reads, on moto: an Aurora cluster with a writer and a
+/// reader fails over to the named reader; the global database it is the primary of reads back
+/// from the secondary's region (moto has no global switchover or failover: see
+/// aws_actions_mocks.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aurora_cluster_fails_over_to_the_named_reader_on_moto() {
+    use ripcord::runbook::perform::{carry_out, evaluate, prechecks};
+    use ripcord::runbook::vocab::{Operation, Probe};
+    use ripcord::runbook::work::ActionContext;
+
+    let moto = Moto::start();
+    let rds = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
+    rds.create_global_cluster()
+        .global_cluster_identifier("orders-global")
+        .engine("aurora-postgresql")
+        .send()
+        .await
+        .expect("global cluster");
+    rds.create_db_cluster()
+        .db_cluster_identifier("orders-aurora")
+        .engine("aurora-postgresql")
+        .global_cluster_identifier("orders-global")
+        .master_username("dbadmin")
+        .master_user_password("not-a-secret-1")
+        .send()
+        .await
+        .expect("primary cluster");
+    aws_sdk_rds::Client::new(&moto.sdk(WEST).await)
+        .create_db_cluster()
+        .db_cluster_identifier("orders-aurora-usw2")
+        .engine("aurora-postgresql")
+        .global_cluster_identifier("orders-global")
+        .send()
+        .await
+        .expect("secondary cluster");
+    for id in ["orders-aurora-a", "orders-aurora-b"] {
+        rds.create_db_instance()
+            .db_instance_identifier(id)
+            .db_cluster_identifier("orders-aurora")
+            .engine("aurora-postgresql")
+            .db_instance_class("db.r6g.large")
+            .send()
+            .await
+            .expect("cluster instance");
+    }
+    let actions = actions_on(&moto, 3.0).await;
+    let clock = Clock::manual(Timestamp::now());
+
+    let available = Probe::DbClusterAvailable {
+        region: EAST.into(),
+        cluster: "orders-aurora".into(),
+    };
+    let check = evaluate(&available, actions.as_ref(), &clock).await;
+    assert_eq!(check.holds, Some(true), "{check:?}");
+    assert_eq!(check.detail, "status available, writer orders-aurora-a");
+
+    let op = Operation::FailoverDbCluster {
+        region: EAST.into(),
+        cluster: "orders-aurora".into(),
+        target_instance: Some("orders-aurora-b".into()),
+    };
+    let checks = prechecks(&op, actions.as_ref()).await;
+    assert!(checks.iter().all(|c| c.holds == Some(true)), "{checks:?}");
+    let quiet = |_: String| {};
+    let context = ActionContext {
+        run: "moto".into(),
+        step: 0,
+        attempt: 1,
+        rto: std::time::Duration::from_secs(900),
+    };
+    let outcome = carry_out(
+        &op,
+        std::time::Duration::from_secs(600),
+        &context,
+        actions.as_ref(),
+        &clock,
+        &quiet,
+    )
+    .await
+    .expect("failed over");
+    assert_eq!(
+        outcome.summary,
+        "orders-aurora's writer is now orders-aurora-b"
+    );
+    assert_eq!(outcome.requests[0].call, "rds:FailoverDBCluster");
+    let writer = rds
+        .describe_db_clusters()
+        .db_cluster_identifier("orders-aurora")
+        .send()
+        .await
+        .expect("described")
+        .db_clusters()[0]
+        .db_cluster_members()
+        .iter()
+        .find(|m| m.is_cluster_writer() == Some(true))
+        .and_then(|m| m.db_instance_identifier().map(str::to_string));
+    assert_eq!(writer.as_deref(), Some("orders-aurora-b"));
+
+    let global = actions
+        .global_cluster(WEST, "orders-global")
+        .await
+        .expect("read")
+        .value
+        .expect("exists");
+    let writer = global.writer().expect("a writer");
+    assert_eq!(
+        (writer.cluster.as_str(), writer.region.as_str()),
+        ("orders-aurora", EAST)
+    );
+    let secondary = global.member("orders-aurora-usw2").expect("a member");
+    assert_eq!(
+        (secondary.region.as_str(), secondary.is_writer),
+        (WEST, false)
+    );
+    assert_eq!(global.changing, None);
+    let none = actions
+        .global_cluster(EAST, "no-such-global")
+        .await
+        .expect("an answer");
+    assert_eq!(none.value, None);
+}
