@@ -684,3 +684,68 @@ async fn an_aurora_cluster_fails_over_to_the_named_reader_on_moto() {
         .expect("an answer");
     assert_eq!(none.value, None);
 }
+
+/// `ripcord runbook run NAME --param ...` without `--sim` opens the live cockpit on AWS (here
+/// moto, through the standard variables only) with the run started; nothing changes until a
+/// step is confirmed, and an aborted run leaves the records as they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runbook_run_without_sim_starts_the_run_against_aws() {
+    let moto = Moto::start();
+    let estate = seed(&moto).await;
+    let t = common::tmux::Tmux::start_with_env(
+        120,
+        40,
+        &format!(
+            "runbook run route53-failover-flip --param zone={} --param primary_check={} \
+             --param dr_check={} --regions us-east-1",
+            estate.zone, estate.primary_check, estate.dr_check
+        ),
+        &moto.env(),
+    );
+    t.wait_for(&["[▶1]", "Confirm the primary endpoint is failing", "LIVE"]);
+    t.keys(&["a"]);
+    t.wait_for(&["Why abort the run?"]);
+    t.type_text("only checking the wiring");
+    t.keys(&["Enter"]);
+    t.wait_for(&["ABORTED"]);
+    assert_eq!(
+        pair(&moto, &estate.zone).await,
+        roles("PRIMARY", "SECONDARY")
+    );
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.wait_for_exit(), "exit=0");
+}
+
+/// The live cockpit with `--read-only` on AWS (moto): READ-ONLY on screen, and neither `r` nor
+/// `:run` starts anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_live_cockpit_refuses_every_run() {
+    let moto = Moto::start();
+    let estate = seed(&moto).await;
+    let t = common::tmux::Tmux::start_with_env(
+        120,
+        40,
+        "--read-only --regions us-east-1,us-west-2",
+        &moto.env(),
+    );
+    t.wait_for(&["READ-ONLY", "orders-dr-usw2"]);
+    t.keys(&["r"]);
+    t.wait_for(&["read-only mode: runbooks cannot run"]);
+    t.wait_gone("read-only mode: runbooks cannot run");
+    t.keys(&[":"]);
+    t.type_text(&format!(
+        "run route53-failover-flip zone={} primary_check={} dr_check={}",
+        estate.zone, estate.primary_check, estate.dr_check
+    ));
+    t.keys(&["Enter"]);
+    t.wait_for(&["read-only mode: runbooks cannot run"]);
+    let screen = t.screen();
+    assert!(!screen.contains("[▶1]"), "no run started:\n{screen}");
+    assert_eq!(
+        pair(&moto, &estate.zone).await,
+        roles("PRIMARY", "SECONDARY")
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.wait_for_exit(), "exit=0");
+}

@@ -832,7 +832,7 @@ async fn change_and_verify(
                     "the change is INSYNC but `{primary}` is not PRIMARY: read the records in the console"
                 )),
                 (_, None) => Err(format!(
-                    "{CHANGE_RECORD_SETS} timed out and `{primary}` is still not PRIMARY: nothing changed; r tries again"
+                    "{CHANGE_RECORD_SETS} timed out and `{primary}` is not PRIMARY in the records read afterwards: r reads them again before trying again"
                 )),
             }
         }
@@ -880,7 +880,7 @@ async fn change_and_verify(
                 ))),
                 (false, Some(_)) => Err(format!("{name} does not read back as {value}")),
                 (false, None) => Err(format!(
-                    "{CHANGE_RECORD_SETS} timed out and {name} does not read {value}: nothing changed; r tries again"
+                    "{CHANGE_RECORD_SETS} timed out and {name} does not read {value} afterwards: r reads it again before trying again"
                 )),
             }
         }
