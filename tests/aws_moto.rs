@@ -561,69 +561,12 @@ async fn a_dead_region_goes_stale_on_its_own_while_the_others_arrive() {
 /// The live cockpit (`ripcord` with no subcommand) in a real terminal, on moto.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_cockpit_shows_moto_replicas_and_quits_cleanly() {
-    let found = Command::new("tmux").arg("-V").output();
-    assert!(
-        found.is_ok_and(|o| o.status.success()),
-        "tmux is needed for this test: install it (apt-get install tmux)"
-    );
     let moto = Moto::start();
     seed(&moto).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path().display();
-    std::fs::write(dir.path().join("config.toml"), "").expect("config");
-    let socket = format!("ripcord-moto-{}", std::process::id());
-    let script = format!(
-        "env -i PATH=\"$PATH\" HOME={d} TERM=xterm-256color RIPCORD_LOG_DIR={d}/logs \
-         RIPCORD_CONFIG={d}/config.toml AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=test \
-         AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 '{bin}' --regions us-east-1,us-west-2; \
-         echo \"exit=$?\" > {d}/exit; sleep 30",
-        url = moto.url(),
-        bin = env!("CARGO_BIN_EXE_ripcord"),
-    );
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    };
-    let started = tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "160",
-        "-y",
-        "45",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    assert!(started.status.success(), "tmux new-session failed");
-    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        last = screen();
-        if last.contains("orders-dr-usw2") && last.contains("GetMetricData") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    let shown = last.contains("orders-dr-usw2") && last.contains("GetMetricData");
-    if shown {
-        tmux(&["send-keys", "q"]);
-    }
-    let exit_file = dir.path().join("exit");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while shown && !exit_file.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    tmux(&["kill-server"]);
-    assert!(
-        shown,
-        "the cockpit did not show moto's replicas and the metrics failure:\n{last}"
-    );
-    assert!(last.contains("AWS"), "the mode says AWS:\n{last}");
-    let exit = std::fs::read_to_string(&exit_file).unwrap_or_default();
-    assert_eq!(exit.trim(), "exit=0", "q quits with 0");
+    let t =
+        common::tmux::Tmux::start_with_env(160, 45, "--regions us-east-1,us-west-2", &moto.env());
+    let shown = t.wait_for(&["orders-dr-usw2", "GetMetricData"]);
+    assert!(shown.contains("AWS"), "the mode says AWS:\n{shown}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_for_exit(), "exit=0", "q quits with 0");
 }
