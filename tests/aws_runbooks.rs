@@ -482,6 +482,44 @@ async fn what_the_aws_actions_read_from_moto() {
         roles("PRIMARY", "SECONDARY")
     );
 
+    // upsert-record: a CNAME made, INSYNC, and read back.
+    let upsert = ripcord::runbook::vocab::Operation::UpsertRecord {
+        zone: estate.zone.clone(),
+        name: "db.example.com.".into(),
+        record_type: "CNAME".into(),
+        value: "orders-dr-usw2.example.com".into(),
+        ttl: 30,
+    };
+    let context = ripcord::runbook::work::ActionContext {
+        run: "moto".into(),
+        step: 0,
+        attempt: 1,
+        rto: std::time::Duration::from_secs(900),
+    };
+    let quiet = |_: String| {};
+    let outcome = ripcord::runbook::perform::carry_out(
+        &upsert,
+        std::time::Duration::from_secs(300),
+        &context,
+        actions.as_ref(),
+        &Clock::manual(Timestamp::now()),
+        &quiet,
+    )
+    .await
+    .expect("upserted");
+    assert!(
+        outcome
+            .summary
+            .starts_with("db.example.com. CNAME is orders-dr-usw2.example.com (change "),
+        "{}",
+        outcome.summary
+    );
+    let answer = actions
+        .dns_answer(&estate.zone, "db.example.com", "CNAME")
+        .await
+        .expect("answers");
+    assert_eq!(answer.value, ["orders-dr-usw2.example.com"]);
+
     // A zone that is not there.
     let err = actions
         .record_sets("ZNOSUCHZONE", RECORD, None)
