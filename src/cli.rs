@@ -86,7 +86,8 @@ pub enum RunbookCmd {
     },
     /// Walk through a runbook in the cockpit, step by step
     Run(RunbookRunArgs),
-    /// Go on with an unfinished run from its audit log (without RUN: list the unfinished runs)
+    /// Go on with an unfinished run from its audit log, on AWS (the same account), or with --sim
+    /// a drill (without RUN: list the unfinished runs)
     Resume(RunbookResumeArgs),
 }
 
@@ -98,7 +99,8 @@ pub struct RunbookResumeArgs {
     /// A secret parameter's value, given again (secrets are never in the audit log)
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Go on against the built-in simulated fleet (a fresh one: it re-reads the simulator)
+    /// Go on with a drill against the built-in simulated fleet (a fresh one: it re-reads the
+    /// simulator); without it, the run goes on against AWS
     #[arg(long)]
     pub sim: bool,
     /// The simulated fleet's options, with --sim

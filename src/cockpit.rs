@@ -39,29 +39,20 @@ pub struct Sources {
     pub fleet: Arc<dyn FleetSource>,
     /// The simulator itself, when the fleet is simulated, for `:scenario`.
     pub sim: Option<Arc<SimFleet>>,
+    /// What carries out runbook steps: the simulator's actions or AWS's; none when read-only.
+    pub actions: Option<Arc<dyn Actions>>,
     pub refresh: Refresh,
 }
 
-/// Runs the cockpit, with run logs audited in the default audit directory.
-pub async fn run(app: App, sources: Sources) -> anyhow::Result<Exit> {
-    let journal = Journal::new(
-        crate::config::audit_dir(None),
-        crate::audit::identity::current(crate::runbook::actions::CallerIdentity::Unknown {
-            why: "not asked yet".to_string(),
-        }),
-    );
-    run_with_journal(app, sources, journal).await
-}
-
-/// Runs the cockpit; every run's log goes through `journal` before any of its work is done.
+/// Runs the cockpit, the demo's and the live one alike; every run's log goes through
+/// `journal` (write-ahead, fail closed) before any of its work is done. The journal comes with
+/// its directory (`--audit-dir`) and the operator, whose credentials `main` asked the actions
+/// for (`Actions::caller_identity`) before the terminal was taken over.
 pub async fn run_with_journal(
     mut app: App,
     sources: Sources,
     mut journal: Journal,
 ) -> anyhow::Result<Exit> {
-    if let Some(actions) = runbook_actions(&sources) {
-        journal.set_caller(actions.caller_identity().await);
-    }
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut guard = TerminalGuard::enter()?;
@@ -191,19 +182,13 @@ fn carry_out(
             None => app.flash_error("this source cannot carry out runbook actions"),
         },
         Command::ResumeRun(id) => {
-            let prepared =
-                crate::audit::resume::prepare(journal.dir(), &id, &app.runbooks.library, &[]);
-            let result = prepared.map(|p| {
-                journal.attach(p.attachment);
-                Box::new(p.data)
-            });
+            let result = journal.resume(&id, &app.runbooks.library, &[]);
             let _ = tx.try_send(Event::Resumed(result));
         }
     }
 }
 
-/// What carries out runbook steps for these sources: the simulator for now; the AWS source's
-/// `Actions` plug in here.
+/// What carries out runbook steps for these sources (chosen in `main`).
 fn runbook_actions(sources: &Sources) -> Option<Arc<dyn Actions>> {
-    sources.sim.clone().map(|sim| -> Arc<dyn Actions> { sim })
+    sources.actions.clone()
 }

@@ -3,14 +3,17 @@
 use clap::{CommandFactory, FromArgMatches};
 use ripcord::app::runbook::Launch;
 use ripcord::app::{App, Mode};
-use ripcord::audit::journal::{Attachment, Journal};
+use ripcord::audit::journal::Journal;
+use ripcord::audit::resume::Prepared;
 use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs, RunbookCmd, RunbookResumeArgs, StatusArgs};
 use ripcord::cockpit::{self, Exit, Sources};
 use ripcord::config::{self, Config, Refresh};
-use ripcord::runbook::Library;
 use ripcord::runbook::actions::CallerIdentity;
 use ripcord::runbook::commands as runbook_commands;
+use ripcord::runbook::{Actions, Library};
 use ripcord::source::FleetSource;
+use ripcord::source::aws::actions::AwsActions;
+use ripcord::source::aws::sdk::CallLimits;
 use ripcord::source::aws::{AwsFleet, sdk};
 use ripcord::source::sim::{SimFleet, SimOptions};
 use ripcord::status::Target;
@@ -115,7 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {
             let (cfg, _) = load()?;
-            live(&cli, cfg)
+            live(&cli, cfg, None, None)
         }
     }
 }
@@ -130,8 +133,16 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// The cockpit on the AWS account of the environment (or `--profile`).
-fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
+/// The cockpit on the AWS account of the environment (or `--profile`), able to run runbooks
+/// against it unless `--read-only`; `launch` is a run asked for by `ripcord runbook run`, and
+/// `resumed` one read back by `ripcord runbook resume`. Runs go through the audit journal, as
+/// in the demo: every record on disk before its work is done, nothing done when it cannot be.
+fn live(
+    cli: &Cli,
+    cfg: Config,
+    launch: Option<Launch>,
+    resumed: Option<Prepared>,
+) -> anyhow::Result<ExitCode> {
     let theme = Theme::select(
         cli.global.theme.as_deref().unwrap_or(&cfg.theme),
         theme::no_color_requested(),
@@ -140,11 +151,11 @@ fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
     let regions = sdk::pick_regions(&cli.global.regions, &cfg.regions);
     let runtime = runtime()?;
     // Before the terminal is taken over, so that a bad profile or region is plainly printed.
-    let fleet = runtime
+    let (aws, regions) = runtime
         .block_on(async {
             tokio::time::timeout(
                 AWS_SETUP_TIMEOUT,
-                AwsFleet::connect(profile.as_deref(), &regions),
+                AwsFleet::setup(profile.as_deref(), &regions),
             )
             .await
         })
@@ -158,8 +169,34 @@ fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
     if let Err(e) = &log {
         eprintln!("ripcord: warning: {e}; continuing without a log file");
     }
-    let fleet = Arc::new(fleet);
-    let app = App::new(
+    let fleet = Arc::new(AwsFleet::from_sdk_config(&aws, &regions, CallLimits::READS));
+    // Read-only never even builds the clients that change things.
+    let actions =
+        (!cli.global.read_only).then(|| -> Arc<dyn Actions> { Arc::new(AwsActions::new(&aws)) });
+    let caller = match &actions {
+        Some(actions) => ask_caller(&runtime, actions.as_ref()),
+        None => CallerIdentity::Unknown {
+            why: "read-only: no runbook actions, so no credentials act".to_string(),
+        },
+    };
+    let audit_dir = config::audit_dir(cli.global.audit_dir.as_deref());
+    let mut journal = Journal::new(
+        audit_dir.clone(),
+        ripcord::audit::identity::current(caller.clone()),
+    );
+    let launch = match resumed {
+        // Only now are the credentials known: a run of another account is let go here.
+        Some(prepared) => match journal.adopt(prepared) {
+            Ok(data) => Some(Launch::Resume(data)),
+            Err(why) => {
+                runtime.shutdown_timeout(Duration::from_millis(500));
+                eprintln!("ripcord: {why}");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        None => launch,
+    };
+    let mut app = App::new(
         Mode::Live {
             profile: profile.clone(),
         },
@@ -170,16 +207,49 @@ fn live(cli: &Cli, cfg: Config) -> anyhow::Result<ExitCode> {
         theme,
         jiff::Timestamp::now(),
     );
-    tracing::info!(?profile, regions = ?fleet.regions(), "live cockpit starting");
-    let result = runtime.block_on(cockpit::run(
+    app.read_only = cli.global.read_only;
+    app.runbooks.library = Library::load(&cfg.runbook_dirs);
+    app.runbooks.actions_available = actions.is_some();
+    app.runbooks.operator = ripcord::audit::identity::os_user();
+    app.runbooks.launch = launch;
+    app.runbooks.audit_dir = Some(home_relative(&audit_dir));
+    // Drills of the simulator and runs of other accounts are not offered here.
+    app.runbooks.unfinished = ripcord::audit::runs::unfinished_for(&audit_dir, &caller);
+    app.offer_unfinished();
+    tracing::info!(
+        ?profile,
+        regions = ?fleet.regions(),
+        read_only = app.read_only,
+        caller = %caller.describe(),
+        "live cockpit starting"
+    );
+    let result = runtime.block_on(cockpit::run_with_journal(
         app,
         Sources {
             fleet,
             sim: None,
+            actions,
             refresh: cfg.refresh,
         },
+        journal,
     ));
     finish(runtime, result)
+}
+
+/// Whose credentials the actions use (sts:GetCallerIdentity for AWS), for the audit log; asked
+/// once, before the terminal is taken over. An identity that cannot be told is recorded as
+/// unknown, with why: it does not stop the cockpit.
+fn ask_caller(runtime: &tokio::runtime::Runtime, actions: &dyn Actions) -> CallerIdentity {
+    runtime
+        .block_on(async {
+            tokio::time::timeout(AWS_SETUP_TIMEOUT, actions.caller_identity()).await
+        })
+        .unwrap_or_else(|_| CallerIdentity::Unknown {
+            why: format!(
+                "sts:GetCallerIdentity did not answer within {}s",
+                AWS_SETUP_TIMEOUT.as_secs()
+            ),
+        })
 }
 
 /// Ends a cockpit run: never waits on a stuck task, and says why it stopped if not by `q`.
@@ -281,13 +351,7 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
                     args.demo.clone(),
                     Some(Launch::Start(book, values)),
                 ),
-                Ok(_) => {
-                    eprintln!(
-                        "ripcord: runbooks cannot act on AWS yet: the AWS actions come with the AWS sources.\n\
-                         Nothing was changed. Drill this runbook against the simulated fleet with --sim."
-                    );
-                    Ok(ExitCode::from(2))
-                }
+                Ok((book, values)) => live(cli, cfg, Some(Launch::Start(book, values)), None),
             }
         }
         RunbookCmd::Resume(args) => resume(cli, cfg, args, &library),
@@ -310,27 +374,24 @@ fn resume(
         }
         for r in &unfinished {
             println!(
-                "{}  {}  at {}{}",
+                "{}  {}  at {}{}  [{}]",
                 r.id,
                 r.state_word(),
                 r.at_step.as_deref().unwrap_or("the start"),
                 r.in_doubt
                     .as_ref()
                     .map(|s| format!(" (in doubt: {s})"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                match &r.acted_as {
+                    CallerIdentity::Simulated => "a drill: resume it with --sim".to_string(),
+                    other => format!("AWS: {}", other.describe()),
+                }
             );
         }
         return Ok(ExitCode::SUCCESS);
     };
     if cli.global.read_only {
         eprintln!("ripcord: --read-only is set: runs are not resumed in read-only mode");
-        return Ok(ExitCode::from(2));
-    }
-    if !args.sim {
-        eprintln!(
-            "ripcord: runbooks cannot act on AWS yet: the AWS actions come with the AWS sources.\n\
-             Nothing was changed. Go on with a drill against the simulated fleet with --sim."
-        );
         return Ok(ExitCode::from(2));
     }
     let mut given = Vec::new();
@@ -343,19 +404,25 @@ fn resume(
             }
         }
     }
-    match ripcord::audit::resume::prepare(&dir, run, library, &given) {
+    let prepared = match ripcord::audit::resume::prepare(&dir, run, library, &given) {
+        Ok(prepared) => prepared,
         Err(why) => {
             eprintln!("ripcord: {why}");
-            Ok(ExitCode::from(1))
+            return Ok(ExitCode::from(1));
         }
-        Ok(prepared) => demo_with(
-            cli,
-            cfg,
-            args.demo.clone(),
-            Some(Launch::Resume(Box::new(prepared.data))),
-            Some(prepared.attachment),
-        ),
+    };
+    if args.sim {
+        return demo_with(cli, cfg, args.demo.clone(), None, Some(prepared));
     }
+    // A drill is told apart before AWS is set up; the account, once the credentials are known.
+    let not_yet = CallerIdentity::Unknown {
+        why: "not asked yet".to_string(),
+    };
+    if let Err(why) = ripcord::audit::resume::same_source(&prepared.acted_as, &not_yet, run) {
+        eprintln!("ripcord: {why}");
+        return Ok(ExitCode::from(1));
+    }
+    live(cli, cfg, None, Some(prepared))
 }
 
 fn demo(
@@ -367,12 +434,14 @@ fn demo(
     demo_with(cli, cfg, args, launch, None)
 }
 
+/// The cockpit on a fresh simulated fleet; `launch` is a run asked for by `ripcord runbook run
+/// --sim`, and `resumed` one read back by `ripcord runbook resume --sim`.
 fn demo_with(
     cli: &Cli,
     cfg: Config,
     args: DemoArgs,
     launch: Option<Launch>,
-    resumed: Option<Attachment>,
+    resumed: Option<Prepared>,
 ) -> anyhow::Result<ExitCode> {
     let theme = Theme::select(
         cli.global.theme.as_deref().unwrap_or(&cfg.theme),
@@ -405,28 +474,36 @@ fn demo_with(
     app.read_only = cli.global.read_only;
     app.runbooks.library = Library::load(&cfg.runbook_dirs);
     // The simulator carries out runbook actions: runbooks drill against it.
-    app.runbooks.actions_available = true;
+    let actions = (!cli.global.read_only).then(|| -> Arc<dyn Actions> { sim.clone() });
+    app.runbooks.actions_available = actions.is_some();
     app.runbooks.operator = ripcord::audit::identity::os_user();
-    app.runbooks.launch = launch;
-    let audit_dir = config::audit_dir(cli.global.audit_dir.as_deref());
-    app.runbooks.audit_dir = Some(home_relative(&audit_dir));
-    app.runbooks.unfinished = ripcord::audit::runs::unfinished(&audit_dir);
-    app.offer_unfinished();
-    let mut journal = Journal::new(
-        audit_dir,
-        ripcord::audit::identity::current(CallerIdentity::Unknown {
-            why: "not asked yet".to_string(),
-        }),
-    );
-    if let Some(attachment) = resumed {
-        journal.attach(attachment);
-    }
-    tracing::info!(?args, "demo starting");
     let runtime = runtime()?;
+    let caller = ask_caller(&runtime, sim.as_ref());
+    let audit_dir = config::audit_dir(cli.global.audit_dir.as_deref());
+    let mut journal = Journal::new(
+        audit_dir.clone(),
+        ripcord::audit::identity::current(caller.clone()),
+    );
+    app.runbooks.launch = match resumed {
+        Some(prepared) => match journal.adopt(prepared) {
+            Ok(data) => Some(Launch::Resume(data)),
+            Err(why) => {
+                eprintln!("ripcord: {why}");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        None => launch,
+    };
+    app.runbooks.audit_dir = Some(home_relative(&audit_dir));
+    // Runs that acted on AWS are not offered here.
+    app.runbooks.unfinished = ripcord::audit::runs::unfinished_for(&audit_dir, &caller);
+    app.offer_unfinished();
+    tracing::info!(?args, "demo starting");
     let result = runtime.block_on(cockpit::run_with_journal(
         app,
         Sources {
             fleet: sim.clone(),
+            actions,
             sim: Some(sim),
             refresh,
         },

@@ -300,6 +300,7 @@ async fn a_restore_lost_after_its_call_is_finished_without_a_second_job() {
             "us-west-2",
             &RestoreRequest {
                 recovery_point_arn: point.arn,
+                vault: point.vault,
                 resource_type: point.resource_type,
                 target: "orders-restore-drill".into(),
                 iam_role: None,
@@ -307,7 +308,8 @@ async fn a_restore_lost_after_its_call_is_finished_without_a_second_job() {
             },
         )
         .await
-        .expect("started");
+        .expect("started")
+        .value;
     let mut second = d.restart(&audit);
     let id = second.app.runbooks.unfinished[0].id.clone();
     let commands = second.app.start_resume(&id);
@@ -398,6 +400,66 @@ async fn a_run_held_by_another_process_is_not_resumed_and_a_changed_runbook_is_r
         .err()
         .expect("missing");
     assert!(err.contains("no run `no-such-run` in"), "{err}");
+}
+
+/// A drill's file says it acted on the simulator: a cockpit whose actions are AWS's neither
+/// offers it nor resumes it (nor does the demo go on with a run that acted on AWS), and the
+/// refusal leaves the run free for the right cockpit.
+#[tokio::test]
+async fn a_drill_is_not_resumed_against_aws_nor_a_run_on_aws_against_the_simulator() {
+    use ripcord::audit::journal::Journal;
+    use ripcord::runbook::actions::CallerIdentity;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    to_the_promotion(&mut d).await;
+    let id = d.run().id.clone();
+    drop(d);
+    let on_aws = CallerIdentity::Known {
+        arn: "arn:aws:sts::123456789012:assumed-role/dr-operator/alice".into(),
+        account: "123456789012".into(),
+    };
+    assert!(ripcord::audit::runs::unfinished_for(&audit, &on_aws).is_empty());
+    assert_eq!(
+        ripcord::audit::runs::unfinished_for(&audit, &CallerIdentity::Simulated).len(),
+        1
+    );
+    let library = ripcord::runbook::Library::shipped();
+    let mut live = Journal::new(
+        audit.clone(),
+        ripcord::audit::identity::current(on_aws.clone()),
+    );
+    let err = live.resume(&id, &library, &[]).expect_err("refused");
+    assert!(
+        err.contains("drill against the simulated fleet") && err.contains("--sim"),
+        "{err}"
+    );
+    // Refused without keeping the lock: the demo can go on with it.
+    let mut demo = Journal::new(
+        audit.clone(),
+        ripcord::audit::identity::current(CallerIdentity::Simulated),
+    );
+    assert!(demo.resume(&id, &library, &[]).is_ok());
+    drop(demo);
+    // The other way round: the same file, as if it had acted on AWS.
+    let file = only_file(&audit);
+    let prepared = resume::prepare(&audit, &id, &library, &[]).expect("prepared");
+    let as_aws = resume::Prepared {
+        acted_as: on_aws,
+        ..prepared
+    };
+    let mut sim = Journal::new(
+        audit.clone(),
+        ripcord::audit::identity::current(CallerIdentity::Simulated),
+    );
+    let err = sim.adopt(as_aws).expect_err("refused");
+    assert!(err.contains("acted on AWS"), "{err}");
+    assert!(
+        resume::prepare(&audit, &id, &library, &[]).is_ok(),
+        "{}",
+        file.display()
+    );
 }
 
 const CANARY: &str = "canary-5f3a9c17e2";

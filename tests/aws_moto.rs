@@ -10,121 +10,24 @@
 //! `scripts/test` installs moto into `.venv` and sets `RIPCORD_MOTO_SERVER`. Without it these
 //! tests fail, saying so: they are never skipped.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_route53::types::{
-    Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckType, ResourceRecord,
-    ResourceRecordSet, ResourceRecordSetFailover, RrType,
-};
+mod common;
+
+use aws_sdk_route53::types::{ChangeBatch, ResourceRecordSetFailover, RrType};
+use common::moto::{EAST, Moto, WEST, create_health_check, create_zone, failover_record, sdk_for};
 use jiff::Timestamp;
 use ripcord::app::feed::Freshness;
 use ripcord::app::{Event, Mode};
 use ripcord::config::Refresh;
 use ripcord::fleet::{CheckStatus, FailoverRole, ReplicaKind, ReplicationState, Workloads};
-use ripcord::source::aws::sdk::{self, CallLimits};
+use ripcord::source::aws::sdk::CallLimits;
 use ripcord::source::aws::{AwsFleet, GlobalClients, RegionClients};
 use ripcord::source::{FleetSource, SourceErrorKind};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const EAST: &str = "us-east-1";
-const WEST: &str = "us-west-2";
-
-/// A moto server of this test's own, on a free loopback port, stopped on drop.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let bin = std::env::var_os("RIPCORD_MOTO_SERVER").map(PathBuf::from);
-        let bin = match bin {
-            Some(b) if b.exists() => b,
-            other => panic!(
-                "moto is needed for these tests and was not found (RIPCORD_MOTO_SERVER={other:?}).\n\
-                 Run the tests with scripts/test: it installs moto from requirements-test.txt \
-                 into .venv and sets RIPCORD_MOTO_SERVER to .venv/bin/moto_server."
-            ),
-        };
-        let port = free_port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        let moto = Moto { child, port };
-        let started = Instant::now();
-        while moto.post("/moto-api/reset").is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "moto did not answer on port {port} within 60s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// A bodiless POST to moto's own API (reset, seed), answered 200.
-    fn post(&self, path: &str) -> std::io::Result<()> {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
-        s.set_read_timeout(Some(Duration::from_secs(10)))?;
-        write!(
-            s,
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.port
-        )?;
-        let mut answer = String::new();
-        s.read_to_string(&mut answer)?;
-        if answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200") {
-            Ok(())
-        } else {
-            Err(std::io::Error::other(format!("moto answered {answer:?}")))
-        }
-    }
-
-    /// The SDK configuration a test seeds with: this moto, test credentials, `region`.
-    async fn sdk(&self, region: &str) -> SdkConfig {
-        sdk_for(&self.url(), region).await
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-async fn sdk_for(endpoint: &str, region: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(sdk::https_client())
-        .endpoint_url(endpoint)
-        .region(Region::new(region.to_string()))
-        .credentials_provider(aws_sdk_rds::config::Credentials::new(
-            "test", "test", None, None, "moto",
-        ))
-        .timeout_config(CallLimits::READS.timeout_config())
-        .load()
-        .await
-}
 
 /// What the seeded estate holds.
 struct Seeded {
@@ -189,61 +92,11 @@ async fn seed(moto: &Moto) -> Seeded {
     }
 
     let route53 = aws_sdk_route53::Client::new(&moto.sdk(EAST).await);
-    let zone = route53
-        .create_hosted_zone()
-        .name("example.com")
-        .caller_reference("ripcord-test-zone")
-        .send()
-        .await
-        .expect("hosted zone");
-    let zone_id = zone
-        .hosted_zone()
-        .map(|z| z.id().to_string())
-        .expect("zone id");
-    let check = |fqdn: &'static str| {
-        route53
-            .create_health_check()
-            .caller_reference(fqdn)
-            .health_check_config(
-                HealthCheckConfig::builder()
-                    .r#type(HealthCheckType::Https)
-                    .fully_qualified_domain_name(fqdn)
-                    .port(443)
-                    .resource_path("/health")
-                    .build()
-                    .expect("valid config"),
-            )
-            .send()
-    };
-    let primary_check = check("api.us-east-1.example.com")
-        .await
-        .expect("primary check")
-        .health_check()
-        .map(|h| h.id().to_string())
-        .expect("id");
-    let secondary_check = check("api.us-west-2.example.com")
-        .await
-        .expect("secondary check")
-        .health_check()
-        .map(|h| h.id().to_string())
-        .expect("id");
-    let record = |set: &str, role, check: &str, ip: &str| {
-        Change::builder()
-            .action(ChangeAction::Create)
-            .resource_record_set(
-                ResourceRecordSet::builder()
-                    .name("api.example.com")
-                    .r#type(RrType::A)
-                    .ttl(60)
-                    .set_identifier(set)
-                    .failover(role)
-                    .health_check_id(check)
-                    .resource_records(ResourceRecord::builder().value(ip).build().expect("ok"))
-                    .build()
-                    .expect("valid record"),
-            )
-            .build()
-            .expect("valid change")
+    let zone_id = create_zone(&route53, "example.com").await;
+    let primary_check = create_health_check(&route53, "api.us-east-1.example.com").await;
+    let secondary_check = create_health_check(&route53, "api.us-west-2.example.com").await;
+    let record = |set, role, check: &str, ip| {
+        failover_record("api.example.com", RrType::A, set, role, check, ip)
     };
     route53
         .change_resource_record_sets()
@@ -708,69 +561,12 @@ async fn a_dead_region_goes_stale_on_its_own_while_the_others_arrive() {
 /// The live cockpit (`ripcord` with no subcommand) in a real terminal, on moto.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_cockpit_shows_moto_replicas_and_quits_cleanly() {
-    let found = Command::new("tmux").arg("-V").output();
-    assert!(
-        found.is_ok_and(|o| o.status.success()),
-        "tmux is needed for this test: install it (apt-get install tmux)"
-    );
     let moto = Moto::start();
     seed(&moto).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path().display();
-    std::fs::write(dir.path().join("config.toml"), "").expect("config");
-    let socket = format!("ripcord-moto-{}", std::process::id());
-    let script = format!(
-        "env -i PATH=\"$PATH\" HOME={d} TERM=xterm-256color RIPCORD_LOG_DIR={d}/logs \
-         RIPCORD_CONFIG={d}/config.toml AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=test \
-         AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 '{bin}' --regions us-east-1,us-west-2; \
-         echo \"exit=$?\" > {d}/exit; sleep 30",
-        url = moto.url(),
-        bin = env!("CARGO_BIN_EXE_ripcord"),
-    );
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    };
-    let started = tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "160",
-        "-y",
-        "45",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    assert!(started.status.success(), "tmux new-session failed");
-    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        last = screen();
-        if last.contains("orders-dr-usw2") && last.contains("GetMetricData") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    let shown = last.contains("orders-dr-usw2") && last.contains("GetMetricData");
-    if shown {
-        tmux(&["send-keys", "q"]);
-    }
-    let exit_file = dir.path().join("exit");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while shown && !exit_file.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    tmux(&["kill-server"]);
-    assert!(
-        shown,
-        "the cockpit did not show moto's replicas and the metrics failure:\n{last}"
-    );
-    assert!(last.contains("AWS"), "the mode says AWS:\n{last}");
-    let exit = std::fs::read_to_string(&exit_file).unwrap_or_default();
-    assert_eq!(exit.trim(), "exit=0", "q quits with 0");
+    let t =
+        common::tmux::Tmux::start_with_env(160, 45, "--regions us-east-1,us-west-2", &moto.env());
+    let shown = t.wait_for(&["orders-dr-usw2", "GetMetricData"]);
+    assert!(shown.contains("AWS"), "the mode says AWS:\n{shown}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_for_exit(), "exit=0", "q quits with 0");
 }

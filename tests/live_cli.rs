@@ -1,5 +1,6 @@
-//! The live cockpit and `ripcord status` refuse bad AWS input plainly, before any terminal is
-//! touched: no region anywhere, a region name with a typo, no credentials, a bad timeout.
+//! The live cockpit, `ripcord runbook run` against AWS and `ripcord status` refuse bad AWS
+//! input plainly, before any terminal is touched: no region anywhere, a region name with a
+//! typo, no credentials, a bad timeout.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -65,6 +66,30 @@ fn no_credentials_are_reported_with_what_to_do() {
     assert!(
         err.contains("no usable AWS credentials (profile nosuch)") && err.contains("aws sso login"),
         "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_runbook_run_against_aws_sets_up_aws_as_the_cockpit_does() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let run = ["runbook", "run", "route53-failover-flip"];
+    let out = ripcord(home.path(), &run, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no AWS region") && stderr(&out).contains("--regions"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty(), "the terminal was not taken over");
+    let mut with_profile = run.to_vec();
+    with_profile.extend(["--profile", "nosuch", "--regions", "us-east-1"]);
+    let out = ripcord(home.path(), &with_profile, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no usable AWS credentials (profile nosuch)"),
+        "{}",
+        stderr(&out)
     );
     assert!(out.stdout.is_empty());
 }

@@ -69,8 +69,8 @@ async fn rds_failover_promotes_the_replica_and_moves_dns_to_the_dr_region() {
     assert!(d.answer(WEST).await, "DNS points at the DR region");
     assert_eq!(d.check("hc-api-usw2").await, CheckStatus::Healthy);
     // And the cockpit's panes show it on their next poll.
-    let now = d.clock.now();
-    feed_round(&mut d.app, &d.sim, now);
+    let (now, sim) = (d.clock.now(), d.sim.clone());
+    feed_round(&mut d.app, &sim, now);
     let rows = d.app.replica_rows();
     let row = rows
         .iter()

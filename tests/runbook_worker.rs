@@ -73,10 +73,10 @@ impl Actions for Silent {
     ) -> ActionResult<Observed<Option<RestoreJob>>> {
         pending().await
     }
-    async fn promote_read_replica(&self, _: &str, _: &str) -> ActionResult<()> {
+    async fn promote_read_replica(&self, _: &str, _: &str) -> ActionResult<Receipt> {
         pending().await
     }
-    async fn switchover_global_cluster(&self, _: &str, _: &str, _: &str) -> ActionResult<()> {
+    async fn switchover_global_cluster(&self, _: &str, _: &str, _: &str) -> ActionResult<Receipt> {
         pending().await
     }
     async fn failover_global_cluster(
@@ -85,10 +85,15 @@ impl Actions for Silent {
         _: &str,
         _: &str,
         _: bool,
-    ) -> ActionResult<()> {
+    ) -> ActionResult<Receipt> {
         pending().await
     }
-    async fn failover_db_cluster(&self, _: &str, _: &str, _: Option<&str>) -> ActionResult<()> {
+    async fn failover_db_cluster(
+        &self,
+        _: &str,
+        _: &str,
+        _: Option<&str>,
+    ) -> ActionResult<Receipt> {
         pending().await
     }
     async fn change_record_sets(
@@ -96,13 +101,17 @@ impl Actions for Silent {
         _: &str,
         _: &[RecordChange],
         _: &str,
-    ) -> ActionResult<String> {
+    ) -> ActionResult<Receipt<String>> {
         pending().await
     }
-    async fn start_restore_job(&self, _: &str, _: &RestoreRequest) -> ActionResult<String> {
+    async fn start_restore_job(
+        &self,
+        _: &str,
+        _: &RestoreRequest,
+    ) -> ActionResult<Receipt<String>> {
         pending().await
     }
-    async fn delete_db_instance(&self, _: &str, _: &str) -> ActionResult<()> {
+    async fn delete_db_instance(&self, _: &str, _: &str) -> ActionResult<Receipt> {
         pending().await
     }
 }

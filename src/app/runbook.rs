@@ -41,8 +41,8 @@ pub struct Runbooks {
     pub picker: Option<usize>,
     /// A line being typed for the run: a name to confirm, a reason to skip or abort.
     pub input: Option<RunInput>,
-    /// Whether the fleet behind this cockpit can carry out actions. The simulator can; the AWS
-    /// source says so once its `Actions` exist.
+    /// Whether this cockpit can carry out actions: the simulator's or AWS's `Actions` are
+    /// behind it (never in read-only mode).
     pub actions_available: bool,
     /// Who is at the keyboard, for the run log.
     pub operator: String,
@@ -110,7 +110,7 @@ impl App {
         }
         if !self.runbooks.actions_available {
             self.flash_error(
-                "this source cannot carry out runbook actions yet: drill them with ripcord demo",
+                "this cockpit cannot carry out runbook actions: drill them with ripcord demo",
             );
             return Vec::new();
         }
@@ -488,7 +488,7 @@ impl App {
         }
         if !self.runbooks.actions_available {
             self.flash_error(
-                "this source cannot carry out runbook actions yet: resume drills with ripcord demo",
+                "this cockpit cannot carry out runbook actions: resume drills with ripcord demo",
             );
             return Vec::new();
         }

@@ -173,7 +173,7 @@ fn list(dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> 
     if unfinished > 0 {
         writeln!(
             out,
-            "\n{unfinished} unfinished: `ripcord runbook resume RUN --sim` (or r in `ripcord demo`) goes on with one"
+            "\n{unfinished} unfinished: `ripcord runbook resume RUN` goes on with one on AWS, `ripcord runbook resume RUN --sim` with a drill (or r in the cockpit: `ripcord` for AWS, `ripcord demo` for drills)"
         )?;
     }
     Ok(if problems.is_empty() { 0 } else { 1 })
@@ -208,7 +208,7 @@ fn print_record(r: &super::model::Record, out: &mut dyn Write) -> io::Result<()>
         r.seq,
         r.at.strftime("%H:%M:%S"),
         r.step.as_deref().unwrap_or("-"),
-        r.event.describe(),
+        r.event.describe_with_requests(),
         r.operator.describe()
     )
 }

@@ -10,12 +10,14 @@
 
 use super::lock::RunLock;
 use super::model::{Draft, Operator, RunbookRef};
+use super::resume::{Prepared, ResumeData};
 use super::testhook::{self, Point};
 use super::writer::AuditWriter;
 use crate::app::runbook::Runbooks;
 use crate::app::{Command, Event};
 use crate::runbook::actions::CallerIdentity;
 use crate::runbook::exec::Run;
+use crate::runbook::library::Library;
 use crate::runbook::log::{LogEntry, LogEvent};
 use crate::runbook::work::{Job, Report, ReportBody, Work};
 use serde_json::Value;
@@ -72,6 +74,35 @@ impl Journal {
     /// The identity of the credentials the actions use, once it is known.
     pub fn set_caller(&mut self, aws: CallerIdentity) {
         self.operator.aws = aws;
+    }
+
+    /// The identity of the credentials the actions use, as the records name it.
+    pub fn caller(&self) -> &CallerIdentity {
+        &self.operator.aws
+    }
+
+    /// Reads an unfinished run back from this journal's directory to go on with it here:
+    /// verified, locked, its runbook and parameters checked (`resume::prepare`), and refused
+    /// when it acted on another kind of fleet or another AWS account than this journal's
+    /// credentials (`resume::same_source`). Its file is then attached, so that what follows
+    /// is appended to it.
+    pub fn resume(
+        &mut self,
+        run: &str,
+        library: &Library,
+        given: &[(String, String)],
+    ) -> Result<Box<ResumeData>, String> {
+        let prepared = super::resume::prepare(&self.dir, run, library, given)?;
+        self.adopt(prepared)
+    }
+
+    /// Goes on with a run `resume::prepare` read back, if it may go on with this journal's
+    /// credentials; otherwise it is let go (its lock released) and why is returned.
+    pub fn adopt(&mut self, prepared: Prepared) -> Result<Box<ResumeData>, String> {
+        let run = prepared.attachment.run.clone();
+        super::resume::same_source(&prepared.acted_as, &self.operator.aws, &run)?;
+        self.attach(prepared.attachment);
+        Ok(Box::new(prepared.data))
     }
 
     /// Goes on writing an existing run's file (a resumed run).

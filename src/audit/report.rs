@@ -6,7 +6,7 @@
 use super::model::Record;
 use super::read::RunFile;
 use crate::fleet::{age_between, format_duration};
-use crate::runbook::log::{Confirmation, InDoubtDecision, LogEvent, Seen};
+use crate::runbook::log::{Confirmation, InDoubtDecision, LogEvent, Seen, requests_text};
 use jiff::Timestamp;
 use std::fmt::Write;
 use std::time::Duration;
@@ -159,6 +159,7 @@ pub fn markdown(file: &RunFile, rto: Option<Duration>) -> String {
                     summary,
                     measured_secs,
                     aws_ids,
+                    requests,
                 },
                 Some(s),
             ) => {
@@ -166,6 +167,9 @@ pub fn markdown(file: &RunFile, rto: Option<Duration>) -> String {
                 s.outcome = format!("done: {summary}");
                 if !aws_ids.is_empty() {
                     s.outcome.push_str(&format!(" [{}]", aws_ids.join(", ")));
+                }
+                if let Some(ids) = requests_text(requests) {
+                    s.outcome.push_str(&format!(" [{ids}]"));
                 }
                 s.measured = measured_secs.map(Duration::from_secs);
             }
@@ -246,11 +250,21 @@ pub fn markdown(file: &RunFile, rto: Option<Duration>) -> String {
                 end = Some(r.at);
                 outcome = format!("ABORTED: {reason}");
             }
-            (LogEvent::LateResult { ok, detail }, Some(s)) => {
+            (
+                LogEvent::LateResult {
+                    ok,
+                    detail,
+                    requests,
+                },
+                Some(s),
+            ) => {
                 s.outcome = format!(
                     "late result after the abort: {} {detail}",
                     if *ok { "done" } else { "failed" }
                 );
+                if let Some(ids) = requests_text(requests) {
+                    s.outcome.push_str(&format!(" [{ids}]"));
+                }
             }
             _ => {}
         }
@@ -373,7 +387,7 @@ pub fn markdown(file: &RunFile, rto: Option<Duration>) -> String {
             time(r.at),
             r.seq,
             cell(&title),
-            cell(&r.event.describe()),
+            cell(&r.event.describe_with_requests()),
             cell(&r.operator.describe())
         );
     }

@@ -8,6 +8,7 @@ use super::model::RunbookRef;
 use super::read::read_run;
 use super::runs::locate;
 use super::writer::AuditWriter;
+use crate::runbook::actions::CallerIdentity;
 use crate::runbook::library::{self, Library};
 use crate::runbook::log::{BoundParam, LogEntry, LogEvent};
 use crate::runbook::model::Runbook;
@@ -30,6 +31,38 @@ pub struct Prepared {
     pub data: ResumeData,
     /// For the journal: the file to go on with, and the lock.
     pub attachment: Attachment,
+    /// Whose credentials the run started with (its first record's): it goes on only against
+    /// the same kind of fleet and account (`same_source`).
+    pub acted_as: CallerIdentity,
+}
+
+/// Whether a run that started with the credentials `acted_as` may go on with actions whose
+/// credentials are `now`: a drill against the simulated fleet never goes on against AWS, a run
+/// on AWS never against the simulator, and a run on one AWS account never on another. (Other
+/// credentials on the same account may: a colleague taking over; the resume records who.)
+/// Where either identity could not be told, only the simulator is told apart.
+pub fn same_source(
+    acted_as: &CallerIdentity,
+    now: &CallerIdentity,
+    run: &str,
+) -> Result<(), String> {
+    match (acted_as, now) {
+        (CallerIdentity::Simulated, CallerIdentity::Simulated) => Ok(()),
+        (CallerIdentity::Simulated, _) => Err(format!(
+            "run {run} is a drill against the simulated fleet: it goes on there, never against AWS (ripcord runbook resume {run} --sim, or ripcord demo)"
+        )),
+        (_, CallerIdentity::Simulated) => Err(format!(
+            "run {run} acted on AWS ({}): it cannot go on against the simulated fleet; resume it without --sim, with the same account's credentials",
+            acted_as.describe()
+        )),
+        (
+            CallerIdentity::Known { account: then, arn },
+            CallerIdentity::Known { account: now, .. },
+        ) if then != now => Err(format!(
+            "run {run} acted on AWS account {then} ({arn}), and these credentials are for account {now}: resume it with credentials for account {then} (--profile)"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Prepares the run given by id or path. `given` are `--param` values: secrets given when the
@@ -67,11 +100,18 @@ pub fn prepare(
             _ => None,
         })
         .unwrap_or_default();
-    let params = params_for_resume(&book, &bound, given, &run)?;
+    let sim_flag = if first.operator.aws == CallerIdentity::Simulated {
+        " --sim"
+    } else {
+        ""
+    };
+    let params = params_for_resume(&book, &bound, given, &run, sim_flag)?;
     let writer = AuditWriter::continue_file(&path, file.valid_len, file.last_seq(), &file.head)
         .map_err(|e| e.to_string())?;
     let torn_tail = file.torn.as_ref().map(|t| t.describe());
+    let acted_as = first.operator.aws.clone();
     Ok(Prepared {
+        acted_as,
         attachment: Attachment {
             run: run.clone(),
             runbook: recorded,
@@ -135,12 +175,13 @@ fn short(hash: &str) -> &str {
 }
 
 /// The run's parameter values: the ones logged, with every secret that was given supplied
-/// again in `given`.
+/// again in `given`. `sim_flag` is ` --sim` for a drill, for the command line it suggests.
 fn params_for_resume(
     book: &Runbook,
     bound: &[BoundParam],
     given: &[(String, String)],
     run: &str,
+    sim_flag: &str,
 ) -> Result<ParamValues, String> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for p in bound {
@@ -155,8 +196,8 @@ fn params_for_resume(
             }
             (true, true, None) => {
                 return Err(format!(
-                    "parameter `{}` is secret and was given when run {run} started; secrets are never written to the audit log, so give it again: ripcord runbook resume {run} --sim --param {}=VALUE",
-                    p.name, p.name
+                    "parameter `{}` is secret and was given when run {run} started; secrets are never written to the audit log, so give it again: ripcord runbook resume {run}{} --param {}=VALUE",
+                    p.name, sim_flag, p.name
                 ));
             }
             (false, true, None) => pairs.push((p.name.clone(), p.value.clone())),
@@ -182,4 +223,52 @@ fn params_for_resume(
             .collect::<Vec<_>>()
             .join("; ")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws(account: &str, who: &str) -> CallerIdentity {
+        CallerIdentity::Known {
+            arn: format!("arn:aws:sts::{account}:assumed-role/dr/{who}"),
+            account: account.to_string(),
+        }
+    }
+
+    fn unknown() -> CallerIdentity {
+        CallerIdentity::Unknown {
+            why: "sts:GetCallerIdentity failed".to_string(),
+        }
+    }
+
+    #[test]
+    fn a_drill_goes_on_only_against_the_simulator() {
+        let sim = CallerIdentity::Simulated;
+        assert!(same_source(&sim, &sim, "r").is_ok());
+        for other in [aws("111111111111", "alice"), unknown()] {
+            let why = same_source(&sim, &other, "r").expect_err("not on AWS");
+            assert!(why.contains("drill against the simulated fleet"), "{why}");
+        }
+    }
+
+    #[test]
+    fn a_run_on_aws_goes_on_only_on_aws_and_on_the_same_account() {
+        let alice = aws("111111111111", "alice");
+        let why = same_source(&alice, &CallerIdentity::Simulated, "r").expect_err("not sim");
+        assert!(why.contains("acted on AWS"), "{why}");
+        assert!(
+            same_source(&alice, &aws("111111111111", "bob"), "r").is_ok(),
+            "a colleague on the same account takes over"
+        );
+        let why = same_source(&alice, &aws("222222222222", "alice"), "r").expect_err("other");
+        assert!(
+            why.contains("account 111111111111") && why.contains("account 222222222222"),
+            "{why}"
+        );
+        // Where an identity could not be told, only the simulator is told apart.
+        assert!(same_source(&alice, &unknown(), "r").is_ok());
+        assert!(same_source(&unknown(), &alice, "r").is_ok());
+        assert!(same_source(&unknown(), &CallerIdentity::Simulated, "r").is_err());
+    }
 }

@@ -3,6 +3,7 @@
 
 use super::lock::RunLock;
 use super::read::{RunFile, read_run};
+use crate::runbook::actions::CallerIdentity;
 use crate::runbook::log::LogEvent;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -33,6 +34,8 @@ pub struct RunSummary {
     pub locked_by: Option<String>,
     /// The file ends in a torn line (discarded on resume).
     pub torn: bool,
+    /// Whose credentials the run started with: the simulator's, or an AWS identity.
+    pub acted_as: CallerIdentity,
 }
 
 impl RunSummary {
@@ -89,6 +92,7 @@ impl RunSummary {
             at_step,
             locked_by: RunLock::holder(dir, &first.run),
             torn: file.torn.is_some(),
+            acted_as: first.operator.aws.clone(),
         })
     }
 
@@ -140,6 +144,15 @@ pub fn list(dir: &Path) -> Result<(Vec<RunSummary>, Vec<String>), String> {
     }
     runs.sort_by_key(|r| r.started);
     Ok((runs, problems))
+}
+
+/// The unfinished runs in `dir` that may go on with actions whose credentials are `now`
+/// (`resume::same_source`): what a cockpit offers to resume.
+pub fn unfinished_for(dir: &Path, now: &CallerIdentity) -> Vec<RunSummary> {
+    unfinished(dir)
+        .into_iter()
+        .filter(|r| super::resume::same_source(&r.acted_as, now, &r.id).is_ok())
+        .collect()
 }
 
 /// The unfinished runs in `dir`, for the cockpit and `runbook resume` to offer.

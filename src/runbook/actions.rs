@@ -1,6 +1,7 @@
 //! `Actions`: the reads and changes runbook steps need, behind one object-safe async trait.
-//! The simulated fleet implements it (drills), and so will the AWS source; each method maps to
-//! one AWS API call, named in its doc, so an implementation is a thin translation:
+//! The simulated fleet implements it (drills), and so does the AWS source
+//! (`source::aws::actions`); each method maps to one AWS API call (or a short fixed series of
+//! them), named in its doc, so an implementation is a thin translation:
 //!
 //! | method | AWS call |
 //! |---|---|
@@ -9,7 +10,7 @@
 //! | `global_cluster` | rds:DescribeGlobalClusters |
 //! | `db_cluster` | rds:DescribeDBClusters |
 //! | `record_sets` | route53:ListResourceRecordSets |
-//! | `dns_answer` | route53:TestDNSAnswer |
+//! | `dns_answer` | route53:ListResourceRecordSets, and GetHealthCheckStatus for a failover pair |
 //! | `dns_change` | route53:GetChange |
 //! | `health_check` | route53:GetHealthCheckStatus |
 //! | `newest_recovery_point` | backup:ListRecoveryPointsByBackupVault |
@@ -20,11 +21,14 @@
 //! | `failover_global_cluster` | rds:FailoverGlobalCluster (`AllowDataLoss`) |
 //! | `failover_db_cluster` | rds:FailoverDBCluster |
 //! | `change_record_sets` | route53:ChangeResourceRecordSets |
-//! | `start_restore_job` | backup:StartRestoreJob (`IdempotencyToken`) |
+//! | `start_restore_job` | backup:GetRecoveryPointRestoreMetadata, then backup:StartRestoreJob (`IdempotencyToken`) |
 //! | `delete_db_instance` | rds:DeleteDBInstance (`SkipFinalSnapshot`) |
+//! | `caller_identity` | sts:GetCallerIdentity (needs no IAM permission) |
 //!
 //! Changes are made with at most one attempt per call: after a failure or a timeout the
-//! caller reads the real state again before deciding anything (see `perform`).
+//! caller reads the real state again before deciding anything (see `perform`). A change that
+//! was accepted comes back as a `Receipt` carrying the request id AWS knows the call by, so the
+//! run log (and the audit log after it) can name it in CloudTrail and in a support case.
 
 use crate::fleet::{CheckStatus, FailoverRole};
 use crate::source::SourceError;
@@ -46,6 +50,26 @@ pub struct Observed<T> {
 impl<T> Observed<T> {
     pub fn new(value: T, at: Timestamp) -> Self {
         Self { value, at }
+    }
+}
+
+/// A change the source accepted: its answer (a change id, a job id) and the request id the
+/// source knows the call by, when it has one (AWS does; the simulator does not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt<T = ()> {
+    pub value: T,
+    pub request_id: Option<String>,
+}
+
+impl<T> Receipt<T> {
+    pub fn new(value: T, request_id: Option<String>) -> Self {
+        Self { value, request_id }
+    }
+}
+
+impl Receipt<()> {
+    pub fn accepted(request_id: Option<String>) -> Self {
+        Self::new((), request_id)
     }
 }
 
@@ -186,6 +210,8 @@ pub struct RestoreJob {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestoreRequest {
     pub recovery_point_arn: String,
+    /// The vault holding the recovery point (AWS reads the restore metadata from it).
+    pub vault: String,
     pub resource_type: String,
     /// The identifier the restored instance gets.
     pub target: String,
@@ -222,7 +248,7 @@ pub trait Actions: Send + Sync + 'static {
     fn name(&self) -> &str;
 
     /// sts:GetCallerIdentity: whose credentials the actions use, asked once per session for
-    /// the audit log. HOOK for the AWS source: override this with the real call. The default
+    /// the audit log (the AWS actions ask STS; the simulator says `Simulated`). The default
     /// says "unknown" and why, so a record never claims an identity nobody checked.
     async fn caller_identity(&self) -> CallerIdentity {
         CallerIdentity::Unknown {
@@ -272,7 +298,8 @@ pub trait Actions: Send + Sync + 'static {
         record_type: Option<&str>,
     ) -> ActionResult<Observed<Vec<RecordSet>>>;
 
-    /// route53:TestDNSAnswer: what Route 53 answers for the name now.
+    /// What Route 53 answers for the name now: a simple record's values, or the value of the
+    /// failover record Route 53 picks by its health check.
     async fn dns_answer(
         &self,
         zone: &str,
@@ -305,7 +332,7 @@ pub trait Actions: Send + Sync + 'static {
     ) -> ActionResult<Observed<Option<RestoreJob>>>;
 
     /// rds:PromoteReadReplica.
-    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<()>;
+    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<Receipt>;
 
     /// rds:SwitchoverGlobalCluster.
     async fn switchover_global_cluster(
@@ -313,7 +340,7 @@ pub trait Actions: Send + Sync + 'static {
         region: &str,
         global_cluster: &str,
         target_cluster: &str,
-    ) -> ActionResult<()>;
+    ) -> ActionResult<Receipt>;
 
     /// rds:FailoverGlobalCluster.
     async fn failover_global_cluster(
@@ -322,7 +349,7 @@ pub trait Actions: Send + Sync + 'static {
         global_cluster: &str,
         target_cluster: &str,
         allow_data_loss: bool,
-    ) -> ActionResult<()>;
+    ) -> ActionResult<Receipt>;
 
     /// rds:FailoverDBCluster.
     async fn failover_db_cluster(
@@ -330,7 +357,7 @@ pub trait Actions: Send + Sync + 'static {
         region: &str,
         cluster: &str,
         target_instance: Option<&str>,
-    ) -> ActionResult<()>;
+    ) -> ActionResult<Receipt>;
 
     /// route53:ChangeResourceRecordSets, all changes in one batch. Returns the change id.
     async fn change_record_sets(
@@ -338,15 +365,15 @@ pub trait Actions: Send + Sync + 'static {
         zone: &str,
         changes: &[RecordChange],
         comment: &str,
-    ) -> ActionResult<String>;
+    ) -> ActionResult<Receipt<String>>;
 
     /// backup:StartRestoreJob. Returns the restore job id.
     async fn start_restore_job(
         &self,
         region: &str,
         request: &RestoreRequest,
-    ) -> ActionResult<String>;
+    ) -> ActionResult<Receipt<String>>;
 
     /// rds:DeleteDBInstance, skipping the final snapshot.
-    async fn delete_db_instance(&self, region: &str, id: &str) -> ActionResult<()>;
+    async fn delete_db_instance(&self, region: &str, id: &str) -> ActionResult<Receipt>;
 }

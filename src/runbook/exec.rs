@@ -846,12 +846,14 @@ impl Run {
                     LogEvent::LateResult {
                         ok: true,
                         detail: outcome.summary.clone(),
+                        requests: outcome.requests.clone(),
                     }
                 } else {
                     LogEvent::StepDone {
                         summary: outcome.summary.clone(),
                         measured_secs: outcome.measured.map(|d| d.as_secs()),
                         aws_ids: outcome.aws_ids.clone(),
+                        requests: outcome.requests.clone(),
                     }
                 }
             }
@@ -862,6 +864,7 @@ impl Run {
                     LogEvent::LateResult {
                         ok: false,
                         detail: error.clone(),
+                        requests: Vec::new(),
                     }
                 } else {
                     LogEvent::StepFailed {

@@ -8,7 +8,7 @@
 //! displays them, and the audit log scrubs secrets from every string on top of that.
 
 use super::vocab::{Operation, Probe};
-use super::work::Check;
+use super::work::{Check, RequestId};
 use crate::fleet::age_between;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -74,6 +74,10 @@ pub enum LogEvent {
         /// Identifiers AWS returned for the change (a Route 53 change id, a restore job id).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         aws_ids: Vec<String>,
+        /// The request ids of the changes the step made, where the source gave them (AWS
+        /// does; the simulator does not): what CloudTrail and a support case know them by.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        requests: Vec<RequestId>,
     },
     StepFailed {
         error: String,
@@ -99,6 +103,9 @@ pub enum LogEvent {
     LateResult {
         ok: bool,
         detail: String,
+        /// The request ids of the changes the step made (as in `step-done`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        requests: Vec<RequestId>,
     },
     /// The cockpit stopped while the run was going: a hang-up, SIGTERM, a lost terminal, or
     /// Ctrl-C. The run can be resumed from the audit log.
@@ -121,6 +128,23 @@ pub enum LogEvent {
         readings: Vec<Seen>,
         how: Confirmation,
     },
+}
+
+/// `request id rds:PromoteReadReplica 4f1c…, route53:ChangeResourceRecordSets 9a2e…`, or
+/// `None` when there are none.
+pub fn requests_text(requests: &[RequestId]) -> Option<String> {
+    if requests.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "request id{} {}",
+        if requests.len() == 1 { "" } else { "s" },
+        requests
+            .iter()
+            .map(|r| format!("{} {}", r.call, r.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 /// A run's parameter as logged.
@@ -263,6 +287,24 @@ impl LogEvent {
         )
     }
 
+    /// The request ids AWS gave the changes this record reports (a step's result).
+    pub fn requests(&self) -> &[RequestId] {
+        match self {
+            LogEvent::StepDone { requests, .. } | LogEvent::LateResult { requests, .. } => requests,
+            _ => &[],
+        }
+    }
+
+    /// `describe`, with the request ids of the changes the record reports: the line of
+    /// `ripcord audit show` and of the report's timeline.
+    pub fn describe_with_requests(&self) -> String {
+        let line = self.describe();
+        match requests_text(self.requests()) {
+            Some(ids) => format!("{line} [{ids}]"),
+            None => line,
+        }
+    }
+
     /// One line for the run view's log.
     pub fn describe(&self) -> String {
         match self {
@@ -307,7 +349,7 @@ impl LogEvent {
                 crate::fleet::format_duration(std::time::Duration::from_secs(*rto_secs)),
                 if *within_rto { "within" } else { "MISSED" }
             ),
-            LogEvent::LateResult { ok, detail } => format!(
+            LogEvent::LateResult { ok, detail, .. } => format!(
                 "late result after abort: {} {detail}",
                 if *ok { "done:" } else { "failed:" }
             ),
@@ -327,5 +369,62 @@ impl LogEvent {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_written_before_request_ids_existed_still_read_and_new_ones_keep_them() {
+        let old: LogEvent =
+            serde_json::from_str(r#"{"type":"step-done","summary":"promoted"}"#).expect("reads");
+        assert_eq!(
+            old,
+            LogEvent::StepDone {
+                summary: "promoted".into(),
+                measured_secs: None,
+                aws_ids: Vec::new(),
+                requests: Vec::new(),
+            }
+        );
+        assert_eq!(
+            serde_json::to_string(&old).expect("writes"),
+            r#"{"type":"step-done","summary":"promoted"}"#,
+            "empty fields are left out"
+        );
+        let late: LogEvent =
+            serde_json::from_str(r#"{"type":"late-result","ok":true,"detail":"done"}"#)
+                .expect("reads");
+        assert!(late.requests().is_empty());
+
+        let done = LogEvent::StepDone {
+            summary: "promoted".into(),
+            measured_secs: None,
+            aws_ids: vec!["route53 change C1".into()],
+            requests: vec![RequestId {
+                call: "rds:PromoteReadReplica".into(),
+                id: "4f1c".into(),
+            }],
+        };
+        let text = serde_json::to_string(&done).expect("writes");
+        assert!(
+            text.contains(r#""requests":[{"call":"rds:PromoteReadReplica","id":"4f1c"}]"#),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<LogEvent>(&text).expect("reads back"),
+            done
+        );
+        assert_eq!(
+            done.describe_with_requests(),
+            "done: promoted [request id rds:PromoteReadReplica 4f1c]"
+        );
+        assert_eq!(
+            done.describe(),
+            "done: promoted",
+            "the run view's line is unchanged"
+        );
     }
 }

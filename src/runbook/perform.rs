@@ -3,10 +3,11 @@
 //! and the simulator only translate single calls; the judgement lives here.
 
 use super::actions::{
-    Actions, ChangeStatus, Observed, RecordChange, RecordSet, RestoreRequest, RestoreStatus,
+    ActionResult, Actions, ChangeStatus, Observed, Receipt, RecordChange, RecordSet,
+    RestoreRequest, RestoreStatus,
 };
 use super::vocab::{Operation, Probe};
-use super::work::{ActionContext, Check, Outcome, Subject};
+use super::work::{ActionContext, Check, Outcome, RequestId, Subject};
 use crate::clock::Clock;
 use crate::fleet::{CheckStatus, FailoverRole, age_between, format_duration, format_lag};
 use crate::source::{SourceError, SourceErrorKind};
@@ -739,7 +740,38 @@ async fn failover_pair(
     }
 }
 
-/// Runs an action and waits for its end state.
+/// The request ids of the changes a step made, collected as they are accepted.
+#[derive(Default)]
+struct Requests(std::sync::Mutex<Vec<RequestId>>);
+
+impl Requests {
+    fn record<T>(&self, call: &str, receipt: &Receipt<T>, progress: Progress<'_>) {
+        match &receipt.request_id {
+            Some(id) => {
+                progress(format!("{call} accepted (request id {id})"));
+                self.0
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(RequestId {
+                        call: call.to_string(),
+                        id: id.clone(),
+                    });
+            }
+            None => progress(format!("{call} accepted")),
+        }
+    }
+
+    fn take(&self) -> Vec<RequestId> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+const CHANGE_RECORD_SETS: &str = "route53:ChangeResourceRecordSets";
+const START_RESTORE_JOB: &str = "backup:StartRestoreJob";
+
+/// Runs an action and waits for its end state. The request ids of the changes it made go
+/// into the outcome, or into the error when the step fails after a change was accepted: that
+/// is when an operator needs them most.
 pub async fn carry_out(
     op: &Operation,
     timeout: Duration,
@@ -748,13 +780,41 @@ pub async fn carry_out(
     clock: &Clock,
     progress: Progress<'_>,
 ) -> Result<Outcome, String> {
+    let requests = Requests::default();
+    let result = change_and_verify(op, timeout, context, actions, clock, progress, &requests).await;
+    let ids = requests.take();
+    match result {
+        Ok(mut outcome) => {
+            outcome.requests = ids;
+            Ok(outcome)
+        }
+        Err(error) if ids.is_empty() => Err(error),
+        Err(error) => Err(format!(
+            "{error} (accepted before: {})",
+            ids.iter()
+                .map(|r| format!("{} request id {}", r.call, r.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+async fn change_and_verify(
+    op: &Operation,
+    timeout: Duration,
+    context: &ActionContext,
+    actions: &dyn Actions,
+    clock: &Clock,
+    progress: Progress<'_>,
+    requests: &Requests,
+) -> Result<Outcome, String> {
     let start = clock.now();
     let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
     // One attempt per change: a timeout may mean it happened, so the end state decides.
-    let accepted = |result: Result<(), SourceError>, call: &str| -> Result<(), String> {
+    let accepted = |result: ActionResult<Receipt>, call: &str| -> Result<(), String> {
         match result {
-            Ok(()) => {
-                progress(format!("{call} accepted"));
+            Ok(receipt) => {
+                requests.record(call, &receipt, progress);
                 Ok(())
             }
             Err(e) if e.kind == SourceErrorKind::Timeout => {
@@ -943,28 +1003,38 @@ pub async fn carry_out(
                     ..record.clone()
                 }));
             }
-            let change = actions
+            let result = actions
                 .change_record_sets(zone, &changes, &format!("ripcord run {}", context.run))
-                .await
-                .map_err(|e| format!("route53:ChangeResourceRecordSets failed: {e}"))?;
-            progress(format!("change {change} submitted"));
-            wait_in_sync(actions, clock, &change, start, timeout, progress).await?;
+                .await;
+            let change = submitted(result, requests, progress)?;
+            if let Some(change) = &change {
+                wait_in_sync(actions, clock, change, start, timeout, progress).await?;
+            }
             let (after, _) = failover_pair(actions, zone, name)
                 .await
                 .map_err(|c| format!("{}: {}", c.label, c.detail))?;
             let now_primary = after
                 .iter()
                 .find(|r| r.failover == Some(FailoverRole::Primary));
-            match now_primary {
-                Some(r) if r.set_identifier.as_deref() == Some(primary) => {
+            match (now_primary, change) {
+                (Some(r), Some(change)) if r.set_identifier.as_deref() == Some(primary) => {
                     Ok(Outcome::new(format!(
                         "{name}: `{primary}` is PRIMARY → {} (change {change} INSYNC)",
                         r.values.join(", ")
                     ))
                     .with_aws_id(format!("route53 change {change}")))
                 }
-                _ => Err(format!(
+                (Some(r), None) if r.set_identifier.as_deref() == Some(primary) => {
+                    Ok(Outcome::new(format!(
+                        "{name}: `{primary}` is PRIMARY → {} (the change went through although its call timed out; Route 53 answers it everywhere within about a minute)",
+                        r.values.join(", ")
+                    )))
+                }
+                (_, Some(_)) => Err(format!(
                     "the change is INSYNC but `{primary}` is not PRIMARY: read the records in the console"
+                )),
+                (_, None) => Err(format!(
+                    "{CHANGE_RECORD_SETS} timed out and `{primary}` is not PRIMARY in the records read afterwards: r reads them again before trying again"
                 )),
             }
         }
@@ -984,31 +1054,37 @@ pub async fn carry_out(
                 ttl: Some(*ttl),
                 health_check: None,
             };
-            let change = actions
+            let result = actions
                 .change_record_sets(
                     zone,
                     &[RecordChange::Upsert(record)],
                     &format!("ripcord run {}", context.run),
                 )
-                .await
-                .map_err(|e| format!("route53:ChangeResourceRecordSets failed: {e}"))?;
-            progress(format!("change {change} submitted"));
-            wait_in_sync(actions, clock, &change, start, timeout, progress).await?;
+                .await;
+            let change = submitted(result, requests, progress)?;
+            if let Some(change) = &change {
+                wait_in_sync(actions, clock, change, start, timeout, progress).await?;
+            }
             let sets = actions
                 .record_sets(zone, name, Some(record_type))
                 .await
                 .map_err(|e| format!("reading {name} back failed: {e}"))?;
-            if sets
+            let reads_back = sets
                 .value
                 .iter()
-                .any(|s| s.values.iter().any(|v| same_name(v, value)))
-            {
-                Ok(Outcome::new(format!(
+                .any(|s| s.values.iter().any(|v| same_name(v, value)));
+            match (reads_back, change) {
+                (true, Some(change)) => Ok(Outcome::new(format!(
                     "{name} {record_type} is {value} (change {change} INSYNC)"
                 ))
-                .with_aws_id(format!("route53 change {change}")))
-            } else {
-                Err(format!("{name} does not read back as {value}"))
+                .with_aws_id(format!("route53 change {change}"))),
+                (true, None) => Ok(Outcome::new(format!(
+                    "{name} {record_type} is {value} (the change went through although its call timed out)"
+                ))),
+                (false, Some(_)) => Err(format!("{name} does not read back as {value}")),
+                (false, None) => Err(format!(
+                    "{CHANGE_RECORD_SETS} timed out and {name} does not read {value} afterwards: r reads it again before trying again"
+                )),
             }
         }
         Operation::RestoreNewestRecoveryPoint {
@@ -1029,15 +1105,31 @@ pub async fn carry_out(
             };
             let request = RestoreRequest {
                 recovery_point_arn: point.arn.clone(),
+                vault: point.vault.clone(),
                 resource_type: point.resource_type.clone(),
                 target: target.clone(),
                 iam_role: iam_role.clone(),
                 idempotency_token: context.idempotency_token().to_string(),
             };
-            let job_id = actions
-                .start_restore_job(region, &request)
-                .await
-                .map_err(|e| format!("backup:StartRestoreJob failed: {e}"))?;
+            // The one change that is asked again after a timeout: the idempotency token makes
+            // the repeat the same request, which AWS Backup answers with the job it already
+            // started (or starts it, if the first never arrived). Nothing else can tell.
+            let job_id = loop {
+                match actions.start_restore_job(region, &request).await {
+                    Ok(receipt) => {
+                        requests.record(START_RESTORE_JOB, &receipt, progress);
+                        break receipt.value;
+                    }
+                    Err(e) if e.kind == SourceErrorKind::Timeout && !deadline(clock) => {
+                        progress(format!(
+                            "{START_RESTORE_JOB} timed out ({e}); asking again with the same idempotency token {}",
+                            request.idempotency_token
+                        ));
+                        pause(clock, every).await;
+                    }
+                    Err(e) => return Err(format!("{START_RESTORE_JOB} failed: {e}")),
+                }
+            };
             progress(format!(
                 "restore job {job_id} started from {} (recovery point {} old)",
                 point.arn,
@@ -1074,6 +1166,7 @@ pub async fn carry_out(
                                         ),
                                         measured: Some(measured),
                                         aws_ids: vec![format!("backup restore job {job_id}")],
+                                        requests: Vec::new(),
                                     });
                                 }
                                 Ok(Observed { value: None, .. }) => {
@@ -1159,6 +1252,29 @@ pub async fn carry_out(
                 pause(clock, every).await;
             }
         }
+    }
+}
+
+/// The change id of an accepted Route 53 change batch; `None` when the call timed out, so
+/// that the caller reads the records before deciding whether it happened.
+fn submitted(
+    result: ActionResult<Receipt<String>>,
+    requests: &Requests,
+    progress: Progress<'_>,
+) -> Result<Option<String>, String> {
+    match result {
+        Ok(receipt) => {
+            requests.record(CHANGE_RECORD_SETS, &receipt, progress);
+            progress(format!("change {} submitted", receipt.value));
+            Ok(Some(receipt.value))
+        }
+        Err(e) if e.kind == SourceErrorKind::Timeout => {
+            progress(format!(
+                "{CHANGE_RECORD_SETS} timed out ({e}); reading the records before deciding"
+            ));
+            Ok(None)
+        }
+        Err(e) => Err(format!("{CHANGE_RECORD_SETS} failed: {e}")),
     }
 }
 

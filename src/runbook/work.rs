@@ -192,6 +192,8 @@ pub struct Outcome {
     /// Identifiers AWS returned for the change, for the audit log: `route53 change C123`,
     /// `backup restore job 42`.
     pub aws_ids: Vec<String>,
+    /// The changes the source accepted on the way, with the request ids it knows them by.
+    pub requests: Vec<RequestId>,
 }
 
 impl Outcome {
@@ -200,6 +202,7 @@ impl Outcome {
             summary: summary.into(),
             measured: None,
             aws_ids: Vec::new(),
+            requests: Vec::new(),
         }
     }
 
@@ -207,4 +210,13 @@ impl Outcome {
         self.aws_ids.push(id);
         self
     }
+}
+
+/// One accepted change call and the request id the source gave it (for CloudTrail and
+/// support cases): `rds:PromoteReadReplica` and `4f1c…`. Written in the audit log with the
+/// step's result, and read back from it when a run is resumed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestId {
+    pub call: String,
+    pub id: String,
 }

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod drill;
+pub mod driver;
+pub mod moto;
 pub mod tmux;
 
 use jiff::Timestamp;

@@ -26,6 +26,24 @@ impl Tmux {
     /// `env` is prepended to ripcord's command line (`NAME=value ...`, where `$D` is the
     /// session's directory); `config` is the config file's text.
     pub fn start_with(width: u16, height: u16, env: &str, config: &str, args: &str) -> Tmux {
+        Tmux::fresh(width, height, env, config, args, None)
+    }
+
+    /// Like `start`, but ripcord gets none of this machine's environment: only a path, a home
+    /// (the test's directory), a terminal type, and `env` (e.g. the AWS variables of an
+    /// emulator).
+    pub fn start_with_env(width: u16, height: u16, args: &str, env: &[(&str, String)]) -> Tmux {
+        Tmux::fresh(width, height, "", "", args, Some(env))
+    }
+
+    fn fresh(
+        width: u16,
+        height: u16,
+        env: &str,
+        config: &str,
+        args: &str,
+        clean: Option<&[(&str, String)]>,
+    ) -> Tmux {
         let found = Command::new("tmux").arg("-V").output();
         assert!(
             found.is_ok_and(|o| o.status.success()),
@@ -33,24 +51,65 @@ impl Tmux {
         );
         let dir = Rc::new(tempfile::tempdir().expect("tempdir"));
         std::fs::write(dir.path().join("config.toml"), config).expect("write config");
-        Tmux::launch(dir, width, height, env, args)
+        let clean = clean.map(|vars| {
+            vars.iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect()
+        });
+        Tmux::launch(dir, width, height, env, args, clean)
     }
 
-    /// Another ripcord in the same directory (after the first one ended).
+    /// Another ripcord in the same directory (after the first one ended), with this machine's
+    /// environment plus `env`.
     pub fn again(&self, width: u16, height: u16, env: &str, args: &str) -> Tmux {
-        Tmux::launch(self.dir.clone(), width, height, env, args)
+        Tmux::launch(self.dir.clone(), width, height, env, args, None)
     }
 
-    fn launch(dir: Rc<tempfile::TempDir>, width: u16, height: u16, env: &str, args: &str) -> Tmux {
+    /// Another ripcord in the same directory (after the first one ended), with only `env` of
+    /// this machine's environment, as `start_with_env`.
+    pub fn again_with_env(
+        &self,
+        width: u16,
+        height: u16,
+        args: &str,
+        env: &[(&str, String)],
+    ) -> Tmux {
+        let clean = env
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect();
+        Tmux::launch(self.dir.clone(), width, height, "", args, Some(clean))
+    }
+
+    /// `clean`: ripcord starts from an empty environment with only these variables (and a
+    /// path, a home in the directory, a terminal type); `None`: it inherits this machine's.
+    fn launch(
+        dir: Rc<tempfile::TempDir>,
+        width: u16,
+        height: u16,
+        env: &str,
+        args: &str,
+        clean: Option<Vec<(String, String)>>,
+    ) -> Tmux {
         let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
         let socket = format!("ripcord-e2e-{}-{n}", std::process::id());
         let exit_name = format!("exit-{n}");
         let bin = env!("CARGO_BIN_EXE_ripcord");
         let d = dir.path().display();
+        let environment = match clean {
+            None => String::new(),
+            Some(vars) => {
+                let mut text = format!("env -i PATH=\"$PATH\" HOME={d} TERM=xterm-256color ");
+                for (name, value) in vars {
+                    text.push_str(&format!("{name}='{value}' "));
+                }
+                text
+            }
+        };
         // The wrapper ignores SIGHUP itself so that it can record how ripcord ended. `env` may
         // name the session's directory as `$D`.
         let script = format!(
-            "trap '' HUP; D={d}; {env} RIPCORD_LOG_DIR={d}/logs RIPCORD_AUDIT_DIR={d}/audit '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/{exit_name}; sleep 30"
+            "trap '' HUP; D={d}; {environment}{env} RIPCORD_LOG_DIR={d}/logs RIPCORD_AUDIT_DIR={d}/audit '{bin}' --config {d}/config.toml {args}; echo \"exit=$?\" > {d}/{exit_name}; sleep 30"
         );
         let status = Command::new("tmux")
             .args([

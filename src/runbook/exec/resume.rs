@@ -202,7 +202,7 @@ impl Run {
                 self.finished = Some((at, RunOutcome::Completed));
                 self.current = None;
             }
-            LogEvent::LateResult { ok, detail } => {
+            LogEvent::LateResult { ok, detail, .. } => {
                 let step = &mut self.steps[step_of()?];
                 step.state = if *ok {
                     StepState::Done

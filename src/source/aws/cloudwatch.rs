@@ -86,7 +86,7 @@ pub async fn read_series(
     Ok(out)
 }
 
-fn to_query(id: &str, q: &SeriesQuery, period_secs: i32) -> MetricDataQuery {
+pub fn to_query(id: &str, q: &SeriesQuery, period_secs: i32) -> MetricDataQuery {
     let metric = Metric::builder()
         .namespace(q.namespace)
         .metric_name(q.metric)

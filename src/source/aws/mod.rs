@@ -5,6 +5,7 @@
 //! One client per (service, region), each with explicit timeouts and retries (`sdk.rs`). Each
 //! region is fetched on its own, so a region that does not answer delays only its own data.
 
+pub mod actions;
 pub mod backup;
 pub mod calls;
 pub mod cloudwatch;
@@ -125,6 +126,16 @@ impl AwsFleet {
     /// asked for, else the configuration's own), and checks that credentials resolve, so that
     /// a bad profile is reported now rather than as every feed failing.
     pub async fn connect(profile: Option<&str>, regions: &[String]) -> Result<Self, SetupError> {
+        let (sdk, regions) = Self::setup(profile, regions).await?;
+        Ok(Self::from_sdk_config(&sdk, &regions, CallLimits::READS))
+    }
+
+    /// What `connect` checks, returning the configuration itself: runbook actions
+    /// (`actions::AwsActions`) are made from the same one, so they act as the same identity.
+    pub async fn setup(
+        profile: Option<&str>,
+        regions: &[String],
+    ) -> Result<(SdkConfig, Vec<String>), SetupError> {
         let sdk = sdk::load(profile, CallLimits::READS).await;
         let regions = sdk::resolve_regions(regions, &sdk).map_err(SetupError::Regions)?;
         let credentials_failed = |detail: String| SetupError::Credentials {
@@ -142,7 +153,7 @@ impl AwsFleet {
             .provide_credentials()
             .await
             .map_err(|e| credentials_failed(error::chain(&e)))?;
-        Ok(Self::from_sdk_config(&sdk, &regions, CallLimits::READS))
+        Ok((sdk, regions))
     }
 
     /// Clients for `regions` from one shared configuration.

@@ -316,8 +316,15 @@ pub async fn checker_detail(
         .send()
         .await
         .map_err(|e| aws_error(calls::ROUTE53_GET_HEALTH_CHECK_STATUS, e))?;
-    let observations = out
-        .health_check_observations()
+    Ok(Snapshot::new(observations(&out, now), now))
+}
+
+/// Each checker region's last observation, from a GetHealthCheckStatus answer.
+pub fn observations(
+    out: &aws_sdk_route53::operation::get_health_check_status::GetHealthCheckStatusOutput,
+    now: Timestamp,
+) -> Vec<CheckerObservation> {
+    out.health_check_observations()
         .iter()
         .map(|o| {
             let report = o.status_report();
@@ -337,8 +344,7 @@ pub async fn checker_detail(
                     .unwrap_or(now),
             }
         })
-        .collect();
-    Ok(Snapshot::new(observations, now))
+        .collect()
 }
 
 #[cfg(test)]

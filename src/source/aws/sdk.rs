@@ -34,6 +34,19 @@ impl CallLimits {
         max_attempts: 3,
     };
 
+    /// Changes (promote, fail over, change DNS, start a restore, delete): one attempt, never
+    /// retried by the SDK. A repeated change may act twice, or fail confusingly after the
+    /// first one worked; after a failure or timeout the runbook engine reads the real state
+    /// instead. Each of these calls only starts work that AWS then carries out on its own, so
+    /// 30 s is ample for the answer.
+    pub const CHANGES: CallLimits = CallLimits {
+        connect: Duration::from_secs(3),
+        read: Duration::from_secs(20),
+        attempt: Duration::from_secs(30),
+        operation: Duration::from_secs(30),
+        max_attempts: 1,
+    };
+
     pub fn timeout_config(&self) -> TimeoutConfig {
         TimeoutConfig::builder()
             .connect_timeout(self.connect)
@@ -44,7 +57,11 @@ impl CallLimits {
     }
 
     pub fn retry_config(&self) -> RetryConfig {
-        RetryConfig::standard().with_max_attempts(self.max_attempts)
+        if self.max_attempts <= 1 {
+            RetryConfig::disabled()
+        } else {
+            RetryConfig::standard().with_max_attempts(self.max_attempts)
+        }
     }
 }
 
@@ -196,5 +213,10 @@ mod tests {
         assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(10)));
         assert_eq!(t.operation_timeout(), Some(Duration::from_secs(20)));
         assert_eq!(CallLimits::READS.retry_config().max_attempts(), 3);
+        assert_eq!(CallLimits::CHANGES.retry_config().max_attempts(), 1);
+        assert_eq!(
+            CallLimits::CHANGES.timeout_config().operation_timeout(),
+            Some(Duration::from_secs(30))
+        );
     }
 }

@@ -16,8 +16,8 @@ use crate::fleet::{
 };
 use crate::runbook::actions::{
     ActionResult, Actions, CallerIdentity, ChangeStatus, ClusterMember, DbCluster, DbInstance,
-    GlobalCluster, GlobalMember, HealthState, Observed, RecordChange, RecordSet, RecoveryPoint,
-    RestoreJob, RestoreRequest, RestoreStatus,
+    GlobalCluster, GlobalMember, HealthState, Observed, Receipt, RecordChange, RecordSet,
+    RecoveryPoint, RestoreJob, RestoreRequest, RestoreStatus,
 };
 use crate::source::{SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -743,14 +743,14 @@ impl Actions for SimFleet {
         ))
     }
 
-    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<()> {
+    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<Receipt> {
         let now = self.clock.now();
         let call = "rds:PromoteReadReplica";
         self.reachable(region, call, now)?;
         match self.instance(region, id, now) {
             Some(db) if db.replica_source.is_some() && db.status == "available" => {
                 self.drill.lock().promoted.insert(id.to_string(), now);
-                Ok(())
+                Ok(Receipt::accepted(None))
             }
             Some(db) => Err(SourceError::new(
                 SourceErrorKind::Other,
@@ -769,7 +769,7 @@ impl Actions for SimFleet {
         region: &str,
         global_cluster: &str,
         target_cluster: &str,
-    ) -> ActionResult<()> {
+    ) -> ActionResult<Receipt> {
         self.change_roles(region, global_cluster, target_cluster, true)
     }
 
@@ -779,7 +779,7 @@ impl Actions for SimFleet {
         global_cluster: &str,
         target_cluster: &str,
         allow_data_loss: bool,
-    ) -> ActionResult<()> {
+    ) -> ActionResult<Receipt> {
         if !allow_data_loss {
             return Err(SourceError::new(
                 SourceErrorKind::Other,
@@ -795,7 +795,7 @@ impl Actions for SimFleet {
         region: &str,
         cluster: &str,
         target_instance: Option<&str>,
-    ) -> ActionResult<()> {
+    ) -> ActionResult<Receipt> {
         let now = self.clock.now();
         let call = "rds:FailoverDBCluster";
         self.reachable(region, call, now)?;
@@ -823,7 +823,7 @@ impl Actions for SimFleet {
             .entry(cluster.to_string())
             .or_default()
             .push((now, to));
-        Ok(())
+        Ok(Receipt::accepted(None))
     }
 
     async fn change_record_sets(
@@ -831,7 +831,7 @@ impl Actions for SimFleet {
         zone: &str,
         changes: &[RecordChange],
         _comment: &str,
-    ) -> ActionResult<String> {
+    ) -> ActionResult<Receipt<String>> {
         let now = self.clock.now();
         let call = "route53:ChangeResourceRecordSets";
         self.zone(zone, call)?;
@@ -842,14 +842,14 @@ impl Actions for SimFleet {
         let mut state = self.drill.lock();
         state.records = Some(records);
         state.changes.insert(id.clone(), now);
-        Ok(id)
+        Ok(Receipt::new(id, None))
     }
 
     async fn start_restore_job(
         &self,
         region: &str,
         request: &RestoreRequest,
-    ) -> ActionResult<String> {
+    ) -> ActionResult<Receipt<String>> {
         let now = self.clock.now();
         let call = "backup:StartRestoreJob";
         self.reachable(region, call, now)?;
@@ -860,7 +860,7 @@ impl Actions for SimFleet {
             .iter()
             .find(|r| r.token == request.idempotency_token)
         {
-            return Ok(same.id.clone());
+            return Ok(Receipt::new(same.id.clone(), None));
         }
         if self.instance(region, &request.target, now).is_some() {
             return Err(SourceError::new(
@@ -887,10 +887,10 @@ impl Actions for SimFleet {
             engine: format!("{} (restored)", request.resource_type.to_lowercase()),
             at: now,
         });
-        Ok(id)
+        Ok(Receipt::new(id, None))
     }
 
-    async fn delete_db_instance(&self, region: &str, id: &str) -> ActionResult<()> {
+    async fn delete_db_instance(&self, region: &str, id: &str) -> ActionResult<Receipt> {
         let now = self.clock.now();
         let call = "rds:DeleteDBInstance";
         self.reachable(region, call, now)?;
@@ -910,7 +910,7 @@ impl Actions for SimFleet {
             ));
         }
         self.drill.lock().deleted.insert(id.to_string(), now);
-        Ok(())
+        Ok(Receipt::accepted(None))
     }
 }
 
@@ -921,7 +921,7 @@ impl SimFleet {
         global_cluster: &str,
         target: &str,
         planned: bool,
-    ) -> ActionResult<()> {
+    ) -> ActionResult<Receipt> {
         let now = self.clock.now();
         let call = if planned {
             "rds:SwitchoverGlobalCluster"
@@ -973,7 +973,7 @@ impl SimFleet {
                 to: target.to_string(),
                 planned,
             });
-        Ok(())
+        Ok(Receipt::accepted(None))
     }
 }
 

@@ -1,0 +1,965 @@
+//! The AWS runbook actions against typed SDK mocks (aws-smithy-mocks), for what moto cannot
+//! serve: Aurora global-database switchover and failover, AWS Backup restores, and calls that
+//! never answer. Each action runs through the same `perform` code the cockpit runs (pre-checks
+//! aside), on a clock that moves on instead of sleeping between reads.
+
+use aws_sdk_backup::operation::describe_restore_job::DescribeRestoreJobOutput;
+use aws_sdk_backup::operation::get_recovery_point_restore_metadata::GetRecoveryPointRestoreMetadataOutput;
+use aws_sdk_backup::operation::list_recovery_points_by_backup_vault::ListRecoveryPointsByBackupVaultOutput;
+use aws_sdk_backup::operation::list_restore_jobs::ListRestoreJobsOutput;
+use aws_sdk_backup::types::{
+    RecoveryPointByBackupVault, RecoveryPointStatus, RestoreJobStatus, RestoreJobsListMember,
+};
+use aws_sdk_rds::operation::delete_db_instance::DeleteDbInstanceOutput;
+use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+use aws_sdk_rds::operation::describe_global_clusters::DescribeGlobalClustersOutput;
+use aws_sdk_rds::operation::failover_global_cluster::FailoverGlobalClusterOutput;
+use aws_sdk_rds::operation::switchover_global_cluster::SwitchoverGlobalClusterOutput;
+use aws_sdk_rds::types::{
+    DbInstance, FailoverState, FailoverStatus, GlobalCluster, GlobalClusterMember,
+};
+use aws_sdk_route53::operation::get_change::GetChangeOutput;
+use aws_sdk_route53::operation::list_resource_record_sets::ListResourceRecordSetsOutput;
+use aws_sdk_route53::types::{
+    ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover, RrType,
+};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_runtime_api::client::http::{
+    HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::DateTime;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::timeout::TimeoutConfig;
+use jiff::Timestamp;
+use ripcord::clock::Clock;
+use ripcord::runbook::actions::Actions;
+use ripcord::runbook::perform::carry_out;
+use ripcord::runbook::vocab::Operation;
+use ripcord::runbook::work::{ActionContext, Outcome, RequestId};
+use ripcord::source::aws::actions::{
+    AwsActions, Changes, Reads, RegionActionClients, Route53Clients,
+};
+use ripcord::source::aws::sdk::CallLimits;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const REGION: &str = "us-west-2";
+const GLOBAL: &str = "billing-global";
+const USE1_ARN: &str = "arn:aws:rds:us-east-1:123456789012:cluster:billing-use1";
+const USW2_ARN: &str = "arn:aws:rds:us-west-2:123456789012:cluster:billing-usw2";
+
+fn t0() -> Timestamp {
+    "2026-11-21T03:00:00Z".parse().expect("valid")
+}
+
+fn aws_time(secs_after_t0: i64) -> DateTime {
+    DateTime::from_secs(t0().as_second() + secs_after_t0)
+}
+
+fn idle_rds() -> aws_sdk_rds::Client {
+    mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[] as &[&Rule])
+}
+fn idle_backup() -> aws_sdk_backup::Client {
+    mock_client!(aws_sdk_backup, RuleMode::MatchAny, &[] as &[&Rule])
+}
+fn idle_route53() -> aws_sdk_route53::Client {
+    mock_client!(aws_sdk_route53, RuleMode::MatchAny, &[] as &[&Rule])
+}
+fn idle_cloudwatch() -> aws_sdk_cloudwatch::Client {
+    mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule])
+}
+
+/// Clients for one region and Route 53; a test replaces the ones it exercises. Idle clients
+/// have no rules: reaching one is a call the test did not expect, and fails it.
+struct Clients {
+    reads: Reads,
+    changes: Changes,
+    route53: Route53Clients,
+}
+
+impl Clients {
+    fn idle() -> Clients {
+        Clients {
+            reads: Reads {
+                rds: idle_rds(),
+                backup: idle_backup(),
+                cloudwatch: idle_cloudwatch(),
+            },
+            changes: Changes {
+                rds: idle_rds(),
+                backup: idle_backup(),
+            },
+            route53: Route53Clients {
+                reads: idle_route53(),
+                changes: idle_route53(),
+            },
+        }
+    }
+
+    fn actions(self) -> AwsActions {
+        AwsActions::from_clients(
+            BTreeMap::from([(
+                REGION.to_string(),
+                RegionActionClients {
+                    reads: self.reads,
+                    changes: self.changes,
+                },
+            )]),
+            self.route53,
+        )
+    }
+}
+
+fn context() -> ActionContext {
+    ActionContext::new("drill-20261121T030000Z", 1, 1, Duration::from_secs(3600))
+}
+
+/// Carries `op` out with a 30-minute step timeout; the outcome and every progress line.
+async fn carry(op: &Operation, actions: &AwsActions) -> (Result<Outcome, String>, Vec<String>) {
+    let lines = Mutex::new(Vec::new());
+    let progress = |line: String| lines.lock().expect("not poisoned").push(line);
+    let clock = Clock::manual(t0());
+    let result = carry_out(
+        op,
+        Duration::from_secs(30 * 60),
+        &context(),
+        actions,
+        &clock,
+        &progress,
+    )
+    .await;
+    (result, lines.into_inner().expect("not poisoned"))
+}
+
+/// Answers `outputs` one per call, then the last one for ever.
+fn in_turn<I, O>(outputs: Vec<O>) -> impl Fn(&I) -> O + Send + Sync + 'static
+where
+    O: Clone + Send + Sync + 'static,
+{
+    let next = AtomicUsize::new(0);
+    move |_| {
+        let i = next.fetch_add(1, Ordering::SeqCst);
+        outputs[i.min(outputs.len() - 1)].clone()
+    }
+}
+
+fn http_answer(status: u16, content_type: &str, body: &str, request_id: &str) -> HttpResponse {
+    let mut response = HttpResponse::new(
+        StatusCode::try_from(status).expect("valid status"),
+        SdkBody::from(body.to_string()),
+    );
+    response
+        .headers_mut()
+        .insert("content-type", content_type.to_string());
+    response
+        .headers_mut()
+        .insert("x-amzn-requestid", request_id.to_string());
+    response
+}
+
+/// An HTTP connector that never answers the first `hang` requests (like an endpoint that
+/// accepts and then says nothing) and answers the rest with `answer`; it records every
+/// request body it is given, so a test can count attempts and read what each carried.
+#[derive(Clone, Debug)]
+struct Silence {
+    hang: usize,
+    answer: Option<(String, String)>,
+    bodies: Arc<Mutex<Vec<String>>>,
+}
+
+impl Silence {
+    fn forever() -> Silence {
+        Silence {
+            hang: usize::MAX,
+            answer: None,
+            bodies: Arc::default(),
+        }
+    }
+
+    fn then_json(hang: usize, body: &str, request_id: &str) -> Silence {
+        Silence {
+            hang,
+            answer: Some((body.to_string(), request_id.to_string())),
+            bodies: Arc::default(),
+        }
+    }
+
+    fn bodies(&self) -> Vec<String> {
+        self.bodies.lock().expect("not poisoned").clone()
+    }
+}
+
+impl HttpConnector for Silence {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let body = request
+            .body()
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let n = {
+            let mut bodies = self.bodies.lock().expect("not poisoned");
+            bodies.push(body);
+            bodies.len()
+        };
+        match &self.answer {
+            Some((body, id)) if n > self.hang => {
+                HttpConnectorFuture::ready(Ok(http_answer(200, "application/json", body, id)))
+            }
+            _ => HttpConnectorFuture::new(std::future::pending()),
+        }
+    }
+}
+
+/// The production retry setting of change clients (one attempt), with timeouts short enough
+/// for a test: a retrying client would try again within the operation's 5 s.
+fn change_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .operation_attempt_timeout(Duration::from_millis(300))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+}
+
+fn silent_rds(silence: &Silence) -> aws_sdk_rds::Client {
+    let connector = silence.clone();
+    aws_sdk_rds::Client::from_conf(
+        aws_sdk_rds::Config::builder()
+            .with_test_defaults_v2()
+            .http_client(http_client_fn(move |_, _| {
+                SharedHttpConnector::new(connector.clone())
+            }))
+            .retry_config(CallLimits::CHANGES.retry_config())
+            .timeout_config(change_timeouts())
+            .build(),
+    )
+}
+
+fn silent_backup(silence: &Silence) -> aws_sdk_backup::Client {
+    let connector = silence.clone();
+    aws_sdk_backup::Client::from_conf(
+        aws_sdk_backup::Config::builder()
+            .with_test_defaults_v2()
+            .http_client(http_client_fn(move |_, _| {
+                SharedHttpConnector::new(connector.clone())
+            }))
+            .retry_config(CallLimits::CHANGES.retry_config())
+            .timeout_config(change_timeouts())
+            .build(),
+    )
+}
+
+fn silent_route53(silence: &Silence) -> aws_sdk_route53::Client {
+    let connector = silence.clone();
+    aws_sdk_route53::Client::from_conf(
+        aws_sdk_route53::Config::builder()
+            .with_test_defaults_v2()
+            .http_client(http_client_fn(move |_, _| {
+                SharedHttpConnector::new(connector.clone())
+            }))
+            .retry_config(CallLimits::CHANGES.retry_config())
+            .timeout_config(change_timeouts())
+            .build(),
+    )
+}
+
+// --- Aurora global databases ---------------------------------------------------------------
+
+/// The global database with `writer` as its primary, in the middle of `changing` if given.
+fn global(writer: &str, changing: Option<&str>) -> DescribeGlobalClustersOutput {
+    let member = |arn: &str| {
+        GlobalClusterMember::builder()
+            .db_cluster_arn(arn)
+            .is_writer(arn == writer)
+            .build()
+    };
+    DescribeGlobalClustersOutput::builder()
+        .global_clusters(
+            GlobalCluster::builder()
+                .global_cluster_identifier(GLOBAL)
+                .status("available")
+                .global_cluster_members(member(USE1_ARN))
+                .global_cluster_members(member(USW2_ARN))
+                .set_failover_state(changing.map(|s| {
+                    FailoverState::builder()
+                        .status(FailoverStatus::from(s))
+                        .build()
+                }))
+                .build(),
+        )
+        .build()
+}
+
+fn to_usw2(op: &str) -> Operation {
+    let (region, global_cluster, target_cluster) =
+        (REGION.into(), GLOBAL.into(), "billing-usw2".into());
+    match op {
+        "switchover" => Operation::SwitchoverGlobalCluster {
+            region,
+            global_cluster,
+            target_cluster,
+        },
+        _ => Operation::FailoverGlobalCluster {
+            region,
+            global_cluster,
+            target_cluster,
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_switchover_names_the_target_by_arn_never_allows_data_loss_and_is_polled_until_done() {
+    let describe =
+        mock!(aws_sdk_rds::Client::describe_global_clusters).then_compute_output(in_turn(vec![
+            global(USE1_ARN, None),
+            global(USE1_ARN, Some("switching-over")),
+            global(USW2_ARN, Some("switching-over")),
+            global(USW2_ARN, None),
+        ]));
+    let switchover = mock!(aws_sdk_rds::Client::switchover_global_cluster)
+        .match_requests(|r| {
+            r.global_cluster_identifier() == Some(GLOBAL)
+                && r.target_db_cluster_identifier() == Some(USW2_ARN)
+        })
+        .then_http_response(|| {
+            http_answer(
+                200,
+                "text/xml",
+                "<SwitchoverGlobalClusterResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
+                 <SwitchoverGlobalClusterResult><GlobalCluster><GlobalClusterIdentifier>billing-global\
+                 </GlobalClusterIdentifier></GlobalCluster></SwitchoverGlobalClusterResult>\
+                 <ResponseMetadata><RequestId>req-switchover-1</RequestId></ResponseMetadata>\
+                 </SwitchoverGlobalClusterResponse>",
+                "req-switchover-1",
+            )
+        });
+    let failover = mock!(aws_sdk_rds::Client::failover_global_cluster)
+        .then_output(|| FailoverGlobalClusterOutput::builder().build());
+    let mut clients = Clients::idle();
+    clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe]);
+    clients.changes.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&switchover, &failover]);
+    let actions = clients.actions();
+
+    let (result, progress) = carry(&to_usw2("switchover"), &actions).await;
+    let outcome = result.expect("switched over");
+    assert!(
+        outcome
+            .summary
+            .starts_with("billing-usw2 is the primary of billing-global"),
+        "{}",
+        outcome.summary
+    );
+    assert_eq!(switchover.num_calls(), 1);
+    assert_eq!(
+        failover.num_calls(),
+        0,
+        "a planned move never calls FailoverGlobalCluster"
+    );
+    assert_eq!(
+        describe.num_calls(),
+        4,
+        "the ARN lookup, then polled while switching over: {progress:?}"
+    );
+    for seen in [
+        "primary billing-use1; switching-over",
+        "primary billing-usw2; switching-over",
+    ] {
+        assert!(progress.iter().any(|l| l == seen), "{seen}: {progress:?}");
+    }
+    assert_eq!(
+        outcome.requests,
+        [RequestId {
+            call: "rds:SwitchoverGlobalCluster".into(),
+            id: "req-switchover-1".into()
+        }],
+        "the request id AWS gave the change is kept for the run log"
+    );
+}
+
+#[tokio::test]
+async fn an_unplanned_failover_and_only_it_allows_data_loss() {
+    let describe =
+        mock!(aws_sdk_rds::Client::describe_global_clusters).then_compute_output(in_turn(vec![
+            global(USE1_ARN, None),
+            global(USE1_ARN, Some("failing-over")),
+            global(USW2_ARN, None),
+        ]));
+    let failover = mock!(aws_sdk_rds::Client::failover_global_cluster)
+        .match_requests(|r| {
+            r.allow_data_loss() == Some(true)
+                && r.switchover().is_none()
+                && r.global_cluster_identifier() == Some(GLOBAL)
+                && r.target_db_cluster_identifier() == Some(USW2_ARN)
+        })
+        .then_output(|| FailoverGlobalClusterOutput::builder().build());
+    let switchover = mock!(aws_sdk_rds::Client::switchover_global_cluster)
+        .then_output(|| SwitchoverGlobalClusterOutput::builder().build());
+    let mut clients = Clients::idle();
+    clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe]);
+    clients.changes.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&failover, &switchover]);
+    let actions = clients.actions();
+
+    let (result, progress) = carry(&to_usw2("failover"), &actions).await;
+    result.expect("failed over");
+    assert_eq!(failover.num_calls(), 1, "with AllowDataLoss: {progress:?}");
+    assert_eq!(switchover.num_calls(), 0);
+    assert!(
+        progress
+            .iter()
+            .any(|l| l == "primary billing-use1; failing-over")
+    );
+
+    // Without AllowDataLoss, FailoverGlobalCluster would be a switchover in disguise: refused
+    // before anything is asked of AWS.
+    let calls_before = describe.num_calls();
+    let refused = actions
+        .failover_global_cluster(REGION, GLOBAL, "billing-usw2", false)
+        .await
+        .expect_err("refused");
+    assert!(
+        refused.message.contains("switchover-global-cluster"),
+        "{refused}"
+    );
+    assert_eq!(failover.num_calls(), 1);
+    assert_eq!(describe.num_calls(), calls_before);
+}
+
+// --- AWS Backup restores -------------------------------------------------------------------
+
+const VAULT: &str = "orders-daily";
+const ROLE: &str = "arn:aws:iam::123456789012:role/ripcord-restore";
+const NEWEST: &str = "arn:aws:backup:us-west-2:123456789012:recovery-point:newest-complete";
+const PRIMARY_ARN: &str = "arn:aws:rds:us-west-2:123456789012:db:orders-primary";
+const TARGET: &str = "orders-restore-drill";
+
+fn point(
+    arn: &str,
+    resource: &str,
+    status: RecoveryPointStatus,
+    hours_ago: i64,
+) -> RecoveryPointByBackupVault {
+    RecoveryPointByBackupVault::builder()
+        .recovery_point_arn(arn)
+        .backup_vault_name(VAULT)
+        .resource_arn(resource)
+        .resource_type("RDS")
+        .status(status)
+        .creation_date(aws_time(-hours_ago * 3600))
+        .completion_date(aws_time(-hours_ago * 3600 + 600))
+        .build()
+}
+
+/// The vault: an older and a newer completed point of orders-primary, a still newer one that
+/// is not usable, and the newest of all for another database.
+fn recovery_points() -> Rule {
+    mock!(aws_sdk_backup::Client::list_recovery_points_by_backup_vault)
+        .match_requests(|r| r.backup_vault_name() == Some(VAULT))
+        .then_output(|| {
+            ListRecoveryPointsByBackupVaultOutput::builder()
+                .recovery_points(point(
+                    "arn:older",
+                    PRIMARY_ARN,
+                    RecoveryPointStatus::Completed,
+                    26,
+                ))
+                .recovery_points(point(
+                    NEWEST,
+                    PRIMARY_ARN,
+                    RecoveryPointStatus::Completed,
+                    2,
+                ))
+                .recovery_points(point(
+                    "arn:partial",
+                    PRIMARY_ARN,
+                    RecoveryPointStatus::Partial,
+                    1,
+                ))
+                .recovery_points(point(
+                    "arn:other",
+                    "arn:aws:rds:us-west-2:123456789012:db:billing",
+                    RecoveryPointStatus::Completed,
+                    0,
+                ))
+                .build()
+        })
+}
+
+fn restore_metadata() -> Rule {
+    mock!(aws_sdk_backup::Client::get_recovery_point_restore_metadata)
+        .match_requests(|r| {
+            r.backup_vault_name() == Some(VAULT) && r.recovery_point_arn() == Some(NEWEST)
+        })
+        .then_output(|| {
+            GetRecoveryPointRestoreMetadataOutput::builder()
+                .restore_metadata("DBInstanceIdentifier", "orders-primary")
+                .restore_metadata("DBInstanceClass", "db.t3.micro")
+                .build()
+        })
+}
+
+fn restore_job(status: RestoreJobStatus, done: bool) -> DescribeRestoreJobOutput {
+    let job = DescribeRestoreJobOutput::builder()
+        .restore_job_id("restore-1")
+        .status(status)
+        .creation_date(aws_time(0))
+        .created_resource_arn(format!("arn:aws:rds:us-west-2:123456789012:db:{TARGET}"));
+    if done {
+        job.completion_date(aws_time(25 * 60)).build()
+    } else {
+        job.build()
+    }
+}
+
+fn restore_states() -> Rule {
+    mock!(aws_sdk_backup::Client::describe_restore_job)
+        .match_requests(|r| r.restore_job_id() == Some("restore-1"))
+        .then_compute_output(in_turn(vec![
+            restore_job(RestoreJobStatus::Pending, false),
+            restore_job(RestoreJobStatus::Running, false),
+            restore_job(RestoreJobStatus::Completed, true),
+        ]))
+}
+
+fn instance(id: &str, status: &str, created: DateTime) -> DescribeDbInstancesOutput {
+    DescribeDbInstancesOutput::builder()
+        .db_instances(
+            DbInstance::builder()
+                .db_instance_identifier(id)
+                .db_instance_status(status)
+                .engine("postgres")
+                .instance_create_time(created)
+                .build(),
+        )
+        .build()
+}
+
+fn restored_instance() -> Rule {
+    mock!(aws_sdk_rds::Client::describe_db_instances)
+        .match_requests(|r| r.db_instance_identifier() == Some(TARGET))
+        .then_output(|| instance(TARGET, "available", aws_time(60)))
+}
+
+fn restore() -> Operation {
+    Operation::RestoreNewestRecoveryPoint {
+        region: REGION.into(),
+        vault: VAULT.into(),
+        resource: "orders-primary".into(),
+        target: TARGET.into(),
+        iam_role: Some(ROLE.into()),
+    }
+}
+
+#[tokio::test]
+async fn a_restore_starts_from_the_newest_usable_point_with_the_token_and_waits_for_completed() {
+    let token = context().idempotency_token().to_string();
+    let expected = token.clone();
+    let start = mock!(aws_sdk_backup::Client::start_restore_job)
+        .match_requests(move |r| {
+            r.idempotency_token() == Some(expected.as_str())
+                && r.recovery_point_arn() == Some(NEWEST)
+                && r.iam_role_arn() == Some(ROLE)
+                && r.resource_type() == Some("RDS")
+                && r.metadata().is_some_and(|m| {
+                    m.get("DBInstanceIdentifier").map(String::as_str) == Some(TARGET)
+                        && m.get("DBInstanceClass").map(String::as_str) == Some("db.t3.micro")
+                })
+        })
+        .then_http_response(|| {
+            http_answer(
+                200,
+                "application/json",
+                r#"{"RestoreJobId":"restore-1"}"#,
+                "req-restore-1",
+            )
+        });
+    let (points, metadata, states, made) = (
+        recovery_points(),
+        restore_metadata(),
+        restore_states(),
+        restored_instance(),
+    );
+    let mut clients = Clients::idle();
+    clients.reads.backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        [&points, &metadata, &states]
+    );
+    clients.changes.backup = mock_client!(aws_sdk_backup, RuleMode::MatchAny, [&start]);
+    clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&made]);
+    let actions = clients.actions();
+
+    let newest = actions
+        .newest_recovery_point(REGION, VAULT, "orders-primary")
+        .await
+        .expect("read")
+        .value
+        .expect("a usable point");
+    assert_eq!(
+        newest.arn, NEWEST,
+        "the newest completed point of this resource"
+    );
+
+    let (result, progress) = carry(&restore(), &actions).await;
+    let outcome = result.expect("restored");
+    assert_eq!(start.num_calls(), 1, "{progress:?}");
+    assert_eq!(
+        states.num_calls(),
+        3,
+        "PENDING, RUNNING, COMPLETED: {progress:?}"
+    );
+    assert_eq!(
+        outcome.measured,
+        Some(Duration::from_secs(25 * 60)),
+        "the restore time is the job's own"
+    );
+    assert!(
+        outcome.summary.contains("RTO 1h00m within"),
+        "{}",
+        outcome.summary
+    );
+    assert_eq!(
+        outcome.requests,
+        [RequestId {
+            call: "backup:StartRestoreJob".into(),
+            id: "req-restore-1".into()
+        }]
+    );
+    assert!(
+        progress
+            .iter()
+            .any(|l| l.contains("restore job restore-1 RUNNING")),
+        "{progress:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_restore_start_that_times_out_is_asked_again_with_the_same_token_not_retried_blindly() {
+    let silence = Silence::then_json(1, r#"{"RestoreJobId":"restore-1"}"#, "req-restore-2");
+    let (points, metadata, states, made) = (
+        recovery_points(),
+        restore_metadata(),
+        restore_states(),
+        restored_instance(),
+    );
+    let mut clients = Clients::idle();
+    clients.reads.backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        [&points, &metadata, &states]
+    );
+    clients.changes.backup = silent_backup(&silence);
+    clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&made]);
+    let actions = clients.actions();
+
+    let (result, progress) = carry(&restore(), &actions).await;
+    result.expect("restored after asking again");
+    let bodies = silence.bodies();
+    assert_eq!(
+        bodies.len(),
+        2,
+        "one attempt that timed out (the SDK did not retry it), then the engine's one repeat: {progress:?}"
+    );
+    let token = context().idempotency_token().to_string();
+    for body in &bodies {
+        let sent: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+        assert_eq!(sent["IdempotencyToken"], token.as_str(), "{body}");
+        assert_eq!(sent["Metadata"]["DBInstanceIdentifier"], TARGET);
+    }
+    assert!(
+        progress
+            .iter()
+            .any(|l| l.starts_with("backup:StartRestoreJob timed out")
+                && l.ends_with(&format!(
+                    "asking again with the same idempotency token {token}"
+                ))),
+        "{progress:?}"
+    );
+    assert_eq!(states.num_calls(), 3);
+}
+
+// --- Changes that time out -----------------------------------------------------------------
+
+fn replica(source: Option<&str>) -> DescribeDbInstancesOutput {
+    DescribeDbInstancesOutput::builder()
+        .db_instances(
+            DbInstance::builder()
+                .db_instance_identifier("orders-dr-usw2")
+                .db_instance_status("available")
+                .engine("postgres")
+                .set_read_replica_source_db_instance_identifier(source.map(str::to_string))
+                .build(),
+        )
+        .build()
+}
+
+fn promote() -> Operation {
+    Operation::PromoteReadReplica {
+        region: REGION.into(),
+        replica: "orders-dr-usw2".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_promotion_that_times_out_is_not_sent_again_and_the_real_state_decides() {
+    let silence = Silence::forever();
+    let describe = mock!(aws_sdk_rds::Client::describe_db_instances)
+        .then_compute_output(in_turn(vec![replica(None)]));
+    let mut clients = Clients::idle();
+    clients.changes.rds = silent_rds(&silence);
+    clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe]);
+    let actions = clients.actions();
+
+    let (result, progress) = carry(&promote(), &actions).await;
+    let outcome = result.expect("the real state shows it promoted");
+    assert_eq!(
+        silence.bodies().len(),
+        1,
+        "one attempt, not retried: {progress:?}"
+    );
+    assert!(
+        progress
+            .iter()
+            .any(|l| l.starts_with("rds:PromoteReadReplica timed out")
+                && l.ends_with("reading the real state before deciding")),
+        "{progress:?}"
+    );
+    assert_eq!(describe.num_calls(), 1, "read once: it was done");
+    assert!(
+        outcome.summary.contains("standalone"),
+        "{}",
+        outcome.summary
+    );
+    assert!(outcome.requests.is_empty(), "no answer, no request id");
+}
+
+#[tokio::test]
+async fn a_promotion_that_timed_out_and_never_shows_fails_at_the_step_timeout_without_a_repeat() {
+    let silence = Silence::forever();
+    let source = "arn:aws:rds:us-east-1:123456789012:db:orders-primary";
+    let describe = mock!(aws_sdk_rds::Client::describe_db_instances)
+        .then_compute_output(in_turn(vec![replica(Some(source))]));
+    let mut clients = Clients::idle();
+    clients.changes.rds = silent_rds(&silence);
+    clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe]);
+    let actions = clients.actions();
+
+    let (result, progress) = carry(&promote(), &actions).await;
+    let error = result.expect_err("never promoted");
+    assert!(
+        error.starts_with("orders-dr-usw2 still has a source after 30m"),
+        "{error}"
+    );
+    assert_eq!(
+        silence.bodies().len(),
+        1,
+        "read again and again, never promoted again: {progress:?}"
+    );
+    assert!(describe.num_calls() > 100, "{}", describe.num_calls());
+}
+
+fn record(set: &str, role: ResourceRecordSetFailover, value: &str) -> ResourceRecordSet {
+    ResourceRecordSet::builder()
+        .name("api.example.com.")
+        .r#type(RrType::Cname)
+        .set_identifier(set)
+        .failover(role)
+        .ttl(60)
+        .health_check_id(format!("hc-{set}"))
+        .resource_records(ResourceRecord::builder().value(value).build().expect("ok"))
+        .build()
+        .expect("valid")
+}
+
+fn pair(dr_primary: bool) -> ListResourceRecordSetsOutput {
+    let (p, s) = (
+        ResourceRecordSetFailover::Primary,
+        ResourceRecordSetFailover::Secondary,
+    );
+    let (use1, usw2) = if dr_primary {
+        (s.clone(), p.clone())
+    } else {
+        (p, s)
+    };
+    ListResourceRecordSetsOutput::builder()
+        .resource_record_sets(record("api-dr", usw2, "api.us-west-2.example.com"))
+        .resource_record_sets(record("api-primary", use1, "api.us-east-1.example.com"))
+        .is_truncated(false)
+        .max_items(100)
+        .build()
+        .expect("valid")
+}
+
+#[tokio::test]
+async fn a_dns_change_that_times_out_is_judged_by_the_records_read_afterwards() {
+    let silence = Silence::forever();
+    // The pair as read before the change (the engine's read, then the batch's own), then as
+    // Route 53 holds it afterwards: the change went through although its answer was lost.
+    let list = mock!(aws_sdk_route53::Client::list_resource_record_sets)
+        .then_compute_output(in_turn(vec![pair(false), pair(false), pair(true)]));
+    let get_change = mock!(aws_sdk_route53::Client::get_change)
+        .then_output(|| GetChangeOutput::builder().build());
+    let mut clients = Clients::idle();
+    clients.route53 = Route53Clients {
+        reads: mock_client!(aws_sdk_route53, RuleMode::MatchAny, [&list, &get_change]),
+        changes: silent_route53(&silence),
+    };
+    let actions = clients.actions();
+    let flip = Operation::FlipFailoverRecords {
+        zone: "Z0123456789ABC".into(),
+        name: "api.example.com.".into(),
+        primary: "api-dr".into(),
+    };
+    let (result, progress) = carry(&flip, &actions).await;
+    let outcome = result.expect("the records show the flip");
+    assert!(
+        outcome
+            .summary
+            .contains("went through although its call timed out"),
+        "{}",
+        outcome.summary
+    );
+    assert_eq!(silence.bodies().len(), 1, "sent once: {progress:?}");
+    assert!(
+        silence.bodies()[0].contains("<Action>DELETE</Action>"),
+        "one batch: {}",
+        silence.bodies()[0]
+    );
+    assert_eq!(
+        get_change.num_calls(),
+        0,
+        "no change id came back to follow"
+    );
+    assert_eq!(list.num_calls(), 3);
+}
+
+// --- Deleting a restored instance ----------------------------------------------------------
+
+fn jobs_that_made(made: &[(&str, i64)]) -> ListRestoreJobsOutput {
+    let mut out = ListRestoreJobsOutput::builder();
+    for (i, (id, created)) in made.iter().enumerate() {
+        out = out.restore_jobs(
+            RestoreJobsListMember::builder()
+                .restore_job_id(format!("restore-{i}"))
+                .status(RestoreJobStatus::Completed)
+                .creation_date(aws_time(*created))
+                .completion_date(aws_time(*created + 1500))
+                .created_resource_arn(format!("arn:aws:rds:us-west-2:123456789012:db:{id}"))
+                .build(),
+        );
+    }
+    out.build()
+}
+
+#[tokio::test]
+async fn only_an_instance_a_restore_job_made_is_ever_deleted() {
+    let delete = mock!(aws_sdk_rds::Client::delete_db_instance)
+        .match_requests(|r| r.skip_final_snapshot() == Some(true))
+        .then_output(|| DeleteDbInstanceOutput::builder().build());
+    let jobs = mock!(aws_sdk_backup::Client::list_restore_jobs)
+        .then_output(|| jobs_that_made(&[(TARGET, 0), ("reused-name", 0)]));
+    // `orders-primary` no job made; `reused-name` was made by a job once, but the instance of
+    // that name now is older than the job; `orders-restore-drill` is the job's.
+    let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_compute_output(|r| {
+        let id = r.db_instance_identifier().unwrap_or_default().to_string();
+        let created = if id == TARGET {
+            aws_time(60)
+        } else {
+            aws_time(-86_400)
+        };
+        instance(&id, "available", created)
+    });
+    let mut clients = Clients::idle();
+    clients.reads.backup = mock_client!(aws_sdk_backup, RuleMode::MatchAny, [&jobs]);
+    clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances]);
+    clients.changes.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&delete]);
+    let actions = clients.actions();
+
+    for never in ["orders-primary", "reused-name"] {
+        let made = actions
+            .restore_job_that_created(REGION, never)
+            .await
+            .expect("read");
+        assert_eq!(made.value, None, "{never}");
+        let refused = actions
+            .delete_db_instance(REGION, never)
+            .await
+            .expect_err("refused");
+        assert!(
+            refused.message.starts_with("refusing to delete"),
+            "{refused}"
+        );
+    }
+    assert_eq!(delete.num_calls(), 0, "nothing was deleted");
+
+    let made = actions
+        .restore_job_that_created(REGION, TARGET)
+        .await
+        .expect("read")
+        .value
+        .expect("made by a job");
+    assert_eq!(made.id, "restore-0");
+    actions
+        .delete_db_instance(REGION, TARGET)
+        .await
+        .expect("deleted");
+    assert_eq!(delete.num_calls(), 1, "without a final snapshot");
+}
+
+/// sts:GetCallerIdentity names the credentials in the audit log: their account and ARN when
+/// STS answers; "unknown", with the call and why, when it does not (never a guess).
+#[tokio::test]
+async fn the_caller_identity_is_what_sts_answers_or_unknown_with_why() {
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+    use ripcord::runbook::actions::CallerIdentity;
+
+    let answered = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+        GetCallerIdentityOutput::builder()
+            .account("123456789012")
+            .arn("arn:aws:sts::123456789012:assumed-role/dr-operator/alice")
+            .user_id("AROAEXAMPLE:alice")
+            .build()
+    });
+    let actions = Clients::idle().actions().with_sts(mock_client!(
+        aws_sdk_sts,
+        RuleMode::MatchAny,
+        [&answered]
+    ));
+    assert_eq!(
+        actions.caller_identity().await,
+        CallerIdentity::Known {
+            arn: "arn:aws:sts::123456789012:assumed-role/dr-operator/alice".into(),
+            account: "123456789012".into(),
+        }
+    );
+    assert_eq!(answered.num_calls(), 1);
+
+    let expired = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(|| {
+        HttpResponse::new(
+            StatusCode::try_from(403).expect("valid"),
+            SdkBody::from(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code>\
+                 <Message>The security token included in the request is expired</Message>\
+                 </Error></ErrorResponse>",
+            ),
+        )
+    });
+    let actions = Clients::idle().actions().with_sts(mock_client!(
+        aws_sdk_sts,
+        RuleMode::MatchAny,
+        [&expired]
+    ));
+    let CallerIdentity::Unknown { why } = actions.caller_identity().await else {
+        panic!("an identity STS did not give is unknown")
+    };
+    assert!(
+        why.starts_with("sts:GetCallerIdentity failed (access denied)") && why.contains("expired"),
+        "{why}"
+    );
+
+    let CallerIdentity::Unknown { why } = Clients::idle().actions().caller_identity().await else {
+        panic!("no STS client, no identity")
+    };
+    assert!(why.contains("sts:GetCallerIdentity was not asked"), "{why}");
+}
