@@ -774,7 +774,9 @@ async fn runbook_run_without_sim_starts_the_run_against_aws() {
         pair(&moto, &estate.zone).await,
         roles("PRIMARY", "SECONDARY")
     );
+    // Escape alone, its effect awaited: Escape and q back to back read as Alt-q.
     t.keys(&["Escape"]);
+    t.wait_gone("ABORTED");
     t.keys(&["q"]);
     assert_eq!(t.wait_for_exit(), "exit=0");
 }
@@ -981,7 +983,8 @@ async fn a_live_run_lost_with_its_terminal_is_resumed_against_aws() {
         "nothing sent on its own"
     );
     again.keys(&["Enter"]);
-    again.wait_for(&["[▶3]"]);
+    // Enter is refused until the pre-checks of the change have been read: wait for them.
+    again.wait_for(&["[▶3]", "pre-checks, read"]);
     again.keys(&["Enter"]);
     again.wait_for(&["[▶4]"]);
     assert_eq!(
