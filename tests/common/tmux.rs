@@ -1,5 +1,5 @@
 //! tmux drives the real binary as a person would: start it, type, read the screen.
-//! (The same helper as `e2e_tmux.rs`, shared here for the tests added since.)
+//! Shared by every end-to-end test of the binary.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
