@@ -464,33 +464,8 @@ async fn a_drill_is_not_resumed_against_aws_nor_a_run_on_aws_against_the_simulat
 
 const CANARY: &str = "canary-5f3a9c17e2";
 
-const CANARY_BOOK: &str = r#"---
-title: Canary
-rto: 5m
-parameters:
-  token:
-    description: Must never be written anywhere
-    secret: true
-  proof:
-    description: Where the script proves it got the token
----
-## Put the token in a TXT record
-
-```ripcord
-action: upsert-record
-zone: Z0EXAMPLESIM
-name: canary.example.com.
-type: TXT
-value: "{{token}}"
-```
-
-## Hand the token to a script
-
-```sh
-printf '%s' "$RIPCORD_PARAM_TOKEN" > "$RIPCORD_PARAM_PROOF"
-echo "the token is $RIPCORD_PARAM_TOKEN"
-```
-"#;
+/// A runbook that hands a secret parameter to an action and to a script.
+const CANARY_BOOK: &str = include_str!("fixtures/secret/canary.md");
 
 #[tokio::test]
 async fn a_secret_reaches_the_action_and_the_script_but_never_the_audit_log() {

@@ -5,28 +5,7 @@
 
 mod common;
 
-use common::tmux::{Tmux, files_under};
-
-/// From the demo's first screen to the promotion of the RDS failover, confirmed with the typed
-/// name: the step's intent is written next.
-fn confirm_the_promotion(t: &Tmux) {
-    t.wait_for(&["orders-dr-usw2", "DEMO"]);
-    t.keys(&["r"]);
-    t.wait_for(&["Runbooks — Enter runs", "rds-cross-region-failover"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["[▶1]", "Page the orders database owner"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["☑ Page the orders database owner"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["[▶2]", "Enter accepts the gate"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["[▶3]", "Enter, then type orders-dr-usw2, runs it"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["Type orders-dr-usw2 to confirm:"]);
-    t.type_text("orders-dr-usw2");
-    t.wait_for(&["confirm: orders-dr-usw2█"]);
-    t.keys(&["Enter"]);
-}
+use common::tmux::{Tmux, confirm_the_promotion, files_under};
 
 /// Runs the drill to the promotion with the hook at `point`, kills ripcord there with
 /// SIGKILL, and returns the session (ended) and the run's file.
@@ -337,33 +316,8 @@ fn bad_audit_input_gets_a_message_naming_the_run_or_file() {
 
 const CANARY: &str = "canary-e2e-8d41f0b7c3";
 
-const CANARY_BOOK: &str = r#"---
-title: Canary
-rto: 5m
-parameters:
-  token:
-    description: Must never be written anywhere
-    secret: true
-  proof:
-    description: Where the script proves it got the token
----
-## Put the token in a TXT record
-
-```ripcord
-action: upsert-record
-zone: Z0EXAMPLESIM
-name: canary.example.com.
-type: TXT
-value: "{{token}}"
-```
-
-## Hand the token to a script
-
-```sh
-printf '%s' "$RIPCORD_PARAM_TOKEN" > "$RIPCORD_PARAM_PROOF"
-echo "the token is $RIPCORD_PARAM_TOKEN"
-```
-"#;
+/// A runbook that hands a secret parameter to an action and to a script.
+const CANARY_BOOK: &str = include_str!("fixtures/secret/canary.md");
 
 #[test]
 fn a_secret_canary_never_reaches_the_audit_log_or_the_debug_log() {

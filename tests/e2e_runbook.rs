@@ -4,27 +4,12 @@
 
 mod common;
 
-use common::tmux::Tmux;
+use common::tmux::{Tmux, confirm_the_promotion};
 
 #[test]
 fn the_failover_runbook_runs_to_the_end_in_the_demo() {
     let t = Tmux::start(80, 24, "demo");
-    t.wait_for(&["orders-dr-usw2", "DEMO"]);
-    t.keys(&["r"]);
-    t.wait_for(&["Runbooks — Enter runs", "rds-cross-region-failover"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["[▶1]", "Page the orders database owner"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["☑ Page the orders database owner"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["[▶2]", "Enter accepts the gate"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["[▶3]", "Enter, then type orders-dr-usw2, runs it"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["Type orders-dr-usw2 to confirm:"]);
-    t.type_text("orders-dr-usw2");
-    t.wait_for(&["confirm: orders-dr-usw2█"]);
-    t.keys(&["Enter"]);
+    confirm_the_promotion(&t);
     // Promotion runs for a few simulated seconds, then the wait for `available` is reached.
     t.wait_for(&["[▶4]", "Enter starts waiting"]);
     t.keys(&["Enter"]);

@@ -324,3 +324,24 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// From the demo's first screen to the promotion of the RDS failover, confirmed with the typed
+/// name: the step's intent is written next.
+pub fn confirm_the_promotion(t: &Tmux) {
+    t.wait_for(&["orders-dr-usw2", "DEMO"]);
+    t.keys(&["r"]);
+    t.wait_for(&["Runbooks — Enter runs", "rds-cross-region-failover"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶1]", "Page the orders database owner"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["☑ Page the orders database owner"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶2]", "Enter accepts the gate"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶3]", "Enter, then type orders-dr-usw2, runs it"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["Type orders-dr-usw2 to confirm:"]);
+    t.type_text("orders-dr-usw2");
+    t.wait_for(&["confirm: orders-dr-usw2█"]);
+    t.keys(&["Enter"]);
+}
