@@ -31,8 +31,43 @@ const MAX_FETCH_DEADLINE: Duration = Duration::from_secs(20);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Quit,
-    /// SIGTERM, SIGHUP (the SSH session dropped) or the terminal went away.
-    Signal(&'static str),
+    /// A signal stopped the cockpit (SIGHUP when the SSH session dropped, SIGTERM, SIGINT), or
+    /// the terminal went away, which is a hang-up by another name.
+    Signal(Stop),
+}
+
+/// How the cockpit was stopped from outside, and the exit status that tells it: 128 plus the
+/// signal's number, the shell's convention, so a supervisor can tell a hang-up from a kill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Hangup,
+    Interrupt,
+    Terminate,
+    /// The terminal closed or failed without a signal reaching us: reported as a hang-up.
+    TerminalLost(&'static str),
+}
+
+impl Stop {
+    /// What the audit log and stderr say stopped the cockpit.
+    pub fn why(self) -> &'static str {
+        match self {
+            Stop::Hangup => "SIGHUP",
+            Stop::Interrupt => "SIGINT",
+            Stop::Terminate => "SIGTERM",
+            Stop::TerminalLost(why) => why,
+        }
+    }
+
+    pub fn exit_status(self) -> u8 {
+        const SIGHUP: u8 = 1;
+        const SIGINT: u8 = 2;
+        const SIGTERM: u8 = 15;
+        128 + match self {
+            Stop::Hangup | Stop::TerminalLost(_) => SIGHUP,
+            Stop::Interrupt => SIGINT,
+            Stop::Terminate => SIGTERM,
+        }
+    }
 }
 
 pub struct Sources {
@@ -55,6 +90,9 @@ pub async fn run_with_journal(
 ) -> anyhow::Result<Exit> {
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
+    // In raw mode Ctrl-C is a key, not a signal; SIGINT still comes from `kill -INT` or a
+    // supervisor, and must restore the terminal like the others.
+    let mut interrupt = signal(SignalKind::interrupt())?;
     let mut guard = TerminalGuard::enter()?;
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     let cancel = CancellationToken::new();
@@ -74,7 +112,7 @@ pub async fn run_with_journal(
             if let Err(e) = guard.terminal.draw(|frame| ui::render(&app, frame)) {
                 // Drawing fails once the terminal is gone (an SSH drop): stop, do not error.
                 tracing::warn!("drawing failed: {e}");
-                break Exit::Signal("terminal lost");
+                break Exit::Signal(Stop::TerminalLost("terminal lost"));
             }
             app.dirty = false;
         }
@@ -87,13 +125,14 @@ pub async fn run_with_journal(
                 // The terminal is gone (hang-up, closed pty): stop rather than spin on errors.
                 Some(Err(e)) => {
                     tracing::warn!("terminal input failed: {e}");
-                    break Exit::Signal("terminal lost");
+                    break Exit::Signal(Stop::TerminalLost("terminal lost"));
                 }
-                None => break Exit::Signal("terminal closed"),
+                None => break Exit::Signal(Stop::TerminalLost("terminal closed")),
             },
             _ = tick.tick() => Event::Tick,
-            _ = hangup.recv() => break Exit::Signal("SIGHUP"),
-            _ = terminate.recv() => break Exit::Signal("SIGTERM"),
+            _ = hangup.recv() => break Exit::Signal(Stop::Hangup),
+            _ = terminate.recv() => break Exit::Signal(Stop::Terminate),
+            _ = interrupt.recv() => break Exit::Signal(Stop::Interrupt),
         };
         let mut commands = app.update(first, Timestamp::now());
         // Take everything already waiting before drawing once (a burst of snapshots at start).
@@ -120,7 +159,7 @@ pub async fn run_with_journal(
     cancel.cancel();
     let why = match exit {
         Exit::Quit => "the operator quit the cockpit (Ctrl-C or :quit) during the run",
-        Exit::Signal(why) => why,
+        Exit::Signal(stop) => stop.why(),
     };
     app.update(Event::SessionLost(why.to_string()), Timestamp::now());
     journal.gate(&app.runbooks, Vec::new());

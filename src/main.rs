@@ -261,10 +261,10 @@ fn finish(
     runtime.shutdown_timeout(Duration::from_millis(500));
     match result? {
         Exit::Quit => Ok(ExitCode::SUCCESS),
-        Exit::Signal(why) => {
+        Exit::Signal(stop) => {
             // The terminal may be gone (hang-up): a failed write must not turn into a panic.
-            let _ = writeln!(std::io::stderr(), "ripcord: stopped ({why})");
-            Ok(ExitCode::from(130))
+            let _ = writeln!(std::io::stderr(), "ripcord: stopped ({})", stop.why());
+            Ok(ExitCode::from(stop.exit_status()))
         }
     }
 }

@@ -193,7 +193,7 @@ fn a_hangup_mid_run_restores_the_terminal_and_records_the_lost_session() {
     t.wait_for(&["☑ Page the orders database owner"]);
     t.wait_for(&["audit /"]);
     t.signal("HUP");
-    assert_eq!(t.wait_for_exit(), "exit=130");
+    assert_eq!(t.wait_for_exit(), "exit=129");
     assert_eq!(
         t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
         "0",
@@ -221,7 +221,7 @@ fn a_drill_lost_with_its_terminal_is_resumed_finished_reported_and_any_changed_b
     t.wait_for(&["[▶4]", "Enter starts waiting"]);
     // The terminal goes away (an SSH drop): SIGHUP to everything in it.
     t.tmux(&["kill-server"]);
-    assert_eq!(t.wait_for_exit(), "exit=130");
+    assert_eq!(t.wait_for_exit(), "exit=129");
     let again = restart_and_resume(&t);
     again.wait_for(&["[▶4]", "Enter starts waiting"]);
     for step in 4..=8 {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::tmux::Tmux;
+use common::tmux::{Tmux, alive, confirm_the_promotion};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -111,8 +111,8 @@ fn a_hangup_ends_ripcord_and_leaves_no_process() {
     t.tmux(&["kill-server"]);
     assert_eq!(
         t.wait_for_exit(),
-        "exit=130",
-        "SIGHUP is a clean stop, not a crash"
+        "exit=129",
+        "SIGHUP is a clean stop, not a crash: 128 + 1"
     );
     assert!(
         !t.ripcord_still_running(),
@@ -121,11 +121,25 @@ fn a_hangup_ends_ripcord_and_leaves_no_process() {
 }
 
 #[test]
+fn sigint_restores_the_terminal_and_exits_130() {
+    let t = Tmux::start(80, 24, "demo");
+    t.wait_for(&["Replica lag"]);
+    t.signal("INT");
+    assert_eq!(t.wait_for_exit(), "exit=130", "128 + SIGINT's 2");
+    assert_eq!(
+        t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
+        "0",
+        "terminal restored after SIGINT"
+    );
+    assert!(!t.ripcord_still_running());
+}
+
+#[test]
 fn sigterm_restores_the_terminal_and_ends_the_process() {
     let t = Tmux::start(80, 24, "demo");
     t.wait_for(&["Replica lag"]);
     t.signal("TERM");
-    assert_eq!(t.wait_for_exit(), "exit=130");
+    assert_eq!(t.wait_for_exit(), "exit=143", "128 + SIGTERM's 15");
     assert_eq!(
         t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
         "0",
@@ -169,4 +183,18 @@ fn regex_free_colour_scan(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+#[test]
+fn a_session_dropped_mid_test_leaves_no_process_even_one_that_ignores_the_hangup() {
+    // The test hook holds ripcord asleep before the intent: it cannot act on SIGHUP, so killing
+    // the tmux server alone would leave it running for an hour.
+    let env = "RIPCORD_TEST_PAUSE_AT=before-intent RIPCORD_TEST_PAUSE_MARKER=$D/paused";
+    let t = Tmux::start_with(80, 24, env, "", "demo");
+    confirm_the_promotion(&t);
+    assert_eq!(t.wait_for_file("paused"), "before-intent");
+    let pids = t.ripcord_pids();
+    assert_eq!(pids.len(), 1, "{pids:?}");
+    drop(t);
+    assert!(!alive(&pids[0]), "ripcord {} outlived its session", pids[0]);
 }

@@ -51,7 +51,8 @@ pub fn requested() -> Option<Point> {
 fn mark(point: Point) {
     tracing::warn!("test hook: paused at {}", point.name());
     if let Some(marker) = std::env::var_os(PAUSE_MARKER) {
-        let _ = std::fs::write(marker, point.name());
+        // One whole line: the test waits for the newline, never for the file's existence.
+        let _ = std::fs::write(marker, format!("{}\n", point.name()));
     }
 }
 

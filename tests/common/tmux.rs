@@ -16,6 +16,9 @@ pub struct Tmux {
     socket: String,
     pub dir: Rc<tempfile::TempDir>,
     exit_name: String,
+    /// The pane's shell, read at start: a test may kill the tmux server itself, and the shell
+    /// (which ignores the hang-up) and what it started must still be found at drop.
+    shell: String,
 }
 
 impl Tmux {
@@ -130,11 +133,21 @@ impl Tmux {
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
-        Tmux {
+        let mut tmux = Tmux {
             socket,
             dir,
             exit_name,
-        }
+            shell: String::new(),
+        };
+        tmux.shell = tmux
+            .tmux(&["display", "-p", "#{pane_pid}"])
+            .trim()
+            .to_string();
+        assert!(
+            !tmux.shell.is_empty(),
+            "tmux did not say its pane's process"
+        );
+        tmux
     }
 
     pub fn tmux(&self, args: &[&str]) -> String {
@@ -193,10 +206,12 @@ impl Tmux {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             // The shell creates the file before it writes the line: wait for the whole line.
-            if let Ok(text) = std::fs::read_to_string(self.exit_file())
-                && text.ends_with('\n')
+            if let Some(line) = std::fs::read_to_string(self.exit_file())
+                .ok()
+                .as_deref()
+                .and_then(complete_line)
             {
-                return text.trim().to_string();
+                return line.to_string();
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -257,17 +272,22 @@ impl Tmux {
         )
     }
 
-    /// Waits until `file` (under the directory) exists, and returns its text.
+    /// Waits until `file` (under the directory) holds a whole line, and returns it without
+    /// the newline. A file is created before it is written: its existence says nothing.
     pub fn wait_for_file(&self, file: &str) -> String {
         let path = self.dir.path().join(file);
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                return text;
+            if let Some(line) = std::fs::read_to_string(&path)
+                .ok()
+                .as_deref()
+                .and_then(complete_line)
+            {
+                return line.to_string();
             }
             assert!(
                 Instant::now() < deadline,
-                "{} never appeared; screen:\n{}",
+                "{} never held a whole line; screen:\n{}",
                 path.display(),
                 self.screen()
             );
@@ -295,11 +315,57 @@ impl Tmux {
 }
 
 impl Drop for Tmux {
+    /// Nothing outlives the test, pass or fail. Killing the tmux server hangs up the shell and
+    /// ripcord, but a ripcord held by the test hook (asleep for an hour) or one that ignores the
+    /// hang-up would survive it: every process of this session's panes is killed outright.
     fn drop(&mut self) {
+        let mut pids = descendants(&self.shell);
+        pids.push(self.shell.clone());
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        let _ = Command::new("kill").arg("-KILL").args(&pids).output();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pids.iter().any(|p| alive(p)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
+}
+
+/// Whether process `pid` still runs (a zombie waiting to be reaped does not).
+pub fn alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // The state follows the command name, which is in parentheses and may hold spaces.
+            let after = stat.rsplit_once(')')?.1;
+            after.split_whitespace().next().map(|state| state != "Z")
+        })
+        .unwrap_or(false)
+}
+
+/// Every process below `pid`, children first found first.
+fn descendants(pid: &str) -> Vec<String> {
+    let children: Vec<String> = Command::new("pgrep")
+        .args(["-P", pid])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut all = children.clone();
+    for child in &children {
+        all.extend(descendants(child));
+    }
+    all
+}
+
+/// The first line of `text` if it is complete (ends in a newline): a writer may be mid-line.
+fn complete_line(text: &str) -> Option<&str> {
+    text.split_once('\n').map(|(line, _)| line.trim())
 }
 
 impl Tmux {
