@@ -106,29 +106,31 @@ impl Config {
     /// Loads the config: `path` if given (it must exist), otherwise the platform default
     /// location (where a missing file means defaults).
     pub fn load(explicit: Option<&Path>) -> Result<(Config, PathBuf), FileError> {
-        match explicit {
-            Some(path) => {
-                let cfg: Config = tomlfile::read(path)?;
-                cfg.validate(path)?;
-                Ok((cfg, path.to_path_buf()))
-            }
+        let (path, text) = match explicit {
+            Some(path) => (path.to_path_buf(), tomlfile::read_text(path)?),
             None => {
                 let path = default_config_path();
-                let cfg: Config = tomlfile::read_optional(&path)?.unwrap_or_default();
-                cfg.validate(&path)?;
-                Ok((cfg, path))
+                match tomlfile::read_optional_text(&path)? {
+                    Some(text) => (path, text),
+                    None => return Ok((Config::default(), path)),
+                }
             }
-        }
+        };
+        Ok((Config::from_text(&path, &text)?, path))
+    }
+
+    /// Parses and checks a config file's text; `path` names it in errors.
+    pub fn from_text(path: &Path, text: &str) -> Result<Config, FileError> {
+        let cfg: Config = tomlfile::parse(path, text)?;
+        cfg.validate(path, text)?;
+        Ok(cfg)
     }
 
     /// Checks that serde cannot express: sensible intervals and thresholds, unique names.
-    fn validate(&self, path: &Path) -> Result<(), FileError> {
-        // Only read again when something is wrong, to point at the line.
+    fn validate(&self, path: &Path, text: &str) -> Result<(), FileError> {
         let fail = |key: &str, message: String| FileError {
             path: path.to_path_buf(),
-            position: std::fs::read_to_string(path)
-                .ok()
-                .and_then(|text| tomlfile::locate_key(&text, key)),
+            position: tomlfile::locate_key(text, key),
             key: Some(key.to_string()),
             message,
         };
@@ -266,10 +268,8 @@ mod tests {
 
     #[test]
     fn the_shipped_example_parses_and_validates() {
-        let cfg: Config =
-            tomlfile::parse(Path::new("config.example.toml"), EXAMPLE).expect("example parses");
-        cfg.validate(Path::new("config.example.toml"))
-            .expect("example is valid");
+        let cfg = Config::from_text(Path::new("config.example.toml"), EXAMPLE)
+            .expect("example parses and is valid");
         assert!(!cfg.workloads.is_empty());
     }
 
@@ -299,5 +299,76 @@ mod tests {
             tomlfile::parse(Path::new("config.example.toml"), EXAMPLE).expect("parses");
         let w = cfg.workloads(vec![sim_workload]);
         assert!(w.list.iter().all(|w| w.name != "sim"));
+    }
+
+    mod hostile_input {
+        //! Whatever a config file holds, loading it ends in a config or in an error that names
+        //! the file (and a line inside it, when it names one); it never panics.
+        use super::*;
+        use proptest::prelude::*;
+
+        fn check(text: &str) {
+            let path = Path::new("hostile.toml");
+            if let Err(e) = Config::from_text(path, text) {
+                assert_eq!(e.path, path);
+                if let Some((line, column)) = e.position {
+                    let lines = text.split('\n').count();
+                    assert!(line >= 1 && line <= lines, "line {line} of {lines}: {e}");
+                    assert!(column >= 1, "{e}");
+                }
+                assert!(!e.message.is_empty(), "{e}");
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn any_text(text in "\\PC{0,300}") {
+                check(&text);
+            }
+
+            #[test]
+            fn the_example_cut_anywhere(at in 0usize..EXAMPLE.len()) {
+                let cut = EXAMPLE.char_indices().map(|(i, _)| i).take_while(|i| *i <= at).last();
+                check(&EXAMPLE[..cut.unwrap_or(0)]);
+            }
+
+            #[test]
+            fn the_example_with_lines_dropped_or_doubled(
+                edits in proptest::collection::vec((0usize..200, any::<bool>()), 1..6)
+            ) {
+                let mut lines: Vec<&str> = EXAMPLE.lines().collect();
+                for (at, double) in edits {
+                    let at = at % lines.len().max(1);
+                    if lines.is_empty() { break; }
+                    if double { lines.insert(at, lines[at]); } else { lines.remove(at); }
+                }
+                check(&lines.join("\n"));
+            }
+
+            #[test]
+            fn toml_shaped_values_in_every_known_key(
+                key in prop::sample::select(vec![
+                    "theme", "profile", "regions", "refresh.replicas", "refresh.health",
+                    "thresholds.lag_warn_ratio", "thresholds.backup_success_crit",
+                ]),
+                value in prop_oneof![
+                    Just("\"\"".to_string()),
+                    Just("-1".to_string()),
+                    Just("1e309".to_string()),
+                    Just("nan".to_string()),
+                    Just("[[]]".to_string()),
+                    Just("{a = 1}".to_string()),
+                    Just("\"0s\"".to_string()),
+                    Just("\"99999999999999999999h\"".to_string()),
+                    "\"\\PC{0,20}\"",
+                ],
+            ) {
+                let text = match key.split_once('.') {
+                    Some((table, leaf)) => format!("[{table}]\n{leaf} = {value}\n"),
+                    None => format!("{key} = {value}\n"),
+                };
+                check(&text);
+            }
+        }
     }
 }

@@ -341,4 +341,56 @@ mod tests {
         assert_eq!(t.crit.fg, Some(Color::Rgb(255, 0, 0)));
         assert_eq!(t.ok, Theme::load("light").expect("light").ok);
     }
+
+    mod hostile_input {
+        //! Whatever a theme file holds, loading it ends in a theme or in an error that names
+        //! the file (and a line inside it, when it names one); it never panics.
+        use super::*;
+        use proptest::prelude::*;
+
+        fn check(text: &str) {
+            let path = Path::new("hostile.toml");
+            let loaded = load_styles(path, text, &mut Vec::new())
+                .and_then(|styles| styles.resolve("hostile", path));
+            if let Err(e) = loaded {
+                if let Some((line, _)) = e.position {
+                    assert!(line <= text.split('\n').count(), "{e}");
+                }
+                assert!(!e.message.is_empty(), "{e}");
+            }
+        }
+
+        fn default_text() -> &'static str {
+            built_in_text("dark").expect("the dark theme is built in")
+        }
+
+        proptest! {
+            #[test]
+            fn any_text(text in "\\PC{0,300}") {
+                check(&text);
+            }
+
+            #[test]
+            fn the_default_theme_cut_anywhere(at in 0usize..4096) {
+                let text = default_text();
+                let at = at % text.len().max(1);
+                let cut = text.char_indices().map(|(i, _)| i).take_while(|i| *i <= at).last();
+                check(&text[..cut.unwrap_or(0)]);
+            }
+
+            #[test]
+            fn any_value_for_a_style(
+                value in prop_oneof![
+                    "\"\\PC{0,20}\"",
+                    Just("{ fg = \"nope\" }".to_string()),
+                    Just("{ fg = \"red\", modifiers = [\"blink-fast\"] }".to_string()),
+                    Just("{ fg = 1 }".to_string()),
+                    Just("[]".to_string()),
+                ],
+                base in prop_oneof![Just(""), Just("base = \"dark\"\n"), Just("base = \"x\"\n")],
+            ) {
+                check(&format!("{base}[styles]\nok = {value}\n"));
+            }
+        }
+    }
 }

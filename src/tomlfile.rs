@@ -29,10 +29,10 @@ impl fmt::Display for FileError {
     }
 }
 
-/// Reads and parses `path`. `Ok(None)` when the file does not exist.
-pub fn read_optional<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, FileError> {
+/// Reads `path`'s text. `Ok(None)` when the file does not exist.
+pub fn read_optional_text(path: &Path) -> Result<Option<String>, FileError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => parse(path, &text).map(Some),
+        Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(FileError {
             path: path.to_path_buf(),
@@ -43,9 +43,9 @@ pub fn read_optional<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, File
     }
 }
 
-/// Reads and parses `path`, which must exist.
-pub fn read<T: DeserializeOwned>(path: &Path) -> Result<T, FileError> {
-    read_optional(path)?.ok_or_else(|| FileError {
+/// Reads `path`'s text; the file must exist.
+pub fn read_text(path: &Path) -> Result<String, FileError> {
+    read_optional_text(path)?.ok_or_else(|| FileError {
         path: path.to_path_buf(),
         position: None,
         key: None,
@@ -186,7 +186,7 @@ mod tests {
     #[test]
     fn missing_file_is_none() {
         assert!(
-            read_optional::<Doc>(Path::new("/nonexistent/ripcord.toml"))
+            read_optional_text(Path::new("/nonexistent/ripcord.toml"))
                 .expect("ok")
                 .is_none()
         );
