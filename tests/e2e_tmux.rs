@@ -14,14 +14,16 @@ fn logs_written(dir: &Path) -> bool {
 #[test]
 fn demo_shows_three_live_panes_takes_keys_and_quits_cleanly() {
     let t = Tmux::start(80, 24, "demo");
-    let screen = t.wait_for(&[
+    t.wait_for(&[
         "Replica lag",
         "Backups",
         "DNS health",
         "orders-dr-usw2",
         "DEMO",
     ]);
-    assert!(!screen.contains("waiting for"), "data arrived:\n{screen}");
+    // Each pane's feed arrives on its own (on a loaded machine the first replicas can be drawn
+    // before the backups or checks have come): every pane gets its data, none stays waiting.
+    t.wait_gone("waiting for");
     assert_eq!(
         t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
         "1",
