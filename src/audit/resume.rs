@@ -281,6 +281,13 @@ mod tests {
 
     /// A drill's run file, its run unfinished, ending in a torn line; returns its id.
     fn drill_with_a_torn_tail(dir: &Path) -> String {
+        drill_file(dir, |book, now| {
+            crate::runbook::exec::run_id(book, now, "0a1b2c")
+        })
+    }
+
+    /// A drill's run file under the id `id_for` gives, unfinished, ending in a torn line.
+    fn drill_file(dir: &Path, id_for: impl Fn(&Runbook, jiff::Timestamp) -> String) -> String {
         use crate::app::runbook::Runbooks;
         use crate::audit::journal::Journal;
         let library = Library::shipped();
@@ -290,7 +297,7 @@ mod tests {
             .expect("shipped");
         let values = params::resolve(&book, &[]).expect("defaults fit");
         let now = jiff::Timestamp::from_second(1_800_000_000).expect("valid");
-        let id = crate::runbook::exec::run_id(&book, now, "0a1b2c");
+        let id = id_for(&book, now);
         let (run, _) = Run::start(id, book, values, "tester", now).expect("starts");
         let id = run.id.clone();
         let runbooks = Runbooks {
@@ -311,6 +318,37 @@ mod tests {
         std::io::Write::write_all(&mut file, b"{\"at\":\"2027-01-15T08:00:01Z\",\"ev")
             .expect("torn");
         id
+    }
+
+    #[test]
+    fn a_run_file_named_by_an_id_without_the_random_part_still_verifies_and_resumes() {
+        use crate::audit::journal::Journal;
+        let dir = tempfile::tempdir().expect("tempdir");
+        // As ids were before they had a random part: the runbook and the second only.
+        let id = drill_file(dir.path(), |book, now| {
+            format!("{}-{}", book.name, now.strftime("%Y%m%dT%H%M%SZ"))
+        });
+        assert_eq!(id, "rds-cross-region-failover-20270115T080000Z");
+        let path = crate::audit::writer::file_for(dir.path(), &id);
+        let file = read_run(&path).expect("reads and verifies (the torn tail set aside)");
+        assert_eq!(file.first().map(|r| r.run.as_str()), Some(id.as_str()));
+        let mut journal = Journal::new(
+            dir.path().to_path_buf(),
+            crate::audit::identity::current(CallerIdentity::Simulated),
+        );
+        let data = journal
+            .resume(&id, &Library::shipped(), &[])
+            .expect("resumes");
+        let (run, _) = Run::resume(
+            data.book,
+            data.params,
+            data.entries,
+            "next",
+            None,
+            jiff::Timestamp::now(),
+        )
+        .expect("rebuilds");
+        assert_eq!(run.id, id);
     }
 
     #[test]

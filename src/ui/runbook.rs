@@ -831,3 +831,6 @@ pub fn audit_badge(app: &App) -> Option<Span<'static>> {
     let dir = app.runbooks.audit_dir.as_ref().filter(|_| !failed)?;
     Some(Span::styled(format!(" audit {dir} "), app.theme.bar))
 }
+
+#[cfg(test)]
+mod tests;
