@@ -210,56 +210,68 @@ impl Cockpit {
     fn crash(&mut self, keep: u16, now: Timestamp) {
         let len = self.run.log.len();
         let kept = (len * usize::from(keep) / 1000).clamp(1, len);
-        let log = self.run.log[..kept].to_vec();
-        let before = fold(&self.run.book, &log);
-        match Run::resume(
-            self.run.book.clone(),
-            self.run.params.clone(),
-            log.clone(),
-            "next-operator",
-            None,
-            now,
-        ) {
-            Ok((resumed, work)) => {
-                assert!(
-                    before.finished.is_none(),
-                    "a finished run was resumed: {before:?}"
-                );
-                assert!(
-                    work.iter().all(|w| matches!(w.job, Job::Inspect(_))),
-                    "resuming sent something: {work:?}"
-                );
-                assert_eq!(
-                    &resumed.log[..kept],
-                    &log[..],
-                    "the stored entries are kept as they are"
-                );
-                for (i, step) in before.steps.iter().enumerate() {
-                    if matches!(step.state, StepState::Done | StepState::Skipped) {
-                        assert_eq!(
-                            resumed.state.steps[i].state, step.state,
-                            "step {i} was over and stays so"
-                        );
-                    }
-                }
-                if let Some(i) = resumed.state.current {
-                    let state = resumed.state.steps[i].state;
-                    assert!(
-                        !matches!(state, StepState::Done | StepState::Skipped),
-                        "resumed on step {i}, which is already {state:?}: Enter would run it again"
+        if let Some((resumed, work)) = resumed_from(&self.run, kept, now) {
+            // What was seen past the cut is gone with the old cockpit; what was seen
+            // before it is a prefix of the new log too.
+            self.seen.retain(|(len, _)| *len <= kept);
+            self.run = resumed;
+            self.out = work;
+        }
+    }
+}
+
+/// `run`'s log cut after `kept` entries, resumed: checked to go on as the live run would
+/// have, or to be refused only when the run was over.
+fn resumed_from(run: &Run, kept: usize, now: Timestamp) -> Option<(Run, Vec<Work>)> {
+    let log = run.log[..kept].to_vec();
+    let before = fold(&run.book, &log);
+    match Run::resume(
+        run.book.clone(),
+        run.params.clone(),
+        log.clone(),
+        "next-operator",
+        None,
+        now,
+    ) {
+        Ok((resumed, work)) => {
+            assert!(
+                before.finished.is_none(),
+                "a finished run was resumed: {before:?}"
+            );
+            assert!(
+                work.iter().all(|w| matches!(w.job, Job::Inspect(_))),
+                "resuming sent something: {work:?}"
+            );
+            assert_eq!(
+                &resumed.log[..kept],
+                &log[..],
+                "the stored entries are kept as they are"
+            );
+            assert_eq!(fold(&resumed.book, &resumed.log), resumed.state);
+            for (i, step) in before.steps.iter().enumerate() {
+                if matches!(step.state, StepState::Done | StepState::Skipped) {
+                    assert_eq!(
+                        resumed.state.steps[i].state, step.state,
+                        "step {i} was over and stays so"
                     );
-                    assert_ne!(state, StepState::Running, "a sent step comes back in doubt");
                 }
-                // What was seen past the cut is gone with the old cockpit; what was seen
-                // before it is a prefix of the new log too.
-                self.seen.retain(|(len, _)| *len <= kept);
-                self.run = resumed;
-                self.out = work;
             }
-            Err(why) => assert!(
+            if let Some(i) = resumed.state.current {
+                let state = resumed.state.steps[i].state;
+                assert!(
+                    !matches!(state, StepState::Done | StepState::Skipped),
+                    "resumed on step {i}, which is already {state:?}: Enter would run it again"
+                );
+                assert_ne!(state, StepState::Running, "a sent step comes back in doubt");
+            }
+            Some((resumed, work))
+        }
+        Err(why) => {
+            assert!(
                 before.finished.is_some(),
                 "an unfinished run must resume: {why}"
-            ),
+            );
+            None
         }
     }
 }
@@ -287,6 +299,10 @@ proptest! {
         let run = &cockpit.run;
         for (len, state) in &cockpit.seen {
             prop_assert_eq!(&fold(&run.book, &run.log[..*len]), state);
+        }
+        // And a crash after any entry of the final log resumes as the live run would go on.
+        for kept in 1..=run.log.len() {
+            resumed_from(run, kept, t(cockpit.now + 1));
         }
     }
 }
