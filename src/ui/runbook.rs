@@ -285,7 +285,10 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
         )));
         if run.in_doubt_end_state() == Some(EndState::CannotTell) {
             lines.push(Line::from(Span::styled(
-                "ripcord CANNOT TELL whether it happened: its end state cannot be read. Sending it again needs the name typed.",
+                format!(
+                    "ripcord CANNOT TELL whether it happened: its end state cannot be read. Sending it again needs `{}` typed.",
+                    run.typed_name_needed().unwrap_or_default()
+                ),
                 theme.crit,
             )));
         }
