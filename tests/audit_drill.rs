@@ -9,13 +9,14 @@ mod common;
 use common::drill::Drill;
 use crossterm::event::KeyCode;
 use ripcord::app::Command;
-use ripcord::audit::journal::Attachment;
+use ripcord::audit::journal::{Attachment, Journal};
 use ripcord::audit::lock::RunLock;
 use ripcord::audit::read::read_run;
 use ripcord::audit::verify::verify;
 use ripcord::audit::writer::AuditWriter;
 use ripcord::audit::{report, resume};
 use ripcord::runbook::Actions;
+use ripcord::runbook::actions::CallerIdentity;
 use ripcord::runbook::actions::RestoreRequest;
 use ripcord::runbook::exec::{RunOutcome, StepState};
 use ripcord::runbook::log::{InDoubtDecision, LogEvent};
@@ -61,7 +62,7 @@ async fn an_audited_drill_leaves_a_verified_private_chain_that_is_the_run_log() 
         d.enter().await;
     }
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Completed))),
         "{}",
         d.flash()
     );
@@ -114,7 +115,7 @@ async fn an_audit_directory_that_cannot_be_written_means_no_action_is_carried_ou
     );
     d.type_line("orders-dr-usw2").await;
     assert_eq!(d.states()[2], StepState::Failed, "{}", d.flash());
-    let note = d.run().steps[2].note.clone().unwrap_or_default();
+    let note = d.run().state.steps[2].note.clone().unwrap_or_default();
     assert!(note.starts_with("refused before any call:"), "{note}");
     assert!(note.contains("nothing was sent"), "{note}");
     assert_eq!(
@@ -141,13 +142,25 @@ async fn a_disk_that_fills_up_mid_run_stops_the_next_action() {
             .expect("opens /dev/full");
     let run = d.run().id.clone();
     let lock_dir = tempfile::tempdir().expect("tempdir");
-    d.journal.as_mut().expect("journal").attach(Attachment {
-        run: run.clone(),
-        runbook: written.records[0].runbook.clone(),
-        writer: full,
-        lock: RunLock::acquire(lock_dir.path(), &run).expect("lock"),
-        secrets: Vec::new(),
-    });
+    // A journal holds a run id once: a new one (as after a restart) takes the full disk on.
+    d.journal = Some(Journal::new(
+        audit.clone(),
+        ripcord::audit::identity::current(CallerIdentity::Simulated),
+    ));
+    d.journal
+        .as_mut()
+        .expect("journal")
+        .attach(
+            Attachment {
+                run: run.clone(),
+                runbook: written.records[0].runbook.clone(),
+                writer: full,
+                lock: RunLock::acquire(lock_dir.path(), &run).expect("lock"),
+                secrets: Vec::new(),
+            },
+            written.records.last().map(|r| r.entry()),
+        )
+        .expect("the journal holds no run of this id yet");
     d.type_line("orders-dr-usw2").await;
     assert_eq!(d.states()[2], StepState::Failed, "{}", d.flash());
     let failure = d.app.runbooks.audit_failure.clone().expect("reported");
@@ -231,7 +244,10 @@ async fn a_run_lost_after_its_intent_resumes_in_a_new_cockpit_with_the_step_in_d
         second.enter().await;
     }
     assert!(
-        matches!(second.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(
+            second.run().state.finished,
+            Some((_, RunOutcome::Completed))
+        ),
         "{}",
         second.flash()
     );
@@ -315,7 +331,7 @@ async fn a_restore_lost_after_its_call_is_finished_without_a_second_job() {
     let commands = second.app.start_resume(&id);
     second.settle(commands).await;
     assert_eq!(second.states()[1], StepState::InDoubt, "{}", second.flash());
-    let checks = &second.run().steps[1]
+    let checks = &second.run().live[1]
         .readings
         .as_ref()
         .expect("end state")
@@ -485,7 +501,7 @@ async fn a_secret_reaches_the_action_and_the_script_but_never_the_audit_log() {
     d.enter().await;
     d.enter().await;
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Completed))),
         "{} {:?}",
         d.flash(),
         d.states()
@@ -520,7 +536,7 @@ async fn a_secret_reaches_the_action_and_the_script_but_never_the_audit_log() {
     assert!(!in_memory.contains(CANARY), "{in_memory}");
     let shown = d
         .run()
-        .steps
+        .live
         .iter()
         .flat_map(|s| s.output.clone())
         .collect::<Vec<_>>();
@@ -580,7 +596,7 @@ async fn the_restore_drill_report_measures_the_restore_against_the_rto() {
     d.enter().await;
     d.type_line("orders-restore-drill").await;
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Completed))),
         "{}",
         d.flash()
     );
@@ -590,7 +606,7 @@ async fn the_restore_drill_report_measures_the_restore_against_the_rto() {
         "## Measured recovery",
         "- Restore the newest recovery point: measured 8s — within the RTO of 1h00m",
         "[backup restore job restore-job-sim-0001]",
-        "idempotency token `backup-restore-drill-20261121T030000Z-s2-a1`",
+        "idempotency token `backup-restore-drill-20261121T030000Z-764d4f-s2-a1`",
         "| 5 | Delete the test instance | done: orders-restore-drill is deleted",
         "typed `orders-restore-drill`",
         "| Outcome | COMPLETED in ",

@@ -273,7 +273,7 @@ async fn the_rds_failover_runbook_promotes_the_replica_and_moves_dns_on_moto() {
     d.enter().await;
     d.enter().await;
     assert_eq!(d.at(), 2, "checklist ticked: {}", d.flash());
-    let gate = d.run().steps[1].readings.clone().expect("the lag was read");
+    let gate = d.run().live[1].readings.clone().expect("the lag was read");
     assert_eq!(gate.checks[0].detail, "lag 3.0s", "{gate:?}");
     d.enter().await;
     assert_eq!(d.at(), 3, "3s of lag is within the 1m RPO: {}", d.flash());
@@ -290,20 +290,32 @@ async fn the_rds_failover_runbook_promotes_the_replica_and_moves_dns_on_moto() {
         "nothing was sent before the name was typed"
     );
     d.type_line("orders-dr-usw2").await;
-    assert_eq!(d.at(), 4, "promoted: {} {:?}", d.flash(), d.run().steps[2]);
+    assert_eq!(
+        d.at(),
+        4,
+        "promoted: {} {:?}",
+        d.flash(),
+        d.run().state.steps[2]
+    );
     for step in 4..=8 {
-        assert_eq!(d.at(), step, "{} {:?}", d.flash(), d.run().steps[step - 1]);
+        assert_eq!(
+            d.at(),
+            step,
+            "{} {:?}",
+            d.flash(),
+            d.run().state.steps[step - 1]
+        );
         d.enter().await;
     }
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Completed))),
         "{:?} {}",
         d.states(),
         d.flash()
     );
     assert!(d.states().iter().all(|s| *s == StepState::Done));
     d.intents_precede_results();
-    let timeline = &d.run().steps[7].output;
+    let timeline = &d.run().live[7].output;
     assert!(
         timeline[0].ends_with(
             "INC-9: promoted orders-dr-usw2 in us-west-2; api.example.com. now answers api.us-west-2.example.com"
@@ -365,7 +377,13 @@ async fn the_route53_flip_runbook_moves_traffic_and_fails_back_on_moto() {
     d.enter().await;
     assert_eq!(d.at(), 3, "the DR endpoint is healthy: {}", d.flash());
     d.enter().await;
-    assert_eq!(d.at(), 4, "flipped: {} {:?}", d.flash(), d.run().steps[2]);
+    assert_eq!(
+        d.at(),
+        4,
+        "flipped: {} {:?}",
+        d.flash(),
+        d.run().state.steps[2]
+    );
     assert_eq!(
         pair(&moto, &estate.zone).await,
         roles("SECONDARY", "PRIMARY")
@@ -395,11 +413,11 @@ async fn the_route53_flip_runbook_moves_traffic_and_fails_back_on_moto() {
         7,
         "failed back: {} {:?}",
         d.flash(),
-        d.run().steps[5]
+        d.run().state.steps[5]
     );
     d.enter().await;
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Completed))),
         "{:?} {}",
         d.states(),
         d.flash()
@@ -855,7 +873,13 @@ async fn an_audited_run_on_aws_records_the_credentials_and_each_request_id() {
     d.enter().await;
     assert_eq!(d.at(), 3, "{}", d.flash());
     d.enter().await;
-    assert_eq!(d.at(), 4, "flipped: {} {:?}", d.flash(), d.run().steps[2]);
+    assert_eq!(
+        d.at(),
+        4,
+        "flipped: {} {:?}",
+        d.flash(),
+        d.run().state.steps[2]
+    );
     let in_log = requests_of(&d, 3);
     assert_eq!(in_log.len(), 1, "{in_log:?}");
     assert_eq!(in_log[0].call, "route53:ChangeResourceRecordSets");

@@ -43,12 +43,12 @@ async fn rds_failover_promotes_the_replica_and_moves_dns_to_the_dr_region() {
     }
     let run = d.run();
     assert!(
-        matches!(run.finished, Some((_, RunOutcome::Completed))),
+        matches!(run.state.finished, Some((_, RunOutcome::Completed))),
         "{:?}",
         d.states()
     );
     assert!(d.states().iter().all(|s| *s == StepState::Done));
-    let timeline = &run.steps[7].output;
+    let timeline = &run.live[7].output;
     assert!(
         timeline[0].ends_with(
             "INC-7: promoted orders-dr-usw2 in us-west-2; api.example.com. now answers api.us-west-2.example.com"
@@ -98,7 +98,7 @@ async fn in_a_region_outage_the_failover_brings_the_dr_endpoint_back() {
         d.enter().await;
     }
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Completed))),
         "{:?} {}",
         d.states(),
         d.flash()
@@ -151,7 +151,10 @@ async fn aurora_switches_over_when_the_primary_answers() {
     );
     d.enter().await;
     d.enter().await;
-    assert!(matches!(d.run().finished, Some((_, RunOutcome::Completed))));
+    assert!(matches!(
+        d.run().state.finished,
+        Some((_, RunOutcome::Completed))
+    ));
     assert_eq!(
         d.states()[3],
         StepState::Pending,
@@ -192,7 +195,10 @@ async fn aurora_fails_over_with_the_typed_name_when_the_primary_region_is_down()
     assert_eq!(d.at(), 5, "{}", d.flash());
     d.enter().await;
     d.enter().await;
-    assert!(matches!(d.run().finished, Some((_, RunOutcome::Completed))));
+    assert!(matches!(
+        d.run().state.finished,
+        Some((_, RunOutcome::Completed))
+    ));
     assert_eq!(d.states()[2], StepState::Pending, "no switchover was tried");
     let west = d
         .sim
@@ -210,7 +216,7 @@ async fn the_restore_drill_measures_the_restore_and_cleans_up() {
     d.enter().await;
     d.enter().await;
     assert_eq!(d.at(), 3, "restore done: {}", d.flash());
-    let restore = &d.run().steps[1];
+    let restore = &d.run().state.steps[1];
     assert_eq!(restore.measured, Some(Duration::from_secs(8)));
     assert!(
         restore
@@ -234,7 +240,7 @@ async fn the_restore_drill_measures_the_restore_and_cleans_up() {
     d.enter().await;
     d.type_line("orders-restore-drill").await;
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Completed))),
         "{}",
         d.flash()
     );
@@ -276,7 +282,7 @@ async fn the_route53_flip_moves_traffic_and_fails_back() {
     d.type_line("api.example.com.").await;
     d.enter().await;
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Completed))),
         "{}",
         d.flash()
     );

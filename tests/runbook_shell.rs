@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 use ripcord::clock::Clock;
-use ripcord::runbook::exec::{Run, StepState};
+use ripcord::runbook::exec::{Run, StepState, run_id};
 use ripcord::runbook::params;
 use ripcord::runbook::work::{Job, Report, ReportBody, Task};
 use ripcord::runbook::{check, worker};
@@ -69,7 +69,8 @@ async fn a_parameter_reaches_sh_byte_for_byte_as_data() {
         ("dir".to_string(), dir.path().display().to_string()),
     ];
     let values = params::resolve(&book, &given).expect("any text is a string");
-    let (mut run, _) = Run::start(book, values, "tester", t0()).expect("starts");
+    let (mut run, _) =
+        Run::start(run_id(&book, t0(), "0a1b2c"), book, values, "tester", t0()).expect("starts");
     let work = run.confirm(None, t0()).expect("runs");
     let Job::Perform {
         task: Task::Shell { script, env, .. },
@@ -119,7 +120,7 @@ async fn a_parameter_reaches_sh_byte_for_byte_as_data() {
     for report in reports {
         run.on_report(report, t0());
     }
-    assert_eq!(run.steps[0].state, StepState::Done);
+    assert_eq!(run.state.steps[0].state, StepState::Done);
 }
 
 #[tokio::test]
@@ -130,7 +131,8 @@ async fn sh_stops_at_the_first_failing_command() {
         &[("value".into(), "x".into()), ("dir".into(), "/".into())],
     )
     .expect("fits");
-    let (mut run, _) = Run::start(book, values, "tester", t0()).expect("starts");
+    let (mut run, _) =
+        Run::start(run_id(&book, t0(), "0a1b2c"), book, values, "tester", t0()).expect("starts");
     run.skip("not this one", t0()).expect("skipped");
     let work = run.confirm(None, t0()).expect("runs");
     let reports = carry_out(work[0].clone()).await;

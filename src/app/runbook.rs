@@ -4,7 +4,7 @@
 use super::{App, Command, Prompt};
 use crate::audit::resume::ResumeData;
 use crate::audit::runs::RunSummary;
-use crate::runbook::exec::{Run, StepState};
+use crate::runbook::exec::{Run, RunIds, StepState};
 use crate::runbook::library::Library;
 use crate::runbook::model::Runbook;
 use crate::runbook::params::{self, ParamValues, split_assignment};
@@ -55,6 +55,8 @@ pub struct Runbooks {
     pub audit_dir: Option<String>,
     /// A run whose audit log cannot be written, and why: its actions are refused.
     pub audit_failure: Option<(String, String)>,
+    /// The random parts of new run ids.
+    pub ids: RunIds,
 }
 
 /// A run to start or go on with, from the command line.
@@ -165,7 +167,8 @@ impl App {
             self.flash_error("cannot start a run now (read-only, no actions, or a run is going)");
             return Vec::new();
         }
-        match Run::start(book, values, &self.runbooks.operator, self.now) {
+        let id = self.runbooks.ids.next(&book, self.now);
+        match Run::start(id, book, values, &self.runbooks.operator, self.now) {
             Ok((run, work)) => {
                 if let Some(old) = self.runbooks.run.take() {
                     self.runbooks.history.push(old);
@@ -303,8 +306,8 @@ impl App {
             KeyCode::Enter | KeyCode::Char('y') => self.confirm_current(now),
             KeyCode::Char('s') if !over => {
                 let running = self.runbooks.run.as_ref().is_some_and(|r| {
-                    r.current
-                        .is_some_and(|i| r.steps[i].state == StepState::Running)
+                    r.current()
+                        .is_some_and(|i| r.state.steps[i].state == StepState::Running)
                 });
                 if running {
                     self.flash_error(
@@ -543,8 +546,8 @@ impl App {
             Ok((run, work)) => {
                 self.runbooks.unfinished.retain(|r| r.id != run.id);
                 let in_doubt = run
-                    .current
-                    .is_some_and(|i| run.steps[i].state == StepState::InDoubt);
+                    .current()
+                    .is_some_and(|i| run.state.steps[i].state == StepState::InDoubt);
                 self.flash_info(if in_doubt {
                     format!(
                         "run {} resumed: the current step is IN DOUBT; read its end state before deciding",

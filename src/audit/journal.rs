@@ -21,13 +21,15 @@ use crate::runbook::library::Library;
 use crate::runbook::log::{LogEntry, LogEvent};
 use crate::runbook::work::{Job, Report, ReportBody, Work};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub struct Journal {
     dir: PathBuf,
     operator: Operator,
     runs: BTreeMap<String, RunJournal>,
+    /// Ids a second run of this session came with: nothing of that run is written or sent.
+    repeated: BTreeSet<String>,
 }
 
 struct RunJournal {
@@ -39,6 +41,8 @@ struct RunJournal {
     _lock: Option<RunLock>,
     /// The `seq` of the last entry on disk.
     written_seq: u64,
+    /// That entry: a run whose log does not hold it at `written_seq` is another run.
+    last_written: Option<LogEntry>,
     runbook: RunbookRef,
     secrets: Vec<String>,
 }
@@ -64,6 +68,7 @@ impl Journal {
             dir,
             operator,
             runs: BTreeMap::new(),
+            repeated: BTreeSet::new(),
         }
     }
 
@@ -98,15 +103,20 @@ impl Journal {
 
     /// Goes on with a run `resume::prepare` read back, if it may go on with this journal's
     /// credentials; otherwise it is let go (its lock released) and why is returned.
+    /// Only then is its file changed (a torn last line cut off): a refused resume leaves it
+    /// as it was.
     pub fn adopt(&mut self, prepared: Prepared) -> Result<Box<ResumeData>, String> {
-        let run = prepared.attachment.run.clone();
+        let run = prepared.pending.run.clone();
         super::resume::same_source(&prepared.acted_as, &self.operator.aws, &run)?;
-        self.attach(prepared.attachment);
+        self.refuse_held(&run)?;
+        let attachment = prepared.pending.open()?;
+        self.attach(attachment, prepared.data.entries.last().cloned())?;
         Ok(Box::new(prepared.data))
     }
 
-    /// Goes on writing an existing run's file (a resumed run).
-    pub fn attach(&mut self, a: Attachment) {
+    /// Goes on writing an existing run's file (a resumed run) whose last record is `last`.
+    pub fn attach(&mut self, a: Attachment, last: Option<LogEntry>) -> Result<(), String> {
+        self.refuse_held(&a.run)?;
         let written_seq = a.writer.next_seq() - 1;
         self.runs.insert(
             a.run,
@@ -116,16 +126,41 @@ impl Journal {
                 reported: false,
                 _lock: Some(a.lock),
                 written_seq,
+                last_written: last,
                 runbook: a.runbook,
                 secrets: a.secrets,
             },
         );
+        Ok(())
+    }
+
+    /// A run id this journal already writes is never taken on a second time: two runs would
+    /// share one file, and the second's records up to the first's length would be skipped.
+    fn refuse_held(&self, run: &str) -> Result<(), String> {
+        if self.runs.contains_key(run) {
+            return Err(format!(
+                "run {run} is already open in this cockpit's audit log: one id, one run"
+            ));
+        }
+        Ok(())
     }
 
     /// Writes every run's new entries, then passes on the commands the audit log allows.
     pub fn gate(&mut self, runbooks: &Runbooks, commands: Vec<Command>) -> Gated {
         let mut events = Vec::new();
+        // Runs of this session, earliest first: a later run with an id an earlier one holds
+        // is refused, never written into the earlier one's file.
+        let mut seen = BTreeSet::new();
         for run in runbooks.all_runs() {
+            if !seen.insert(run.id.as_str()) {
+                if self.repeated.insert(run.id.clone()) {
+                    events.push(Event::AuditFailed {
+                        run: run.id.clone(),
+                        message: repeated_id(&run.id),
+                    });
+                }
+                continue;
+            }
             self.write_new(run);
             if let Some(journal) = self.runs.get_mut(&run.id)
                 && let Some(failure) = &journal.failure
@@ -176,6 +211,9 @@ impl Journal {
                 "refused before any call: {why}; nothing was sent. Make the audit directory writable (--audit-dir or RIPCORD_AUDIT_DIR), restart ripcord and resume the run"
             )
         };
+        if self.repeated.contains(&work.run) {
+            return Err(refused(&repeated_id(&work.run)));
+        }
         match self.runs.get(&work.run) {
             None => Err(refused("no audit log is open for this run")),
             Some(journal) => match &journal.failure {
@@ -196,6 +234,19 @@ impl Journal {
             return;
         };
         let from = journal.written_seq;
+        // The run must be the one whose records are on disk: its log holds them, the last
+        // one unchanged. Anything else is another run under the same id.
+        let on_disk = usize::try_from(from)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .map(|i| run.log.get(i));
+        if journal.failure.is_none()
+            && let Some(last) = on_disk
+            && last != journal.last_written.as_ref()
+        {
+            journal.failure = Some(repeated_id(&run.id));
+            return;
+        }
         for entry in run.log.iter().filter(|e| e.seq > from) {
             if journal.failure.is_some() {
                 return;
@@ -214,6 +265,7 @@ fn open_new(dir: &Path, run: &Run) -> RunJournal {
         reported: false,
         _lock: None,
         written_seq: 0,
+        last_written: None,
         runbook: RunbookRef {
             name: run.book.name.clone(),
             file: run.book.file.clone(),
@@ -274,6 +326,7 @@ impl RunJournal {
         }
         writer.append(body).map_err(|e| e.to_string())?;
         self.written_seq = entry.seq;
+        self.last_written = Some(entry.clone());
         tracing::info!(
             run = %entry.run,
             seq = entry.seq,
@@ -282,6 +335,12 @@ impl RunJournal {
         );
         Ok(())
     }
+}
+
+fn repeated_id(run: &str) -> String {
+    format!(
+        "run id {run} is already held by another run of this cockpit: refusing to write two runs into one audit file; start the run again (it gets a new id)"
+    )
 }
 
 /// Replaces every secret value inside every string of a record. The run log already hides
@@ -293,6 +352,70 @@ pub fn scrub(value: &mut Value, secrets: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_run_under_an_id_the_journal_holds_is_refused_and_never_written() {
+        use crate::runbook::exec::run_id;
+        use crate::runbook::library::Library;
+        use crate::runbook::params;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let book = Library::shipped()
+            .find("backup-restore-drill")
+            .and_then(|e| e.loaded.clone().ok())
+            .expect("shipped");
+        let values = params::resolve(&book, &[]).expect("defaults fit");
+        let now = jiff::Timestamp::from_second(1_800_000_000).expect("valid");
+        let id = run_id(&book, now, "0a1b2c");
+        let mut journal = Journal::new(
+            dir.path().to_path_buf(),
+            crate::audit::identity::current(CallerIdentity::Simulated),
+        );
+        let (first, _) =
+            Run::start(id.clone(), book.clone(), values.clone(), "t", now).expect("starts");
+        let mut runbooks = Runbooks {
+            run: Some(first),
+            ..Runbooks::default()
+        };
+        journal.gate(&runbooks, Vec::new());
+        if let Some(first) = runbooks.run.as_mut() {
+            first
+                .abort("started with the wrong values", now)
+                .expect("aborts");
+        }
+        journal.gate(&runbooks, Vec::new());
+        let file = super::super::writer::file_for(dir.path(), &id);
+        let written = std::fs::read(&file).expect("the first run's file");
+        // The same id again (as one-second ids gave), started in the same cockpit.
+        let (second, work) = Run::start(id.clone(), book, values, "t", now).expect("starts");
+        let earlier = runbooks.run.take().expect("the first run");
+        runbooks.history.push(earlier);
+        runbooks.run = Some(second);
+        let gated = journal.gate(
+            &runbooks,
+            work.into_iter()
+                .map(|w| Command::Runbook(Box::new(w)))
+                .collect(),
+        );
+        assert!(
+            gated.events.iter().any(|e| matches!(
+                e,
+                Event::AuditFailed { message, .. } if message.contains("already held by another run")
+            )),
+            "the operator is told"
+        );
+        // The second run goes on past the first one's length: still nothing of it is written.
+        if let Some(second) = runbooks.run.as_mut() {
+            for _ in 0..3 {
+                let _ = second.skip("not this time", now);
+            }
+        }
+        journal.gate(&runbooks, Vec::new());
+        assert_eq!(
+            std::fs::read(&file).expect("reads"),
+            written,
+            "nothing of the second run went into the first run's file"
+        );
+    }
 
     #[test]
     fn scrub_reaches_every_string_and_leaves_keys_alone() {

@@ -9,6 +9,7 @@ use super::read::read_run;
 use super::runs::locate;
 use super::writer::AuditWriter;
 use crate::runbook::actions::CallerIdentity;
+use crate::runbook::exec::Run;
 use crate::runbook::library::{self, Library};
 use crate::runbook::log::{BoundParam, LogEntry, LogEvent};
 use crate::runbook::model::Runbook;
@@ -29,11 +30,41 @@ pub struct ResumeData {
 
 pub struct Prepared {
     pub data: ResumeData,
-    /// For the journal: the file to go on with, and the lock.
-    pub attachment: Attachment,
+    /// For the journal: the file to go on with (not opened yet), and the lock.
+    pub pending: Pending,
     /// Whose credentials the run started with (its first record's): it goes on only against
     /// the same kind of fleet and account (`same_source`).
     pub acted_as: CallerIdentity,
+}
+
+/// A run file read and verified, its lock held, not yet changed in any way: a torn last line
+/// is cut off only by `open`, once the resume is accepted, so that a refused resume leaves the
+/// file exactly as it found it.
+pub struct Pending {
+    pub run: String,
+    pub runbook: RunbookRef,
+    pub lock: RunLock,
+    pub secrets: Vec<String>,
+    path: PathBuf,
+    valid_len: u64,
+    last_seq: u64,
+    head: String,
+}
+
+impl Pending {
+    /// Opens the file to go on with it (discarding a torn last line).
+    pub fn open(self) -> Result<Attachment, String> {
+        let writer =
+            AuditWriter::continue_file(&self.path, self.valid_len, self.last_seq, &self.head)
+                .map_err(|e| e.to_string())?;
+        Ok(Attachment {
+            run: self.run,
+            runbook: self.runbook,
+            writer,
+            lock: self.lock,
+            secrets: self.secrets,
+        })
+    }
 }
 
 /// Whether a run that started with the credentials `acted_as` may go on with actions whose
@@ -106,23 +137,29 @@ pub fn prepare(
         ""
     };
     let params = params_for_resume(&book, &bound, given, &run, sim_flag)?;
-    let writer = AuditWriter::continue_file(&path, file.valid_len, file.last_seq(), &file.head)
-        .map_err(|e| e.to_string())?;
+    let entries: Vec<LogEntry> = file.records.iter().map(|r| r.entry()).collect();
+    // The run is rebuilt here once, only to refuse a log that cannot go on before anything
+    // is changed; the app rebuilds it again from the same records (`Run::resume`).
+    Run::rebuild(book.clone(), params.clone(), entries.clone(), "")
+        .map_err(|why| format!("{}: {why}", path.display()))?;
     let torn_tail = file.torn.as_ref().map(|t| t.describe());
     let acted_as = first.operator.aws.clone();
     Ok(Prepared {
         acted_as,
-        attachment: Attachment {
+        pending: Pending {
             run: run.clone(),
             runbook: recorded,
-            writer,
             lock,
             secrets: params.secret_values(),
+            path: path.clone(),
+            valid_len: file.valid_len,
+            last_seq: file.last_seq(),
+            head: file.head.clone(),
         },
         data: ResumeData {
             book,
             params,
-            entries: file.records.iter().map(|r| r.entry()).collect(),
+            entries,
             torn_tail,
             path,
         },
@@ -240,6 +277,113 @@ mod tests {
         CallerIdentity::Unknown {
             why: "sts:GetCallerIdentity failed".to_string(),
         }
+    }
+
+    /// A drill's run file, its run unfinished, ending in a torn line; returns its id.
+    fn drill_with_a_torn_tail(dir: &Path) -> String {
+        drill_file(dir, |book, now| {
+            crate::runbook::exec::run_id(book, now, "0a1b2c")
+        })
+    }
+
+    /// A drill's run file under the id `id_for` gives, unfinished, ending in a torn line.
+    fn drill_file(dir: &Path, id_for: impl Fn(&Runbook, jiff::Timestamp) -> String) -> String {
+        use crate::app::runbook::Runbooks;
+        use crate::audit::journal::Journal;
+        let library = Library::shipped();
+        let book = library
+            .find("rds-cross-region-failover")
+            .and_then(|e| e.loaded.clone().ok())
+            .expect("shipped");
+        let values = params::resolve(&book, &[]).expect("defaults fit");
+        let now = jiff::Timestamp::from_second(1_800_000_000).expect("valid");
+        let id = id_for(&book, now);
+        let (run, _) = Run::start(id, book, values, "tester", now).expect("starts");
+        let id = run.id.clone();
+        let runbooks = Runbooks {
+            run: Some(run),
+            ..Runbooks::default()
+        };
+        let mut journal = Journal::new(
+            dir.to_path_buf(),
+            crate::audit::identity::current(CallerIdentity::Simulated),
+        );
+        journal.gate(&runbooks, Vec::new());
+        drop(journal);
+        let path = crate::audit::writer::file_for(dir, &id);
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("opens");
+        std::io::Write::write_all(&mut file, b"{\"at\":\"2027-01-15T08:00:01Z\",\"ev")
+            .expect("torn");
+        id
+    }
+
+    #[test]
+    fn a_run_file_named_by_an_id_without_the_random_part_still_verifies_and_resumes() {
+        use crate::audit::journal::Journal;
+        let dir = tempfile::tempdir().expect("tempdir");
+        // As ids were before they had a random part: the runbook and the second only.
+        let id = drill_file(dir.path(), |book, now| {
+            format!("{}-{}", book.name, now.strftime("%Y%m%dT%H%M%SZ"))
+        });
+        assert_eq!(id, "rds-cross-region-failover-20270115T080000Z");
+        let path = crate::audit::writer::file_for(dir.path(), &id);
+        let file = read_run(&path).expect("reads and verifies (the torn tail set aside)");
+        assert_eq!(file.first().map(|r| r.run.as_str()), Some(id.as_str()));
+        let mut journal = Journal::new(
+            dir.path().to_path_buf(),
+            crate::audit::identity::current(CallerIdentity::Simulated),
+        );
+        let data = journal
+            .resume(&id, &Library::shipped(), &[])
+            .expect("resumes");
+        let (run, _) = Run::resume(
+            data.book,
+            data.params,
+            data.entries,
+            "next",
+            None,
+            jiff::Timestamp::now(),
+        )
+        .expect("rebuilds");
+        assert_eq!(run.id, id);
+    }
+
+    #[test]
+    fn a_refused_resume_leaves_the_run_file_byte_identical() {
+        use crate::audit::journal::Journal;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let id = drill_with_a_torn_tail(dir.path());
+        let path = crate::audit::writer::file_for(dir.path(), &id);
+        let before = std::fs::read(&path).expect("reads");
+        // A drill never goes on against AWS: refused.
+        let mut on_aws = Journal::new(
+            dir.path().to_path_buf(),
+            crate::audit::identity::current(aws("111111111111", "alice")),
+        );
+        let why = on_aws
+            .resume(&id, &Library::shipped(), &[])
+            .expect_err("a drill is not resumed on AWS");
+        assert!(why.contains("drill against the simulated fleet"), "{why}");
+        assert_eq!(
+            std::fs::read(&path).expect("reads"),
+            before,
+            "the torn last line is still there: nothing changed on disk"
+        );
+        drop(on_aws);
+        // Resumed where it may go on, the torn line is discarded then, and only then.
+        let mut on_sim = Journal::new(
+            dir.path().to_path_buf(),
+            crate::audit::identity::current(CallerIdentity::Simulated),
+        );
+        on_sim
+            .resume(&id, &Library::shipped(), &[])
+            .expect("a drill goes on against the simulator");
+        let after = std::fs::read(&path).expect("reads");
+        assert!(after.ends_with(b"\n"), "the torn tail is gone");
+        assert!(before.starts_with(&after));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use crate::app::App;
 use crate::app::runbook::{Purpose, RunInput};
 use crate::fleet::{age_between, format_duration};
-use crate::runbook::exec::{Resolved, Run, RunOutcome, StepState};
+use crate::runbook::exec::{EndState, Resolved, Run, RunOutcome, StepState};
 use crate::runbook::log::InDoubtDecision;
 use crate::runbook::shell::{SHELL, SHELL_FLAGS};
 use crate::runbook::work::Check;
@@ -101,7 +101,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let now = app.now;
     let book = &run.book;
-    let progress = match (&run.finished, run.current) {
+    let progress = match (&run.state.finished, run.state.current) {
         (Some((_, RunOutcome::Completed)), _) => format!(
             " DONE in {} · RTO {} ",
             format_duration(run.elapsed(now)),
@@ -176,12 +176,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
 fn step_list(app: &App, run: &Run, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
-    run.steps
+    run.state
+        .steps
         .iter()
         .zip(&run.book.steps)
         .enumerate()
         .map(|(i, (state, step))| {
-            let current = run.current == Some(i);
+            let current = run.state.current == Some(i);
             let text = format!(
                 "{} {:>2} {}",
                 symbol(state.state, current),
@@ -200,8 +201,8 @@ fn step_list(app: &App, run: &Run, width: usize) -> Vec<Line<'static>> {
 fn step_strip(app: &App, run: &Run) -> Line<'static> {
     let theme = &app.theme;
     let mut spans = vec![Span::styled("Steps ", theme.dim)];
-    for (i, s) in run.steps.iter().enumerate() {
-        let current = run.current == Some(i);
+    for (i, s) in run.state.steps.iter().enumerate() {
+        let current = run.state.current == Some(i);
         let text = if current {
             format!("[{}{}]", symbol(s.state, true), i + 1)
         } else {
@@ -235,13 +236,16 @@ fn check_line(theme: &Theme, check: &Check, now: jiff::Timestamp) -> Line<'stati
 fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let now = app.now;
-    let Some(index) = run.current else {
+    let Some(index) = run.state.current else {
         return Vec::new();
     };
     let step = &run.book.steps[index];
-    let state = &run.steps[index];
+    let state = &run.state.steps[index];
+    let live = &run.live[index];
     let resolved = &run.resolved[index];
-    let destructive = run.typed_name_needed().is_some();
+    // A step in doubt may ask for a typed name without being destructive (its end state
+    // cannot be told): the header says DESTRUCTIVE only of what is.
+    let destructive = run.typed_name_needed().is_some() && run.is_destructive(index);
     let mut header = vec![Span::styled(
         format!("{}/{} {}", index + 1, run.book.steps.len(), step.title),
         theme.title,
@@ -279,6 +283,15 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
             ),
             theme.warn,
         )));
+        if run.in_doubt_end_state() == Some(EndState::CannotTell) {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "ripcord CANNOT TELL whether it happened: its end state cannot be read. Sending it again needs `{}` typed.",
+                    run.typed_name_needed().unwrap_or_default()
+                ),
+                theme.crit,
+            )));
+        }
     }
     // What goes last when space is short: on a narrow screen the live values come before the
     // runbook's prose and the longer explanations, so they are never cut off.
@@ -370,7 +383,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
         }
     }
     let mut readings_lines = Vec::new();
-    if let Some(readings) = &state.readings {
+    if let Some(readings) = &live.readings {
         let what = match resolved {
             _ if state.state == StepState::InDoubt => "live end state",
             Resolved::Action { .. } => "pre-checks",
@@ -380,7 +393,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
             format!(
                 "{what}, read {} ago{}:",
                 format_duration(age_between(readings.at, now)),
-                if state.is_inspecting() {
+                if live.is_inspecting() {
                     " (reading again)"
                 } else {
                     ""
@@ -391,7 +404,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
         for check in &readings.checks {
             readings_lines.push(check_line(theme, check, now));
         }
-    } else if state.is_inspecting() {
+    } else if live.is_inspecting() {
         readings_lines.push(Line::from(Span::styled("reading live values…", theme.dim)));
     }
     let mut result_lines = Vec::new();
@@ -403,11 +416,11 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
             theme.crit,
         )));
     }
-    if !state.output.is_empty() {
+    if !live.output.is_empty() {
         let keep = if wide { 12 } else { 5 };
         result_lines.push(Line::from(Span::styled("output:", theme.dim)));
-        let from = state.output.len().saturating_sub(keep);
-        for line in &state.output[from..] {
+        let from = live.output.len().saturating_sub(keep);
+        for line in &live.output[from..] {
             result_lines.push(Line::from(format!("  {line}")));
         }
     }
@@ -428,7 +441,7 @@ fn summary_lines(app: &App, run: &Run, width: usize) -> Vec<Line<'static>> {
     let now = app.now;
     let mut lines = Vec::new();
     let elapsed = run.elapsed(now);
-    match &run.finished {
+    match &run.state.finished {
         Some((at, RunOutcome::Completed)) => {
             let within = elapsed <= run.book.rto;
             lines.push(Line::from(vec![
@@ -451,7 +464,7 @@ fn summary_lines(app: &App, run: &Run, width: usize) -> Vec<Line<'static>> {
         ])),
         None => {}
     }
-    let count = |s: StepState| run.steps.iter().filter(|x| x.state == s).count();
+    let count = |s: StepState| run.state.steps.iter().filter(|x| x.state == s).count();
     lines.push(Line::from(format!(
         "{} done · {} skipped · {} failed · {} not taken",
         count(StepState::Done),
@@ -459,7 +472,7 @@ fn summary_lines(app: &App, run: &Run, width: usize) -> Vec<Line<'static>> {
         count(StepState::Failed),
         count(StepState::Pending)
     )));
-    for (i, s) in run.steps.iter().enumerate() {
+    for (i, s) in run.state.steps.iter().enumerate() {
         let title = &run.book.steps[i].title;
         let note = match (s.state, &s.note) {
             (StepState::Pending, _) => "not taken".to_string(),
@@ -562,12 +575,12 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
         ];
     }
     let now = app.now;
-    let status = match run.current {
-        Some(i) if run.steps[i].state == StepState::Running => Line::from(Span::styled(
+    let status = match run.state.current {
+        Some(i) if run.state.steps[i].state == StepState::Running => Line::from(Span::styled(
             format!(
                 "⟳ running for {}…",
                 format_duration(
-                    run.steps[i]
+                    run.state.steps[i]
                         .started_at
                         .map_or(std::time::Duration::ZERO, |t| age_between(t, now))
                 )
@@ -597,24 +610,33 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
 
 /// What Enter will do now.
 fn ready_text(run: &Run) -> String {
-    let Some(i) = run.current else {
+    let Some(i) = run.state.current else {
         return String::new();
     };
-    match (run.in_doubt_decision(), run.typed_name_needed()) {
-        (Some(InDoubtDecision::AcceptEndState), _) => {
+    match (
+        run.in_doubt_decision(),
+        run.in_doubt_end_state(),
+        run.typed_name_needed(),
+    ) {
+        (Some(InDoubtDecision::AcceptEndState), _, _) => {
             return "Enter accepts it as done: the end state holds (nothing is sent)".to_string();
         }
-        (Some(InDoubtDecision::RunAgain), Some(name)) => {
+        (Some(InDoubtDecision::RunAgain), Some(EndState::CannotTell), Some(name)) => {
+            return format!(
+                "ripcord cannot tell whether it happened: Enter, then type {name}, sends it again; s skips it with a reason if it did"
+            );
+        }
+        (Some(InDoubtDecision::RunAgain), _, Some(name)) => {
             return format!("Enter, then type {name}, sends it again");
         }
-        (Some(InDoubtDecision::RunAgain), None) => {
+        (Some(InDoubtDecision::RunAgain), _, None) => {
             return "Enter sends it again; s skips it with a reason if it already happened"
                 .to_string();
         }
-        (None, _) => {}
+        (None, _, _) => {}
     }
     match &run.resolved[i] {
-        Resolved::Manual if run.book.steps[i].checklist.len() > run.steps[i].ticked => {
+        Resolved::Manual if run.book.steps[i].checklist.len() > run.state.steps[i].ticked => {
             "Enter ticks the next item once it is done".to_string()
         }
         Resolved::Manual => "Enter marks the step done".to_string(),
@@ -792,7 +814,7 @@ pub fn status_badges(app: &App) -> Vec<Span<'static>> {
         spans.push(Span::styled(
             format!(
                 " RUN {}/{} (r) ",
-                run.current.map_or(0, |i| i + 1),
+                run.state.current.map_or(0, |i| i + 1),
                 run.book.steps.len()
             ),
             theme.warn,
@@ -812,3 +834,6 @@ pub fn audit_badge(app: &App) -> Option<Span<'static>> {
     let dir = app.runbooks.audit_dir.as_ref().filter(|_| !failed)?;
     Some(Span::styled(format!(" audit {dir} "), app.theme.bar))
 }
+
+#[cfg(test)]
+mod tests;

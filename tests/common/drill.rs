@@ -7,6 +7,7 @@ use ripcord::audit::journal::Journal;
 use ripcord::clock::Clock;
 use ripcord::fleet::CheckStatus;
 use ripcord::runbook::actions::CallerIdentity;
+use ripcord::runbook::exec::RunIds;
 use ripcord::runbook::{Actions, Library};
 use ripcord::source::sim::drill::ZONE_ID;
 use ripcord::source::sim::{Scenario, SimFleet, SimOptions};
@@ -30,6 +31,8 @@ impl Drill {
         app.runbooks.library = Library::shipped();
         app.runbooks.actions_available = true;
         app.runbooks.operator = "drill".into();
+        // Run ids with a fixed random part, so that screens and tokens read the same each time.
+        app.runbooks.ids = RunIds::seeded(42);
         let actions: Arc<dyn Actions> = sim.clone();
         Driver {
             app,
@@ -68,6 +71,7 @@ impl Drill {
         app.runbooks.library = Library::shipped();
         app.runbooks.actions_available = true;
         app.runbooks.operator = "drill-2".into();
+        app.runbooks.ids = RunIds::seeded(43);
         app.runbooks.unfinished = ripcord::audit::runs::unfinished(dir);
         Driver {
             app,

@@ -118,7 +118,7 @@ impl<S> Driver<S> {
 
     /// The number (1-based) of the step waiting for the operator.
     pub fn at(&self) -> usize {
-        self.run().current.map_or(0, |i| i + 1)
+        self.run().current().map_or(0, |i| i + 1)
     }
 
     pub fn flash(&self) -> String {
@@ -130,7 +130,7 @@ impl<S> Driver<S> {
     }
 
     pub fn states(&self) -> Vec<StepState> {
-        self.run().steps.iter().map(|s| s.state).collect()
+        self.run().state.steps.iter().map(|s| s.state).collect()
     }
 
     /// Every action and shell step was announced in the log before it ran.

@@ -88,7 +88,7 @@ fn at_lag_gate(app: &mut App) {
     assert!(app.runbooks.visible);
     press(app, KeyCode::Enter, 1);
     let commands = press(app, KeyCode::Enter, 2);
-    assert_eq!(run(app).current, Some(1));
+    assert_eq!(run(app).current(), Some(1));
     assert!(answer_inspections(app, commands, 3).is_empty());
 }
 
@@ -102,9 +102,16 @@ fn r_opens_the_picker_and_enter_starts_the_selected_runbook() {
     assert_eq!(app.runbooks.picker, None);
     let started = run(&app);
     assert_eq!(started.book.name, app.runbooks.library.entries[1].name);
-    assert_eq!(
-        started.id,
-        format!("{}-20270115T080000Z", started.book.name)
+    // The runbook, the UTC second, and a random part that keeps runs of one second apart.
+    let prefix = format!("{}-20270115T080000Z-", started.book.name);
+    let suffix = started
+        .id
+        .strip_prefix(&prefix)
+        .expect("name and time first");
+    assert!(
+        suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_hexdigit()),
+        "{}",
+        started.id
     );
 }
 
@@ -113,7 +120,7 @@ fn enter_confirms_and_a_destructive_step_asks_for_the_typed_name() {
     let mut app = app();
     at_lag_gate(&mut app);
     let commands = press(&mut app, KeyCode::Enter, 4);
-    assert_eq!(run(&app).current, Some(2), "the gate passed");
+    assert_eq!(run(&app).current(), Some(2), "the gate passed");
     assert!(answer_inspections(&mut app, commands, 5).is_empty());
     let nothing = press(&mut app, KeyCode::Enter, 6);
     assert!(
@@ -127,7 +134,7 @@ fn enter_confirms_and_a_destructive_step_asks_for_the_typed_name() {
     type_text(&mut app, "orders-dr-usw", 6);
     let wrong = press(&mut app, KeyCode::Enter, 6);
     assert!(wrong.is_empty());
-    assert_eq!(run(&app).steps[2].state, StepState::Pending);
+    assert_eq!(run(&app).state.steps[2].state, StepState::Pending);
     let flash = app.flash.as_ref().expect("says why");
     assert!(
         flash.is_error && flash.text.contains("nothing was done"),
@@ -138,7 +145,7 @@ fn enter_confirms_and_a_destructive_step_asks_for_the_typed_name() {
     let go = works(press(&mut app, KeyCode::Enter, 7));
     assert_eq!(go.len(), 1);
     assert!(matches!(go[0].job, Job::Perform { .. }));
-    assert_eq!(run(&app).steps[2].state, StepState::Running);
+    assert_eq!(run(&app).state.steps[2].state, StepState::Running);
 }
 
 #[test]
@@ -152,7 +159,7 @@ fn escape_cancels_a_typed_confirmation_and_nothing_runs() {
     let cancelled = press(&mut app, KeyCode::Esc, 6);
     assert!(cancelled.is_empty());
     assert!(app.runbooks.input.is_none());
-    assert_eq!(run(&app).steps[2].state, StepState::Pending);
+    assert_eq!(run(&app).state.steps[2].state, StepState::Pending);
     assert!(app.runbooks.visible, "Esc closed the input, not the run");
 }
 
@@ -167,16 +174,16 @@ fn s_skips_with_a_typed_reason() {
     );
     press(&mut app, KeyCode::Enter, 4);
     assert_eq!(
-        run(&app).steps[1].state,
+        run(&app).state.steps[1].state,
         StepState::Pending,
         "no reason, no skip"
     );
     press(&mut app, KeyCode::Char('s'), 4);
     type_text(&mut app, "IC accepts 2m of loss", 4);
     let commands = press(&mut app, KeyCode::Enter, 5);
-    assert_eq!(run(&app).steps[1].state, StepState::Skipped);
+    assert_eq!(run(&app).state.steps[1].state, StepState::Skipped);
     assert_eq!(
-        run(&app).steps[1].note.as_deref(),
+        run(&app).state.steps[1].note.as_deref(),
         Some("IC accepts 2m of loss")
     );
     assert_eq!(
@@ -202,10 +209,10 @@ fn r_retries_a_failed_step_and_a_aborts_with_a_reason() {
         body: ReportBody::Failed("rds:PromoteReadReplica failed: throttled".into()),
     };
     app.update(Event::Runbook(failed), t(7));
-    assert_eq!(run(&app).steps[2].state, StepState::Failed);
+    assert_eq!(run(&app).state.steps[2].state, StepState::Failed);
     let again = works(press(&mut app, KeyCode::Char('r'), 8));
     assert!(matches!(again[0].job, Job::Inspect(Subject::PreChecks(_))));
-    assert_eq!(run(&app).steps[2].state, StepState::Pending);
+    assert_eq!(run(&app).state.steps[2].state, StepState::Pending);
 
     press(&mut app, KeyCode::Char('a'), 9);
     type_text(&mut app, "wrong replica", 9);
@@ -331,4 +338,36 @@ fn picking_a_runbook_that_needs_values_puts_them_on_the_command_line() {
     type_text(&mut app, "ticket=INC-9", 1);
     press(&mut app, KeyCode::Enter, 1);
     assert_eq!(run(&app).params.get("ticket"), Some("INC-9"));
+}
+
+#[test]
+fn a_run_started_again_in_the_same_second_gets_its_own_id_and_its_own_audit_file() {
+    use crate::audit::journal::Journal;
+    use crate::runbook::actions::CallerIdentity;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut journal = Journal::new(
+        dir.path().to_path_buf(),
+        crate::audit::identity::current(CallerIdentity::Simulated),
+    );
+    let mut app = app();
+    let started = app.run_command("run rds-cross-region-failover");
+    journal.gate(&app.runbooks, started);
+    let first = run(&app).id.clone();
+    press(&mut app, KeyCode::Char('a'), 0);
+    type_text(&mut app, "wrong parameters", 0);
+    press(&mut app, KeyCode::Enter, 0);
+    journal.gate(&app.runbooks, Vec::new());
+    // Started again within the same second, in the same cockpit.
+    let again = app.run_command("run rds-cross-region-failover");
+    journal.gate(&app.runbooks, again);
+    let second = run(&app).id.clone();
+    assert_ne!(first, second, "run ids never repeat");
+    let file = crate::audit::writer::file_for(dir.path(), &second);
+    let text = std::fs::read_to_string(&file).expect("the second run has its own file");
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains("\"type\":\"run-started\"")),
+        "{text}"
+    );
 }

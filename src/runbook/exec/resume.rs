@@ -1,22 +1,30 @@
-//! A run rebuilt from its log after a lost session (the records come from the audit log).
-//! Steps that completed stay done; a step whose intent was recorded but whose result was not
-//! is in doubt, and nothing about it is sent again until the operator has seen its live end
-//! state and decided.
+//! A run rebuilt from its log after a lost session (the records come from the audit log):
+//! the stored entries applied in order with `RunState::apply`, the very function the live run
+//! applies its entries with. Then the run goes on as the live one would have: a step sent
+//! without a recorded result is in doubt, and nothing about it is sent again until the
+//! operator has seen its live end state and decided; a step whose end was recorded before its
+//! successor was reached moves on to that successor.
 
-use super::*;
+use super::super::log::{LogEntry, LogEvent};
+use super::super::model::Runbook;
+use super::super::params::ParamValues;
+use super::super::work::Work;
+use super::state::RunOutcome;
+use super::{Run, resolve_steps};
+use jiff::Timestamp;
+use std::sync::Arc;
 
 impl Run {
-    /// Rebuilds the run that `entries` record, then records who resumed it and asks for the
-    /// current step's live values (for a step in doubt: whether its end state already holds).
+    /// The run that `entries` record, as it stood when the last one was written. Refused when
+    /// the entries are not one whole run of this runbook, or the run is over. Pure: nothing is
+    /// recorded, so a caller can check a log before it changes anything.
     /// `params` must be the run's values (secrets given again), checked like any run's.
-    pub fn resume(
+    pub fn rebuild(
         book: Arc<Runbook>,
         params: ParamValues,
         entries: Vec<LogEntry>,
         operator: &str,
-        torn_tail: Option<String>,
-        now: Timestamp,
-    ) -> Result<(Run, Vec<Work>), String> {
+    ) -> Result<Run, String> {
         let Some(first) = entries.first() else {
             return Err("the log holds no records: there is nothing to resume".to_string());
         };
@@ -39,19 +47,7 @@ impl Run {
                 .collect::<Vec<_>>()
                 .join("; ")
         })?;
-        let mut run = Run {
-            id: first.run.clone(),
-            steps: book.steps.iter().map(|_| StepRun::new()).collect(),
-            started_at: first.at,
-            book,
-            params,
-            resolved,
-            current: None,
-            finished: None,
-            log: Vec::new(),
-            operator: operator.to_string(),
-            next_request: 1,
-        };
+        let mut run = Run::empty(first.run.clone(), book, params, resolved, operator);
         for entry in entries {
             if entry.run != run.id {
                 return Err(format!(
@@ -59,10 +55,9 @@ impl Run {
                     entry.seq, entry.run, run.id
                 ));
             }
-            run.replay(&entry)?;
-            run.log.push(entry);
+            run.append(entry)?;
         }
-        if let Some((at, outcome)) = &run.finished {
+        if let Some((at, outcome)) = &run.state.finished {
             let how = match outcome {
                 RunOutcome::Completed => "finished",
                 RunOutcome::Aborted(_) => "aborted",
@@ -72,147 +67,49 @@ impl Run {
                 run.id
             ));
         }
-        let in_doubt = run.steps.iter().position(|s| s.state == StepState::Running);
-        if let Some(i) = in_doubt {
-            run.steps[i].state = StepState::InDoubt;
-            run.current = Some(i);
-        }
-        let in_doubt_id = in_doubt.map(|i| run.book.steps[i].id.clone());
-        run.record(
-            now,
-            run.current,
-            LogEvent::RunResumed {
-                operator: operator.to_string(),
-                in_doubt: in_doubt_id,
-                torn_tail,
-            },
-        );
-        let work = match run.current {
-            Some(i) => run.inspect(i),
-            // The session was lost before the first step was reached.
-            None => run.reach(0, now),
-        };
+        Ok(run)
+    }
+
+    /// Rebuilds the run that `entries` record (`rebuild`), then records who resumed it and
+    /// goes on (`go_on`).
+    pub fn resume(
+        book: Arc<Runbook>,
+        params: ParamValues,
+        entries: Vec<LogEntry>,
+        operator: &str,
+        torn_tail: Option<String>,
+        now: Timestamp,
+    ) -> Result<(Run, Vec<Work>), String> {
+        let mut run = Run::rebuild(book, params, entries, operator)?;
+        let work = run.go_on(torn_tail, now);
         Ok((run, work))
     }
 
-    /// Applies one recorded event to the rebuilt state.
-    fn replay(&mut self, entry: &LogEntry) -> Result<(), String> {
-        let index = match &entry.step {
-            None => None,
-            Some(id) => Some(
-                self.book
-                    .steps
-                    .iter()
-                    .position(|s| s.id == *id)
-                    .ok_or_else(|| {
-                        format!(
-                            "record {} names step `{id}`, which {} does not have",
-                            entry.seq, self.book.file
-                        )
-                    })?,
-            ),
-        };
-        let step_of = || {
-            index.ok_or_else(|| {
-                format!(
-                    "record {} (`{}`) names no step",
-                    entry.seq,
-                    entry.event.kind()
-                )
-            })
-        };
-        let at = entry.at;
-        match &entry.event {
-            LogEvent::RunStarted { .. }
-            | LogEvent::ParamsBound { .. }
-            | LogEvent::SessionLost { .. }
-            | LogEvent::RunResumed { .. } => {}
-            LogEvent::StepReached { .. } => self.current = Some(step_of()?),
-            LogEvent::ItemTicked { .. } => {
-                let step = &mut self.steps[step_of()?];
-                step.ticked += 1;
-                step.started_at.get_or_insert(at);
-            }
-            LogEvent::GateDecided { holds, goes_to, .. } => {
-                let step = &mut self.steps[step_of()?];
-                step.state = StepState::Done;
-                step.started_at.get_or_insert(at);
-                step.finished_at = Some(at);
-                step.note = Some(if *holds {
-                    "holds".to_string()
-                } else {
-                    format!("does not hold: went to {goes_to}")
-                });
-            }
-            LogEvent::Intent {
-                attempt,
-                idempotency_token,
-                ..
-            } => {
-                let step = &mut self.steps[step_of()?];
-                step.state = StepState::Running;
-                step.attempt = *attempt;
-                step.started_at = Some(at);
-                step.finished_at = None;
-                step.note = None;
-                step.doubt_token = idempotency_token.clone();
-            }
-            // What followed the decision (a result, or the step sent again) is the next record.
-            LogEvent::InDoubtResolved { .. } => {
-                self.steps[step_of()?].state = StepState::Pending;
-            }
-            LogEvent::StepDone {
-                summary,
-                measured_secs,
-                ..
-            } => {
-                let step = &mut self.steps[step_of()?];
-                step.state = StepState::Done;
-                step.note = Some(summary.clone());
-                step.measured = measured_secs.map(Duration::from_secs);
-                step.started_at.get_or_insert(at);
-                step.finished_at = Some(at);
-                step.doubt_token = None;
-            }
-            LogEvent::StepFailed { error } => {
-                let step = &mut self.steps[step_of()?];
-                step.state = StepState::Failed;
-                step.note = Some(error.clone());
-                step.finished_at = Some(at);
-                step.doubt_token = None;
-            }
-            LogEvent::StepSkipped { reason } => {
-                let step = &mut self.steps[step_of()?];
-                step.state = StepState::Skipped;
-                step.note = Some(reason.clone());
-                step.finished_at = Some(at);
-                step.doubt_token = None;
-            }
-            LogEvent::StepRetried { .. } => {
-                let step = &mut self.steps[step_of()?];
-                step.state = StepState::Pending;
-                step.readings = None;
-                step.note = None;
-            }
-            LogEvent::RunAborted { reason, .. } => {
-                self.finished = Some((at, RunOutcome::Aborted(reason.clone())));
-                self.current = None;
-            }
-            LogEvent::RunFinished { .. } => {
-                self.finished = Some((at, RunOutcome::Completed));
-                self.current = None;
-            }
-            LogEvent::LateResult { ok, detail, .. } => {
-                let step = &mut self.steps[step_of()?];
-                step.state = if *ok {
-                    StepState::Done
-                } else {
-                    StepState::Failed
-                };
-                step.note = Some(detail.clone());
-                step.finished_at = Some(at);
-            }
+    /// Records the resume (naming a step in doubt), then goes on where the live run would
+    /// have: past a step whose end is recorded, at the first step when none was reached yet,
+    /// else at the current step, whose live values (for a step in doubt: its end state) are
+    /// read first.
+    fn go_on(&mut self, torn_tail: Option<String>, now: Timestamp) -> Vec<Work> {
+        let in_doubt = self
+            .state
+            .unsettled()
+            .map(|i| self.book.steps[i].id.clone());
+        self.record(
+            now,
+            self.state.current,
+            LogEvent::RunResumed {
+                operator: self.operator.clone(),
+                in_doubt,
+                torn_tail,
+            },
+        );
+        if self.state.pending_move().is_some() {
+            return self.advance(now);
         }
-        Ok(())
+        match self.state.current {
+            Some(i) => self.inspect(i),
+            // The session was lost before the first step was reached.
+            None => self.reach(0, now),
+        }
     }
 }

@@ -1,0 +1,112 @@
+//! A runbook's steps with this run's parameters filled in, each argument checked against
+//! what it must be (a parameter can hold anything its own type allows).
+
+use super::super::model::{Diagnostic, Runbook, StepBody, env_var_for};
+use super::super::params::{ParamValues, shown};
+use super::super::template;
+use super::super::vocab::{ArgSpec, Filled, Operation, Probe};
+use super::super::work::{Env, EnvVar};
+use super::Resolved;
+
+/// Fills in and checks every step's arguments for a run.
+pub fn resolve_steps(
+    book: &Runbook,
+    params: &ParamValues,
+) -> Result<Vec<Resolved>, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let mut resolved = Vec::new();
+    for step in &book.steps {
+        let mut fill =
+            |specs: &'static [ArgSpec], args: &super::super::model::Args| -> Filled {
+                let mut filled = Filled::new();
+                for spec in specs {
+                    let Some(t) = args.get(spec.name) else {
+                        continue;
+                    };
+                    let value = template::fill(&t.raw, params);
+                    let is_rpo = spec.allows_rpo && value == "rpo";
+                    // Optional arguments may come out empty; `rpo` was checked with the header.
+                    let checkable = !is_rpo && (spec.required || !value.is_empty());
+                    if checkable
+                        && t.raw.contains("{{")
+                        && let Err(why) = spec.kind.check(&value)
+                    {
+                        let why = if params.is_secret_value(&value) {
+                            format!(
+                                "a secret parameter's value is not {}",
+                                spec.kind.expectation()
+                            )
+                        } else {
+                            why
+                        };
+                        problems.push(Diagnostic {
+                        file: book.file.clone(),
+                        pos: t.pos,
+                        message: format!(
+                            "step `{}`: `{}` = {} from {}: {why}: give a parameter value that fits",
+                            step.title, spec.name, shown_or_secret(params, &value), t.raw
+                        ),
+                    });
+                    }
+                    filled.insert(spec.name, value);
+                }
+                filled
+            };
+        let r = match &step.body {
+            StepBody::Manual => Resolved::Manual,
+            StepBody::Action(a) => Resolved::Action {
+                op: Operation::build(a.kind, &fill(a.kind.args(), &a.args)),
+                destructive: a.destructive,
+                timeout: a.timeout,
+            },
+            StepBody::Gate(g) => Resolved::Gate {
+                probe: Probe::build(
+                    g.probe.kind,
+                    &fill(g.probe.kind.args(), &g.probe.args),
+                    book.rpo,
+                ),
+                otherwise: g.otherwise,
+            },
+            StepBody::Wait(w) => Resolved::Wait {
+                probe: Probe::build(
+                    w.probe.kind,
+                    &fill(w.probe.kind.args(), &w.probe.args),
+                    book.rpo,
+                ),
+                timeout: w.timeout,
+            },
+            StepBody::Shell(s) => Resolved::Shell {
+                script: s.script.clone(),
+                env: Env(params
+                    .0
+                    .iter()
+                    .map(|p| EnvVar {
+                        name: env_var_for(&p.name),
+                        value: p.value.clone(),
+                        secret: p.secret,
+                    })
+                    .collect()),
+                confirm: s
+                    .destructive
+                    .as_ref()
+                    .and_then(|p| params.get(p))
+                    .map(str::to_string),
+                timeout: s.timeout,
+            },
+        };
+        resolved.push(r);
+    }
+    if problems.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(problems)
+    }
+}
+
+fn shown_or_secret(params: &ParamValues, value: &str) -> String {
+    if params.is_secret_value(value) {
+        super::super::params::REDACTED.to_string()
+    } else {
+        format!("`{}`", shown(value))
+    }
+}
