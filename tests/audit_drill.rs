@@ -847,3 +847,46 @@ async fn an_audit_directory_from_before_the_index_still_verifies_and_reads() {
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(runs[0].id, id);
 }
+
+#[tokio::test]
+async fn an_aborted_run_is_sealed_too_and_a_deleted_index_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    to_the_promotion(&mut d).await;
+    d.key(KeyCode::Esc).await;
+    d.key(KeyCode::Char('a')).await;
+    d.type_line("drill over").await;
+    assert!(
+        matches!(d.run().finished, Some((_, RunOutcome::Aborted(_)))),
+        "{}",
+        d.flash()
+    );
+    let file = read_run(&only_file(&audit)).expect("reads");
+    assert_eq!(
+        file.seal.as_ref().map(|s| s.seal.outcome.as_str()),
+        Some("aborted")
+    );
+    assert!(d.flash().contains(&file.head), "{}", d.flash());
+    drop(d);
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("OK, sealed (aborted)"), "{out}");
+    assert!(out.contains("runs.index: OK, 2 records, head "), "{out}");
+    // The index gone: the run files say there was one.
+    std::fs::remove_file(ripcord::audit::index::path(&audit)).expect("rm");
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("unindexed") && out.contains("the index was deleted"),
+        "{out}"
+    );
+    // A copy of a run file kept elsewhere, named by its path, is checked on its own.
+    let kept = dir.path().join("kept");
+    std::fs::create_dir(&kept).expect("mkdir");
+    let copy = kept.join("copy.jsonl");
+    std::fs::copy(only_file(&audit), &copy).expect("cp");
+    let (code, out, err) = audit_verify(&audit, &[copy.to_str().expect("utf8")]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("no index beside it"), "{out}");
+}

@@ -253,6 +253,20 @@ fn print_run(file: &RunFile, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "file     {}", file.path.display())?;
     writeln!(out, "head     {}", file.head)?;
+    match &file.seal {
+        Some(seal) => writeln!(
+            out,
+            "sealed   {} at {}, {} records before the seal (the head above is final)",
+            seal.seal.outcome,
+            seal.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            seal.seal.records
+        )?,
+        None if file.nonce().is_some() && file.is_over() => writeln!(
+            out,
+            "sealed   NO: the run ended but has no seal (`ripcord audit verify` says more)"
+        )?,
+        None => {}
+    }
     if let Some(torn) = &file.torn {
         writeln!(out, "torn     {}", torn.describe())?;
     }

@@ -5,8 +5,9 @@
 //!
 //! ```text
 //!  Run.log ──Journal (runner loop, before dispatch)──► AuditWriter ──► <dir>/<run>.jsonl
-//!                                                                          │
-//!         report, show, resume ◄── read (verify) ◄─────────────────────────┘
+//!                    │ first record (nonce), seal at the end                  │
+//!                    └──► index ──► <dir>/runs.index (started, sealed)        │
+//!         report, show, resume ◄── read (verify, against the index) ◄────────┘
 //! ```
 
 pub mod canonical;
