@@ -890,3 +890,109 @@ async fn an_aborted_run_is_sealed_too_and_a_deleted_index_is_reported() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("no index beside it"), "{out}");
 }
+
+/// Presses a key in the app and writes what it logged, without carrying out any work: the
+/// commands that got through the journal are returned.
+fn press_unsettled(d: &mut Drill, code: KeyCode) -> Vec<Command> {
+    let commands = d.app.update(
+        ripcord::app::Event::Key(crossterm::event::KeyEvent::new(
+            code,
+            crossterm::event::KeyModifiers::NONE,
+        )),
+        d.clock.now(),
+    );
+    let gated = d
+        .journal
+        .as_mut()
+        .expect("journal")
+        .gate(&d.app.runbooks, commands);
+    for event in gated.events {
+        d.app.update(event, d.clock.now());
+    }
+    gated.commands
+}
+
+/// The promotion confirmed and sent (its intent on disk, its result not back), then the run
+/// aborted: the result may still come, so the file is not sealed yet.
+async fn aborted_while_promoting(audit: &Path) -> (Drill, Box<ripcord::runbook::work::Work>) {
+    let mut d = Drill::audited(Scenario::Normal, 0, audit);
+    to_the_promotion(&mut d).await;
+    for c in "orders-dr-usw2".chars() {
+        press_unsettled(&mut d, KeyCode::Char(c));
+    }
+    let mut sent = press_unsettled(&mut d, KeyCode::Enter);
+    let Some(Command::Runbook(work)) = sent.pop() else {
+        panic!("the promotion is sent: {sent:?}")
+    };
+    assert!(matches!(work.job, Job::Perform { .. }));
+    press_unsettled(&mut d, KeyCode::Char('a'));
+    for c in "drill over".chars() {
+        press_unsettled(&mut d, KeyCode::Char(c));
+    }
+    press_unsettled(&mut d, KeyCode::Enter);
+    assert!(d.run().is_over(), "{}", d.flash());
+    let file = read_run(&only_file(audit)).expect("reads");
+    assert!(file.is_over());
+    assert!(
+        file.seal.is_none(),
+        "not sealed while a late result may come"
+    );
+    (d, work)
+}
+
+#[tokio::test]
+async fn a_run_aborted_while_a_step_runs_is_sealed_after_its_late_result_or_when_the_cockpit_closes()
+ {
+    // The late result comes: recorded, then the seal.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let (mut d, work) = aborted_while_promoting(&audit).await;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    ripcord::runbook::worker::execute(
+        *work,
+        d.actions.clone(),
+        d.clock.clone(),
+        tx,
+        ripcord::app::Event::Runbook,
+    )
+    .await;
+    let mut reports = Vec::new();
+    while let Some(event) = rx.recv().await {
+        reports.push(event);
+    }
+    d.settle(Vec::new()).await;
+    for event in reports {
+        let commands = d.app.update(event, d.clock.now());
+        d.settle(commands).await;
+    }
+    let file = read_run(&only_file(&audit)).expect("reads");
+    assert!(
+        matches!(
+            file.records.last().map(|r| &r.event),
+            Some(LogEvent::LateResult { .. })
+        ),
+        "{:?}",
+        file.records.last()
+    );
+    assert_eq!(
+        file.seal.as_ref().map(|s| s.seal.outcome.as_str()),
+        Some("aborted")
+    );
+    drop(d);
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("OK, sealed (aborted)"), "{out}");
+
+    // The cockpit closes first: nothing more will be written, so it seals.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let (mut d, _work) = aborted_while_promoting(&audit).await;
+    let id = d.run().id.clone();
+    let sealed = d.journal.as_mut().expect("journal").close(&d.app.runbooks);
+    let file = read_run(&only_file(&audit)).expect("reads");
+    assert_eq!(sealed, vec![(id, file.head.clone(), only_file(&audit))]);
+    assert!(file.seal.is_some());
+    drop(d);
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -124,10 +124,12 @@ fn append(
             &path,
             "add to the index",
             format!(
-                "line {}: {}: {}; nothing more is added to a damaged index (`ripcord audit verify` reports it): keep it as evidence under another name, and a new one is started",
+                "line {}: {}: {}; nothing more is added to a damaged index: keep it as evidence under another name (`mv {} {}.damaged`) and a new one is started with the next run",
                 p.line,
                 p.kind.word(),
-                p.detail
+                p.detail,
+                path.display(),
+                path.display()
             ),
         )
     })?;
@@ -278,6 +280,29 @@ mod tests {
                 .permissions(),
         ) & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn ripcords_appending_at_once_never_fork_the_chain() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("audit");
+        let at: Timestamp = "2026-11-21T03:00:00Z".parse().expect("time");
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let file = dir.join(format!("run-{w}.jsonl"));
+                std::thread::spawn(move || {
+                    for i in 0..25 {
+                        record_started(&file, "run", at, &format!("{w}-{i}"), "f")
+                            .expect("appended");
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().expect("joined");
+        }
+        let index = read(&dir).expect("one whole chain").expect("there");
+        assert_eq!(index.records, 100);
     }
 
     #[test]
