@@ -163,7 +163,13 @@ pub async fn run_with_journal(
     };
     app.update(Event::SessionLost(why.to_string()), Timestamp::now());
     journal.gate(&app.runbooks, Vec::new());
+    let sealed = journal.close(&app.runbooks);
     drop(guard);
+    // Once the terminal is back: each run sealed in this session, with the head to note in
+    // the incident ticket (`ripcord audit verify RUN --expect-head HEAD` checks it later).
+    for (run, head, path) in sealed {
+        println!("run {run} sealed: head {head} ({})", path.display());
+    }
     tracing::info!(?exit, "cockpit stopped");
     Ok(exit)
 }

@@ -72,7 +72,16 @@ async fn an_audited_drill_leaves_a_verified_private_chain_that_is_the_run_log() 
     assert_eq!(on_disk, d.run().log, "every entry, in order, nothing else");
     let bytes = std::fs::read(&path).expect("read");
     let verified = verify(&bytes, None).expect("chain");
-    assert_eq!(verified.records, d.run().log.len());
+    assert_eq!(verified.records, d.run().log.len() + 1, "and the seal");
+    let seal = file.seal.as_ref().expect("an ended run is sealed");
+    assert_eq!(seal.seal.outcome, "finished");
+    assert_eq!(seal.seal.records as usize, d.run().log.len());
+    assert_eq!(verified.head, seal.hash, "the seal is the last record");
+    assert_eq!(
+        file.nonce().map(str::len),
+        Some(32),
+        "the first record's nonce"
+    );
     let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode(&path), 0o600, "the file is private");
     assert_eq!(mode(&audit), 0o700, "the directory is private");
@@ -155,7 +164,7 @@ async fn a_disk_that_fills_up_mid_run_stops_the_next_action() {
                 run: run.clone(),
                 runbook: written.records[0].runbook.clone(),
                 writer: full,
-                lock: RunLock::acquire(lock_dir.path(), &run).expect("lock"),
+                lock: RunLock::acquire(&lock_dir.path().join("locks"), &run).expect("lock"),
                 secrets: Vec::new(),
             },
             written.records.last().map(|r| r.entry()),
@@ -613,4 +622,393 @@ async fn the_restore_drill_report_measures_the_restore_against_the_rto() {
     ] {
         assert!(text.contains(wanted), "{wanted} missing from:\n{text}");
     }
+}
+
+// ---- Losses the chain alone cannot show: the seal, the index, the directory's mode ----
+
+/// Runs the RDS failover drill to its end (completed) in `audit`; returns the drill.
+async fn completed_failover(audit: &Path) -> Drill {
+    let mut d = Drill::audited(Scenario::Normal, 0, audit);
+    to_the_promotion(&mut d).await;
+    d.type_line("orders-dr-usw2").await;
+    for _ in 4..=8 {
+        d.enter().await;
+    }
+    assert!(
+        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        "{}",
+        d.flash()
+    );
+    d
+}
+
+/// `ripcord audit verify [RUN...]` on `dir`: the exit code, stdout and stderr.
+fn audit_verify(dir: &Path, runs: &[&str]) -> (u8, String, String) {
+    use ripcord::audit::cli::{AuditCmd, VerifyArgs};
+    let cmd = AuditCmd::Verify(VerifyArgs {
+        files: runs.iter().map(|r| r.to_string()).collect(),
+        expect_head: None,
+    });
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = ripcord::audit::commands::run(
+        &cmd,
+        dir,
+        &ripcord::runbook::Library::shipped(),
+        &mut out,
+        &mut err,
+    )
+    .expect("writes to memory");
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+fn without_last_lines(path: &Path, n: usize) {
+    let text = std::fs::read_to_string(path).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    let kept = lines[..lines.len() - n].join("\n") + "\n";
+    std::fs::write(path, kept).expect("write");
+}
+
+#[tokio::test]
+async fn a_finished_run_cut_short_at_its_end_is_reported_truncated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let d = completed_failover(&audit).await;
+    let id = d.run().id.clone();
+    drop(d);
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 0, "whole, it verifies: {out}{err}");
+    // Whoever cuts records off the end of a finished run leaves a shorter chain that is still
+    // a chain: the missing seal and the index give it away.
+    for cut in [1, 3] {
+        let copy = tempfile::tempdir().expect("tempdir");
+        for entry in std::fs::read_dir(&audit).expect("list") {
+            let path = entry.expect("entry").path();
+            std::fs::copy(&path, copy.path().join(path.file_name().expect("name"))).expect("cp");
+        }
+        let file = ripcord::audit::writer::file_for(copy.path(), &id);
+        without_last_lines(&file, cut);
+        for runs in [vec![], vec![id.as_str()]] {
+            let (code, out, err) = audit_verify(copy.path(), &runs);
+            assert_eq!(code, 1, "cut {cut}, verify {runs:?}: {out}{err}");
+            assert!(
+                out.contains(&id) && out.contains("truncated"),
+                "cut {cut}: {out}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_run_file_is_reported_by_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let d = completed_failover(&audit).await;
+    let id = d.run().id.clone();
+    drop(d);
+    std::fs::remove_file(ripcord::audit::writer::file_for(&audit, &id)).expect("rm");
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "run {id}: deleted (the index records it started at 2026-11-21"
+        )),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_file_replaced_by_another_valid_chain_is_reported_replaced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (audit, other) = (dir.path().join("audit"), dir.path().join("other"));
+    let d = completed_failover(&audit).await;
+    let id = d.run().id.clone();
+    drop(d);
+    // Another run of the same runbook, made elsewhere: a whole, valid chain of its own.
+    let e = completed_failover(&other).await;
+    let forged = only_file(&other);
+    drop(e);
+    let file = ripcord::audit::writer::file_for(&audit, &id);
+    std::fs::copy(&forged, &file).expect("cp");
+    let bytes = std::fs::read(&file).expect("read");
+    assert!(verify(&bytes, None).is_ok(), "the copy is a sound chain");
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains(&id) && out.contains("replaced"), "{out}");
+}
+
+#[tokio::test]
+async fn an_audit_directory_others_can_read_or_write_is_refused_with_the_chmod_to_run() {
+    for mode in [0o777, 0o755, 0o750, 0o702] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let audit = dir.path().join("audit");
+        std::fs::create_dir(&audit).expect("mkdir");
+        std::fs::set_permissions(&audit, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+        to_the_promotion(&mut d).await;
+        let failure = d.app.runbooks.audit_failure.clone();
+        assert!(
+            failure
+                .as_ref()
+                .is_some_and(|(_, m)| m.contains(&audit.display().to_string())
+                    && m.contains(&format!("chmod 700 {}", audit.display()))),
+            "mode {mode:o}: {failure:?}"
+        );
+        d.type_line("orders-dr-usw2").await;
+        assert_eq!(d.states()[2], StepState::Failed, "mode {mode:o}");
+        assert_eq!(
+            replica_source(&d).await.as_deref(),
+            Some("orders-primary"),
+            "mode {mode:o}: nothing was sent"
+        );
+        assert!(
+            ripcord::audit::runs::files(&audit)
+                .expect("lists")
+                .is_empty(),
+            "mode {mode:o}: nothing was written where others can read it"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_final_head_is_shown_when_a_run_ends_and_is_in_its_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let d = completed_failover(&audit).await;
+    let id = d.run().id.clone();
+    let flash = d.flash();
+    let (code, out, err) = audit_verify(&audit, &[&id]);
+    assert_eq!(code, 0, "{out}{err}");
+    let head = out.trim().rsplit(' ').next().expect("head").to_string();
+    assert_eq!(head.len(), 64, "{out}");
+    assert!(
+        flash.contains(&head),
+        "the end of the run shows {head}: {flash}"
+    );
+    let file = read_run(&only_file(&audit)).expect("reads");
+    assert_eq!(file.head, head);
+    let text = report::markdown(&file, None);
+    assert!(text.contains(&format!("head `{head}`")), "{text}");
+    assert!(text.contains("sealed"), "{text}");
+}
+
+#[tokio::test]
+async fn an_interrupted_run_is_open_not_damaged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    to_the_promotion(&mut d).await;
+    let id = d.run().id.clone();
+    drop(d);
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("open"), "{out}");
+    let (code, out, err) = audit_verify(&audit, &[&id]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("open"), "{out}");
+}
+
+/// A run file as ripcord wrote them before the index: no nonce, no seal; and no index beside.
+fn as_written_before_the_index(dir: &Path) {
+    use ripcord::audit::model::{GENESIS, seal};
+    for entry in std::fs::read_dir(dir).expect("list") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|x| x != "jsonl") {
+            std::fs::remove_file(&path).expect("rm");
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let mut head = GENESIS.to_string();
+        let mut out = String::new();
+        let mut seq = 0;
+        for line in text.lines() {
+            let serde_json::Value::Object(mut body) =
+                serde_json::from_str::<serde_json::Value>(line).expect("json")
+            else {
+                panic!("an object")
+            };
+            if body.contains_key("seal") {
+                continue;
+            }
+            body.remove("nonce");
+            seq += 1;
+            let (line, hash) = seal(body, seq, &head);
+            head = hash;
+            out.push_str(&line);
+            out.push('\n');
+        }
+        std::fs::write(&path, out).expect("write");
+    }
+}
+
+#[tokio::test]
+async fn an_audit_directory_from_before_the_index_still_verifies_and_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let d = completed_failover(&audit).await;
+    let id = d.run().id.clone();
+    drop(d);
+    as_written_before_the_index(&audit);
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("predates the index"), "{out}");
+    let file = read_run(&only_file(&audit)).expect("reads");
+    assert!(file.is_over());
+    let text = report::markdown(&file, None);
+    assert!(text.contains("COMPLETED"), "{text}");
+    let (runs, problems) = ripcord::audit::runs::list(&audit).expect("lists");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(runs[0].id, id);
+}
+
+#[tokio::test]
+async fn an_aborted_run_is_sealed_too_and_a_deleted_index_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    to_the_promotion(&mut d).await;
+    d.key(KeyCode::Esc).await;
+    d.key(KeyCode::Char('a')).await;
+    d.type_line("drill over").await;
+    assert!(
+        matches!(d.run().finished, Some((_, RunOutcome::Aborted(_)))),
+        "{}",
+        d.flash()
+    );
+    let file = read_run(&only_file(&audit)).expect("reads");
+    assert_eq!(
+        file.seal.as_ref().map(|s| s.seal.outcome.as_str()),
+        Some("aborted")
+    );
+    assert!(d.flash().contains(&file.head), "{}", d.flash());
+    drop(d);
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("OK, sealed (aborted)"), "{out}");
+    assert!(out.contains("runs.index: OK, 2 records, head "), "{out}");
+    // The index gone: the run files say there was one.
+    std::fs::remove_file(ripcord::audit::index::path(&audit)).expect("rm");
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("unindexed") && out.contains("the index was deleted"),
+        "{out}"
+    );
+    // A copy of a run file kept elsewhere, named by its path, is checked on its own.
+    let kept = dir.path().join("kept");
+    std::fs::create_dir(&kept).expect("mkdir");
+    let copy = kept.join("copy.jsonl");
+    std::fs::copy(only_file(&audit), &copy).expect("cp");
+    let (code, out, err) = audit_verify(&audit, &[copy.to_str().expect("utf8")]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("no index beside it"), "{out}");
+}
+
+/// Presses a key in the app and writes what it logged, without carrying out any work: the
+/// commands that got through the journal are returned.
+fn press_unsettled(d: &mut Drill, code: KeyCode) -> Vec<Command> {
+    let commands = d.app.update(
+        ripcord::app::Event::Key(crossterm::event::KeyEvent::new(
+            code,
+            crossterm::event::KeyModifiers::NONE,
+        )),
+        d.clock.now(),
+    );
+    let gated = d
+        .journal
+        .as_mut()
+        .expect("journal")
+        .gate(&d.app.runbooks, commands);
+    for event in gated.events {
+        d.app.update(event, d.clock.now());
+    }
+    gated.commands
+}
+
+/// The promotion confirmed and sent (its intent on disk, its result not back), then the run
+/// aborted: the result may still come, so the file is not sealed yet.
+async fn aborted_while_promoting(audit: &Path) -> (Drill, Box<ripcord::runbook::work::Work>) {
+    let mut d = Drill::audited(Scenario::Normal, 0, audit);
+    to_the_promotion(&mut d).await;
+    for c in "orders-dr-usw2".chars() {
+        press_unsettled(&mut d, KeyCode::Char(c));
+    }
+    let mut sent = press_unsettled(&mut d, KeyCode::Enter);
+    let Some(Command::Runbook(work)) = sent.pop() else {
+        panic!("the promotion is sent: {sent:?}")
+    };
+    assert!(matches!(work.job, Job::Perform { .. }));
+    press_unsettled(&mut d, KeyCode::Char('a'));
+    for c in "drill over".chars() {
+        press_unsettled(&mut d, KeyCode::Char(c));
+    }
+    press_unsettled(&mut d, KeyCode::Enter);
+    assert!(d.run().is_over(), "{}", d.flash());
+    let file = read_run(&only_file(audit)).expect("reads");
+    assert!(file.is_over());
+    assert!(
+        file.seal.is_none(),
+        "not sealed while a late result may come"
+    );
+    (d, work)
+}
+
+#[tokio::test]
+async fn a_run_aborted_while_a_step_runs_is_sealed_after_its_late_result_or_when_the_cockpit_closes()
+ {
+    // The late result comes: recorded, then the seal.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let (mut d, work) = aborted_while_promoting(&audit).await;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    ripcord::runbook::worker::execute(
+        *work,
+        d.actions.clone(),
+        d.clock.clone(),
+        tx,
+        ripcord::app::Event::Runbook,
+    )
+    .await;
+    let mut reports = Vec::new();
+    while let Some(event) = rx.recv().await {
+        reports.push(event);
+    }
+    d.settle(Vec::new()).await;
+    for event in reports {
+        let commands = d.app.update(event, d.clock.now());
+        d.settle(commands).await;
+    }
+    let file = read_run(&only_file(&audit)).expect("reads");
+    assert!(
+        matches!(
+            file.records.last().map(|r| &r.event),
+            Some(LogEvent::LateResult { .. })
+        ),
+        "{:?}",
+        file.records.last()
+    );
+    assert_eq!(
+        file.seal.as_ref().map(|s| s.seal.outcome.as_str()),
+        Some("aborted")
+    );
+    drop(d);
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("OK, sealed (aborted)"), "{out}");
+
+    // The cockpit closes first: nothing more will be written, so it seals.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let (mut d, _work) = aborted_while_promoting(&audit).await;
+    let id = d.run().id.clone();
+    let sealed = d.journal.as_mut().expect("journal").close(&d.app.runbooks);
+    let file = read_run(&only_file(&audit)).expect("reads");
+    assert_eq!(sealed, vec![(id, file.head.clone(), only_file(&audit))]);
+    assert!(file.seal.is_some());
+    drop(d);
+    let (code, out, err) = audit_verify(&audit, &[]);
+    assert_eq!(code, 0, "{out}{err}");
 }

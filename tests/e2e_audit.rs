@@ -233,6 +233,8 @@ fn a_drill_lost_with_its_terminal_is_resumed_finished_reported_and_any_changed_b
     again.wait_gone("DONE in");
     again.keys(&["q"]);
     assert_eq!(again.wait_for_exit(), "exit=0");
+    // Printed once the terminal is back, for the incident ticket (wrapped at 80 columns).
+    let printed = again.screen().replace('\n', "");
 
     let file = &t.audit_files()[0];
     let run = file
@@ -249,6 +251,10 @@ fn a_drill_lost_with_its_terminal_is_resumed_finished_reported_and_any_changed_b
         .expect("the head hash")
         .to_string();
     assert_eq!(head.len(), 64, "{out}");
+    assert!(
+        printed.contains(&format!("sealed: head {head}")),
+        "the final head is printed at the end: {printed}"
+    );
     let (code, report, err) = t.ripcord(&["audit", "report", &run]);
     assert_eq!(code, 0, "{err}");
     for wanted in [
@@ -284,11 +290,16 @@ fn a_drill_lost_with_its_terminal_is_resumed_finished_reported_and_any_changed_b
     let (code, out, _) = t.ripcord(&["audit", "verify", &run]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(":5: modified: "), "{out}");
-    // Truncation is caught against the head kept elsewhere.
+    // Records cut off the end of the finished run: the seal and the index give it away, and
+    // the head kept elsewhere says the same.
     let cut = line_starts[line_starts.len() - 2];
     std::fs::write(file, &original[..cut]).expect("write");
     let (code, out, _) = t.ripcord(&["audit", "verify", &run]);
-    assert_eq!(code, 0, "a shorter chain is still a chain: {out}");
+    assert_eq!(
+        code, 1,
+        "a shorter chain is still a chain, but not this run's: {out}"
+    );
+    assert!(out.contains(": truncated: "), "{out}");
     let (code, out, _) = t.ripcord(&["audit", "verify", &run, "--expect-head", &head]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(": truncated: the expected head"), "{out}");

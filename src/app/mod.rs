@@ -48,6 +48,12 @@ pub enum Event {
         run: String,
         message: String,
     },
+    /// A run that ended was sealed in the audit log: `head` is its final hash, for the
+    /// incident ticket.
+    AuditSealed {
+        run: String,
+        head: String,
+    },
     /// A run read back from its audit log, ready to go on (or why it cannot).
     Resumed(Result<Box<crate::audit::resume::ResumeData>, String>),
     /// The cockpit is stopping (a hang-up, SIGTERM, Ctrl-C): a run going on records it.
@@ -259,6 +265,7 @@ impl App {
             Event::Tick => self.runbook_tick(now),
             Event::Runbook(report) => self.on_runbook_report(report, now),
             Event::AuditFailed { run, message } => self.on_audit_failed(run, message),
+            Event::AuditSealed { run, head } => self.on_audit_sealed(&run, &head),
             Event::Resumed(result) => self.on_resumed(result, now),
             Event::SessionLost(why) => {
                 self.on_session_lost(&why, now);

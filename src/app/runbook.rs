@@ -580,6 +580,14 @@ impl App {
         Vec::new()
     }
 
+    /// The head first: on a narrow terminal the rest is cut, not the hash.
+    pub(super) fn on_audit_sealed(&mut self, run: &str, head: &str) -> Vec<Command> {
+        self.flash_info(format!(
+            "audit head {head}: run {run} sealed (note the head in the incident ticket)"
+        ));
+        Vec::new()
+    }
+
     pub(super) fn on_session_lost(&mut self, why: &str, now: Timestamp) {
         if let Some(run) = self.runbooks.run.as_mut() {
             run.session_lost(why, now);

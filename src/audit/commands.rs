@@ -3,11 +3,13 @@
 //! run, a bad flag).
 
 use super::cli::{AuditCmd, ReportArgs, ShowArgs, VerifyArgs};
-use super::read::{RunFile, read_run};
+use super::read::{RunFile, parse, read_run};
 use super::runs::{self, RunState};
-use super::verify::verify;
+use super::verify::against_index::{self, IndexLookup};
+use super::verify::{Problem, ProblemKind, verify};
 use super::{report, writer};
 use crate::runbook::library::Library;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,9 +35,10 @@ fn verify_files(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    let paths: Vec<PathBuf> = if args.files.is_empty() {
+    // Each file with whether it was named by its path (not a run id).
+    let paths: Vec<(PathBuf, bool)> = if args.files.is_empty() {
         match runs::files(dir) {
-            Ok(paths) => paths,
+            Ok(paths) => paths.into_iter().map(|p| (p, false)).collect(),
             Err(e) => {
                 writeln!(err, "ripcord: {e}")?;
                 return Ok(2);
@@ -45,8 +48,19 @@ fn verify_files(
         let mut paths = Vec::new();
         for arg in &args.files {
             match runs::locate(dir, arg) {
-                Ok(path) => paths.push(path),
+                Ok(path) => paths.push((path, Path::new(arg).is_file())),
                 Err(e) => {
+                    // A run the index knows, whose file is gone, is damage, not bad input.
+                    let known = match IndexLookup::of(dir) {
+                        IndexLookup::Read(index) => against_index::deleted_runs(dir, &index)
+                            .into_iter()
+                            .find(|line| line.starts_with(&format!("run {arg}: "))),
+                        _ => None,
+                    };
+                    if let Some(line) = known {
+                        writeln!(out, "{line}")?;
+                        return Ok(1);
+                    }
                     writeln!(err, "ripcord: {e}")?;
                     return Ok(2);
                 }
@@ -62,12 +76,22 @@ fn verify_files(
         )?;
         return Ok(2);
     }
-    if paths.is_empty() {
+    if let Err(e) = writer::check_private(dir)
+        && dir.is_dir()
+    {
+        writeln!(err, "ripcord: warning: {e}")?;
+    }
+    let index = args.files.is_empty().then(|| IndexLookup::of(dir));
+    if paths.is_empty() && !matches!(index, Some(IndexLookup::Read(_) | IndexLookup::Damaged(_))) {
         writeln!(out, "{}: no runs to verify", dir.display())?;
         return Ok(0);
     }
+    let mut indexes: BTreeMap<PathBuf, IndexLookup> = BTreeMap::new();
+    if let Some(index) = &index {
+        indexes.insert(dir.to_path_buf(), index.clone());
+    }
     let mut code = 0;
-    for path in paths {
+    for (path, by_path) in paths {
         let bytes = match writer::read(&path) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -76,14 +100,31 @@ fn verify_files(
                 continue;
             }
         };
-        match verify(&bytes, args.expect_head.as_deref()) {
-            Ok(v) => writeln!(
+        let parent = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let lookup = indexes
+            .entry(parent.clone())
+            .or_insert_with(|| IndexLookup::of(&parent));
+        let judged = verify(&bytes, args.expect_head.as_deref()).and_then(|v| {
+            let file = parse(&path, &bytes).map_err(|e| Problem {
+                line: 0,
+                kind: ProblemKind::Modified,
+                detail: e,
+            })?;
+            against_index::judge(&path, &file, &v, lookup, by_path).map(|state| (state, v))
+        });
+        match judged {
+            Ok((state, v)) => writeln!(
                 out,
-                "{}: OK, {} records, head {}",
+                "{}: OK, {state}, {} records, head {}",
                 path.display(),
                 v.records,
                 v.head
             )?,
+            // `parse` names the file and line itself.
+            Err(p) if p.line == 0 => {
+                writeln!(out, "{}", p.detail)?;
+                code = code.max(1);
+            }
             Err(p) => {
                 writeln!(
                     out,
@@ -96,6 +137,27 @@ fn verify_files(
                 code = code.max(1);
             }
         }
+    }
+    // The whole directory: the runs the index knows that are gone, and the index itself.
+    match index {
+        Some(IndexLookup::Read(index)) => {
+            for line in against_index::deleted_runs(dir, &index) {
+                writeln!(out, "{line}")?;
+                code = code.max(1);
+            }
+            writeln!(
+                out,
+                "{}: OK, {} records, head {}",
+                index.path.display(),
+                index.records,
+                index.head
+            )?;
+        }
+        Some(IndexLookup::Damaged(e)) => {
+            writeln!(out, "{e}")?;
+            code = code.max(1);
+        }
+        Some(IndexLookup::Missing) | None => {}
     }
     Ok(code)
 }
@@ -191,6 +253,20 @@ fn print_run(file: &RunFile, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "file     {}", file.path.display())?;
     writeln!(out, "head     {}", file.head)?;
+    match &file.seal {
+        Some(seal) => writeln!(
+            out,
+            "sealed   {} at {}, {} records before the seal (the head above is final)",
+            seal.seal.outcome,
+            seal.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            seal.seal.records
+        )?,
+        None if file.nonce().is_some() && file.is_over() => writeln!(
+            out,
+            "sealed   NO: the run ended but has no seal (`ripcord audit verify` says more)"
+        )?,
+        None => {}
+    }
     if let Some(torn) = &file.torn {
         writeln!(out, "torn     {}", torn.describe())?;
     }

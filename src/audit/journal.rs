@@ -43,6 +43,8 @@ struct RunJournal {
     written_seq: u64,
     /// That entry: a run whose log does not hold it at `written_seq` is another run.
     last_written: Option<LogEntry>,
+    /// The final head, once the run is sealed (`seal_if_ended`).
+    sealed: Option<String>,
     runbook: RunbookRef,
     secrets: Vec<String>,
 }
@@ -127,6 +129,7 @@ impl Journal {
                 _lock: Some(a.lock),
                 written_seq,
                 last_written: last,
+                sealed: None,
                 runbook: a.runbook,
                 secrets: a.secrets,
             },
@@ -162,6 +165,7 @@ impl Journal {
                 continue;
             }
             self.write_new(run);
+            events.extend(self.seal_if_ended(run, false));
             if let Some(journal) = self.runs.get_mut(&run.id)
                 && let Some(failure) = &journal.failure
                 && !journal.reported
@@ -258,6 +262,51 @@ impl Journal {
     }
 }
 
+// ---- The seal (audit-seal): an ended run's file is closed with a seal and indexed. ----
+impl Journal {
+    /// Seals `run`'s file once the run has ended and no result can still come for it (a step
+    /// left running by an abort reports late), or, with `closing`, once it has ended at all:
+    /// this journal is going away and nothing more will be written. Returns the event that
+    /// shows the final head.
+    fn seal_if_ended(&mut self, run: &Run, closing: bool) -> Option<Event> {
+        let journal = self.runs.get_mut(&run.id)?;
+        if journal.sealed.is_some() || journal.failure.is_some() {
+            return None;
+        }
+        let writer = journal.writer.as_mut()?;
+        match super::seal::seal_if_ended(writer, run, journal.written_seq, closing) {
+            Ok(None) => None,
+            Ok(Some(head)) => {
+                journal.sealed = Some(head.clone());
+                Some(Event::AuditSealed {
+                    run: run.id.clone(),
+                    head,
+                })
+            }
+            Err(e) => {
+                journal.failure = Some(e);
+                None
+            }
+        }
+    }
+
+    /// Seals every ended run this journal wrote (the cockpit is stopping) and returns each
+    /// sealed run with its final head and file, to be printed for the incident ticket.
+    pub fn close(&mut self, runbooks: &Runbooks) -> Vec<(String, String, PathBuf)> {
+        for run in runbooks.all_runs() {
+            self.seal_if_ended(run, true);
+        }
+        self.runs
+            .iter()
+            .filter_map(|(id, j)| {
+                let head = j.sealed.clone()?;
+                let path = j.writer.as_ref()?.path().to_path_buf();
+                Some((id.clone(), head, path))
+            })
+            .collect()
+    }
+}
+
 fn open_new(dir: &Path, run: &Run) -> RunJournal {
     let mut journal = RunJournal {
         writer: None,
@@ -266,6 +315,7 @@ fn open_new(dir: &Path, run: &Run) -> RunJournal {
         _lock: None,
         written_seq: 0,
         last_written: None,
+        sealed: None,
         runbook: RunbookRef {
             name: run.book.name.clone(),
             file: run.book.file.clone(),
@@ -327,6 +377,7 @@ impl RunJournal {
         writer.append(body).map_err(|e| e.to_string())?;
         self.written_seq = entry.seq;
         self.last_written = Some(entry.clone());
+        super::seal::index_if_first(writer, entry)?;
         tracing::info!(
             run = %entry.run,
             seq = entry.seq,

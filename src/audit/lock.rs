@@ -106,24 +106,25 @@ mod tests {
 
     #[test]
     fn a_second_lock_on_the_same_run_is_refused_and_names_the_holder() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let first = RunLock::acquire(dir.path(), "drill-1").expect("free");
-        let Err(LockError::Held(holder)) = RunLock::acquire(dir.path(), "drill-1") else {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("audit");
+        let first = RunLock::acquire(&dir, "drill-1").expect("free");
+        let Err(LockError::Held(holder)) = RunLock::acquire(&dir, "drill-1") else {
             panic!("the second lock must be refused")
         };
         assert!(
             holder.contains(&format!("pid {}", std::process::id())),
             "{holder}"
         );
-        assert!(RunLock::holder(dir.path(), "drill-1").is_some());
+        assert!(RunLock::holder(&dir, "drill-1").is_some());
         assert!(
-            RunLock::acquire(dir.path(), "drill-2").is_ok(),
+            RunLock::acquire(&dir, "drill-2").is_ok(),
             "other runs are free"
         );
         drop(first);
-        assert_eq!(RunLock::holder(dir.path(), "drill-1"), None);
+        assert_eq!(RunLock::holder(&dir, "drill-1"), None);
         assert!(
-            RunLock::acquire(dir.path(), "drill-1").is_ok(),
+            RunLock::acquire(&dir, "drill-1").is_ok(),
             "released on drop"
         );
     }

@@ -5,14 +5,16 @@
 //!
 //! ```text
 //!  Run.log ──Journal (runner loop, before dispatch)──► AuditWriter ──► <dir>/<run>.jsonl
-//!                                                                          │
-//!         report, show, resume ◄── read (verify) ◄─────────────────────────┘
+//!                    │ first record (nonce), seal at the end                  │
+//!                    └──► index ──► <dir>/runs.index (started, sealed)        │
+//!         report, show, resume ◄── read (verify, against the index) ◄────────┘
 //! ```
 
 pub mod canonical;
 pub mod cli;
 pub mod commands;
 pub mod identity;
+pub mod index;
 pub mod journal;
 pub mod lock;
 pub mod model;
@@ -20,6 +22,7 @@ pub mod read;
 pub mod report;
 pub mod resume;
 pub mod runs;
+pub mod seal;
 pub mod testhook;
 pub mod verify;
 pub mod writer;

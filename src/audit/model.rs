@@ -73,8 +73,61 @@ pub struct Record {
     pub step: Option<String>,
     pub event: LogEvent,
     pub operator: Operator,
+    /// Only in a run's first record, written since the index: a random value that makes this
+    /// run's chain unlike any other, so that another valid chain put in its place is told
+    /// apart (the index keeps it). Files written before have none.
+    #[serde(default)]
+    pub nonce: Option<String>,
     pub prev: String,
     pub hash: String,
+}
+
+/// What the last record of an ended run says: how many records it closes and the hash of the
+/// last of them. Nothing is written to the file after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seal {
+    /// The run ended `finished` or `aborted`.
+    pub outcome: String,
+    /// The records before the seal.
+    pub records: u64,
+    /// The hash of the last of them (the seal's `prev`).
+    pub head: String,
+}
+
+/// The seal as it is written: in the chain like every record, with `seal` where the others
+/// have `event`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealRecord {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub run: String,
+    pub seal: Seal,
+    pub prev: String,
+    pub hash: String,
+}
+
+impl SealRecord {
+    /// The body of a seal, before it is placed in the chain.
+    pub fn body(at: Timestamp, run: &str, seal: &Seal) -> serde_json::Map<String, Value> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            at: Timestamp,
+            run: &'a str,
+            seal: &'a Seal,
+        }
+        match serde_json::to_value(Body { at, run, seal }) {
+            Ok(Value::Object(body)) => body,
+            // Plain strings and numbers always encode as an object.
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    /// Whether the seal closes exactly the records before it.
+    pub fn matches_chain(&self) -> bool {
+        self.seal.head == self.prev && self.seal.records + 1 == self.seq
+    }
 }
 
 impl Record {

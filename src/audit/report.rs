@@ -308,9 +308,17 @@ pub fn markdown(file: &RunFile, rto: Option<Duration>) -> String {
         None => format!("{} so far", format_duration(total)),
     };
     let _ = writeln!(out, "| Total time | {rto_text} |");
+    let sealed = match (&file.seal, file.nonce()) {
+        (Some(seal), _) => format!("sealed ({}), final", seal.seal.outcome),
+        (None, Some(_)) if end.is_some() => {
+            "ended but NOT SEALED: check it with `ripcord audit verify`,".to_string()
+        }
+        (None, Some(_)) => "open (not sealed yet),".to_string(),
+        (None, None) => "written before seals,".to_string(),
+    };
     let _ = writeln!(
         out,
-        "| Audit log | `{}`: {} records, chain verified, head `{}` |",
+        "| Audit log | `{}`: {} records, chain verified, {sealed} head `{}` (note it in the incident ticket) |",
         file.path.display(),
         file.records.len(),
         file.head

@@ -15,6 +15,10 @@ pub enum ProblemKind {
     Inserted,
     Torn,
     Truncated,
+    /// Another chain than the one the index recorded for the run.
+    Replaced,
+    /// A run file the index should record and does not (or no index where one should be).
+    Unindexed,
 }
 
 impl ProblemKind {
@@ -26,6 +30,8 @@ impl ProblemKind {
             ProblemKind::Inserted => "inserted",
             ProblemKind::Torn => "torn",
             ProblemKind::Truncated => "truncated",
+            ProblemKind::Replaced => "replaced",
+            ProblemKind::Unindexed => "unindexed",
         }
     }
 }
@@ -279,5 +285,6 @@ pub fn verify_complete(lines: &[&[u8]]) -> Result<Verified, Problem> {
     })
 }
 
+pub mod against_index;
 #[cfg(test)]
 mod tests;

@@ -1,12 +1,17 @@
 //! Appends records to one run's file, durably: each line is written whole and the file is
 //! synced before `append` returns, so a record that `append` accepted survives a crash or a
 //! power cut. The directory is created 0700 and synced when a file is created in it (so the
-//! file's name survives too); files are 0600.
+//! file's name survives too); files are 0600. A directory that group or others can read or
+//! write is refused: its records could be read, or changed without trace, by them.
+//!
+//! A new file's first record carries a random `nonce`, so that no two runs' chains are alike
+//! and a file put in another's place is told apart by the index (`index.rs`).
 
-use super::model::{GENESIS, seal};
+use super::model::{GENESIS, Seal, SealRecord, seal};
+use jiff::Timestamp;
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// A write the audit log could not make. Actions stop when this happens (fail closed).
@@ -42,6 +47,8 @@ pub struct AuditWriter {
     file: File,
     next_seq: u64,
     head: String,
+    /// Put in the first record (a new file's): see the module's comment.
+    nonce: Option<String>,
     /// Set by the first failed write: the file may now end in a partial line, so nothing more
     /// is appended to it by this process.
     broken: Option<AuditError>,
@@ -52,6 +59,7 @@ impl AuditWriter {
     pub fn create(dir: &Path, run: &str) -> Result<AuditWriter, AuditError> {
         ensure_dir(dir)?;
         let path = file_for(dir, run);
+        let nonce = new_nonce().map_err(|e| AuditError::new(&path, "draw the run's nonce", e))?;
         let file = OpenOptions::new()
             .append(true)
             .create_new(true)
@@ -64,6 +72,7 @@ impl AuditWriter {
             file,
             next_seq: 1,
             head: GENESIS.to_string(),
+            nonce: Some(nonce),
             broken: None,
         })
     }
@@ -102,6 +111,7 @@ impl AuditWriter {
             file,
             next_seq: last_seq + 1,
             head: head.to_string(),
+            nonce: None,
             broken: None,
         })
     }
@@ -110,8 +120,28 @@ impl AuditWriter {
         self.next_seq
     }
 
+    /// The nonce this file's first record carries (a file this writer created).
+    pub fn nonce(&self) -> Option<&str> {
+        self.nonce.as_deref()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The hash of the last record written (`GENESIS` before the first).
+    pub fn head(&self) -> &str {
+        &self.head
+    }
+
     /// The line the next record would be, and its hash.
-    pub fn prepare(&self, body: serde_json::Map<String, serde_json::Value>) -> (String, String) {
+    pub fn prepare(
+        &self,
+        mut body: serde_json::Map<String, serde_json::Value>,
+    ) -> (String, String) {
+        if let (1, Some(nonce)) = (self.next_seq, &self.nonce) {
+            body.insert("nonce".to_string(), nonce.clone().into());
+        }
         seal(body, self.next_seq, &self.head)
     }
 
@@ -123,6 +153,23 @@ impl AuditWriter {
         let (line, hash) = self.prepare(body);
         self.write_line(&line, &hash)?;
         Ok(hash)
+    }
+
+    /// Ends the file with a seal over every record written so far (`outcome`: `finished` or
+    /// `aborted`). Returns the seal and its hash, the file's final head.
+    pub fn seal(
+        &mut self,
+        at: Timestamp,
+        run: &str,
+        outcome: &str,
+    ) -> Result<(Seal, String), AuditError> {
+        let seal = Seal {
+            outcome: outcome.to_string(),
+            records: self.next_seq - 1,
+            head: self.head.clone(),
+        };
+        let hash = self.append(SealRecord::body(at, run, &seal))?;
+        Ok((seal, hash))
     }
 
     /// Writes a prepared line (from `prepare`) with its newline, in one write, and syncs.
@@ -159,10 +206,10 @@ impl AuditWriter {
 }
 
 /// Creates the directory (0700, parents too) when it is missing, and syncs its parent so the
-/// new directory survives a crash.
+/// new directory survives a crash. An existing one must be private (`check_private`).
 pub fn ensure_dir(dir: &Path) -> Result<(), AuditError> {
     if dir.is_dir() {
-        return Ok(());
+        return check_private(dir);
     }
     DirBuilder::new()
         .recursive(true)
@@ -175,7 +222,37 @@ pub fn ensure_dir(dir: &Path) -> Result<(), AuditError> {
     Ok(())
 }
 
-fn sync_dir(dir: &Path) -> Result<(), AuditError> {
+/// Refuses a directory that group or others can read or write: they could read the records,
+/// or delete and replace them. It is not changed here: the directory was given (`--audit-dir`)
+/// and may be shared on purpose (`/tmp`), so the operator is told the command to run instead.
+pub fn check_private(dir: &Path) -> Result<(), AuditError> {
+    let mode = std::fs::metadata(dir)
+        .map_err(|e| AuditError::new(dir, "read the directory's permissions", e))?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o066 == 0 {
+        return Ok(());
+    }
+    Err(AuditError::new(
+        dir,
+        "keep records in it",
+        format!(
+            "group or others can read or write it (mode {mode:04o}), so they could read its records or delete and replace them: run `chmod 700 {}`, or give a private directory (--audit-dir or RIPCORD_AUDIT_DIR), then try again",
+            dir.display()
+        ),
+    ))
+}
+
+/// A random nonce: 16 bytes from the kernel's generator (ripcord runs on Unix only, and this
+/// needs no crate), as hex.
+fn new_nonce() -> io::Result<String> {
+    let mut bytes = [0u8; 16];
+    File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), AuditError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| AuditError::new(dir, "sync the directory", e))
@@ -187,4 +264,57 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
         io::ErrorKind::NotFound => format!("{}: no such audit log", path.display()),
         _ => format!("{}: cannot read it: {e}", path.display()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).expect("meta").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_new_directory_is_private_and_an_open_one_is_refused_naming_the_chmod() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("a/b/audit");
+        ensure_dir(&dir).expect("created");
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&root.path().join("a")), 0o700, "parents too");
+        ensure_dir(&dir).expect("a private one is used");
+        for open in [0o777, 0o755, 0o740, 0o704, 0o720, 0o702] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(open)).expect("chmod");
+            let e = ensure_dir(&dir).expect_err("refused");
+            let text = e.to_string();
+            assert!(
+                text.contains(&format!("chmod 700 {}", dir.display()))
+                    && text.contains(&format!("mode {open:04o}")),
+                "{text}"
+            );
+            assert_eq!(mode(&dir), open, "left as it was");
+        }
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711)).expect("chmod");
+        ensure_dir(&dir).expect("others may pass through, not read or write");
+    }
+
+    #[test]
+    fn only_the_first_record_of_a_new_file_carries_a_nonce_and_each_file_its_own() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("audit");
+        let mut a = AuditWriter::create(&dir, "a").expect("a");
+        let b = AuditWriter::create(&dir, "b").expect("b");
+        let nonce = a.nonce().expect("drawn").to_string();
+        assert_eq!(nonce.len(), 32);
+        assert_ne!(Some(nonce.as_str()), b.nonce());
+        a.append(serde_json::Map::new()).expect("1");
+        a.append(serde_json::Map::new()).expect("2");
+        let text = std::fs::read_to_string(file_for(&dir, "a")).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].contains(&format!("\"nonce\":\"{nonce}\"")),
+            "{}",
+            lines[0]
+        );
+        assert!(!lines[1].contains("nonce"), "{}", lines[1]);
+    }
 }
