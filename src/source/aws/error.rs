@@ -49,32 +49,51 @@ pub fn aws_error<E>(call: &str, err: SdkError<E>) -> SourceError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let (kind, message) = match &err {
+    // Whether the request may have reached AWS although no readable answer came back: after
+    // a timeout, a connection that failed once the request could have gone out, or an answer
+    // that could not be read, a change may have happened (see `SourceError::may_have_arrived`).
+    let (kind, message, may_have_arrived) = match &err {
         SdkError::TimeoutError(_) => (
             SourceErrorKind::Timeout,
             "no answer within the call's time limit".to_string(),
+            true,
         ),
         SdkError::DispatchFailure(failure) => {
             let detail = chain(&err);
-            let kind = if failure.is_timeout() {
-                SourceErrorKind::Timeout
+            let (kind, sent) = if failure.is_timeout() {
+                (SourceErrorKind::Timeout, true)
             } else if is_missing_credentials(&detail) {
-                SourceErrorKind::AccessDenied
+                (SourceErrorKind::AccessDenied, false)
             } else if failure.is_user() {
-                SourceErrorKind::Other
+                // The request could not be made (a bad URL, a body that would not send).
+                (SourceErrorKind::Other, false)
             } else {
-                // I/O and connector failures: nothing answered at that address.
-                SourceErrorKind::Unreachable
+                // I/O and connector failures: nothing answered at that address, or the
+                // connection broke after the request went out. Which, the error cannot tell.
+                (SourceErrorKind::Unreachable, true)
             };
-            (kind, detail)
+            (kind, detail, sent)
         }
+        SdkError::ResponseError(_) => (
+            SourceErrorKind::Other,
+            format!("the answer could not be read: {}", chain(&err)),
+            true,
+        ),
         SdkError::ServiceError(service) => {
             let status = service.raw().status().as_u16();
             let code = err.code();
             let kind = kind_of_service_error(code, Some(status));
+            // A success status whose body could not be parsed: AWS took the request.
+            let unreadable = code.is_none() && (200..300).contains(&status);
             let message = match (code, err.message()) {
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => code.to_string(),
+                (None, _) if unreadable => {
+                    format!(
+                        "HTTP {status}, but the answer could not be read: {}",
+                        chain(&err)
+                    )
+                }
                 (None, Some(message)) => format!("HTTP {status}: {message}"),
                 // moto answers 404 for APIs it does not implement; so may a wrong endpoint.
                 (None, None) => format!(
@@ -82,7 +101,7 @@ where
                      that implements this call?"
                 ),
             };
-            (kind, message)
+            (kind, message, unreadable)
         }
         _ => {
             let detail = chain(&err);
@@ -91,10 +110,13 @@ where
             } else {
                 SourceErrorKind::Other
             };
-            (kind, detail)
+            (kind, detail, false)
         }
     };
-    SourceError::new(kind, call, message)
+    SourceError {
+        may_have_arrived,
+        ..SourceError::new(kind, call, message)
+    }
 }
 
 /// An error and its causes, each in its own words, without the debug dump that the SDK's
