@@ -955,7 +955,9 @@ async fn the_caller_identity_is_what_sts_answers_or_unknown_with_why() {
         panic!("an identity STS did not give is unknown")
     };
     assert!(
-        why.starts_with("sts:GetCallerIdentity failed (access denied)") && why.contains("expired"),
+        why.starts_with("sts:GetCallerIdentity failed (credentials expired)")
+            && why.contains("aws sso login --profile")
+            && why.contains("expired"),
         "{why}"
     );
 

@@ -15,6 +15,9 @@ pub enum SourceErrorKind {
     Timeout,
     /// Credentials lack a permission; retrying will not help.
     AccessDenied,
+    /// The credentials (or the SSO session behind them) have expired: renewing them (`aws sso
+    /// login`) fixes it, so the feed keeps trying at its usual pace and picks them up at once.
+    CredentialsExpired,
     /// The API asked us to slow down.
     Throttled,
     /// Could not connect at all.
@@ -79,6 +82,7 @@ impl fmt::Display for SourceErrorKind {
         f.write_str(match self {
             SourceErrorKind::Timeout => "timed out",
             SourceErrorKind::AccessDenied => "access denied",
+            SourceErrorKind::CredentialsExpired => "credentials expired",
             SourceErrorKind::Throttled => "throttled",
             SourceErrorKind::Unreachable => "unreachable",
             SourceErrorKind::Other => "error",
