@@ -96,7 +96,7 @@ pub async fn run_with_journal(
     let mut guard = TerminalGuard::enter()?;
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     let cancel = CancellationToken::new();
-    poll::spawn_all(
+    let refresh_now = poll::spawn_all(
         sources.fleet.clone(),
         sources.refresh,
         MAX_FETCH_DEADLINE,
@@ -143,7 +143,7 @@ pub async fn run_with_journal(
         loop {
             let gated = journal.gate(&app.runbooks, std::mem::take(&mut commands));
             for command in gated.commands {
-                carry_out(command, &mut app, &sources, &tx, &mut journal);
+                carry_out(command, &mut app, &sources, &tx, &mut journal, &refresh_now);
             }
             if gated.events.is_empty() {
                 break;
@@ -180,9 +180,11 @@ fn carry_out(
     sources: &Sources,
     tx: &mpsc::Sender<Event>,
     journal: &mut Journal,
+    refresh_now: &poll::RefreshNow,
 ) {
     match command {
         Command::Quit => app.should_quit = true,
+        Command::RefreshAll => refresh_now.now(),
         Command::FetchCheckerDetail(check_id) => {
             let (fleet, tx) = (sources.fleet.clone(), tx.clone());
             tokio::spawn(async move {

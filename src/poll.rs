@@ -7,14 +7,16 @@ use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 /// The longest a failing feed waits between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// How long to wait before the next fetch, after `failures` failures in a row.
-/// Denied permissions are not retried quickly: they will not fix themselves.
+/// Denied permissions are not retried quickly: they will not fix themselves. Expired
+/// credentials are asked again at the usual pace: the operator renews them (`aws sso login`)
+/// and expects the cockpit to notice at once, and each attempt costs one rejected call.
 pub fn next_delay(
     interval: Duration,
     failures: u32,
@@ -23,13 +25,33 @@ pub fn next_delay(
     if failures == 0 {
         return interval;
     }
-    if last_error == Some(&SourceErrorKind::AccessDenied) {
-        return MAX_BACKOFF.max(interval);
+    match last_error {
+        Some(SourceErrorKind::AccessDenied) => return MAX_BACKOFF.max(interval),
+        Some(SourceErrorKind::CredentialsExpired) => return interval,
+        _ => {}
     }
     let factor = 2u32.saturating_pow(failures.min(8));
     interval
         .saturating_mul(factor)
         .min(MAX_BACKOFF.max(interval))
+}
+
+/// Asks every poller to fetch now instead of waiting out its interval or back-off (the `R` key,
+/// `:refresh`): after renewing credentials the operator need not wait for the next tick.
+#[derive(Clone, Debug)]
+pub struct RefreshNow(watch::Sender<u64>);
+
+impl RefreshNow {
+    fn new() -> (Self, watch::Receiver<u64>) {
+        let (tx, rx) = watch::channel(0);
+        (Self(tx), rx)
+    }
+
+    /// Every poller fetches at once; one in the middle of a fetch fetches again right after,
+    /// since what it is fetching may have been asked before the credentials were renewed.
+    pub fn now(&self) {
+        self.0.send_modify(|asked| *asked = asked.wrapping_add(1));
+    }
 }
 
 /// Runs `fetch` with a deadline, turning a missed deadline into a `Timeout` error.
@@ -49,13 +71,16 @@ pub async fn with_deadline<T>(
 }
 
 /// Polls one feed until cancelled. `fetch` makes one request; `wrap` turns its result into
-/// an event. Returns when cancelled or when the app has gone away.
+/// an event. Returns when cancelled or when the app has gone away. A change on `asked` cuts
+/// the wait short (`RefreshNow`).
+#[allow(clippy::too_many_arguments)]
 async fn poll_loop<T, F, Fut>(
     what: String,
     interval: Duration,
     deadline: Duration,
     tx: mpsc::Sender<Event>,
     cancel: CancellationToken,
+    mut asked: watch::Receiver<u64>,
     fetch: F,
     wrap: impl Fn(FetchResult<T>) -> Event,
 ) where
@@ -93,22 +118,27 @@ async fn poll_loop<T, F, Fut>(
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(delay) => {}
+            // Once every `RefreshNow` is dropped this branch is off, and the sleep decides.
+            Ok(()) = asked.changed() => {}
         }
     }
 }
 
 /// Starts every poller for `source`. The deadline of each fetch is its refresh interval,
 /// capped at `max_deadline`, so a dead region shows as stale within one interval or so.
+/// The handle makes every poller fetch at once.
 pub fn spawn_all(
     source: Arc<dyn FleetSource>,
     refresh: Refresh,
     max_deadline: Duration,
     tx: mpsc::Sender<Event>,
     cancel: CancellationToken,
-) {
+) -> RefreshNow {
     let deadline = move |interval: Duration| interval.min(max_deadline);
+    let (refresh_now, asked) = RefreshNow::new();
     for region in source.regions() {
         let (src, r, tx2, c) = (source.clone(), region.clone(), tx.clone(), cancel.clone());
+        let a = asked.clone();
         tokio::spawn(async move {
             let region_for_event = r.clone();
             poll_loop(
@@ -117,6 +147,7 @@ pub fn spawn_all(
                 deadline(refresh.replicas),
                 tx2,
                 c,
+                a,
                 || {
                     let (src, r) = (src.clone(), r.clone());
                     async move { src.replicas(&r).await }
@@ -129,6 +160,7 @@ pub fn spawn_all(
             .await;
         });
         let (src, r, tx2, c) = (source.clone(), region.clone(), tx.clone(), cancel.clone());
+        let a = asked.clone();
         tokio::spawn(async move {
             let region_for_event = r.clone();
             poll_loop(
@@ -137,6 +169,7 @@ pub fn spawn_all(
                 deadline(refresh.backups),
                 tx2,
                 c,
+                a,
                 || {
                     let (src, r) = (src.clone(), r.clone());
                     async move { src.backups(&r).await }
@@ -157,6 +190,7 @@ pub fn spawn_all(
             deadline(refresh.health),
             tx,
             cancel,
+            asked,
             || {
                 let src = src.clone();
                 async move { src.health_checks().await }
@@ -165,6 +199,7 @@ pub fn spawn_all(
         )
         .await;
     });
+    refresh_now
 }
 
 #[cfg(test)]
@@ -191,6 +226,93 @@ mod tests {
             next_delay(i, 1, Some(&SourceErrorKind::AccessDenied)),
             MAX_BACKOFF
         );
+    }
+
+    #[test]
+    fn a_feed_whose_credentials_expired_keeps_its_pace_to_pick_up_renewed_ones() {
+        let i = Duration::from_secs(30);
+        let expired = crate::source::aws::error::kind_of_service_error(Some("ExpiredToken"), None);
+        for failures in [1, 2, 10] {
+            assert_eq!(next_delay(i, failures, Some(&expired)), i, "{failures}");
+        }
+    }
+
+    /// Answers every fetch at once, so that only the pollers' waits decide when they come.
+    struct Instant;
+
+    #[async_trait::async_trait]
+    impl FleetSource for Instant {
+        fn name(&self) -> &str {
+            "instant"
+        }
+        fn regions(&self) -> Vec<String> {
+            vec!["r-1".into()]
+        }
+        async fn replicas(&self, _: &str) -> FetchResult<Vec<crate::fleet::Replica>> {
+            Ok(crate::fleet::Snapshot::new(
+                vec![],
+                jiff::Timestamp::UNIX_EPOCH,
+            ))
+        }
+        async fn backups(&self, _: &str) -> FetchResult<crate::fleet::BackupHealth> {
+            Ok(crate::fleet::Snapshot::new(
+                crate::fleet::BackupHealth::default(),
+                jiff::Timestamp::UNIX_EPOCH,
+            ))
+        }
+        async fn health_checks(&self) -> FetchResult<Vec<crate::fleet::HealthCheck>> {
+            Ok(crate::fleet::Snapshot::new(
+                vec![],
+                jiff::Timestamp::UNIX_EPOCH,
+            ))
+        }
+        async fn checker_detail(
+            &self,
+            _: &str,
+        ) -> FetchResult<Vec<crate::fleet::CheckerObservation>> {
+            Ok(crate::fleet::Snapshot::new(
+                vec![],
+                jiff::Timestamp::UNIX_EPOCH,
+            ))
+        }
+    }
+
+    /// Waits for one event of each feed (replicas, backups, health).
+    async fn one_round(rx: &mut mpsc::Receiver<Event>) {
+        let (mut replicas, mut backups, mut health) = (false, false, false);
+        while !(replicas && backups && health) {
+            match rx.recv().await.expect("pollers run") {
+                Event::Replicas { .. } => replicas = true,
+                Event::Backups { .. } => backups = true,
+                Event::Health(_) => health = true,
+                _ => {}
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refresh_now_fetches_every_feed_without_waiting_for_its_interval() {
+        let (tx, mut rx) = mpsc::channel(64);
+        let cancel = CancellationToken::new();
+        let refresh = Refresh::default();
+        let refresh_now = spawn_all(
+            Arc::new(Instant),
+            refresh,
+            Duration::from_secs(20),
+            tx,
+            cancel.clone(),
+        );
+        one_round(&mut rx).await;
+        // Time stands still unless every task waits; the pollers' next ticks are 30 s away.
+        let asked = tokio::time::Instant::now();
+        refresh_now.now();
+        one_round(&mut rx).await;
+        assert_eq!(
+            asked.elapsed(),
+            Duration::ZERO,
+            "every feed fetched at once, not at its next tick"
+        );
+        cancel.cancel();
     }
 
     #[tokio::test(start_paused = true)]

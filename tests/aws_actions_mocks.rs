@@ -28,6 +28,7 @@ use aws_smithy_runtime_api::client::http::{
     HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
 };
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::body::SdkBody;
@@ -954,7 +955,9 @@ async fn the_caller_identity_is_what_sts_answers_or_unknown_with_why() {
         panic!("an identity STS did not give is unknown")
     };
     assert!(
-        why.starts_with("sts:GetCallerIdentity failed (access denied)") && why.contains("expired"),
+        why.starts_with("sts:GetCallerIdentity failed (credentials expired)")
+            && why.contains("aws sso login --profile")
+            && why.contains("expired"),
         "{why}"
     );
 
@@ -962,4 +965,236 @@ async fn the_caller_identity_is_what_sts_answers_or_unknown_with_why() {
         panic!("no STS client, no identity")
     };
     assert!(why.contains("sts:GetCallerIdentity was not asked"), "{why}");
+}
+
+// --- Changes whose answer was lost (a broken connection, an unreadable reply) -------------
+//
+// Like a timeout, these leave the change unknown: the request may have reached AWS and been
+// carried out. The real state decides, and only StartRestoreJob is asked again (its token
+// makes the repeat the same request).
+
+/// How a connector loses the answer of its first `lost` requests.
+#[derive(Clone, Copy, Debug)]
+enum Lost {
+    /// The connection breaks after the request went out (a reset, a proxy that drops it).
+    Reset,
+    /// An answer arrives but cannot be read (a truncated or garbled body).
+    Garbled,
+}
+
+/// Loses the answer of the first `lost` requests as `how`, answers the rest with `answer`
+/// (status 200, `content_type`); records every request body, so a test can count attempts.
+#[derive(Clone, Debug)]
+struct LostAnswer {
+    how: Lost,
+    lost: usize,
+    answer: Option<(String, String)>,
+    bodies: Arc<Mutex<Vec<String>>>,
+}
+
+impl LostAnswer {
+    fn always(how: Lost) -> LostAnswer {
+        LostAnswer {
+            how,
+            lost: usize::MAX,
+            answer: None,
+            bodies: Arc::default(),
+        }
+    }
+
+    fn then(how: Lost, lost: usize, content_type: &str, body: &str) -> LostAnswer {
+        LostAnswer {
+            how,
+            lost,
+            answer: Some((content_type.to_string(), body.to_string())),
+            bodies: Arc::default(),
+        }
+    }
+
+    fn bodies(&self) -> Vec<String> {
+        self.bodies.lock().expect("not poisoned").clone()
+    }
+
+    fn http_client(&self) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+        let connector = self.clone();
+        http_client_fn(move |_, _| SharedHttpConnector::new(connector.clone()))
+    }
+}
+
+impl HttpConnector for LostAnswer {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let body = request
+            .body()
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let n = {
+            let mut bodies = self.bodies.lock().expect("not poisoned");
+            bodies.push(body);
+            bodies.len()
+        };
+        let answer = match (&self.answer, self.how) {
+            (Some((content_type, body)), _) if n > self.lost => {
+                Ok(http_answer(200, content_type, body, "req-after"))
+            }
+            (_, Lost::Reset) => Err(ConnectorError::io(
+                "connection reset by peer after the request was sent".into(),
+            )),
+            (_, Lost::Garbled) => Ok(http_answer(
+                200,
+                "application/json",
+                "<<<\u{0}garbled",
+                "req-garbled",
+            )),
+        };
+        HttpConnectorFuture::ready(answer)
+    }
+}
+
+fn lost_rds(lost: &LostAnswer) -> aws_sdk_rds::Client {
+    aws_sdk_rds::Client::from_conf(
+        aws_sdk_rds::Config::builder()
+            .with_test_defaults_v2()
+            .http_client(lost.http_client())
+            .retry_config(CallLimits::CHANGES.retry_config())
+            .timeout_config(change_timeouts())
+            .build(),
+    )
+}
+
+fn lost_backup(lost: &LostAnswer) -> aws_sdk_backup::Client {
+    aws_sdk_backup::Client::from_conf(
+        aws_sdk_backup::Config::builder()
+            .with_test_defaults_v2()
+            .http_client(lost.http_client())
+            .retry_config(CallLimits::CHANGES.retry_config())
+            .timeout_config(change_timeouts())
+            .build(),
+    )
+}
+
+fn lost_route53(lost: &LostAnswer) -> aws_sdk_route53::Client {
+    aws_sdk_route53::Client::from_conf(
+        aws_sdk_route53::Config::builder()
+            .with_test_defaults_v2()
+            .http_client(lost.http_client())
+            .retry_config(CallLimits::CHANGES.retry_config())
+            .timeout_config(change_timeouts())
+            .build(),
+    )
+}
+
+#[tokio::test]
+async fn a_promotion_whose_answer_was_lost_is_judged_by_the_real_state_not_called_failed() {
+    for how in [Lost::Reset, Lost::Garbled] {
+        let lost = LostAnswer::always(how);
+        let describe = mock!(aws_sdk_rds::Client::describe_db_instances)
+            .then_compute_output(in_turn(vec![replica(None)]));
+        let mut clients = Clients::idle();
+        clients.changes.rds = lost_rds(&lost);
+        clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe]);
+        let actions = clients.actions();
+
+        let (result, progress) = carry(&promote(), &actions).await;
+        let outcome = result.unwrap_or_else(|e| panic!("{how:?}: the real state decides: {e}"));
+        assert_eq!(lost.bodies().len(), 1, "{how:?}: sent once: {progress:?}");
+        assert!(
+            progress
+                .iter()
+                .any(|l| l.starts_with("rds:PromoteReadReplica")
+                    && l.ends_with("reading the real state before deciding")),
+            "{how:?}: {progress:?}"
+        );
+        assert!(
+            outcome.summary.contains("standalone"),
+            "{how:?}: {}",
+            outcome.summary
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_dns_change_whose_answer_was_lost_is_judged_by_the_records_read_afterwards() {
+    for how in [Lost::Reset, Lost::Garbled] {
+        let lost = LostAnswer::always(how);
+        let list = mock!(aws_sdk_route53::Client::list_resource_record_sets)
+            .then_compute_output(in_turn(vec![pair(false), pair(false), pair(true)]));
+        let mut clients = Clients::idle();
+        clients.route53 = Route53Clients {
+            reads: mock_client!(aws_sdk_route53, RuleMode::MatchAny, [&list]),
+            changes: lost_route53(&lost),
+        };
+        let actions = clients.actions();
+        let flip = Operation::FlipFailoverRecords {
+            zone: "Z0123456789ABC".into(),
+            name: "api.example.com.".into(),
+            primary: "api-dr".into(),
+        };
+        let (result, progress) = carry(&flip, &actions).await;
+        let outcome = result.unwrap_or_else(|e| panic!("{how:?}: the records decide: {e}"));
+        assert!(
+            outcome.summary.contains("`api-dr` is PRIMARY"),
+            "{how:?}: {}",
+            outcome.summary
+        );
+        assert!(
+            progress
+                .iter()
+                .any(|l| l.starts_with("route53:ChangeResourceRecordSets")
+                    && l.ends_with("reading the records before deciding")),
+            "{how:?}: {progress:?}"
+        );
+        assert_eq!(lost.bodies().len(), 1, "{how:?}: sent once: {progress:?}");
+        assert_eq!(list.num_calls(), 3, "{how:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_restore_start_whose_answer_was_lost_is_asked_again_with_the_same_token() {
+    for how in [Lost::Reset, Lost::Garbled] {
+        let lost = LostAnswer::then(
+            how,
+            1,
+            "application/json",
+            r#"{"RestoreJobId":"restore-1"}"#,
+        );
+        let (points, metadata, states, made) = (
+            recovery_points(),
+            restore_metadata(),
+            restore_states(),
+            restored_instance(),
+        );
+        let mut clients = Clients::idle();
+        clients.reads.backup = mock_client!(
+            aws_sdk_backup,
+            RuleMode::MatchAny,
+            [&points, &metadata, &states]
+        );
+        clients.changes.backup = lost_backup(&lost);
+        clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&made]);
+        let actions = clients.actions();
+
+        let (result, progress) = carry(&restore(), &actions).await;
+        result.unwrap_or_else(|e| panic!("{how:?}: restored after asking again: {e}"));
+        let bodies = lost.bodies();
+        assert_eq!(
+            bodies.len(),
+            2,
+            "{how:?}: the lost one, then one repeat: {progress:?}"
+        );
+        let token = context().idempotency_token().to_string();
+        for body in &bodies {
+            let sent: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+            assert_eq!(sent["IdempotencyToken"], token.as_str(), "{how:?}: {body}");
+        }
+        assert!(
+            progress
+                .iter()
+                .any(|l| l.starts_with("backup:StartRestoreJob")
+                    && l.ends_with(&format!(
+                        "asking again with the same idempotency token {token}"
+                    ))),
+            "{how:?}: {progress:?}"
+        );
+    }
 }

@@ -211,3 +211,150 @@ fn monochrome_tells_every_state_apart_without_colour() {
     assert!(crit_cell.modifier.contains(Modifier::BOLD));
     insta::assert_snapshot!("mono_outage_wide", text);
 }
+
+/// A fleet with names as long as real ones: a replica whose name starts with its primary's,
+/// replicas longer than any column gives them, and a recovery point named by its ARN (as
+/// AWS Backup names protected resources).
+fn app_with_long_names() -> (App, Vec<String>, Vec<String>) {
+    let s = sim(Scenario::Normal);
+    let mut app = app_fed(&s, dark(), t0());
+    let mut west = s.replicas_at("us-west-2", t0()).expect("sim answers");
+    let model = west.data[0].clone();
+    for (id, source) in [
+        ("zz-billing-mysql-dr", "zz-billing-mysql"),
+        (
+            "sessions-read-euw1-reporting-replica",
+            "sessions-primary-cluster-writer",
+        ),
+    ] {
+        let mut r = model.clone();
+        r.id = id.to_string();
+        r.source_id = source.to_string();
+        west.data.push(r);
+    }
+    let mut east = s.backups_at("us-east-1", t0()).expect("sim answers");
+    for p in &mut east.data.recovery_points {
+        p.resource_id = format!(
+            "arn:aws:ec2:us-east-1:123456789012:volume/{}",
+            p.resource_id
+        );
+    }
+    let replicas: Vec<String> = west.data.iter().map(|r| r.id.clone()).collect();
+    let sources: Vec<String> = west.data.iter().map(|r| r.source_id.clone()).collect();
+    app.update(
+        Event::Replicas {
+            region: "us-west-2".into(),
+            result: Ok(west),
+        },
+        t0(),
+    );
+    app.update(
+        Event::Backups {
+            region: "us-east-1".into(),
+            result: Ok(east),
+        },
+        t0(),
+    );
+    let mut all_replicas: Vec<String> = app
+        .replicas
+        .values()
+        .filter_map(|f| f.data())
+        .flatten()
+        .map(|r| r.id.clone())
+        .collect();
+    all_replicas.extend(replicas);
+    let mut all_sources: Vec<String> = app
+        .replicas
+        .values()
+        .filter_map(|f| f.data())
+        .flatten()
+        .map(|r| r.source_id.clone())
+        .collect();
+    all_sources.extend(sources);
+    (app, all_replicas, all_sources)
+}
+
+/// `shown` is one of `names` whole, or the start of one of them ending in `…`.
+fn whole_or_marked(shown: &str, names: &[String]) -> bool {
+    names.iter().any(|n| n == shown)
+        || shown
+            .strip_suffix('…')
+            .is_some_and(|head| names.iter().any(|n| n.starts_with(head)))
+}
+
+/// The replica and source cells of every row of the lag pane on `screen`.
+fn lag_cells(screen: &str) -> Vec<(String, String)> {
+    screen
+        .lines()
+        .filter(|l| l.starts_with("\"┃"))
+        .filter_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let at = words
+                .iter()
+                .position(|w| ["OK", "WARN", "CRIT", "N/A"].contains(w))?;
+            Some((
+                words.get(at + 1)?.to_string(),
+                words.get(at + 2)?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn long_names_are_never_cut_silently_80x24_and_120_wide() {
+    let (mut app, replicas, sources) = app_with_long_names();
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = screen(&app, w, h);
+        let cells = lag_cells(&text);
+        assert!(cells.len() >= 6, "{w}x{h}: rows found {cells:?}\n{text}");
+        for (replica, source) in &cells {
+            assert!(
+                whole_or_marked(replica, &replicas),
+                "{w}x{h}: replica cell `{replica}` is cut without `…`:\n{text}"
+            );
+            assert!(
+                whole_or_marked(source, &sources),
+                "{w}x{h}: source cell `{source}` is cut without `…`:\n{text}"
+            );
+        }
+        let worst = text.lines().nth(1).unwrap_or_default();
+        assert!(
+            worst.contains("vol-0f9e-reports") && !worst.contains("arn:"),
+            "{w}x{h}: the header names a resource by its short name: {worst}"
+        );
+    }
+    // At 120 the replicas get their room: a name whole, never its primary's in its place.
+    let wide = screen(&app, 120, 40);
+    assert!(
+        lag_cells(&wide)
+            .iter()
+            .any(|(replica, _)| replica == "zz-billing-mysql-dr"),
+        "{wide}"
+    );
+    // The vault column is as wide as its names, not a stretch of blanks.
+    assert!(
+        wide.lines()
+            .filter(|l| l.contains("prod-use1"))
+            .all(|l| !l.contains("prod-use1          ")),
+        "{wide}"
+    );
+    insta::assert_snapshot!("long_names_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("long_names_120x40", wide);
+    // Enter shows a name the table had to cut, whole.
+    let long = "sessions-read-euw1-reporting-replica";
+    assert!(!wide.contains(long), "cut in the table at 120: {wide}");
+    let row = lag_cells(&wide)
+        .iter()
+        .position(|(replica, _)| replica.starts_with("sessions-read-euw1-rep"))
+        .expect("the long replica's row");
+    for _ in 0..row {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Enter);
+    let detail = screen(&app, 120, 40);
+    assert!(detail.contains(long), "{detail}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('v'));
+    insta::assert_snapshot!("long_names_points_80x24", screen(&app, 80, 24));
+}

@@ -13,11 +13,11 @@ pub const HELP: &[(&str, &str)] = &[
     ("g / G, PgUp / PgDn", "first / last row, page up / down"),
     ("v", "backups: vaults → recovery points → failures"),
     ("Enter", "detail of the selected row"),
+    ("R", "refresh every feed now (e.g. after aws sso login)"),
     ("/", "filter rows in every pane (Esc clears)"),
-    (":", "command: quit, theme, scenario, pane, run, help"),
-    ("?", "this help"),
+    (":", "command: quit theme scenario pane run refresh help"),
     ("Esc", "close, cancel, clear the filter"),
-    ("q / Ctrl-C", "quit"),
+    ("? / q, Ctrl-C", "this help / quit"),
 ];
 
 const PAGE: isize = 10;
@@ -64,6 +64,7 @@ impl App {
                 vec![Command::Quit]
             }
             KeyCode::Char('r') => self.runbook_key_r(),
+            KeyCode::Char('R') => self.refresh_all(),
             KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => {
                 self.focus_pane(self.focus.next())
             }
@@ -107,6 +108,12 @@ impl App {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Every feed fetched at once: after `aws sso login`, nobody should wait for the next tick.
+    fn refresh_all(&mut self) -> Vec<Command> {
+        self.flash_info("refreshing every feed");
+        vec![Command::RefreshAll]
     }
 
     fn focus_pane(&mut self, pane: Pane) -> Vec<Command> {
@@ -191,6 +198,7 @@ impl App {
                 self.should_quit = true;
                 vec![Command::Quit]
             }
+            ("refresh", _) => self.refresh_all(),
             ("help" | "h", _) => {
                 self.overlay = Some(Overlay::Help);
                 Vec::new()
@@ -223,7 +231,7 @@ impl App {
             ("resume", id) => self.start_resume(id),
             (other, _) => {
                 self.flash_error(format!(
-                    "unknown command `{other}`: try quit, theme, scenario, pane, filter, run, help"
+                    "unknown command `{other}`: try quit, theme, scenario, pane, filter, run, refresh, help"
                 ));
                 Vec::new()
             }

@@ -74,6 +74,8 @@ pub enum Command {
     Runbook(Box<crate::runbook::work::Work>),
     /// Read an unfinished run back from its audit log, to resume it.
     ResumeRun(String),
+    /// Fetch every feed now instead of at its next tick (after renewing credentials).
+    RefreshAll,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

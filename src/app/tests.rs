@@ -401,6 +401,27 @@ fn commands_and_their_errors() {
 }
 
 #[test]
+fn capital_r_and_refresh_fetch_every_feed_now_and_say_so() {
+    let mut app = loaded_app();
+    assert_eq!(
+        app.update(key(KeyCode::Char('R')), t(2)),
+        vec![Command::RefreshAll]
+    );
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| !f.is_error && f.text.contains("refreshing"))
+    );
+    assert_eq!(app.run_command("refresh"), vec![Command::RefreshAll]);
+    assert!(
+        crate::app::keys::HELP
+            .iter()
+            .any(|(keys, what)| *keys == "R" && what.contains("refresh")),
+        "the help lists it"
+    );
+}
+
+#[test]
 fn scenarios_are_refused_outside_the_demo() {
     let mut app = App::new(
         Mode::Live { profile: None },

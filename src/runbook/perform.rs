@@ -817,9 +817,10 @@ async fn change_and_verify(
                 requests.record(call, &receipt, progress);
                 Ok(())
             }
-            Err(e) if e.kind == SourceErrorKind::Timeout => {
+            Err(e) if e.may_have_happened() => {
                 progress(format!(
-                    "{call} timed out ({e}); reading the real state before deciding"
+                    "{call} {} ({e}); reading the real state before deciding",
+                    e.lost_answer()
                 ));
                 Ok(())
             }
@@ -1120,9 +1121,10 @@ async fn change_and_verify(
                         requests.record(START_RESTORE_JOB, &receipt, progress);
                         break receipt.value;
                     }
-                    Err(e) if e.kind == SourceErrorKind::Timeout && !deadline(clock) => {
+                    Err(e) if e.may_have_happened() && !deadline(clock) => {
                         progress(format!(
-                            "{START_RESTORE_JOB} timed out ({e}); asking again with the same idempotency token {}",
+                            "{START_RESTORE_JOB} {} ({e}); asking again with the same idempotency token {}",
+                            e.lost_answer(),
                             request.idempotency_token
                         ));
                         pause(clock, every).await;
@@ -1268,9 +1270,10 @@ fn submitted(
             progress(format!("change {} submitted", receipt.value));
             Ok(Some(receipt.value))
         }
-        Err(e) if e.kind == SourceErrorKind::Timeout => {
+        Err(e) if e.may_have_happened() => {
             progress(format!(
-                "{CHANGE_RECORD_SETS} timed out ({e}); reading the records before deciding"
+                "{CHANGE_RECORD_SETS} {} ({e}); reading the records before deciding",
+                e.lost_answer()
             ));
             Ok(None)
         }

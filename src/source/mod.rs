@@ -15,6 +15,9 @@ pub enum SourceErrorKind {
     Timeout,
     /// Credentials lack a permission; retrying will not help.
     AccessDenied,
+    /// The credentials (or the SSO session behind them) have expired: renewing them (`aws sso
+    /// login`) fixes it, so the feed keeps trying at its usual pace and picks them up at once.
+    CredentialsExpired,
     /// The API asked us to slow down.
     Throttled,
     /// Could not connect at all.
@@ -29,14 +32,47 @@ pub struct SourceError {
     /// The API call that failed, e.g. `rds:DescribeDBInstances`.
     pub call: String,
     pub message: String,
+    /// The request may have reached AWS and been carried out, but no readable answer came
+    /// back: it timed out, the connection failed after sending, or the answer could not be
+    /// read. For a change this means "it may have happened": read the end state to find out.
+    pub may_have_arrived: bool,
 }
 
 impl SourceError {
     pub fn new(kind: SourceErrorKind, call: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
+            may_have_arrived: kind == SourceErrorKind::Timeout,
             kind,
             call: call.into(),
             message: message.into(),
+        }
+    }
+
+    /// As `new`, for a failure after which the request may have reached AWS (see
+    /// `may_have_arrived`).
+    pub fn unanswered(
+        kind: SourceErrorKind,
+        call: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            may_have_arrived: true,
+            ..Self::new(kind, call, message)
+        }
+    }
+
+    /// Whether a change that failed this way may nevertheless have happened, so that its end
+    /// state, not this error, decides the outcome. Unknown is not false.
+    pub fn may_have_happened(&self) -> bool {
+        self.may_have_arrived
+    }
+
+    /// How the answer was lost, for a progress line: "timed out", "got no readable answer".
+    pub fn lost_answer(&self) -> &'static str {
+        if self.kind == SourceErrorKind::Timeout {
+            "timed out"
+        } else {
+            "got no readable answer"
         }
     }
 }
@@ -46,6 +82,7 @@ impl fmt::Display for SourceErrorKind {
         f.write_str(match self {
             SourceErrorKind::Timeout => "timed out",
             SourceErrorKind::AccessDenied => "access denied",
+            SourceErrorKind::CredentialsExpired => "credentials expired",
             SourceErrorKind::Throttled => "throttled",
             SourceErrorKind::Unreachable => "unreachable",
             SourceErrorKind::Other => "error",

@@ -130,7 +130,7 @@ pub struct FetchError {
     pub feed: &'static str,
     /// The region, or `global` for Route 53.
     pub region: String,
-    /// `timeout`, `access-denied`, `throttled`, `unreachable` or `error`.
+    /// `timeout`, `access-denied`, `credentials-expired`, `throttled`, `unreachable` or `error`.
     pub kind: &'static str,
     pub call: String,
     pub message: String,
@@ -145,6 +145,7 @@ impl FetchError {
             kind: match e.kind {
                 K::Timeout => "timeout",
                 K::AccessDenied => "access-denied",
+                K::CredentialsExpired => "credentials-expired",
                 K::Throttled => "throttled",
                 K::Unreachable => "unreachable",
                 K::Other => "error",

@@ -3,7 +3,7 @@
 use crate::app::{App, Mode, Pane, Prompt};
 use crate::fleet::{Verdict, format_duration};
 use crate::source::sim::Scenario;
-use crate::ui::widgets::verdict_style;
+use crate::ui::widgets::{short_name, verdict_style};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -52,7 +52,10 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
         Some((v, what, why)) => {
             let mut spans = vec![
                 Span::styled(" worst: ", theme.dim),
-                Span::styled(format!("{} {what}", v.symbol()), verdict_style(theme, *v)),
+                Span::styled(
+                    format!("{} {}", v.symbol(), short_name(what)),
+                    verdict_style(theme, *v),
+                ),
                 Span::raw(format!(" — {why}")),
             ];
             if offenders.len() > 1 {

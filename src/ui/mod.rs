@@ -1,6 +1,7 @@
 //! Drawing. `render` is a pure function of `&App`: it reads state and never changes it.
 
 pub mod chrome;
+pub mod columns;
 pub mod overlay;
 pub mod panes;
 pub mod runbook;

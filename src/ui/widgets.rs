@@ -7,7 +7,7 @@ use crate::theme::Theme;
 use jiff::Timestamp;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell};
+use ratatui::widgets::{Block, BorderType, Borders};
 
 pub fn verdict_style(theme: &Theme, v: Verdict) -> Style {
     match v {
@@ -19,19 +19,29 @@ pub fn verdict_style(theme: &Theme, v: Verdict) -> Style {
 }
 
 /// The verdict as symbol and word, never colour alone.
-pub fn verdict_cell(theme: &Theme, v: Verdict) -> Cell<'static> {
-    Cell::from(Span::styled(v.label(), verdict_style(theme, v)))
+pub fn verdict_span(theme: &Theme, v: Verdict) -> Span<'static> {
+    Span::styled(v.label(), verdict_style(theme, v))
 }
 
 /// How old a row's data is: its age, or STALE when it is past twice its refresh interval.
-pub fn seen_cell(theme: &Theme, from: &Provenance, now: Timestamp) -> Cell<'static> {
+pub fn seen_span(theme: &Theme, from: &Provenance, now: Timestamp) -> Span<'static> {
     if from.stale {
-        Cell::from(Span::styled("STALE", theme.stale))
+        Span::styled("STALE", theme.stale)
     } else {
-        Cell::from(Span::styled(
+        Span::styled(
             format_duration(crate::fleet::age_between(from.fetched_at, now)),
             theme.dim,
-        ))
+        )
+    }
+}
+
+/// The short name of a resource: the last part of an ARN (`arn:aws:ec2:…:volume/vol-0f9e`
+/// is `vol-0f9e`), anything else as it is. The whole ARN is in the row's detail.
+pub fn short_name(id: &str) -> &str {
+    if id.starts_with("arn:") {
+        id.rsplit([':', '/']).find(|s| !s.is_empty()).unwrap_or(id)
+    } else {
+        id
     }
 }
 
@@ -158,6 +168,19 @@ pub fn clock_time(t: Timestamp) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_resource_named_by_arn_is_shown_by_its_short_name() {
+        assert_eq!(
+            short_name("arn:aws:ec2:us-east-1:123456789012:volume/vol-0f9e-reports"),
+            "vol-0f9e-reports"
+        );
+        assert_eq!(
+            short_name("arn:aws:rds:us-east-1:123456789012:db:orders-primary"),
+            "orders-primary"
+        );
+        assert_eq!(short_name("prod-use1/EBS"), "prod-use1/EBS", "not an ARN");
+    }
 
     fn samples(lags: &[Option<u64>]) -> Vec<LagSample> {
         lags.iter()

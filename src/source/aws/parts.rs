@@ -17,6 +17,7 @@ pub const PART_DEADLINE: Duration = Duration::from_secs(15);
 
 /// How long a denied part is not asked again: as long as the poller waits after a feed that is
 /// denied as a whole. Retrying a denial cannot help, and each attempt is noise in CloudTrail.
+/// Expired credentials are not held: renewed ones must be used at the next refresh.
 pub const DENIAL_HOLD_SECS: i64 = 300;
 
 /// Remembers which parts were denied, and when.
@@ -127,6 +128,37 @@ mod tests {
                 .is_ok(),
             "a success forgets the denial"
         );
+    }
+
+    #[tokio::test]
+    async fn a_part_whose_credentials_expired_is_asked_again_at_once() {
+        let parts = Parts::default();
+        let expired = || async {
+            Err::<(), _>(SourceError::new(
+                crate::source::aws::error::kind_of_service_error(Some("ExpiredToken"), Some(400)),
+                CALL,
+                "ExpiredToken: The security token included in the request is expired",
+            ))
+        };
+        let calls = AtomicUsize::new(0);
+        let counted = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Ok::<(), SourceError>(())
+        };
+        assert!(
+            parts
+                .fetch("us-east-1 lag", CALL, t(0), expired())
+                .await
+                .is_err()
+        );
+        assert!(
+            parts
+                .fetch("us-east-1 lag", CALL, t(1), counted())
+                .await
+                .is_ok(),
+            "renewed credentials are used at the next refresh"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test(start_paused = true)]

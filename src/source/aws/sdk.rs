@@ -9,6 +9,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use std::time::Duration;
 
+pub mod expiry;
+
 /// How long one AWS call may take, and how often it is tried. Every client gets these
 /// explicitly: with the SDK defaults a server that accepts and never answers is still being
 /// waited on after 45 s.
@@ -65,6 +67,19 @@ impl CallLimits {
     }
 }
 
+/// The profile this process's credentials come from, named in the hint an expired session
+/// gives. Set once, by `load`: one process speaks for one profile.
+static PROFILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// What to do about expired credentials: `run \`aws sso login --profile NAME\``. NAME is the
+/// profile `load` was given, else `AWS_PROFILE`, else `default` (as the SDK picks it).
+pub fn login_hint() -> String {
+    format!(
+        "run `aws sso login --profile {}`",
+        PROFILE.get().map_or("NAME", String::as_str)
+    )
+}
+
 /// Loads the shared AWS configuration. `profile` overrides `AWS_PROFILE`. Nothing here talks
 /// to AWS except, where the environment names no region, the region lookup of the chain.
 pub async fn load(profile: Option<&str>, limits: CallLimits) -> SdkConfig {
@@ -75,7 +90,13 @@ pub async fn load(profile: Option<&str>, limits: CallLimits) -> SdkConfig {
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }
-    loader.load().await
+    PROFILE.get_or_init(|| {
+        profile
+            .map(str::to_string)
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+            .unwrap_or_else(|| "default".to_string())
+    });
+    expiry::watch(loader.load().await)
 }
 
 /// The HTTP client every AWS client shares (it also speaks plain HTTP, for local emulators).

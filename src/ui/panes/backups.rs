@@ -1,16 +1,16 @@
 //! Backups: success rate per vault and window, the oldest last-good recovery points, and the
 //! jobs that failed, expired or completed with issues, with what AWS said.
 
-use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
+use super::{PaneTable, draw_table, empty_text, title_line};
 use crate::app::{App, BackupView, Pane};
 use crate::fleet::{JobCounts, Verdict, format_duration};
+use crate::ui::columns::{Col, Holds, headers, lay_out, table_width};
 use crate::ui::widgets::{
-    feed_errors, feeds_summary, pane_block, seen_cell, verdict_cell, verdict_style,
+    feed_errors, feeds_summary, pane_block, seen_span, short_name, verdict_span, verdict_style,
 };
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row};
 
 fn rate(counts: Option<JobCounts>) -> String {
     match counts.and_then(|c| c.success_rate()) {
@@ -48,10 +48,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let errors = feed_errors(app.backups.iter(), app.now);
     let selected = app.selected_index(Pane::Backups);
     let empty = |none: &str| empty_text(app, app.backups.values(), "backup", none);
-    let wide = is_wide(area);
+    let width = table_width(area.width);
     match app.backup_view {
         BackupView::Vaults => {
-            let rows: Vec<Row> = app
+            let cells: Vec<Vec<Span<'static>>> = app
                 .vault_rows()
                 .iter()
                 .map(|r| {
@@ -61,33 +61,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                     } else {
                         theme.text
                     };
-                    Row::new(vec![
-                        verdict_cell(theme, r.eval.verdict),
-                        Cell::from(r.vault.clone()),
-                        Cell::from(r.resource_type.clone()),
-                        Cell::from(r.region.clone()),
-                        Cell::from(rate(r.counts[0])),
-                        Cell::from(rate(r.counts[1])),
-                        Cell::from(rate(r.counts[2])),
-                        Cell::from(Span::styled(issues.to_string(), issues_style)),
-                        seen_cell(theme, &r.from, app.now),
-                    ])
+                    vec![
+                        verdict_span(theme, r.eval.verdict),
+                        Span::raw(r.vault.clone()),
+                        Span::raw(r.resource_type.clone()),
+                        Span::raw(r.region.clone()),
+                        Span::raw(rate(r.counts[0])),
+                        Span::raw(rate(r.counts[1])),
+                        Span::raw(rate(r.counts[2])),
+                        Span::styled(issues.to_string(), issues_style),
+                        seen_span(theme, &r.from, app.now),
+                    ]
                 })
                 .collect();
-            let widths = [
-                Constraint::Length(7),
-                Constraint::Fill(1),
-                Constraint::Length(8),
-                Constraint::Length(9),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(5),
+            let cols = [
+                Col::new("verdict", Holds::Value(7)),
+                Col::new("vault", Holds::Id),
+                Col::new("type", Holds::Value(8)),
+                Col::new("region", Holds::Value(9)),
+                Col::new("24h", Holds::Value(6)),
+                Col::new("7d", Holds::Value(6)),
+                Col::new("14d", Holds::Value(6)),
+                Col::new("issues", Holds::Value(6)),
+                Col::new("seen", Holds::Value(5)),
             ];
-            let header = [
-                "verdict", "vault", "type", "region", "24h", "7d", "14d", "issues", "seen",
-            ];
+            let (widths, rows) = lay_out(&cols, cells, width);
+            let header = headers(&cols);
             draw_table(
                 frame,
                 area,
@@ -105,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             );
         }
         BackupView::RecoveryPoints => {
-            let rows: Vec<Row> = app
+            let cells: Vec<Vec<Span<'static>>> = app
                 .point_rows()
                 .iter()
                 .map(|r| {
@@ -114,35 +113,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                         || "none".to_string(),
                         |t| format_duration(crate::fleet::age_between(t, app.now)),
                     );
-                    Row::new(vec![
-                        verdict_cell(theme, r.eval.verdict),
-                        Cell::from(p.resource_id.clone()),
-                        Cell::from(p.resource_type.clone()),
-                        Cell::from(p.vault.clone()),
-                        Cell::from(Span::styled(age, verdict_style(theme, r.eval.verdict))),
-                        Cell::from(format_duration(r.targets.backup_rpo)),
-                        seen_cell(theme, &r.from, app.now),
-                    ])
+                    vec![
+                        verdict_span(theme, r.eval.verdict),
+                        // AWS Backup names resources by ARN: its last part tells them apart,
+                        // and Enter shows the whole ARN.
+                        Span::raw(short_name(&p.resource_id).to_string()),
+                        Span::raw(p.resource_type.clone()),
+                        Span::raw(p.vault.clone()),
+                        Span::styled(age, verdict_style(theme, r.eval.verdict)),
+                        Span::raw(format_duration(r.targets.backup_rpo)),
+                        seen_span(theme, &r.from, app.now),
+                    ]
                 })
                 .collect();
-            let widths = [
-                Constraint::Length(7),
-                Constraint::Fill(1),
-                Constraint::Length(8),
-                Constraint::Length(10),
-                Constraint::Length(9),
-                Constraint::Length(6),
-                Constraint::Length(5),
+            let cols = [
+                Col::new("verdict", Holds::Value(7)),
+                Col::new("resource", Holds::Id),
+                Col::new("type", Holds::Value(8)),
+                Col::new("vault", Holds::Ref),
+                Col::new("last good", Holds::Value(9)),
+                Col::new("limit", Holds::Value(6)),
+                Col::new("seen", Holds::Value(5)),
             ];
-            let header = [
-                "verdict",
-                "resource",
-                "type",
-                "vault",
-                "last good",
-                "limit",
-                "seen",
-            ];
+            let (widths, rows) = lay_out(&cols, cells, width);
+            let header = headers(&cols);
             draw_table(
                 frame,
                 area,
@@ -160,7 +154,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             );
         }
         BackupView::Failures => {
-            let rows: Vec<Row> = app
+            let cells: Vec<Vec<Span<'static>>> = app
                 .failure_rows()
                 .iter()
                 .map(|r| {
@@ -170,29 +164,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                     } else {
                         Verdict::Crit
                     };
-                    Row::new(vec![
-                        Cell::from(format_duration(crate::fleet::age_between(
+                    vec![
+                        Span::raw(format_duration(crate::fleet::age_between(
                             j.created_at,
                             app.now,
                         ))),
-                        Cell::from(Span::styled(
-                            j.state.word(),
-                            verdict_style(theme, state_verdict),
-                        )),
-                        Cell::from(j.resource_id.clone()),
-                        Cell::from(j.message.clone()),
-                        seen_cell(theme, &r.from, app.now),
-                    ])
+                        Span::styled(j.state.word(), verdict_style(theme, state_verdict)),
+                        Span::raw(short_name(&j.resource_id).to_string()),
+                        Span::raw(j.message.clone()),
+                        seen_span(theme, &r.from, app.now),
+                    ]
                 })
                 .collect();
-            let widths = [
-                Constraint::Length(6),
-                Constraint::Length(10),
-                Constraint::Length(if wide { 24 } else { 16 }),
-                Constraint::Fill(1),
-                Constraint::Length(5),
+            let cols = [
+                Col::new("ago", Holds::Value(6)),
+                Col::new("state", Holds::Value(10)),
+                Col::new("resource", Holds::Id),
+                Col::new("message", Holds::Text),
+                Col::new("seen", Holds::Value(5)),
             ];
-            let header = ["ago", "state", "resource", "message", "seen"];
+            let (widths, rows) = lay_out(&cols, cells, width);
+            let header = headers(&cols);
             draw_table(
                 frame,
                 area,

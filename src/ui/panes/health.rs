@@ -3,13 +3,13 @@
 
 use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
 use crate::app::{App, Pane};
+use crate::ui::columns::{Col, Holds, headers, lay_out, table_width};
 use crate::ui::widgets::{
-    feed_errors, feeds_summary, pane_block, seen_cell, verdict_cell, verdict_style,
+    feed_errors, feeds_summary, pane_block, seen_span, verdict_span, verdict_style,
 };
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let theme = &app.theme;
@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         focused,
     );
     let wide = is_wide(area);
-    let rows: Vec<Row> = app
+    let cells: Vec<Vec<Span<'static>>> = app
         .check_rows()
         .iter()
         .map(|r| {
@@ -42,59 +42,48 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 .collect::<Vec<_>>()
                 .join(", ");
             let mut cells = vec![
-                verdict_cell(theme, r.eval.verdict),
-                Cell::from(c.name.clone()),
-                Cell::from(c.target_region.clone().unwrap_or_else(|| "—".into())),
-                Cell::from(Span::styled(
-                    c.status.word(),
-                    verdict_style(theme, r.eval.verdict),
-                )),
-                Cell::from(checkers),
-                Cell::from(if guards.is_empty() {
+                verdict_span(theme, r.eval.verdict),
+                Span::raw(c.name.clone()),
+                Span::raw(c.target_region.clone().unwrap_or_else(|| "—".into())),
+                Span::styled(c.status.word(), verdict_style(theme, r.eval.verdict)),
+                Span::raw(checkers),
+                Span::raw(if guards.is_empty() {
                     "—".to_string()
                 } else {
                     guards
                 }),
             ];
             if wide {
-                cells.insert(2, Cell::from(c.target.clone()));
+                cells.insert(2, Span::raw(c.target.clone()));
             }
-            cells.push(seen_cell(theme, &r.from, app.now));
-            Row::new(cells)
+            cells.push(seen_span(theme, &r.from, app.now));
+            cells
         })
         .collect();
-    let (header, widths) = if wide {
-        (
-            vec![
-                "verdict", "check", "target", "region", "status", "healthy", "guards", "seen",
-            ],
-            vec![
-                Constraint::Length(7),
-                Constraint::Length(12),
-                Constraint::Fill(2),
-                Constraint::Length(14),
-                Constraint::Length(9),
-                Constraint::Length(7),
-                Constraint::Fill(2),
-                Constraint::Length(6),
-            ],
-        )
+    let cols: Vec<Col> = if wide {
+        vec![
+            Col::new("verdict", Holds::Value(7)),
+            Col::new("check", Holds::Id),
+            Col::new("target", Holds::Text),
+            Col::new("region", Holds::Value(14)),
+            Col::new("status", Holds::Value(9)),
+            Col::new("healthy", Holds::Value(7)),
+            Col::new("guards", Holds::Ref),
+            Col::new("seen", Holds::Value(6)),
+        ]
     } else {
-        (
-            vec![
-                "verdict", "check", "region", "status", "healthy", "guards", "seen",
-            ],
-            vec![
-                Constraint::Length(7),
-                Constraint::Fill(1),
-                Constraint::Length(9),
-                Constraint::Length(9),
-                Constraint::Length(7),
-                Constraint::Fill(2),
-                Constraint::Length(5),
-            ],
-        )
+        vec![
+            Col::new("verdict", Holds::Value(7)),
+            Col::new("check", Holds::Id),
+            Col::new("region", Holds::Value(9)),
+            Col::new("status", Holds::Value(9)),
+            Col::new("healthy", Holds::Value(7)),
+            Col::new("guards", Holds::Ref),
+            Col::new("seen", Holds::Value(5)),
+        ]
     };
+    let (widths, rows) = lay_out(&cols, cells, table_width(area.width));
+    let header = headers(&cols);
     let errors = feed_errors(std::iter::once((&global, &app.health)), app.now);
     let empty = empty_text(
         app,

@@ -3,13 +3,13 @@
 use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
 use crate::app::{App, Pane};
 use crate::fleet::format_duration;
+use crate::ui::columns::{Col, Holds, headers, lay_out, table_width};
 use crate::ui::widgets::{
-    feed_errors, feeds_summary, pane_block, seen_cell, sparkline, verdict_cell,
+    feed_errors, feeds_summary, pane_block, seen_span, sparkline, verdict_span, verdict_style,
 };
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let theme = &app.theme;
@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         feeds_summary(theme, app.replicas.iter(), app.now),
     );
     let block = pane_block(theme, title, focused);
-    let table_rows: Vec<Row> = rows
+    let cells: Vec<Vec<Span<'static>>> = rows
         .iter()
         .map(|row| {
             let r = row.replica;
@@ -38,71 +38,51 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 row.targets.rpo.as_secs_f64(),
             );
             let mut cells = vec![
-                verdict_cell(theme, row.eval.verdict),
-                Cell::from(r.id.clone()),
-                Cell::from(r.source_id.clone()),
-                Cell::from(r.region.clone()),
-                Cell::from(r.state.short().to_string()),
-                Cell::from(Span::styled(
-                    lag,
-                    crate::ui::widgets::verdict_style(theme, row.eval.verdict),
-                )),
-                Cell::from(spark),
+                verdict_span(theme, row.eval.verdict),
+                Span::raw(r.id.clone()),
+                Span::raw(r.source_id.clone()),
+                Span::raw(r.region.clone()),
+                Span::raw(r.state.short().to_string()),
+                Span::styled(lag, verdict_style(theme, row.eval.verdict)),
+                Span::raw(spark),
             ];
             if wide {
-                cells.insert(6, Cell::from(format_duration(row.targets.rpo)));
-                cells.push(Cell::from(
+                cells.insert(6, Span::raw(format_duration(row.targets.rpo)));
+                cells.push(Span::raw(
                     row.targets.workload.clone().unwrap_or_else(|| "-".into()),
                 ));
             }
-            cells.push(seen_cell(theme, &row.from, app.now));
-            Row::new(cells)
+            cells.push(seen_span(theme, &row.from, app.now));
+            cells
         })
         .collect();
-    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-        (
-            vec![
-                "verdict",
-                "replica",
-                "source",
-                "region",
-                "state",
-                "lag",
-                "RPO",
-                "last hour",
-                "workload",
-                "seen",
-            ],
-            vec![
-                Constraint::Length(7),
-                Constraint::Fill(3),
-                Constraint::Fill(2),
-                Constraint::Length(14),
-                Constraint::Length(13),
-                Constraint::Length(7),
-                Constraint::Length(5),
-                Constraint::Length(spark_width),
-                Constraint::Length(10),
-                Constraint::Length(6),
-            ],
-        )
+    let cols: Vec<Col> = if wide {
+        vec![
+            Col::new("verdict", Holds::Value(7)),
+            Col::new("replica", Holds::Id),
+            Col::new("source", Holds::Ref),
+            Col::new("region", Holds::Value(14)),
+            Col::new("state", Holds::Value(13)),
+            Col::new("lag", Holds::Value(7)),
+            Col::new("RPO", Holds::Value(5)),
+            Col::new("last hour", Holds::Chart(spark_width)),
+            Col::new("workload", Holds::Ref),
+            Col::new("seen", Holds::Value(6)),
+        ]
     } else {
-        (
-            vec![
-                "verdict", "replica", "source", "region", "state", "lag", "1h", "seen",
-            ],
-            vec![
-                Constraint::Length(7),
-                Constraint::Fill(3),
-                Constraint::Fill(2),
-                Constraint::Length(9),
-                Constraint::Length(11),
-                Constraint::Length(6),
-                Constraint::Length(spark_width),
-                Constraint::Length(5),
-            ],
-        )
+        vec![
+            Col::new("verdict", Holds::Value(7)),
+            Col::new("replica", Holds::Id),
+            Col::new("source", Holds::Ref),
+            Col::new("region", Holds::Value(9)),
+            Col::new("state", Holds::Value(11)),
+            Col::new("lag", Holds::Value(6)),
+            Col::new("1h", Holds::Chart(spark_width)),
+            Col::new("seen", Holds::Value(5)),
+        ]
     };
+    let (widths, table_rows) = lay_out(&cols, cells, table_width(area.width));
+    let header = headers(&cols);
     let errors = feed_errors(app.replicas.iter(), app.now);
     let empty = empty_text(
         app,

@@ -1,0 +1,260 @@
+//! How a table's columns share its width: by what they hold. Identifiers get their room first;
+//! what must be cut ends in `…`, never silently (a replica cut to its primary's name reads as
+//! the primary). The whole value is one Enter away, in the row's detail.
+
+use ratatui::layout::Constraint;
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Row};
+
+/// What a column holds, which decides how it gives up width when the table does not fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// Short values of a known shape (verdict, region, lag, age, percentages): always whole,
+    /// at least this wide, so that a column does not jitter as its values change.
+    Value(u16),
+    /// The name of the row's own resource (replica, vault, resource, check): cut last.
+    Id,
+    /// The name of another resource the row points to (a replica's source): cut before `Id`.
+    Ref,
+    /// A drawing of this many columns (the lag sparkline): narrowed before any name is cut.
+    Chart(u16),
+    /// Free text (AWS's message, a URL): cut first.
+    Text,
+}
+
+impl Holds {
+    /// Which columns give up width first: the lowest rank.
+    fn rank(self) -> Option<u8> {
+        match self {
+            Holds::Value(_) => None,
+            Holds::Text => Some(0),
+            Holds::Chart(_) => Some(1),
+            Holds::Ref => Some(2),
+            Holds::Id => Some(3),
+        }
+    }
+
+    /// The narrowest the column is made before a column of a higher rank gives up anything.
+    fn min(self, natural: u16) -> u16 {
+        match self {
+            Holds::Value(_) => natural,
+            Holds::Chart(_) => natural.min(4),
+            Holds::Text | Holds::Ref | Holds::Id => natural.min(8),
+        }
+    }
+}
+
+/// One column: its header and what it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Col {
+    pub header: &'static str,
+    pub holds: Holds,
+}
+
+impl Col {
+    pub const fn new(header: &'static str, holds: Holds) -> Self {
+        Self { header, holds }
+    }
+}
+
+/// The space between columns, as the panes' tables draw it.
+const SPACING: u16 = 1;
+
+/// The width of each column for `rows` (one span per cell) in `width` columns of text.
+/// Every column first gets its natural width (its widest cell or header). When that does not
+/// fit, columns give up width by rank (text, then charts, then references, then identifiers),
+/// the widest of a rank first, each down to its minimum. Width left over is left blank after
+/// the last column: a column padded to fill it reads as a name that is missing.
+pub fn fit(cols: &[Col], rows: &[Vec<Span<'_>>], width: u16) -> Vec<u16> {
+    let header_width = |c: &Col| clamp_width(Span::raw(c.header).width());
+    let natural: Vec<u16> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c.holds {
+            Holds::Chart(w) => w,
+            holds => rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|s| clamp_width(s.width()))
+                .chain([header_width(c)])
+                .chain(match holds {
+                    Holds::Value(w) => Some(w),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0),
+        })
+        .collect();
+    // Never narrower than the header either, or the header would be cut.
+    let floor: Vec<u16> = cols
+        .iter()
+        .zip(&natural)
+        .map(|(c, &n)| c.holds.min(n).max(header_width(c).min(n)))
+        .collect();
+    let mut widths = natural;
+    let gaps = u16::try_from(cols.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    let room = width.saturating_sub(SPACING.saturating_mul(gaps));
+    let total = |w: &[u16]| w.iter().map(|&x| u32::from(x)).sum::<u32>();
+    let mut over = total(&widths).saturating_sub(u32::from(room));
+    for rank in 0..=3 {
+        // One column at a time off the widest: the short names of a rank stay whole.
+        while over > 0 {
+            let widest = (0..cols.len())
+                .filter(|&i| cols[i].holds.rank() == Some(rank) && widths[i] > floor[i])
+                .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+            let Some(i) = widest else { break };
+            widths[i] -= 1;
+            over -= 1;
+        }
+    }
+    widths
+}
+
+fn clamp_width(w: usize) -> u16 {
+    u16::try_from(w).unwrap_or(u16::MAX)
+}
+
+/// `text` cut to `width` columns, ending in `…` when anything was cut.
+pub fn cut(text: &str, width: u16) -> String {
+    let width = usize::from(width);
+    if Span::raw(text).width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = Span::raw(c.to_string()).width();
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// The last `width` characters of a chart drawn oldest first: a narrowed chart keeps the
+/// newest stretch of time.
+fn newest(chart: &str, width: u16) -> String {
+    let n = chart.chars().count();
+    chart
+        .chars()
+        .skip(n.saturating_sub(usize::from(width)))
+        .collect()
+}
+
+/// The table's rows and column widths for `rows` (one span per cell) in `width` columns:
+/// widths from `fit`, and every cell that is too long cut with `…`, its style kept.
+pub fn lay_out(
+    cols: &[Col],
+    rows: Vec<Vec<Span<'static>>>,
+    width: u16,
+) -> (Vec<Constraint>, Vec<Row<'static>>) {
+    let widths = fit(cols, &rows, width);
+    let rows =
+        rows.into_iter()
+            .map(|cells| {
+                Row::new(cells.into_iter().zip(cols.iter().zip(&widths)).map(
+                    |(span, (col, &w))| {
+                        let text = match col.holds {
+                            Holds::Chart(_) => newest(&span.content, w),
+                            _ => cut(&span.content, w),
+                        };
+                        Cell::from(Span::styled(text, span.style))
+                    },
+                ))
+            })
+            .collect();
+    (widths.into_iter().map(Constraint::Length).collect(), rows)
+}
+
+/// The headers of `cols`, for the table's header row.
+pub fn headers(cols: &[Col]) -> Vec<&'static str> {
+    cols.iter().map(|c| c.header).collect()
+}
+
+/// The width a pane's table has for its columns: its area less the two borders and the
+/// selection mark.
+pub fn table_width(area_width: u16) -> u16 {
+    area_width.saturating_sub(3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Vec<Span<'static>> {
+        cells.iter().map(|c| Span::raw(c.to_string())).collect()
+    }
+
+    const LAG: [Col; 4] = [
+        Col::new("verdict", Holds::Value(7)),
+        Col::new("replica", Holds::Id),
+        Col::new("source", Holds::Ref),
+        Col::new("1h", Holds::Chart(8)),
+    ];
+
+    #[test]
+    fn everything_whole_when_it_fits_and_the_table_ends_early_without_text() {
+        let rows = vec![row(&[
+            "✔ OK",
+            "zz-billing-mysql-dr",
+            "zz-billing-mysql",
+            "",
+        ])];
+        assert_eq!(fit(&LAG, &rows, 200), vec![7, 19, 16, 8]);
+    }
+
+    #[test]
+    fn charts_then_references_give_way_before_the_rows_own_name() {
+        let rows = vec![row(&[
+            "✔ OK",
+            "zz-billing-mysql-dr",
+            "zz-billing-mysql",
+            "",
+        ])];
+        // 7 + 19 + 16 + 8 + 3 spaces = 53: four too many.
+        assert_eq!(fit(&LAG, &rows, 49), vec![7, 19, 16, 4]);
+        assert_eq!(fit(&LAG, &rows, 45), vec![7, 19, 12, 4]);
+        assert_eq!(fit(&LAG, &rows, 37), vec![7, 15, 8, 4]);
+    }
+
+    #[test]
+    fn the_widest_name_of_a_rank_is_cut_first() {
+        let cols = [Col::new("a", Holds::Id), Col::new("b", Holds::Id)];
+        let rows = vec![row(&["short-name", "a-much-longer-identifier"])];
+        assert_eq!(fit(&cols, &rows, 31), vec![10, 20]);
+    }
+
+    #[test]
+    fn free_text_is_cut_first_and_never_padded() {
+        let cols = [
+            Col::new("resource", Holds::Id),
+            Col::new("message", Holds::Text),
+        ];
+        let rows = vec![row(&[
+            "vol-0f9e-reports",
+            "Backup job failed: no space left",
+        ])];
+        assert_eq!(fit(&cols, &rows, 80), vec![16, 32], "whole, and no wider");
+        assert_eq!(fit(&cols, &rows, 30), vec![16, 13]);
+        assert_eq!(fit(&cols, &rows, 20), vec![11, 8]);
+    }
+
+    #[test]
+    fn a_cut_name_ends_in_an_ellipsis_and_a_whole_one_does_not() {
+        assert_eq!(cut("zz-billing-mysql-dr", 17), "zz-billing-mysql…");
+        assert_eq!(cut("zz-billing-mysql-dr", 19), "zz-billing-mysql-dr");
+        assert_eq!(cut("abc", 1), "…");
+        assert_eq!(cut("abc", 0), "");
+        assert_eq!(
+            newest("▁▂▃▄▅▆▇█", 3),
+            "▆▇█",
+            "a narrowed chart keeps the newest"
+        );
+    }
+}
