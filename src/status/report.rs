@@ -287,19 +287,32 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
         })
         .collect();
 
+    // One entry per failed call: a feed with several failed calls lists each.
     let mut fetch_errors = Vec::new();
     for (region, feed) in &app.replicas {
         if let Some((_, e)) = &feed.last_error {
-            fetch_errors.push(FetchError::new("replicas", region, e));
+            fetch_errors.extend(
+                e.every()
+                    .into_iter()
+                    .map(|e| FetchError::new("replicas", region, e)),
+            );
         }
     }
     for (region, feed) in &app.backups {
         if let Some((_, e)) = &feed.last_error {
-            fetch_errors.push(FetchError::new("backups", region, e));
+            fetch_errors.extend(
+                e.every()
+                    .into_iter()
+                    .map(|e| FetchError::new("backups", region, e)),
+            );
         }
     }
     if let Some((_, e)) = &app.health.last_error {
-        fetch_errors.push(FetchError::new("health", "global", e));
+        fetch_errors.extend(
+            e.every()
+                .into_iter()
+                .map(|e| FetchError::new("health", "global", e)),
+        );
     }
 
     let workloads = summarise_workloads(

@@ -41,12 +41,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 .map(|g| format!("{} {}", g.role.word(), g.name.trim_end_matches('.')))
                 .collect::<Vec<_>>()
                 .join(", ");
+            // Calculated, inverted and disabled checks say so beside their name.
+            let name = match c.qualifiers() {
+                q if q.is_empty() => c.name.clone(),
+                q => format!("{} [{}]", c.name, q.join(", ")),
+            };
             let mut cells = vec![
                 verdict_cell(theme, r.eval.verdict),
-                Cell::from(c.name.clone()),
+                Cell::from(name),
                 Cell::from(c.target_region.clone().unwrap_or_else(|| "—".into())),
                 Cell::from(Span::styled(
-                    c.status.word(),
+                    c.status_text(app.now),
                     verdict_style(theme, r.eval.verdict),
                 )),
                 Cell::from(checkers),
