@@ -190,6 +190,18 @@ impl HealthCheck {
         }
     }
 
+    /// The domain name (or address) an endpoint check probes, from its target
+    /// (`HTTPS api.example.com:443/health`): a check shown by its `Name` tag is still found by
+    /// what it probes.
+    pub fn probed_host(&self) -> Option<&str> {
+        if self.kind != CheckKind::Endpoint {
+            return None;
+        }
+        let (_, rest) = self.target.split_once(' ')?;
+        let host = rest.split([':', '/']).next()?;
+        (!host.is_empty()).then_some(host)
+    }
+
     /// Words that qualify the status: `inverted`, `disabled`, `calculated`.
     pub fn qualifiers(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
@@ -307,6 +319,17 @@ mod tests {
         let mut timeless = check();
         timeless.status_at = None;
         assert_eq!(judge(&timeless, at(0)).verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn the_probed_host_is_read_from_the_target() {
+        let mut h = check();
+        h.target = "HTTPS api.us-east-1.example.com:443/health".into();
+        assert_eq!(h.probed_host(), Some("api.us-east-1.example.com"));
+        h.target = "TCP 192.0.2.1:5432".into();
+        assert_eq!(h.probed_host(), Some("192.0.2.1"));
+        h.kind = CheckKind::Calculated;
+        assert_eq!(h.probed_host(), None);
     }
 
     #[test]

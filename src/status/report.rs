@@ -279,7 +279,15 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
                 target: c.target.clone(),
                 status: c.status,
                 healthy_percent: c.healthy_percent,
-                workload: claimed_by(list, &[&c.id, &c.name]).map(|w| w.name.clone()),
+                // By id, by name (a Name tag), or by the domain name it probes.
+                workload: claimed_by(
+                    list,
+                    &[c.id.as_str(), c.name.as_str()]
+                        .into_iter()
+                        .chain(c.probed_host())
+                        .collect::<Vec<_>>(),
+                )
+                .map(|w| w.name.clone()),
                 verdict: row.eval.verdict,
                 reason: row.eval.reason,
                 guards: c.guards.clone(),
