@@ -110,6 +110,13 @@ pub struct CheckLine {
     pub name: String,
     pub target: String,
     pub status: crate::fleet::CheckStatus,
+    /// When the status was true: its newest datapoint (judged old after 5 minutes).
+    pub status_at: Option<Timestamp>,
+    /// `endpoint`, `calculated`, `cloud-watch-alarm`, `recovery-control`, or `alias-target`
+    /// (a failover alias record Route 53 decides by its target's health).
+    pub kind: crate::fleet::CheckKind,
+    pub inverted: bool,
+    pub disabled: bool,
     pub healthy_percent: Option<f64>,
     pub workload: Option<String>,
     pub verdict: Verdict,
@@ -278,6 +285,10 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
                 name: c.name.clone(),
                 target: c.target.clone(),
                 status: c.status,
+                status_at: c.status_at,
+                kind: c.kind,
+                inverted: c.inverted,
+                disabled: c.disabled,
                 healthy_percent: c.healthy_percent,
                 // By id, by name (a Name tag), or by the domain name it probes.
                 workload: claimed_by(

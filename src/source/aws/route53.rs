@@ -209,11 +209,14 @@ pub async fn health_checks(
             checks.iter().map(|c| (c.id.clone(), c.kind)).collect();
         let names_due = {
             let names = locked(&cache.names);
-            // A check listed since the last read is asked about at once.
-            names
-                .good
-                .as_ref()
-                .is_some_and(|(_, known)| ids.iter().any(|id| !known.contains_key(id)))
+            // A check listed since the last read is asked about at once, unless the last
+            // read failed: a failure waits out its five minutes like a success.
+            let last_failed = names.tried.as_ref().is_some_and(|(_, e)| e.is_some());
+            !last_failed
+                && names
+                    .good
+                    .as_ref()
+                    .is_some_and(|(_, known)| ids.iter().any(|id| !known.contains_key(id)))
         };
         if names_due {
             locked(&cache.names).tried = None;
