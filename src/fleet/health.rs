@@ -51,9 +51,10 @@ pub enum CheckKind {
 }
 
 impl CheckKind {
-    /// Whether Route 53 has per-checker-region observations of it (GetHealthCheckStatus).
+    /// Whether GetHealthCheckStatus may be asked about it: not for a calculated check (AWS
+    /// does not answer), nor for a record that is no health check.
     pub fn has_checkers(self) -> bool {
-        matches!(self, CheckKind::Endpoint | CheckKind::CloudWatchAlarm)
+        !matches!(self, CheckKind::Calculated | CheckKind::AliasTarget)
     }
 }
 
