@@ -3,8 +3,7 @@
 //! Route 53 holds them.
 
 use super::{change_error, receipt};
-use crate::fleet::RecordHealth;
-use crate::fleet::{CheckStatus, FailoverRole};
+use crate::fleet::{CheckStatus, FailoverRole, RecordHealth};
 use crate::runbook::actions::{
     ActionResult, ChangeStatus, HealthState, Observed, Receipt, RecordChange, RecordSet,
 };
@@ -194,8 +193,7 @@ async fn passes(route53: &Client, record: &ResourceRecordSet) -> Result<bool, So
     let RecordHealth::Check(check) = health else {
         return Ok(true);
     };
-    let check = &check;
-    let state = health_check(route53, check).await?.value;
+    let state = health_check(route53, &check).await?.value;
     match state.status {
         CheckStatus::Healthy => Ok(true),
         CheckStatus::Unhealthy => Ok(false),
