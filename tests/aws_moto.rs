@@ -12,7 +12,9 @@
 
 mod common;
 
-use aws_sdk_route53::types::{ChangeBatch, ResourceRecordSetFailover, RrType};
+use aws_sdk_route53::types::{
+    ChangeBatch, ResourceRecordSetFailover, RrType, Tag, TagResourceType,
+};
 use common::moto::{EAST, Moto, WEST, create_health_check, create_zone, failover_record, sdk_for};
 use jiff::Timestamp;
 use ripcord::app::feed::Freshness;
@@ -28,6 +30,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The `Name` tag of the secondary health check.
+const SECONDARY_NAME: &str = "api secondary (us-west-2)";
 
 /// What the seeded estate holds.
 struct Seeded {
@@ -95,6 +100,15 @@ async fn seed(moto: &Moto) -> Seeded {
     let zone_id = create_zone(&route53, "example.com").await;
     let primary_check = create_health_check(&route53, "api.us-east-1.example.com").await;
     let secondary_check = create_health_check(&route53, "api.us-west-2.example.com").await;
+    // A check with a Name tag is shown by it (ListTagsForResources).
+    route53
+        .change_tags_for_resource()
+        .resource_type(TagResourceType::Healthcheck)
+        .resource_id(&secondary_check)
+        .add_tags(Tag::builder().key("Name").value(SECONDARY_NAME).build())
+        .send()
+        .await
+        .expect("Name tag");
     let record = |set, role, check: &str, ip| {
         failover_record("api.example.com", RrType::A, set, role, check, ip)
     };
@@ -230,6 +244,7 @@ async fn status_json_reports_what_moto_holds_and_what_it_cannot_serve() {
         .find(|c| c["id"] == seeded.secondary_check.as_str())
         .expect("the secondary check");
     assert_eq!(secondary["guards"][0]["role"], "SECONDARY");
+    assert_eq!(secondary["name"], SECONDARY_NAME, "shown by its Name tag");
 
     // What could not be fetched, each with the call that failed.
     let errors = report["fetch_errors"].as_array().expect("fetch errors");
@@ -247,13 +262,20 @@ async fn status_json_reports_what_moto_holds_and_what_it_cannot_serve() {
             has("replicas", region, "cloudwatch:GetMetricData"),
             "{errors:#?}"
         );
-        assert!(has("backups", region, "backup:"), "{errors:#?}");
+        // Every part of the backups feed failed: each failed call is named, not only the first.
+        for call in [
+            "backup:ListBackupJobSummaries",
+            "backup:ListBackupJobs",
+            "backup:ListProtectedResources",
+        ] {
+            assert!(has("backups", region, call), "{call}: {errors:#?}");
+        }
     }
     assert!(
         has("health", "global", "cloudwatch:GetMetricData"),
         "{errors:#?}"
     );
-    assert_eq!(errors.len(), 5, "{errors:#?}");
+    assert_eq!(errors.len(), 9, "{errors:#?}");
 
     // The table says the same in words.
     let out = ripcord_with_aws(

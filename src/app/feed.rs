@@ -38,7 +38,8 @@ impl<T> Feed<T> {
         match result {
             Ok(snapshot) => {
                 // A partial answer is good data with a failure beside it: both are shown.
-                self.last_error = snapshot.missing.first().map(|e| (now, e.clone()));
+                // Every failed part is named: the first carries the others.
+                self.last_error = SourceError::all_of(snapshot.missing.clone()).map(|e| (now, e));
                 self.last_good = Some(snapshot);
             }
             Err(e) => self.last_error = Some((now, e)),
@@ -128,6 +129,25 @@ mod tests {
         assert_eq!(feed.freshness(t(1)), Freshness::Fresh);
         feed.apply(Ok(Snapshot::new(8, t(5))), t(5));
         assert!(feed.last_error.is_none(), "a complete answer clears it");
+    }
+
+    #[test]
+    fn a_partial_snapshot_with_several_failed_parts_names_each() {
+        let mut feed: Feed<u32> = Feed::new(Duration::from_secs(10));
+        let part = |call: &str| SourceError::new(SourceErrorKind::Timeout, call, "no answer");
+        feed.apply(
+            Ok(Snapshot::new(7, t(0)).with_missing(vec![
+                part("route53:ListResourceRecordSets"),
+                part("cloudwatch:GetMetricData"),
+            ])),
+            t(0),
+        );
+        let (_, e) = feed.last_error.as_ref().expect("failures shown");
+        let calls: Vec<&str> = e.every().iter().map(|e| e.call.as_str()).collect();
+        assert_eq!(
+            calls,
+            vec!["route53:ListResourceRecordSets", "cloudwatch:GetMetricData"]
+        );
     }
 
     #[test]

@@ -250,7 +250,7 @@ impl App {
             .iter()
             .map(|check| CheckRow {
                 check,
-                eval: evaluate::health_check(check),
+                eval: evaluate::health_check(check, self.now),
                 from,
             })
             .filter(|row| {

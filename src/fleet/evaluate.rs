@@ -2,8 +2,8 @@
 
 use super::age::{age_between, format_duration};
 use super::{
-    BackupWindowStats, CheckStatus, Evaluation, HealthCheck, RecoveryPointAge, Replica,
-    ReplicationState, Targets, Thresholds,
+    BackupWindowStats, Evaluation, HealthCheck, RecoveryPointAge, Replica, ReplicationState,
+    Targets, Thresholds,
 };
 use jiff::Timestamp;
 
@@ -90,34 +90,17 @@ pub fn backup_stats(stats: &BackupWindowStats, thresholds: &Thresholds) -> Evalu
     }
 }
 
-/// A health check: failing is CRIT; healthy overall but with some checkers failing is WARN,
-/// because that is how a regional problem first shows.
-pub fn health_check(h: &HealthCheck) -> Evaluation {
-    let checkers = match (h.checker_counts(), h.healthy_percent) {
-        (Some((ok, total)), _) => format!("{ok}/{total} checkers healthy"),
-        (None, Some(pct)) => format!("{pct:.0}% of checkers healthy"),
-        (None, None) => "checker detail not fetched".to_string(),
-    };
-    let some_failing = match (h.checker_counts(), h.healthy_percent) {
-        (Some((ok, total)), _) => ok < total,
-        (None, Some(pct)) => pct < 100.0,
-        (None, None) => false,
-    };
-    match h.status {
-        CheckStatus::Unhealthy => Evaluation::crit(format!("failing: {checkers}")),
-        CheckStatus::Unknown => Evaluation::unknown("no status yet"),
-        CheckStatus::Healthy if some_failing => {
-            Evaluation::warn(format!("healthy, but {checkers}"))
-        }
-        CheckStatus::Healthy => Evaluation::ok(checkers),
-    }
+/// A health check at `now`: judged in `health::judge`, next to the model it reads.
+pub fn health_check(h: &HealthCheck, now: Timestamp) -> Evaluation {
+    super::health::judge(h, now)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fleet::{
-        CheckerObservation, JobCounts, JobState, LagSample, ReplicaKind, Verdict, Window, Workloads,
+        CheckStatus, CheckerObservation, JobCounts, JobState, LagSample, ReplicaKind, Verdict,
+        Window, Workloads,
     };
     use std::time::Duration;
 
@@ -275,17 +258,21 @@ mod tests {
             name: "api".into(),
             target: "https://api".into(),
             target_region: None,
+            kind: crate::fleet::CheckKind::Endpoint,
+            inverted: false,
+            disabled: false,
             status: CheckStatus::Healthy,
+            status_at: Some(at(0)),
             healthy_percent: None,
             observations: vec![obs(true), obs(true)],
             guards: vec![],
         };
-        assert_eq!(health_check(&h).verdict, Verdict::Ok);
+        assert_eq!(health_check(&h, at(0)).verdict, Verdict::Ok);
         h.observations.push(obs(false));
-        let e = health_check(&h);
+        let e = health_check(&h, at(0));
         assert_eq!(e.verdict, Verdict::Warn);
         assert!(e.reason.contains("2/3"), "{}", e.reason);
         h.status = CheckStatus::Unhealthy;
-        assert_eq!(health_check(&h).verdict, Verdict::Crit);
+        assert_eq!(health_check(&h, at(0)).verdict, Verdict::Crit);
     }
 }

@@ -16,7 +16,10 @@ pub use age::{age_between, format_age, format_duration, format_lag};
 pub use backup::{
     BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge, Window,
 };
-pub use health::{CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck};
+pub use health::{
+    CheckKind, CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck,
+    RecordHealth,
+};
 pub use replica::{LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};
 pub use workload::{Targets, Thresholds, Workload, Workloads};

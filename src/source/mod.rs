@@ -26,7 +26,6 @@ pub enum SourceErrorKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{call}: {message}")]
 pub struct SourceError {
     pub kind: SourceErrorKind,
     /// The API call that failed, e.g. `rds:DescribeDBInstances`.
@@ -36,6 +35,9 @@ pub struct SourceError {
     /// back: it timed out, the connection failed after sending, or the answer could not be
     /// read. For a change this means "it may have happened": read the end state to find out.
     pub may_have_arrived: bool,
+    /// Other calls of the same fetch that failed too, each named: a feed whose listing and
+    /// metrics both failed says so, not only the first.
+    pub also: Vec<SourceError>,
 }
 
 impl SourceError {
@@ -45,6 +47,7 @@ impl SourceError {
             kind,
             call: call.into(),
             message: message.into(),
+            also: Vec::new(),
         }
     }
 
@@ -74,6 +77,43 @@ impl SourceError {
         } else {
             "got no readable answer"
         }
+    }
+
+    /// The first of `errors`, carrying the rest; `None` when there are none.
+    pub fn all_of(errors: Vec<SourceError>) -> Option<SourceError> {
+        let mut flat: Vec<SourceError> = errors.into_iter().flat_map(SourceError::split).collect();
+        if flat.is_empty() {
+            return None;
+        }
+        let mut first = flat.remove(0);
+        first.also = flat;
+        Some(first)
+    }
+
+    /// This failure and every other it carries, each on its own.
+    pub fn split(self) -> Vec<SourceError> {
+        let mut this = self;
+        let also = std::mem::take(&mut this.also);
+        std::iter::once(this)
+            .chain(also.into_iter().flat_map(SourceError::split))
+            .collect()
+    }
+
+    /// Every failed call, this one first.
+    pub fn every(&self) -> Vec<&SourceError> {
+        std::iter::once(self)
+            .chain(self.also.iter().flat_map(SourceError::every))
+            .collect()
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.call, self.message)?;
+        for other in &self.also {
+            write!(f, "; {other}")?;
+        }
+        Ok(())
     }
 }
 
@@ -108,4 +148,32 @@ pub trait FleetSource: Send + Sync + 'static {
     async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>>;
     /// What each checker region sees for one check, fetched on demand, never polled for all.
     async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(call: &str) -> SourceError {
+        SourceError::new(SourceErrorKind::Timeout, call, "no answer")
+    }
+
+    #[test]
+    fn several_failed_calls_travel_as_one_error_naming_each() {
+        assert!(SourceError::all_of(vec![]).is_none());
+        let one = SourceError::all_of(vec![failed("a:One")]).expect("one");
+        assert_eq!(one.to_string(), "a:One: no answer");
+        let all = SourceError::all_of(vec![
+            failed("a:One"),
+            SourceError::all_of(vec![failed("b:Two"), failed("c:Three")]).expect("two"),
+        ])
+        .expect("three");
+        let calls: Vec<&str> = all.every().iter().map(|e| e.call.as_str()).collect();
+        assert_eq!(calls, vec!["a:One", "b:Two", "c:Three"]);
+        assert_eq!(
+            all.to_string(),
+            "a:One: no answer; b:Two: no answer; c:Three: no answer"
+        );
+        assert_eq!(all.split().len(), 3);
+    }
 }

@@ -323,4 +323,50 @@ mod tests {
             "no CRIT seen, and something is missing"
         );
     }
+    #[test]
+    fn a_check_shown_by_its_name_tag_is_still_claimed_by_the_host_it_probes() {
+        use crate::fleet::{CheckKind, CheckStatus, Targets, Thresholds, Workload, Workloads};
+        let workloads = Workloads::new(
+            vec![Workload {
+                name: "api".into(),
+                rpo: Duration::from_secs(60),
+                rto: Duration::from_secs(900),
+                backup_rpo: None,
+                resources: vec!["api.us-east-1.example.com".into()],
+            }],
+            Targets {
+                workload: None,
+                rpo: Duration::from_secs(60),
+                rto: Duration::from_secs(900),
+                backup_rpo: Duration::from_secs(86_400),
+            },
+            Thresholds::default(),
+        );
+        let mut app = App::new(
+            demo(),
+            "test",
+            &[],
+            workloads,
+            Refresh::default(),
+            Theme::mono(),
+            t0(),
+        );
+        let check = HealthCheck {
+            id: "hc-1".into(),
+            name: "checkout API".into(),
+            target: "HTTPS api.us-east-1.example.com:443/health".into(),
+            target_region: Some("us-east-1".into()),
+            kind: CheckKind::Endpoint,
+            inverted: false,
+            disabled: false,
+            status: CheckStatus::Healthy,
+            status_at: Some(t0()),
+            healthy_percent: Some(100.0),
+            observations: vec![],
+            guards: vec![],
+        };
+        app.update(Event::Health(Ok(Snapshot::new(vec![check], t0()))), t0());
+        let report = report(&app, None);
+        assert_eq!(report.health_checks[0].workload.as_deref(), Some("api"));
+    }
 }

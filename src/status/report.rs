@@ -110,6 +110,13 @@ pub struct CheckLine {
     pub name: String,
     pub target: String,
     pub status: crate::fleet::CheckStatus,
+    /// When the status was true: its newest datapoint (judged old after 5 minutes).
+    pub status_at: Option<Timestamp>,
+    /// `endpoint`, `calculated`, `cloud-watch-alarm`, `recovery-control`, or `alias-target`
+    /// (a failover alias record Route 53 decides by its target's health).
+    pub kind: crate::fleet::CheckKind,
+    pub inverted: bool,
+    pub disabled: bool,
     pub healthy_percent: Option<f64>,
     pub workload: Option<String>,
     pub verdict: Verdict,
@@ -279,8 +286,20 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
                 name: c.name.clone(),
                 target: c.target.clone(),
                 status: c.status,
+                status_at: c.status_at,
+                kind: c.kind,
+                inverted: c.inverted,
+                disabled: c.disabled,
                 healthy_percent: c.healthy_percent,
-                workload: claimed_by(list, &[&c.id, &c.name]).map(|w| w.name.clone()),
+                // By id, by name (a Name tag), or by the domain name it probes.
+                workload: claimed_by(
+                    list,
+                    &[c.id.as_str(), c.name.as_str()]
+                        .into_iter()
+                        .chain(c.probed_host())
+                        .collect::<Vec<_>>(),
+                )
+                .map(|w| w.name.clone()),
                 verdict: row.eval.verdict,
                 reason: row.eval.reason,
                 guards: c.guards.clone(),
@@ -288,19 +307,32 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
         })
         .collect();
 
+    // One entry per failed call: a feed with several failed calls lists each.
     let mut fetch_errors = Vec::new();
     for (region, feed) in &app.replicas {
         if let Some((_, e)) = &feed.last_error {
-            fetch_errors.push(FetchError::new("replicas", region, e));
+            fetch_errors.extend(
+                e.every()
+                    .into_iter()
+                    .map(|e| FetchError::new("replicas", region, e)),
+            );
         }
     }
     for (region, feed) in &app.backups {
         if let Some((_, e)) = &feed.last_error {
-            fetch_errors.push(FetchError::new("backups", region, e));
+            fetch_errors.extend(
+                e.every()
+                    .into_iter()
+                    .map(|e| FetchError::new("backups", region, e)),
+            );
         }
     }
     if let Some((_, e)) = &app.health.last_error {
-        fetch_errors.push(FetchError::new("health", "global", e));
+        fetch_errors.extend(
+            e.every()
+                .into_iter()
+                .map(|e| FetchError::new("health", "global", e)),
+        );
     }
 
     let workloads = summarise_workloads(

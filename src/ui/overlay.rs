@@ -325,8 +325,11 @@ fn detail_lines(app: &App, pane: Pane) -> Vec<Line<'static>> {
                 verdict_line(&row.eval),
                 field(app, "check", format!("{} ({})", c.name, c.id)),
                 field(app, "target", c.target.clone()),
-                field(app, "status", c.status.word()),
+                field(app, "status", status_detail(c, app.now)),
             ];
+            if !c.qualifiers().is_empty() {
+                lines.push(field(app, "kind", c.qualifiers().join(", ")));
+            }
             for g in &c.guards {
                 lines.push(field(
                     app,
@@ -349,10 +352,36 @@ fn detail_lines(app: &App, pane: Pane) -> Vec<Line<'static>> {
     }
 }
 
+/// A check's status with the age of its newest datapoint: a status is true when it was
+/// published, not when it was fetched.
+fn status_detail(c: &crate::fleet::HealthCheck, now: jiff::Timestamp) -> String {
+    match c.status_at {
+        _ if c.kind == crate::fleet::CheckKind::AliasTarget => {
+            "decided by Route 53 from the alias target's health".to_string()
+        }
+        Some(at) => format!("{} (datapoint {})", c.status.word(), format_age(at, now)),
+        None => format!("{}, no datapoint", c.status.word()),
+    }
+}
+
 /// Per-checker-region observations: the on-demand detail when it has arrived, else whatever
-/// the polled snapshot carried.
+/// the polled snapshot carried. Calculated checks and records decided by an alias target have
+/// no checker regions.
 fn checker_lines(app: &App, check: &crate::fleet::HealthCheck) -> Vec<Line<'static>> {
     let theme = &app.theme;
+    if !check.kind.has_checkers() && check.observations.is_empty() {
+        let why = match check.kind {
+            crate::fleet::CheckKind::Calculated => {
+                "calculated from its child checks: no checker regions (status from the \
+                 HealthCheckStatus metric)"
+            }
+            crate::fleet::CheckKind::AliasTarget => {
+                "no health check: Route 53 decides this record by its alias target's health"
+            }
+            _ => "no checker regions",
+        };
+        return vec![Line::from(Span::styled(format!(" {why}"), theme.dim))];
+    }
     let detail: Option<&Feed<Vec<CheckerObservation>>> = app
         .checker_detail
         .as_ref()

@@ -141,7 +141,10 @@ pub fn feeds_summary<'a, T: 'a>(
     spans
 }
 
-/// Failing feeds as lines: "us-east-1: timed out: rds:DescribeDBInstances: no answer (12s ago)".
+/// Failing feeds as lines: "us-east-1: timed out — rds:DescribeDBInstances: no answer (12s
+/// ago)". When several calls failed, the line counts them and names each call before any
+/// message, so the border shows them all: "global: 2 calls failed — route53:ListHealthChecks
+/// timed out, cloudwatch:GetMetricData access denied — …".
 pub fn feed_errors<'a, T: 'a>(
     feeds: impl Iterator<Item = (&'a String, &'a Feed<T>)>,
     now: Timestamp,
@@ -149,11 +152,19 @@ pub fn feed_errors<'a, T: 'a>(
     feeds
         .filter_map(|(region, feed)| {
             let (at, err) = feed.last_error.as_ref()?;
+            let age = crate::fleet::format_age(*at, now);
+            let every = err.every();
+            if every.len() == 1 {
+                return Some(format!("{region}: {} — {} ({age})", err.kind, err));
+            }
+            let calls: Vec<String> = every
+                .iter()
+                .map(|e| format!("{} {}", e.call, e.kind))
+                .collect();
             Some(format!(
-                "{region}: {} — {} ({})",
-                err.kind,
-                err,
-                crate::fleet::format_age(*at, now)
+                "{region}: {} calls failed — {} — {err} ({age})",
+                every.len(),
+                calls.join(", ")
             ))
         })
         .collect()

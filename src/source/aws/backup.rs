@@ -79,7 +79,10 @@ pub async fn backup_health(
         Err(e) => missing.push(e),
     }
     if missing.len() == 3 {
-        return Err(missing.remove(0));
+        // Nothing arrived: the feed fails, naming all three calls.
+        let mut first = missing.remove(0);
+        first.also.append(&mut missing);
+        return Err(first);
     }
     Ok(Snapshot::new(health, now).with_missing(missing))
 }

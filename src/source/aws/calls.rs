@@ -24,6 +24,7 @@ pub const ROUTE53_LIST_HEALTH_CHECKS: &str = "route53:ListHealthChecks";
 pub const ROUTE53_GET_HEALTH_CHECK_STATUS: &str = "route53:GetHealthCheckStatus";
 pub const ROUTE53_LIST_HOSTED_ZONES: &str = "route53:ListHostedZones";
 pub const ROUTE53_LIST_RESOURCE_RECORD_SETS: &str = "route53:ListResourceRecordSets";
+pub const ROUTE53_LIST_TAGS_FOR_RESOURCES: &str = "route53:ListTagsForResources";
 
 // Only runbook actions make these.
 pub const RDS_DESCRIBE_DB_CLUSTERS: &str = "rds:DescribeDBClusters";
@@ -58,6 +59,7 @@ pub const READ_ONLY: &[&str] = &[
     ROUTE53_GET_HEALTH_CHECK_STATUS,
     ROUTE53_LIST_HOSTED_ZONES,
     ROUTE53_LIST_RESOURCE_RECORD_SETS,
+    ROUTE53_LIST_TAGS_FOR_RESOURCES,
 ];
 
 /// What runbook actions call, changes and reads: `docs/iam-runbook-policy.json`.

@@ -225,7 +225,14 @@ impl FleetSource for AwsFleet {
                 rds::global_secondaries(&clients.rds, region),
             ),
         );
-        let mut replicas = instances?;
+        let (mut replicas, globals) = match (instances, globals) {
+            (Ok(replicas), globals) => (replicas, globals),
+            (Err(mut e), globals) => {
+                // The feed fails, naming every call that failed with it.
+                e.also.extend(globals.err());
+                return Err(e);
+            }
+        };
         let mut missing = Vec::new();
         match globals {
             Ok(secondaries) => replicas.extend(secondaries),
@@ -266,6 +273,9 @@ impl FleetSource for AwsFleet {
     }
 
     async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>> {
+        if let Some(refused) = self.guards.no_checker_detail(check_id) {
+            return Err(refused);
+        }
         route53::checker_detail(&self.global.route53, check_id, Timestamp::now()).await
     }
 }

@@ -1,8 +1,15 @@
-//! Route 53 health checks: the list (ListHealthChecks), status and healthy share from
-//! CloudWatch (`HealthCheckStatus`, `HealthCheckPercentageHealthy`: namespace AWS/Route53,
-//! published in us-east-1 only), the failover records each check guards (from the hosted
-//! zones), and per-checker-region detail (GetHealthCheckStatus) only when asked for one check:
-//! AWS documents that call as unfit for high-rate polling.
+//! Route 53 health checks: the list (ListHealthChecks), their `Name` tags
+//! (ListTagsForResources, ten checks a call), status and healthy share from CloudWatch
+//! (`HealthCheckStatus`, `HealthCheckPercentageHealthy`: namespace AWS/Route53, published in
+//! us-east-1 only), the failover records each check guards (from the hosted zones), and
+//! per-checker-region detail (GetHealthCheckStatus) only when asked for one check: AWS
+//! documents that call as unfit for high-rate polling, and it does not answer for calculated
+//! checks.
+//!
+//! Each part has its own deadline and keeps its last good value: a zone scan or a metrics
+//! read that hangs leaves the list on screen with the failure named beside it. The zone scan
+//! and the names are read at most every five minutes, failed or not: Route 53 allows five
+//! requests a second per account, shared with everything else the account runs.
 
 use super::calls;
 use super::cloudwatch::{SeriesQuery, read_series};
@@ -11,47 +18,161 @@ use super::parts::Parts;
 use super::sdk::is_region_name;
 use super::time::{from_aws, minute_floor, seconds_before};
 use crate::fleet::{
-    CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck, Snapshot,
+    CheckKind, CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck,
+    RecordHealth, Snapshot, format_duration,
 };
-use crate::source::{FetchResult, SourceError};
+use crate::source::{FetchResult, SourceError, SourceErrorKind};
 use aws_sdk_route53::Client;
-use aws_sdk_route53::types::{HealthCheckConfig, ResourceRecordSet, ResourceRecordSetFailover};
+use aws_sdk_route53::types::{
+    HealthCheckConfig, ResourceRecordSet, ResourceRecordSetFailover, TagResourceType,
+};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// Failover records change rarely, and reading every zone costs a call per zone and page
 /// against Route 53's five requests a second per account: read them at most this often.
 pub const GUARDS_TTL_SECS: i64 = 300;
-/// How far back to look for the newest status datapoint.
-const STATUS_LOOKBACK_SECS: i64 = 600;
+/// Names (tags) change rarely too: read them at most this often, or when a check is new.
+pub const NAMES_TTL_SECS: i64 = 300;
+/// ListTagsForResources takes at most this many resource ids per call.
+pub const TAGS_PER_CALL: usize = 10;
+/// How far back to look for the newest status datapoint: far enough that a status that
+/// stopped is shown with its age rather than as none.
+const STATUS_LOOKBACK_SECS: i64 = 3600;
+/// The list of checks comes first; the parts that need it then run side by side. Both
+/// deadlines together stay inside the poller's 20 s for the whole feed.
+pub const LIST_DEADLINE: Duration = Duration::from_secs(8);
+pub const PART_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Failover records by the health check that decides for them.
 pub type GuardsByCheck = BTreeMap<String, Vec<FailoverRecord>>;
 
-/// The last failover records read, and when.
+/// The failover records of every zone, by what Route 53 decides each by.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Guards {
+    pub by_check: GuardsByCheck,
+    /// Alias records with `EvaluateTargetHealth` and no health check: decided by their
+    /// alias target's health.
+    pub by_target: Vec<FailoverRecord>,
+}
+
+/// The newest status of one check, and when it was true.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatusReading {
+    pub status: CheckStatus,
+    pub at: Timestamp,
+    pub healthy_percent: Option<f64>,
+}
+
+/// A part read at most every `ttl` seconds: its last good value, and the outcome of the last
+/// attempt (a failure is remembered like a success, so a failing part is not asked again at
+/// every refresh).
+struct Cached<T> {
+    good: Option<(Timestamp, T)>,
+    tried: Option<(Timestamp, Option<SourceError>)>,
+}
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Self {
+            good: None,
+            tried: None,
+        }
+    }
+}
+
+impl<T: Clone> Cached<T> {
+    fn due(&self, now: Timestamp, ttl_secs: i64) -> bool {
+        self.tried
+            .as_ref()
+            .is_none_or(|(at, _)| now.as_second() - at.as_second() >= ttl_secs)
+    }
+
+    fn record(&mut self, now: Timestamp, result: Result<T, SourceError>) {
+        match result {
+            Ok(v) => {
+                self.good = Some((now, v));
+                self.tried = Some((now, None));
+            }
+            Err(e) => self.tried = Some((now, Some(e))),
+        }
+    }
+
+    /// The last good value, and the last attempt's failure told with the age of what is kept.
+    fn answer(&self, now: Timestamp) -> (Option<T>, Option<SourceError>) {
+        let good = self.good.as_ref().map(|(_, v)| v.clone());
+        let failed = self
+            .tried
+            .as_ref()
+            .and_then(|(_, e)| e.clone())
+            .map(|mut e| {
+                match &self.good {
+                    Some((at, _)) => e.message.push_str(&format!(
+                        " (showing what was read {} ago)",
+                        format_duration(crate::fleet::age_between(*at, now))
+                    )),
+                    None => e.message.push_str(" (nothing read yet)"),
+                }
+                e
+            });
+        (good, failed)
+    }
+}
+
+/// What the health feed keeps between refreshes: the zone scan and the names (read at most
+/// every five minutes), the last good status of each check, and each check's kind (which
+/// decides whether GetHealthCheckStatus may be asked about it).
 #[derive(Default)]
 pub struct GuardCache {
-    last: Mutex<Option<(Timestamp, GuardsByCheck)>>,
+    guards: Mutex<Cached<Guards>>,
+    /// Every check asked about, with its `Name` tag when it has one.
+    names: Mutex<Cached<BTreeMap<String, Option<String>>>>,
+    status: Mutex<BTreeMap<String, StatusReading>>,
+    kinds: Mutex<BTreeMap<String, CheckKind>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl GuardCache {
-    fn fresh(&self, now: Timestamp) -> Option<GuardsByCheck> {
-        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        last.as_ref()
-            .filter(|(at, _)| now.as_second() - at.as_second() < GUARDS_TTL_SECS)
-            .map(|(_, g)| g.clone())
+    /// Why GetHealthCheckStatus is not asked about `check_id`, when it is not: a calculated
+    /// check has no checker regions (AWS does not answer for it), and a record decided by its
+    /// alias target is no health check at all.
+    pub fn no_checker_detail(&self, check_id: &str) -> Option<SourceError> {
+        let kind = locked(&self.kinds).get(check_id).copied()?;
+        let why = match kind {
+            CheckKind::Calculated => {
+                "a calculated health check has no checker regions, and AWS does not answer                  GetHealthCheckStatus for it: its status comes from the HealthCheckStatus metric"
+            }
+            CheckKind::AliasTarget => {
+                "not a health check: Route 53 decides this record by its alias target's health"
+            }
+            _ => return None,
+        };
+        Some(SourceError::new(
+            SourceErrorKind::Other,
+            calls::ROUTE53_GET_HEALTH_CHECK_STATUS,
+            why,
+        ))
     }
+}
 
-    /// Whatever was last read, however old: better than no guards when a refresh fails.
-    fn any(&self) -> Option<GuardsByCheck> {
-        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        last.as_ref().map(|(_, g)| g.clone())
+/// Reads the part behind `cached` when it is due (`fetch`), else gives what was kept.
+async fn through_cache<T: Clone>(
+    cached: &Mutex<Cached<T>>,
+    ttl_secs: i64,
+    now: Timestamp,
+    fetch: impl Future<Output = Result<T, SourceError>>,
+) -> (Option<T>, Option<SourceError>) {
+    if locked(cached).due(now, ttl_secs) {
+        let result = fetch.await;
+        locked(cached).record(now, result);
     }
-
-    fn store(&self, now: Timestamp, guards: GuardsByCheck) {
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((now, guards));
-    }
+    locked(cached).answer(now)
 }
 
 pub async fn health_checks(
@@ -61,49 +182,131 @@ pub async fn health_checks(
     parts: &Parts,
     now: Timestamp,
 ) -> FetchResult<Vec<HealthCheck>> {
-    let guards = async {
-        if let Some(g) = cache.fresh(now) {
-            return Ok(g);
-        }
-        let g = parts
-            .fetch(
-                "route53 failover records",
-                calls::ROUTE53_LIST_RESOURCE_RECORD_SETS,
+    let guards = through_cache(
+        &cache.guards,
+        GUARDS_TTL_SECS,
+        now,
+        parts.fetch_within(
+            "route53 failover records",
+            calls::ROUTE53_LIST_RESOURCE_RECORD_SETS,
+            now,
+            PART_DEADLINE,
+            failover_records(route53),
+        ),
+    );
+    let listed = async {
+        let checks = parts
+            .fetch_within(
+                "route53 health checks",
+                calls::ROUTE53_LIST_HEALTH_CHECKS,
                 now,
-                failover_records(route53),
+                LIST_DEADLINE,
+                list_checks(route53),
             )
             .await?;
-        cache.store(now, g.clone());
-        Ok::<_, SourceError>(g)
+        let ids: Vec<String> = checks.iter().map(|c| c.id.clone()).collect();
+        let kinds: Vec<(String, CheckKind)> =
+            checks.iter().map(|c| (c.id.clone(), c.kind)).collect();
+        let names_due = {
+            let names = locked(&cache.names);
+            // A check listed since the last read is asked about at once, unless the last
+            // read failed: a failure waits out its five minutes like a success.
+            let last_failed = names.tried.as_ref().is_some_and(|(_, e)| e.is_some());
+            !last_failed
+                && names
+                    .good
+                    .as_ref()
+                    .is_some_and(|(_, known)| ids.iter().any(|id| !known.contains_key(id)))
+        };
+        if names_due {
+            locked(&cache.names).tried = None;
+        }
+        let (status, names) = tokio::join!(
+            parts.fetch_within(
+                "route53 status metrics",
+                calls::CLOUDWATCH_GET_METRIC_DATA,
+                now,
+                PART_DEADLINE,
+                read_status(cloudwatch, &kinds, now),
+            ),
+            through_cache(
+                &cache.names,
+                NAMES_TTL_SECS,
+                now,
+                parts.fetch_within(
+                    "route53 check names",
+                    calls::ROUTE53_LIST_TAGS_FOR_RESOURCES,
+                    now,
+                    PART_DEADLINE,
+                    read_names(route53, &ids),
+                ),
+            ),
+        );
+        Ok::<_, SourceError>((checks, status, names))
     };
-    let (checks, guards) = tokio::join!(list_checks(route53), guards);
-    let mut checks = checks?;
-    let mut missing = Vec::new();
-    let guards = match guards {
-        Ok(g) => Some(g),
-        Err(e) => {
-            missing.push(e);
-            cache.any()
+    let (listed, (guards, guards_failed)) = tokio::join!(listed, guards);
+    let mut missing: Vec<SourceError> = Vec::new();
+    let (mut checks, status, (names, names_failed)) = match listed {
+        Ok(listed) => listed,
+        Err(mut e) => {
+            // The feed fails, naming every call that failed with it.
+            e.also.extend(guards_failed);
+            return Err(e);
         }
     };
-    if let Some(guards) = guards {
-        for check in &mut checks {
-            check.guards = guards.get(&check.id).cloned().unwrap_or_default();
+    // Status: this read where it answered, else the last good reading, which keeps its own
+    // time and so is judged by its age.
+    let readings = {
+        let mut kept = locked(&cache.status);
+        match status {
+            Ok(read) => kept.extend(read),
+            Err(e) => missing.push(e),
+        }
+        kept.retain(|id, _| checks.iter().any(|c| &c.id == id));
+        kept.clone()
+    };
+    missing.extend(names_failed);
+    missing.extend(guards_failed);
+    for check in &mut checks {
+        if let Some(r) = readings.get(&check.id) {
+            check.status = r.status;
+            check.status_at = Some(r.at);
+            check.healthy_percent = r.healthy_percent;
+        }
+        if let Some(Some(name)) = names.as_ref().and_then(|n| n.get(&check.id)) {
+            check.name = name.clone();
+        }
+        if let Some(g) = &guards {
+            check.guards = g.by_check.get(&check.id).cloned().unwrap_or_default();
         }
     }
-    let status = fill_status(cloudwatch, &mut checks, now);
-    if let Err(e) = parts
-        .fetch(
-            "route53 status metrics",
-            calls::CLOUDWATCH_GET_METRIC_DATA,
-            now,
-            status,
-        )
-        .await
-    {
-        missing.push(e);
+    if let Some(g) = &guards {
+        checks.extend(g.by_target.iter().map(decided_by_target));
     }
+    *locked(&cache.kinds) = checks.iter().map(|c| (c.id.clone(), c.kind)).collect();
     Ok(Snapshot::new(checks, now).with_missing(missing))
+}
+
+/// A row for a failover record that Route 53 decides by its alias target's health.
+fn decided_by_target(record: &FailoverRecord) -> HealthCheck {
+    let alias = record.value.trim_start_matches("ALIAS ");
+    HealthCheck {
+        id: format!(
+            "{}/{}/{}",
+            record.name, record.record_type, record.set_identifier
+        ),
+        name: record.name.clone(),
+        target: format!("{} (EvaluateTargetHealth)", record.value),
+        target_region: region_in_name(alias),
+        kind: CheckKind::AliasTarget,
+        inverted: false,
+        disabled: false,
+        status: CheckStatus::Unknown,
+        status_at: None,
+        healthy_percent: None,
+        observations: Vec::new(),
+        guards: vec![record.clone()],
+    }
 }
 
 /// Every health check, status unknown until the metrics say otherwise.
@@ -113,18 +316,63 @@ async fn list_checks(route53: &Client) -> Result<Vec<HealthCheck>, SourceError> 
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error(calls::ROUTE53_LIST_HEALTH_CHECKS, e))?;
         out.extend(page.health_checks().iter().map(|hc| {
-            let (name, target) = describe(hc.health_check_config());
+            let config = hc.health_check_config();
+            let (name, target) = describe(config);
             HealthCheck {
                 id: hc.id().to_string(),
                 target_region: region_in_name(&name),
                 name,
                 target,
+                kind: config.map_or(CheckKind::Endpoint, kind_of),
+                inverted: config.and_then(|c| c.inverted()).unwrap_or(false),
+                disabled: config.and_then(|c| c.disabled()).unwrap_or(false),
                 status: CheckStatus::Unknown,
+                status_at: None,
                 healthy_percent: None,
                 observations: Vec::new(),
                 guards: Vec::new(),
             }
         }));
+    }
+    Ok(out)
+}
+
+/// What kind of check a configuration makes.
+pub fn kind_of(config: &HealthCheckConfig) -> CheckKind {
+    match config.r#type().as_str() {
+        "CALCULATED" => CheckKind::Calculated,
+        "CLOUDWATCH_METRIC" => CheckKind::CloudWatchAlarm,
+        "RECOVERY_CONTROL" => CheckKind::RecoveryControl,
+        _ => CheckKind::Endpoint,
+    }
+}
+
+/// The `Name` tag of every check in `ids` that has one, ten checks a call.
+async fn read_names(
+    route53: &Client,
+    ids: &[String],
+) -> Result<BTreeMap<String, Option<String>>, SourceError> {
+    let mut out: BTreeMap<String, Option<String>> =
+        ids.iter().map(|id| (id.clone(), None)).collect();
+    for batch in ids.chunks(TAGS_PER_CALL) {
+        let answer = route53
+            .list_tags_for_resources()
+            .resource_type(TagResourceType::Healthcheck)
+            .set_resource_ids(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error(calls::ROUTE53_LIST_TAGS_FOR_RESOURCES, e))?;
+        for set in answer.resource_tag_sets() {
+            let name = set
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some("Name"))
+                .and_then(|t| t.value())
+                .filter(|v| !v.trim().is_empty());
+            if let (Some(id), Some(name)) = (set.resource_id(), name) {
+                out.insert(id.to_string(), Some(name.to_string()));
+            }
+        }
     }
     Ok(out)
 }
@@ -174,49 +422,67 @@ fn region_in_name(name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Status and healthy share of every check, two series per check, in one batched read.
-async fn fill_status(
+/// The newest status (and healthy share) of every check that has a datapoint in the last
+/// hour, in one batched read. Calculated checks have no checker share, so only their status
+/// is asked.
+async fn read_status(
     cloudwatch: &aws_sdk_cloudwatch::Client,
-    checks: &mut [HealthCheck],
+    checks: &[(String, CheckKind)],
     now: Timestamp,
-) -> Result<(), SourceError> {
-    if checks.is_empty() {
-        return Ok(());
-    }
+) -> Result<BTreeMap<String, StatusReading>, SourceError> {
     let mut queries = Vec::with_capacity(checks.len() * 2);
-    for c in checks.iter() {
-        for (metric, stat) in [
-            ("HealthCheckStatus", "Minimum"),
-            ("HealthCheckPercentageHealthy", "Average"),
-        ] {
-            queries.push(SeriesQuery {
-                namespace: "AWS/Route53",
-                metric,
-                dimension: "HealthCheckId",
-                value: c.id.clone(),
-                stat,
-            });
-        }
+    // (check, index of its status series, index of its share series)
+    let mut asked = Vec::with_capacity(checks.len());
+    for (id, kind) in checks {
+        let query = |metric, stat| SeriesQuery {
+            namespace: "AWS/Route53",
+            metric,
+            dimension: "HealthCheckId",
+            value: id.clone(),
+            stat,
+        };
+        let status = queries.len();
+        queries.push(query("HealthCheckStatus", "Minimum"));
+        let share = kind.has_checkers().then(|| {
+            queries.push(query("HealthCheckPercentageHealthy", "Average"));
+            queries.len() - 1
+        });
+        asked.push((id, status, share));
+    }
+    if queries.is_empty() {
+        return Ok(BTreeMap::new());
     }
     let to = minute_floor(now);
     let from = seconds_before(to, STATUS_LOOKBACK_SECS);
     let series = read_series(cloudwatch, &queries, from, to, 60).await?;
-    let mut series = series.into_iter();
-    for c in checks.iter_mut() {
-        let status = series.next().unwrap_or_default();
-        let percent = series.next().unwrap_or_default();
-        c.status = match status.last() {
-            Some((_, v)) if *v >= 1.0 => CheckStatus::Healthy,
-            Some(_) => CheckStatus::Unhealthy,
-            None => CheckStatus::Unknown,
+    let mut out = BTreeMap::new();
+    for (id, status, share) in asked {
+        let Some(&(at, value)) = series[status].last() else {
+            continue;
         };
-        c.healthy_percent = percent.last().map(|(_, v)| *v);
+        // The share of the same minute (or a newer one): an older share is not this status's.
+        let healthy_percent = share
+            .and_then(|i| series[i].last())
+            .filter(|(t, _)| *t >= at)
+            .map(|(_, v)| *v);
+        out.insert(
+            id.clone(),
+            StatusReading {
+                status: if value >= 1.0 {
+                    CheckStatus::Healthy
+                } else {
+                    CheckStatus::Unhealthy
+                },
+                at,
+                healthy_percent,
+            },
+        );
     }
-    Ok(())
+    Ok(out)
 }
 
-/// PRIMARY and SECONDARY records with a health check, from every hosted zone.
-async fn failover_records(route53: &Client) -> Result<GuardsByCheck, SourceError> {
+/// PRIMARY and SECONDARY records from every hosted zone, by what Route 53 decides each by.
+async fn failover_records(route53: &Client) -> Result<Guards, SourceError> {
     let mut zones = Vec::new();
     let mut pages = route53.list_hosted_zones().into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -228,11 +494,16 @@ async fn failover_records(route53: &Client) -> Result<GuardsByCheck, SourceError
             )
         }));
     }
-    let mut guards = GuardsByCheck::new();
+    let mut guards = Guards::default();
     for (zone_id, zone_name) in zones {
         for record in zone_records(route53, &zone_id).await? {
-            if let Some((check, guard)) = guard_of(&zone_name, &record) {
-                guards.entry(check).or_default().push(guard);
+            match failover_record(&zone_name, &record) {
+                Some((RecordHealth::Check(check), guard)) => {
+                    guards.by_check.entry(check).or_default().push(guard);
+                }
+                Some((RecordHealth::AliasTarget, guard)) => guards.by_target.push(guard),
+                // Always healthy to Route 53: nothing to watch.
+                Some((RecordHealth::AlwaysHealthy, _)) | None => {}
             }
         }
     }
@@ -274,14 +545,37 @@ async fn zone_records(
     }
 }
 
-/// The check a failover record depends on, and the record as ripcord shows it.
+/// What Route 53 decides a record's health by: its health check, else (an alias with
+/// `EvaluateTargetHealth`) its alias target's health, else nothing: always healthy.
+pub fn record_health(record: &ResourceRecordSet) -> RecordHealth {
+    RecordHealth::of(
+        record.health_check_id(),
+        record
+            .alias_target()
+            .is_some_and(|a| a.evaluate_target_health()),
+    )
+}
+
+/// The check a failover record depends on, and the record as ripcord shows it; `None` for a
+/// record without a health check (see `failover_record`).
 pub fn guard_of(zone: &str, record: &ResourceRecordSet) -> Option<(String, FailoverRecord)> {
+    match failover_record(zone, record)? {
+        (RecordHealth::Check(check), guard) => Some((check, guard)),
+        _ => None,
+    }
+}
+
+/// A failover record as ripcord shows it, and what Route 53 decides its health by; `None`
+/// for records of other routing policies.
+pub fn failover_record(
+    zone: &str,
+    record: &ResourceRecordSet,
+) -> Option<(RecordHealth, FailoverRecord)> {
     let role = match record.failover()? {
         ResourceRecordSetFailover::Primary => FailoverRole::Primary,
         ResourceRecordSetFailover::Secondary => FailoverRole::Secondary,
         _ => return None,
     };
-    let check = record.health_check_id()?.to_string();
     let value = match record.alias_target() {
         Some(alias) => format!("ALIAS {}", alias.dns_name().trim_end_matches('.')),
         None => record
@@ -292,7 +586,7 @@ pub fn guard_of(zone: &str, record: &ResourceRecordSet) -> Option<(String, Failo
             .join(", "),
     };
     Some((
-        check,
+        record_health(record),
         FailoverRecord {
             zone: zone.to_string(),
             name: record.name().trim_end_matches('.').to_string(),
@@ -421,5 +715,55 @@ mod tests {
             .build()
             .expect("valid");
         assert!(guard_of("example.com", &plain).is_none());
+    }
+    #[test]
+    fn failover_aliases_without_a_check_are_decided_by_their_target() {
+        let alias = |evaluate: bool| {
+            ResourceRecordSet::builder()
+                .name("shop.example.com.")
+                .r#type(RrType::A)
+                .set_identifier("use1")
+                .failover(ResourceRecordSetFailover::Primary)
+                .alias_target(
+                    AliasTarget::builder()
+                        .hosted_zone_id("Z1")
+                        .dns_name("shop.us-east-1.elb.amazonaws.com.")
+                        .evaluate_target_health(evaluate)
+                        .build()
+                        .expect("ok"),
+                )
+                .build()
+                .expect("valid")
+        };
+        let (health, record) = failover_record("example.com", &alias(true)).expect("failover");
+        assert_eq!(health, RecordHealth::AliasTarget);
+        assert_eq!(record.value, "ALIAS shop.us-east-1.elb.amazonaws.com");
+        assert!(
+            guard_of("example.com", &alias(true)).is_none(),
+            "no check to guard"
+        );
+        let (health, _) = failover_record("example.com", &alias(false)).expect("failover");
+        assert_eq!(health, RecordHealth::AlwaysHealthy);
+        let row = decided_by_target(&record);
+        assert_eq!(row.kind, CheckKind::AliasTarget);
+        assert_eq!(row.target_region.as_deref(), Some("us-east-1"));
+        assert_eq!(row.guards, vec![record]);
+    }
+
+    #[test]
+    fn kinds_and_flags_of_configurations() {
+        let calculated = HealthCheckConfig::builder()
+            .r#type(HealthCheckType::Calculated)
+            .child_health_checks("a")
+            .build()
+            .expect("valid");
+        assert_eq!(kind_of(&calculated), CheckKind::Calculated);
+        let alarm = HealthCheckConfig::builder()
+            .r#type(HealthCheckType::CloudwatchMetric)
+            .build()
+            .expect("valid");
+        assert_eq!(kind_of(&alarm), CheckKind::CloudWatchAlarm);
+        assert!(!CheckKind::Calculated.has_checkers());
+        assert!(CheckKind::Endpoint.has_checkers());
     }
 }

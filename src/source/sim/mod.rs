@@ -301,7 +301,12 @@ impl SimFleet {
                     name: c.name.clone(),
                     target: c.target.clone(),
                     target_region: Some(c.target_region.clone()),
+                    kind: crate::fleet::CheckKind::Endpoint,
+                    inverted: false,
+                    disabled: false,
                     status,
+                    // The simulated checkers report as of now.
+                    status_at: Some(now),
                     healthy_percent: Some(percent),
                     observations,
                     guards: self.current_guards(&c.id, &c.guards),

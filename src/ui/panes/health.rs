@@ -30,7 +30,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         .iter()
         .map(|r| {
             let c = r.check;
-            let checkers = match (c.checker_counts(), c.healthy_percent) {
+            // The healthy share belongs to its status's minute: an old one is not shown as
+            // current.
+            let share = c.healthy_percent.filter(|_| c.status_is_recent(app.now));
+            let checkers = match (c.checker_counts(), share) {
                 (Some((ok, total)), _) => format!("{ok}/{total}"),
                 (None, Some(p)) => format!("{p:.0}%"),
                 (None, None) => "—".to_string(),
@@ -41,11 +44,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 .map(|g| format!("{} {}", g.role.word(), g.name.trim_end_matches('.')))
                 .collect::<Vec<_>>()
                 .join(", ");
+            // Calculated, inverted and disabled checks say so beside their name.
+            let name = match c.qualifiers() {
+                q if q.is_empty() => c.name.clone(),
+                q => format!("{} [{}]", c.name, q.join(", ")),
+            };
             let mut cells = vec![
                 verdict_span(theme, r.eval.verdict),
-                Span::raw(c.name.clone()),
+                Span::raw(name),
                 Span::raw(c.target_region.clone().unwrap_or_else(|| "—".into())),
-                Span::styled(c.status.word(), verdict_style(theme, r.eval.verdict)),
+                Span::styled(c.status_text(app.now), verdict_style(theme, r.eval.verdict)),
                 Span::raw(checkers),
                 Span::raw(if guards.is_empty() {
                     "—".to_string()
@@ -106,4 +114,102 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             errors: &errors,
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Event, Mode};
+    use crate::config::Refresh;
+    use crate::fleet::{
+        CheckKind, CheckStatus, FailoverRecord, FailoverRole, HealthCheck, Snapshot, Workloads,
+    };
+    use crate::source::sim::Scenario;
+    use crate::theme::Theme;
+    use jiff::Timestamp;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + s).expect("valid")
+    }
+
+    fn check(id: &str, name: &str) -> HealthCheck {
+        HealthCheck {
+            id: id.into(),
+            name: name.into(),
+            target: format!("HTTPS {name}:443/health"),
+            target_region: None,
+            kind: CheckKind::Endpoint,
+            inverted: false,
+            disabled: false,
+            status: CheckStatus::Healthy,
+            status_at: Some(t(0)),
+            healthy_percent: Some(100.0),
+            observations: vec![],
+            guards: vec![],
+        }
+    }
+
+    #[test]
+    fn old_statuses_show_their_age_and_kinds_are_named() {
+        let now = t(20 * 60);
+        let mut app = App::new(
+            Mode::Demo {
+                scenario: Scenario::Normal,
+            },
+            "test",
+            &[],
+            Workloads::default(),
+            Refresh::default(),
+            Theme::mono(),
+            now,
+        );
+        let stopped = check("hc-old", "old.example.com");
+        let mut calculated = check("hc-calc", "checkout");
+        calculated.kind = CheckKind::Calculated;
+        calculated.status_at = Some(now);
+        let mut by_target = check("shop/A/use1", "shop.example.com");
+        by_target.kind = CheckKind::AliasTarget;
+        by_target.status = CheckStatus::Unknown;
+        by_target.status_at = None;
+        by_target.guards = vec![FailoverRecord {
+            zone: "example.com".into(),
+            name: "shop.example.com".into(),
+            record_type: "A".into(),
+            set_identifier: "use1".into(),
+            role: FailoverRole::Primary,
+            value: "ALIAS shop.elb.amazonaws.com".into(),
+        }];
+        app.update(
+            Event::Health(Ok(Snapshot::new(vec![stopped, calculated, by_target], now))),
+            now,
+        );
+        let mut terminal = Terminal::new(TestBackend::new(100, 8)).expect("test backend");
+        terminal
+            .draw(|frame| draw(frame, frame.area(), &app, true))
+            .expect("draws");
+        let screen = terminal.backend().to_string();
+        let row = |name: &str| {
+            screen
+                .lines()
+                .find(|l| l.contains(name))
+                .unwrap_or_else(|| panic!("a row for {name}: {screen}"))
+                .to_string()
+        };
+        let old = row("old.example.com");
+        assert!(old.contains("? N/A") && old.contains("20m old"), "{old}");
+        assert!(
+            !old.contains("100%"),
+            "an old share is not shown as current: {old}"
+        );
+        let target = row("shop.example.com");
+        assert!(
+            target.contains("? N/A") && target.contains("by target"),
+            "{target}"
+        );
+        assert!(!target.contains("100%"), "{target}");
+        // Column widths are the layout's; the qualifier starts right after the name.
+        assert!(row("checkout").contains("checkout [calc"), "{screen}");
+    }
 }

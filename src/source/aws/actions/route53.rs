@@ -3,13 +3,13 @@
 //! Route 53 holds them.
 
 use super::{change_error, receipt};
-use crate::fleet::{CheckStatus, FailoverRole};
+use crate::fleet::{CheckStatus, FailoverRole, RecordHealth};
 use crate::runbook::actions::{
     ActionResult, ChangeStatus, HealthState, Observed, Receipt, RecordChange, RecordSet,
 };
 use crate::source::aws::calls;
 use crate::source::aws::error::aws_error;
-use crate::source::aws::route53::observations;
+use crate::source::aws::route53::{observations, record_health};
 use crate::source::{SourceError, SourceErrorKind};
 use aws_sdk_route53::Client;
 use aws_sdk_route53::types::{
@@ -141,9 +141,10 @@ fn other_routing(r: &ResourceRecordSet) -> Option<&'static str> {
 /// What Route 53 answers for the name: a simple record's values; for a failover pair the
 /// PRIMARY while its health check passes, else a SECONDARY that passes, else the PRIMARY (as
 /// Route 53 does when both fail). A record without a health check counts as healthy, as it
-/// does for Route 53. Worked out from the records and GetHealthCheckStatus rather than asked
-/// of TestDNSAnswer, which AWS emulators do not serve; an alias's own target health
-/// (`EvaluateTargetHealth`) is not evaluated.
+/// does for Route 53 — unless it is an alias with `EvaluateTargetHealth`: Route 53 then
+/// decides it by the target's health, which ripcord does not read, and the answer cannot be
+/// told. Worked out from the records and GetHealthCheckStatus rather than asked of
+/// TestDNSAnswer, which AWS emulators do not serve.
 pub async fn dns_answer(
     route53: &Client,
     zone: &str,
@@ -160,30 +161,39 @@ pub async fn dns_answer(
             ),
         ));
     }
-    let role = |role| sets.iter().find(|r| r.failover() == Some(&role)).map(view);
+    let role = |role| sets.iter().find(|r| r.failover() == Some(&role));
     let answer = match (
         role(ResourceRecordSetFailover::Primary),
         role(ResourceRecordSetFailover::Secondary),
     ) {
         (Some(primary), Some(secondary)) => {
-            if passes(route53, &primary).await? || !passes(route53, &secondary).await? {
-                primary.values
+            if passes(route53, primary).await? || !passes(route53, secondary).await? {
+                view(primary).values
             } else {
-                secondary.values
+                view(secondary).values
             }
         }
-        (Some(only), None) | (None, Some(only)) => only.values,
+        (Some(only), None) | (None, Some(only)) => view(only).values,
         (None, None) => sets.first().map(|r| view(r).values).unwrap_or_default(),
     };
     Ok(Observed::new(answer, Timestamp::now()))
 }
 
-/// Whether Route 53 counts a record healthy; an error when its check's status is unknown.
-async fn passes(route53: &Client, record: &RecordSet) -> Result<bool, SourceError> {
-    let Some(check) = &record.health_check else {
+/// Whether Route 53 counts a record healthy; an error when its check's status is unknown,
+/// or when Route 53 decides it by its alias target's health, which ripcord does not read.
+async fn passes(route53: &Client, record: &ResourceRecordSet) -> Result<bool, SourceError> {
+    let health = record_health(record);
+    if let Some(why) = health.cannot_tell(record.name()) {
+        return Err(SourceError::new(
+            SourceErrorKind::Other,
+            calls::ROUTE53_LIST_RESOURCE_RECORD_SETS,
+            why,
+        ));
+    }
+    let RecordHealth::Check(check) = health else {
         return Ok(true);
     };
-    let state = health_check(route53, check).await?.value;
+    let state = health_check(route53, &check).await?.value;
     match state.status {
         CheckStatus::Healthy => Ok(true),
         CheckStatus::Unhealthy => Ok(false),
