@@ -409,7 +409,8 @@ fn summary(
         .build()
 }
 
-/// Summaries per period: ONE_DAY has two daily buckets (only the newest is 24 h).
+/// Summaries per period. Only FOURTEEN_DAYS is asked for: ONE_DAY's buckets are calendar
+/// days, not the last 24 h (see `backup_truth`).
 fn summaries_rule() -> Rule {
     mock!(aws_sdk_backup::Client::list_backup_job_summaries).then_compute_output(|req| {
         let rows = match req.aggregation_period() {
@@ -584,7 +585,7 @@ async fn backup_rates_problem_jobs_and_recovery_points() {
     assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
     let health = snapshot.data;
 
-    // Region-wide rates from the summaries, one row per window.
+    // Region-wide rates: 24 h and 7 d rolling, from the job listing; 14 d from the summary.
     let region = |w: Window| {
         health
             .stats
@@ -601,14 +602,17 @@ async fn backup_rates_problem_jobs_and_recovery_points() {
             day.failed,
             day.running
         ),
-        (9, 1, 1, 4),
-        "only the newest daily bucket; COMPLETED with a message category is 'with issues'"
+        (1, 1, 1, 1),
+        "COMPLETED with a message category is 'with issues'"
     );
-    assert_eq!(day.success_rate(), Some(10.0 / 11.0));
+    assert_eq!(day.success_rate(), Some(2.0 / 3.0));
     let week = region(Window::Week);
-    assert_eq!((week.completed, week.expired, week.aborted), (60, 2, 1));
+    assert_eq!(
+        (week.completed, week.expired, week.aborted, week.failed),
+        (2, 1, 1, 1)
+    );
     assert_eq!(region(Window::TwoWeeks).completed, 140);
-    assert_eq!(summaries.num_calls(), 3, "one listing per window");
+    assert_eq!(summaries.num_calls(), 1, "one summary, for 14 d only");
 
     // The per-vault breakdown from the job listing (both pages).
     assert_eq!(jobs.num_calls(), 2);
@@ -779,6 +783,122 @@ async fn backup_throttling_then_success_and_a_denied_part_beside_the_rest() {
     assert_eq!(snapshot.missing.len(), 1);
     assert_eq!(snapshot.missing[0].kind, SourceErrorKind::AccessDenied);
     assert_eq!(snapshot.missing[0].call, "backup:ListBackupJobSummaries");
+}
+
+// ---------------------------------------------------------------------------------------
+// AWS Backup told truthfully (issue 9): windows, shared vaults, failing vaults, what is missing.
+
+mod backup_truth {
+    use super::*;
+
+    /// Summaries as AWS gives them at 03:00 UTC: ONE_DAY's newest bucket is today since
+    /// midnight (three hours), not the last 24 h; SEVEN_DAYS and FOURTEEN_DAYS are AWS's own.
+    fn day_bucket_summaries() -> Rule {
+        mock!(aws_sdk_backup::Client::list_backup_job_summaries).then_compute_output(|req| {
+            let midnight: Timestamp = "2026-11-21T00:00:00Z".parse().expect("valid");
+            let yesterday: Timestamp = "2026-11-20T00:00:00Z".parse().expect("valid");
+            let rows = match req.aggregation_period() {
+                Some(AggregationPeriod::OneDay) => vec![
+                    summary(BackupJobStatus::Completed, "SUCCESS", 2, aws_time(midnight)),
+                    summary(
+                        BackupJobStatus::Failed,
+                        "ACCESS_DENIED",
+                        3,
+                        aws_time(yesterday),
+                    ),
+                ],
+                Some(AggregationPeriod::SevenDays) => vec![summary(
+                    BackupJobStatus::Completed,
+                    "SUCCESS",
+                    50,
+                    hours_ago(160),
+                )],
+                _ => vec![summary(
+                    BackupJobStatus::Completed,
+                    "SUCCESS",
+                    140,
+                    hours_ago(330),
+                )],
+            };
+            ListBackupJobSummariesOutput::builder()
+                .set_backup_job_summaries(Some(rows))
+                .build()
+        })
+    }
+
+    /// The same jobs, one by one: two good ones an hour ago, three failures at 22:00 last
+    /// night (inside the last 24 h, outside today's bucket), one failure 30 h ago.
+    fn rolling_jobs() -> Rule {
+        mock!(aws_sdk_backup::Client::list_backup_jobs).then_output(|| {
+            ListBackupJobsOutput::builder()
+                .backup_jobs(job(
+                    "ok-a",
+                    "daily",
+                    BackupJobState::Completed,
+                    "SUCCESS",
+                    1,
+                ))
+                .backup_jobs(job(
+                    "ok-b",
+                    "daily",
+                    BackupJobState::Completed,
+                    "SUCCESS",
+                    1,
+                ))
+                .backup_jobs(job("late-a", "daily", BackupJobState::Failed, "X", 5))
+                .backup_jobs(job("late-b", "daily", BackupJobState::Failed, "X", 5))
+                .backup_jobs(job("late-c", "other", BackupJobState::Failed, "X", 5))
+                .backup_jobs(job("old", "daily", BackupJobState::Failed, "X", 30))
+                .build()
+        })
+    }
+
+    #[tokio::test]
+    async fn the_region_wide_24h_and_7d_are_rolling_windows_over_the_jobs() {
+        let (summaries, jobs) = (day_bucket_summaries(), rolling_jobs());
+        let [protected, vaults, points] = recovery_rules();
+        let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
+        let health = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
+            .await
+            .expect("backup health")
+            .data;
+        let region = |w: Window| {
+            health
+                .stats
+                .iter()
+                .find(|s| s.vault == ALL_VAULTS && s.window == w)
+                .unwrap_or_else(|| panic!("a region-wide {} row", w.label()))
+                .counts
+        };
+        let day = region(Window::Day);
+        assert_eq!(
+            (day.completed, day.failed),
+            (2, 3),
+            "the last 24 h, not today's bucket since midnight"
+        );
+        let week = region(Window::Week);
+        assert_eq!(
+            (week.completed, week.failed),
+            (2, 4),
+            "rolling 7 d from the jobs"
+        );
+        assert_eq!(
+            region(Window::TwoWeeks).completed,
+            140,
+            "14 d is AWS's own summary"
+        );
+        let per_vault: u32 = health
+            .stats
+            .iter()
+            .filter(|s| s.vault != ALL_VAULTS && s.window == Window::Day)
+            .map(|s| s.counts.failed)
+            .sum();
+        assert_eq!(
+            per_vault, day.failed,
+            "region-wide and per-vault 24 h agree"
+        );
+        assert_eq!(health.totals(Window::Day), day);
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 //! AWS Backup health for one region.
 //!
-//! - Success rates per window (24 h, 7 d, 14 d) for the whole region, by resource type, come
-//!   from ListBackupJobSummaries: AWS's own counts, one cheap listing per window whatever the
-//!   size of the estate. Summaries have no vault, so these rows carry `ALL_VAULTS`.
-//! - The per-vault breakdown (24 h and 7 d) and the jobs worth an operator's attention (failed,
-//!   expired, aborted, completed with issues) with AWS's message come from ListBackupJobs over
-//!   the last 7 days: long enough that Monday's glance shows Saturday's failures.
+//! - Success rates over 24 h and 7 d, per vault and for the whole region by resource type, are
+//!   counted from ListBackupJobs over the last 7 days: rolling windows ending now, one
+//!   definition for every 24 h and 7 d on screen. (ListBackupJobSummaries' ONE_DAY answers in
+//!   calendar-day buckets: at 03:00 its newest bucket holds three hours of jobs.)
+//! - The 14 d rate is AWS's own FOURTEEN_DAYS job summary (one cheap call whatever the size of
+//!   the estate). Summaries have no vault, so it carries `ALL_VAULTS`.
+//! - The same job listing gives the jobs worth an operator's attention (failed, expired,
+//!   aborted, completed with issues) with AWS's message, and each resource's own counts, so a
+//!   workload's success rate comes from its resources' jobs whatever vault they share.
 //! - The newest completed recovery point of each protected resource: ListProtectedResources,
 //!   then ListRecoveryPointsByBackupVault once per vault (ListBackupVaults). One listing per
 //!   vault rather than one ListRecoveryPointsByResource call per resource, so the number of
@@ -114,12 +117,17 @@ fn period_of(window: Window) -> AggregationPeriod {
     }
 }
 
-/// Region-wide counts per resource type for each window.
+/// The windows counted by AWS's job summaries rather than from the job listing: only what the
+/// listing does not reach. A summary's ONE_DAY and SEVEN_DAYS are not the rolling 24 h and
+/// 7 d the listing gives, and two columns named alike must measure the same thing.
+pub const SUMMARY_WINDOWS: [Window; 1] = [Window::TwoWeeks];
+
+/// Region-wide counts per resource type for the summary windows.
 async fn region_rates(
     backup: &Client,
     region: &str,
 ) -> Result<Vec<BackupWindowStats>, SourceError> {
-    let per_window = try_join_all(Window::ALL.map(|w| async move {
+    let per_window = try_join_all(SUMMARY_WINDOWS.map(|w| async move {
         let summaries = job_summaries(backup, period_of(w)).await?;
         Ok::<_, SourceError>(stats_from_summaries(region, w, &summaries))
     }))
@@ -189,7 +197,8 @@ pub fn stats_from_summaries(
         .collect()
 }
 
-/// Jobs created in the last week: per-vault counts for 24 h and 7 d, and the problem jobs.
+/// Jobs created in the last week: per-vault and region-wide counts for 24 h and 7 d, and the
+/// problem jobs.
 async fn recent_jobs(
     backup: &Client,
     region: &str,
@@ -210,7 +219,8 @@ async fn recent_jobs(
     Ok(fold_jobs(region, &jobs, now))
 }
 
-/// Per-vault counts and problem jobs (newest first) from a job listing.
+/// Per-vault and region-wide counts over rolling windows ending at `now`, and problem jobs
+/// (newest first), from a job listing.
 pub fn fold_jobs(
     region: &str,
     jobs: &[aws_sdk_backup::types::BackupJob],
@@ -238,10 +248,13 @@ pub fn fold_jobs(
         let age = now.as_second() - created_at.as_second();
         for window in [Window::Day, Window::Week] {
             if age <= window.seconds() {
-                counts
-                    .entry((vault.clone(), resource_type.clone(), window))
-                    .or_default()
-                    .add(state, 1);
+                // The vault's row and the region-wide row: both rolling, from the same jobs.
+                for v in [vault.as_str(), ALL_VAULTS] {
+                    counts
+                        .entry((v.to_string(), resource_type.clone(), window))
+                        .or_default()
+                        .add(state, 1);
+                }
             }
         }
         if state.is_problem() {
