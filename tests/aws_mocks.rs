@@ -899,6 +899,103 @@ mod backup_truth {
         );
         assert_eq!(health.totals(Window::Day), day);
     }
+
+    fn workload(name: &str, pattern: &str) -> Workload {
+        Workload {
+            name: name.into(),
+            rpo: Duration::from_secs(60),
+            rto: Duration::from_secs(900),
+            backup_rpo: Some(Duration::from_secs(26 * 3600)),
+            resources: vec![pattern.into()],
+        }
+    }
+
+    /// An App of `workloads` fed one round of backups of us-east-1.
+    fn app_with(
+        workloads: Vec<Workload>,
+        result: ripcord::source::FetchResult<ripcord::fleet::BackupHealth>,
+    ) -> App {
+        let d = Workloads::default();
+        let mut app = App::new(
+            Mode::Live { profile: None },
+            "aws",
+            &["us-east-1".to_string()],
+            Workloads::new(workloads, d.default_targets, d.thresholds),
+            Refresh::default(),
+            Theme::mono(),
+            now(),
+        );
+        app.update(
+            Event::Backups {
+                region: "us-east-1".into(),
+                result,
+            },
+            now(),
+        );
+        app
+    }
+
+    #[tokio::test]
+    async fn a_shared_vault_still_gives_each_workload_its_own_success_rate() {
+        // One vault, "shared", backs up both workloads; its name matches neither.
+        let jobs = mock!(aws_sdk_backup::Client::list_backup_jobs).then_output(|| {
+            ListBackupJobsOutput::builder()
+                .backup_jobs(job(
+                    "orders-a",
+                    "shared",
+                    BackupJobState::Completed,
+                    "SUCCESS",
+                    2,
+                ))
+                .backup_jobs(job(
+                    "orders-b",
+                    "shared",
+                    BackupJobState::Completed,
+                    "SUCCESS",
+                    30,
+                ))
+                .backup_jobs(job(
+                    "billing-a",
+                    "shared",
+                    BackupJobState::Completed,
+                    "SUCCESS",
+                    3,
+                ))
+                .backup_jobs(job("billing-b", "shared", BackupJobState::Failed, "X", 4))
+                .backup_jobs(job("billing-c", "shared", BackupJobState::Failed, "X", 50))
+                .build()
+        });
+        let summaries = summaries_rule();
+        let [protected, vaults, points] = recovery_rules();
+        let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
+        let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default()).await;
+        let app = app_with(
+            vec![
+                workload("orders", "orders-*"),
+                workload("billing", "billing-*"),
+            ],
+            snapshot,
+        );
+        let report = ripcord::status::report(&app, None);
+        let rates = |name: &str| {
+            let w = report
+                .workloads
+                .iter()
+                .find(|w| w.name.as_deref() == Some(name))
+                .expect("summarised");
+            (w.backup_success_24h, w.backup_success_7d, w.verdict)
+        };
+        let (day, week, _) = rates("orders");
+        assert_eq!(
+            (day, week),
+            (Some(1.0), Some(1.0)),
+            "orders: every job succeeded"
+        );
+        let (day, week, verdict) = rates("billing");
+        assert_eq!(day, Some(0.5), "billing, 24 h: one of two");
+        assert_eq!(week, Some(1.0 / 3.0), "billing, 7 d: one of three");
+        assert_eq!(verdict, Verdict::Crit, "50% is under backup_success_crit");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

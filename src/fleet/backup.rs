@@ -134,6 +134,17 @@ pub struct BackupWindowStats {
     pub counts: JobCounts,
 }
 
+/// Job counts of one resource over one window, from the jobs' resource ARNs: what a
+/// workload's success rate is made of, whichever vaults its resources share with others.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceJobStats {
+    pub region: String,
+    /// The resource's ARN (or, in the simulator, its identifier).
+    pub resource_id: String,
+    pub window: Window,
+    pub counts: JobCounts,
+}
+
 /// A job worth an operator's attention, with what AWS said about it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupJob {
@@ -161,6 +172,8 @@ pub struct RecoveryPointAge {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BackupHealth {
     pub stats: Vec<BackupWindowStats>,
+    /// Per-resource counts over the windows the job listing covers (24 h and 7 d).
+    pub resource_stats: Vec<ResourceJobStats>,
     pub problem_jobs: Vec<BackupJob>,
     pub recovery_points: Vec<RecoveryPointAge>,
 }

@@ -2,8 +2,8 @@
 
 use super::age::{age_between, format_duration};
 use super::{
-    BackupWindowStats, CheckStatus, Evaluation, HealthCheck, RecoveryPointAge, Replica,
-    ReplicationState, Targets, Thresholds,
+    BackupWindowStats, CheckStatus, Evaluation, HealthCheck, JobCounts, RecoveryPointAge, Replica,
+    ReplicationState, Targets, Thresholds, Window,
 };
 use jiff::Timestamp;
 
@@ -71,15 +71,19 @@ pub fn recovery_point(
 
 /// A vault's success rate over a window against the thresholds.
 pub fn backup_stats(stats: &BackupWindowStats, thresholds: &Thresholds) -> Evaluation {
-    let c = &stats.counts;
+    backup_counts(&stats.counts, stats.window, thresholds)
+}
+
+/// Job counts over a window (a vault's, or a workload's resources') against the thresholds.
+pub fn backup_counts(c: &JobCounts, window: Window, thresholds: &Thresholds) -> Evaluation {
     let Some(rate) = c.success_rate() else {
-        return Evaluation::unknown(format!("no finished jobs in {}", stats.window.label()));
+        return Evaluation::unknown(format!("no finished jobs in {}", window.label()));
     };
     let pct = rate * 100.0;
     let detail = format!(
         "{pct:.1}% of {} jobs succeeded in {}",
         c.finished(),
-        stats.window.label()
+        window.label()
     );
     if rate < thresholds.backup_success_crit {
         Evaluation::crit(detail)

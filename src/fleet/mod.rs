@@ -14,7 +14,8 @@ pub mod workload;
 
 pub use age::{age_between, format_age, format_duration, format_lag};
 pub use backup::{
-    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge, Window,
+    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge,
+    ResourceJobStats, Window,
 };
 pub use health::{CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck};
 pub use replica::{LagSample, Replica, ReplicaKind, ReplicationState};

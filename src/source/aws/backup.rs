@@ -23,8 +23,8 @@ use super::parts::Parts;
 use super::time::{from_aws, seconds_before, to_aws};
 use crate::fleet::backup::ALL_VAULTS;
 use crate::fleet::{
-    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge, Snapshot,
-    Window,
+    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge,
+    ResourceJobStats, Snapshot, Window,
 };
 use crate::source::{FetchResult, SourceError};
 use aws_sdk_backup::Client;
@@ -71,9 +71,10 @@ pub async fn backup_health(
         Err(e) => missing.push(e),
     }
     match jobs {
-        Ok((stats, problems)) => {
-            health.stats.extend(stats);
-            health.problem_jobs = problems;
+        Ok(folded) => {
+            health.stats.extend(folded.stats);
+            health.resource_stats = folded.per_resource;
+            health.problem_jobs = folded.problems;
         }
         Err(e) => missing.push(e),
     }
@@ -203,7 +204,7 @@ async fn recent_jobs(
     backup: &Client,
     region: &str,
     now: Timestamp,
-) -> Result<(Vec<BackupWindowStats>, Vec<BackupJob>), SourceError> {
+) -> Result<FoldedJobs, SourceError> {
     let since = seconds_before(now, JOB_LISTING_WINDOW.seconds());
     let mut pages = backup
         .list_backup_jobs()
@@ -225,8 +226,9 @@ pub fn fold_jobs(
     region: &str,
     jobs: &[aws_sdk_backup::types::BackupJob],
     now: Timestamp,
-) -> (Vec<BackupWindowStats>, Vec<BackupJob>) {
+) -> FoldedJobs {
     let mut counts: BTreeMap<(String, String, Window), JobCounts> = BTreeMap::new();
+    let mut per_resource: BTreeMap<(String, Window), JobCounts> = BTreeMap::new();
     let mut problems = Vec::new();
     for job in jobs {
         // A composite job's parts are listed as jobs of their own; counting the parent too
@@ -245,6 +247,7 @@ pub fn fold_jobs(
         };
         let vault = job.backup_vault_name().unwrap_or("unknown").to_string();
         let resource_type = job.resource_type().unwrap_or("unknown").to_string();
+        let resource_arn = job.resource_arn().unwrap_or("unknown").to_string();
         let age = now.as_second() - created_at.as_second();
         for window in [Window::Day, Window::Week] {
             if age <= window.seconds() {
@@ -255,6 +258,10 @@ pub fn fold_jobs(
                         .or_default()
                         .add(state, 1);
                 }
+                per_resource
+                    .entry((resource_arn.clone(), window))
+                    .or_default()
+                    .add(state, 1);
             }
         }
         if state.is_problem() {
@@ -262,7 +269,7 @@ pub fn fold_jobs(
                 job_id: job.backup_job_id().unwrap_or("unknown").to_string(),
                 region: region.to_string(),
                 vault,
-                resource_id: job.resource_arn().unwrap_or("unknown").to_string(),
+                resource_id: resource_arn,
                 resource_type,
                 state,
                 message: job
@@ -287,7 +294,29 @@ pub fn fold_jobs(
             },
         )
         .collect();
-    (stats, problems)
+    let per_resource = per_resource
+        .into_iter()
+        .map(|((resource_id, window), counts)| ResourceJobStats {
+            region: region.to_string(),
+            resource_id,
+            window,
+            counts,
+        })
+        .collect();
+    FoldedJobs {
+        stats,
+        per_resource,
+        problems,
+    }
+}
+
+/// What a job listing gives: per-vault and region-wide counts, per-resource counts, and the
+/// problem jobs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FoldedJobs {
+    pub stats: Vec<BackupWindowStats>,
+    pub per_resource: Vec<ResourceJobStats>,
+    pub problems: Vec<BackupJob>,
 }
 
 /// The newest completed recovery point of every protected resource in the region.

@@ -11,7 +11,8 @@ pub mod signals;
 use crate::clock::Clock;
 use crate::fleet::{
     BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck,
-    JobCounts, LagSample, RecoveryPointAge, Replica, ReplicationState, Snapshot, Window, Workload,
+    JobCounts, LagSample, RecoveryPointAge, Replica, ReplicationState, ResourceJobStats, Snapshot,
+    Window, Workload,
 };
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -196,6 +197,7 @@ impl SimFleet {
             .filter(|(_, p)| p.region == region)
         {
             let jobs = signals::jobs_between(self.seed, i as u64, res, outage.as_ref(), from, now);
+            let mut own: BTreeMap<Window, JobCounts> = BTreeMap::new();
             for job in &jobs {
                 let age = now.as_second() - job.created_at.as_second();
                 for w in Window::ALL.into_iter().filter(|w| age <= w.seconds()) {
@@ -203,6 +205,7 @@ impl SimFleet {
                         .entry((res.vault.clone(), res.resource_type.clone(), w))
                         .or_default()
                         .add(job.state, 1);
+                    own.entry(w).or_default().add(job.state, 1);
                 }
                 if job.state.is_problem() {
                     health.problem_jobs.push(BackupJob {
@@ -217,6 +220,14 @@ impl SimFleet {
                     });
                 }
             }
+            health
+                .resource_stats
+                .extend(own.into_iter().map(|(window, counts)| ResourceJobStats {
+                    region: region.to_string(),
+                    resource_id: res.id.clone(),
+                    window,
+                    counts,
+                }));
             let newest = jobs
                 .iter()
                 .rev()
