@@ -4,12 +4,12 @@
 
 use aws_sdk_backup::operation::list_backup_job_summaries::ListBackupJobSummariesOutput;
 use aws_sdk_backup::operation::list_backup_jobs::ListBackupJobsOutput;
-use aws_sdk_backup::operation::list_backup_vaults::ListBackupVaultsOutput;
 use aws_sdk_backup::operation::list_protected_resources::ListProtectedResourcesOutput;
 use aws_sdk_backup::operation::list_recovery_points_by_backup_vault::ListRecoveryPointsByBackupVaultOutput;
+use aws_sdk_backup::operation::list_recovery_points_by_resource::ListRecoveryPointsByResourceOutput;
 use aws_sdk_backup::types::{
     AggregationPeriod, BackupJob as AwsJob, BackupJobState, BackupJobStatus, BackupJobSummary,
-    BackupVaultListMember, ProtectedResource, RecoveryPointByBackupVault, RecoveryPointStatus,
+    ProtectedResource, RecoveryPointByBackupVault, RecoveryPointByResource, RecoveryPointStatus,
 };
 use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
 use aws_sdk_cloudwatch::primitives::DateTime;
@@ -35,7 +35,8 @@ use ripcord::app::{App, Event, Mode};
 use ripcord::config::Refresh;
 use ripcord::fleet::backup::ALL_VAULTS;
 use ripcord::fleet::{
-    CheckStatus, FailoverRole, JobState, Targets, Thresholds, Verdict, Window, Workload, Workloads,
+    CheckStatus, FailoverRole, JobState, NewestPoint, Targets, Thresholds, Verdict, Window,
+    Workload, Workloads,
 };
 use ripcord::source::aws::parts::Parts;
 use ripcord::source::aws::sdk::CallLimits;
@@ -514,40 +515,42 @@ const EBS_ARN: &str = "arn:aws:ec2:us-east-1:123456789012:volume/vol-reports";
 const EFS_ARN: &str = "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-1";
 const NEW_ARN: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/sessions";
 
+fn vault_arn(name: &str) -> String {
+    format!("arn:aws:backup:us-east-1:123456789012:backup-vault:{name}")
+}
+
+fn point_arn(n: &str) -> String {
+    format!("arn:aws:backup:us-east-1:123456789012:recovery-point:{n}")
+}
+
+/// Protected resources as AWS lists them (each with its last point and that point's vault),
+/// the two vaults' newest points, and the points of a resource asked about alone.
 fn recovery_rules() -> [Rule; 3] {
     let protected = mock!(aws_sdk_backup::Client::list_protected_resources).then_output(|| {
-        let p = |arn: &str, t: &str| {
+        let p = |arn: &str, t: &str, vault: &str, point: &str, age_h: i64| {
             ProtectedResource::builder()
                 .resource_arn(arn)
                 .resource_type(t)
+                .last_backup_time(hours_ago(age_h))
+                .last_backup_vault_arn(vault_arn(vault))
+                .last_recovery_point_arn(point_arn(point))
                 .build()
         };
         ListProtectedResourcesOutput::builder()
-            .results(p(RDS_ARN, "RDS"))
-            .results(p(EBS_ARN, "EBS"))
-            .results(p(EFS_ARN, "EFS"))
-            .results(p(NEW_ARN, "DynamoDB"))
-            .build()
-    });
-    let vaults = mock!(aws_sdk_backup::Client::list_backup_vaults).then_output(|| {
-        ListBackupVaultsOutput::builder()
-            .backup_vault_list(
-                BackupVaultListMember::builder()
-                    .backup_vault_name("daily")
-                    .build(),
-            )
-            .backup_vault_list(
-                BackupVaultListMember::builder()
-                    .backup_vault_name("weekly")
-                    .build(),
-            )
+            .results(p(RDS_ARN, "RDS", "daily", "rds-1", 1))
+            // The last point is PARTIAL: the newest usable one is older.
+            .results(p(EBS_ARN, "EBS", "daily", "ebs-1", 1))
+            .results(p(EFS_ARN, "EFS", "weekly", "efs-22", 22))
+            // Its only point expired: none usable.
+            .results(p(NEW_ARN, "DynamoDB", "weekly", "new-5", 5))
             .build()
     });
     let points = mock!(aws_sdk_backup::Client::list_recovery_points_by_backup_vault)
         .then_compute_output(|req| {
-            let point = |arn: &str, status: RecoveryPointStatus, age_h: i64| {
+            let point = |arn: &str, id: &str, status: RecoveryPointStatus, age_h: i64| {
                 RecoveryPointByBackupVault::builder()
                     .resource_arn(arn)
+                    .recovery_point_arn(point_arn(id))
                     .backup_vault_name(req.backup_vault_name().unwrap_or("?"))
                     .status(status)
                     .creation_date(hours_ago(age_h))
@@ -555,19 +558,40 @@ fn recovery_rules() -> [Rule; 3] {
             };
             let list = match req.backup_vault_name() {
                 Some("daily") => vec![
-                    point(RDS_ARN, RecoveryPointStatus::Completed, 30),
-                    point(RDS_ARN, RecoveryPointStatus::Completed, 1),
-                    // Newer, but not usable: must not count.
-                    point(EBS_ARN, RecoveryPointStatus::Partial, 1),
-                    point(EBS_ARN, RecoveryPointStatus::Completed, 40),
+                    point(RDS_ARN, "rds-1", RecoveryPointStatus::Completed, 1),
+                    point(EBS_ARN, "ebs-1", RecoveryPointStatus::Partial, 1),
                 ],
-                _ => vec![point(EFS_ARN, RecoveryPointStatus::Completed, 22)],
+                _ => vec![
+                    point(EFS_ARN, "efs-22", RecoveryPointStatus::Completed, 22),
+                    point(NEW_ARN, "new-5", RecoveryPointStatus::Expired, 5),
+                ],
             };
             ListRecoveryPointsByBackupVaultOutput::builder()
                 .set_recovery_points(Some(list))
                 .build()
         });
-    [protected, vaults, points]
+    let by_resource = mock!(aws_sdk_backup::Client::list_recovery_points_by_resource)
+        .then_compute_output(|req| {
+            let point = |id: &str, status: RecoveryPointStatus, age_h: i64| {
+                RecoveryPointByResource::builder()
+                    .recovery_point_arn(point_arn(id))
+                    .backup_vault_name("daily")
+                    .status(status)
+                    .creation_date(hours_ago(age_h))
+                    .build()
+            };
+            let list = match req.resource_arn() {
+                Some(EBS_ARN) => vec![
+                    point("ebs-1", RecoveryPointStatus::Partial, 1),
+                    point("ebs-40", RecoveryPointStatus::Completed, 40),
+                ],
+                _ => vec![point("new-5", RecoveryPointStatus::Expired, 5)],
+            };
+            ListRecoveryPointsByResourceOutput::builder()
+                .set_recovery_points(Some(list))
+                .build()
+        });
+    [protected, points, by_resource]
 }
 
 fn backup_client(rules: &[&Rule]) -> aws_sdk_backup::Client {
@@ -577,8 +601,8 @@ fn backup_client(rules: &[&Rule]) -> aws_sdk_backup::Client {
 #[tokio::test]
 async fn backup_rates_problem_jobs_and_recovery_points() {
     let (summaries, jobs) = (summaries_rule(), jobs_rule());
-    let [protected, vaults, points] = recovery_rules();
-    let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
+    let [protected, points, by_resource] = recovery_rules();
+    let client = backup_client(&[&summaries, &jobs, &protected, &points, &by_resource]);
     let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
         .await
         .expect("backup health");
@@ -674,25 +698,34 @@ async fn backup_rates_problem_jobs_and_recovery_points() {
             .iter()
             .find(|p| p.resource_id == arn)
             .expect("listed")
-            .newest_completed
+            .newest
+            .clone()
     };
-    let ago = |h: i64| Some(Timestamp::from_second(now().as_second() - h * 3600).expect("ok"));
+    let ago = |h: i64| {
+        NewestPoint::Taken(Timestamp::from_second(now().as_second() - h * 3600).expect("ok"))
+    };
     assert_eq!(newest(RDS_ARN), ago(1));
     assert_eq!(newest(EBS_ARN), ago(40), "the partial point does not count");
     assert_eq!(newest(EFS_ARN), ago(22));
-    assert_eq!(newest(NEW_ARN), None);
+    assert_eq!(newest(NEW_ARN), NewestPoint::None, "its only point expired");
+    assert!(health.protected_listed);
     assert_eq!(
         points.num_calls(),
         2,
-        "one listing per vault, not per resource"
+        "one listing per vault that holds a last point, not per resource"
+    );
+    assert_eq!(
+        by_resource.num_calls(),
+        2,
+        "only the resources whose last point is not usable are asked about alone"
     );
 }
 
 #[tokio::test]
 async fn recovery_point_ages_are_judged_against_the_backup_rpo() {
-    let [protected, vaults, points] = recovery_rules();
+    let [protected, points, by_resource] = recovery_rules();
     let (summaries, jobs) = (summaries_rule(), jobs_rule());
-    let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
+    let client = backup_client(&[&summaries, &jobs, &protected, &points, &by_resource]);
     let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
         .await
         .expect("backup health");
@@ -762,11 +795,17 @@ async fn backup_throttling_then_success_and_a_denied_part_beside_the_rest() {
         )
         .times(3)
         .build();
-    let [protected, vaults, points] = recovery_rules();
+    let [protected, points, by_resource] = recovery_rules();
     let client = mock_client!(
         aws_sdk_backup,
         RuleMode::MatchAny,
-        [&throttled_then_ok, &denied, &protected, &vaults, &points],
+        [
+            &throttled_then_ok,
+            &denied,
+            &protected,
+            &points,
+            &by_resource
+        ],
         |b: aws_sdk_backup::config::Builder| b
             .retry_config(CallLimits::READS.retry_config())
             .timeout_config(CallLimits::READS.timeout_config())
@@ -856,8 +895,8 @@ mod backup_truth {
     #[tokio::test]
     async fn the_region_wide_24h_and_7d_are_rolling_windows_over_the_jobs() {
         let (summaries, jobs) = (day_bucket_summaries(), rolling_jobs());
-        let [protected, vaults, points] = recovery_rules();
-        let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
+        let [protected, points, by_resource] = recovery_rules();
+        let client = backup_client(&[&summaries, &jobs, &protected, &points, &by_resource]);
         let health = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
             .await
             .expect("backup health")
@@ -966,8 +1005,8 @@ mod backup_truth {
                 .build()
         });
         let summaries = summaries_rule();
-        let [protected, vaults, points] = recovery_rules();
-        let client = backup_client(&[&summaries, &jobs, &protected, &vaults, &points]);
+        let [protected, points, by_resource] = recovery_rules();
+        let client = backup_client(&[&summaries, &jobs, &protected, &points, &by_resource]);
         let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default()).await;
         let app = app_with(
             vec![
@@ -995,6 +1034,108 @@ mod backup_truth {
         assert_eq!(day, Some(0.5), "billing, 24 h: one of two");
         assert_eq!(week, Some(1.0 / 3.0), "billing, 7 d: one of three");
         assert_eq!(verdict, Verdict::Crit, "50% is under backup_success_crit");
+    }
+
+    /// Three protected resources whose newest points sit in three vaults; "broken" fails.
+    #[tokio::test]
+    async fn one_failing_vault_leaves_the_others_and_shows_its_error() {
+        let protected = mock!(aws_sdk_backup::Client::list_protected_resources).then_output(|| {
+            let p = |arn: &str, vault: &str, point: &str, age_h: i64| {
+                ProtectedResource::builder()
+                    .resource_arn(arn)
+                    .resource_type("RDS")
+                    .last_backup_time(hours_ago(age_h))
+                    .last_backup_vault_arn(vault_arn(vault))
+                    .last_recovery_point_arn(point_arn(point))
+                    .build()
+            };
+            ListProtectedResourcesOutput::builder()
+                .results(p(RDS_ARN, "daily", "rds-1", 1))
+                .results(p(EFS_ARN, "weekly", "efs-22", 22))
+                .results(p(NEW_ARN, "broken", "new-3", 3))
+                .build()
+        });
+        let listed_after = Arc::new(Mutex::new(Vec::new()));
+        let seen = listed_after.clone();
+        let points = mock!(aws_sdk_backup::Client::list_recovery_points_by_backup_vault)
+            .match_requests(|req| req.backup_vault_name() != Some("broken"))
+            .then_compute_output(move |req| {
+                seen.lock()
+                    .expect("not poisoned")
+                    .push(req.by_created_after().map(|t| t.secs()));
+                let point = |arn: &str, n: &str, age_h: i64| {
+                    RecoveryPointByBackupVault::builder()
+                        .resource_arn(arn)
+                        .recovery_point_arn(point_arn(n))
+                        .backup_vault_name(req.backup_vault_name().unwrap_or("?"))
+                        .status(RecoveryPointStatus::Completed)
+                        .creation_date(hours_ago(age_h))
+                        .build()
+                };
+                let list = match req.backup_vault_name() {
+                    Some("daily") => vec![point(RDS_ARN, "rds-1", 1)],
+                    _ => vec![point(EFS_ARN, "efs-22", 22)],
+                };
+                ListRecoveryPointsByBackupVaultOutput::builder()
+                    .set_recovery_points(Some(list))
+                    .build()
+            });
+        let broken = mock!(aws_sdk_backup::Client::list_recovery_points_by_backup_vault)
+            .match_requests(|req| req.backup_vault_name() == Some("broken"))
+            .sequence()
+            .http_status(
+                403,
+                Some(
+                    r#"{"__type":"AccessDeniedException","message":"vault policy denies broken"}"#
+                        .to_string(),
+                ),
+            )
+            .times(3)
+            .build();
+        let (summaries, jobs) = (summaries_rule(), jobs_rule());
+        let client = backup_client(&[&summaries, &jobs, &protected, &points, &broken]);
+        let snapshot = backup::backup_health(&client, "us-east-1", now(), &Parts::default())
+            .await
+            .expect("backup health");
+        let health = &snapshot.data;
+        let ago = |h: i64| {
+            NewestPoint::Taken(Timestamp::from_second(now().as_second() - h * 3600).expect("ok"))
+        };
+        let newest = |arn: &str| {
+            health
+                .recovery_points
+                .iter()
+                .find(|p| p.resource_id == arn)
+                .unwrap_or_else(|| panic!("{arn} listed"))
+                .newest
+                .clone()
+        };
+        assert_eq!(newest(RDS_ARN), ago(1), "the daily vault answered");
+        assert_eq!(newest(EFS_ARN), ago(22), "the weekly vault answered");
+        match newest(NEW_ARN) {
+            NewestPoint::CannotTell(why) => {
+                assert!(why.contains("vault broken"), "{why}");
+                assert!(
+                    why.contains("vault policy denies broken"),
+                    "AWS's words: {why}"
+                );
+            }
+            other => panic!("a failed vault is 'cannot tell', never 'none': {other:?}"),
+        }
+        // Each vault is listed from its resources' oldest last backup (less an hour), not
+        // from the beginning of time.
+        let mut after = listed_after.lock().expect("not poisoned").clone();
+        after.sort();
+        let hours = |h: i64| Some(now().as_second() - h * 3600 - 3600);
+        assert_eq!(after, vec![hours(22), hours(1)]);
+        assert!(
+            snapshot
+                .missing
+                .iter()
+                .any(|e| e.kind == SourceErrorKind::AccessDenied && e.message.contains("broken")),
+            "the failing vault's error is shown: {:?}",
+            snapshot.missing
+        );
     }
 }
 

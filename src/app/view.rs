@@ -4,8 +4,8 @@
 use super::feed::{Feed, Freshness};
 use super::{App, BackupView, Pane};
 use crate::fleet::{
-    BackupJob, Evaluation, HealthCheck, JobCounts, RecoveryPointAge, Replica, Targets, Verdict,
-    Window, evaluate,
+    BackupJob, Evaluation, HealthCheck, JobCounts, NewestPoint, RecoveryPointAge, Replica, Targets,
+    Verdict, Window, evaluate,
 };
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -198,7 +198,15 @@ impl App {
                 )
             })
             .collect();
-        rows.sort_by_key(|r| (r.point.newest_completed, r.point.resource_id.clone()));
+        // None at all first, then the ones that cannot be told, then the oldest.
+        rows.sort_by_key(|r| {
+            let rank = match r.point.newest {
+                NewestPoint::None => 0,
+                NewestPoint::CannotTell(_) => 1,
+                NewestPoint::Taken(_) => 2,
+            };
+            (rank, r.point.newest.taken_at(), r.point.resource_id.clone())
+        });
         rows
     }
 

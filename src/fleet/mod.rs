@@ -14,7 +14,7 @@ pub mod workload;
 
 pub use age::{age_between, format_age, format_duration, format_lag};
 pub use backup::{
-    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge,
+    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, NewestPoint, RecoveryPointAge,
     ResourceJobStats, Window,
 };
 pub use health::{CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck};

@@ -3,7 +3,9 @@
 
 use super::SCHEMA_VERSION;
 use crate::app::App;
-use crate::fleet::{JobCounts, ResourceJobStats, Verdict, Window, Workload, age_between, evaluate};
+use crate::fleet::{
+    JobCounts, NewestPoint, ResourceJobStats, Verdict, Window, Workload, age_between, evaluate,
+};
 use crate::source::SourceError;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -85,6 +87,9 @@ pub struct PointLine {
     pub vault: String,
     pub newest_completed: Option<Timestamp>,
     pub age_seconds: Option<u64>,
+    /// `false` when it could not be told whether the resource has a recovery point (see
+    /// `reason`); `newest_completed: null` then means "unknown", not "none".
+    pub known: bool,
     pub workload: Option<String>,
     pub verdict: Verdict,
     pub reason: String,
@@ -241,8 +246,9 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
                 resource_type: p.resource_type.clone(),
                 region: p.region.clone(),
                 vault: p.vault.clone(),
-                newest_completed: p.newest_completed,
-                age_seconds: p.newest_completed.map(|t| age_between(t, now).as_secs()),
+                newest_completed: p.newest.taken_at(),
+                age_seconds: p.newest.taken_at().map(|t| age_between(t, now).as_secs()),
+                known: !matches!(p.newest, NewestPoint::CannotTell(_)),
                 workload: row.targets.workload.clone(),
                 verdict: row.eval.verdict,
                 reason: row.eval.reason,
@@ -409,7 +415,7 @@ fn summarise_workloads(
             oldest_recovery_point: mine_p.iter().filter_map(|p| p.newest_completed).min(),
             resources_without_recovery_point: mine_p
                 .iter()
-                .filter(|p| p.newest_completed.is_none())
+                .filter(|p| p.known && p.newest_completed.is_none())
                 .count(),
             health_checks: mine_c.len(),
             failing_health_checks: mine_c

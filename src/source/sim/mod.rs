@@ -11,8 +11,8 @@ pub mod signals;
 use crate::clock::Clock;
 use crate::fleet::{
     BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck,
-    JobCounts, LagSample, RecoveryPointAge, Replica, ReplicationState, ResourceJobStats, Snapshot,
-    Window, Workload,
+    JobCounts, LagSample, NewestPoint, RecoveryPointAge, Replica, ReplicationState,
+    ResourceJobStats, Snapshot, Window, Workload,
 };
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -244,7 +244,7 @@ impl SimFleet {
                 vault: res.vault.clone(),
                 resource_id: res.id.clone(),
                 resource_type: res.resource_type.clone(),
-                newest_completed: newest,
+                newest: newest.map_or(NewestPoint::None, NewestPoint::Taken),
             });
         }
         health.stats = counts
@@ -262,6 +262,7 @@ impl SimFleet {
         health
             .problem_jobs
             .sort_by_key(|j| std::cmp::Reverse(j.created_at));
+        health.protected_listed = true;
         Ok(Snapshot::new(health, now))
     }
 
@@ -455,7 +456,8 @@ mod tests {
             .expect("present");
         assert!(
             reports
-                .newest_completed
+                .newest
+                .taken_at()
                 .is_some_and(|t| start().as_second() - t.as_second() > 2 * 86_400)
         );
         assert!(

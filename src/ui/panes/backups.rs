@@ -3,7 +3,7 @@
 
 use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
 use crate::app::{App, BackupView, Pane};
-use crate::fleet::{JobCounts, Verdict, format_duration};
+use crate::fleet::{JobCounts, NewestPoint, Verdict, format_duration};
 use crate::ui::widgets::{
     feed_errors, feeds_summary, pane_block, seen_cell, verdict_cell, verdict_style,
 };
@@ -110,10 +110,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 .iter()
                 .map(|r| {
                     let p = r.point;
-                    let age = p.newest_completed.map_or_else(
-                        || "none".to_string(),
-                        |t| format_duration(crate::fleet::age_between(t, app.now)),
-                    );
+                    let age = match &p.newest {
+                        NewestPoint::Taken(t) => {
+                            format_duration(crate::fleet::age_between(*t, app.now))
+                        }
+                        NewestPoint::None => "none".to_string(),
+                        // Not known is never shown as "none": the reason is in the detail.
+                        NewestPoint::CannotTell(_) => "?".to_string(),
+                    };
                     Row::new(vec![
                         verdict_cell(theme, r.eval.verdict),
                         Cell::from(p.resource_id.clone()),
