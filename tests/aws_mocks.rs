@@ -829,6 +829,7 @@ async fn backup_throttling_then_success_and_a_denied_part_beside_the_rest() {
 
 mod backup_truth {
     use super::*;
+    use ripcord::fleet::{Replica, ReplicaKind, ReplicationState, Snapshot};
 
     /// Summaries as AWS gives them at 03:00 UTC: ONE_DAY's newest bucket is today since
     /// midnight (three hours), not the last 24 h; SEVEN_DAYS and FOURTEEN_DAYS are AWS's own.
@@ -1136,6 +1137,167 @@ mod backup_truth {
             "the failing vault's error is shown: {:?}",
             snapshot.missing
         );
+    }
+
+    fn replica(id: &str, region: &str, source: &str, state: ReplicationState) -> Replica {
+        Replica {
+            id: id.into(),
+            region: region.into(),
+            source_id: source.into(),
+            source_region: "us-east-1".into(),
+            engine: "postgres".into(),
+            kind: ReplicaKind::RdsReadReplica,
+            state,
+            lag_samples: Vec::new(),
+        }
+    }
+
+    /// An empty protected-resource listing: the region has no recovery point of anything.
+    fn nothing_protected() -> Rule {
+        mock!(aws_sdk_backup::Client::list_protected_resources)
+            .then_output(|| ListProtectedResourcesOutput::builder().build())
+    }
+
+    #[tokio::test]
+    async fn a_database_no_backup_covers_is_crit_and_an_unread_inventory_cannot_tell() {
+        // us-east-1: orders-primary has points (RDS_ARN). us-west-2: nothing is protected, and
+        // orders-dr-usw2 was just promoted there. eu-west-1's replicas could not be read.
+        let (summaries, jobs) = (summaries_rule(), jobs_rule());
+        let [protected, points, by_resource] = recovery_rules();
+        let east = backup_client(&[&summaries, &jobs, &protected, &points, &by_resource]);
+        let (summaries_w, jobs_w, protected_w) =
+            (summaries_rule(), jobs_rule(), nothing_protected());
+        let west = backup_client(&[&summaries_w, &jobs_w, &protected_w]);
+        let parts = Parts::default();
+        let east = backup::backup_health(&east, "us-east-1", now(), &parts).await;
+        let west = backup::backup_health(&west, "us-west-2", now(), &parts).await;
+
+        let regions = ["us-east-1", "us-west-2", "eu-west-1"].map(str::to_string);
+        let mut app = App::new(
+            Mode::Live { profile: None },
+            "aws",
+            &regions,
+            Workloads::new(
+                vec![workload("orders", "orders-*")],
+                Workloads::default().default_targets,
+                Thresholds::default(),
+            ),
+            Refresh::default(),
+            Theme::mono(),
+            now(),
+        );
+        let replicas = |region: &str, list: Vec<Replica>| Event::Replicas {
+            region: region.into(),
+            result: Ok(Snapshot::new(list, now())),
+        };
+        app.update(
+            replicas(
+                "us-east-1",
+                vec![replica(
+                    "orders-read-use1",
+                    "us-east-1",
+                    "orders-primary",
+                    ReplicationState::Replicating,
+                )],
+            ),
+            now(),
+        );
+        app.update(
+            replicas(
+                "us-west-2",
+                vec![replica(
+                    "orders-dr-usw2",
+                    "us-west-2",
+                    "orders-primary",
+                    ReplicationState::Promoted,
+                )],
+            ),
+            now(),
+        );
+        app.update(
+            Event::Replicas {
+                region: "eu-west-1".into(),
+                result: Err(ripcord::source::SourceError::new(
+                    SourceErrorKind::Timeout,
+                    "rds:DescribeDBInstances",
+                    "no answer within 20s",
+                )),
+            },
+            now(),
+        );
+        app.update(
+            Event::Backups {
+                region: "us-east-1".into(),
+                result: east,
+            },
+            now(),
+        );
+        app.update(
+            Event::Backups {
+                region: "us-west-2".into(),
+                result: west,
+            },
+            now(),
+        );
+        // eu-west-1's backups: not read either.
+        app.update(
+            Event::Backups {
+                region: "eu-west-1".into(),
+                result: Err(ripcord::source::SourceError::new(
+                    SourceErrorKind::Timeout,
+                    "backup:ListBackupJobs",
+                    "no answer within 20s",
+                )),
+            },
+            now(),
+        );
+
+        let rows = app.point_rows();
+        let judged = |needle: &str| {
+            rows.iter()
+                .filter(|r| r.point.resource_id.contains(needle))
+                .map(|r| {
+                    (
+                        r.point.region.clone(),
+                        r.eval.verdict,
+                        r.eval.reason.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let promoted = judged("orders-dr-usw2");
+        assert_eq!(promoted.len(), 1, "{promoted:?}");
+        assert_eq!(promoted[0].0, "us-west-2");
+        assert_eq!(promoted[0].1, Verdict::Crit);
+        assert!(
+            promoted[0].2.contains("no recovery point"),
+            "{}",
+            promoted[0].2
+        );
+        assert_eq!(
+            judged("orders-primary").len(),
+            1,
+            "the primary AWS Backup lists is shown once, not again as missing"
+        );
+        assert!(
+            judged("orders-read-use1").is_empty(),
+            "a replicating replica needs no backup"
+        );
+        let eu = judged("eu-west-1");
+        assert_eq!(
+            eu.len(),
+            1,
+            "one row says eu-west-1's inventory is unknown: {eu:?}"
+        );
+        assert_eq!(eu[0].1, Verdict::Unknown);
+        assert!(eu[0].2.contains("no answer within 20s"), "{}", eu[0].2);
+        let report = ripcord::status::report(&app, None);
+        let orders = report
+            .workloads
+            .iter()
+            .find(|w| w.name.as_deref() == Some("orders"))
+            .expect("summarised");
+        assert_eq!(orders.resources_without_recovery_point, 1);
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod age;
 pub mod backup;
+pub mod coverage;
 pub mod evaluate;
 pub mod health;
 pub mod replica;

@@ -257,7 +257,7 @@ fn detail_lines(app: &App, pane: Pane) -> Vec<Line<'static>> {
                 let Some(row) = rows.get(index) else {
                     return gone();
                 };
-                let p = row.point;
+                let p = &row.point;
                 vec![
                     verdict_line(&row.eval),
                     field(

@@ -383,6 +383,74 @@ mod tests {
         (sim, clock)
     }
 
+    /// What `ripcord demo --scenario region-outage` shows once the runbook has promoted the
+    /// DR replica: the new primary has no recovery point (no backup plan covers it yet), and
+    /// the silent region's databases cannot be told either way.
+    #[tokio::test]
+    async fn after_the_outage_promotion_the_new_primary_has_no_recovery_point() {
+        use crate::app::{App, Event, Mode};
+        use crate::fleet::{Verdict, Workloads};
+        use crate::runbook::actions::Actions;
+        let (sim, clock) = fleet(Scenario::RegionOutage);
+        clock.advance(Duration::from_secs(600));
+        sim.promote_read_replica("us-west-2", "orders-dr-usw2")
+            .await
+            .expect("the sim promotes");
+        clock.advance(Duration::from_secs(60));
+        let now = clock.now();
+        let regions: Vec<String> = estate::REGIONS.map(str::to_string).to_vec();
+        let d = Workloads::default();
+        let mut app = App::new(
+            Mode::Demo {
+                scenario: Scenario::RegionOutage,
+            },
+            "sim",
+            &regions,
+            Workloads::new(sim.workloads(), d.default_targets, d.thresholds),
+            crate::config::Refresh::default(),
+            crate::theme::Theme::mono(),
+            now,
+        );
+        for region in &regions {
+            let result = sim.replicas_at(region, now);
+            app.update(
+                Event::Replicas {
+                    region: region.clone(),
+                    result,
+                },
+                now,
+            );
+            let result = sim.backups_at(region, now);
+            app.update(
+                Event::Backups {
+                    region: region.clone(),
+                    result,
+                },
+                now,
+            );
+        }
+        let rows = app.point_rows();
+        let row = |id: &str| {
+            rows.iter()
+                .find(|r| r.point.resource_id == id)
+                .unwrap_or_else(|| panic!("{id} shown"))
+        };
+        let promoted = row("orders-dr-usw2");
+        assert_eq!(promoted.eval.verdict, Verdict::Crit);
+        assert_eq!(promoted.eval.reason, "no recovery point");
+        let primary = row("orders-primary");
+        assert_eq!(
+            primary.eval.verdict,
+            Verdict::Unknown,
+            "us-east-1 does not answer: {}",
+            primary.eval.reason
+        );
+        assert_eq!(
+            row("RDS databases of us-east-1").eval.verdict,
+            Verdict::Unknown
+        );
+    }
+
     #[test]
     fn replicas_are_per_region_with_an_hour_of_history() {
         let (sim, _) = fleet(Scenario::Normal);

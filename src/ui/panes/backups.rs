@@ -109,7 +109,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 .point_rows()
                 .iter()
                 .map(|r| {
-                    let p = r.point;
+                    let p = &r.point;
                     let age = match &p.newest {
                         NewestPoint::Taken(t) => {
                             format_duration(crate::fleet::age_between(*t, app.now))
