@@ -362,19 +362,14 @@ async fn newest_recovery_points(
             None => ask_alone.push(p),
         }
     }
-    // Owned values into the stream: borrowed ones trip the compiler's lifetime inference
-    // inside the `async_trait` future this runs in.
-    let alone: Vec<(Protected, Result<Vec<ListedPoint>, SourceError>)> = stream::iter(ask_alone)
-        .map(|p| {
-            let backup = Client::clone(backup);
-            async move {
-                let points = resource_points(&backup, &p.arn).await;
-                (p, points)
-            }
-        })
-        .buffer_unordered(LISTINGS_AT_ONCE)
-        .collect()
-        .await;
+    let alone: Vec<(Protected, Result<Vec<ListedPoint>, SourceError>)> = bounded(ask_alone, |p| {
+        let backup = Client::clone(backup);
+        async move {
+            let points = resource_points(&backup, &p.arn).await;
+            (p, points)
+        }
+    })
+    .await;
     for (p, result) in alone {
         let newest = match result {
             Ok(points) => newest_usable(points.iter().filter(|q| q.resource_arn == p.arn))
@@ -490,14 +485,29 @@ async fn vault_listings(
             })
             .or_insert(start);
     }
-    stream::iter(since)
-        .map(|(vault, after)| {
-            let backup = Client::clone(backup);
-            async move {
-                let points = vault_points(&backup, &vault, after).await;
-                (vault, points)
-            }
-        })
+    bounded(since, |(vault, after)| {
+        let backup = Client::clone(backup);
+        async move {
+            let points = vault_points(&backup, &vault, after).await;
+            (vault, points)
+        }
+    })
+    .await
+    .into_iter()
+    .collect()
+}
+
+/// Runs `fetch` on every item, at most `LISTINGS_AT_ONCE` at a time; answers in the order
+/// they come. Items are owned: borrowed ones trip the compiler's lifetime inference inside
+/// the `async_trait` future this runs in.
+async fn bounded<I, T, F, Fut>(items: I, fetch: F) -> Vec<T>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    stream::iter(items)
+        .map(fetch)
         .buffer_unordered(LISTINGS_AT_ONCE)
         .collect()
         .await
@@ -623,6 +633,33 @@ mod tests {
 
     fn at(s: i64) -> Timestamp {
         Timestamp::from_second(1_800_000_000 + s).expect("valid")
+    }
+
+    #[tokio::test]
+    async fn listings_run_side_by_side_but_never_more_than_the_bound() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let answers = bounded(0..10, |n| {
+            let (running, most) = (&running, &most);
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                for _ in 0..3 {
+                    tokio::task::yield_now().await;
+                }
+                running.fetch_sub(1, Ordering::SeqCst);
+                n
+            }
+        })
+        .await;
+        let mut answers = answers;
+        answers.sort_unstable();
+        assert_eq!(
+            answers,
+            (0..10).collect::<Vec<_>>(),
+            "every listing answered"
+        );
+        assert_eq!(most.load(Ordering::SeqCst), LISTINGS_AT_ONCE);
     }
 
     #[test]
