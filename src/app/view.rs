@@ -3,11 +3,14 @@
 
 use super::feed::{Feed, Freshness};
 use super::{App, BackupView, Pane};
+use crate::fleet::BackupHealth;
+use crate::fleet::coverage::{self, Read};
 use crate::fleet::{
-    BackupJob, Evaluation, HealthCheck, JobCounts, RecoveryPointAge, Replica, Targets, Verdict,
-    Window, evaluate,
+    BackupJob, Evaluation, HealthCheck, JobCounts, NewestPoint, RecoveryPointAge, Replica, Targets,
+    Verdict, Window, evaluate,
 };
 use jiff::Timestamp;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Where a row's data came from and how fresh it is.
@@ -35,7 +38,9 @@ pub struct VaultRow {
 }
 
 pub struct PointRow<'a> {
-    pub point: &'a RecoveryPointAge,
+    /// Borrowed from a backups feed, or owned when the RDS inventory found a database the
+    /// listings cannot show (`fleet::coverage`).
+    pub point: Cow<'a, RecoveryPointAge>,
     pub targets: Targets,
     pub eval: Evaluation,
     pub from: Provenance,
@@ -168,15 +173,30 @@ impl App {
     }
 
     fn point_rows_matching(&self, filter: &str) -> Vec<PointRow<'_>> {
-        let mut rows: Vec<PointRow<'_>> = self
+        let listed = self
             .backups
             .values()
             .filter_map(|feed| Some((feed.data()?, provenance(feed, self.now)?)))
-            .flat_map(|(health, from)| health.recovery_points.iter().map(move |p| (p, from)))
+            .flat_map(|(health, from)| {
+                health
+                    .recovery_points
+                    .iter()
+                    .map(move |p| (Cow::Borrowed(p), from))
+            });
+        let uncovered = self.uncovered_points().into_iter().map(|p| {
+            let from = self.dated(&p.region);
+            (Cow::Owned(p), from)
+        });
+        let mut rows: Vec<PointRow<'_>> = listed
+            .chain(uncovered)
             .map(|(point, from)| {
                 let targets = self.workloads.targets_for(&point.resource_id);
-                let eval =
-                    evaluate::recovery_point(point, &targets, &self.workloads.thresholds, self.now);
+                let eval = evaluate::recovery_point(
+                    &point,
+                    &targets,
+                    &self.workloads.thresholds,
+                    self.now,
+                );
                 PointRow {
                     point,
                     targets,
@@ -185,7 +205,7 @@ impl App {
                 }
             })
             .filter(|row| {
-                let p = row.point;
+                let p = &row.point;
                 matches(
                     filter,
                     &[
@@ -198,8 +218,88 @@ impl App {
                 )
             })
             .collect();
-        rows.sort_by_key(|r| (r.point.newest_completed, r.point.resource_id.clone()));
+        // None at all first, then the ones that cannot be told, then the oldest.
+        rows.sort_by_key(|r| {
+            let rank = match r.point.newest {
+                NewestPoint::None => 0,
+                NewestPoint::CannotTell(_) => 1,
+                NewestPoint::Taken(_) => 2,
+            };
+            (rank, r.point.newest.taken_at(), r.point.resource_id.clone())
+        });
         rows
+    }
+
+    /// Databases of the RDS inventory the recovery-point listings cannot show: none at all,
+    /// or cannot tell. Feeds still waiting for their first answer take no part.
+    fn uncovered_points(&self) -> Vec<RecoveryPointAge> {
+        let not_read = |e: &Option<(Timestamp, crate::source::SourceError)>| {
+            e.as_ref().map(|(_, e)| e.to_string())
+        };
+        let replica_errors: BTreeMap<&String, Option<String>> = self
+            .replicas
+            .iter()
+            .map(|(region, feed)| (region, not_read(&feed.last_error)))
+            .collect();
+        let backup_errors: BTreeMap<&String, Option<String>> = self
+            .backups
+            .iter()
+            .map(|(region, feed)| (region, not_read(&feed.last_error)))
+            .collect();
+        let replicas: BTreeMap<String, Read<'_, [Replica]>> = self
+            .replicas
+            .iter()
+            .filter_map(|(region, feed)| {
+                let read = match (feed.data(), &replica_errors[region]) {
+                    (Some(list), _) => Read::Known(list.as_slice()),
+                    (None, Some(why)) => Read::NotRead(why.as_str()),
+                    (None, None) => return None,
+                };
+                Some((region.clone(), read))
+            })
+            .collect();
+        let backups: BTreeMap<String, Read<'_, BackupHealth>> = self
+            .backups
+            .iter()
+            .map(|(region, feed)| {
+                let read = match (feed.data(), &backup_errors[region]) {
+                    (Some(health), _) => Read::Known(health),
+                    (None, Some(why)) => Read::NotRead(why.as_str()),
+                    (None, None) => Read::NotRead("no answer yet"),
+                };
+                (region.clone(), read)
+            })
+            .collect();
+        coverage::uncovered(&replicas, &backups)
+    }
+
+    /// When what a region's row says was last known: its backups, else its replicas; a feed
+    /// that never answered dates the row by its failure, marked stale.
+    fn dated(&self, region: &str) -> Provenance {
+        let feeds = [
+            self.backups
+                .get(region)
+                .map(|f| (provenance(f, self.now), f.last_error.as_ref())),
+            self.replicas
+                .get(region)
+                .map(|f| (provenance(f, self.now), f.last_error.as_ref())),
+        ];
+        feeds
+            .iter()
+            .flatten()
+            .find_map(|(from, _)| *from)
+            .or_else(|| {
+                feeds.iter().flatten().find_map(|(_, e)| {
+                    e.map(|(at, _)| Provenance {
+                        fetched_at: *at,
+                        stale: true,
+                    })
+                })
+            })
+            .unwrap_or(Provenance {
+                fetched_at: self.now,
+                stale: true,
+            })
     }
 
     /// Failed, expired, aborted and completed-with-issues jobs, newest first.

@@ -35,7 +35,11 @@ pub fn seal_if_ended(
         return Ok(None);
     };
     let all_written = run.log.last().is_some_and(|e| e.seq == written_seq);
-    let result_may_come = run.state.steps.iter().any(|s| s.state == StepState::Running);
+    let result_may_come = run
+        .state
+        .steps
+        .iter()
+        .any(|s| s.state == StepState::Running);
     if !all_written || (result_may_come && !closing) {
         return Ok(None);
     }

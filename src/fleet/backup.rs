@@ -134,6 +134,17 @@ pub struct BackupWindowStats {
     pub counts: JobCounts,
 }
 
+/// Job counts of one resource over one window, from the jobs' resource ARNs: what a
+/// workload's success rate is made of, whichever vaults its resources share with others.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceJobStats {
+    pub region: String,
+    /// The resource's ARN (or, in the simulator, its identifier).
+    pub resource_id: String,
+    pub window: Window,
+    pub counts: JobCounts,
+}
+
 /// A job worth an operator's attention, with what AWS said about it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupJob {
@@ -147,22 +158,53 @@ pub struct BackupJob {
     pub created_at: Timestamp,
 }
 
-/// The newest completed recovery point of one protected resource.
+/// What is known of a resource's newest usable (completed) recovery point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "detail")]
+pub enum NewestPoint {
+    /// When the backup behind the newest usable point was taken.
+    Taken(Timestamp),
+    /// AWS answered, and has no usable recovery point of this resource.
+    None,
+    /// Not known, and why (a vault listing failed, the backups were not read): never "none".
+    CannotTell(String),
+}
+
+impl NewestPoint {
+    pub fn taken_at(&self) -> Option<Timestamp> {
+        match self {
+            NewestPoint::Taken(t) => Some(*t),
+            NewestPoint::None | NewestPoint::CannotTell(_) => None,
+        }
+    }
+
+    /// Known to have none: AWS said so. "Cannot tell" is not none.
+    pub fn is_none(&self) -> bool {
+        matches!(self, NewestPoint::None)
+    }
+}
+
+/// The newest completed recovery point of one resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecoveryPointAge {
     pub region: String,
     pub vault: String,
     pub resource_id: String,
     pub resource_type: String,
-    /// `None`: the resource is protected but has no completed recovery point at all.
-    pub newest_completed: Option<Timestamp>,
+    pub newest: NewestPoint,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BackupHealth {
     pub stats: Vec<BackupWindowStats>,
+    /// Per-resource counts over the windows the job listing covers (24 h and 7 d).
+    pub resource_stats: Vec<ResourceJobStats>,
     pub problem_jobs: Vec<BackupJob>,
     pub recovery_points: Vec<RecoveryPointAge>,
+    /// Whether `recovery_points` lists every resource AWS Backup has a point of (the
+    /// protected-resource listing answered). Only then does a database missing from it have
+    /// no recovery point; otherwise that cannot be told.
+    pub protected_listed: bool,
 }
 
 impl BackupHealth {

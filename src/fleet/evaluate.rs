@@ -2,8 +2,8 @@
 
 use super::age::{age_between, format_duration};
 use super::{
-    BackupWindowStats, Evaluation, HealthCheck, RecoveryPointAge, Replica, ReplicationState,
-    Targets, Thresholds,
+    BackupWindowStats, Evaluation, HealthCheck, JobCounts, NewestPoint, RecoveryPointAge, Replica,
+    ReplicationState, Targets, Thresholds, Window,
 };
 use jiff::Timestamp;
 
@@ -49,8 +49,10 @@ pub fn recovery_point(
     now: Timestamp,
 ) -> Evaluation {
     let limit = format_duration(targets.backup_rpo);
-    let Some(newest) = rp.newest_completed else {
-        return Evaluation::crit("no completed recovery point");
+    let newest = match &rp.newest {
+        NewestPoint::Taken(t) => *t,
+        NewestPoint::None => return Evaluation::crit("no recovery point"),
+        NewestPoint::CannotTell(why) => return Evaluation::unknown(format!("cannot tell: {why}")),
     };
     let age = age_between(newest, now);
     let shown = format_duration(age);
@@ -71,15 +73,19 @@ pub fn recovery_point(
 
 /// A vault's success rate over a window against the thresholds.
 pub fn backup_stats(stats: &BackupWindowStats, thresholds: &Thresholds) -> Evaluation {
-    let c = &stats.counts;
+    backup_counts(&stats.counts, stats.window, thresholds)
+}
+
+/// Job counts over a window (a vault's, or a workload's resources') against the thresholds.
+pub fn backup_counts(c: &JobCounts, window: Window, thresholds: &Thresholds) -> Evaluation {
     let Some(rate) = c.success_rate() else {
-        return Evaluation::unknown(format!("no finished jobs in {}", stats.window.label()));
+        return Evaluation::unknown(format!("no finished jobs in {}", window.label()));
     };
     let pct = rate * 100.0;
     let detail = format!(
         "{pct:.1}% of {} jobs succeeded in {}",
         c.finished(),
-        stats.window.label()
+        window.label()
     );
     if rate < thresholds.backup_success_crit {
         Evaluation::crit(detail)
@@ -202,25 +208,33 @@ mod tests {
             vault: "v".into(),
             resource_id: "x".into(),
             resource_type: "RDS".into(),
-            newest_completed: newest,
+            newest,
         };
         let now = at(10_000);
         assert_eq!(
-            recovery_point(&rp(Some(at(10_000 - 60))), &t, &th, now).verdict,
+            recovery_point(&rp(NewestPoint::Taken(at(10_000 - 60))), &t, &th, now).verdict,
             Verdict::Ok
         );
         assert_eq!(
-            recovery_point(&rp(Some(at(10_000 - 3000))), &t, &th, now).verdict,
+            recovery_point(&rp(NewestPoint::Taken(at(10_000 - 3000))), &t, &th, now).verdict,
             Verdict::Warn
         );
         assert_eq!(
-            recovery_point(&rp(Some(at(10_000 - 3601))), &t, &th, now).verdict,
+            recovery_point(&rp(NewestPoint::Taken(at(10_000 - 3601))), &t, &th, now).verdict,
             Verdict::Crit
         );
         assert_eq!(
-            recovery_point(&rp(None), &t, &th, now).verdict,
+            recovery_point(&rp(NewestPoint::None), &t, &th, now).verdict,
             Verdict::Crit
         );
+        let unknown = recovery_point(
+            &rp(NewestPoint::CannotTell("vault x: timed out".into())),
+            &t,
+            &th,
+            now,
+        );
+        assert_eq!(unknown.verdict, Verdict::Unknown, "cannot tell is not none");
+        assert!(unknown.reason.contains("vault x"), "{}", unknown.reason);
         let _ = Workloads::default();
     }
 

@@ -6,6 +6,7 @@
 
 pub mod age;
 pub mod backup;
+pub mod coverage;
 pub mod evaluate;
 pub mod health;
 pub mod replica;
@@ -14,7 +15,8 @@ pub mod workload;
 
 pub use age::{age_between, format_age, format_duration, format_lag};
 pub use backup::{
-    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge, Window,
+    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, NewestPoint, RecoveryPointAge,
+    ResourceJobStats, Window,
 };
 pub use health::{
     CheckKind, CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck,

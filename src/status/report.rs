@@ -3,9 +3,9 @@
 
 use super::SCHEMA_VERSION;
 use crate::app::App;
-use crate::app::view::VaultRow;
-use crate::fleet::backup::ALL_VAULTS;
-use crate::fleet::{JobCounts, Verdict, Workload, age_between};
+use crate::fleet::{
+    JobCounts, NewestPoint, ResourceJobStats, Verdict, Window, Workload, age_between, evaluate,
+};
 use crate::source::SourceError;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -87,6 +87,9 @@ pub struct PointLine {
     pub vault: String,
     pub newest_completed: Option<Timestamp>,
     pub age_seconds: Option<u64>,
+    /// `false` when it could not be told whether the resource has a recovery point (see
+    /// `reason`); `newest_completed: null` then means "unknown", not "none".
+    pub known: bool,
     pub workload: Option<String>,
     pub verdict: Verdict,
     pub reason: String,
@@ -251,8 +254,9 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
                 resource_type: p.resource_type.clone(),
                 region: p.region.clone(),
                 vault: p.vault.clone(),
-                newest_completed: p.newest_completed,
-                age_seconds: p.newest_completed.map(|t| age_between(t, now).as_secs()),
+                newest_completed: p.newest.taken_at(),
+                age_seconds: p.newest.taken_at().map(|t| age_between(t, now).as_secs()),
+                known: !matches!(p.newest, NewestPoint::CannotTell(_)),
                 workload: row.targets.workload.clone(),
                 verdict: row.eval.verdict,
                 reason: row.eval.reason,
@@ -335,13 +339,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
         );
     }
 
-    let workloads = summarise_workloads(
-        app,
-        &replicas,
-        &vault_rows,
-        &recovery_points,
-        &health_checks,
-    );
+    let workloads = summarise_workloads(app, &replicas, &recovery_points, &health_checks);
     let problems: Vec<Problem> = app
         .offenders()
         .into_iter()
@@ -378,17 +376,18 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
 fn summarise_workloads(
     app: &App,
     replicas: &[ReplicaLine],
-    vaults: &[VaultRow],
     points: &[PointLine],
     checks: &[CheckLine],
 ) -> Vec<WorkloadSummary> {
     let list = &app.workloads.list;
-    // A vault row belongs to the workload that lists the vault. Region-wide rows belong to
-    // none: they include every vault's jobs, and would count them twice.
-    let per_vault: Vec<(Option<String>, &VaultRow)> = vaults
-        .iter()
-        .filter(|v| v.vault != ALL_VAULTS)
-        .map(|v| (claimed_by(list, &[&v.vault]).map(|w| w.name.clone()), v))
+    // A workload's backup success comes from its own resources' jobs (the jobs' resource
+    // ARNs), whatever vault they share with other workloads; a vault's name says nothing.
+    let per_resource: Vec<(Option<String>, &ResourceJobStats)> = app
+        .backups
+        .values()
+        .filter_map(|feed| feed.data())
+        .flat_map(|health| health.resource_stats.iter())
+        .map(|r| (app.workloads.targets_for(&r.resource_id).workload, r))
         .collect();
     let groups = list
         .iter()
@@ -402,25 +401,35 @@ fn summarise_workloads(
         let mine_r: Vec<&ReplicaLine> = replicas.iter().filter(|r| r.workload == name).collect();
         let mine_p: Vec<&PointLine> = points.iter().filter(|p| p.workload == name).collect();
         let mine_c: Vec<&CheckLine> = checks.iter().filter(|c| c.workload == name).collect();
-        let mine_v: Vec<&VaultRow> = per_vault
+        let mine_s: Vec<&ResourceJobStats> = per_resource
             .iter()
             .filter(|(owner, _)| *owner == name)
-            .map(|(_, v)| *v)
+            .map(|(_, s)| *s)
             .collect();
         let found_nothing =
-            mine_r.is_empty() && mine_p.is_empty() && mine_c.is_empty() && mine_v.is_empty();
+            mine_r.is_empty() && mine_p.is_empty() && mine_c.is_empty() && mine_s.is_empty();
         if name.is_none() && found_nothing {
             continue;
         }
-        let window = |slot: usize| -> Vec<JobCounts> {
-            mine_v.iter().filter_map(|v| v.counts[slot]).collect()
+        let window = |w: Window| -> Vec<JobCounts> {
+            mine_s
+                .iter()
+                .filter(|s| s.window == w)
+                .map(|s| s.counts)
+                .collect()
         };
+        let mut day = JobCounts::default();
+        window(Window::Day).iter().for_each(|c| day.merge(c));
+        // Judged like a vault when something finished in 24 h; a workload backed up weekly
+        // is judged by its recovery points' age instead of reading UNKNOWN all week.
+        let backup_verdict = (day.finished() > 0)
+            .then(|| evaluate::backup_counts(&day, Window::Day, &app.workloads.thresholds).verdict);
         let verdict = mine_r
             .iter()
             .map(|r| r.verdict)
             .chain(mine_p.iter().map(|p| p.verdict))
             .chain(mine_c.iter().map(|c| c.verdict))
-            .chain(mine_v.iter().map(|v| v.eval.verdict))
+            .chain(backup_verdict)
             .max()
             .unwrap_or(Verdict::Ok);
         out.push(WorkloadSummary {
@@ -433,13 +442,13 @@ fn summarise_workloads(
                 .iter()
                 .filter_map(|r| r.lag_seconds)
                 .max_by(f64::total_cmp),
-            backup_success_24h: rate(&window(0)),
-            backup_success_7d: rate(&window(1)),
+            backup_success_24h: rate(&window(Window::Day)),
+            backup_success_7d: rate(&window(Window::Week)),
             recovery_points: mine_p.len(),
             oldest_recovery_point: mine_p.iter().filter_map(|p| p.newest_completed).min(),
             resources_without_recovery_point: mine_p
                 .iter()
-                .filter(|p| p.newest_completed.is_none())
+                .filter(|p| p.known && p.newest_completed.is_none())
                 .count(),
             health_checks: mine_c.len(),
             failing_health_checks: mine_c

@@ -2,7 +2,7 @@
 
 use crate::app::feed::Feed;
 use crate::app::{App, BackupView, Overlay, Pane, keys};
-use crate::fleet::{CheckerObservation, Window, format_age, format_duration};
+use crate::fleet::{CheckerObservation, NewestPoint, Window, format_age, format_duration};
 use crate::ui::widgets::{clock_time, sparkline, verdict_style};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -257,7 +257,7 @@ fn detail_lines(app: &App, pane: Pane) -> Vec<Line<'static>> {
                 let Some(row) = rows.get(index) else {
                     return gone();
                 };
-                let p = row.point;
+                let p = &row.point;
                 vec![
                     verdict_line(&row.eval),
                     field(
@@ -269,10 +269,13 @@ fn detail_lines(app: &App, pane: Pane) -> Vec<Line<'static>> {
                     field(
                         app,
                         "newest good",
-                        p.newest_completed.map_or_else(
-                            || "none".to_string(),
-                            |t| format!("{} ({})", clock_time(t), format_age(t, app.now)),
-                        ),
+                        match &p.newest {
+                            NewestPoint::Taken(t) => {
+                                format!("{} ({})", clock_time(*t), format_age(*t, app.now))
+                            }
+                            NewestPoint::None => "none".to_string(),
+                            NewestPoint::CannotTell(why) => format!("cannot tell: {why}"),
+                        },
                     ),
                     field(app, "backup RPO", format_duration(row.targets.backup_rpo)),
                     field(

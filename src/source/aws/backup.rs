@@ -1,11 +1,14 @@
 //! AWS Backup health for one region.
 //!
-//! - Success rates per window (24 h, 7 d, 14 d) for the whole region, by resource type, come
-//!   from ListBackupJobSummaries: AWS's own counts, one cheap listing per window whatever the
-//!   size of the estate. Summaries have no vault, so these rows carry `ALL_VAULTS`.
-//! - The per-vault breakdown (24 h and 7 d) and the jobs worth an operator's attention (failed,
-//!   expired, aborted, completed with issues) with AWS's message come from ListBackupJobs over
-//!   the last 7 days: long enough that Monday's glance shows Saturday's failures.
+//! - Success rates over 24 h and 7 d, per vault and for the whole region by resource type, are
+//!   counted from ListBackupJobs over the last 7 days: rolling windows ending now, one
+//!   definition for every 24 h and 7 d on screen. (ListBackupJobSummaries' ONE_DAY answers in
+//!   calendar-day buckets: at 03:00 its newest bucket holds three hours of jobs.)
+//! - The 14 d rate is AWS's own FOURTEEN_DAYS job summary (one cheap call whatever the size of
+//!   the estate). Summaries have no vault, so it carries `ALL_VAULTS`.
+//! - The same job listing gives the jobs worth an operator's attention (failed, expired,
+//!   aborted, completed with issues) with AWS's message, and each resource's own counts, so a
+//!   workload's success rate comes from its resources' jobs whatever vault they share.
 //! - The newest completed recovery point of each protected resource: ListProtectedResources,
 //!   then ListRecoveryPointsByBackupVault once per vault (ListBackupVaults). One listing per
 //!   vault rather than one ListRecoveryPointsByResource call per resource, so the number of
@@ -20,13 +23,16 @@ use super::parts::Parts;
 use super::time::{from_aws, seconds_before, to_aws};
 use crate::fleet::backup::ALL_VAULTS;
 use crate::fleet::{
-    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge, Snapshot,
-    Window,
+    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, NewestPoint, RecoveryPointAge,
+    ResourceJobStats, Snapshot, Window,
 };
 use crate::source::{FetchResult, SourceError};
 use aws_sdk_backup::Client;
-use aws_sdk_backup::types::{AggregationPeriod, BackupJobStatus, BackupJobSummary};
+use aws_sdk_backup::types::{
+    AggregationPeriod, BackupJobStatus, BackupJobSummary, RecoveryPointStatus,
+};
 use futures_util::future::try_join_all;
+use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 
@@ -56,30 +62,37 @@ pub async fn backup_health(
         ),
         parts.fetch(
             format!("{region} recovery points"),
-            calls::BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT,
+            calls::BACKUP_LIST_PROTECTED_RESOURCES,
             now,
             newest_recovery_points(backup, region)
         ),
     );
     let mut health = BackupHealth::default();
     let mut missing = Vec::new();
+    let (summaries_failed, jobs_failed, points_failed) =
+        (summaries.is_err(), jobs.is_err(), points.is_err());
     match summaries {
         Ok(stats) => health.stats.extend(stats),
         Err(e) => missing.push(e),
     }
     match jobs {
-        Ok((stats, problems)) => {
-            health.stats.extend(stats);
-            health.problem_jobs = problems;
+        Ok(folded) => {
+            health.stats.extend(folded.stats);
+            health.resource_stats = folded.per_resource;
+            health.problem_jobs = folded.problems;
         }
         Err(e) => missing.push(e),
     }
     match points {
-        Ok(points) => health.recovery_points = points,
+        Ok((points, failed_listings)) => {
+            health.recovery_points = points;
+            health.protected_listed = true;
+            missing.extend(failed_listings);
+        }
         Err(e) => missing.push(e),
     }
-    if missing.len() == 3 {
-        // Nothing arrived: the feed fails, naming all three calls.
+    if summaries_failed && jobs_failed && points_failed {
+        // Nothing arrived: the feed fails, naming every call that failed.
         let mut first = missing.remove(0);
         first.also.append(&mut missing);
         return Err(first);
@@ -117,12 +130,17 @@ fn period_of(window: Window) -> AggregationPeriod {
     }
 }
 
-/// Region-wide counts per resource type for each window.
+/// The windows counted by AWS's job summaries rather than from the job listing: only what the
+/// listing does not reach. A summary's ONE_DAY and SEVEN_DAYS are not the rolling 24 h and
+/// 7 d the listing gives, and two columns named alike must measure the same thing.
+pub const SUMMARY_WINDOWS: [Window; 1] = [Window::TwoWeeks];
+
+/// Region-wide counts per resource type for the summary windows.
 async fn region_rates(
     backup: &Client,
     region: &str,
 ) -> Result<Vec<BackupWindowStats>, SourceError> {
-    let per_window = try_join_all(Window::ALL.map(|w| async move {
+    let per_window = try_join_all(SUMMARY_WINDOWS.map(|w| async move {
         let summaries = job_summaries(backup, period_of(w)).await?;
         Ok::<_, SourceError>(stats_from_summaries(region, w, &summaries))
     }))
@@ -192,12 +210,13 @@ pub fn stats_from_summaries(
         .collect()
 }
 
-/// Jobs created in the last week: per-vault counts for 24 h and 7 d, and the problem jobs.
+/// Jobs created in the last week: per-vault and region-wide counts for 24 h and 7 d, and the
+/// problem jobs.
 async fn recent_jobs(
     backup: &Client,
     region: &str,
     now: Timestamp,
-) -> Result<(Vec<BackupWindowStats>, Vec<BackupJob>), SourceError> {
+) -> Result<FoldedJobs, SourceError> {
     let since = seconds_before(now, JOB_LISTING_WINDOW.seconds());
     let mut pages = backup
         .list_backup_jobs()
@@ -213,13 +232,15 @@ async fn recent_jobs(
     Ok(fold_jobs(region, &jobs, now))
 }
 
-/// Per-vault counts and problem jobs (newest first) from a job listing.
+/// Per-vault and region-wide counts over rolling windows ending at `now`, and problem jobs
+/// (newest first), from a job listing.
 pub fn fold_jobs(
     region: &str,
     jobs: &[aws_sdk_backup::types::BackupJob],
     now: Timestamp,
-) -> (Vec<BackupWindowStats>, Vec<BackupJob>) {
+) -> FoldedJobs {
     let mut counts: BTreeMap<(String, String, Window), JobCounts> = BTreeMap::new();
+    let mut per_resource: BTreeMap<(String, Window), JobCounts> = BTreeMap::new();
     let mut problems = Vec::new();
     for job in jobs {
         // A composite job's parts are listed as jobs of their own; counting the parent too
@@ -238,11 +259,19 @@ pub fn fold_jobs(
         };
         let vault = job.backup_vault_name().unwrap_or("unknown").to_string();
         let resource_type = job.resource_type().unwrap_or("unknown").to_string();
+        let resource_arn = job.resource_arn().unwrap_or("unknown").to_string();
         let age = now.as_second() - created_at.as_second();
         for window in [Window::Day, Window::Week] {
             if age <= window.seconds() {
-                counts
-                    .entry((vault.clone(), resource_type.clone(), window))
+                // The vault's row and the region-wide row: both rolling, from the same jobs.
+                for v in [vault.as_str(), ALL_VAULTS] {
+                    counts
+                        .entry((v.to_string(), resource_type.clone(), window))
+                        .or_default()
+                        .add(state, 1);
+                }
+                per_resource
+                    .entry((resource_arn.clone(), window))
                     .or_default()
                     .add(state, 1);
             }
@@ -252,7 +281,7 @@ pub fn fold_jobs(
                 job_id: job.backup_job_id().unwrap_or("unknown").to_string(),
                 region: region.to_string(),
                 vault,
-                resource_id: job.resource_arn().unwrap_or("unknown").to_string(),
+                resource_id: resource_arn,
                 resource_type,
                 state,
                 message: job
@@ -277,120 +306,297 @@ pub fn fold_jobs(
             },
         )
         .collect();
-    (stats, problems)
+    let per_resource = per_resource
+        .into_iter()
+        .map(|((resource_id, window), counts)| ResourceJobStats {
+            region: region.to_string(),
+            resource_id,
+            window,
+            counts,
+        })
+        .collect();
+    FoldedJobs {
+        stats,
+        per_resource,
+        problems,
+    }
 }
 
-/// The newest completed recovery point of every protected resource in the region.
+/// What a job listing gives: per-vault and region-wide counts, per-resource counts, and the
+/// problem jobs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FoldedJobs {
+    pub stats: Vec<BackupWindowStats>,
+    pub per_resource: Vec<ResourceJobStats>,
+    pub problems: Vec<BackupJob>,
+}
+
+/// How many recovery-point listings run at once: enough to keep a region with many vaults
+/// quick, few enough not to be throttled (AWS Backup's read APIs share a per-account rate).
+pub const LISTINGS_AT_ONCE: usize = 4;
+
+/// How far before a vault's oldest "last backup time" its listing starts, in case AWS stamps
+/// the protected resource and the recovery point a little apart.
+const LISTING_MARGIN_SECS: i64 = 3600;
+
+/// The newest usable recovery point of every protected resource in the region, and the
+/// listings that failed (each failure costs only the resources whose points it holds).
+///
+/// ListProtectedResources names each resource's last recovery point and its vault. Each of
+/// those vaults is listed only back to its resources' oldest last backup: the newest points,
+/// not every point ever kept. A resource whose last point is not usable (PARTIAL, EXPIRED...)
+/// or not in that listing is asked about on its own (ListRecoveryPointsByResource), which
+/// finds its newest usable point in whatever vault holds it.
 async fn newest_recovery_points(
     backup: &Client,
     region: &str,
-) -> Result<Vec<RecoveryPointAge>, SourceError> {
-    let (protected, vaults) = tokio::try_join!(protected_resources(backup), vault_names(backup))?;
-    let per_vault = try_join_all(vaults.iter().map(|v| completed_points(backup, v))).await?;
-    Ok(newest_per_resource(
-        region,
-        &protected,
-        per_vault.into_iter().flatten(),
+) -> Result<(Vec<RecoveryPointAge>, Vec<SourceError>), SourceError> {
+    let protected = protected_resources(backup).await?;
+    let listings = vault_listings(backup, &protected).await;
+    let mut errors: Vec<SourceError> = listings
+        .values()
+        .filter_map(|l| l.as_ref().err().cloned())
+        .collect();
+    let mut rows = Vec::new();
+    let mut ask_alone = Vec::new();
+    for p in protected {
+        match from_vault_listing(&p, &listings) {
+            Some(newest) => rows.push(row(region, &p, newest)),
+            None => ask_alone.push(p),
+        }
+    }
+    let alone: Vec<(Protected, Result<Vec<ListedPoint>, SourceError>)> = bounded(ask_alone, |p| {
+        let backup = Client::clone(backup);
+        async move {
+            let points = resource_points(&backup, &p.arn).await;
+            (p, points)
+        }
+    })
+    .await;
+    for (p, result) in alone {
+        let newest = match result {
+            Ok(points) => newest_usable(points.iter().filter(|q| q.resource_arn == p.arn))
+                .map_or((NewestPoint::None, None), |q| {
+                    (NewestPoint::Taken(q.taken_at), Some(q.vault.clone()))
+                }),
+            Err(e) => {
+                let why = format!("its recovery points could not be listed: {e}");
+                errors.push(e);
+                (NewestPoint::CannotTell(why), None)
+            }
+        };
+        rows.push(row(region, &p, newest));
+    }
+    rows.sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
+    Ok((rows, errors))
+}
+
+/// A protected resource as ListProtectedResources gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Protected {
+    pub arn: String,
+    pub resource_type: String,
+    pub last_backup: Option<Timestamp>,
+    pub last_point_arn: Option<String>,
+    /// The name of the vault that holds the last recovery point.
+    pub last_vault: Option<String>,
+}
+
+/// A recovery point as a listing gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedPoint {
+    pub resource_arn: String,
+    pub point_arn: Option<String>,
+    pub vault: String,
+    /// When the backup was taken: the moment the data is from, which is what an RPO measures
+    /// (not when the copy finished).
+    pub taken_at: Timestamp,
+    /// COMPLETED or AVAILABLE: a point a restore can use.
+    pub usable: bool,
+}
+
+/// What is known of a resource's newest point, and the vault holding it where that is known.
+pub type Found = (NewestPoint, Option<String>);
+
+fn row(region: &str, p: &Protected, found: Found) -> RecoveryPointAge {
+    let (newest, vault) = found;
+    RecoveryPointAge {
+        region: region.to_string(),
+        vault: vault
+            .or_else(|| p.last_vault.clone())
+            .unwrap_or_else(|| "—".to_string()),
+        resource_id: p.arn.clone(),
+        resource_type: p.resource_type.clone(),
+        newest,
+    }
+}
+
+fn newest_usable<'a>(points: impl Iterator<Item = &'a ListedPoint>) -> Option<&'a ListedPoint> {
+    points.filter(|q| q.usable).max_by_key(|q| q.taken_at)
+}
+
+/// The answer the resource's last vault listing gives, or `None` when the resource must be
+/// asked about on its own: its last point is not usable, or not in the listing.
+pub fn from_vault_listing(
+    p: &Protected,
+    listings: &BTreeMap<String, Result<Vec<ListedPoint>, SourceError>>,
+) -> Option<Found> {
+    let vault = p.last_vault.as_ref()?;
+    let points = match listings.get(vault)? {
+        Ok(points) => points,
+        Err(e) => {
+            return Some((
+                NewestPoint::CannotTell(format!("vault {vault} could not be listed: {e}")),
+                Some(vault.clone()),
+            ));
+        }
+    };
+    let mine = points.iter().filter(|q| q.resource_arn == p.arn);
+    let newest = match &p.last_point_arn {
+        // AWS's own last point, if usable, is the newest usable one.
+        Some(last) => mine
+            .filter(|q| q.point_arn.as_deref() == Some(last.as_str()))
+            .find(|q| q.usable),
+        None => newest_usable(mine),
+    }?;
+    Some((
+        NewestPoint::Taken(newest.taken_at),
+        Some(newest.vault.clone()),
     ))
 }
 
-/// `(resource ARN, resource type)` of each protected resource.
-async fn protected_resources(backup: &Client) -> Result<Vec<(String, String)>, SourceError> {
+/// Each vault that holds some resource's last point, listed back to the oldest of them, at
+/// most `LISTINGS_AT_ONCE` at a time; each vault's answer or error on its own.
+async fn vault_listings(
+    backup: &Client,
+    protected: &[Protected],
+) -> BTreeMap<String, Result<Vec<ListedPoint>, SourceError>> {
+    let mut since: BTreeMap<String, Option<Timestamp>> = BTreeMap::new();
+    for p in protected {
+        let Some(vault) = &p.last_vault else { continue };
+        let start = p
+            .last_backup
+            .map(|t| seconds_before(t, LISTING_MARGIN_SECS));
+        since
+            .entry(vault.clone())
+            .and_modify(|s| {
+                // A resource without a last backup time needs the whole vault.
+                *s = match (*s, start) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    _ => None,
+                }
+            })
+            .or_insert(start);
+    }
+    bounded(since, |(vault, after)| {
+        let backup = Client::clone(backup);
+        async move {
+            let points = vault_points(&backup, &vault, after).await;
+            (vault, points)
+        }
+    })
+    .await
+    .into_iter()
+    .collect()
+}
+
+/// Runs `fetch` on every item, at most `LISTINGS_AT_ONCE` at a time; answers in the order
+/// they come. Items are owned: borrowed ones trip the compiler's lifetime inference inside
+/// the `async_trait` future this runs in.
+async fn bounded<I, T, F, Fut>(items: I, fetch: F) -> Vec<T>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    stream::iter(items)
+        .map(fetch)
+        .buffer_unordered(LISTINGS_AT_ONCE)
+        .collect()
+        .await
+}
+
+/// The ARN's last `:` segment: a vault ARN ends in its name.
+fn name_of(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
+async fn protected_resources(backup: &Client) -> Result<Vec<Protected>, SourceError> {
     let mut pages = backup.list_protected_resources().into_paginator().send();
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error(calls::BACKUP_LIST_PROTECTED_RESOURCES, e))?;
         out.extend(page.results().iter().filter_map(|r| {
-            Some((
-                r.resource_arn()?.to_string(),
-                r.resource_type().unwrap_or("unknown").to_string(),
-            ))
-        }));
-    }
-    Ok(out)
-}
-
-async fn vault_names(backup: &Client) -> Result<Vec<String>, SourceError> {
-    let mut pages = backup.list_backup_vaults().into_paginator().send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| aws_error(calls::BACKUP_LIST_BACKUP_VAULTS, e))?;
-        out.extend(
-            page.backup_vault_list()
-                .iter()
-                .filter_map(|v| v.backup_vault_name().map(str::to_string)),
-        );
-    }
-    Ok(out)
-}
-
-/// A usable recovery point: which resource, in which vault, of when.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompletedPoint {
-    pub resource_arn: String,
-    pub vault: String,
-    /// When the backup was taken: the moment the data is from, which is what an RPO measures
-    /// (not when the copy finished).
-    pub taken_at: Timestamp,
-}
-
-async fn completed_points(
-    backup: &Client,
-    vault: &str,
-) -> Result<Vec<CompletedPoint>, SourceError> {
-    let mut pages = backup
-        .list_recovery_points_by_backup_vault()
-        .backup_vault_name(vault)
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| aws_error(calls::BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT, e))?;
-        out.extend(page.recovery_points().iter().filter_map(|p| {
-            let usable = matches!(
-                p.status().map(|s| s.as_str()),
-                Some("COMPLETED" | "AVAILABLE")
-            );
-            usable.then_some(())?;
-            Some(CompletedPoint {
-                resource_arn: p.resource_arn()?.to_string(),
-                vault: p.backup_vault_name().unwrap_or(vault).to_string(),
-                taken_at: p.creation_date().and_then(from_aws)?,
+            Some(Protected {
+                arn: r.resource_arn()?.to_string(),
+                resource_type: r.resource_type().unwrap_or("unknown").to_string(),
+                last_backup: r.last_backup_time().and_then(from_aws),
+                last_point_arn: r.last_recovery_point_arn().map(str::to_string),
+                last_vault: r.last_backup_vault_arn().map(|a| name_of(a).to_string()),
             })
         }));
     }
     Ok(out)
 }
 
-/// One row per protected resource with its newest usable point; `None` when it has none.
-pub fn newest_per_resource(
-    region: &str,
-    protected: &[(String, String)],
-    points: impl IntoIterator<Item = CompletedPoint>,
-) -> Vec<RecoveryPointAge> {
-    let mut newest: BTreeMap<String, CompletedPoint> = BTreeMap::new();
-    for p in points {
-        match newest.get(&p.resource_arn) {
-            Some(known) if known.taken_at >= p.taken_at => {}
-            _ => {
-                newest.insert(p.resource_arn.clone(), p);
-            }
-        }
+fn usable(status: Option<&RecoveryPointStatus>) -> bool {
+    matches!(status.map(|s| s.as_str()), Some("COMPLETED" | "AVAILABLE"))
+}
+
+async fn vault_points(
+    backup: &Client,
+    vault: &str,
+    after: Option<Timestamp>,
+) -> Result<Vec<ListedPoint>, SourceError> {
+    let mut pages = backup
+        .list_recovery_points_by_backup_vault()
+        .backup_vault_name(vault)
+        .set_by_created_after(after.map(to_aws))
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            let e = aws_error(calls::BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT, e);
+            SourceError::new(e.kind, e.call, format!("vault {vault}: {}", e.message))
+        })?;
+        out.extend(page.recovery_points().iter().filter_map(|p| {
+            Some(ListedPoint {
+                resource_arn: p.resource_arn()?.to_string(),
+                point_arn: p.recovery_point_arn().map(str::to_string),
+                vault: p.backup_vault_name().unwrap_or(vault).to_string(),
+                taken_at: p.creation_date().and_then(from_aws)?,
+                usable: usable(p.status()),
+            })
+        }));
     }
-    protected
-        .iter()
-        .map(|(arn, resource_type)| {
-            let point = newest.get(arn);
-            RecoveryPointAge {
-                region: region.to_string(),
-                vault: point.map_or_else(|| "—".to_string(), |p| p.vault.clone()),
-                resource_id: arn.clone(),
-                resource_type: resource_type.clone(),
-                newest_completed: point.map(|p| p.taken_at),
-            }
-        })
-        .collect()
+    Ok(out)
+}
+
+async fn resource_points(
+    backup: &Client,
+    resource_arn: &str,
+) -> Result<Vec<ListedPoint>, SourceError> {
+    let mut pages = backup
+        .list_recovery_points_by_resource()
+        .resource_arn(resource_arn)
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| aws_error(calls::BACKUP_LIST_RECOVERY_POINTS_BY_RESOURCE, e))?;
+        out.extend(page.recovery_points().iter().filter_map(|p| {
+            Some(ListedPoint {
+                resource_arn: resource_arn.to_string(),
+                point_arn: p.recovery_point_arn().map(str::to_string),
+                vault: p.backup_vault_name().unwrap_or("—").to_string(),
+                taken_at: p.creation_date().and_then(from_aws)?,
+                usable: usable(p.status()),
+            })
+        }));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -432,30 +638,87 @@ mod tests {
         Timestamp::from_second(1_800_000_000 + s).expect("valid")
     }
 
-    #[test]
-    fn the_newest_usable_point_wins_and_unprotected_points_are_ignored() {
-        let point = |arn: &str, vault: &str, t: i64| CompletedPoint {
-            resource_arn: arn.into(),
-            vault: vault.into(),
-            taken_at: at(t),
-        };
-        let protected = vec![
-            ("arn:db:a".to_string(), "RDS".to_string()),
-            ("arn:vol:b".to_string(), "EBS".to_string()),
-        ];
-        let rows = newest_per_resource(
-            "us-east-1",
-            &protected,
-            vec![
-                point("arn:db:a", "daily", 100),
-                point("arn:db:a", "hourly", 300),
-                point("arn:db:a", "daily", 200),
-                point("arn:gone:c", "daily", 400),
-            ],
+    #[tokio::test]
+    async fn listings_run_side_by_side_but_never_more_than_the_bound() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let answers = bounded(0..10, |n| {
+            let (running, most) = (&running, &most);
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                for _ in 0..3 {
+                    tokio::task::yield_now().await;
+                }
+                running.fetch_sub(1, Ordering::SeqCst);
+                n
+            }
+        })
+        .await;
+        let mut answers = answers;
+        answers.sort_unstable();
+        assert_eq!(
+            answers,
+            (0..10).collect::<Vec<_>>(),
+            "every listing answered"
         );
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].newest_completed, Some(at(300)));
-        assert_eq!(rows[0].vault, "hourly");
-        assert_eq!(rows[1].newest_completed, None, "protected, never backed up");
+        assert_eq!(most.load(Ordering::SeqCst), LISTINGS_AT_ONCE);
+    }
+
+    #[test]
+    fn the_last_point_answers_when_usable_and_a_failed_vault_cannot_tell() {
+        let protected = |arn: &str, vault: &str, last: Option<&str>| Protected {
+            arn: arn.into(),
+            resource_type: "RDS".into(),
+            last_backup: Some(at(300)),
+            last_point_arn: last.map(str::to_string),
+            last_vault: Some(vault.into()),
+        };
+        let point = |arn: &str, id: &str, t: i64, usable: bool| ListedPoint {
+            resource_arn: arn.into(),
+            point_arn: Some(id.into()),
+            vault: "daily".into(),
+            taken_at: at(t),
+            usable,
+        };
+        let listings = BTreeMap::from([
+            (
+                "daily".to_string(),
+                Ok(vec![
+                    point("arn:db:a", "p1", 100, true),
+                    point("arn:db:a", "p2", 300, true),
+                    point("arn:db:b", "p3", 300, false),
+                ]),
+            ),
+            (
+                "broken".to_string(),
+                Err(SourceError::new(
+                    crate::source::SourceErrorKind::Timeout,
+                    calls::BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT,
+                    "no answer",
+                )),
+            ),
+        ]);
+        let answer = |p: &Protected| from_vault_listing(p, &listings);
+        assert_eq!(
+            answer(&protected("arn:db:a", "daily", Some("p2"))),
+            Some((NewestPoint::Taken(at(300)), Some("daily".into())))
+        );
+        assert_eq!(
+            answer(&protected("arn:db:b", "daily", Some("p3"))),
+            None,
+            "the last point is not usable: ask about the resource alone"
+        );
+        assert_eq!(
+            answer(&protected("arn:db:a", "daily", None)),
+            Some((NewestPoint::Taken(at(300)), Some("daily".into()))),
+            "without AWS's last point, the newest usable listed one"
+        );
+        match answer(&protected("arn:db:c", "broken", Some("p9"))) {
+            Some((NewestPoint::CannotTell(why), _)) => {
+                assert!(why.contains("vault broken"), "{why}");
+            }
+            other => panic!("a failed vault cannot tell, got {other:?}"),
+        }
     }
 }

@@ -17,9 +17,9 @@ pub const CLOUDWATCH_GET_METRIC_DATA: &str = "cloudwatch:GetMetricData";
 pub const BACKUP_LIST_BACKUP_JOB_SUMMARIES: &str = "backup:ListBackupJobSummaries";
 pub const BACKUP_LIST_BACKUP_JOBS: &str = "backup:ListBackupJobs";
 pub const BACKUP_LIST_PROTECTED_RESOURCES: &str = "backup:ListProtectedResources";
-pub const BACKUP_LIST_BACKUP_VAULTS: &str = "backup:ListBackupVaults";
 pub const BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT: &str =
     "backup:ListRecoveryPointsByBackupVault";
+pub const BACKUP_LIST_RECOVERY_POINTS_BY_RESOURCE: &str = "backup:ListRecoveryPointsByResource";
 pub const ROUTE53_LIST_HEALTH_CHECKS: &str = "route53:ListHealthChecks";
 pub const ROUTE53_GET_HEALTH_CHECK_STATUS: &str = "route53:GetHealthCheckStatus";
 pub const ROUTE53_LIST_HOSTED_ZONES: &str = "route53:ListHostedZones";
@@ -53,8 +53,8 @@ pub const READ_ONLY: &[&str] = &[
     BACKUP_LIST_BACKUP_JOB_SUMMARIES,
     BACKUP_LIST_BACKUP_JOBS,
     BACKUP_LIST_PROTECTED_RESOURCES,
-    BACKUP_LIST_BACKUP_VAULTS,
     BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT,
+    BACKUP_LIST_RECOVERY_POINTS_BY_RESOURCE,
     ROUTE53_LIST_HEALTH_CHECKS,
     ROUTE53_GET_HEALTH_CHECK_STATUS,
     ROUTE53_LIST_HOSTED_ZONES,

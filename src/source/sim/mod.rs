@@ -11,7 +11,8 @@ pub mod signals;
 use crate::clock::Clock;
 use crate::fleet::{
     BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck,
-    JobCounts, LagSample, RecoveryPointAge, Replica, ReplicationState, Snapshot, Window, Workload,
+    JobCounts, LagSample, NewestPoint, RecoveryPointAge, Replica, ReplicationState,
+    ResourceJobStats, Snapshot, Window, Workload,
 };
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -196,6 +197,7 @@ impl SimFleet {
             .filter(|(_, p)| p.region == region)
         {
             let jobs = signals::jobs_between(self.seed, i as u64, res, outage.as_ref(), from, now);
+            let mut own: BTreeMap<Window, JobCounts> = BTreeMap::new();
             for job in &jobs {
                 let age = now.as_second() - job.created_at.as_second();
                 for w in Window::ALL.into_iter().filter(|w| age <= w.seconds()) {
@@ -203,6 +205,7 @@ impl SimFleet {
                         .entry((res.vault.clone(), res.resource_type.clone(), w))
                         .or_default()
                         .add(job.state, 1);
+                    own.entry(w).or_default().add(job.state, 1);
                 }
                 if job.state.is_problem() {
                     health.problem_jobs.push(BackupJob {
@@ -217,6 +220,14 @@ impl SimFleet {
                     });
                 }
             }
+            health
+                .resource_stats
+                .extend(own.into_iter().map(|(window, counts)| ResourceJobStats {
+                    region: region.to_string(),
+                    resource_id: res.id.clone(),
+                    window,
+                    counts,
+                }));
             let newest = jobs
                 .iter()
                 .rev()
@@ -233,7 +244,7 @@ impl SimFleet {
                 vault: res.vault.clone(),
                 resource_id: res.id.clone(),
                 resource_type: res.resource_type.clone(),
-                newest_completed: newest,
+                newest: newest.map_or(NewestPoint::None, NewestPoint::Taken),
             });
         }
         health.stats = counts
@@ -251,6 +262,7 @@ impl SimFleet {
         health
             .problem_jobs
             .sort_by_key(|j| std::cmp::Reverse(j.created_at));
+        health.protected_listed = true;
         Ok(Snapshot::new(health, now))
     }
 
@@ -376,6 +388,74 @@ mod tests {
         (sim, clock)
     }
 
+    /// What `ripcord demo --scenario region-outage` shows once the runbook has promoted the
+    /// DR replica: the new primary has no recovery point (no backup plan covers it yet), and
+    /// the silent region's databases cannot be told either way.
+    #[tokio::test]
+    async fn after_the_outage_promotion_the_new_primary_has_no_recovery_point() {
+        use crate::app::{App, Event, Mode};
+        use crate::fleet::{Verdict, Workloads};
+        use crate::runbook::actions::Actions;
+        let (sim, clock) = fleet(Scenario::RegionOutage);
+        clock.advance(Duration::from_secs(600));
+        sim.promote_read_replica("us-west-2", "orders-dr-usw2")
+            .await
+            .expect("the sim promotes");
+        clock.advance(Duration::from_secs(60));
+        let now = clock.now();
+        let regions: Vec<String> = estate::REGIONS.map(str::to_string).to_vec();
+        let d = Workloads::default();
+        let mut app = App::new(
+            Mode::Demo {
+                scenario: Scenario::RegionOutage,
+            },
+            "sim",
+            &regions,
+            Workloads::new(sim.workloads(), d.default_targets, d.thresholds),
+            crate::config::Refresh::default(),
+            crate::theme::Theme::mono(),
+            now,
+        );
+        for region in &regions {
+            let result = sim.replicas_at(region, now);
+            app.update(
+                Event::Replicas {
+                    region: region.clone(),
+                    result,
+                },
+                now,
+            );
+            let result = sim.backups_at(region, now);
+            app.update(
+                Event::Backups {
+                    region: region.clone(),
+                    result,
+                },
+                now,
+            );
+        }
+        let rows = app.point_rows();
+        let row = |id: &str| {
+            rows.iter()
+                .find(|r| r.point.resource_id == id)
+                .unwrap_or_else(|| panic!("{id} shown"))
+        };
+        let promoted = row("orders-dr-usw2");
+        assert_eq!(promoted.eval.verdict, Verdict::Crit);
+        assert_eq!(promoted.eval.reason, "no recovery point");
+        let primary = row("orders-primary");
+        assert_eq!(
+            primary.eval.verdict,
+            Verdict::Unknown,
+            "us-east-1 does not answer: {}",
+            primary.eval.reason
+        );
+        assert_eq!(
+            row("RDS databases of us-east-1").eval.verdict,
+            Verdict::Unknown
+        );
+    }
+
     #[test]
     fn replicas_are_per_region_with_an_hour_of_history() {
         let (sim, _) = fleet(Scenario::Normal);
@@ -449,7 +529,8 @@ mod tests {
             .expect("present");
         assert!(
             reports
-                .newest_completed
+                .newest
+                .taken_at()
                 .is_some_and(|t| start().as_second() - t.as_second() > 2 * 86_400)
         );
         assert!(

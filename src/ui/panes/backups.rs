@@ -3,7 +3,7 @@
 
 use super::{PaneTable, draw_table, empty_text, title_line};
 use crate::app::{App, BackupView, Pane};
-use crate::fleet::{JobCounts, Verdict, format_duration};
+use crate::fleet::{JobCounts, NewestPoint, Verdict, format_duration};
 use crate::ui::columns::{Col, Holds, headers, lay_out, table_width};
 use crate::ui::widgets::{
     feed_errors, feeds_summary, pane_block, seen_span, short_name, verdict_span, verdict_style,
@@ -108,11 +108,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 .point_rows()
                 .iter()
                 .map(|r| {
-                    let p = r.point;
-                    let age = p.newest_completed.map_or_else(
-                        || "none".to_string(),
-                        |t| format_duration(crate::fleet::age_between(t, app.now)),
-                    );
+                    let p = &r.point;
+                    let age = match &p.newest {
+                        NewestPoint::Taken(t) => {
+                            format_duration(crate::fleet::age_between(*t, app.now))
+                        }
+                        NewestPoint::None => "none".to_string(),
+                        // Not known is never shown as "none": the reason is in the detail.
+                        NewestPoint::CannotTell(_) => "?".to_string(),
+                    };
                     vec![
                         verdict_span(theme, r.eval.verdict),
                         // AWS Backup names resources by ARN: its last part tells them apart,

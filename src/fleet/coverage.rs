@@ -1,0 +1,172 @@
+//! Databases that should have a recovery point and have none. AWS Backup's
+//! ListProtectedResources lists only resources that *were* backed up: a database no backup
+//! plan covers (a replica promoted to primary yesterday) is simply absent. So the RDS
+//! inventory ripcord already reads (the replicas and their sources) is joined to it here.
+//!
+//! Only databases that take writes are expected to have points: the sources of replicas and
+//! promoted replicas. A replica that is still replicating is covered by its source's backups.
+//! An inventory or a backup listing that was not read is "cannot tell", never "none missing".
+
+use super::{BackupHealth, NewestPoint, RecoveryPointAge, Replica, ReplicaKind, ReplicationState};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A region's feed as far as this join is concerned: read, or not read and why.
+#[derive(Debug, Clone, Copy)]
+pub enum Read<'a, T: ?Sized> {
+    Known(&'a T),
+    NotRead(&'a str),
+}
+
+/// The last segment of an ARN or identifier: `arn:aws:rds:us-east-1:1:db:orders` → `orders`.
+fn tail(id: &str) -> &str {
+    id.rsplit([':', '/']).next().unwrap_or(id)
+}
+
+fn backup_type(kind: ReplicaKind) -> &'static str {
+    match kind {
+        ReplicaKind::RdsReadReplica => "RDS",
+        ReplicaKind::AuroraGlobalSecondary => "Aurora",
+    }
+}
+
+/// `(region, identifier, resource type)` of every database known to take writes.
+fn writers(replicas: &BTreeMap<String, Read<'_, [Replica]>>) -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    for read in replicas.values() {
+        let Read::Known(list) = read else { continue };
+        for r in list.iter() {
+            let kind = backup_type(r.kind).to_string();
+            // "(no writer)": a global cluster between writers names no source.
+            if !r.source_id.starts_with('(') {
+                out.insert((r.source_region.clone(), r.source_id.clone(), kind.clone()));
+            }
+            if r.state == ReplicationState::Promoted {
+                out.insert((r.region.clone(), r.id.clone(), kind));
+            }
+        }
+    }
+    out
+}
+
+/// Rows for what the recovery-point listings cannot show: each writer with no point at all
+/// (`NewestPoint::None`), each writer whose region's listing was not read, and each region
+/// whose inventory was not read (`NewestPoint::CannotTell`). Writers the listings do show
+/// are left to them.
+pub fn uncovered(
+    replicas: &BTreeMap<String, Read<'_, [Replica]>>,
+    backups: &BTreeMap<String, Read<'_, BackupHealth>>,
+) -> Vec<RecoveryPointAge> {
+    let mut rows = Vec::new();
+    for (region, read) in replicas {
+        if let Read::NotRead(why) = read {
+            rows.push(RecoveryPointAge {
+                region: region.clone(),
+                vault: "—".to_string(),
+                resource_id: format!("RDS databases of {region}"),
+                resource_type: "RDS".to_string(),
+                newest: NewestPoint::CannotTell(format!(
+                    "which have no recovery point: the databases of {region} were not read ({why})"
+                )),
+            });
+        }
+    }
+    for (region, id, resource_type) in writers(replicas) {
+        let newest = match backups.get(&region) {
+            None => NewestPoint::CannotTell(format!(
+                "{region} is not among the regions read, so its backups are not either"
+            )),
+            Some(Read::NotRead(why)) => {
+                NewestPoint::CannotTell(format!("the backups of {region} were not read ({why})"))
+            }
+            Some(Read::Known(health)) if !health.protected_listed => NewestPoint::CannotTell(
+                format!("the protected resources of {region} were not listed"),
+            ),
+            Some(Read::Known(health)) => {
+                if health
+                    .recovery_points
+                    .iter()
+                    .any(|p| tail(&p.resource_id) == id)
+                {
+                    continue;
+                }
+                NewestPoint::None
+            }
+        };
+        rows.push(RecoveryPointAge {
+            region,
+            vault: "—".to_string(),
+            resource_id: id,
+            resource_type,
+            newest,
+        });
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replica(id: &str, source: &str, state: ReplicationState) -> Replica {
+        Replica {
+            id: id.into(),
+            region: "us-west-2".into(),
+            source_id: source.into(),
+            source_region: "us-east-1".into(),
+            engine: "postgres".into(),
+            kind: ReplicaKind::RdsReadReplica,
+            state,
+            lag_samples: Vec::new(),
+        }
+    }
+
+    fn point(id: &str) -> RecoveryPointAge {
+        RecoveryPointAge {
+            region: "us-east-1".into(),
+            vault: "daily".into(),
+            resource_id: format!("arn:aws:rds:us-east-1:123456789012:db:{id}"),
+            resource_type: "RDS".into(),
+            newest: NewestPoint::None,
+        }
+    }
+
+    #[test]
+    fn writers_absent_from_the_listing_have_none_and_unread_listings_cannot_tell() {
+        let west = vec![
+            replica("a-dr", "a-primary", ReplicationState::Promoted),
+            replica("b-dr", "b-primary", ReplicationState::Replicating),
+        ];
+        let replicas = BTreeMap::from([("us-west-2".to_string(), Read::Known(west.as_slice()))]);
+        let east = BackupHealth {
+            recovery_points: vec![point("a-primary")],
+            protected_listed: true,
+            ..BackupHealth::default()
+        };
+        let backups = BTreeMap::from([
+            ("us-east-1".to_string(), Read::Known(&east)),
+            ("us-west-2".to_string(), Read::NotRead("timed out")),
+        ]);
+        let rows = uncovered(&replicas, &backups);
+        let found: Vec<(&str, &NewestPoint)> = rows
+            .iter()
+            .map(|r| (r.resource_id.as_str(), &r.newest))
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, "b-primary");
+        assert_eq!(found[0].1, &NewestPoint::None);
+        assert_eq!(found[1].0, "a-dr");
+        assert!(
+            matches!(found[1].1, NewestPoint::CannotTell(why) if why.contains("timed out")),
+            "{found:?}"
+        );
+
+        let unlisted = BackupHealth::default();
+        let backups = BTreeMap::from([("us-east-1".to_string(), Read::Known(&unlisted))]);
+        let rows = uncovered(&replicas, &backups);
+        assert!(
+            rows.iter()
+                .all(|r| matches!(r.newest, NewestPoint::CannotTell(_))),
+            "a listing that did not answer says nothing is missing: {rows:?}"
+        );
+    }
+}
