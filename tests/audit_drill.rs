@@ -635,7 +635,7 @@ async fn completed_failover(audit: &Path) -> Drill {
         d.enter().await;
     }
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Completed))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Completed))),
         "{}",
         d.flash()
     );
@@ -874,7 +874,7 @@ async fn an_aborted_run_is_sealed_too_and_a_deleted_index_is_reported() {
     d.key(KeyCode::Char('a')).await;
     d.type_line("drill over").await;
     assert!(
-        matches!(d.run().finished, Some((_, RunOutcome::Aborted(_)))),
+        matches!(d.run().state.finished, Some((_, RunOutcome::Aborted(_)))),
         "{}",
         d.flash()
     );
