@@ -410,6 +410,12 @@ mod tests {
         use crate::runbook::library::Library;
         use crate::runbook::params;
         let dir = tempfile::tempdir().expect("tempdir");
+        // The audit directory must be private: one others can read or write is refused.
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .expect("chmod 700");
         let book = Library::shipped()
             .find("backup-restore-drill")
             .and_then(|e| e.loaded.clone().ok())

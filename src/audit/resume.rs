@@ -324,6 +324,12 @@ mod tests {
     fn a_run_file_named_by_an_id_without_the_random_part_still_verifies_and_resumes() {
         use crate::audit::journal::Journal;
         let dir = tempfile::tempdir().expect("tempdir");
+        // The audit directory must be private: one others can read or write is refused.
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .expect("chmod 700");
         // As ids were before they had a random part: the runbook and the second only.
         let id = drill_file(dir.path(), |book, now| {
             format!("{}-{}", book.name, now.strftime("%Y%m%dT%H%M%SZ"))
@@ -355,6 +361,12 @@ mod tests {
     fn a_refused_resume_leaves_the_run_file_byte_identical() {
         use crate::audit::journal::Journal;
         let dir = tempfile::tempdir().expect("tempdir");
+        // The audit directory must be private: one others can read or write is refused.
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .expect("chmod 700");
         let id = drill_with_a_torn_tail(dir.path());
         let path = crate::audit::writer::file_for(dir.path(), &id);
         let before = std::fs::read(&path).expect("reads");

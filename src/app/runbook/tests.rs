@@ -344,9 +344,11 @@ fn picking_a_runbook_that_needs_values_puts_them_on_the_command_line() {
 fn a_run_started_again_in_the_same_second_gets_its_own_id_and_its_own_audit_file() {
     use crate::audit::journal::Journal;
     use crate::runbook::actions::CallerIdentity;
-    let dir = tempfile::tempdir().expect("tempdir");
+    let root = tempfile::tempdir().expect("tempdir");
+    // A directory of ripcord's own making (0700): an open one is refused.
+    let audit = root.path().join("audit");
     let mut journal = Journal::new(
-        dir.path().to_path_buf(),
+        audit.clone(),
         crate::audit::identity::current(CallerIdentity::Simulated),
     );
     let mut app = app();
@@ -362,7 +364,7 @@ fn a_run_started_again_in_the_same_second_gets_its_own_id_and_its_own_audit_file
     journal.gate(&app.runbooks, again);
     let second = run(&app).id.clone();
     assert_ne!(first, second, "run ids never repeat");
-    let file = crate::audit::writer::file_for(dir.path(), &second);
+    let file = crate::audit::writer::file_for(&audit, &second);
     let text = std::fs::read_to_string(&file).expect("the second run has its own file");
     assert!(
         text.lines()
