@@ -239,6 +239,21 @@ fn app_with_long_names() -> (App, Vec<String>, Vec<String>) {
             p.resource_id
         );
     }
+    // The new replicas' sources are backed up too (newest point as fresh as the freshest), so
+    // that the worst offender stays the volume named by ARN.
+    let freshest = east
+        .data
+        .recovery_points
+        .iter()
+        .max_by_key(|p| p.newest.taken_at())
+        .cloned()
+        .expect("the simulator lists recovery points");
+    for source in ["zz-billing-mysql", "sessions-primary-cluster-writer"] {
+        let mut p = freshest.clone();
+        p.resource_id = format!("arn:aws:rds:{}:123456789012:db:{source}", model.source_region);
+        p.resource_type = "RDS".to_string();
+        east.data.recovery_points.push(p);
+    }
     let replicas: Vec<String> = west.data.iter().map(|r| r.id.clone()).collect();
     let sources: Vec<String> = west.data.iter().map(|r| r.source_id.clone()).collect();
     app.update(
