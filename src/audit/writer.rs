@@ -10,7 +10,7 @@
 use super::model::{GENESIS, Seal, SealRecord, seal};
 use jiff::Timestamp;
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -244,11 +244,13 @@ pub fn check_private(dir: &Path) -> Result<(), AuditError> {
     ))
 }
 
-/// A random nonce: 16 bytes from the kernel's generator (ripcord runs on Unix only, and this
-/// needs no crate), as hex.
+/// A random nonce: 16 bytes from the operating system's generator, as hex.
 fn new_nonce() -> io::Result<String> {
+    use rand::TryRngCore;
     let mut bytes = [0u8; 16];
-    File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(io::Error::other)?;
     Ok(hex::encode(bytes))
 }
 

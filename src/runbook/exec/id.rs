@@ -8,7 +8,6 @@ use super::super::model::Runbook;
 use jiff::Timestamp;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use std::hash::{BuildHasher, Hasher};
 
 /// The id of a run of `book` started at `now`, with `suffix` as its random part.
 pub fn run_id(book: &Runbook, now: Timestamp, suffix: &str) -> String {
@@ -21,17 +20,11 @@ pub struct RunIds {
 }
 
 impl RunIds {
-    /// Seeded from the operating system's randomness (through std's `RandomState`, which
-    /// draws it once per process and varies it per instance), the time and the process id.
+    /// Seeded from the operating system's generator.
     pub fn random() -> RunIds {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        hasher.write_u32(std::process::id());
-        RunIds::seeded(hasher.finish())
+        RunIds {
+            rng: SmallRng::from_os_rng(),
+        }
     }
 
     /// The same sequence of ids every time: for tests and snapshots only.
