@@ -980,6 +980,9 @@ enum Lost {
     Reset,
     /// An answer arrives but cannot be read (a truncated or garbled body).
     Garbled,
+    /// AWS answers with a server error (HTTP 500 `InternalFailure`): the request reached it,
+    /// and AWS does not say whether it was carried out.
+    ServerError,
 }
 
 /// Loses the answer of the first `lost` requests as `how`, answers the rest with `answer`
@@ -1046,6 +1049,14 @@ impl HttpConnector for LostAnswer {
                 "<<<\u{0}garbled",
                 "req-garbled",
             )),
+            (_, Lost::ServerError) => Ok(http_answer(
+                500,
+                "text/xml",
+                "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>\
+                 <Message>We encountered an internal error. Please try again.</Message>\
+                 </Error><RequestId>req-500</RequestId></ErrorResponse>",
+                "req-500",
+            )),
         };
         HttpConnectorFuture::ready(answer)
     }
@@ -1086,7 +1097,7 @@ fn lost_route53(lost: &LostAnswer) -> aws_sdk_route53::Client {
 
 #[tokio::test]
 async fn a_promotion_whose_answer_was_lost_is_judged_by_the_real_state_not_called_failed() {
-    for how in [Lost::Reset, Lost::Garbled] {
+    for how in [Lost::Reset, Lost::Garbled, Lost::ServerError] {
         let lost = LostAnswer::always(how);
         let describe = mock!(aws_sdk_rds::Client::describe_db_instances)
             .then_compute_output(in_turn(vec![replica(None)]));

@@ -90,6 +90,9 @@ where
             let kind = kind_of_service_error(code, Some(status));
             // A success status whose body could not be parsed: AWS took the request.
             let unreadable = code.is_none() && (200..300).contains(&status);
+            // A server error (500 InternalFailure, 503 ServiceUnavailable): the request reached
+            // AWS, and AWS does not say whether it was carried out before the error.
+            let server_error = (500..600).contains(&status);
             let message = match (code, err.message()) {
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => code.to_string(),
@@ -106,7 +109,7 @@ where
                      that implements this call?"
                 ),
             };
-            (kind, message, unreadable)
+            (kind, message, unreadable || server_error)
         }
         _ => {
             let detail = chain(&err);
