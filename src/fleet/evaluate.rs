@@ -19,7 +19,17 @@ pub fn replica(r: &Replica, targets: &Targets, thresholds: &Thresholds) -> Evalu
         ReplicationState::Transitioning(what) => {
             return Evaluation::warn(format!("{what} in progress"));
         }
-        ReplicationState::Replicating | ReplicationState::Unknown => {}
+        // What the state cannot tell, the lag cannot make healthy: a replica in a state
+        // ripcord does not know may be applying nothing at all.
+        ReplicationState::Unknown => {
+            return Evaluation::unknown("replication state unknown");
+        }
+        ReplicationState::Unrecognized(status) => {
+            return Evaluation::unknown(format!(
+                "RDS status \"{status}\" is not one ripcord knows: cannot tell"
+            ));
+        }
+        ReplicationState::Replicating => {}
     }
     let Some(sample) = r.latest_sample() else {
         return Evaluation::unknown("no lag datapoints");
@@ -208,6 +218,31 @@ mod tests {
             .verdict,
             Verdict::Unknown
         );
+    }
+
+    /// Issue 9 item 4: a state ripcord cannot read is "cannot tell", whatever the lag says.
+    #[test]
+    fn an_unrecognized_state_is_never_ok() {
+        for state in [
+            ReplicationState::Unrecognized("some-new-status".into()),
+            ReplicationState::Unknown,
+        ] {
+            let e = replica(
+                &replica_with(state.clone(), Some(Some(0))),
+                &targets(300),
+                &Thresholds::default(),
+            );
+            assert_eq!(e.verdict, Verdict::Unknown, "{state:?}");
+        }
+        let e = replica(
+            &replica_with(
+                ReplicationState::Unrecognized("some-new-status".into()),
+                Some(Some(0)),
+            ),
+            &targets(300),
+            &Thresholds::default(),
+        );
+        assert!(e.reason.contains("some-new-status"), "{}", e.reason);
     }
 
     #[test]

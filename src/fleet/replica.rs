@@ -34,6 +34,9 @@ pub enum ReplicationState {
     /// Promoted: no longer a replica. Kept so an operator sees the result of a failover.
     Promoted,
     Unknown,
+    /// A status the control plane gave that ripcord has no meaning for (one added after this
+    /// was written): shown as it is, and judged as "cannot tell", never as healthy.
+    Unrecognized(String),
 }
 
 impl ReplicationState {
@@ -44,6 +47,7 @@ impl ReplicationState {
             ReplicationState::Transitioning(what) => what,
             ReplicationState::Promoted => "promoted",
             ReplicationState::Unknown => "unknown",
+            ReplicationState::Unrecognized(status) => status,
         }
     }
 }

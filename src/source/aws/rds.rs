@@ -68,28 +68,56 @@ fn replica_of_instance(db: &DbInstance, region: &str) -> Option<Replica> {
     })
 }
 
-/// Instance states in which a replica cannot be applying changes.
-const BROKEN_INSTANCE_STATES: &[&str] = &[
-    "failed",
-    "stopped",
-    "storage-full",
-    "incompatible-parameters",
-    "incompatible-network",
-    "incompatible-restore",
-    "inaccessible-encryption-credentials",
-    "restore-error",
+/// Every DB instance status RDS documents (DescribeDBInstances, `DBInstanceStatus`), sorted by
+/// what it means for a replica. A status in none of these lists is shown as it is and judged
+/// "cannot tell": a status added after this was written must never read as healthy.
+///
+/// The instance serves and keeps applying changes; the lag metric judges it.
+const APPLYING_INSTANCE_STATES: &[&str] = &[
+    "available",
+    "backing-up",
+    "backtracking",
+    "configuring-activity-stream",
+    "configuring-enhanced-monitoring",
+    "configuring-iam-database-auth",
+    "configuring-log-exports",
+    "storage-initialization",
+    "storage-optimization",
 ];
 
-/// Instance states that pass on their own.
+/// The replica cannot be applying changes, and will not start again on its own: stopped,
+/// out of storage, unable to reach its KMS key, lacking capacity, or being deleted.
+const BROKEN_INSTANCE_STATES: &[&str] = &[
+    "deleting",
+    "delete-precheck",
+    "failed",
+    "inaccessible-encryption-credentials",
+    "inaccessible-encryption-credentials-recoverable",
+    "incompatible-credentials",
+    "incompatible-network",
+    "incompatible-option-group",
+    "incompatible-parameters",
+    "incompatible-restore",
+    "insufficient-capacity",
+    "restore-error",
+    "stopped",
+    "storage-full",
+];
+
+/// Operations that pass on their own, during which the replica may not be applying changes.
 const TRANSIENT_INSTANCE_STATES: &[&str] = &[
+    "converting-to-vpc",
     "creating",
+    "maintenance",
     "modifying",
+    "moving-to-vpc",
     "rebooting",
     "renaming",
-    "upgrading",
+    "resetting-master-credentials",
     "starting",
     "stopping",
-    "configuring-enhanced-monitoring",
+    "storage-config-upgrade",
+    "upgrading",
 ];
 
 /// What the read-replication status info and the instance status say, worst first.
@@ -106,18 +134,25 @@ fn instance_state(db: &DbInstance) -> ReplicationState {
                 return ReplicationState::Broken(format!("read replication {status}{message}"));
             }
             "replicating" => {}
-            // e.g. "replication stop point set": not broken, not normal either.
+            // e.g. "replication degraded": not broken, not normal either.
             other => return ReplicationState::Transitioning(other.to_string()),
         }
     }
-    match db.db_instance_status() {
+    status_state(db.db_instance_status())
+}
+
+/// The instance status alone, as `instance_state` judges it.
+fn status_state(status: Option<&str>) -> ReplicationState {
+    match status {
         Some(s) if BROKEN_INSTANCE_STATES.contains(&s) => {
             ReplicationState::Broken(format!("instance is {s}"))
         }
         Some(s) if TRANSIENT_INSTANCE_STATES.contains(&s) => {
             ReplicationState::Transitioning(s.to_string())
         }
-        _ => ReplicationState::Replicating,
+        Some(s) if APPLYING_INSTANCE_STATES.contains(&s) => ReplicationState::Replicating,
+        Some(other) => ReplicationState::Unrecognized(other.to_string()),
+        None => ReplicationState::Unrecognized("(no status)".to_string()),
     }
 }
 
@@ -275,6 +310,50 @@ mod tests {
         assert_eq!(
             instance_state(&creating),
             ReplicationState::Transitioning("creating".into())
+        );
+    }
+
+    /// Issue 9 item 4: these statuses used to fall through to "replicating".
+    #[test]
+    fn no_instance_status_falls_through_to_replicating() {
+        let state_of = |status: &str| {
+            instance_state(&replica_instance("p").db_instance_status(status).build())
+        };
+        for status in [
+            "deleting",
+            "delete-precheck",
+            "incompatible-option-group",
+            "insufficient-capacity",
+            "inaccessible-encryption-credentials",
+            "inaccessible-encryption-credentials-recoverable",
+            "storage-full",
+            "stopped",
+            "failed",
+        ] {
+            assert!(
+                matches!(state_of(status), ReplicationState::Broken(ref why) if why.contains(status)),
+                "{status}: {:?}",
+                state_of(status)
+            );
+        }
+        for status in ["maintenance", "storage-config-upgrade", "moving-to-vpc"] {
+            assert_eq!(
+                state_of(status),
+                ReplicationState::Transitioning(status.into()),
+                "{status}"
+            );
+        }
+        assert_eq!(state_of("available"), ReplicationState::Replicating);
+        assert_eq!(state_of("backing-up"), ReplicationState::Replicating);
+        // A status RDS adds after this was written is shown as it is, never as healthy.
+        assert_eq!(
+            state_of("some-new-status"),
+            ReplicationState::Unrecognized("some-new-status".into())
+        );
+        let no_status = replica_instance("p").set_db_instance_status(None).build();
+        assert_eq!(
+            instance_state(&no_status),
+            ReplicationState::Unrecognized("(no status)".into())
         );
     }
 
