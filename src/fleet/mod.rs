@@ -17,7 +17,7 @@ pub use backup::{
     BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, RecoveryPointAge, Window,
 };
 pub use health::{CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck};
-pub use replica::{LagSample, Replica, ReplicaKind, ReplicationState};
+pub use replica::{LAG_CURRENT_FOR, LagReading, LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};
 pub use workload::{Targets, Thresholds, Workload, Workloads};
 

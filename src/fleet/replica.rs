@@ -73,12 +73,59 @@ pub struct Replica {
     pub state: ReplicationState,
     /// Oldest first; the last hour at one-minute resolution when the source has it.
     pub lag_samples: Vec<LagSample>,
+    /// Why the lag could not be read on the last fetch, in what AWS said (a metrics call that
+    /// failed or hung, a series CloudWatch answered with an error). The samples, if any, are
+    /// then from an earlier read: history, never the lag now.
+    pub lag_problem: Option<String>,
+}
+
+/// How long the newest lag datapoint stands for "the lag now". Replica lag is published once
+/// a minute and a minute's datapoint arrives a minute or two after it ends; five intervals
+/// without one means the series stopped, whatever its last value said.
+pub const LAG_CURRENT_FOR: Duration = Duration::from_secs(300);
+
+/// What can be said about a replica's lag at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LagReading<'a> {
+    /// The newest datapoint is recent enough to be the lag now.
+    Current(&'a LagSample),
+    /// The newest datapoint is older than `LAG_CURRENT_FOR`: no recent lag.
+    Old(&'a LagSample),
+    /// The last read failed; `last` is history from an earlier read, if any.
+    Unread {
+        why: &'a str,
+        last: Option<&'a LagSample>,
+    },
+    /// No datapoints at all.
+    NoData,
 }
 
 impl Replica {
-    /// The newest sample, if any.
+    /// The newest sample, if any, however old. Use `lag_reading` for "the lag now".
     pub fn latest_sample(&self) -> Option<&LagSample> {
         self.lag_samples.last()
+    }
+
+    /// The lag as it stands at `now`: only a recent datapoint from a read that worked is
+    /// the current lag.
+    pub fn lag_reading(&self, now: Timestamp) -> LagReading<'_> {
+        let last = self.latest_sample();
+        match (&self.lag_problem, last) {
+            (Some(why), last) => LagReading::Unread { why, last },
+            (None, None) => LagReading::NoData,
+            (None, Some(s)) if super::age_between(s.at, now) > LAG_CURRENT_FOR => {
+                LagReading::Old(s)
+            }
+            (None, Some(s)) => LagReading::Current(s),
+        }
+    }
+
+    /// The current lag, if there is one: `Some(None)` when replication is not active now.
+    pub fn current_lag(&self, now: Timestamp) -> Option<Option<Duration>> {
+        match self.lag_reading(now) {
+            LagReading::Current(s) => Some(s.lag),
+            _ => None,
+        }
     }
 
     pub fn is_cross_region(&self) -> bool {

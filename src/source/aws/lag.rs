@@ -108,6 +108,7 @@ mod tests {
             kind,
             state: ReplicationState::Replicating,
             lag_samples: vec![],
+            lag_problem: None,
         }
     }
 

@@ -65,6 +65,7 @@ fn replica_of_instance(db: &DbInstance, region: &str) -> Option<Replica> {
         kind: ReplicaKind::RdsReadReplica,
         state: instance_state(db),
         lag_samples: Vec::new(),
+        lag_problem: None,
     })
 }
 
@@ -180,6 +181,7 @@ fn secondaries_of(global: &GlobalCluster, region: &str) -> Vec<Replica> {
                 kind: ReplicaKind::AuroraGlobalSecondary,
                 state: global_state(global, m),
                 lag_samples: Vec::new(),
+                lag_problem: None,
             })
         })
         .collect()

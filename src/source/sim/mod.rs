@@ -172,6 +172,7 @@ impl SimFleet {
                     kind: r.kind,
                     state: ReplicationState::Replicating,
                     lag_samples: samples,
+                    lag_problem: None,
                 }
             })
             .collect();
