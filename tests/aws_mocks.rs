@@ -13,7 +13,8 @@ use aws_sdk_backup::types::{
 };
 use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
 use aws_sdk_cloudwatch::primitives::DateTime;
-use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode as MetricStatus};
+use aws_sdk_cloudwatch::types::builders::MetricDataResultBuilder;
+use aws_sdk_cloudwatch::types::{MessageData, MetricDataResult, StatusCode as MetricStatus};
 use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
 use aws_sdk_rds::operation::describe_global_clusters::DescribeGlobalClustersOutput;
 use aws_sdk_rds::types::DbInstance;
@@ -155,7 +156,7 @@ fn metrics_rule(queries_per_call: Arc<Mutex<Vec<usize>>>) -> Rule {
 }
 
 #[tokio::test]
-async fn lag_for_1200_replicas_takes_3_metric_calls_of_at_most_500_queries() {
+async fn lag_for_1200_replicas_takes_5_metric_calls_of_at_most_500_queries() {
     let counts = Arc::new(Mutex::new(Vec::new()));
     let (instances, globals, metrics) = (
         instances_rule(1200),
@@ -173,8 +174,9 @@ async fn lag_for_1200_replicas_takes_3_metric_calls_of_at_most_500_queries() {
     assert_eq!(replicas.len(), 1200, "every page of instances was read");
     assert_eq!(instances.num_calls(), 12, "pages of 100");
     let per_call = counts.lock().expect("not poisoned").clone();
-    assert_eq!(metrics.num_calls(), 3);
-    assert_eq!(per_call, vec![500, 500, 200]);
+    // Two series per replica (the maximum and the minimum of ReplicaLag): 2,400 queries.
+    assert_eq!(metrics.num_calls(), 5);
+    assert_eq!(per_call, vec![500, 500, 500, 500, 400]);
     // Each replica got its own series back, across batch boundaries.
     for r in [
         &replicas[0],
@@ -243,7 +245,8 @@ fn with_limits(b: aws_sdk_cloudwatch::config::Builder) -> aws_sdk_cloudwatch::co
         .timeout_config(CallLimits::READS.timeout_config())
 }
 
-/// A GetMetricData answer for the query ids ripcord gives `count` series (q0, q1, ...), each
+/// A GetMetricData answer for the query ids ripcord gives `count` series (q0, q1, ...; two per
+/// RDS replica), each
 /// with 7 seconds of lag. Fixed rather than computed: a retried attempt has no request to read.
 fn fixed_metrics(count: usize) -> GetMetricDataOutput {
     let at = aws_time(Timestamp::from_second(now().as_second() / 60 * 60).expect("ok"));
@@ -268,7 +271,7 @@ async fn throttled_metrics_are_retried_with_the_read_limits_then_succeed() {
     let throttled_then_ok = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
         .sequence()
         .http_response(cloudwatch_throttled)
-        .output(|| fixed_metrics(3))
+        .output(|| fixed_metrics(6))
         .build();
     let (instances, globals) = (instances_rule(3), no_global_clusters());
     let fleet = replicas_fleet(
@@ -389,6 +392,217 @@ async fn a_denied_listing_names_the_call_and_fails_the_feed() {
     assert_eq!(err.kind, SourceErrorKind::AccessDenied);
     assert_eq!(err.call, "rds:DescribeDBInstances");
     assert!(err.message.contains("not authorized"), "{}", err.message);
+}
+
+// ---------------------------------------------------------------------------------------
+// What a lag answer means (issue 9): old datapoints, per-result errors, a stop in a minute
+
+/// GetMetricData answered query by query: `answer(replica id, metric, stat, end of the asked
+/// range in seconds, next token)` gives each result (its id is filled in here), and the
+/// answer's next token.
+type Answer = dyn Fn(&str, &str, &str, i64, Option<&str>) -> MetricDataResultBuilder + Send + Sync;
+
+fn metrics_answering(answer: Arc<Answer>, next_token: Option<&'static str>) -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
+        let end = req.end_time().expect("an end time").secs();
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .map(|q| {
+                let stat = q.metric_stat().expect("a metric stat");
+                let metric = stat.metric().expect("a metric");
+                let id = metric
+                    .dimensions()
+                    .first()
+                    .and_then(|d| d.value())
+                    .expect("a dimension value");
+                answer(
+                    id,
+                    metric.metric_name().unwrap_or_default(),
+                    stat.stat().unwrap_or_default(),
+                    end,
+                    req.next_token(),
+                )
+                .set_id(q.id().map(str::to_string))
+                .build()
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .set_next_token(
+                next_token
+                    .filter(|_| req.next_token().is_none())
+                    .map(str::to_string),
+            )
+            .build()
+    })
+}
+
+fn point(at_secs: i64, value: f64) -> MetricDataResultBuilder {
+    MetricDataResult::builder()
+        .timestamps(DateTime::from_secs(at_secs))
+        .values(value)
+        .status_code(MetricStatus::Complete)
+}
+
+/// The replicas of `region` fetched once through `fleet`, judged as `ripcord status` judges
+/// them, at the real clock (the fleet reads the time itself).
+async fn status_of_replicas(fleet: &AwsFleet, region: &str) -> ripcord::status::report::Report {
+    let result = fleet.replicas(region).await;
+    let app = ripcord::status::app_from(
+        Mode::Live { profile: None },
+        "aws",
+        &[region.to_string()],
+        Workloads::default(),
+        vec![Event::Replicas {
+            region: region.to_string(),
+            result,
+        }],
+        Timestamp::now(),
+    );
+    ripcord::status::report::report(&app, None)
+}
+
+fn replica_line<'a>(
+    report: &'a ripcord::status::report::Report,
+    id: &str,
+) -> &'a ripcord::status::report::ReplicaLine {
+    report
+        .replicas
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("{id} listed: {:#?}", report.replicas))
+}
+
+#[tokio::test]
+async fn a_lag_datapoint_55_minutes_old_is_no_recent_lag_and_never_ok() {
+    let (instances, globals) = (instances_rule(1), no_global_clusters());
+    let metrics = metrics_answering(Arc::new(|_, _, _, end, _| point(end - 55 * 60, 2.0)), None);
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&report, "db-0");
+    assert_eq!(line.verdict, Verdict::Unknown, "{}", line.reason);
+    assert!(
+        line.reason.contains("no recent lag") && line.reason.contains("55m"),
+        "the newest datapoint's age is told: {}",
+        line.reason
+    );
+    assert_eq!(
+        line.lag_seconds, None,
+        "2 s from 55 minutes ago is not the lag now"
+    );
+    assert_ne!(report.exit_code, 0, "status cannot say all is well");
+}
+
+#[tokio::test]
+async fn per_result_errors_of_get_metric_data_show_what_aws_said() {
+    let (instances, globals) = (instances_rule(4), no_global_clusters());
+    let metrics = metrics_answering(
+        Arc::new(|id, _, _, end, _| match id {
+            "db-0" => MetricDataResult::builder()
+                .status_code(MetricStatus::InternalError)
+                .messages(
+                    MessageData::builder()
+                        .code("InternalError")
+                        .value("An internal error occurred while reading the metric")
+                        .build(),
+                ),
+            "db-1" => MetricDataResult::builder()
+                .status_code(MetricStatus::Forbidden)
+                .messages(
+                    MessageData::builder()
+                        .code("Forbidden")
+                        .value("not authorized to read AWS/RDS")
+                        .build(),
+                ),
+            // Partial on the last page: the newest datapoints may be the missing ones.
+            "db-2" => point(end - 120, 1.0).status_code(MetricStatus::PartialData),
+            _ => point(end - 120, 3.0),
+        }),
+        None,
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let internal = replica_line(&report, "db-0");
+    assert_eq!(internal.verdict, Verdict::Unknown);
+    assert!(
+        internal.reason.contains("InternalError")
+            && internal.reason.contains("An internal error occurred"),
+        "{}",
+        internal.reason
+    );
+    let denied = replica_line(&report, "db-1");
+    assert_eq!(denied.verdict, Verdict::Unknown);
+    assert!(
+        denied.reason.contains("Forbidden") && denied.reason.contains("not authorized"),
+        "{}",
+        denied.reason
+    );
+    let partial = replica_line(&report, "db-2");
+    assert_eq!(partial.verdict, Verdict::Unknown, "{}", partial.reason);
+    assert!(partial.reason.contains("partial"), "{}", partial.reason);
+    assert_eq!(partial.lag_seconds, None);
+    let fine = replica_line(&report, "db-3");
+    assert_eq!(fine.verdict, Verdict::Ok, "{}", fine.reason);
+    assert_eq!(fine.lag_seconds, Some(3.0));
+}
+
+#[tokio::test]
+async fn partial_data_is_followed_through_next_token_to_the_complete_answer() {
+    let (instances, globals) = (instances_rule(1), no_global_clusters());
+    let metrics = metrics_answering(
+        Arc::new(|_, _, _, end, token| match token {
+            None => point(end - 180, 40.0).status_code(MetricStatus::PartialData),
+            Some(_) => point(end - 60, 2.0),
+        }),
+        Some("page-2"),
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&report, "db-0");
+    assert_eq!(line.verdict, Verdict::Ok, "{}", line.reason);
+    assert_eq!(line.lag_seconds, Some(2.0), "the newest point, from page 2");
+    assert_eq!(metrics.num_calls(), 2, "the token was followed");
+}
+
+#[tokio::test]
+async fn a_stop_inside_a_minute_is_not_hidden_by_the_maximum() {
+    let (instances, globals) = (instances_rule(1), no_global_clusters());
+    // In the newest minute replication stopped (-1) and also reported 3 s: the maximum alone
+    // reads "3 s, OK".
+    let metrics = metrics_answering(
+        Arc::new(|_, _, stat, end, _| {
+            let newest = if stat == "Minimum" { -1.0 } else { 3.0 };
+            MetricDataResult::builder()
+                .timestamps(DateTime::from_secs(end - 120))
+                .values(2.0)
+                .timestamps(DateTime::from_secs(end - 60))
+                .values(newest)
+                .status_code(MetricStatus::Complete)
+        }),
+        None,
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&report, "db-0");
+    assert_eq!(line.verdict, Verdict::Crit, "{}", line.reason);
+    assert!(line.reason.contains("not active"), "{}", line.reason);
 }
 
 // ---------------------------------------------------------------------------------------

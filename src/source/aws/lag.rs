@@ -1,10 +1,11 @@
 //! Replica lag from CloudWatch, for every replica of a region in one batched read:
-//! `ReplicaLag` (seconds; -1 = replication not active) for RDS read replicas, and for Aurora
+//! `ReplicaLag` (seconds; -1 = replication not active; its maximum and its minimum, so that a
+//! stop inside a minute is seen) for RDS read replicas, and for Aurora
 //! global secondaries `AuroraGlobalDBRPOLag` (milliseconds), falling back to
 //! `AuroraGlobalDBReplicationLag` where the engine does not publish the RPO lag. Both Aurora
 //! metrics are published in the secondary's region, which is the region polled.
 
-use super::cloudwatch::{SeriesQuery, read_series};
+use super::cloudwatch::{Series, SeriesAnswer, SeriesQuery, read_answers};
 use super::time::{minute_floor, seconds_before};
 use crate::fleet::{LagSample, Replica, ReplicaKind};
 use crate::source::SourceError;
@@ -15,19 +16,25 @@ use std::time::Duration;
 pub const HISTORY_SECS: i64 = 3600;
 pub const PERIOD_SECS: i32 = 60;
 
-/// The series to read for each replica, in replica order: one for an RDS replica, two (RPO lag,
-/// then replication lag) for an Aurora global secondary.
+/// The series to read for each replica, in replica order: two for an RDS replica (maximum,
+/// then minimum), two (RPO lag, then replication lag) for an Aurora global secondary.
 pub fn queries_for(replicas: &[Replica]) -> Vec<SeriesQuery> {
     let mut queries = Vec::new();
     for r in replicas {
         match r.kind {
-            ReplicaKind::RdsReadReplica => queries.push(SeriesQuery {
-                namespace: "AWS/RDS",
-                metric: "ReplicaLag",
-                dimension: "DBInstanceIdentifier",
-                value: r.id.clone(),
-                stat: "Maximum",
-            }),
+            // The minimum as well as the maximum: within a minute a -1 (replication not
+            // active) hides behind any positive sample in the maximum.
+            ReplicaKind::RdsReadReplica => {
+                for stat in ["Maximum", "Minimum"] {
+                    queries.push(SeriesQuery {
+                        namespace: "AWS/RDS",
+                        metric: "ReplicaLag",
+                        dimension: "DBInstanceIdentifier",
+                        value: r.id.clone(),
+                        stat,
+                    });
+                }
+            }
             ReplicaKind::AuroraGlobalSecondary => {
                 for metric in ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"] {
                     queries.push(SeriesQuery {
@@ -44,34 +51,78 @@ pub fn queries_for(replicas: &[Replica]) -> Vec<SeriesQuery> {
     queries
 }
 
-/// Puts the series read for `queries_for(replicas)` back on the replicas, as lag samples.
-pub fn apply(replicas: &mut [Replica], series: Vec<Vec<(Timestamp, f64)>>) {
-    let mut series = series.into_iter();
+/// Lag samples from one series, `per_second` of its unit (1 for seconds, 1000 for ms). A
+/// negative value is the metric saying replication is not active: never a lag of zero.
+fn samples(series: &Series, per_second: f64) -> Vec<LagSample> {
+    series
+        .iter()
+        .map(|&(at, value)| LagSample {
+            at,
+            lag: (value >= 0.0).then(|| Duration::from_secs_f64(value / per_second)),
+        })
+        .collect()
+}
+
+/// Marks each minute whose minimum was negative as "not active": replication stopped in that
+/// minute, even if it also reported a lag. A stop is never hidden behind the maximum.
+fn with_stops(mut by_max: Vec<LagSample>, minimum: &Series) -> Vec<LagSample> {
+    let stopped: std::collections::HashSet<Timestamp> = minimum
+        .iter()
+        .filter(|(_, v)| *v < 0.0)
+        .map(|(t, _)| *t)
+        .collect();
+    for s in &mut by_max {
+        if stopped.contains(&s.at) {
+            s.lag = None;
+        }
+    }
+    by_max
+}
+
+/// What CloudWatch said about a series it did not answer in full, for the replica's row.
+fn problem(metric: &str, answer: &SeriesAnswer) -> Option<String> {
+    answer
+        .problem
+        .as_ref()
+        .map(|p| format!("CloudWatch answered {metric} with {p}"))
+}
+
+/// Puts the answers read for `queries_for(replicas)` back on the replicas, as lag samples,
+/// with what CloudWatch said about any series it did not answer in full.
+pub fn apply(replicas: &mut [Replica], answers: Vec<SeriesAnswer>) {
+    let mut answers = answers.into_iter();
     for r in replicas {
-        r.lag_samples = match r.kind {
-            ReplicaKind::RdsReadReplica => series
-                .next()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(at, secs)| LagSample {
-                    at,
-                    // -1 means replication is not running: never show that as a lag of zero.
-                    lag: (secs >= 0.0).then(|| Duration::from_secs_f64(secs)),
-                })
-                .collect(),
+        let (samples, problem) = match r.kind {
+            ReplicaKind::RdsReadReplica => {
+                let max = answers.next().unwrap_or_default();
+                let min = answers.next().unwrap_or_default();
+                (
+                    with_stops(samples(&max.points, 1.0), &min.points),
+                    problem("ReplicaLag", &max).or_else(|| problem("ReplicaLag (minimum)", &min)),
+                )
+            }
             ReplicaKind::AuroraGlobalSecondary => {
-                let rpo = series.next().unwrap_or_default();
-                let replication = series.next().unwrap_or_default();
-                let chosen = if rpo.is_empty() { replication } else { rpo };
-                chosen
-                    .into_iter()
-                    .map(|(at, ms)| LagSample {
-                        at,
-                        lag: (ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0)),
-                    })
-                    .collect()
+                let rpo = answers.next().unwrap_or_default();
+                let replication = answers.next().unwrap_or_default();
+                // The RPO lag where the engine publishes it; the replication lag where it
+                // does not, or where the RPO lag could not be read but the other could.
+                let use_rpo = !rpo.points.is_empty()
+                    || (rpo.problem.is_some() && replication.points.is_empty());
+                if use_rpo {
+                    (
+                        samples(&rpo.points, 1000.0),
+                        problem("AuroraGlobalDBRPOLag", &rpo),
+                    )
+                } else {
+                    (
+                        samples(&replication.points, 1000.0),
+                        problem("AuroraGlobalDBReplicationLag", &replication),
+                    )
+                }
             }
         };
+        r.lag_samples = samples;
+        r.lag_problem = problem;
     }
 }
 
@@ -88,8 +139,8 @@ pub async fn fill(
     let to = minute_floor(now);
     let from = seconds_before(to, HISTORY_SECS);
     let queries = queries_for(replicas);
-    let series = read_series(cloudwatch, &queries, from, to, PERIOD_SECS).await?;
-    apply(replicas, series);
+    let answers = read_answers(cloudwatch, &queries, from, to, PERIOD_SECS).await?;
+    apply(replicas, answers);
     Ok(())
 }
 
@@ -112,6 +163,13 @@ mod tests {
         }
     }
 
+    fn answer(points: Series) -> SeriesAnswer {
+        SeriesAnswer {
+            points,
+            problem: None,
+        }
+    }
+
     fn at(min: i64) -> Timestamp {
         Timestamp::from_second(1_800_000_000 + min * 60).expect("valid")
     }
@@ -119,8 +177,18 @@ mod tests {
     #[test]
     fn rds_lag_is_seconds_and_minus_one_is_not_active() {
         let mut rs = vec![replica("db-1", ReplicaKind::RdsReadReplica)];
-        assert_eq!(queries_for(&rs)[0].metric, "ReplicaLag");
-        apply(&mut rs, vec![vec![(at(0), 4.5), (at(1), -1.0)]]);
+        let q = queries_for(&rs);
+        assert_eq!(
+            q.iter().map(|q| (q.metric, q.stat)).collect::<Vec<_>>(),
+            [("ReplicaLag", "Maximum"), ("ReplicaLag", "Minimum")]
+        );
+        apply(
+            &mut rs,
+            vec![
+                answer(vec![(at(0), 4.5), (at(1), -1.0)]),
+                answer(vec![(at(0), 4.0), (at(1), -1.0)]),
+            ],
+        );
         assert_eq!(rs[0].lag_samples[0].lag, Some(Duration::from_millis(4500)));
         assert_eq!(rs[0].lag_samples[1].lag, None);
     }
@@ -133,20 +201,21 @@ mod tests {
             replica("global-c", ReplicaKind::AuroraGlobalSecondary),
         ];
         let q = queries_for(&rs);
-        assert_eq!(q.len(), 5);
+        assert_eq!(q.len(), 6);
         assert_eq!(
-            (q[1].metric, q[1].dimension, q[1].value.as_str()),
+            (q[2].metric, q[2].dimension, q[2].value.as_str()),
             ("AuroraGlobalDBRPOLag", "DBClusterIdentifier", "global-b")
         );
-        assert_eq!(q[2].metric, "AuroraGlobalDBReplicationLag");
+        assert_eq!(q[3].metric, "AuroraGlobalDBReplicationLag");
         apply(
             &mut rs,
             vec![
-                vec![(at(0), 1.0)],
-                vec![(at(0), 250.0)],
-                vec![(at(0), 900.0)],
-                vec![],
-                vec![(at(0), 1500.0)],
+                answer(vec![(at(0), 1.0)]),
+                answer(vec![(at(0), 0.5)]),
+                answer(vec![(at(0), 250.0)]),
+                answer(vec![(at(0), 900.0)]),
+                answer(vec![]),
+                answer(vec![(at(0), 1500.0)]),
             ],
         );
         assert_eq!(rs[0].lag_samples[0].lag, Some(Duration::from_secs(1)));
