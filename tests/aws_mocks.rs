@@ -28,7 +28,10 @@ use aws_sdk_route53::types::{
     RrType, StatusReport,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::http::{
+    HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use jiff::Timestamp;
@@ -603,6 +606,168 @@ async fn a_stop_inside_a_minute_is_not_hidden_by_the_maximum() {
     let line = replica_line(&report, "db-0");
     assert_eq!(line.verdict, Verdict::Crit, "{}", line.reason);
     assert!(line.reason.contains("not active"), "{}", line.reason);
+}
+
+// ---------------------------------------------------------------------------------------
+// The lag part of the replicas feed fails or hangs on its own (issue 9 item 8)
+
+/// An HTTP connector that answers RDS after `delay` (of tokio time): one cross-region replica,
+/// no global clusters. The listing is the slow part of the feed.
+#[derive(Debug)]
+struct SlowRds {
+    delay: Duration,
+}
+
+impl HttpConnector for SlowRds {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).to_string();
+        let delay = self.delay;
+        HttpConnectorFuture::new(async move {
+            tokio::time::sleep(delay).await;
+            let xml = if body.contains("Action=DescribeGlobalClusters") {
+                "<DescribeGlobalClustersResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
+                 <DescribeGlobalClustersResult><GlobalClusters/></DescribeGlobalClustersResult>\
+                 </DescribeGlobalClustersResponse>"
+            } else {
+                "<DescribeDBInstancesResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
+                 <DescribeDBInstancesResult><DBInstances><DBInstance>\
+                 <DBInstanceIdentifier>db-0</DBInstanceIdentifier><Engine>postgres</Engine>\
+                 <DBInstanceStatus>available</DBInstanceStatus>\
+                 <ReadReplicaSourceDBInstanceIdentifier>arn:aws:rds:us-east-1:123456789012:db:src-0\
+                 </ReadReplicaSourceDBInstanceIdentifier>\
+                 </DBInstance></DBInstances></DescribeDBInstancesResult>\
+                 </DescribeDBInstancesResponse>"
+            };
+            Ok(HttpResponse::new(
+                StatusCode::try_from(200).expect("valid"),
+                SdkBody::from(xml),
+            ))
+        })
+    }
+}
+
+/// An HTTP connector that never answers: a metrics endpoint that accepts and hangs.
+#[derive(Debug)]
+struct Hangs;
+
+impl HttpConnector for Hangs {
+    fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+        HttpConnectorFuture::new(std::future::pending())
+    }
+}
+
+fn test_credentials() -> aws_sdk_rds::config::Credentials {
+    aws_sdk_rds::config::Credentials::new("test", "test", None, None, "tests")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_lag_read_after_a_slow_listing_leaves_the_list_within_the_feed_deadline() {
+    let rds = aws_sdk_rds::Client::from_conf(
+        aws_sdk_rds::Config::builder()
+            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+            .region(aws_sdk_rds::config::Region::new("us-west-2"))
+            .credentials_provider(test_credentials())
+            .http_client(http_client_fn(|_, _| {
+                SharedHttpConnector::new(SlowRds {
+                    delay: Duration::from_secs(8),
+                })
+            }))
+            .timeout_config(CallLimits::READS.timeout_config())
+            .retry_config(CallLimits::READS.retry_config())
+            .build(),
+    );
+    let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
+        aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatch::config::Region::new("us-west-2"))
+            .credentials_provider(test_credentials())
+            .http_client(http_client_fn(|_, _| SharedHttpConnector::new(Hangs)))
+            .timeout_config(CallLimits::READS.timeout_config())
+            .retry_config(CallLimits::READS.retry_config())
+            .build(),
+    );
+    let fleet = replicas_fleet("us-west-2", rds, cloudwatch);
+    // The cockpit's deadline for a whole replicas feed (refresh 30 s, capped at 20 s).
+    let feed = ripcord::poll::with_deadline(
+        Duration::from_secs(20),
+        "replicas/us-west-2",
+        fleet.replicas("us-west-2"),
+    )
+    .await
+    .expect("the listing arrives although the lag read hangs");
+    assert_eq!(feed.data.len(), 1);
+    let r = &feed.data[0];
+    let why = r
+        .lag_problem
+        .as_deref()
+        .expect("the lag says why it is missing");
+    assert!(
+        why.contains("cloudwatch:GetMetricData") && why.contains("no answer"),
+        "{why}"
+    );
+    assert_eq!(feed.missing[0].kind, SourceErrorKind::Timeout);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_lag_read_keeps_the_last_good_samples_as_history_never_as_the_lag_now() {
+    let good_then_throttled = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .sequence()
+        .output(|| {
+            let minute = Timestamp::now().as_second() / 60 * 60 - 60;
+            GetMetricDataOutput::builder()
+                .set_metric_data_results(Some(
+                    ["q0", "q1"]
+                        .iter()
+                        .map(|id| point(minute, 7.0).id(*id).build())
+                        .collect(),
+                ))
+                .build()
+        })
+        .http_response(cloudwatch_throttled)
+        .times(3)
+        .build();
+    let (instances, globals) = (instances_rule(1), no_global_clusters());
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_cloudwatch,
+            RuleMode::Sequential,
+            [&good_then_throttled],
+            with_limits
+        ),
+    );
+    let first = status_of_replicas(&fleet, "us-west-2").await;
+    assert_eq!(replica_line(&first, "db-0").lag_seconds, Some(7.0));
+    let second = fleet.replicas("us-west-2").await.expect("listed");
+    assert_eq!(second.missing[0].kind, SourceErrorKind::Throttled);
+    let r = &second.data[0];
+    assert_eq!(
+        r.latest_sample().and_then(|s| s.lag),
+        Some(Duration::from_secs(7)),
+        "the last good samples are kept, as history"
+    );
+    let why = r
+        .lag_problem
+        .as_deref()
+        .expect("and why the lag is not current");
+    assert!(why.contains("cloudwatch:GetMetricData"), "{why}");
+    let app = ripcord::status::app_from(
+        Mode::Live { profile: None },
+        "aws",
+        &["us-west-2".to_string()],
+        Workloads::default(),
+        vec![Event::Replicas {
+            region: "us-west-2".to_string(),
+            result: Ok(second),
+        }],
+        Timestamp::now(),
+    );
+    let report = ripcord::status::report::report(&app, None);
+    let line = replica_line(&report, "db-0");
+    assert_eq!(line.verdict, Verdict::Unknown, "{}", line.reason);
+    assert!(line.reason.contains("cannot tell"), "{}", line.reason);
+    assert_eq!(line.lag_seconds, None, "the old value is not the lag now");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ use super::time::{minute_floor, seconds_before};
 use crate::fleet::{LagSample, Replica, ReplicaKind};
 use crate::source::SourceError;
 use jiff::Timestamp;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// The sparkline's hour, at CloudWatch's one-minute resolution.
@@ -142,6 +144,40 @@ pub async fn fill(
     let answers = read_answers(cloudwatch, &queries, from, to, PERIOD_SECS).await?;
     apply(replicas, answers);
     Ok(())
+}
+
+/// The last lag each replica of each region was read with, so that a lag read that fails
+/// leaves the history on screen (the sparkline, the detail) while the row says why the lag
+/// now cannot be told. Only answers CloudWatch gave in full are remembered.
+#[derive(Default)]
+pub struct LastLag {
+    by_replica: Mutex<HashMap<(String, String), Vec<LagSample>>>,
+}
+
+impl LastLag {
+    /// Remembers the samples of `replicas`, all in `region`, read just now; forgets the
+    /// region's replicas that are no longer listed.
+    pub fn remember(&self, region: &str, replicas: &[Replica]) {
+        let mut map = self.by_replica.lock().unwrap_or_else(|p| p.into_inner());
+        let listed: HashSet<&str> = replicas.iter().map(|r| r.id.as_str()).collect();
+        map.retain(|(reg, id), _| reg != region || listed.contains(id.as_str()));
+        for r in replicas.iter().filter(|r| r.lag_problem.is_none()) {
+            map.insert((region.to_string(), r.id.clone()), r.lag_samples.clone());
+        }
+    }
+
+    /// Puts the last good samples back on `replicas` after a lag read that failed, with the
+    /// failure as each replica's lag problem: history, never the lag now.
+    pub fn recall(&self, region: &str, replicas: &mut [Replica], failure: &SourceError) {
+        let map = self.by_replica.lock().unwrap_or_else(|p| p.into_inner());
+        for r in replicas {
+            r.lag_samples = map
+                .get(&(region.to_string(), r.id.clone()))
+                .cloned()
+                .unwrap_or_default();
+            r.lag_problem = Some(failure.to_string());
+        }
+    }
 }
 
 #[cfg(test)]

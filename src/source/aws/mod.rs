@@ -106,6 +106,7 @@ pub struct AwsFleet {
     rds_page_size: i32,
     guards: route53::GuardCache,
     parts: parts::Parts,
+    last_lag: lag::LastLag,
 }
 
 /// Why the live fleet could not be set up, in words that say what to do.
@@ -175,6 +176,7 @@ impl AwsFleet {
             rds_page_size: rds::DEFAULT_PAGE_SIZE,
             guards: route53::GuardCache::default(),
             parts: parts::Parts::default(),
+            last_lag: lag::LastLag::default(),
         }
     }
 
@@ -216,6 +218,7 @@ impl FleetSource for AwsFleet {
     async fn replicas(&self, region: &str) -> FetchResult<Vec<Replica>> {
         let clients = self.region_clients(region, calls::RDS_DESCRIBE_DB_INSTANCES)?;
         let now = Timestamp::now();
+        let started = tokio::time::Instant::now();
         let (instances, globals) = tokio::join!(
             rds::read_replicas(&clients.rds, region, self.rds_page_size),
             self.parts.fetch(
@@ -232,19 +235,27 @@ impl FleetSource for AwsFleet {
             Err(e) => missing.push(e),
         }
         // Without lag the replicas are still worth showing: their replication state comes
-        // from RDS itself, and the failed metrics read is shown beside them.
+        // from RDS itself, and the failed metrics read is shown beside them. The lag read
+        // comes after the listing, so it gets what the listing left of the part deadline:
+        // a slow listing and a hung metrics call together must not take the feed down.
+        let left = parts::PART_DEADLINE.saturating_sub(started.elapsed());
         let lag = lag::fill(&clients.cloudwatch, &mut replicas, now);
-        if let Err(e) = self
+        let read = self
             .parts
-            .fetch(
+            .fetch_within(
                 format!("{region} lag"),
                 calls::CLOUDWATCH_GET_METRIC_DATA,
                 now,
+                left,
                 lag,
             )
-            .await
-        {
-            missing.push(e);
+            .await;
+        match read {
+            Ok(()) => self.last_lag.remember(region, &replicas),
+            Err(e) => {
+                self.last_lag.recall(region, &mut replicas, &e);
+                missing.push(e);
+            }
         }
         Ok(Snapshot::new(replicas, now).with_missing(missing))
     }

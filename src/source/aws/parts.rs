@@ -36,16 +36,30 @@ impl Parts {
         now: Timestamp,
         fetch: impl Future<Output = Result<T, SourceError>>,
     ) -> Result<T, SourceError> {
+        self.fetch_within(part, call, now, PART_DEADLINE, fetch)
+            .await
+    }
+
+    /// `fetch` with a deadline of its own: for a part that runs after another part of the
+    /// same feed, and so gets what is left of `PART_DEADLINE` rather than all of it.
+    pub async fn fetch_within<T>(
+        &self,
+        part: impl Into<String>,
+        call: &str,
+        now: Timestamp,
+        deadline: Duration,
+        fetch: impl Future<Output = Result<T, SourceError>>,
+    ) -> Result<T, SourceError> {
         let part = part.into();
         if let Some(e) = self.recently_denied(&part, now) {
             return Err(e);
         }
-        let result = match tokio::time::timeout(PART_DEADLINE, fetch).await {
+        let result = match tokio::time::timeout(deadline, fetch).await {
             Ok(result) => result,
             Err(_) => Err(SourceError::new(
                 SourceErrorKind::Timeout,
                 call,
-                format!("no answer within {}s", PART_DEADLINE.as_secs()),
+                format!("no answer within {}s", deadline.as_secs()),
             )),
         };
         let mut denied = self.denied.lock().unwrap_or_else(|p| p.into_inner());
