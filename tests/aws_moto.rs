@@ -129,6 +129,85 @@ async fn seed(moto: &Moto) -> Seeded {
 }
 
 /// The real binary, with the standard AWS variables and nothing else of this machine's.
+/// Issue 9 item 14: after a promotion RDS reports the former replica with no source (moto
+/// too, with the correction in moto_server.py). The cockpit showed it only in the simulator;
+/// on AWS the replica simply vanished from the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promoted_replica_shows_as_promoted_instead_of_vanishing() {
+    let moto = Moto::start();
+    let east = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
+    let west = aws_sdk_rds::Client::new(&moto.sdk(WEST).await);
+    let orders = east
+        .create_db_instance()
+        .db_instance_identifier("orders-primary")
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("dbadmin")
+        .master_user_password("not-a-secret-1")
+        .send()
+        .await
+        .expect("create orders-primary");
+    let orders_arn = orders
+        .db_instance()
+        .and_then(|db| db.db_instance_arn())
+        .expect("an ARN")
+        .to_string();
+    west.create_db_instance_read_replica()
+        .db_instance_identifier("orders-dr-usw2")
+        .source_db_instance_identifier(&orders_arn)
+        .db_instance_class("db.t3.micro")
+        .send()
+        .await
+        .expect("cross-region replica");
+    let fleet = AwsFleet::from_sdk_config(
+        &moto.sdk(WEST).await,
+        &[WEST.to_string()],
+        CallLimits::READS,
+    );
+    let dr = |snapshot: &ripcord::fleet::Snapshot<Vec<ripcord::fleet::Replica>>| {
+        snapshot
+            .data
+            .iter()
+            .find(|r| r.id == "orders-dr-usw2")
+            .cloned()
+            .unwrap_or_else(|| panic!("orders-dr-usw2 is shown: {:#?}", snapshot.data))
+    };
+    let before = fleet.replicas(WEST).await.expect("listed");
+    assert_eq!(dr(&before).state, ReplicationState::Replicating);
+
+    west.promote_read_replica()
+        .db_instance_identifier("orders-dr-usw2")
+        .send()
+        .await
+        .expect("promoted");
+    let after = fleet.replicas(WEST).await.expect("listed");
+    let promoted = dr(&after);
+    assert_eq!(promoted.state, ReplicationState::Promoted);
+    assert_eq!(
+        (promoted.source_id.as_str(), promoted.source_region.as_str()),
+        ("orders-primary", EAST),
+        "where it was promoted from is still told"
+    );
+    let app = ripcord::status::app_from(
+        Mode::Live { profile: None },
+        "aws",
+        &[WEST.to_string()],
+        Workloads::default(),
+        vec![Event::Replicas {
+            region: WEST.to_string(),
+            result: Ok(after),
+        }],
+        Timestamp::now(),
+    );
+    let rows = app.replica_rows();
+    let row = rows
+        .iter()
+        .find(|r| r.replica.id == "orders-dr-usw2")
+        .expect("a row");
+    assert!(row.eval.reason.contains("promoted"), "{}", row.eval.reason);
+}
+
 fn ripcord_with_aws(endpoint: &str, home: &Path, args: &[&str]) -> Output {
     ripcord_with_aws_env(endpoint, home, args, &[])
 }

@@ -107,6 +107,7 @@ pub struct AwsFleet {
     guards: route53::GuardCache,
     parts: parts::Parts,
     last_lag: lag::LastLag,
+    known_replicas: rds::KnownReplicas,
 }
 
 /// Why the live fleet could not be set up, in words that say what to do.
@@ -177,6 +178,7 @@ impl AwsFleet {
             guards: route53::GuardCache::default(),
             parts: parts::Parts::default(),
             last_lag: lag::LastLag::default(),
+            known_replicas: rds::KnownReplicas::default(),
         }
     }
 
@@ -220,7 +222,12 @@ impl FleetSource for AwsFleet {
         let now = Timestamp::now();
         let started = tokio::time::Instant::now();
         let (instances, globals) = tokio::join!(
-            rds::read_replicas(&clients.rds, region, self.rds_page_size),
+            rds::read_replicas(
+                &clients.rds,
+                region,
+                self.rds_page_size,
+                &self.known_replicas
+            ),
             self.parts.fetch(
                 format!("{region} global clusters"),
                 calls::RDS_DESCRIBE_GLOBAL_CLUSTERS,

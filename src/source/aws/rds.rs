@@ -8,15 +8,19 @@ use crate::fleet::{Replica, ReplicaKind, ReplicationState};
 use crate::source::SourceError;
 use aws_sdk_rds::Client;
 use aws_sdk_rds::types::{DbInstance, GlobalCluster, GlobalClusterMember};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// DescribeDBInstances page size: the API's largest (its smallest is 20).
 pub const DEFAULT_PAGE_SIZE: i32 = 100;
 
-/// Every DB instance in the region that is a read replica, all pages.
+/// Every DB instance in the region that is a read replica, all pages, and every instance
+/// `known` saw as a replica before that now has no source: promoted.
 pub async fn read_replicas(
     rds: &Client,
     region: &str,
     page_size: i32,
+    known: &KnownReplicas,
 ) -> Result<Vec<Replica>, SourceError> {
     let mut pages = rds
         .describe_db_instances()
@@ -24,15 +28,56 @@ pub async fn read_replicas(
         .into_paginator()
         .send();
     let mut replicas = Vec::new();
+    let mut others = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error(calls::RDS_DESCRIBE_DB_INSTANCES, e))?;
-        replicas.extend(
-            page.db_instances()
-                .iter()
-                .filter_map(|db| replica_of_instance(db, region)),
-        );
+        for db in page.db_instances() {
+            match replica_of_instance(db, region) {
+                Some(replica) => replicas.push(replica),
+                None => others.extend(db.db_instance_identifier().map(str::to_string)),
+            }
+        }
     }
-    Ok(replicas)
+    Ok(known.settle(region, replicas, &others))
+}
+
+/// The replicas each region's listings have shown, so that a promotion shows as one. RDS
+/// keeps no trace of where a promoted instance replicated from: once promoted it is an
+/// instance with no source, like any primary. Only having seen it as a replica tells the
+/// two apart, so the cockpit remembers; a one-shot `status` sees a promoted instance as
+/// no replica at all.
+#[derive(Default)]
+pub struct KnownReplicas {
+    seen: Mutex<HashMap<(String, String), Replica>>,
+}
+
+impl KnownReplicas {
+    /// `replicas`, plus as promoted each instance in `without_source` that was seen as a
+    /// replica; remembers what was listed and forgets what no longer exists.
+    fn settle(
+        &self,
+        region: &str,
+        mut replicas: Vec<Replica>,
+        without_source: &[String],
+    ) -> Vec<Replica> {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let promoted: Vec<Replica> = without_source
+            .iter()
+            .filter_map(|id| seen.get(&(region.to_string(), id.clone())))
+            .map(|was| Replica {
+                state: ReplicationState::Promoted,
+                lag_samples: Vec::new(),
+                lag_problem: None,
+                ..was.clone()
+            })
+            .collect();
+        replicas.extend(promoted);
+        seen.retain(|(r, _), _| r != region);
+        for r in &replicas {
+            seen.insert((region.to_string(), r.id.clone()), r.clone());
+        }
+        replicas
+    }
 }
 
 /// Aurora global secondaries whose cluster lives in `region`, all pages. The global-cluster
