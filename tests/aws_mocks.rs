@@ -608,6 +608,80 @@ async fn a_stop_inside_a_minute_is_not_hidden_by_the_maximum() {
     assert!(line.reason.contains("not active"), "{}", line.reason);
 }
 
+/// Issue 9 item 13: CloudWatch matches a dimension set exactly, and the Aurora global
+/// metrics are published per secondary cluster and source region: a query by the cluster
+/// alone returns nothing, and the secondary read "no lag datapoints" forever.
+#[tokio::test]
+async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() {
+    let globals = mock!(aws_sdk_rds::Client::describe_global_clusters).then_output(|| {
+        let member = |arn: &str, writer: bool| {
+            aws_sdk_rds::types::GlobalClusterMember::builder()
+                .db_cluster_arn(arn)
+                .is_writer(writer)
+                .build()
+        };
+        DescribeGlobalClustersOutput::builder()
+            .global_clusters(
+                aws_sdk_rds::types::GlobalCluster::builder()
+                    .global_cluster_identifier("billing-global")
+                    .engine("aurora-postgresql")
+                    .status("available")
+                    .global_cluster_members(member(
+                        "arn:aws:rds:us-east-1:123456789012:cluster:billing-use1",
+                        true,
+                    ))
+                    .global_cluster_members(member(
+                        "arn:aws:rds:us-west-2:123456789012:cluster:billing-usw2",
+                        false,
+                    ))
+                    .build(),
+            )
+            .build()
+    });
+    let instances = instances_rule(0);
+    // Like CloudWatch: datapoints only for the exact dimension set the metric has.
+    let metrics = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(|req| {
+        let end = req.end_time().expect("an end time").secs();
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .map(|q| {
+                let metric = q.metric_stat().and_then(|s| s.metric()).expect("a metric");
+                let mut dims: Vec<(&str, &str)> = metric
+                    .dimensions()
+                    .iter()
+                    .map(|d| (d.name().unwrap_or(""), d.value().unwrap_or("")))
+                    .collect();
+                dims.sort_unstable();
+                let published = metric.metric_name() == Some("AuroraGlobalDBRPOLag")
+                    && dims
+                        == [
+                            ("DBClusterIdentifier", "billing-usw2"),
+                            ("SourceRegion", "us-east-1"),
+                        ];
+                let result = if published {
+                    point(end - 60, 850.0)
+                } else {
+                    MetricDataResult::builder().status_code(MetricStatus::Complete)
+                };
+                result.set_id(q.id().map(str::to_string)).build()
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    });
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&report, "billing-usw2");
+    assert_eq!(line.lag_seconds, Some(0.85), "{}", line.reason);
+    assert_eq!(line.verdict, Verdict::Ok, "{}", line.reason);
+}
+
 // ---------------------------------------------------------------------------------------
 // The lag part of the replicas feed fails or hangs on its own (issue 9 item 8)
 

@@ -27,6 +27,24 @@ pub struct SeriesQuery {
     pub stat: &'static str,
 }
 
+/// A series named by more than one dimension. CloudWatch matches a dimension set exactly: a
+/// metric published per (cluster, source region) is not found by the cluster alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricQuery {
+    pub series: SeriesQuery,
+    /// Dimensions beside `series.dimension`.
+    pub more_dimensions: Vec<(&'static str, String)>,
+}
+
+impl From<SeriesQuery> for MetricQuery {
+    fn from(series: SeriesQuery) -> Self {
+        Self {
+            series,
+            more_dimensions: Vec::new(),
+        }
+    }
+}
+
 /// Datapoints of one series, oldest first.
 pub type Series = Vec<(Timestamp, f64)>;
 
@@ -52,7 +70,8 @@ pub async fn read_series(
     to: Timestamp,
     period_secs: i32,
 ) -> Result<Vec<Series>, SourceError> {
-    let answers = read_answers(cloudwatch, queries, from, to, period_secs).await?;
+    let queries: Vec<MetricQuery> = queries.iter().cloned().map(MetricQuery::from).collect();
+    let answers = read_answers(cloudwatch, &queries, from, to, period_secs).await?;
     Ok(answers.into_iter().map(|a| a.points).collect())
 }
 
@@ -125,7 +144,7 @@ impl Reading {
 /// entry per query, in the order asked.
 pub async fn read_answers(
     cloudwatch: &Client,
-    queries: &[SeriesQuery],
+    queries: &[MetricQuery],
     from: Timestamp,
     to: Timestamp,
     period_secs: i32,
@@ -142,7 +161,7 @@ pub async fn read_answers(
         let data_queries: Vec<MetricDataQuery> = chunk
             .iter()
             .enumerate()
-            .map(|(i, q)| to_query(&format!("q{}", offset + i), q, period_secs))
+            .map(|(i, q)| to_metric_query(&format!("q{}", offset + i), q, period_secs))
             .collect();
         let mut next_token: Option<String> = None;
         loop {
@@ -172,15 +191,20 @@ pub async fn read_answers(
 }
 
 pub fn to_query(id: &str, q: &SeriesQuery, period_secs: i32) -> MetricDataQuery {
+    to_metric_query(id, &MetricQuery::from(q.clone()), period_secs)
+}
+
+/// The GetMetricData query for `q`, with all its dimensions.
+pub fn to_metric_query(id: &str, q: &MetricQuery, period_secs: i32) -> MetricDataQuery {
+    let dimension = |name: &str, value: &str| Dimension::builder().name(name).value(value).build();
+    let dimensions = std::iter::once(dimension(q.series.dimension, &q.series.value))
+        .chain(q.more_dimensions.iter().map(|(n, v)| dimension(n, v)))
+        .collect();
+    let q = &q.series;
     let metric = Metric::builder()
         .namespace(q.namespace)
         .metric_name(q.metric)
-        .dimensions(
-            Dimension::builder()
-                .name(q.dimension)
-                .value(&q.value)
-                .build(),
-        )
+        .set_dimensions(Some(dimensions))
         .build();
     MetricDataQuery::builder()
         .id(id)

@@ -5,7 +5,7 @@
 //! `AuroraGlobalDBReplicationLag` where the engine does not publish the RPO lag. Both Aurora
 //! metrics are published in the secondary's region, which is the region polled.
 
-use super::cloudwatch::{Series, SeriesAnswer, SeriesQuery, read_answers};
+use super::cloudwatch::{MetricQuery, Series, SeriesAnswer, SeriesQuery, read_answers};
 use super::time::{minute_floor, seconds_before};
 use crate::fleet::{LagSample, Replica, ReplicaKind};
 use crate::source::SourceError;
@@ -19,8 +19,12 @@ pub const HISTORY_SECS: i64 = 3600;
 pub const PERIOD_SECS: i32 = 60;
 
 /// The series to read for each replica, in replica order: two for an RDS replica (maximum,
-/// then minimum), two (RPO lag, then replication lag) for an Aurora global secondary.
-pub fn queries_for(replicas: &[Replica]) -> Vec<SeriesQuery> {
+/// then minimum); four for an Aurora global secondary: the RPO lag, then the replication lag,
+/// each asked per (cluster, source region) and per cluster alone. CloudWatch matches a
+/// dimension set exactly and the global metrics are published with the source region (the
+/// primary's), so the cluster alone can find nothing; it is still asked, so that a metric
+/// published without the region is found too. One of each pair answers.
+pub fn queries_for(replicas: &[Replica]) -> Vec<MetricQuery> {
     let mut queries = Vec::new();
     for r in replicas {
         match r.kind {
@@ -28,29 +32,49 @@ pub fn queries_for(replicas: &[Replica]) -> Vec<SeriesQuery> {
             // active) hides behind any positive sample in the maximum.
             ReplicaKind::RdsReadReplica => {
                 for stat in ["Maximum", "Minimum"] {
-                    queries.push(SeriesQuery {
+                    queries.push(MetricQuery::from(SeriesQuery {
                         namespace: "AWS/RDS",
                         metric: "ReplicaLag",
                         dimension: "DBInstanceIdentifier",
                         value: r.id.clone(),
                         stat,
-                    });
+                    }));
                 }
             }
             ReplicaKind::AuroraGlobalSecondary => {
                 for metric in ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"] {
-                    queries.push(SeriesQuery {
+                    let series = SeriesQuery {
                         namespace: "AWS/RDS",
                         metric,
                         dimension: "DBClusterIdentifier",
                         value: r.id.clone(),
                         stat: "Maximum",
+                    };
+                    queries.push(MetricQuery {
+                        series: series.clone(),
+                        more_dimensions: vec![("SourceRegion", r.source_region.clone())],
                     });
+                    queries.push(MetricQuery::from(series));
                 }
             }
         }
     }
     queries
+}
+
+/// Of the same metric asked under two dimension sets, the answer that has datapoints (the
+/// first if both or neither do, keeping what CloudWatch said about it).
+fn either(first: SeriesAnswer, second: SeriesAnswer) -> SeriesAnswer {
+    if first.points.is_empty() && !second.points.is_empty() {
+        second
+    } else if first.points.is_empty() && first.problem.is_none() {
+        SeriesAnswer {
+            problem: second.problem,
+            ..first
+        }
+    } else {
+        first
+    }
 }
 
 /// Lag samples from one series, `per_second` of its unit (1 for seconds, 1000 for ms). A
@@ -104,8 +128,9 @@ pub fn apply(replicas: &mut [Replica], answers: Vec<SeriesAnswer>) {
                 )
             }
             ReplicaKind::AuroraGlobalSecondary => {
-                let rpo = answers.next().unwrap_or_default();
-                let replication = answers.next().unwrap_or_default();
+                let mut next = || answers.next().unwrap_or_default();
+                let rpo = either(next(), next());
+                let replication = either(next(), next());
                 // The RPO lag where the engine publishes it; the replication lag where it
                 // does not, or where the RPO lag could not be read but the other could.
                 let use_rpo = !rpo.points.is_empty()
@@ -215,7 +240,9 @@ mod tests {
         let mut rs = vec![replica("db-1", ReplicaKind::RdsReadReplica)];
         let q = queries_for(&rs);
         assert_eq!(
-            q.iter().map(|q| (q.metric, q.stat)).collect::<Vec<_>>(),
+            q.iter()
+                .map(|q| (q.series.metric, q.series.stat))
+                .collect::<Vec<_>>(),
             [("ReplicaLag", "Maximum"), ("ReplicaLag", "Minimum")]
         );
         apply(
@@ -237,19 +264,35 @@ mod tests {
             replica("global-c", ReplicaKind::AuroraGlobalSecondary),
         ];
         let q = queries_for(&rs);
-        assert_eq!(q.len(), 6);
+        assert_eq!(q.len(), 10);
+        // Per (cluster, source region) first, then per cluster alone.
         assert_eq!(
-            (q[2].metric, q[2].dimension, q[2].value.as_str()),
+            (
+                q[2].series.metric,
+                q[2].series.dimension,
+                q[2].series.value.as_str()
+            ),
             ("AuroraGlobalDBRPOLag", "DBClusterIdentifier", "global-b")
         );
-        assert_eq!(q[3].metric, "AuroraGlobalDBReplicationLag");
+        assert_eq!(
+            q[2].more_dimensions,
+            vec![("SourceRegion", "us-east-1".to_string())]
+        );
+        assert!(q[3].more_dimensions.is_empty());
+        assert_eq!(q[4].series.metric, "AuroraGlobalDBReplicationLag");
         apply(
             &mut rs,
             vec![
                 answer(vec![(at(0), 1.0)]),
                 answer(vec![(at(0), 0.5)]),
+                // global-b: the RPO lag, found under the cluster and its source region.
                 answer(vec![(at(0), 250.0)]),
+                answer(vec![]),
                 answer(vec![(at(0), 900.0)]),
+                answer(vec![]),
+                // global-c: no RPO lag at all; the replication lag, found by cluster alone.
+                answer(vec![]),
+                answer(vec![]),
                 answer(vec![]),
                 answer(vec![(at(0), 1500.0)]),
             ],
