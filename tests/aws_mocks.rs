@@ -15,6 +15,7 @@ use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::builders::MetricDataResultBuilder;
 use aws_sdk_cloudwatch::types::{MessageData, MetricDataResult, StatusCode as MetricStatus};
+use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
 use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
 use aws_sdk_rds::operation::describe_global_clusters::DescribeGlobalClustersOutput;
 use aws_sdk_rds::types::DbInstance;
@@ -118,6 +119,12 @@ fn instances_rule(count: usize) -> Rule {
     })
 }
 
+/// DescribeDBClusters with no clusters: the replicas are instance read replicas only.
+fn no_clusters() -> Rule {
+    mock!(aws_sdk_rds::Client::describe_db_clusters)
+        .then_output(|| DescribeDbClustersOutput::builder().build())
+}
+
 fn no_global_clusters() -> Rule {
     mock!(aws_sdk_rds::Client::describe_global_clusters)
         .then_output(|| DescribeGlobalClustersOutput::builder().build())
@@ -168,7 +175,11 @@ async fn lag_for_1200_replicas_takes_5_metric_calls_of_at_most_500_queries() {
     );
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
     let snapshot = fleet.replicas("us-west-2").await.expect("replicas");
@@ -204,7 +215,11 @@ async fn a_small_region_takes_one_metric_call_per_refresh() {
     );
     let fleet = replicas_fleet(
         "eu-west-1",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     )
     .with_rds_page_size(20);
@@ -279,7 +294,11 @@ async fn throttled_metrics_are_retried_with_the_read_limits_then_succeed() {
     let (instances, globals) = (instances_rule(3), no_global_clusters());
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(
             aws_sdk_cloudwatch,
             RuleMode::Sequential,
@@ -323,7 +342,11 @@ async fn denied_metrics_are_not_retried_and_leave_the_replicas_on_screen() {
     let (instances, globals) = (instances_rule(2), no_global_clusters());
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(
             aws_sdk_cloudwatch,
             RuleMode::Sequential,
@@ -356,7 +379,11 @@ async fn throttled_every_time_is_reported_as_throttled_after_the_attempts_run_ou
     let (instances, globals) = (instances_rule(2), no_global_clusters());
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(
             aws_sdk_cloudwatch,
             RuleMode::Sequential,
@@ -388,7 +415,11 @@ async fn a_denied_listing_names_the_call_and_fails_the_feed() {
     let globals = no_global_clusters();
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&denied, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&denied, &globals, &no_clusters()]
+        ),
         idle_cloudwatch(),
     );
     let err = fleet.replicas("us-west-2").await.expect_err("denied");
@@ -483,7 +514,11 @@ async fn a_lag_datapoint_55_minutes_old_is_no_recent_lag_and_never_ok() {
     let metrics = metrics_answering(Arc::new(|_, _, _, end, _| point(end - 55 * 60, 2.0)), None);
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
     let report = status_of_replicas(&fleet, "us-west-2").await;
@@ -530,7 +565,11 @@ async fn per_result_errors_of_get_metric_data_show_what_aws_said() {
     );
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
     let report = status_of_replicas(&fleet, "us-west-2").await;
@@ -570,7 +609,11 @@ async fn partial_data_is_followed_through_next_token_to_the_complete_answer() {
     );
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
     let report = status_of_replicas(&fleet, "us-west-2").await;
@@ -599,7 +642,11 @@ async fn a_stop_inside_a_minute_is_not_hidden_by_the_maximum() {
     );
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
     let report = status_of_replicas(&fleet, "us-west-2").await;
@@ -673,13 +720,158 @@ async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() 
     });
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
     let report = status_of_replicas(&fleet, "us-west-2").await;
     let line = replica_line(&report, "billing-usw2");
     assert_eq!(line.lag_seconds, Some(0.85), "{}", line.reason);
     assert_eq!(line.verdict, Verdict::Ok, "{}", line.reason);
+}
+
+/// Issue 9 item 13: replicas that are no read replica of an instance: Aurora readers in
+/// their cluster (`AuroraReplicaLag`, ms), a cross-region Aurora MySQL replica cluster
+/// (`ReplicationSourceIdentifier`; `AuroraBinlogReplicaLag`, s) and the reader of a Multi-AZ
+/// DB cluster (`ReplicaLag`, s). The writers are no replicas.
+#[tokio::test]
+async fn cluster_readers_and_replica_clusters_are_replicas_with_their_own_lag_metrics() {
+    let instance = |id: &str, cluster: &str, engine: &str, status: &str| {
+        DbInstance::builder()
+            .db_instance_identifier(id)
+            .db_cluster_identifier(cluster)
+            .engine(engine)
+            .db_instance_status(status)
+            .build()
+    };
+    let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(move || {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance(
+                "orders-aurora-1",
+                "orders-aurora",
+                "aurora-postgresql",
+                "available",
+            ))
+            .db_instances(instance(
+                "orders-aurora-2",
+                "orders-aurora",
+                "aurora-postgresql",
+                "available",
+            ))
+            .db_instances(instance(
+                "orders-aurora-3",
+                "orders-aurora",
+                "aurora-postgresql",
+                "rebooting",
+            ))
+            .db_instances(instance("maz-1", "maz", "postgres", "available"))
+            .db_instances(instance("maz-2", "maz", "postgres", "available"))
+            .db_instances(instance(
+                "billing-mysql-usw2-1",
+                "billing-mysql-usw2",
+                "aurora-mysql",
+                "available",
+            ))
+            .build()
+    });
+    let member = |id: &str, writer: bool| {
+        aws_sdk_rds::types::DbClusterMember::builder()
+            .db_instance_identifier(id)
+            .is_cluster_writer(writer)
+            .build()
+    };
+    let clusters = mock!(aws_sdk_rds::Client::describe_db_clusters).then_output(move || {
+        DescribeDbClustersOutput::builder()
+            .db_clusters(
+                aws_sdk_rds::types::DbCluster::builder()
+                    .db_cluster_identifier("orders-aurora")
+                    .engine("aurora-postgresql")
+                    .status("available")
+                    .db_cluster_members(member("orders-aurora-1", true))
+                    .db_cluster_members(member("orders-aurora-2", false))
+                    .db_cluster_members(member("orders-aurora-3", false))
+                    .build(),
+            )
+            .db_clusters(
+                aws_sdk_rds::types::DbCluster::builder()
+                    .db_cluster_identifier("maz")
+                    .engine("postgres")
+                    .db_cluster_instance_class("db.m6gd.large")
+                    .status("available")
+                    .db_cluster_members(member("maz-1", true))
+                    .db_cluster_members(member("maz-2", false))
+                    .build(),
+            )
+            .db_clusters(
+                aws_sdk_rds::types::DbCluster::builder()
+                    .db_cluster_identifier("billing-mysql-usw2")
+                    .engine("aurora-mysql")
+                    .status("available")
+                    .replication_source_identifier(
+                        "arn:aws:rds:us-east-1:123456789012:cluster:billing-mysql-use1",
+                    )
+                    .db_cluster_members(member("billing-mysql-usw2-1", true))
+                    .build(),
+            )
+            .build()
+    });
+    let globals = no_global_clusters();
+    let metrics = metrics_answering(
+        Arc::new(|id, metric, _, end, _| match (metric, id) {
+            ("AuroraReplicaLag", "orders-aurora-2" | "orders-aurora-3") => point(end - 60, 20.0),
+            ("ReplicaLag", "maz-2") => point(end - 60, 2.0),
+            ("AuroraBinlogReplicaLag", "billing-mysql-usw2") => point(end - 60, 4.0),
+            _ => MetricDataResult::builder().status_code(MetricStatus::Complete),
+        }),
+        None,
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &clusters, &globals]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let ids: Vec<&str> = report.replicas.iter().map(|r| r.id.as_str()).collect();
+    for writer in ["orders-aurora-1", "maz-1", "billing-mysql-usw2-1"] {
+        assert!(!ids.contains(&writer), "{writer} is a writer: {ids:?}");
+    }
+    let reader = replica_line(&report, "orders-aurora-2");
+    assert_eq!(
+        (
+            reader.kind,
+            reader.source_id.as_str(),
+            reader.source_region.as_str()
+        ),
+        ("aurora-reader", "orders-aurora-1", "us-west-2")
+    );
+    assert_eq!(reader.lag_seconds, Some(0.02), "{}", reader.reason);
+    assert_eq!(reader.verdict, Verdict::Ok);
+    let rebooting = replica_line(&report, "orders-aurora-3");
+    assert_eq!(rebooting.state, "rebooting");
+    assert_eq!(rebooting.verdict, Verdict::Warn);
+    let maz = replica_line(&report, "maz-2");
+    assert_eq!(
+        (maz.kind, maz.source_id.as_str()),
+        ("multi-az-reader", "maz-1")
+    );
+    assert_eq!(maz.lag_seconds, Some(2.0), "{}", maz.reason);
+    let cross = replica_line(&report, "billing-mysql-usw2");
+    assert_eq!(
+        (
+            cross.kind,
+            cross.source_id.as_str(),
+            cross.source_region.as_str()
+        ),
+        ("aurora-replica-cluster", "billing-mysql-use1", "us-east-1")
+    );
+    assert_eq!(cross.lag_seconds, Some(4.0), "{}", cross.reason);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -702,6 +894,10 @@ impl HttpConnector for SlowRds {
                 "<DescribeGlobalClustersResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
                  <DescribeGlobalClustersResult><GlobalClusters/></DescribeGlobalClustersResult>\
                  </DescribeGlobalClustersResponse>"
+            } else if body.contains("Action=DescribeDBClusters") {
+                "<DescribeDBClustersResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
+                 <DescribeDBClustersResult><DBClusters/></DescribeDBClustersResult>\
+                 </DescribeDBClustersResponse>"
             } else {
                 "<DescribeDBInstancesResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
                  <DescribeDBInstancesResult><DBInstances><DBInstance>\
@@ -803,7 +999,11 @@ async fn a_failed_lag_read_keeps_the_last_good_samples_as_history_never_as_the_l
     let (instances, globals) = (instances_rule(1), no_global_clusters());
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(
             aws_sdk_cloudwatch,
             RuleMode::Sequential,

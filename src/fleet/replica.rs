@@ -11,6 +11,15 @@ pub enum ReplicaKind {
     RdsReadReplica,
     /// A secondary cluster of an Aurora global database; lag from `AuroraGlobalDBRPOLag`.
     AuroraGlobalSecondary,
+    /// A reader instance of an Aurora cluster, replicating from the cluster's writer; lag
+    /// from `AuroraReplicaLag` (ms).
+    AuroraReader,
+    /// An Aurora MySQL cluster that is a binlog replica of another region's cluster (its
+    /// `ReplicationSourceIdentifier`), outside any global database; lag from
+    /// `AuroraBinlogReplicaLag` (s).
+    AuroraReplicaCluster,
+    /// A reader instance of a Multi-AZ DB cluster; lag from `ReplicaLag` (s).
+    MultiAzClusterReader,
 }
 
 impl ReplicaKind {
@@ -18,6 +27,9 @@ impl ReplicaKind {
         match self {
             ReplicaKind::RdsReadReplica => "rds",
             ReplicaKind::AuroraGlobalSecondary => "aurora-global",
+            ReplicaKind::AuroraReader => "aurora-reader",
+            ReplicaKind::AuroraReplicaCluster => "aurora-replica-cluster",
+            ReplicaKind::MultiAzClusterReader => "multi-az-reader",
         }
     }
 }

@@ -25,8 +25,9 @@ pub const ROUTE53_GET_HEALTH_CHECK_STATUS: &str = "route53:GetHealthCheckStatus"
 pub const ROUTE53_LIST_HOSTED_ZONES: &str = "route53:ListHostedZones";
 pub const ROUTE53_LIST_RESOURCE_RECORD_SETS: &str = "route53:ListResourceRecordSets";
 
-// Only runbook actions make these.
 pub const RDS_DESCRIBE_DB_CLUSTERS: &str = "rds:DescribeDBClusters";
+
+// Only runbook actions make these.
 pub const RDS_PROMOTE_READ_REPLICA: &str = "rds:PromoteReadReplica";
 pub const RDS_SWITCHOVER_GLOBAL_CLUSTER: &str = "rds:SwitchoverGlobalCluster";
 pub const RDS_FAILOVER_GLOBAL_CLUSTER: &str = "rds:FailoverGlobalCluster";
@@ -47,6 +48,7 @@ pub const STS_GET_CALLER_IDENTITY: &str = "sts:GetCallerIdentity";
 /// What the cockpit and `status` call: `docs/iam-readonly-policy.json`.
 pub const READ_ONLY: &[&str] = &[
     RDS_DESCRIBE_DB_INSTANCES,
+    RDS_DESCRIBE_DB_CLUSTERS,
     RDS_DESCRIBE_GLOBAL_CLUSTERS,
     CLOUDWATCH_GET_METRIC_DATA,
     BACKUP_LIST_BACKUP_JOB_SUMMARIES,

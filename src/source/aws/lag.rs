@@ -41,6 +41,37 @@ pub fn queries_for(replicas: &[Replica]) -> Vec<MetricQuery> {
                     }));
                 }
             }
+            ReplicaKind::AuroraReader => queries.push(MetricQuery::from(SeriesQuery {
+                namespace: "AWS/RDS",
+                metric: "AuroraReplicaLag",
+                dimension: "DBInstanceIdentifier",
+                value: r.id.clone(),
+                stat: "Maximum",
+            })),
+            // Seconds_Behind_Master: -1 when the binlog replica is not running, so the minimum
+            // is read too, as for ReplicaLag.
+            ReplicaKind::AuroraReplicaCluster => {
+                for stat in ["Maximum", "Minimum"] {
+                    queries.push(MetricQuery::from(SeriesQuery {
+                        namespace: "AWS/RDS",
+                        metric: "AuroraBinlogReplicaLag",
+                        dimension: "DBClusterIdentifier",
+                        value: r.id.clone(),
+                        stat,
+                    }));
+                }
+            }
+            ReplicaKind::MultiAzClusterReader => {
+                for stat in ["Maximum", "Minimum"] {
+                    queries.push(MetricQuery::from(SeriesQuery {
+                        namespace: "AWS/RDS",
+                        metric: "ReplicaLag",
+                        dimension: "DBInstanceIdentifier",
+                        value: r.id.clone(),
+                        stat,
+                    }));
+                }
+            }
             ReplicaKind::AuroraGlobalSecondary => {
                 for metric in ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"] {
                     let series = SeriesQuery {
@@ -119,12 +150,26 @@ pub fn apply(replicas: &mut [Replica], answers: Vec<SeriesAnswer>) {
     let mut answers = answers.into_iter();
     for r in replicas {
         let (samples, problem) = match r.kind {
-            ReplicaKind::RdsReadReplica => {
+            ReplicaKind::RdsReadReplica
+            | ReplicaKind::MultiAzClusterReader
+            | ReplicaKind::AuroraReplicaCluster => {
+                let metric = if r.kind == ReplicaKind::AuroraReplicaCluster {
+                    "AuroraBinlogReplicaLag"
+                } else {
+                    "ReplicaLag"
+                };
                 let max = answers.next().unwrap_or_default();
                 let min = answers.next().unwrap_or_default();
                 (
                     with_stops(samples(&max.points, 1.0), &min.points),
-                    problem("ReplicaLag", &max).or_else(|| problem("ReplicaLag (minimum)", &min)),
+                    problem(metric, &max).or_else(|| problem(&format!("{metric} (minimum)"), &min)),
+                )
+            }
+            ReplicaKind::AuroraReader => {
+                let lag = answers.next().unwrap_or_default();
+                (
+                    samples(&lag.points, 1000.0),
+                    problem("AuroraReplicaLag", &lag),
                 )
             }
             ReplicaKind::AuroraGlobalSecondary => {

@@ -221,7 +221,7 @@ impl FleetSource for AwsFleet {
         let clients = self.region_clients(region, calls::RDS_DESCRIBE_DB_INSTANCES)?;
         let now = Timestamp::now();
         let started = tokio::time::Instant::now();
-        let (instances, globals) = tokio::join!(
+        let (instances, globals, clusters) = tokio::join!(
             rds::read_replicas(
                 &clients.rds,
                 region,
@@ -234,11 +234,24 @@ impl FleetSource for AwsFleet {
                 now,
                 rds::global_secondaries(&clients.rds, region),
             ),
+            self.parts.fetch(
+                format!("{region} clusters"),
+                calls::RDS_DESCRIBE_DB_CLUSTERS,
+                now,
+                rds::db_clusters(&clients.rds),
+            ),
         );
-        let mut replicas = instances?;
+        let instances = instances?;
+        let mut replicas = instances.replicas;
         let mut missing = Vec::new();
         match globals {
             Ok(secondaries) => replicas.extend(secondaries),
+            Err(e) => missing.push(e),
+        }
+        match clusters {
+            Ok(clusters) => {
+                replicas.extend(rds::cluster_replicas(&clusters, region, &instances.others))
+            }
             Err(e) => missing.push(e),
         }
         // Without lag the replicas are still worth showing: their replication state comes

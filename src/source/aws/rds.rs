@@ -7,7 +7,7 @@ use super::error::aws_error;
 use crate::fleet::{Replica, ReplicaKind, ReplicationState};
 use crate::source::SourceError;
 use aws_sdk_rds::Client;
-use aws_sdk_rds::types::{DbInstance, GlobalCluster, GlobalClusterMember};
+use aws_sdk_rds::types::{DbCluster, DbInstance, GlobalCluster, GlobalClusterMember};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -21,24 +21,119 @@ pub async fn read_replicas(
     region: &str,
     page_size: i32,
     known: &KnownReplicas,
-) -> Result<Vec<Replica>, SourceError> {
+) -> Result<Instances, SourceError> {
     let mut pages = rds
         .describe_db_instances()
         .max_records(page_size)
         .into_paginator()
         .send();
     let mut replicas = Vec::new();
-    let mut others = Vec::new();
+    let mut others = HashMap::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error(calls::RDS_DESCRIBE_DB_INSTANCES, e))?;
         for db in page.db_instances() {
-            match replica_of_instance(db, region) {
-                Some(replica) => replicas.push(replica),
-                None => others.extend(db.db_instance_identifier().map(str::to_string)),
+            match (replica_of_instance(db, region), db.db_instance_identifier()) {
+                (Some(replica), _) => replicas.push(replica),
+                (None, Some(id)) => {
+                    others.insert(id.to_string(), db.db_instance_status().map(str::to_string));
+                }
+                (None, None) => {}
             }
         }
     }
-    Ok(known.settle(region, replicas, &others))
+    let without_source: Vec<String> = others.keys().cloned().collect();
+    Ok(Instances {
+        replicas: known.settle(region, replicas, &without_source),
+        others,
+    })
+}
+
+/// A region's instances as the replica listing sees them.
+pub struct Instances {
+    /// Instance read replicas (and the promoted ones `KnownReplicas` recognises).
+    pub replicas: Vec<Replica>,
+    /// The status of every other instance: cluster members are judged by it.
+    pub others: HashMap<String, Option<String>>,
+}
+
+/// Every DB cluster in the region, all pages: Aurora and Multi-AZ DB clusters, whose readers
+/// and replica clusters are replicas too.
+pub async fn db_clusters(rds: &Client) -> Result<Vec<DbCluster>, SourceError> {
+    let mut pages = rds.describe_db_clusters().into_paginator().send();
+    let mut clusters = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error(calls::RDS_DESCRIBE_DB_CLUSTERS, e))?;
+        clusters.extend(page.db_clusters().iter().cloned());
+    }
+    Ok(clusters)
+}
+
+/// The replicas the clusters of `region` hold: each reader of an Aurora or Multi-AZ DB
+/// cluster (judged by its instance's status in `statuses`), and each Aurora cluster that
+/// replicates from another cluster (`ReplicationSourceIdentifier`). Global-database
+/// secondaries are left to `global_secondaries`.
+pub fn cluster_replicas(
+    clusters: &[DbCluster],
+    region: &str,
+    statuses: &HashMap<String, Option<String>>,
+) -> Vec<Replica> {
+    let mut replicas = Vec::new();
+    for c in clusters {
+        let Some(cluster_id) = c.db_cluster_identifier() else {
+            continue;
+        };
+        let engine = c.engine().unwrap_or("unknown");
+        let aurora = engine.starts_with("aurora");
+        if let Some(source) = c.replication_source_identifier().filter(|_| aurora) {
+            let (source_id, source_region) = match Arn::parse(source) {
+                Some(arn) => (arn.resource_id.to_string(), arn.region.to_string()),
+                None => (source.to_string(), region.to_string()),
+            };
+            replicas.push(Replica {
+                id: cluster_id.to_string(),
+                region: region.to_string(),
+                source_id,
+                source_region,
+                engine: engine.to_string(),
+                kind: ReplicaKind::AuroraReplicaCluster,
+                state: status_state(c.status()),
+                lag_samples: Vec::new(),
+                lag_problem: None,
+            });
+        }
+        // A Multi-AZ DB cluster is the non-Aurora cluster with an instance class of its own.
+        let kind = if aurora {
+            ReplicaKind::AuroraReader
+        } else if c.db_cluster_instance_class().is_some() {
+            ReplicaKind::MultiAzClusterReader
+        } else {
+            continue;
+        };
+        let members = c.db_cluster_members();
+        let writer = members
+            .iter()
+            .find(|m| m.is_cluster_writer() == Some(true))
+            .and_then(|m| m.db_instance_identifier())
+            .unwrap_or("(no writer)");
+        for reader in members
+            .iter()
+            .filter(|m| m.is_cluster_writer() != Some(true))
+            .filter_map(|m| m.db_instance_identifier())
+        {
+            replicas.push(Replica {
+                id: reader.to_string(),
+                region: region.to_string(),
+                source_id: writer.to_string(),
+                source_region: region.to_string(),
+                engine: engine.to_string(),
+                kind,
+                state: status_state(statuses.get(reader).and_then(|s| s.as_deref())),
+                lag_samples: Vec::new(),
+                lag_problem: None,
+            });
+        }
+    }
+    replicas
 }
 
 /// The replicas each region's listings have shown, so that a promotion shows as one. RDS
@@ -148,6 +243,9 @@ const BROKEN_INSTANCE_STATES: &[&str] = &[
     "restore-error",
     "stopped",
     "storage-full",
+    // DB cluster statuses (a replica cluster is judged by its cluster's status).
+    "cloning-failed",
+    "migration-failed",
 ];
 
 /// Operations that pass on their own, during which the replica may not be applying changes.
@@ -164,6 +262,11 @@ const TRANSIENT_INSTANCE_STATES: &[&str] = &[
     "stopping",
     "storage-config-upgrade",
     "upgrading",
+    // DB cluster statuses.
+    "failing-over",
+    "migrating",
+    "promoting",
+    "update-iam-db-auth",
 ];
 
 /// What the read-replication status info and the instance status say, worst first.
