@@ -874,6 +874,74 @@ async fn cluster_readers_and_replica_clusters_are_replicas_with_their_own_lag_me
     assert_eq!(cross.lag_seconds, Some(4.0), "{}", cross.reason);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_failed_global_clusters_read_keeps_its_secondaries_listed_as_cannot_tell() {
+    let global = || {
+        let member = |arn: &str, writer: bool| {
+            aws_sdk_rds::types::GlobalClusterMember::builder()
+                .db_cluster_arn(arn)
+                .is_writer(writer)
+                .build()
+        };
+        DescribeGlobalClustersOutput::builder()
+            .global_clusters(
+                aws_sdk_rds::types::GlobalCluster::builder()
+                    .global_cluster_identifier("billing-global")
+                    .engine("aurora-postgresql")
+                    .status("available")
+                    .global_cluster_members(member(
+                        "arn:aws:rds:us-east-1:123456789012:cluster:billing-use1",
+                        true,
+                    ))
+                    .global_cluster_members(member(
+                        "arn:aws:rds:us-west-2:123456789012:cluster:billing-usw2",
+                        false,
+                    ))
+                    .build(),
+            )
+            .build()
+    };
+    let unavailable = || {
+        HttpResponse::new(
+            StatusCode::try_from(503).expect("valid"),
+            SdkBody::from(
+                "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>\
+                 <Message>Service unavailable</Message></Error></ErrorResponse>",
+            ),
+        )
+    };
+    let globals = mock!(aws_sdk_rds::Client::describe_global_clusters)
+        .sequence()
+        .output(global)
+        .http_response(unavailable)
+        .times(3)
+        .build();
+    let instances = instances_rule(0);
+    let metrics = metrics_answering(Arc::new(|_, _, _, end, _| point(end - 60, 500.0)), None);
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()],
+            |b: aws_sdk_rds::config::Builder| b
+                .retry_config(CallLimits::READS.retry_config())
+                .timeout_config(CallLimits::READS.timeout_config())
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let first = status_of_replicas(&fleet, "us-west-2").await;
+    assert_eq!(replica_line(&first, "billing-usw2").verdict, Verdict::Ok);
+    let second = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&second, "billing-usw2");
+    assert_eq!(line.verdict, Verdict::Unknown, "{}", line.reason);
+    assert!(
+        line.reason.contains("rds:DescribeGlobalClusters"),
+        "{}",
+        line.reason
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // The lag part of the replicas feed fails or hangs on its own (issue 9 item 8)
 

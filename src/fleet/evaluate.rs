@@ -30,6 +30,9 @@ pub fn replica(
         ReplicationState::Unknown => {
             return Evaluation::unknown("replication state unknown");
         }
+        ReplicationState::Unread(why) => {
+            return Evaluation::unknown(format!("cannot tell: replication state not read: {why}"));
+        }
         ReplicationState::Unrecognized(status) => {
             return Evaluation::unknown(format!(
                 "RDS status \"{status}\" is not one ripcord knows: cannot tell"

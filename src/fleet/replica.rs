@@ -46,6 +46,9 @@ pub enum ReplicationState {
     /// Promoted: no longer a replica. Kept so an operator sees the result of a failover.
     Promoted,
     Unknown,
+    /// The part of the control plane that lists this replica could not be read this time
+    /// (the text says what failed): the row is the one last read, its state unknown now.
+    Unread(String),
     /// A status the control plane gave that ripcord has no meaning for (one added after this
     /// was written): shown as it is, and judged as "cannot tell", never as healthy.
     Unrecognized(String),
@@ -60,6 +63,7 @@ impl ReplicationState {
             ReplicationState::Promoted => "promoted",
             ReplicationState::Unknown => "unknown",
             ReplicationState::Unrecognized(status) => status,
+            ReplicationState::Unread(_) => "unknown",
         }
     }
 }

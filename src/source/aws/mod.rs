@@ -108,6 +108,7 @@ pub struct AwsFleet {
     parts: parts::Parts,
     last_lag: lag::LastLag,
     known_replicas: rds::KnownReplicas,
+    last_listed: rds::LastListed,
 }
 
 /// Why the live fleet could not be set up, in words that say what to do.
@@ -179,6 +180,7 @@ impl AwsFleet {
             parts: parts::Parts::default(),
             last_lag: lag::LastLag::default(),
             known_replicas: rds::KnownReplicas::default(),
+            last_listed: rds::LastListed::default(),
         }
     }
 
@@ -244,15 +246,12 @@ impl FleetSource for AwsFleet {
         let instances = instances?;
         let mut replicas = instances.replicas;
         let mut missing = Vec::new();
-        match globals {
-            Ok(secondaries) => replicas.extend(secondaries),
-            Err(e) => missing.push(e),
-        }
-        match clusters {
-            Ok(clusters) => {
-                replicas.extend(rds::cluster_replicas(&clusters, region, &instances.others))
-            }
-            Err(e) => missing.push(e),
+        // A part that fails keeps its last rows, each saying its state cannot be told now.
+        let clusters = clusters.map(|c| rds::cluster_replicas(&c, region, &instances.others));
+        for (part, read) in [("global clusters", globals), ("clusters", clusters)] {
+            let (listed, failure) = self.last_listed.keep(region, part, read);
+            replicas.extend(listed);
+            missing.extend(failure);
         }
         // Without lag the replicas are still worth showing: their replication state comes
         // from RDS itself, and the failed metrics read is shown beside them. The lag read

@@ -48,6 +48,48 @@ pub async fn read_replicas(
     })
 }
 
+/// The replicas each optional part of a region's listing (global clusters, DB clusters) last
+/// gave. A part that fails keeps its rows on screen, each saying its state cannot be told
+/// now and why, instead of vanishing as if the replicas were gone.
+#[derive(Default)]
+pub struct LastListed {
+    by_part: Mutex<HashMap<(String, &'static str), Vec<Replica>>>,
+}
+
+impl LastListed {
+    /// The replicas of `part` in `region` from `read`, or after a failure the ones it last
+    /// gave, marked unread; with the failure.
+    pub fn keep(
+        &self,
+        region: &str,
+        part: &'static str,
+        read: Result<Vec<Replica>, SourceError>,
+    ) -> (Vec<Replica>, Option<SourceError>) {
+        let mut by_part = self.by_part.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (region.to_string(), part);
+        match read {
+            Ok(replicas) => {
+                by_part.insert(key, replicas.clone());
+                (replicas, None)
+            }
+            Err(e) => {
+                let last = by_part
+                    .get(&key)
+                    .map(|old| {
+                        old.iter()
+                            .map(|r| Replica {
+                                state: ReplicationState::Unread(e.to_string()),
+                                ..r.clone()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (last, Some(e))
+            }
+        }
+    }
+}
+
 /// A region's instances as the replica listing sees them.
 pub struct Instances {
     /// Instance read replicas (and the promoted ones `KnownReplicas` recognises).
