@@ -208,6 +208,82 @@ async fn a_promoted_replica_shows_as_promoted_instead_of_vanishing() {
     assert!(row.eval.reason.contains("promoted"), "{}", row.eval.reason);
 }
 
+/// Issue 9 item 13 against moto: the readers of an Aurora cluster are replicas of its writer,
+/// read from DescribeDBClusters (who writes) and DescribeDBInstances (each one's status).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aurora_readers_are_listed_as_replicas_of_their_writer() {
+    let moto = Moto::start();
+    let rds = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
+    rds.create_db_cluster()
+        .db_cluster_identifier("orders-aurora")
+        .engine("aurora-postgresql")
+        .master_username("dbadmin")
+        .master_user_password("not-a-secret-1")
+        .send()
+        .await
+        .expect("cluster");
+    for id in ["orders-aurora-a", "orders-aurora-b", "orders-aurora-c"] {
+        rds.create_db_instance()
+            .db_instance_identifier(id)
+            .db_cluster_identifier("orders-aurora")
+            .engine("aurora-postgresql")
+            .db_instance_class("db.r6g.large")
+            .send()
+            .await
+            .expect("cluster instance");
+    }
+    let clusters = rds
+        .describe_db_clusters()
+        .db_cluster_identifier("orders-aurora")
+        .send()
+        .await
+        .expect("described");
+    let members = clusters.db_clusters()[0].db_cluster_members();
+    let writer = members
+        .iter()
+        .find(|m| m.is_cluster_writer() == Some(true))
+        .and_then(|m| m.db_instance_identifier())
+        .expect("moto names a writer")
+        .to_string();
+    let fleet = AwsFleet::from_sdk_config(
+        &moto.sdk(EAST).await,
+        &[EAST.to_string()],
+        CallLimits::READS,
+    );
+    let snapshot = fleet.replicas(EAST).await.expect("listed");
+    let mut readers: Vec<(String, String, &str)> = snapshot
+        .data
+        .iter()
+        .map(|r| (r.id.clone(), r.source_id.clone(), r.kind.short()))
+        .collect();
+    readers.sort();
+    let mut want: Vec<(String, String, &str)> =
+        ["orders-aurora-a", "orders-aurora-b", "orders-aurora-c"]
+            .into_iter()
+            .filter(|id| *id != writer)
+            .map(|id| {
+                (
+                    id.to_string(),
+                    writer.clone(),
+                    ReplicaKind::AuroraReader.short(),
+                )
+            })
+            .collect();
+    want.sort();
+    assert_eq!(
+        readers, want,
+        "the writer is no replica; each reader replicates from it"
+    );
+    assert!(
+        snapshot
+            .missing
+            .iter()
+            .all(|e| e.call == "cloudwatch:GetMetricData"),
+        "only CloudWatch, which moto does not serve to the Rust SDK, is missing: {:?}",
+        snapshot.missing
+    );
+}
+
 fn ripcord_with_aws(endpoint: &str, home: &Path, args: &[&str]) -> Output {
     ripcord_with_aws_env(endpoint, home, args, &[])
 }
