@@ -874,6 +874,56 @@ async fn cluster_readers_and_replica_clusters_are_replicas_with_their_own_lag_me
     assert_eq!(cross.lag_seconds, Some(4.0), "{}", cross.reason);
 }
 
+/// Issue 9 item 14 for replica clusters: PromoteReadReplicaDBCluster leaves a cluster with no
+/// `ReplicationSourceIdentifier`, like any primary cluster.
+#[tokio::test]
+async fn a_promoted_replica_cluster_shows_as_promoted_instead_of_vanishing() {
+    let cluster = |source: Option<&str>| {
+        DescribeDbClustersOutput::builder()
+            .db_clusters(
+                aws_sdk_rds::types::DbCluster::builder()
+                    .db_cluster_identifier("billing-mysql-usw2")
+                    .engine("aurora-mysql")
+                    .status("available")
+                    .set_replication_source_identifier(source.map(str::to_string))
+                    .build(),
+            )
+            .build()
+    };
+    let clusters = mock!(aws_sdk_rds::Client::describe_db_clusters)
+        .sequence()
+        .output(move || {
+            cluster(Some(
+                "arn:aws:rds:us-east-1:123456789012:cluster:billing-mysql-use1",
+            ))
+        })
+        .output(move || cluster(None))
+        .build();
+    let (instances, globals) = (instances_rule(0), no_global_clusters());
+    let metrics = metrics_answering(Arc::new(|_, _, _, end, _| point(end - 60, 1.0)), None);
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &clusters]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let before = status_of_replicas(&fleet, "us-west-2").await;
+    assert_eq!(
+        replica_line(&before, "billing-mysql-usw2").state,
+        "replicating"
+    );
+    let after = status_of_replicas(&fleet, "us-west-2").await;
+    let promoted = replica_line(&after, "billing-mysql-usw2");
+    assert_eq!(promoted.state, "promoted");
+    assert_eq!(
+        (promoted.source_id.as_str(), promoted.source_region.as_str()),
+        ("billing-mysql-use1", "us-east-1")
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_failed_global_clusters_read_keeps_its_secondaries_listed_as_cannot_tell() {
     let global = || {

@@ -108,6 +108,8 @@ pub struct AwsFleet {
     parts: parts::Parts,
     last_lag: lag::LastLag,
     known_replicas: rds::KnownReplicas,
+    /// Kept apart from `known_replicas`: each remembers one listing's replicas.
+    known_replica_clusters: rds::KnownReplicas,
     last_listed: rds::LastListed,
 }
 
@@ -180,6 +182,7 @@ impl AwsFleet {
             parts: parts::Parts::default(),
             last_lag: lag::LastLag::default(),
             known_replicas: rds::KnownReplicas::default(),
+            known_replica_clusters: rds::KnownReplicas::default(),
             last_listed: rds::LastListed::default(),
         }
     }
@@ -247,7 +250,12 @@ impl FleetSource for AwsFleet {
         let mut replicas = instances.replicas;
         let mut missing = Vec::new();
         // A part that fails keeps its last rows, each saying its state cannot be told now.
-        let clusters = clusters.map(|c| rds::cluster_replicas(&c, region, &instances.others));
+        let clusters = clusters.map(|c| {
+            let replicas = rds::cluster_replicas(&c, region, &instances.others);
+            let promoted_to = rds::clusters_without_source(&c);
+            self.known_replica_clusters
+                .settle(region, replicas, &promoted_to)
+        });
         for (part, read) in [("global clusters", globals), ("clusters", clusters)] {
             let (listed, failure) = self.last_listed.keep(region, part, read);
             replicas.extend(listed);

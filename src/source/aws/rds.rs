@@ -110,6 +110,17 @@ pub async fn db_clusters(rds: &Client) -> Result<Vec<DbCluster>, SourceError> {
     Ok(clusters)
 }
 
+/// The Aurora clusters that replicate from no other cluster: where a promoted replica
+/// cluster ends up.
+pub fn clusters_without_source(clusters: &[DbCluster]) -> Vec<String> {
+    clusters
+        .iter()
+        .filter(|c| c.replication_source_identifier().is_none())
+        .filter_map(|c| c.db_cluster_identifier())
+        .map(str::to_string)
+        .collect()
+}
+
 /// The replicas the clusters of `region` hold: each reader of an Aurora or Multi-AZ DB
 /// cluster (judged by its instance's status in `statuses`), and each Aurora cluster that
 /// replicates from another cluster (`ReplicationSourceIdentifier`). Global-database
@@ -191,7 +202,7 @@ pub struct KnownReplicas {
 impl KnownReplicas {
     /// `replicas`, plus as promoted each instance in `without_source` that was seen as a
     /// replica; remembers what was listed and forgets what no longer exists.
-    fn settle(
+    pub fn settle(
         &self,
         region: &str,
         mut replicas: Vec<Replica>,
