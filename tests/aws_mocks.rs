@@ -13,7 +13,9 @@ use aws_sdk_backup::types::{
 };
 use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
 use aws_sdk_cloudwatch::primitives::DateTime;
-use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode as MetricStatus};
+use aws_sdk_cloudwatch::types::builders::MetricDataResultBuilder;
+use aws_sdk_cloudwatch::types::{MessageData, MetricDataResult, StatusCode as MetricStatus};
+use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
 use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
 use aws_sdk_rds::operation::describe_global_clusters::DescribeGlobalClustersOutput;
 use aws_sdk_rds::types::DbInstance;
@@ -27,7 +29,10 @@ use aws_sdk_route53::types::{
     RrType, StatusReport,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::http::{
+    HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use jiff::Timestamp;
@@ -115,6 +120,12 @@ fn instances_rule(count: usize) -> Rule {
     })
 }
 
+/// DescribeDBClusters with no clusters: the replicas are instance read replicas only.
+fn no_clusters() -> Rule {
+    mock!(aws_sdk_rds::Client::describe_db_clusters)
+        .then_output(|| DescribeDbClustersOutput::builder().build())
+}
+
 fn no_global_clusters() -> Rule {
     mock!(aws_sdk_rds::Client::describe_global_clusters)
         .then_output(|| DescribeGlobalClustersOutput::builder().build())
@@ -156,7 +167,7 @@ fn metrics_rule(queries_per_call: Arc<Mutex<Vec<usize>>>) -> Rule {
 }
 
 #[tokio::test]
-async fn lag_for_1200_replicas_takes_3_metric_calls_of_at_most_500_queries() {
+async fn lag_for_1200_replicas_takes_5_metric_calls_of_at_most_500_queries() {
     let counts = Arc::new(Mutex::new(Vec::new()));
     let (instances, globals, metrics) = (
         instances_rule(1200),
@@ -165,7 +176,11 @@ async fn lag_for_1200_replicas_takes_3_metric_calls_of_at_most_500_queries() {
     );
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
     let snapshot = fleet.replicas("us-west-2").await.expect("replicas");
@@ -174,8 +189,9 @@ async fn lag_for_1200_replicas_takes_3_metric_calls_of_at_most_500_queries() {
     assert_eq!(replicas.len(), 1200, "every page of instances was read");
     assert_eq!(instances.num_calls(), 12, "pages of 100");
     let per_call = counts.lock().expect("not poisoned").clone();
-    assert_eq!(metrics.num_calls(), 3);
-    assert_eq!(per_call, vec![500, 500, 200]);
+    // Two series per replica (the maximum and the minimum of ReplicaLag): 2,400 queries.
+    assert_eq!(metrics.num_calls(), 5);
+    assert_eq!(per_call, vec![500, 500, 500, 500, 400]);
     // Each replica got its own series back, across batch boundaries.
     for r in [
         &replicas[0],
@@ -200,7 +216,11 @@ async fn a_small_region_takes_one_metric_call_per_refresh() {
     );
     let fleet = replicas_fleet(
         "eu-west-1",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     )
     .with_rds_page_size(20);
@@ -244,7 +264,8 @@ fn with_limits(b: aws_sdk_cloudwatch::config::Builder) -> aws_sdk_cloudwatch::co
         .timeout_config(CallLimits::READS.timeout_config())
 }
 
-/// A GetMetricData answer for the query ids ripcord gives `count` series (q0, q1, ...), each
+/// A GetMetricData answer for the query ids ripcord gives `count` series (q0, q1, ...; two per
+/// RDS replica), each
 /// with 7 seconds of lag. Fixed rather than computed: a retried attempt has no request to read.
 fn fixed_metrics(count: usize) -> GetMetricDataOutput {
     let at = aws_time(Timestamp::from_second(now().as_second() / 60 * 60).expect("ok"));
@@ -269,12 +290,16 @@ async fn throttled_metrics_are_retried_with_the_read_limits_then_succeed() {
     let throttled_then_ok = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
         .sequence()
         .http_response(cloudwatch_throttled)
-        .output(|| fixed_metrics(3))
+        .output(|| fixed_metrics(6))
         .build();
     let (instances, globals) = (instances_rule(3), no_global_clusters());
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(
             aws_sdk_cloudwatch,
             RuleMode::Sequential,
@@ -318,7 +343,11 @@ async fn denied_metrics_are_not_retried_and_leave_the_replicas_on_screen() {
     let (instances, globals) = (instances_rule(2), no_global_clusters());
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(
             aws_sdk_cloudwatch,
             RuleMode::Sequential,
@@ -351,7 +380,11 @@ async fn throttled_every_time_is_reported_as_throttled_after_the_attempts_run_ou
     let (instances, globals) = (instances_rule(2), no_global_clusters());
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
         mock_client!(
             aws_sdk_cloudwatch,
             RuleMode::Sequential,
@@ -383,13 +416,751 @@ async fn a_denied_listing_names_the_call_and_fails_the_feed() {
     let globals = no_global_clusters();
     let fleet = replicas_fleet(
         "us-west-2",
-        mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&denied, &globals]),
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&denied, &globals, &no_clusters()]
+        ),
         idle_cloudwatch(),
     );
     let err = fleet.replicas("us-west-2").await.expect_err("denied");
     assert_eq!(err.kind, SourceErrorKind::AccessDenied);
     assert_eq!(err.call, "rds:DescribeDBInstances");
     assert!(err.message.contains("not authorized"), "{}", err.message);
+}
+
+// ---------------------------------------------------------------------------------------
+// What a lag answer means (issue 9): old datapoints, per-result errors, a stop in a minute
+
+/// GetMetricData answered query by query: `answer(replica id, metric, stat, end of the asked
+/// range in seconds, next token)` gives each result (its id is filled in here), and the
+/// answer's next token.
+type Answer = dyn Fn(&str, &str, &str, i64, Option<&str>) -> MetricDataResultBuilder + Send + Sync;
+
+fn metrics_answering(answer: Arc<Answer>, next_token: Option<&'static str>) -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
+        let end = req.end_time().expect("an end time").secs();
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .map(|q| {
+                let stat = q.metric_stat().expect("a metric stat");
+                let metric = stat.metric().expect("a metric");
+                let id = metric
+                    .dimensions()
+                    .first()
+                    .and_then(|d| d.value())
+                    .expect("a dimension value");
+                answer(
+                    id,
+                    metric.metric_name().unwrap_or_default(),
+                    stat.stat().unwrap_or_default(),
+                    end,
+                    req.next_token(),
+                )
+                .set_id(q.id().map(str::to_string))
+                .build()
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .set_next_token(
+                next_token
+                    .filter(|_| req.next_token().is_none())
+                    .map(str::to_string),
+            )
+            .build()
+    })
+}
+
+fn point(at_secs: i64, value: f64) -> MetricDataResultBuilder {
+    MetricDataResult::builder()
+        .timestamps(DateTime::from_secs(at_secs))
+        .values(value)
+        .status_code(MetricStatus::Complete)
+}
+
+/// The replicas of `region` fetched once through `fleet`, judged as `ripcord status` judges
+/// them, at the real clock (the fleet reads the time itself).
+async fn status_of_replicas(fleet: &AwsFleet, region: &str) -> ripcord::status::report::Report {
+    let result = fleet.replicas(region).await;
+    let app = ripcord::status::app_from(
+        Mode::Live { profile: None },
+        "aws",
+        &[region.to_string()],
+        Workloads::default(),
+        vec![Event::Replicas {
+            region: region.to_string(),
+            result,
+        }],
+        Timestamp::now(),
+    );
+    ripcord::status::report::report(&app, None)
+}
+
+fn replica_line<'a>(
+    report: &'a ripcord::status::report::Report,
+    id: &str,
+) -> &'a ripcord::status::report::ReplicaLine {
+    report
+        .replicas
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("{id} listed: {:#?}", report.replicas))
+}
+
+#[tokio::test]
+async fn a_lag_datapoint_55_minutes_old_is_no_recent_lag_and_never_ok() {
+    let (instances, globals) = (instances_rule(1), no_global_clusters());
+    let metrics = metrics_answering(Arc::new(|_, _, _, end, _| point(end - 55 * 60, 2.0)), None);
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&report, "db-0");
+    assert_eq!(line.verdict, Verdict::Unknown, "{}", line.reason);
+    assert!(
+        line.reason.contains("no recent lag") && line.reason.contains("55m"),
+        "the newest datapoint's age is told: {}",
+        line.reason
+    );
+    assert_eq!(
+        line.lag_seconds, None,
+        "2 s from 55 minutes ago is not the lag now"
+    );
+    assert_ne!(report.exit_code, 0, "status cannot say all is well");
+}
+
+#[tokio::test]
+async fn per_result_errors_of_get_metric_data_show_what_aws_said() {
+    let (instances, globals) = (instances_rule(4), no_global_clusters());
+    let metrics = metrics_answering(
+        Arc::new(|id, _, _, end, _| match id {
+            "db-0" => MetricDataResult::builder()
+                .status_code(MetricStatus::InternalError)
+                .messages(
+                    MessageData::builder()
+                        .code("InternalError")
+                        .value("An internal error occurred while reading the metric")
+                        .build(),
+                ),
+            "db-1" => MetricDataResult::builder()
+                .status_code(MetricStatus::Forbidden)
+                .messages(
+                    MessageData::builder()
+                        .code("Forbidden")
+                        .value("not authorized to read AWS/RDS")
+                        .build(),
+                ),
+            // Partial on the last page: the newest datapoints may be the missing ones.
+            "db-2" => point(end - 120, 1.0).status_code(MetricStatus::PartialData),
+            _ => point(end - 120, 3.0),
+        }),
+        None,
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let internal = replica_line(&report, "db-0");
+    assert_eq!(internal.verdict, Verdict::Unknown);
+    assert!(
+        internal.reason.contains("InternalError")
+            && internal.reason.contains("An internal error occurred"),
+        "{}",
+        internal.reason
+    );
+    let denied = replica_line(&report, "db-1");
+    assert_eq!(denied.verdict, Verdict::Unknown);
+    assert!(
+        denied.reason.contains("Forbidden") && denied.reason.contains("not authorized"),
+        "{}",
+        denied.reason
+    );
+    let partial = replica_line(&report, "db-2");
+    assert_eq!(partial.verdict, Verdict::Unknown, "{}", partial.reason);
+    assert!(partial.reason.contains("partial"), "{}", partial.reason);
+    assert_eq!(partial.lag_seconds, None);
+    let fine = replica_line(&report, "db-3");
+    assert_eq!(fine.verdict, Verdict::Ok, "{}", fine.reason);
+    assert_eq!(fine.lag_seconds, Some(3.0));
+}
+
+#[tokio::test]
+async fn partial_data_is_followed_through_next_token_to_the_complete_answer() {
+    let (instances, globals) = (instances_rule(1), no_global_clusters());
+    let metrics = metrics_answering(
+        Arc::new(|_, _, _, end, token| match token {
+            None => point(end - 180, 40.0).status_code(MetricStatus::PartialData),
+            Some(_) => point(end - 60, 2.0),
+        }),
+        Some("page-2"),
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&report, "db-0");
+    assert_eq!(line.verdict, Verdict::Ok, "{}", line.reason);
+    assert_eq!(line.lag_seconds, Some(2.0), "the newest point, from page 2");
+    assert_eq!(metrics.num_calls(), 2, "the token was followed");
+}
+
+#[tokio::test]
+async fn a_stop_inside_a_minute_is_not_hidden_by_the_maximum() {
+    let (instances, globals) = (instances_rule(1), no_global_clusters());
+    // In the newest minute replication stopped (-1) and also reported 3 s: the maximum alone
+    // reads "3 s, OK".
+    let metrics = metrics_answering(
+        Arc::new(|_, _, stat, end, _| {
+            let newest = if stat == "Minimum" { -1.0 } else { 3.0 };
+            MetricDataResult::builder()
+                .timestamps(DateTime::from_secs(end - 120))
+                .values(2.0)
+                .timestamps(DateTime::from_secs(end - 60))
+                .values(newest)
+                .status_code(MetricStatus::Complete)
+        }),
+        None,
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&report, "db-0");
+    assert_eq!(line.verdict, Verdict::Crit, "{}", line.reason);
+    assert!(line.reason.contains("not active"), "{}", line.reason);
+}
+
+/// Issue 9 item 13: CloudWatch matches a dimension set exactly, and the Aurora global
+/// metrics are published per secondary cluster and source region: a query by the cluster
+/// alone returns nothing, and the secondary read "no lag datapoints" forever.
+#[tokio::test]
+async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() {
+    let globals = mock!(aws_sdk_rds::Client::describe_global_clusters).then_output(|| {
+        let member = |arn: &str, writer: bool| {
+            aws_sdk_rds::types::GlobalClusterMember::builder()
+                .db_cluster_arn(arn)
+                .is_writer(writer)
+                .build()
+        };
+        DescribeGlobalClustersOutput::builder()
+            .global_clusters(
+                aws_sdk_rds::types::GlobalCluster::builder()
+                    .global_cluster_identifier("billing-global")
+                    .engine("aurora-postgresql")
+                    .status("available")
+                    .global_cluster_members(member(
+                        "arn:aws:rds:us-east-1:123456789012:cluster:billing-use1",
+                        true,
+                    ))
+                    .global_cluster_members(member(
+                        "arn:aws:rds:us-west-2:123456789012:cluster:billing-usw2",
+                        false,
+                    ))
+                    .build(),
+            )
+            .build()
+    });
+    let instances = instances_rule(0);
+    // Like CloudWatch: datapoints only for the exact dimension set the metric has.
+    let metrics = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(|req| {
+        let end = req.end_time().expect("an end time").secs();
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .map(|q| {
+                let metric = q.metric_stat().and_then(|s| s.metric()).expect("a metric");
+                let mut dims: Vec<(&str, &str)> = metric
+                    .dimensions()
+                    .iter()
+                    .map(|d| (d.name().unwrap_or(""), d.value().unwrap_or("")))
+                    .collect();
+                dims.sort_unstable();
+                let published = metric.metric_name() == Some("AuroraGlobalDBRPOLag")
+                    && dims
+                        == [
+                            ("DBClusterIdentifier", "billing-usw2"),
+                            ("SourceRegion", "us-east-1"),
+                        ];
+                let result = if published {
+                    point(end - 60, 850.0)
+                } else {
+                    MetricDataResult::builder().status_code(MetricStatus::Complete)
+                };
+                result.set_id(q.id().map(str::to_string)).build()
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    });
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&report, "billing-usw2");
+    assert_eq!(line.lag_seconds, Some(0.85), "{}", line.reason);
+    assert_eq!(line.verdict, Verdict::Ok, "{}", line.reason);
+}
+
+/// Issue 9 item 13: replicas that are no read replica of an instance: Aurora readers in
+/// their cluster (`AuroraReplicaLag`, ms), a cross-region Aurora MySQL replica cluster
+/// (`ReplicationSourceIdentifier`; `AuroraBinlogReplicaLag`, s) and the reader of a Multi-AZ
+/// DB cluster (`ReplicaLag`, s). The writers are no replicas.
+#[tokio::test]
+async fn cluster_readers_and_replica_clusters_are_replicas_with_their_own_lag_metrics() {
+    let instance = |id: &str, cluster: &str, engine: &str, status: &str| {
+        DbInstance::builder()
+            .db_instance_identifier(id)
+            .db_cluster_identifier(cluster)
+            .engine(engine)
+            .db_instance_status(status)
+            .build()
+    };
+    let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(move || {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance(
+                "orders-aurora-1",
+                "orders-aurora",
+                "aurora-postgresql",
+                "available",
+            ))
+            .db_instances(instance(
+                "orders-aurora-2",
+                "orders-aurora",
+                "aurora-postgresql",
+                "available",
+            ))
+            .db_instances(instance(
+                "orders-aurora-3",
+                "orders-aurora",
+                "aurora-postgresql",
+                "rebooting",
+            ))
+            .db_instances(instance("maz-1", "maz", "postgres", "available"))
+            .db_instances(instance("maz-2", "maz", "postgres", "available"))
+            .db_instances(instance(
+                "billing-mysql-usw2-1",
+                "billing-mysql-usw2",
+                "aurora-mysql",
+                "available",
+            ))
+            .build()
+    });
+    let member = |id: &str, writer: bool| {
+        aws_sdk_rds::types::DbClusterMember::builder()
+            .db_instance_identifier(id)
+            .is_cluster_writer(writer)
+            .build()
+    };
+    let clusters = mock!(aws_sdk_rds::Client::describe_db_clusters).then_output(move || {
+        DescribeDbClustersOutput::builder()
+            .db_clusters(
+                aws_sdk_rds::types::DbCluster::builder()
+                    .db_cluster_identifier("orders-aurora")
+                    .engine("aurora-postgresql")
+                    .status("available")
+                    .db_cluster_members(member("orders-aurora-1", true))
+                    .db_cluster_members(member("orders-aurora-2", false))
+                    .db_cluster_members(member("orders-aurora-3", false))
+                    .build(),
+            )
+            .db_clusters(
+                aws_sdk_rds::types::DbCluster::builder()
+                    .db_cluster_identifier("maz")
+                    .engine("postgres")
+                    .db_cluster_instance_class("db.m6gd.large")
+                    .status("available")
+                    .db_cluster_members(member("maz-1", true))
+                    .db_cluster_members(member("maz-2", false))
+                    .build(),
+            )
+            .db_clusters(
+                aws_sdk_rds::types::DbCluster::builder()
+                    .db_cluster_identifier("billing-mysql-usw2")
+                    .engine("aurora-mysql")
+                    .status("available")
+                    .replication_source_identifier(
+                        "arn:aws:rds:us-east-1:123456789012:cluster:billing-mysql-use1",
+                    )
+                    .db_cluster_members(member("billing-mysql-usw2-1", true))
+                    .build(),
+            )
+            .build()
+    });
+    let globals = no_global_clusters();
+    let metrics = metrics_answering(
+        Arc::new(|id, metric, _, end, _| match (metric, id) {
+            ("AuroraReplicaLag", "orders-aurora-2" | "orders-aurora-3") => point(end - 60, 20.0),
+            ("ReplicaLag", "maz-2") => point(end - 60, 2.0),
+            ("AuroraBinlogReplicaLag", "billing-mysql-usw2") => point(end - 60, 4.0),
+            _ => MetricDataResult::builder().status_code(MetricStatus::Complete),
+        }),
+        None,
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &clusters, &globals]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let ids: Vec<&str> = report.replicas.iter().map(|r| r.id.as_str()).collect();
+    for writer in ["orders-aurora-1", "maz-1", "billing-mysql-usw2-1"] {
+        assert!(!ids.contains(&writer), "{writer} is a writer: {ids:?}");
+    }
+    let reader = replica_line(&report, "orders-aurora-2");
+    assert_eq!(
+        (
+            reader.kind,
+            reader.source_id.as_str(),
+            reader.source_region.as_str()
+        ),
+        ("aurora-reader", "orders-aurora-1", "us-west-2")
+    );
+    assert_eq!(reader.lag_seconds, Some(0.02), "{}", reader.reason);
+    assert_eq!(reader.verdict, Verdict::Ok);
+    let rebooting = replica_line(&report, "orders-aurora-3");
+    assert_eq!(rebooting.state, "rebooting");
+    assert_eq!(rebooting.verdict, Verdict::Warn);
+    let maz = replica_line(&report, "maz-2");
+    assert_eq!(
+        (maz.kind, maz.source_id.as_str()),
+        ("multi-az-reader", "maz-1")
+    );
+    assert_eq!(maz.lag_seconds, Some(2.0), "{}", maz.reason);
+    let cross = replica_line(&report, "billing-mysql-usw2");
+    assert_eq!(
+        (
+            cross.kind,
+            cross.source_id.as_str(),
+            cross.source_region.as_str()
+        ),
+        ("aurora-replica-cluster", "billing-mysql-use1", "us-east-1")
+    );
+    assert_eq!(cross.lag_seconds, Some(4.0), "{}", cross.reason);
+}
+
+/// Issue 9 item 14 for replica clusters: PromoteReadReplicaDBCluster leaves a cluster with no
+/// `ReplicationSourceIdentifier`, like any primary cluster.
+#[tokio::test]
+async fn a_promoted_replica_cluster_shows_as_promoted_instead_of_vanishing() {
+    let cluster = |source: Option<&str>| {
+        DescribeDbClustersOutput::builder()
+            .db_clusters(
+                aws_sdk_rds::types::DbCluster::builder()
+                    .db_cluster_identifier("billing-mysql-usw2")
+                    .engine("aurora-mysql")
+                    .status("available")
+                    .set_replication_source_identifier(source.map(str::to_string))
+                    .build(),
+            )
+            .build()
+    };
+    let clusters = mock!(aws_sdk_rds::Client::describe_db_clusters)
+        .sequence()
+        .output(move || {
+            cluster(Some(
+                "arn:aws:rds:us-east-1:123456789012:cluster:billing-mysql-use1",
+            ))
+        })
+        .output(move || cluster(None))
+        .build();
+    let (instances, globals) = (instances_rule(0), no_global_clusters());
+    let metrics = metrics_answering(Arc::new(|_, _, _, end, _| point(end - 60, 1.0)), None);
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &clusters]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let before = status_of_replicas(&fleet, "us-west-2").await;
+    assert_eq!(
+        replica_line(&before, "billing-mysql-usw2").state,
+        "replicating"
+    );
+    let after = status_of_replicas(&fleet, "us-west-2").await;
+    let promoted = replica_line(&after, "billing-mysql-usw2");
+    assert_eq!(promoted.state, "promoted");
+    assert_eq!(
+        (promoted.source_id.as_str(), promoted.source_region.as_str()),
+        ("billing-mysql-use1", "us-east-1")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_global_clusters_read_keeps_its_secondaries_listed_as_cannot_tell() {
+    let global = || {
+        let member = |arn: &str, writer: bool| {
+            aws_sdk_rds::types::GlobalClusterMember::builder()
+                .db_cluster_arn(arn)
+                .is_writer(writer)
+                .build()
+        };
+        DescribeGlobalClustersOutput::builder()
+            .global_clusters(
+                aws_sdk_rds::types::GlobalCluster::builder()
+                    .global_cluster_identifier("billing-global")
+                    .engine("aurora-postgresql")
+                    .status("available")
+                    .global_cluster_members(member(
+                        "arn:aws:rds:us-east-1:123456789012:cluster:billing-use1",
+                        true,
+                    ))
+                    .global_cluster_members(member(
+                        "arn:aws:rds:us-west-2:123456789012:cluster:billing-usw2",
+                        false,
+                    ))
+                    .build(),
+            )
+            .build()
+    };
+    let unavailable = || {
+        HttpResponse::new(
+            StatusCode::try_from(503).expect("valid"),
+            SdkBody::from(
+                "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>\
+                 <Message>Service unavailable</Message></Error></ErrorResponse>",
+            ),
+        )
+    };
+    let globals = mock!(aws_sdk_rds::Client::describe_global_clusters)
+        .sequence()
+        .output(global)
+        .http_response(unavailable)
+        .times(3)
+        .build();
+    let instances = instances_rule(0);
+    let metrics = metrics_answering(Arc::new(|_, _, _, end, _| point(end - 60, 500.0)), None);
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()],
+            |b: aws_sdk_rds::config::Builder| b
+                .retry_config(CallLimits::READS.retry_config())
+                .timeout_config(CallLimits::READS.timeout_config())
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let first = status_of_replicas(&fleet, "us-west-2").await;
+    assert_eq!(replica_line(&first, "billing-usw2").verdict, Verdict::Ok);
+    let second = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&second, "billing-usw2");
+    assert_eq!(line.verdict, Verdict::Unknown, "{}", line.reason);
+    assert!(
+        line.reason.contains("rds:DescribeGlobalClusters"),
+        "{}",
+        line.reason
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The lag part of the replicas feed fails or hangs on its own (issue 9 item 8)
+
+/// An HTTP connector that answers RDS after `delay` (of tokio time): one cross-region replica,
+/// no global clusters. The listing is the slow part of the feed.
+#[derive(Debug)]
+struct SlowRds {
+    delay: Duration,
+}
+
+impl HttpConnector for SlowRds {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).to_string();
+        let delay = self.delay;
+        HttpConnectorFuture::new(async move {
+            tokio::time::sleep(delay).await;
+            let xml = if body.contains("Action=DescribeGlobalClusters") {
+                "<DescribeGlobalClustersResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
+                 <DescribeGlobalClustersResult><GlobalClusters/></DescribeGlobalClustersResult>\
+                 </DescribeGlobalClustersResponse>"
+            } else if body.contains("Action=DescribeDBClusters") {
+                "<DescribeDBClustersResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
+                 <DescribeDBClustersResult><DBClusters/></DescribeDBClustersResult>\
+                 </DescribeDBClustersResponse>"
+            } else {
+                "<DescribeDBInstancesResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
+                 <DescribeDBInstancesResult><DBInstances><DBInstance>\
+                 <DBInstanceIdentifier>db-0</DBInstanceIdentifier><Engine>postgres</Engine>\
+                 <DBInstanceStatus>available</DBInstanceStatus>\
+                 <ReadReplicaSourceDBInstanceIdentifier>arn:aws:rds:us-east-1:123456789012:db:src-0\
+                 </ReadReplicaSourceDBInstanceIdentifier>\
+                 </DBInstance></DBInstances></DescribeDBInstancesResult>\
+                 </DescribeDBInstancesResponse>"
+            };
+            Ok(HttpResponse::new(
+                StatusCode::try_from(200).expect("valid"),
+                SdkBody::from(xml),
+            ))
+        })
+    }
+}
+
+/// An HTTP connector that never answers: a metrics endpoint that accepts and hangs.
+#[derive(Debug)]
+struct Hangs;
+
+impl HttpConnector for Hangs {
+    fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+        HttpConnectorFuture::new(std::future::pending())
+    }
+}
+
+fn test_credentials() -> aws_sdk_rds::config::Credentials {
+    aws_sdk_rds::config::Credentials::new("test", "test", None, None, "tests")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_lag_read_after_a_slow_listing_leaves_the_list_within_the_feed_deadline() {
+    let rds = aws_sdk_rds::Client::from_conf(
+        aws_sdk_rds::Config::builder()
+            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+            .region(aws_sdk_rds::config::Region::new("us-west-2"))
+            .credentials_provider(test_credentials())
+            .http_client(http_client_fn(|_, _| {
+                SharedHttpConnector::new(SlowRds {
+                    delay: Duration::from_secs(8),
+                })
+            }))
+            .timeout_config(CallLimits::READS.timeout_config())
+            .retry_config(CallLimits::READS.retry_config())
+            .build(),
+    );
+    let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
+        aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatch::config::Region::new("us-west-2"))
+            .credentials_provider(test_credentials())
+            .http_client(http_client_fn(|_, _| SharedHttpConnector::new(Hangs)))
+            .timeout_config(CallLimits::READS.timeout_config())
+            .retry_config(CallLimits::READS.retry_config())
+            .build(),
+    );
+    let fleet = replicas_fleet("us-west-2", rds, cloudwatch);
+    // The cockpit's deadline for a whole replicas feed (refresh 30 s, capped at 20 s).
+    let feed = ripcord::poll::with_deadline(
+        Duration::from_secs(20),
+        "replicas/us-west-2",
+        fleet.replicas("us-west-2"),
+    )
+    .await
+    .expect("the listing arrives although the lag read hangs");
+    assert_eq!(feed.data.len(), 1);
+    let r = &feed.data[0];
+    let why = r
+        .lag_problem
+        .as_deref()
+        .expect("the lag says why it is missing");
+    assert!(
+        why.contains("cloudwatch:GetMetricData") && why.contains("no answer"),
+        "{why}"
+    );
+    assert_eq!(feed.missing[0].kind, SourceErrorKind::Timeout);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_lag_read_keeps_the_last_good_samples_as_history_never_as_the_lag_now() {
+    let good_then_throttled = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .sequence()
+        .output(|| {
+            let minute = Timestamp::now().as_second() / 60 * 60 - 60;
+            GetMetricDataOutput::builder()
+                .set_metric_data_results(Some(
+                    ["q0", "q1"]
+                        .iter()
+                        .map(|id| point(minute, 7.0).id(*id).build())
+                        .collect(),
+                ))
+                .build()
+        })
+        .http_response(cloudwatch_throttled)
+        .times(3)
+        .build();
+    let (instances, globals) = (instances_rule(1), no_global_clusters());
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
+        mock_client!(
+            aws_sdk_cloudwatch,
+            RuleMode::Sequential,
+            [&good_then_throttled],
+            with_limits
+        ),
+    );
+    let first = status_of_replicas(&fleet, "us-west-2").await;
+    assert_eq!(replica_line(&first, "db-0").lag_seconds, Some(7.0));
+    let second = fleet.replicas("us-west-2").await.expect("listed");
+    assert_eq!(second.missing[0].kind, SourceErrorKind::Throttled);
+    let r = &second.data[0];
+    assert_eq!(
+        r.latest_sample().and_then(|s| s.lag),
+        Some(Duration::from_secs(7)),
+        "the last good samples are kept, as history"
+    );
+    let why = r
+        .lag_problem
+        .as_deref()
+        .expect("and why the lag is not current");
+    assert!(why.contains("cloudwatch:GetMetricData"), "{why}");
+    let app = ripcord::status::app_from(
+        Mode::Live { profile: None },
+        "aws",
+        &["us-west-2".to_string()],
+        Workloads::default(),
+        vec![Event::Replicas {
+            region: "us-west-2".to_string(),
+            result: Ok(second),
+        }],
+        Timestamp::now(),
+    );
+    let report = ripcord::status::report::report(&app, None);
+    let line = replica_line(&report, "db-0");
+    assert_eq!(line.verdict, Verdict::Unknown, "{}", line.reason);
+    assert!(line.reason.contains("cannot tell"), "{}", line.reason);
+    assert_eq!(line.lag_seconds, None, "the old value is not the lag now");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1149,6 +1920,7 @@ mod backup_truth {
             kind: ReplicaKind::RdsReadReplica,
             state,
             lag_samples: Vec::new(),
+            lag_problem: None,
         }
     }
 

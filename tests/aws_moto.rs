@@ -143,6 +143,161 @@ async fn seed(moto: &Moto) -> Seeded {
 }
 
 /// The real binary, with the standard AWS variables and nothing else of this machine's.
+/// Issue 9 item 14: after a promotion RDS reports the former replica with no source (moto
+/// too, with the correction in moto_server.py). The cockpit showed it only in the simulator;
+/// on AWS the replica simply vanished from the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promoted_replica_shows_as_promoted_instead_of_vanishing() {
+    let moto = Moto::start();
+    let east = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
+    let west = aws_sdk_rds::Client::new(&moto.sdk(WEST).await);
+    let orders = east
+        .create_db_instance()
+        .db_instance_identifier("orders-primary")
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("dbadmin")
+        .master_user_password("not-a-secret-1")
+        .send()
+        .await
+        .expect("create orders-primary");
+    let orders_arn = orders
+        .db_instance()
+        .and_then(|db| db.db_instance_arn())
+        .expect("an ARN")
+        .to_string();
+    west.create_db_instance_read_replica()
+        .db_instance_identifier("orders-dr-usw2")
+        .source_db_instance_identifier(&orders_arn)
+        .db_instance_class("db.t3.micro")
+        .send()
+        .await
+        .expect("cross-region replica");
+    let fleet = AwsFleet::from_sdk_config(
+        &moto.sdk(WEST).await,
+        &[WEST.to_string()],
+        CallLimits::READS,
+    );
+    let dr = |snapshot: &ripcord::fleet::Snapshot<Vec<ripcord::fleet::Replica>>| {
+        snapshot
+            .data
+            .iter()
+            .find(|r| r.id == "orders-dr-usw2")
+            .cloned()
+            .unwrap_or_else(|| panic!("orders-dr-usw2 is shown: {:#?}", snapshot.data))
+    };
+    let before = fleet.replicas(WEST).await.expect("listed");
+    assert_eq!(dr(&before).state, ReplicationState::Replicating);
+
+    west.promote_read_replica()
+        .db_instance_identifier("orders-dr-usw2")
+        .send()
+        .await
+        .expect("promoted");
+    let after = fleet.replicas(WEST).await.expect("listed");
+    let promoted = dr(&after);
+    assert_eq!(promoted.state, ReplicationState::Promoted);
+    assert_eq!(
+        (promoted.source_id.as_str(), promoted.source_region.as_str()),
+        ("orders-primary", EAST),
+        "where it was promoted from is still told"
+    );
+    let app = ripcord::status::app_from(
+        Mode::Live { profile: None },
+        "aws",
+        &[WEST.to_string()],
+        Workloads::default(),
+        vec![Event::Replicas {
+            region: WEST.to_string(),
+            result: Ok(after),
+        }],
+        Timestamp::now(),
+    );
+    let rows = app.replica_rows();
+    let row = rows
+        .iter()
+        .find(|r| r.replica.id == "orders-dr-usw2")
+        .expect("a row");
+    assert!(row.eval.reason.contains("promoted"), "{}", row.eval.reason);
+}
+
+/// Issue 9 item 13 against moto: the readers of an Aurora cluster are replicas of its writer,
+/// read from DescribeDBClusters (who writes) and DescribeDBInstances (each one's status).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aurora_readers_are_listed_as_replicas_of_their_writer() {
+    let moto = Moto::start();
+    let rds = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
+    rds.create_db_cluster()
+        .db_cluster_identifier("orders-aurora")
+        .engine("aurora-postgresql")
+        .master_username("dbadmin")
+        .master_user_password("not-a-secret-1")
+        .send()
+        .await
+        .expect("cluster");
+    for id in ["orders-aurora-a", "orders-aurora-b", "orders-aurora-c"] {
+        rds.create_db_instance()
+            .db_instance_identifier(id)
+            .db_cluster_identifier("orders-aurora")
+            .engine("aurora-postgresql")
+            .db_instance_class("db.r6g.large")
+            .send()
+            .await
+            .expect("cluster instance");
+    }
+    let clusters = rds
+        .describe_db_clusters()
+        .db_cluster_identifier("orders-aurora")
+        .send()
+        .await
+        .expect("described");
+    let members = clusters.db_clusters()[0].db_cluster_members();
+    let writer = members
+        .iter()
+        .find(|m| m.is_cluster_writer() == Some(true))
+        .and_then(|m| m.db_instance_identifier())
+        .expect("moto names a writer")
+        .to_string();
+    let fleet = AwsFleet::from_sdk_config(
+        &moto.sdk(EAST).await,
+        &[EAST.to_string()],
+        CallLimits::READS,
+    );
+    let snapshot = fleet.replicas(EAST).await.expect("listed");
+    let mut readers: Vec<(String, String, &str)> = snapshot
+        .data
+        .iter()
+        .map(|r| (r.id.clone(), r.source_id.clone(), r.kind.short()))
+        .collect();
+    readers.sort();
+    let mut want: Vec<(String, String, &str)> =
+        ["orders-aurora-a", "orders-aurora-b", "orders-aurora-c"]
+            .into_iter()
+            .filter(|id| *id != writer)
+            .map(|id| {
+                (
+                    id.to_string(),
+                    writer.clone(),
+                    ReplicaKind::AuroraReader.short(),
+                )
+            })
+            .collect();
+    want.sort();
+    assert_eq!(
+        readers, want,
+        "the writer is no replica; each reader replicates from it"
+    );
+    assert!(
+        snapshot
+            .missing
+            .iter()
+            .all(|e| e.call == "cloudwatch:GetMetricData"),
+        "only CloudWatch, which moto does not serve to the Rust SDK, is missing: {:?}",
+        snapshot.missing
+    );
+}
+
 fn ripcord_with_aws(endpoint: &str, home: &Path, args: &[&str]) -> Output {
     ripcord_with_aws_env(endpoint, home, args, &[])
 }

@@ -79,6 +79,7 @@ fn replica(id: &str, lag: Option<u64>, state: ReplicationState) -> Replica {
                 }]
             })
             .unwrap_or_default(),
+        lag_problem: None,
     }
 }
 

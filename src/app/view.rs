@@ -86,7 +86,8 @@ impl App {
             .flat_map(|(replicas, from)| replicas.iter().map(move |r| (r, from)))
             .map(|(replica, from)| {
                 let targets = self.workloads.targets_for(&replica.id);
-                let eval = evaluate::replica(replica, &targets, &self.workloads.thresholds);
+                let eval =
+                    evaluate::replica(replica, &targets, &self.workloads.thresholds, self.now);
                 ReplicaRow {
                     replica,
                     targets,

@@ -22,10 +22,15 @@ fn tail(id: &str) -> &str {
     id.rsplit([':', '/']).next().unwrap_or(id)
 }
 
-fn backup_type(kind: ReplicaKind) -> &'static str {
+/// The resource type AWS Backup lists the replica's source under, when the source is itself
+/// what AWS Backup protects. A cluster reader's source is the cluster's writer instance, but a
+/// cluster (Aurora, Multi-AZ DB cluster) is backed up as a whole, under the cluster's name,
+/// which the reader does not carry: `None`, rather than a writer instance called unprotected.
+fn backup_type(kind: ReplicaKind) -> Option<&'static str> {
     match kind {
-        ReplicaKind::RdsReadReplica => "RDS",
-        ReplicaKind::AuroraGlobalSecondary => "Aurora",
+        ReplicaKind::RdsReadReplica => Some("RDS"),
+        ReplicaKind::AuroraGlobalSecondary | ReplicaKind::AuroraReplicaCluster => Some("Aurora"),
+        ReplicaKind::AuroraReader | ReplicaKind::MultiAzClusterReader => None,
     }
 }
 
@@ -35,7 +40,9 @@ fn writers(replicas: &BTreeMap<String, Read<'_, [Replica]>>) -> BTreeSet<(String
     for read in replicas.values() {
         let Read::Known(list) = read else { continue };
         for r in list.iter() {
-            let kind = backup_type(r.kind).to_string();
+            let Some(kind) = backup_type(r.kind).map(str::to_string) else {
+                continue;
+            };
             // "(no writer)": a global cluster between writers names no source.
             if !r.source_id.starts_with('(') {
                 out.insert((r.source_region.clone(), r.source_id.clone(), kind.clone()));
@@ -117,6 +124,7 @@ mod tests {
             kind: ReplicaKind::RdsReadReplica,
             state,
             lag_samples: Vec::new(),
+            lag_problem: None,
         }
     }
 
@@ -128,6 +136,22 @@ mod tests {
             resource_type: "RDS".into(),
             newest: NewestPoint::None,
         }
+    }
+
+    #[test]
+    fn a_cluster_readers_writer_instance_is_not_expected_to_have_points_of_its_own() {
+        let readers =
+            [ReplicaKind::AuroraReader, ReplicaKind::MultiAzClusterReader].map(|kind| Replica {
+                kind,
+                ..replica("reader-2", "writer-1", ReplicationState::Replicating)
+            });
+        let replicas = BTreeMap::from([("us-west-2".to_string(), Read::Known(readers.as_slice()))]);
+        let east = BackupHealth {
+            protected_listed: true,
+            ..BackupHealth::default()
+        };
+        let backups = BTreeMap::from([("us-east-1".to_string(), Read::Known(&east))]);
+        assert_eq!(uncovered(&replicas, &backups), Vec::new());
     }
 
     #[test]

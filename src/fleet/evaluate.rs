@@ -1,15 +1,21 @@
 //! Judging each item against its workload's targets. Pure functions of the data and `now`.
 
-use super::age::{age_between, format_duration};
+use super::age::{age_between, format_age, format_duration};
+use super::replica::LagReading;
 use super::{
-    BackupWindowStats, Evaluation, HealthCheck, JobCounts, NewestPoint, RecoveryPointAge, Replica,
-    ReplicationState, Targets, Thresholds, Window,
+    BackupWindowStats, Evaluation, HealthCheck, JobCounts, LagSample, NewestPoint,
+    RecoveryPointAge, Replica, ReplicationState, Targets, Thresholds, Window,
 };
 use jiff::Timestamp;
 
 /// A replica against its RPO. Broken replication is CRIT whatever the lag number says:
 /// a replica that stopped applying changes shows a small, stale lag.
-pub fn replica(r: &Replica, targets: &Targets, thresholds: &Thresholds) -> Evaluation {
+pub fn replica(
+    r: &Replica,
+    targets: &Targets,
+    thresholds: &Thresholds,
+    now: Timestamp,
+) -> Evaluation {
     let rpo = targets.rpo;
     match &r.state {
         ReplicationState::Broken(why) => {
@@ -19,10 +25,41 @@ pub fn replica(r: &Replica, targets: &Targets, thresholds: &Thresholds) -> Evalu
         ReplicationState::Transitioning(what) => {
             return Evaluation::warn(format!("{what} in progress"));
         }
-        ReplicationState::Replicating | ReplicationState::Unknown => {}
+        // What the state cannot tell, the lag cannot make healthy: a replica in a state
+        // ripcord does not know may be applying nothing at all.
+        ReplicationState::Unknown => {
+            return Evaluation::unknown("replication state unknown");
+        }
+        ReplicationState::Unread(why) => {
+            return Evaluation::unknown(format!("cannot tell: replication state not read: {why}"));
+        }
+        ReplicationState::Unrecognized(status) => {
+            return Evaluation::unknown(format!(
+                "RDS status \"{status}\" is not one ripcord knows: cannot tell"
+            ));
+        }
+        ReplicationState::Replicating => {}
     }
-    let Some(sample) = r.latest_sample() else {
-        return Evaluation::unknown("no lag datapoints");
+    let sample = match r.lag_reading(now) {
+        LagReading::Current(sample) => sample,
+        LagReading::NoData => return Evaluation::unknown("no lag datapoints"),
+        LagReading::Old(last) => {
+            return Evaluation::unknown(format!(
+                "no recent lag: newest datapoint {} ({})",
+                format_age(last.at, now),
+                sample_value(last)
+            ));
+        }
+        LagReading::Unread { why, last } => {
+            let history = last.map_or_else(String::new, |s| {
+                format!(
+                    "; last datapoint {} ({})",
+                    format_age(s.at, now),
+                    sample_value(s)
+                )
+            });
+            return Evaluation::unknown(format!("cannot tell: lag not read: {why}{history}"));
+        }
     };
     let Some(lag) = sample.lag else {
         return Evaluation::crit("lag metric says replication is not active");
@@ -39,6 +76,14 @@ pub fn replica(r: &Replica, targets: &Targets, thresholds: &Thresholds) -> Evalu
     } else {
         Evaluation::ok(format!("lag {shown} within RPO {limit}"))
     }
+}
+
+/// A datapoint's value in words, for reasons that quote an old one.
+fn sample_value(s: &LagSample) -> String {
+    s.lag.map_or_else(
+        || "replication not active".to_string(),
+        |lag| format!("lag {}", super::age::format_lag(lag)),
+    )
 }
 
 /// The newest good recovery point of a resource against its backup RPO.
@@ -131,6 +176,7 @@ mod tests {
                     }]
                 })
                 .unwrap_or_default(),
+            lag_problem: None,
         }
     }
 
@@ -152,6 +198,7 @@ mod tests {
                 &replica_with(ReplicationState::Replicating, Some(Some(lag))),
                 &t,
                 &th,
+                at(0),
             )
             .verdict
         };
@@ -171,6 +218,7 @@ mod tests {
             ),
             &targets(300),
             &Thresholds::default(),
+            at(0),
         );
         assert_eq!(e.verdict, Verdict::Crit);
         assert!(e.reason.contains("IO thread stopped"));
@@ -183,7 +231,8 @@ mod tests {
             replica(
                 &replica_with(ReplicationState::Replicating, Some(None)),
                 &targets(300),
-                &th
+                &th,
+                at(0),
             )
             .verdict,
             Verdict::Crit
@@ -192,10 +241,78 @@ mod tests {
             replica(
                 &replica_with(ReplicationState::Replicating, None),
                 &targets(300),
-                &th
+                &th,
+                at(0),
             )
             .verdict,
             Verdict::Unknown
+        );
+    }
+
+    /// Issue 9 item 4: a state ripcord cannot read is "cannot tell", whatever the lag says.
+    #[test]
+    fn an_unrecognized_state_is_never_ok() {
+        for state in [
+            ReplicationState::Unrecognized("some-new-status".into()),
+            ReplicationState::Unknown,
+        ] {
+            let e = replica(
+                &replica_with(state.clone(), Some(Some(0))),
+                &targets(300),
+                &Thresholds::default(),
+                at(0),
+            );
+            assert_eq!(e.verdict, Verdict::Unknown, "{state:?}");
+        }
+        let e = replica(
+            &replica_with(
+                ReplicationState::Unrecognized("some-new-status".into()),
+                Some(Some(0)),
+            ),
+            &targets(300),
+            &Thresholds::default(),
+            at(0),
+        );
+        assert!(e.reason.contains("some-new-status"), "{}", e.reason);
+    }
+
+    /// Issue 9 item 1: CloudWatch returns only the datapoints that exist. A replica whose
+    /// metric stopped 55 minutes ago at 2 s has no lag now, whatever that value was.
+    #[test]
+    fn an_old_lag_datapoint_is_no_recent_lag_never_ok() {
+        let r = replica_with(ReplicationState::Replicating, Some(Some(2)));
+        let th = Thresholds::default();
+        let fresh = replica(&r, &targets(300), &th, at(90));
+        assert_eq!(fresh.verdict, Verdict::Ok, "{}", fresh.reason);
+        let old = replica(&r, &targets(300), &th, at(55 * 60));
+        assert_eq!(old.verdict, Verdict::Unknown, "{}", old.reason);
+        assert!(
+            old.reason.contains("no recent lag") && old.reason.contains("55m"),
+            "{}",
+            old.reason
+        );
+        // An old "not active" is just as old: it cannot say replication is stopped now.
+        let stopped = replica_with(ReplicationState::Replicating, Some(None));
+        assert_eq!(
+            replica(&stopped, &targets(300), &th, at(55 * 60)).verdict,
+            Verdict::Unknown
+        );
+    }
+
+    /// Issue 9 items 2 and 8: a lag that could not be read is "cannot tell", with what AWS
+    /// said, even when an earlier read left a good-looking datapoint behind.
+    #[test]
+    fn a_lag_that_could_not_be_read_is_cannot_tell_with_the_reason() {
+        let mut r = replica_with(ReplicationState::Replicating, Some(Some(2)));
+        r.lag_problem = Some("CloudWatch said InternalError".into());
+        let e = replica(&r, &targets(300), &Thresholds::default(), at(30));
+        assert_eq!(e.verdict, Verdict::Unknown, "{}", e.reason);
+        assert!(e.reason.contains("InternalError"), "{}", e.reason);
+        // Broken replication is still CRIT: the state does not depend on the metric.
+        r.state = ReplicationState::Broken("instance is storage-full".into());
+        assert_eq!(
+            replica(&r, &targets(300), &Thresholds::default(), at(30)).verdict,
+            Verdict::Crit
         );
     }
 

@@ -22,7 +22,7 @@ pub use health::{
     CheckKind, CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck,
     RecordHealth,
 };
-pub use replica::{LagSample, Replica, ReplicaKind, ReplicationState};
+pub use replica::{LAG_CURRENT_FOR, LagReading, LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};
 pub use workload::{Targets, Thresholds, Workload, Workloads};
 

@@ -11,6 +11,15 @@ pub enum ReplicaKind {
     RdsReadReplica,
     /// A secondary cluster of an Aurora global database; lag from `AuroraGlobalDBRPOLag`.
     AuroraGlobalSecondary,
+    /// A reader instance of an Aurora cluster, replicating from the cluster's writer; lag
+    /// from `AuroraReplicaLag` (ms).
+    AuroraReader,
+    /// An Aurora MySQL cluster that is a binlog replica of another region's cluster (its
+    /// `ReplicationSourceIdentifier`), outside any global database; lag from
+    /// `AuroraBinlogReplicaLag` (s).
+    AuroraReplicaCluster,
+    /// A reader instance of a Multi-AZ DB cluster; lag from `ReplicaLag` (s).
+    MultiAzClusterReader,
 }
 
 impl ReplicaKind {
@@ -18,6 +27,9 @@ impl ReplicaKind {
         match self {
             ReplicaKind::RdsReadReplica => "rds",
             ReplicaKind::AuroraGlobalSecondary => "aurora-global",
+            ReplicaKind::AuroraReader => "aurora-reader",
+            ReplicaKind::AuroraReplicaCluster => "aurora-replica-cluster",
+            ReplicaKind::MultiAzClusterReader => "multi-az-reader",
         }
     }
 }
@@ -34,6 +46,12 @@ pub enum ReplicationState {
     /// Promoted: no longer a replica. Kept so an operator sees the result of a failover.
     Promoted,
     Unknown,
+    /// The part of the control plane that lists this replica could not be read this time
+    /// (the text says what failed): the row is the one last read, its state unknown now.
+    Unread(String),
+    /// A status the control plane gave that ripcord has no meaning for (one added after this
+    /// was written): shown as it is, and judged as "cannot tell", never as healthy.
+    Unrecognized(String),
 }
 
 impl ReplicationState {
@@ -44,6 +62,8 @@ impl ReplicationState {
             ReplicationState::Transitioning(what) => what,
             ReplicationState::Promoted => "promoted",
             ReplicationState::Unknown => "unknown",
+            ReplicationState::Unrecognized(status) => status,
+            ReplicationState::Unread(_) => "unknown",
         }
     }
 }
@@ -69,12 +89,59 @@ pub struct Replica {
     pub state: ReplicationState,
     /// Oldest first; the last hour at one-minute resolution when the source has it.
     pub lag_samples: Vec<LagSample>,
+    /// Why the lag could not be read on the last fetch, in what AWS said (a metrics call that
+    /// failed or hung, a series CloudWatch answered with an error). The samples, if any, are
+    /// then from an earlier read: history, never the lag now.
+    pub lag_problem: Option<String>,
+}
+
+/// How long the newest lag datapoint stands for "the lag now". Replica lag is published once
+/// a minute and a minute's datapoint arrives a minute or two after it ends; five intervals
+/// without one means the series stopped, whatever its last value said.
+pub const LAG_CURRENT_FOR: Duration = Duration::from_secs(300);
+
+/// What can be said about a replica's lag at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LagReading<'a> {
+    /// The newest datapoint is recent enough to be the lag now.
+    Current(&'a LagSample),
+    /// The newest datapoint is older than `LAG_CURRENT_FOR`: no recent lag.
+    Old(&'a LagSample),
+    /// The last read failed; `last` is history from an earlier read, if any.
+    Unread {
+        why: &'a str,
+        last: Option<&'a LagSample>,
+    },
+    /// No datapoints at all.
+    NoData,
 }
 
 impl Replica {
-    /// The newest sample, if any.
+    /// The newest sample, if any, however old. Use `lag_reading` for "the lag now".
     pub fn latest_sample(&self) -> Option<&LagSample> {
         self.lag_samples.last()
+    }
+
+    /// The lag as it stands at `now`: only a recent datapoint from a read that worked is
+    /// the current lag.
+    pub fn lag_reading(&self, now: Timestamp) -> LagReading<'_> {
+        let last = self.latest_sample();
+        match (&self.lag_problem, last) {
+            (Some(why), last) => LagReading::Unread { why, last },
+            (None, None) => LagReading::NoData,
+            (None, Some(s)) if super::age_between(s.at, now) > LAG_CURRENT_FOR => {
+                LagReading::Old(s)
+            }
+            (None, Some(s)) => LagReading::Current(s),
+        }
+    }
+
+    /// The current lag, if there is one: `Some(None)` when replication is not active now.
+    pub fn current_lag(&self, now: Timestamp) -> Option<Option<Duration>> {
+        match self.lag_reading(now) {
+            LagReading::Current(s) => Some(s.lag),
+            _ => None,
+        }
     }
 
     pub fn is_cross_region(&self) -> bool {

@@ -218,10 +218,8 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
                     crate::fleet::ReplicationState::Broken(why) => format!("broken: {why}"),
                     other => other.short().to_string(),
                 },
-                lag_seconds: r
-                    .latest_sample()
-                    .and_then(|s| s.lag)
-                    .map(|d| d.as_secs_f64()),
+                // Only a current lag: an old datapoint is not the lag now (null: unknown).
+                lag_seconds: r.current_lag(now).flatten().map(|d| d.as_secs_f64()),
                 workload: row.targets.workload.clone(),
                 verdict: row.eval.verdict,
                 reason: row.eval.reason,

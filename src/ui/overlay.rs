@@ -171,16 +171,35 @@ fn detail_lines(app: &App, pane: Pane) -> Vec<Line<'static>> {
                     ),
                 ),
             ];
-            if let Some(s) = r.latest_sample() {
-                let lag = s.lag.map_or_else(
+            let value = |s: &crate::fleet::LagSample| {
+                s.lag.map_or_else(
                     || "replication not active".to_string(),
                     crate::fleet::format_lag,
-                );
-                lines.push(field(
-                    app,
-                    "lag now",
-                    format!("{lag} (datapoint {})", format_age(s.at, app.now)),
-                ));
+                )
+            };
+            let lag_now = match r.lag_reading(app.now) {
+                crate::fleet::LagReading::Current(s) => Some(format!(
+                    "{} (datapoint {})",
+                    value(s),
+                    format_age(s.at, app.now)
+                )),
+                crate::fleet::LagReading::Old(s) => Some(format!(
+                    "no recent lag: newest datapoint {}, {}",
+                    value(s),
+                    format_age(s.at, app.now)
+                )),
+                crate::fleet::LagReading::Unread { why, last } => Some(format!(
+                    "cannot tell: {why}{}",
+                    last.map_or_else(String::new, |s| format!(
+                        " (earlier read: {}, {})",
+                        value(s),
+                        format_age(s.at, app.now)
+                    ))
+                )),
+                crate::fleet::LagReading::NoData => None,
+            };
+            if let Some(text) = lag_now {
+                lines.push(field(app, "lag now", text));
             }
             if !lags.is_empty() {
                 let avg = lags.iter().sum::<f64>() / lags.len() as f64;

@@ -26,8 +26,9 @@ pub const ROUTE53_LIST_HOSTED_ZONES: &str = "route53:ListHostedZones";
 pub const ROUTE53_LIST_RESOURCE_RECORD_SETS: &str = "route53:ListResourceRecordSets";
 pub const ROUTE53_LIST_TAGS_FOR_RESOURCES: &str = "route53:ListTagsForResources";
 
-// Only runbook actions make these.
 pub const RDS_DESCRIBE_DB_CLUSTERS: &str = "rds:DescribeDBClusters";
+
+// Only runbook actions make these.
 pub const RDS_PROMOTE_READ_REPLICA: &str = "rds:PromoteReadReplica";
 pub const RDS_SWITCHOVER_GLOBAL_CLUSTER: &str = "rds:SwitchoverGlobalCluster";
 pub const RDS_FAILOVER_GLOBAL_CLUSTER: &str = "rds:FailoverGlobalCluster";
@@ -48,6 +49,7 @@ pub const STS_GET_CALLER_IDENTITY: &str = "sts:GetCallerIdentity";
 /// What the cockpit and `status` call: `docs/iam-readonly-policy.json`.
 pub const READ_ONLY: &[&str] = &[
     RDS_DESCRIBE_DB_INSTANCES,
+    RDS_DESCRIBE_DB_CLUSTERS,
     RDS_DESCRIBE_GLOBAL_CLUSTERS,
     CLOUDWATCH_GET_METRIC_DATA,
     BACKUP_LIST_BACKUP_JOB_SUMMARIES,

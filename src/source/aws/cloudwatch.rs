@@ -7,7 +7,9 @@ use super::error::aws_error;
 use super::time::{from_aws, to_aws};
 use crate::source::SourceError;
 use aws_sdk_cloudwatch::Client;
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
+use aws_sdk_cloudwatch::types::{
+    Dimension, Metric, MetricDataQuery, MetricDataResult, MetricStat, ScanBy, StatusCode,
+};
 use jiff::Timestamp;
 use std::collections::HashMap;
 
@@ -25,11 +27,42 @@ pub struct SeriesQuery {
     pub stat: &'static str,
 }
 
+/// A series named by more than one dimension. CloudWatch matches a dimension set exactly: a
+/// metric published per (cluster, source region) is not found by the cluster alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricQuery {
+    pub series: SeriesQuery,
+    /// Dimensions beside `series.dimension`.
+    pub more_dimensions: Vec<(&'static str, String)>,
+}
+
+impl From<SeriesQuery> for MetricQuery {
+    fn from(series: SeriesQuery) -> Self {
+        Self {
+            series,
+            more_dimensions: Vec::new(),
+        }
+    }
+}
+
 /// Datapoints of one series, oldest first.
 pub type Series = Vec<(Timestamp, f64)>;
 
+/// What CloudWatch said about one series: its datapoints and whether they are all of them.
+/// Each result of GetMetricData carries its own `StatusCode` and `Messages`: a series can be
+/// denied or fail inside an answer that succeeded, and then its few (or no) datapoints are
+/// not "no datapoints".
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SeriesAnswer {
+    pub points: Series,
+    /// `None` when CloudWatch said `Complete`; else what it said, in its words:
+    /// `InternalError`, `Forbidden`, or `PartialData` left after every NextToken was followed.
+    pub problem: Option<String>,
+}
+
 /// Reads every query over `[from, to)` at `period_secs` resolution. The answer has one series
-/// per query, in the order asked.
+/// per query, in the order asked. Per-series errors are dropped here: callers that judge
+/// with the data use `read_answers`.
 pub async fn read_series(
     cloudwatch: &Client,
     queries: &[SeriesQuery],
@@ -37,7 +70,88 @@ pub async fn read_series(
     to: Timestamp,
     period_secs: i32,
 ) -> Result<Vec<Series>, SourceError> {
-    let mut out: Vec<Series> = vec![Vec::new(); queries.len()];
+    let queries: Vec<MetricQuery> = queries.iter().cloned().map(MetricQuery::from).collect();
+    let answers = read_answers(cloudwatch, &queries, from, to, period_secs).await?;
+    Ok(answers.into_iter().map(|a| a.points).collect())
+}
+
+/// Where one series stands while the pages of an answer come in.
+#[derive(Default)]
+struct Reading {
+    points: Series,
+    /// The status of the newest page that had this series: PartialData on one page and
+    /// Complete on the next is complete.
+    status: Option<StatusCode>,
+    /// An error status seen on any page: it is not undone by a later page.
+    failed: Option<StatusCode>,
+    messages: Vec<String>,
+}
+
+impl Reading {
+    fn take(&mut self, result: &MetricDataResult) {
+        self.points.extend(
+            result
+                .timestamps()
+                .iter()
+                .zip(result.values())
+                .filter_map(|(t, v)| Some((from_aws(t)?, *v))),
+        );
+        if let Some(status) = result.status_code() {
+            // InternalError, Forbidden, and any status newer than this code.
+            if !matches!(status, StatusCode::Complete | StatusCode::PartialData) {
+                self.failed.get_or_insert_with(|| status.clone());
+            }
+            self.status = Some(status.clone());
+        }
+        for m in result.messages() {
+            let said = match (m.code(), m.value()) {
+                (Some(code), Some(value)) => format!("{code}: {value}"),
+                (Some(text), None) | (None, Some(text)) => text.to_string(),
+                (None, None) => continue,
+            };
+            if !self.messages.contains(&said) {
+                self.messages.push(said);
+            }
+        }
+    }
+
+    fn finish(mut self) -> SeriesAnswer {
+        self.points.sort_by_key(|(t, _)| *t);
+        self.points.dedup_by_key(|(t, _)| *t);
+        let problem = match (self.failed, self.status) {
+            (Some(status), _) => Some(status.as_str().to_string()),
+            (None, Some(StatusCode::PartialData)) => {
+                Some("PartialData (the answer is partial)".to_string())
+            }
+            _ => None,
+        }
+        .map(|status| {
+            if self.messages.is_empty() {
+                status
+            } else {
+                format!("{status}: {}", self.messages.join("; "))
+            }
+        });
+        SeriesAnswer {
+            points: self.points,
+            problem,
+        }
+    }
+}
+
+/// Reads every query over `[from, to)` at `period_secs` resolution, following NextToken to
+/// the end of each answer, with what CloudWatch said about each series. The answer has one
+/// entry per query, in the order asked.
+pub async fn read_answers(
+    cloudwatch: &Client,
+    queries: &[MetricQuery],
+    from: Timestamp,
+    to: Timestamp,
+    period_secs: i32,
+) -> Result<Vec<SeriesAnswer>, SourceError> {
+    let mut out: Vec<Reading> = std::iter::repeat_with(Reading::default)
+        .take(queries.len())
+        .collect();
     for (chunk_index, chunk) in queries.chunks(MAX_QUERIES_PER_CALL).enumerate() {
         let offset = chunk_index * MAX_QUERIES_PER_CALL;
         // Ids must start with a lower-case letter; the index finds the series again.
@@ -47,7 +161,7 @@ pub async fn read_series(
         let data_queries: Vec<MetricDataQuery> = chunk
             .iter()
             .enumerate()
-            .map(|(i, q)| to_query(&format!("q{}", offset + i), q, period_secs))
+            .map(|(i, q)| to_metric_query(&format!("q{}", offset + i), q, period_secs))
             .collect();
         let mut next_token: Option<String> = None;
         loop {
@@ -63,15 +177,9 @@ pub async fn read_series(
                 .await
                 .map_err(|e| aws_error(calls::CLOUDWATCH_GET_METRIC_DATA, e))?;
             for result in page.metric_data_results() {
-                let Some(&index) = result.id().and_then(|id| by_id.get(id)) else {
-                    continue;
-                };
-                let points = result
-                    .timestamps()
-                    .iter()
-                    .zip(result.values())
-                    .filter_map(|(t, v)| Some((from_aws(t)?, *v)));
-                out[index].extend(points);
+                if let Some(&index) = result.id().and_then(|id| by_id.get(id)) {
+                    out[index].take(result);
+                }
             }
             next_token = page.next_token().map(str::to_string);
             if next_token.is_none() {
@@ -79,23 +187,24 @@ pub async fn read_series(
             }
         }
     }
-    for series in &mut out {
-        series.sort_by_key(|(t, _)| *t);
-        series.dedup_by_key(|(t, _)| *t);
-    }
-    Ok(out)
+    Ok(out.into_iter().map(Reading::finish).collect())
 }
 
 pub fn to_query(id: &str, q: &SeriesQuery, period_secs: i32) -> MetricDataQuery {
+    to_metric_query(id, &MetricQuery::from(q.clone()), period_secs)
+}
+
+/// The GetMetricData query for `q`, with all its dimensions.
+pub fn to_metric_query(id: &str, q: &MetricQuery, period_secs: i32) -> MetricDataQuery {
+    let dimension = |name: &str, value: &str| Dimension::builder().name(name).value(value).build();
+    let dimensions = std::iter::once(dimension(q.series.dimension, &q.series.value))
+        .chain(q.more_dimensions.iter().map(|(n, v)| dimension(n, v)))
+        .collect();
+    let q = &q.series;
     let metric = Metric::builder()
         .namespace(q.namespace)
         .metric_name(q.metric)
-        .dimensions(
-            Dimension::builder()
-                .name(q.dimension)
-                .value(&q.value)
-                .build(),
-        )
+        .set_dimensions(Some(dimensions))
         .build();
     MetricDataQuery::builder()
         .id(id)

@@ -106,6 +106,11 @@ pub struct AwsFleet {
     rds_page_size: i32,
     guards: route53::GuardCache,
     parts: parts::Parts,
+    last_lag: lag::LastLag,
+    known_replicas: rds::KnownReplicas,
+    /// Kept apart from `known_replicas`: each remembers one listing's replicas.
+    known_replica_clusters: rds::KnownReplicas,
+    last_listed: rds::LastListed,
 }
 
 /// Why the live fleet could not be set up, in words that say what to do.
@@ -175,6 +180,10 @@ impl AwsFleet {
             rds_page_size: rds::DEFAULT_PAGE_SIZE,
             guards: route53::GuardCache::default(),
             parts: parts::Parts::default(),
+            last_lag: lag::LastLag::default(),
+            known_replicas: rds::KnownReplicas::default(),
+            known_replica_clusters: rds::KnownReplicas::default(),
+            last_listed: rds::LastListed::default(),
         }
     }
 
@@ -216,42 +225,72 @@ impl FleetSource for AwsFleet {
     async fn replicas(&self, region: &str) -> FetchResult<Vec<Replica>> {
         let clients = self.region_clients(region, calls::RDS_DESCRIBE_DB_INSTANCES)?;
         let now = Timestamp::now();
-        let (instances, globals) = tokio::join!(
-            rds::read_replicas(&clients.rds, region, self.rds_page_size),
+        let started = tokio::time::Instant::now();
+        let (instances, globals, clusters) = tokio::join!(
+            rds::read_replicas(
+                &clients.rds,
+                region,
+                self.rds_page_size,
+                &self.known_replicas
+            ),
             self.parts.fetch(
                 format!("{region} global clusters"),
                 calls::RDS_DESCRIBE_GLOBAL_CLUSTERS,
                 now,
                 rds::global_secondaries(&clients.rds, region),
             ),
+            self.parts.fetch(
+                format!("{region} clusters"),
+                calls::RDS_DESCRIBE_DB_CLUSTERS,
+                now,
+                rds::db_clusters(&clients.rds),
+            ),
         );
-        let (mut replicas, globals) = match (instances, globals) {
-            (Ok(replicas), globals) => (replicas, globals),
-            (Err(mut e), globals) => {
+        let instances = match instances {
+            Ok(instances) => instances,
+            Err(mut e) => {
                 // The feed fails, naming every call that failed with it.
                 e.also.extend(globals.err());
+                e.also.extend(clusters.err());
                 return Err(e);
             }
         };
+        let mut replicas = instances.replicas;
         let mut missing = Vec::new();
-        match globals {
-            Ok(secondaries) => replicas.extend(secondaries),
-            Err(e) => missing.push(e),
+        // A part that fails keeps its last rows, each saying its state cannot be told now.
+        let clusters = clusters.map(|c| {
+            let replicas = rds::cluster_replicas(&c, region, &instances.others);
+            let promoted_to = rds::clusters_without_source(&c);
+            self.known_replica_clusters
+                .settle(region, replicas, &promoted_to)
+        });
+        for (part, read) in [("global clusters", globals), ("clusters", clusters)] {
+            let (listed, failure) = self.last_listed.keep(region, part, read);
+            replicas.extend(listed);
+            missing.extend(failure);
         }
         // Without lag the replicas are still worth showing: their replication state comes
-        // from RDS itself, and the failed metrics read is shown beside them.
+        // from RDS itself, and the failed metrics read is shown beside them. The lag read
+        // comes after the listing, so it gets what the listing left of the part deadline:
+        // a slow listing and a hung metrics call together must not take the feed down.
+        let left = parts::PART_DEADLINE.saturating_sub(started.elapsed());
         let lag = lag::fill(&clients.cloudwatch, &mut replicas, now);
-        if let Err(e) = self
+        let read = self
             .parts
-            .fetch(
+            .fetch_within(
                 format!("{region} lag"),
                 calls::CLOUDWATCH_GET_METRIC_DATA,
                 now,
+                left,
                 lag,
             )
-            .await
-        {
-            missing.push(e);
+            .await;
+        match read {
+            Ok(()) => self.last_lag.remember(region, &replicas),
+            Err(e) => {
+                self.last_lag.recall(region, &mut replicas, &e);
+                missing.push(e);
+            }
         }
         Ok(Snapshot::new(replicas, now).with_missing(missing))
     }

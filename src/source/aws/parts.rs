@@ -41,8 +41,8 @@ impl Parts {
             .await
     }
 
-    /// `fetch` with a deadline of its own: a feed whose parts run one after another gives
-    /// each a share of the feed's deadline.
+    /// `fetch` with a deadline of its own: for a part that runs after another part of the
+    /// same feed, and so gets what is left of `PART_DEADLINE` rather than all of it.
     pub async fn fetch_within<T>(
         &self,
         part: impl Into<String>,

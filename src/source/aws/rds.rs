@@ -7,32 +7,225 @@ use super::error::aws_error;
 use crate::fleet::{Replica, ReplicaKind, ReplicationState};
 use crate::source::SourceError;
 use aws_sdk_rds::Client;
-use aws_sdk_rds::types::{DbInstance, GlobalCluster, GlobalClusterMember};
+use aws_sdk_rds::types::{DbCluster, DbInstance, GlobalCluster, GlobalClusterMember};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// DescribeDBInstances page size: the API's largest (its smallest is 20).
 pub const DEFAULT_PAGE_SIZE: i32 = 100;
 
-/// Every DB instance in the region that is a read replica, all pages.
+/// Every DB instance in the region that is a read replica, all pages, and every instance
+/// `known` saw as a replica before that now has no source: promoted.
 pub async fn read_replicas(
     rds: &Client,
     region: &str,
     page_size: i32,
-) -> Result<Vec<Replica>, SourceError> {
+    known: &KnownReplicas,
+) -> Result<Instances, SourceError> {
     let mut pages = rds
         .describe_db_instances()
         .max_records(page_size)
         .into_paginator()
         .send();
     let mut replicas = Vec::new();
+    let mut others = HashMap::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error(calls::RDS_DESCRIBE_DB_INSTANCES, e))?;
-        replicas.extend(
-            page.db_instances()
-                .iter()
-                .filter_map(|db| replica_of_instance(db, region)),
-        );
+        for db in page.db_instances() {
+            match (replica_of_instance(db, region), db.db_instance_identifier()) {
+                (Some(replica), _) => replicas.push(replica),
+                (None, Some(id)) => {
+                    others.insert(id.to_string(), db.db_instance_status().map(str::to_string));
+                }
+                (None, None) => {}
+            }
+        }
     }
-    Ok(replicas)
+    let without_source: Vec<String> = others.keys().cloned().collect();
+    Ok(Instances {
+        replicas: known.settle(region, replicas, &without_source),
+        others,
+    })
+}
+
+/// The replicas each optional part of a region's listing (global clusters, DB clusters) last
+/// gave. A part that fails keeps its rows on screen, each saying its state cannot be told
+/// now and why, instead of vanishing as if the replicas were gone.
+#[derive(Default)]
+pub struct LastListed {
+    by_part: Mutex<HashMap<(String, &'static str), Vec<Replica>>>,
+}
+
+impl LastListed {
+    /// The replicas of `part` in `region` from `read`, or after a failure the ones it last
+    /// gave, marked unread; with the failure.
+    pub fn keep(
+        &self,
+        region: &str,
+        part: &'static str,
+        read: Result<Vec<Replica>, SourceError>,
+    ) -> (Vec<Replica>, Option<SourceError>) {
+        let mut by_part = self.by_part.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (region.to_string(), part);
+        match read {
+            Ok(replicas) => {
+                by_part.insert(key, replicas.clone());
+                (replicas, None)
+            }
+            Err(e) => {
+                let last = by_part
+                    .get(&key)
+                    .map(|old| {
+                        old.iter()
+                            .map(|r| Replica {
+                                state: ReplicationState::Unread(e.to_string()),
+                                ..r.clone()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (last, Some(e))
+            }
+        }
+    }
+}
+
+/// A region's instances as the replica listing sees them.
+pub struct Instances {
+    /// Instance read replicas (and the promoted ones `KnownReplicas` recognises).
+    pub replicas: Vec<Replica>,
+    /// The status of every other instance: cluster members are judged by it.
+    pub others: HashMap<String, Option<String>>,
+}
+
+/// Every DB cluster in the region, all pages: Aurora and Multi-AZ DB clusters, whose readers
+/// and replica clusters are replicas too.
+pub async fn db_clusters(rds: &Client) -> Result<Vec<DbCluster>, SourceError> {
+    let mut pages = rds.describe_db_clusters().into_paginator().send();
+    let mut clusters = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error(calls::RDS_DESCRIBE_DB_CLUSTERS, e))?;
+        clusters.extend(page.db_clusters().iter().cloned());
+    }
+    Ok(clusters)
+}
+
+/// The Aurora clusters that replicate from no other cluster: where a promoted replica
+/// cluster ends up.
+pub fn clusters_without_source(clusters: &[DbCluster]) -> Vec<String> {
+    clusters
+        .iter()
+        .filter(|c| c.replication_source_identifier().is_none())
+        .filter_map(|c| c.db_cluster_identifier())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The replicas the clusters of `region` hold: each reader of an Aurora or Multi-AZ DB
+/// cluster (judged by its instance's status in `statuses`), and each Aurora cluster that
+/// replicates from another cluster (`ReplicationSourceIdentifier`). Global-database
+/// secondaries are left to `global_secondaries`.
+pub fn cluster_replicas(
+    clusters: &[DbCluster],
+    region: &str,
+    statuses: &HashMap<String, Option<String>>,
+) -> Vec<Replica> {
+    let mut replicas = Vec::new();
+    for c in clusters {
+        let Some(cluster_id) = c.db_cluster_identifier() else {
+            continue;
+        };
+        let engine = c.engine().unwrap_or("unknown");
+        let aurora = engine.starts_with("aurora");
+        if let Some(source) = c.replication_source_identifier().filter(|_| aurora) {
+            let (source_id, source_region) = match Arn::parse(source) {
+                Some(arn) => (arn.resource_id.to_string(), arn.region.to_string()),
+                None => (source.to_string(), region.to_string()),
+            };
+            replicas.push(Replica {
+                id: cluster_id.to_string(),
+                region: region.to_string(),
+                source_id,
+                source_region,
+                engine: engine.to_string(),
+                kind: ReplicaKind::AuroraReplicaCluster,
+                state: status_state(c.status()),
+                lag_samples: Vec::new(),
+                lag_problem: None,
+            });
+        }
+        // A Multi-AZ DB cluster is the non-Aurora cluster with an instance class of its own.
+        let kind = if aurora {
+            ReplicaKind::AuroraReader
+        } else if c.db_cluster_instance_class().is_some() {
+            ReplicaKind::MultiAzClusterReader
+        } else {
+            continue;
+        };
+        let members = c.db_cluster_members();
+        let writer = members
+            .iter()
+            .find(|m| m.is_cluster_writer() == Some(true))
+            .and_then(|m| m.db_instance_identifier())
+            .unwrap_or("(no writer)");
+        for reader in members
+            .iter()
+            .filter(|m| m.is_cluster_writer() != Some(true))
+            .filter_map(|m| m.db_instance_identifier())
+        {
+            replicas.push(Replica {
+                id: reader.to_string(),
+                region: region.to_string(),
+                source_id: writer.to_string(),
+                source_region: region.to_string(),
+                engine: engine.to_string(),
+                kind,
+                state: status_state(statuses.get(reader).and_then(|s| s.as_deref())),
+                lag_samples: Vec::new(),
+                lag_problem: None,
+            });
+        }
+    }
+    replicas
+}
+
+/// The replicas each region's listings have shown, so that a promotion shows as one. RDS
+/// keeps no trace of where a promoted instance replicated from: once promoted it is an
+/// instance with no source, like any primary. Only having seen it as a replica tells the
+/// two apart, so the cockpit remembers; a one-shot `status` sees a promoted instance as
+/// no replica at all.
+#[derive(Default)]
+pub struct KnownReplicas {
+    seen: Mutex<HashMap<(String, String), Replica>>,
+}
+
+impl KnownReplicas {
+    /// `replicas`, plus as promoted each instance in `without_source` that was seen as a
+    /// replica; remembers what was listed and forgets what no longer exists.
+    pub fn settle(
+        &self,
+        region: &str,
+        mut replicas: Vec<Replica>,
+        without_source: &[String],
+    ) -> Vec<Replica> {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let promoted: Vec<Replica> = without_source
+            .iter()
+            .filter_map(|id| seen.get(&(region.to_string(), id.clone())))
+            .map(|was| Replica {
+                state: ReplicationState::Promoted,
+                lag_samples: Vec::new(),
+                lag_problem: None,
+                ..was.clone()
+            })
+            .collect();
+        replicas.extend(promoted);
+        seen.retain(|(r, _), _| r != region);
+        for r in &replicas {
+            seen.insert((region.to_string(), r.id.clone()), r.clone());
+        }
+        replicas
+    }
 }
 
 /// Aurora global secondaries whose cluster lives in `region`, all pages. The global-cluster
@@ -65,31 +258,68 @@ fn replica_of_instance(db: &DbInstance, region: &str) -> Option<Replica> {
         kind: ReplicaKind::RdsReadReplica,
         state: instance_state(db),
         lag_samples: Vec::new(),
+        lag_problem: None,
     })
 }
 
-/// Instance states in which a replica cannot be applying changes.
-const BROKEN_INSTANCE_STATES: &[&str] = &[
-    "failed",
-    "stopped",
-    "storage-full",
-    "incompatible-parameters",
-    "incompatible-network",
-    "incompatible-restore",
-    "inaccessible-encryption-credentials",
-    "restore-error",
+/// Every DB instance status RDS documents (DescribeDBInstances, `DBInstanceStatus`), sorted by
+/// what it means for a replica. A status in none of these lists is shown as it is and judged
+/// "cannot tell": a status added after this was written must never read as healthy.
+///
+/// The instance serves and keeps applying changes; the lag metric judges it.
+const APPLYING_INSTANCE_STATES: &[&str] = &[
+    "available",
+    "backing-up",
+    "backtracking",
+    "configuring-activity-stream",
+    "configuring-enhanced-monitoring",
+    "configuring-iam-database-auth",
+    "configuring-log-exports",
+    "storage-initialization",
+    "storage-optimization",
 ];
 
-/// Instance states that pass on their own.
+/// The replica cannot be applying changes, and will not start again on its own: stopped,
+/// out of storage, unable to reach its KMS key, lacking capacity, or being deleted.
+const BROKEN_INSTANCE_STATES: &[&str] = &[
+    "deleting",
+    "delete-precheck",
+    "failed",
+    "inaccessible-encryption-credentials",
+    "inaccessible-encryption-credentials-recoverable",
+    "incompatible-credentials",
+    "incompatible-network",
+    "incompatible-option-group",
+    "incompatible-parameters",
+    "incompatible-restore",
+    "insufficient-capacity",
+    "restore-error",
+    "stopped",
+    "storage-full",
+    // DB cluster statuses (a replica cluster is judged by its cluster's status).
+    "cloning-failed",
+    "migration-failed",
+];
+
+/// Operations that pass on their own, during which the replica may not be applying changes.
 const TRANSIENT_INSTANCE_STATES: &[&str] = &[
+    "converting-to-vpc",
     "creating",
+    "maintenance",
     "modifying",
+    "moving-to-vpc",
     "rebooting",
     "renaming",
-    "upgrading",
+    "resetting-master-credentials",
     "starting",
     "stopping",
-    "configuring-enhanced-monitoring",
+    "storage-config-upgrade",
+    "upgrading",
+    // DB cluster statuses.
+    "failing-over",
+    "migrating",
+    "promoting",
+    "update-iam-db-auth",
 ];
 
 /// What the read-replication status info and the instance status say, worst first.
@@ -106,18 +336,25 @@ fn instance_state(db: &DbInstance) -> ReplicationState {
                 return ReplicationState::Broken(format!("read replication {status}{message}"));
             }
             "replicating" => {}
-            // e.g. "replication stop point set": not broken, not normal either.
+            // e.g. "replication degraded": not broken, not normal either.
             other => return ReplicationState::Transitioning(other.to_string()),
         }
     }
-    match db.db_instance_status() {
+    status_state(db.db_instance_status())
+}
+
+/// The instance status alone, as `instance_state` judges it.
+fn status_state(status: Option<&str>) -> ReplicationState {
+    match status {
         Some(s) if BROKEN_INSTANCE_STATES.contains(&s) => {
             ReplicationState::Broken(format!("instance is {s}"))
         }
         Some(s) if TRANSIENT_INSTANCE_STATES.contains(&s) => {
             ReplicationState::Transitioning(s.to_string())
         }
-        _ => ReplicationState::Replicating,
+        Some(s) if APPLYING_INSTANCE_STATES.contains(&s) => ReplicationState::Replicating,
+        Some(other) => ReplicationState::Unrecognized(other.to_string()),
+        None => ReplicationState::Unrecognized("(no status)".to_string()),
     }
 }
 
@@ -145,6 +382,7 @@ fn secondaries_of(global: &GlobalCluster, region: &str) -> Vec<Replica> {
                 kind: ReplicaKind::AuroraGlobalSecondary,
                 state: global_state(global, m),
                 lag_samples: Vec::new(),
+                lag_problem: None,
             })
         })
         .collect()
@@ -275,6 +513,50 @@ mod tests {
         assert_eq!(
             instance_state(&creating),
             ReplicationState::Transitioning("creating".into())
+        );
+    }
+
+    /// Issue 9 item 4: these statuses used to fall through to "replicating".
+    #[test]
+    fn no_instance_status_falls_through_to_replicating() {
+        let state_of = |status: &str| {
+            instance_state(&replica_instance("p").db_instance_status(status).build())
+        };
+        for status in [
+            "deleting",
+            "delete-precheck",
+            "incompatible-option-group",
+            "insufficient-capacity",
+            "inaccessible-encryption-credentials",
+            "inaccessible-encryption-credentials-recoverable",
+            "storage-full",
+            "stopped",
+            "failed",
+        ] {
+            assert!(
+                matches!(state_of(status), ReplicationState::Broken(ref why) if why.contains(status)),
+                "{status}: {:?}",
+                state_of(status)
+            );
+        }
+        for status in ["maintenance", "storage-config-upgrade", "moving-to-vpc"] {
+            assert_eq!(
+                state_of(status),
+                ReplicationState::Transitioning(status.into()),
+                "{status}"
+            );
+        }
+        assert_eq!(state_of("available"), ReplicationState::Replicating);
+        assert_eq!(state_of("backing-up"), ReplicationState::Replicating);
+        // A status RDS adds after this was written is shown as it is, never as healthy.
+        assert_eq!(
+            state_of("some-new-status"),
+            ReplicationState::Unrecognized("some-new-status".into())
+        );
+        let no_status = replica_instance("p").set_db_instance_status(None).build();
+        assert_eq!(
+            instance_state(&no_status),
+            ReplicationState::Unrecognized("(no status)".into())
         );
     }
 

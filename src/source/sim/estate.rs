@@ -31,6 +31,19 @@ pub struct LagProfile {
     pub spike: f64,
 }
 
+/// What happens to a replica, beyond its lag, while a regional outage is under way: the
+/// things a cockpit must not mistake for a healthy replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutageRole {
+    /// Its lag follows its source, as any replica's does.
+    Ordinary,
+    /// Its lag metric stopped being published a while before the outage: CloudWatch keeps
+    /// answering with the last datapoints it has, older and older.
+    MetricStops,
+    /// Someone is deleting it.
+    Deleted,
+}
+
 #[derive(Debug, Clone)]
 pub struct SimReplica {
     pub id: String,
@@ -40,6 +53,7 @@ pub struct SimReplica {
     pub engine: String,
     pub kind: ReplicaKind,
     pub lag: LagProfile,
+    pub in_outage: OutageRole,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +104,7 @@ fn replica(
         engine: engine.into(),
         kind,
         lag,
+        in_outage: OutageRole::Ordinary,
     }
 }
 
@@ -175,15 +190,18 @@ pub fn build(fleet_size: usize) -> Estate {
             Rds,
             lag(4.0, 0.5, 420.0, 20.0),
         ),
-        replica(
-            "orders-read-euw1",
-            eu,
-            "orders-primary",
-            east,
-            "postgres 15.4",
-            Rds,
-            lag(9.0, 0.6, 300.0, 45.0),
-        ),
+        SimReplica {
+            in_outage: OutageRole::MetricStops,
+            ..replica(
+                "orders-read-euw1",
+                eu,
+                "orders-primary",
+                east,
+                "postgres 15.4",
+                Rds,
+                lag(9.0, 0.6, 300.0, 45.0),
+            )
+        },
         replica(
             "orders-read-use1",
             east,
@@ -211,15 +229,18 @@ pub fn build(fleet_size: usize) -> Estate {
             Rds,
             lag(60.0, 0.7, 360.0, 140.0),
         ),
-        replica(
-            "sessions-read-euw1",
-            eu,
-            "sessions-primary",
-            eu,
-            "mysql 8.0",
-            Rds,
-            lag(0.6, 0.5, 90.0, 1.0),
-        ),
+        SimReplica {
+            in_outage: OutageRole::Deleted,
+            ..replica(
+                "sessions-read-euw1",
+                eu,
+                "sessions-primary",
+                eu,
+                "mysql 8.0",
+                Rds,
+                lag(0.6, 0.5, 90.0, 1.0),
+            )
+        },
     ];
     replicas.truncate(fleet_size);
     for n in replicas.len()..fleet_size {

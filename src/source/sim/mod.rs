@@ -16,7 +16,7 @@ use crate::fleet::{
 };
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
-use estate::Estate;
+use estate::{Estate, OutageRole};
 use jiff::{SignedDuration, Timestamp};
 use signals::Outage;
 use std::collections::BTreeMap;
@@ -164,6 +164,18 @@ impl SimFleet {
                     .map(at)
                     .collect();
                 samples.push(at(now));
+                let mut state = ReplicationState::Replicating;
+                match (outage.as_ref(), r.in_outage) {
+                    (None, _) | (Some(_), OutageRole::Ordinary) => {}
+                    // CloudWatch answers with the datapoints that exist: the series just ends.
+                    (Some(o), OutageRole::MetricStops) => {
+                        let stopped = o.metric_stopped_at();
+                        samples.retain(|s| s.at <= stopped);
+                    }
+                    (Some(_), OutageRole::Deleted) => {
+                        state = ReplicationState::Broken("instance is deleting".to_string());
+                    }
+                }
                 Replica {
                     id: r.id.clone(),
                     region: r.region.clone(),
@@ -171,8 +183,9 @@ impl SimFleet {
                     source_region: r.source_region.clone(),
                     engine: r.engine.clone(),
                     kind: r.kind,
-                    state: ReplicationState::Replicating,
+                    state,
                     lag_samples: samples,
+                    lag_problem: None,
                 }
             })
             .collect();
@@ -510,6 +523,51 @@ mod tests {
         let err = sim.backups_at("us-east-1", now).expect_err("east is down");
         assert_eq!(err.kind, SourceErrorKind::Timeout);
         assert!(sim.backups_at("eu-west-1", now).is_ok());
+    }
+
+    /// The outage scenario shows what issue 9 is about: a replica whose lag metric stopped
+    /// (its newest datapoint is old, so it reads "no recent lag", never OK) and a replica
+    /// being deleted (never "replicating").
+    #[test]
+    fn the_outage_shows_a_stopped_lag_metric_and_a_replica_being_deleted() {
+        let (sim, clock) = fleet(Scenario::RegionOutage);
+        clock.advance(Duration::from_secs(30));
+        let now = clock.now();
+        let eu = sim.replicas_at("eu-west-1", now).expect("eu answers").data;
+        let stopped = eu
+            .iter()
+            .find(|r| r.id == "orders-read-euw1")
+            .expect("present");
+        let newest = stopped.latest_sample().expect("some history").at;
+        assert!(
+            now.as_second() - newest.as_second() > crate::fleet::LAG_CURRENT_FOR.as_secs() as i64,
+            "its series stopped before the outage: newest at {newest}, now {now}"
+        );
+        let targets = crate::fleet::Workloads::default().targets_for(&stopped.id);
+        let e = crate::fleet::evaluate::replica(
+            stopped,
+            &targets,
+            &crate::fleet::Thresholds::default(),
+            now,
+        );
+        assert_eq!(e.verdict, crate::fleet::Verdict::Unknown, "{}", e.reason);
+        assert!(e.reason.contains("no recent lag"), "{}", e.reason);
+        let deleting = eu
+            .iter()
+            .find(|r| r.id == "sessions-read-euw1")
+            .expect("still listed while it is deleted");
+        assert_eq!(
+            deleting.state,
+            ReplicationState::Broken("instance is deleting".into())
+        );
+        // Without an outage both are ordinary replicas.
+        let (calm, _) = fleet(Scenario::Normal);
+        let eu = calm.replicas_at("eu-west-1", start()).expect("ok").data;
+        assert!(eu.iter().all(|r| r.state == ReplicationState::Replicating));
+        assert!(
+            eu.iter()
+                .all(|r| r.latest_sample().map(|s| s.at) == Some(start()))
+        );
     }
 
     #[test]

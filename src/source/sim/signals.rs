@@ -31,6 +31,19 @@ impl Outage {
 /// How long into an outage the region's control-plane APIs stop answering.
 pub const API_DOWN_AFTER_SECS: f64 = 20.0;
 
+/// How long before an outage a replica whose lag metric stops (`OutageRole::MetricStops`)
+/// published its last datapoint: long enough that its newest datapoint is already too old
+/// to be the lag now when the demo starts.
+pub const METRIC_STOPPED_BEFORE_SECS: i64 = 12 * 60;
+
+impl Outage {
+    /// The last moment a replica whose metric stops still published lag.
+    pub fn metric_stopped_at(&self) -> Timestamp {
+        Timestamp::from_second(self.since.as_second() - METRIC_STOPPED_BEFORE_SECS)
+            .unwrap_or(self.since)
+    }
+}
+
 pub fn secs(t: Timestamp) -> f64 {
     t.as_millisecond() as f64 / 1000.0
 }

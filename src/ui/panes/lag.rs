@@ -26,10 +26,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         .iter()
         .map(|row| {
             let r = row.replica;
-            let lag = match r.latest_sample() {
-                Some(s) => s
-                    .lag
-                    .map_or_else(|| "off".to_string(), crate::fleet::format_lag),
+            // Only a recent datapoint from a read that worked is the lag now; an old one or
+            // one left over from an earlier read is history (the detail says which).
+            let lag = match r.current_lag(app.now) {
+                Some(lag) => lag.map_or_else(|| "off".to_string(), crate::fleet::format_lag),
                 None => "—".to_string(),
             };
             let spark = sparkline(
