@@ -15,39 +15,56 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
     let count = |v: Verdict| offenders.iter().filter(|(x, _, _)| *x == v).count();
     let stale = app.stale_feeds().len();
     let overall = app.overall();
-    let mut first = vec![Span::styled(" ripcord ", theme.accent)];
-    if app.has_any_data() {
-        first.push(Span::styled(
-            format!(" {} ", overall.label()),
-            verdict_style(theme, overall),
-        ));
-        first.push(Span::styled(
-            format!(
-                "  {} crit · {} warn",
-                count(Verdict::Crit),
-                count(Verdict::Warn)
-            ),
-            theme.text,
-        ));
-        if count(Verdict::Unknown) > 0 {
+    // At 80 columns an outage's counts and mode do not all fit: the compact form drops words
+    // that the rest says anyway, so the mode (DEMO or AWS) is never the part that is cut.
+    let line = |compact: bool| {
+        let mut first = vec![Span::styled(" ripcord ", theme.accent)];
+        if app.has_any_data() {
             first.push(Span::styled(
-                format!(" · {} unknown", count(Verdict::Unknown)),
-                theme.unknown,
+                format!(" {} ", overall.label()),
+                verdict_style(theme, overall),
             ));
-        }
-        if stale > 0 {
             first.push(Span::styled(
-                format!(" · {stale} stale feed{}", if stale == 1 { "" } else { "s" }),
-                theme.stale,
+                format!(
+                    "  {} crit · {} warn",
+                    count(Verdict::Crit),
+                    count(Verdict::Warn)
+                ),
+                theme.text,
             ));
+            if count(Verdict::Unknown) > 0 {
+                first.push(Span::styled(
+                    format!(" · {} unknown", count(Verdict::Unknown)),
+                    theme.unknown,
+                ));
+            }
+            if stale > 0 {
+                let feeds = match (compact, stale) {
+                    (true, _) => "",
+                    (false, 1) => " feed",
+                    (false, _) => " feeds",
+                };
+                first.push(Span::styled(
+                    format!(" · {stale} stale{feeds}"),
+                    theme.stale,
+                ));
+            }
+        } else {
+            first.push(Span::styled(" waiting for data… ", theme.dim));
         }
+        let gap = if compact { "  " } else { "   " };
+        first.push(Span::styled(
+            format!("{gap}{}", mode_label(&app.mode)),
+            theme.dim,
+        ));
+        Line::from(first)
+    };
+    let full = line(false);
+    let first = if full.width() > usize::from(area.width) {
+        line(true)
     } else {
-        first.push(Span::styled(" waiting for data… ", theme.dim));
-    }
-    first.push(Span::styled(
-        format!("   {}", mode_label(&app.mode)),
-        theme.dim,
-    ));
+        full
+    };
     let second = match offenders.first() {
         Some((v, what, why)) => {
             let mut spans = vec![
@@ -71,10 +88,7 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
         }
         None => Line::default(),
     };
-    frame.render_widget(
-        Paragraph::new(vec![Line::from(first), second]).style(theme.text),
-        area,
-    );
+    frame.render_widget(Paragraph::new(vec![first, second]).style(theme.text), area);
 }
 
 pub fn mode_label(mode: &Mode) -> String {
