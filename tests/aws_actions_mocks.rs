@@ -963,3 +963,71 @@ async fn the_caller_identity_is_what_sts_answers_or_unknown_with_why() {
     };
     assert!(why.contains("sts:GetCallerIdentity was not asked"), "{why}");
 }
+
+// --- Conditions that cannot be told ----------------------------------------------------------
+
+use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+use aws_sdk_cloudwatch::types::MetricDataResult;
+use ripcord::runbook::perform::evaluate;
+use ripcord::runbook::vocab::Probe;
+
+/// GetMetricData answering one `ReplicaLag` datapoint: `lag_secs`, observed `age_secs` ago.
+fn lag_datapoint(lag_secs: f64, age_secs: i64) -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |_| {
+        let at = Timestamp::now().as_second() - age_secs;
+        GetMetricDataOutput::builder()
+            .metric_data_results(
+                MetricDataResult::builder()
+                    .id("instance")
+                    .timestamps(DateTime::from_secs(at))
+                    .values(lag_secs)
+                    .build(),
+            )
+            .build()
+    })
+}
+
+/// A region that does not answer says nothing about its cluster: "cannot tell", never
+/// "not available" (which would send the Aurora runbook down its data-loss branch).
+#[tokio::test]
+async fn a_cluster_that_does_not_answer_cannot_be_told_available_or_not() {
+    let silence = Silence::forever();
+    let mut clients = Clients::idle();
+    clients.reads.rds = silent_rds(&silence);
+    let actions = clients.actions();
+    let probe = Probe::DbClusterAvailable {
+        region: REGION.into(),
+        cluster: "billing-usw2".into(),
+    };
+    let check = evaluate(&probe, &actions, &Clock::System).await;
+    assert_eq!(check.holds, None, "{check:?}");
+    assert!(check.detail.contains("could not read"), "{check:?}");
+}
+
+/// A lag datapoint older than the limit it is judged against says nothing about the lag
+/// now: a 10 s lag seen 2 minutes ago cannot pass a 1-minute RPO.
+#[tokio::test]
+async fn a_lag_datapoint_older_than_the_limit_cannot_pass_it() {
+    let old = lag_datapoint(10.0, 120);
+    let mut clients = Clients::idle();
+    clients.reads.cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&old]);
+    let actions = clients.actions();
+    let probe = Probe::ReplicaLagBelow {
+        region: REGION.into(),
+        replica: "orders-dr-usw2".into(),
+        max: Duration::from_secs(60),
+    };
+    let check = evaluate(&probe, &actions, &Clock::System).await;
+    assert_eq!(check.holds, None, "{check:?}");
+    assert!(check.detail.contains("old"), "{check:?}");
+
+    let fresh = lag_datapoint(10.0, 20);
+    let mut clients = Clients::idle();
+    clients.reads.cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&fresh]);
+    let check = evaluate(&probe, &clients.actions(), &Clock::System).await;
+    assert_eq!(
+        check.holds,
+        Some(true),
+        "a fresh datapoint within the limit: {check:?}"
+    );
+}

@@ -207,3 +207,35 @@ sleep 300
         "the child of sh wrote its file after the step was reported killed"
     );
 }
+
+/// `destructive=PARAM` asks the operator to type PARAM's value; an empty value would let
+/// Enter alone run the script, so such a run never starts.
+#[test]
+fn a_run_whose_confirmation_value_is_empty_never_starts() {
+    let text = r#"---
+title: Empty confirmation
+rto: 5m
+parameters:
+  scratch:
+    description: the scratch database to drop
+---
+## Drop it
+
+```sh destructive=scratch
+echo "dropping $RIPCORD_PARAM_SCRATCH"
+```
+"#;
+    let book = Arc::new(check::load("empty", "empty.md", text).expect("a valid runbook"));
+    let values = params::resolve(&book, &[("scratch".to_string(), String::new())])
+        .expect("an empty string is a string");
+    let problems = Run::start(book, values, "tester", t0())
+        .err()
+        .expect("an empty confirmation value refuses the run");
+    let got: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        vec![
+            "empty.md:10:1: step `Drop it`: destructive=scratch asks the operator to type the value of `scratch`, and it is empty: Enter alone would run the script; give scratch=VALUE"
+        ]
+    );
+}

@@ -107,6 +107,7 @@ impl Checker<'_> {
         let mut jumps: Vec<(Option<Jump>, Option<Jump>)> = Vec::new();
         for (section, id) in doc.sections.iter().zip(&ids) {
             let (body, next, otherwise) = self.step_body(&book, section);
+            self.checklist_only_in_manual_steps(section, &body);
             jumps.push((next, otherwise));
             book.steps.push(Step {
                 id: id.clone(),
@@ -131,6 +132,28 @@ impl Checker<'_> {
         }
         self.reachability(&book);
         book
+    }
+
+    /// Only a manual step shows its `- [ ]` items and waits for each to be ticked; on any
+    /// other step they would be silently dropped, so they are refused.
+    fn checklist_only_in_manual_steps(&mut self, section: &parse::Section, body: &StepBody) {
+        if matches!(body, StepBody::Manual) {
+            return;
+        }
+        let article = if matches!(body, StepBody::Action(_)) {
+            "an"
+        } else {
+            "a"
+        };
+        for (item, pos) in section.checklist.iter().zip(&section.checklist_at) {
+            self.problem(
+                *pos,
+                format!(
+                    "`- [ ] {item}`: checklist items belong to manual steps (steps without a block), and this is {article} {} step, which would not show or enforce them: move them into a manual step of their own",
+                    body.word()
+                ),
+            );
+        }
     }
 
     fn front_matter(&mut self, book: &mut Runbook, origin: Origin, raw: RawFront) {
@@ -284,10 +307,27 @@ impl Checker<'_> {
         for option in &block.options {
             let pos = self.fence_option_pos(block, option);
             match option.split_once('=') {
-                Some(("destructive", param)) => {
-                    if book.param(param).is_some() {
-                        step.destructive = Some(param.to_string());
-                    } else {
+                Some(("destructive", param)) => match book.param(param) {
+                    // The typed value is echoed in the prompt and the run log.
+                    Some(decl) if decl.secret => self.problem(
+                        pos,
+                        format!(
+                            "`destructive={param}` names a secret parameter: its value would be shown in the confirmation prompt; confirm with a parameter that is not secret"
+                        ),
+                    ),
+                    // An empty value would make Enter alone the confirmation.
+                    Some(decl)
+                        if !decl.required && decl.default.as_deref().is_none_or(str::is_empty) =>
+                    {
+                        self.problem(
+                            pos,
+                            format!(
+                                "`destructive={param}` names an optional parameter: left empty, Enter alone would confirm the script; make `{param}` required (or give it a default)"
+                            ),
+                        )
+                    }
+                    Some(_) => step.destructive = Some(param.to_string()),
+                    None => {
                         self.problem(
                             pos,
                             format!(
@@ -296,7 +336,7 @@ impl Checker<'_> {
                             ),
                         );
                     }
-                }
+                },
                 Some(("timeout", value)) => match humantime::parse_duration(value) {
                     Ok(d) => step.timeout = d,
                     Err(_) => self.problem(

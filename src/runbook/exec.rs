@@ -948,24 +948,37 @@ pub fn resolve_steps(
                 ),
                 timeout: w.timeout,
             },
-            StepBody::Shell(s) => Resolved::Shell {
-                script: s.script.clone(),
-                env: Env(params
-                    .0
-                    .iter()
-                    .map(|p| EnvVar {
-                        name: env_var_for(&p.name),
-                        value: p.value.clone(),
-                        secret: p.secret,
-                    })
-                    .collect()),
-                confirm: s
+            StepBody::Shell(s) => {
+                let confirm = s
                     .destructive
                     .as_ref()
                     .and_then(|p| params.get(p))
-                    .map(str::to_string),
-                timeout: s.timeout,
-            },
+                    .map(str::to_string);
+                if let (Some(p), Some("")) = (&s.destructive, confirm.as_deref()) {
+                    problems.push(Diagnostic {
+                        file: book.file.clone(),
+                        pos: s.pos,
+                        message: format!(
+                            "step `{}`: destructive={p} asks the operator to type the value of `{p}`, and it is empty: Enter alone would run the script; give {p}=VALUE",
+                            step.title
+                        ),
+                    });
+                }
+                Resolved::Shell {
+                    script: s.script.clone(),
+                    env: Env(params
+                        .0
+                        .iter()
+                        .map(|p| EnvVar {
+                            name: env_var_for(&p.name),
+                            value: p.value.clone(),
+                            secret: p.secret,
+                        })
+                        .collect()),
+                    confirm,
+                    timeout: s.timeout,
+                }
+            }
         };
         resolved.push(r);
     }

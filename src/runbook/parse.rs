@@ -43,6 +43,8 @@ pub struct Section {
     pub pos: Pos,
     pub prose: Vec<String>,
     pub checklist: Vec<String>,
+    /// Where each checklist item starts, in the same order.
+    pub checklist_at: Vec<Pos>,
     pub blocks: Vec<Block>,
 }
 
@@ -188,6 +190,7 @@ struct Walk {
 struct Item {
     bullet: String,
     task: bool,
+    pos: Pos,
 }
 
 struct Code {
@@ -300,6 +303,14 @@ fn read_markdown(doc: &mut Document, text: &str, body_start: usize) {
                 walk.items.push(Item {
                     bullet,
                     task: false,
+                    // At the bullet, past any indentation the item's range starts with.
+                    pos: pos_of(
+                        range.start
+                            + body[range.start..]
+                                .chars()
+                                .take_while(|c| *c == ' ')
+                                .count(),
+                    ),
                 });
             }
             Event::TaskListMarker(_) => {
@@ -388,7 +399,10 @@ fn flush(doc: &mut Document, walk: &mut Walk, paragraph_end: bool) {
     }
     match walk.items.last_mut() {
         Some(item) if item.task => match doc.sections.last_mut() {
-            Some(section) => section.checklist.push(text),
+            Some(section) => {
+                section.checklist.push(text);
+                section.checklist_at.push(item.pos);
+            }
             None => doc.intro.push(format!("☐ {text}")),
         },
         Some(_) => {
