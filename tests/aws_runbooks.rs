@@ -528,7 +528,9 @@ async fn what_the_aws_actions_read_from_moto() {
 /// The real binary, live (`ripcord` with no subcommand), given only the standard AWS
 /// variables pointing at moto: open the failover runbook, confirm each step, and the record
 /// points at the DR region afterwards. moto serves no CloudWatch to the Rust SDK, so the lag
-/// gate cannot tell and is skipped with that reason, as an operator would.
+/// gate cannot tell and is skipped with that reason, as an operator would; the promotion's own
+/// lag pre-check cannot tell either, so the run is started with the deliberate, recorded
+/// override `max_data_loss=any`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_cockpit_runs_the_failover_runbook_against_moto() {
     let moto = Moto::start();
@@ -538,7 +540,7 @@ async fn the_live_cockpit_runs_the_failover_runbook_against_moto() {
     t.wait_for(&["orders-dr-usw2", "AWS"]);
     t.keys(&[":"]);
     t.type_text(&format!(
-        "run rds-cross-region-failover zone={} dr_check={}",
+        "run rds-cross-region-failover zone={} dr_check={} max_data_loss=any",
         estate.zone, estate.dr_check
     ));
     t.keys(&["Enter"]);
@@ -691,7 +693,7 @@ async fn an_aurora_cluster_fails_over_to_the_named_reader_on_moto() {
         cluster: "orders-aurora".into(),
         target_instance: Some("orders-aurora-b".into()),
     };
-    let checks = prechecks(&op, actions.as_ref()).await;
+    let checks = prechecks(&op, actions.as_ref(), &clock).await;
     assert!(checks.iter().all(|c| c.holds == Some(true)), "{checks:?}");
     let quiet = |_: String| {};
     let context = ActionContext::new("moto", 0, 1, std::time::Duration::from_secs(900));

@@ -125,7 +125,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "unknown_argument.md",
-        "unknown_argument.md:18:1: `promote-read-replica` takes no argument `force`: it takes replica, region",
+        "unknown_argument.md:18:1: `promote-read-replica` takes no argument `force`: it takes replica, region, max_lag, backup_retention_days",
     ),
     (
         "unknown_condition.md",
@@ -410,12 +410,12 @@ fn the_example_in_the_format_documentation_passes_the_checks() {
                 .join("\n")
         )
     });
-    assert_eq!(book.steps.len(), 7);
+    assert_eq!(book.steps.len(), 8);
     let kinds: Vec<&str> = book.steps.iter().map(|s| s.body.word()).collect();
     assert_eq!(
         kinds,
         [
-            "manual", "gate", "manual", "action", "action", "wait", "shell"
+            "manual", "gate", "manual", "action", "action", "action", "wait", "shell"
         ]
     );
     assert!(book.params.iter().any(|p| p.secret));

@@ -73,7 +73,7 @@ impl Actions for Silent {
     ) -> ActionResult<Observed<Option<RestoreJob>>> {
         pending().await
     }
-    async fn promote_read_replica(&self, _: &str, _: &str) -> ActionResult<Receipt> {
+    async fn promote_read_replica(&self, _: &str, _: &str, _: u32) -> ActionResult<Receipt> {
         pending().await
     }
     async fn switchover_global_cluster(&self, _: &str, _: &str, _: &str) -> ActionResult<Receipt> {
@@ -120,6 +120,8 @@ fn promote() -> Operation {
     Operation::PromoteReadReplica {
         region: "us-west-2".into(),
         replica: "orders-dr-usw2".into(),
+        max_lag: None,
+        backup_retention_days: Some(7),
     }
 }
 

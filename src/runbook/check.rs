@@ -665,7 +665,9 @@ impl Checker<'_> {
                         value_pos,
                         "`max: rpo` means the runbook's RPO, but the front matter has no `rpo:`: add one, or write a duration",
                     );
-                } else if !ok_rpo && let Err(why) = spec.kind.check(&value.value) {
+                } else if !spec.is_keyword(&value.value)
+                    && let Err(why) = spec.kind.check(&value.value)
+                {
                     self.problem(value_pos, format!("`{}`: {why}", spec.name));
                 }
             }

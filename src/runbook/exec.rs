@@ -523,6 +523,9 @@ impl Run {
                     .as_ref()
                     .map(|r| r.checks.clone())
                     .unwrap_or_default();
+                // What the checks pinned (a restore's recovery point) goes into the operation
+                // before its intent is recorded, so the intent names what the change uses.
+                let op = op.pinned(&readings);
                 let attempt = self.steps[index].attempt + 1;
                 let mut context = ActionContext::new(&self.id, index, attempt, self.book.rto);
                 if let Some(token) = self.steps[index].doubt_token.clone() {
@@ -897,7 +900,7 @@ pub fn resolve_steps(
                         continue;
                     };
                     let value = template::fill(&t.raw, params);
-                    let is_rpo = spec.allows_rpo && value == "rpo";
+                    let is_rpo = spec.is_keyword(&value);
                     // Optional arguments may come out empty; `rpo` was checked with the header.
                     let checkable = !is_rpo && (spec.required || !value.is_empty());
                     if checkable
@@ -928,7 +931,7 @@ pub fn resolve_steps(
         let r = match &step.body {
             StepBody::Manual => Resolved::Manual,
             StepBody::Action(a) => Resolved::Action {
-                op: Operation::build(a.kind, &fill(a.kind.args(), &a.args)),
+                op: Operation::build(a.kind, &fill(a.kind.args(), &a.args), book.rpo),
                 destructive: a.destructive,
                 timeout: a.timeout,
             },

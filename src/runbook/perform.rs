@@ -2,11 +2,12 @@
 //! read before confirming, the change, and the verification of the end state. The AWS source
 //! and the simulator only translate single calls; the judgement lives here.
 
+use super::actions::DbInstance;
 use super::actions::{
     ActionResult, Actions, ChangeStatus, Observed, Receipt, RecordChange, RecordSet,
     RestoreRequest, RestoreStatus,
 };
-use super::vocab::{Operation, Probe};
+use super::vocab::{Operation, Pin, PinnedRecoveryPoint, Probe};
 use super::work::{ActionContext, Check, Outcome, RequestId, Subject};
 use crate::clock::Clock;
 use crate::fleet::{CheckStatus, FailoverRole, age_between, format_duration, format_lag};
@@ -14,7 +15,8 @@ use crate::source::{SourceError, SourceErrorKind};
 use jiff::Timestamp;
 use std::time::Duration;
 
-/// A lag datapoint older than this cannot pass a gate: the metric may have stopped.
+/// A lag datapoint older than this (or than the limit it is judged against, when that is
+/// shorter) cannot pass a gate: the metric may have stopped.
 pub const MAX_DATAPOINT_AGE: Duration = Duration::from_secs(5 * 60);
 
 /// Where progress lines go while a step runs.
@@ -35,7 +37,7 @@ pub async fn pause(clock: &Clock, d: Duration) {
 /// Reads what a step depends on.
 pub async fn inspect(subject: &Subject, actions: &dyn Actions, clock: &Clock) -> Vec<Check> {
     match subject {
-        Subject::PreChecks(op) => prechecks(op, actions).await,
+        Subject::PreChecks(op) => prechecks(op, actions, clock).await,
         Subject::Condition(probe) => vec![evaluate(probe, actions, clock).await],
         Subject::EndState(op) => end_state(op, actions).await,
     }
@@ -46,7 +48,9 @@ pub async fn inspect(subject: &Subject, actions: &dyn Actions, clock: &Clock) ->
 /// deciding to accept the step as done or to send it again. Reads only.
 pub async fn end_state(op: &Operation, actions: &dyn Actions) -> Vec<Check> {
     match op {
-        Operation::PromoteReadReplica { region, replica } => {
+        Operation::PromoteReadReplica {
+            region, replica, ..
+        } => {
             let label = format!("{replica} is promoted (no longer a read replica)");
             match actions.db_instance(region, replica).await {
                 Err(e) => vec![failed(&label, &e)],
@@ -206,8 +210,8 @@ pub async fn end_state(op: &Operation, actions: &dyn Actions) -> Vec<Check> {
                 Ok(Observed {
                     value: Some(job),
                     at,
-                }) => vec![
-                    Check::new(
+                }) => {
+                    let check = Check::new(
                         label,
                         job.status == RestoreStatus::Completed,
                         format!(
@@ -221,8 +225,22 @@ pub async fn end_state(op: &Operation, actions: &dyn Actions) -> Vec<Check> {
                             }
                         ),
                     )
-                    .at(at),
-                ],
+                    .at(at);
+                    // Sent again, the step asks for the very point this job restores.
+                    let pin = match (&job.recovery_point, &job.resource_type) {
+                        (Some(arn), Some(resource_type)) => {
+                            Some(Pin::RecoveryPoint(PinnedRecoveryPoint {
+                                arn: arn.clone(),
+                                resource_type: resource_type.clone(),
+                            }))
+                        }
+                        _ => None,
+                    };
+                    vec![match pin {
+                        Some(pin) => check.pinning(pin),
+                        None => check,
+                    }]
+                }
             }
         }
         Operation::DeleteRestoredInstance { region, instance } => {
@@ -263,13 +281,16 @@ pub async fn evaluate(probe: &Probe, actions: &dyn Actions, clock: &Clock) -> Ch
                 at,
             }) => {
                 let old = age_between(at, clock.now());
-                if old > MAX_DATAPOINT_AGE {
+                // A value older than the limit it is judged against says nothing about now.
+                let oldest_usable = (*max).min(MAX_DATAPOINT_AGE);
+                if old > oldest_usable {
                     Check::unknown(
                         label,
                         format!(
-                            "lag {} but the newest datapoint is {} old",
+                            "lag {} but the newest datapoint is {} old, older than the {} it is judged against",
                             format_lag(lag),
-                            format_duration(old)
+                            format_duration(old),
+                            format_duration(oldest_usable)
                         ),
                     )
                     .at(at)
@@ -297,16 +318,8 @@ pub async fn evaluate(probe: &Probe, actions: &dyn Actions, clock: &Clock) -> Ch
         }
         Probe::DbClusterAvailable { region, cluster } => {
             match actions.db_cluster(region, cluster).await {
-                // Here silence is the answer: a region that does not answer has no available
-                // cluster. Other failures (denied, throttled) say nothing either way.
-                Err(e)
-                    if matches!(
-                        e.kind,
-                        SourceErrorKind::Timeout | SourceErrorKind::Unreachable
-                    ) =>
-                {
-                    Check::new(label, false, format!("no answer: {e}")).at(clock.now())
-                }
+                // Silence is not "unavailable": a region that does not answer (or a denied,
+                // throttled read) cannot tell, and never picks a branch.
                 Err(e) => failed(&label, &e),
                 Ok(Observed { value: None, at }) => {
                     Check::new(label, false, format!("no cluster {cluster} in {region}")).at(at)
@@ -371,6 +384,61 @@ fn same_name(a: &str, b: &str) -> bool {
         .eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
 
+/// The promotion's own lag gate, read fresh: within `max` (the runbook's RPO unless the step
+/// says otherwise), or, with no limit (`max_lag: any`), shown and marked as the override it is.
+async fn lag_within(
+    actions: &dyn Actions,
+    clock: &Clock,
+    region: &str,
+    replica: &str,
+    max: Option<Duration>,
+) -> Check {
+    let lost = "writes not yet on the replica (lost with the source)";
+    match max {
+        Some(max) => {
+            let probe = Probe::ReplicaLagBelow {
+                region: region.to_string(),
+                replica: replica.to_string(),
+                max,
+            };
+            let mut check = evaluate(&probe, actions, clock).await;
+            check.label = format!(
+                "{lost}: lag below {} (max_lag; `any` overrides)",
+                format_duration(max)
+            );
+            check
+        }
+        None => {
+            let mut check = lag_info(actions, region, replica, lost).await;
+            check.detail = format!(
+                "{}; NOT LIMITED: max_lag is `any` (or the runbook has no RPO)",
+                check.detail
+            );
+            check
+        }
+    }
+}
+
+/// The retention the promoted instance will keep: the step's, else the replica's own, which
+/// must keep point-in-time recovery (at least a day).
+fn retention_check(db: &DbInstance, given: Option<u32>, at: Timestamp) -> Check {
+    let label = format!("{} keeps point-in-time recovery once promoted", db.id);
+    match (given, db.backup_retention_days) {
+        (Some(days), _) => Check::new(label, days >= 1, format!("backup_retention_days {days}")),
+        (None, Some(days)) => Check::new(
+            label,
+            days >= 1,
+            if days >= 1 {
+                format!("{days} days, as the replica keeps now")
+            } else {
+                "the replica keeps no backups: give backup_retention_days".to_string()
+            },
+        ),
+        (None, None) => Check::unknown(label, "RDS did not report the replica's backup retention"),
+    }
+    .at(at)
+}
+
 /// Lag read for information: shown, never blocking (a failed read says so instead).
 async fn lag_info(actions: &dyn Actions, region: &str, replica: &str, label: &str) -> Check {
     match actions.replication_lag(region, replica).await {
@@ -386,9 +454,14 @@ async fn lag_info(actions: &dyn Actions, region: &str, replica: &str, label: &st
 }
 
 /// What must hold before an action may run, with the values seen.
-pub async fn prechecks(op: &Operation, actions: &dyn Actions) -> Vec<Check> {
+pub async fn prechecks(op: &Operation, actions: &dyn Actions, clock: &Clock) -> Vec<Check> {
     match op {
-        Operation::PromoteReadReplica { region, replica } => {
+        Operation::PromoteReadReplica {
+            region,
+            replica,
+            max_lag,
+            backup_retention_days,
+        } => {
             let mut checks = Vec::new();
             let exists = format!("{replica} exists in {region}");
             match actions.db_instance(region, replica).await {
@@ -420,17 +493,10 @@ pub async fn prechecks(op: &Operation, actions: &dyn Actions) -> Vec<Check> {
                         )
                         .at(at),
                     );
+                    checks.push(retention_check(&db, *backup_retention_days, at));
                 }
             }
-            checks.push(
-                lag_info(
-                    actions,
-                    region,
-                    replica,
-                    "writes not yet on the replica (lost with the source)",
-                )
-                .await,
-            );
+            checks.push(lag_within(actions, clock, region, replica, *max_lag).await);
             checks
         }
         Operation::SwitchoverGlobalCluster {
@@ -497,10 +563,12 @@ pub async fn prechecks(op: &Operation, actions: &dyn Actions) -> Vec<Check> {
                             Ok(Observed { value: None, at }) => checks.push(
                                 Check::new(label, false, "the primary cluster is gone").at(at),
                             ),
-                            Err(e) => checks.push(Check::new(
+                            // Cannot tell is not "gone": it blocks, and says what to do.
+                            Err(e) => checks.push(Check::unknown(
                                 label,
-                                false,
-                                format!("{e}: a switchover needs both regions; fail over instead"),
+                                format!(
+                                    "could not read: {e}: a switchover needs both regions; skip it for the failover if the region is down"
+                                ),
                             )),
                         }
                     }
@@ -656,8 +724,18 @@ pub async fn prechecks(op: &Operation, actions: &dyn Actions) -> Vec<Check> {
                     checks.push(Check::new(label, false, "none completed").at(at));
                 }
                 Ok(Observed { value: Some(p), .. }) => {
+                    // The point shown is the point restored: confirming pins it.
                     checks.push(
-                        Check::new(label, true, format!("newest {}", p.arn)).at(p.completed_at),
+                        Check::new(
+                            label,
+                            true,
+                            format!("newest {} (restored if you confirm)", p.arn),
+                        )
+                        .at(p.completed_at)
+                        .pinning(Pin::RecoveryPoint(PinnedRecoveryPoint {
+                            arn: p.arn.clone(),
+                            resource_type: p.resource_type.clone(),
+                        })),
                     );
                 }
             }
@@ -828,11 +906,42 @@ async fn change_and_verify(
     };
     let every = actions.poll_every();
     match op {
-        Operation::PromoteReadReplica { region, replica } => {
+        Operation::PromoteReadReplica {
+            region,
+            replica,
+            backup_retention_days,
+            ..
+        } => {
+            let retention = match backup_retention_days {
+                Some(days) => *days,
+                None => match actions.db_instance(region, replica).await {
+                    Ok(Observed {
+                        value: Some(db), ..
+                    }) => match db.backup_retention_days {
+                        Some(days) if days >= 1 => days,
+                        _ => {
+                            return Err(format!(
+                                "{replica} keeps no backups (or RDS did not say how many): give backup_retention_days, so the new primary has point-in-time recovery"
+                            ));
+                        }
+                    },
+                    Ok(Observed { value: None, .. }) => {
+                        return Err(format!("no instance {replica} in {region}"));
+                    }
+                    Err(e) => {
+                        return Err(format!("reading {replica}'s backup retention failed: {e}"));
+                    }
+                },
+            };
             accepted(
-                actions.promote_read_replica(region, replica).await,
+                actions
+                    .promote_read_replica(region, replica, retention)
+                    .await,
                 "rds:PromoteReadReplica",
             )?;
+            progress(format!(
+                "the promoted instance keeps {retention} days of point-in-time recovery"
+            ));
             let mut last = String::new();
             loop {
                 match actions.db_instance(region, replica).await {
@@ -1093,19 +1202,18 @@ async fn change_and_verify(
             resource,
             target,
             iam_role,
+            recovery_point,
         } => {
-            let point = match actions.newest_recovery_point(region, vault, resource).await {
-                Ok(Observed { value: Some(p), .. }) => p,
-                Ok(Observed { value: None, .. }) => {
-                    return Err(format!(
-                        "{resource} has no completed recovery point in {vault}"
-                    ));
-                }
-                Err(e) => return Err(format!("reading recovery points failed: {e}")),
+            // Exactly the point pinned when the step was confirmed (and named by its intent):
+            // never chosen again here, so a point that is gone fails the step.
+            let Some(point) = recovery_point else {
+                return Err(format!(
+                    "no recovery point of {resource} was pinned when the step was confirmed: r reads the pre-checks again and pins the newest"
+                ));
             };
             let request = RestoreRequest {
                 recovery_point_arn: point.arn.clone(),
-                vault: point.vault.clone(),
+                vault: vault.clone(),
                 resource_type: point.resource_type.clone(),
                 target: target.clone(),
                 iam_role: iam_role.clone(),
@@ -1131,9 +1239,8 @@ async fn change_and_verify(
                 }
             };
             progress(format!(
-                "restore job {job_id} started from {} (recovery point {} old)",
-                point.arn,
-                format_duration(age_between(point.completed_at, clock.now()))
+                "restore job {job_id} started from {}, the recovery point pinned at confirmation",
+                point.arn
             ));
             let mut last = String::new();
             loop {

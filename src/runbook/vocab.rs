@@ -15,7 +15,17 @@ pub struct ArgSpec {
     pub required: bool,
     /// `max: rpo` means the runbook's RPO.
     pub allows_rpo: bool,
+    /// `any` means no limit at all: a deliberate override, recorded with the step.
+    pub allows_any: bool,
     pub help: &'static str,
+}
+
+impl ArgSpec {
+    /// Whether `value` is one of the words this argument takes instead of a value of its
+    /// kind (`rpo`, `any`).
+    pub fn is_keyword(&self, value: &str) -> bool {
+        (self.allows_rpo && value == "rpo") || (self.allows_any && value == "any")
+    }
 }
 
 const fn arg(name: &'static str, kind: ParamKind, help: &'static str) -> ArgSpec {
@@ -24,6 +34,7 @@ const fn arg(name: &'static str, kind: ParamKind, help: &'static str) -> ArgSpec
         kind,
         required: true,
         allows_rpo: false,
+        allows_any: false,
         help,
     }
 }
@@ -34,6 +45,7 @@ const fn optional(name: &'static str, kind: ParamKind, help: &'static str) -> Ar
         kind,
         required: false,
         allows_rpo: false,
+        allows_any: false,
         help,
     }
 }
@@ -98,6 +110,20 @@ impl ActionKind {
         const PROMOTE: &[ArgSpec] = &[
             arg("replica", K::RdsInstanceId, "the read replica to promote"),
             REGION,
+            ArgSpec {
+                allows_rpo: true,
+                allows_any: true,
+                ..optional(
+                    "max_lag",
+                    K::Duration,
+                    "the most replica lag the promotion accepts: a duration, `rpo` (the default) or `any` (a recorded override)",
+                )
+            },
+            optional(
+                "backup_retention_days",
+                K::Integer,
+                "days of point-in-time recovery the promoted instance keeps; the replica's own retention when not given",
+            ),
         ];
         const SWITCHOVER: &[ArgSpec] = &[GLOBAL, TARGET, REGION];
         const FAILOVER_GLOBAL: &[ArgSpec] = &[
@@ -334,6 +360,13 @@ pub enum Operation {
     PromoteReadReplica {
         region: String,
         replica: String,
+        /// The lag the promotion accepts (the runbook's RPO unless the step says otherwise);
+        /// `None`: not limited (`max_lag: any`, or a runbook without an RPO).
+        #[serde(default, with = "humantime_serde")]
+        max_lag: Option<Duration>,
+        /// Sent with the promotion; the replica's own retention when not given.
+        #[serde(default)]
+        backup_retention_days: Option<u32>,
     },
     SwitchoverGlobalCluster {
         region: String,
@@ -368,11 +401,30 @@ pub enum Operation {
         resource: String,
         target: String,
         iam_role: Option<String>,
+        /// The recovery point the pre-checks read, pinned when the step is confirmed (before
+        /// its intent is recorded): the change restores exactly this one, never another.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recovery_point: Option<PinnedRecoveryPoint>,
     },
     DeleteRestoredInstance {
         region: String,
         instance: String,
     },
+}
+
+/// A recovery point chosen before confirming, as the change needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinnedRecoveryPoint {
+    pub arn: String,
+    pub resource_type: String,
+}
+
+/// A value a read found that the change must use exactly as read, not read again: carried
+/// by a `Check` from the pre-checks (or the end state of a step in doubt) into the operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "pin", rename_all = "kebab-case")]
+pub enum Pin {
+    RecoveryPoint(PinnedRecoveryPoint),
 }
 
 fn take(args: &Filled, name: &str) -> String {
@@ -390,14 +442,38 @@ impl Operation {
         matches!(self, Operation::RestoreNewestRecoveryPoint { .. })
     }
 
+    /// The operation with the values its checks pinned: the recovery point a restore starts
+    /// from. The executor calls it on confirming, before recording the intent, so the intent
+    /// names what the change will use. A read that pinned nothing leaves it as it is.
+    pub fn pinned(mut self, checks: &[super::work::Check]) -> Operation {
+        for pin in checks.iter().filter_map(|c| c.pin.as_ref()) {
+            match (pin, &mut self) {
+                (
+                    Pin::RecoveryPoint(point),
+                    Operation::RestoreNewestRecoveryPoint { recovery_point, .. },
+                ) => *recovery_point = Some(point.clone()),
+                (Pin::RecoveryPoint(_), _) => {}
+            }
+        }
+        self
+    }
+
     /// Builds the operation from checked arguments (`check` and the run's start made sure the
-    /// required ones are there and valid).
-    pub fn build(kind: ActionKind, args: &Filled) -> Operation {
+    /// required ones are there and valid); `rpo` is the runbook's.
+    pub fn build(kind: ActionKind, args: &Filled, rpo: Option<Duration>) -> Operation {
         let t = |name| take(args, name);
         match kind {
             ActionKind::PromoteReadReplica => Operation::PromoteReadReplica {
                 region: t("region"),
                 replica: t("replica"),
+                max_lag: match take_optional(args, "max_lag").as_deref() {
+                    Some("any") => None,
+                    None | Some("rpo") => rpo,
+                    // Checked before the run started; never unlimited by accident.
+                    Some(d) => humantime::parse_duration(d).ok().or(rpo),
+                },
+                backup_retention_days: take_optional(args, "backup_retention_days")
+                    .and_then(|d| d.parse().ok()),
             },
             ActionKind::SwitchoverGlobalCluster => Operation::SwitchoverGlobalCluster {
                 region: t("region"),
@@ -434,6 +510,7 @@ impl Operation {
                 resource: t("resource"),
                 target: t("target"),
                 iam_role: take_optional(args, "iam_role"),
+                recovery_point: None,
             },
             ActionKind::DeleteRestoredInstance => Operation::DeleteRestoredInstance {
                 region: t("region"),
@@ -473,10 +550,26 @@ impl Operation {
     /// Exactly what will happen, in the operator's words, shown before confirming.
     pub fn describe(&self) -> Vec<String> {
         match self {
-            Operation::PromoteReadReplica { region, replica } => vec![
+            Operation::PromoteReadReplica {
+                region,
+                replica,
+                max_lag,
+                backup_retention_days,
+            } => vec![
                 format!("Promote read replica {replica} in {region} to a standalone instance."),
                 "Replication from its source stops for good: it can never be a replica of it again."
                     .to_string(),
+                match max_lag {
+                    Some(max) => format!(
+                        "Refused unless its lag, read fresh, is below {} (writes within the lag are lost).",
+                        crate::fleet::format_duration(*max)
+                    ),
+                    None => "Its lag is NOT limited (max_lag: any, or no RPO): writes within the lag are lost.".to_string(),
+                },
+                match backup_retention_days {
+                    Some(days) => format!("The promoted instance keeps {days} days of point-in-time recovery."),
+                    None => "The promoted instance keeps the replica's backup retention (sent explicitly, not AWS's 1-day default).".to_string(),
+                },
                 "AWS: rds:PromoteReadReplica, then rds:DescribeDBInstances until it has no source."
                     .to_string(),
             ],
@@ -550,11 +643,18 @@ impl Operation {
                 vault,
                 resource,
                 target,
+                recovery_point,
                 ..
             } => vec![
-                format!(
-                    "Restore the newest recovery point of {resource} from vault {vault} ({region}) into a new instance {target}."
-                ),
+                match recovery_point {
+                    Some(p) => format!(
+                        "Restore recovery point {} of {resource} from vault {vault} ({region}) into a new instance {target}.",
+                        p.arn
+                    ),
+                    None => format!(
+                        "Restore the newest recovery point of {resource} from vault {vault} ({region}) into a new instance {target}: the one the pre-checks read is pinned when you confirm."
+                    ),
+                },
                 "Measures how long the restore takes, against the runbook's RTO.".to_string(),
                 "AWS: backup:StartRestoreJob (with an idempotency token), then backup:DescribeRestoreJob."
                     .to_string(),

@@ -38,6 +38,8 @@ fn promote() -> Operation {
     Operation::PromoteReadReplica {
         region: "us-west-2".into(),
         replica: "orders-dr-usw2".into(),
+        max_lag: Some(Duration::from_secs(60)),
+        backup_retention_days: None,
     }
 }
 
@@ -70,7 +72,7 @@ fn orders_replica(sim: &SimFleet, now: Timestamp) -> Replica {
 #[tokio::test]
 async fn promoting_the_replica_detaches_it_and_the_pane_shows_it_promoted() {
     let (sim, clock) = fleet(Scenario::Normal);
-    let checks = prechecks(&promote(), sim.as_ref()).await;
+    let checks = prechecks(&promote(), sim.as_ref(), &clock).await;
     assert!(checks.iter().all(|c| c.holds == Some(true)), "{checks:?}");
     let summary = run(&sim, &clock, &promote()).await.expect("promoted");
     assert!(
@@ -84,7 +86,7 @@ async fn promoting_the_replica_detaches_it_and_the_pane_shows_it_promoted() {
         None,
         "it no longer lags"
     );
-    let again = prechecks(&promote(), sim.as_ref()).await;
+    let again = prechecks(&promote(), sim.as_ref(), &clock).await;
     assert!(
         again
             .iter()
@@ -116,7 +118,7 @@ async fn flipping_the_pair_makes_route53_answer_from_the_dr_region() {
         evaluate(&answers(east), sim.as_ref(), &clock).await.holds,
         Some(true)
     );
-    let pre = prechecks(&flip("api-dr"), sim.as_ref()).await;
+    let pre = prechecks(&flip("api-dr"), sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     let summary = run(&sim, &clock, &flip("api-dr")).await.expect("flipped");
     assert!(
@@ -137,7 +139,7 @@ async fn flipping_the_pair_makes_route53_answer_from_the_dr_region() {
         FailoverRole::Primary,
         "the pane shows the new roles"
     );
-    let back = prechecks(&flip("api-dr"), sim.as_ref()).await;
+    let back = prechecks(&flip("api-dr"), sim.as_ref(), &clock).await;
     assert!(
         back.iter().any(|c| c.holds == Some(false)),
         "already PRIMARY: {back:?}"
@@ -160,7 +162,7 @@ async fn in_an_outage_the_dr_endpoint_recovers_once_its_database_is_promoted() {
     };
     let before = evaluate(&healthy, sim.as_ref(), &clock).await;
     assert_eq!(before.holds, Some(false), "{before:?}");
-    let pre = prechecks(&flip("api-dr"), sim.as_ref()).await;
+    let pre = prechecks(&flip("api-dr"), sim.as_ref(), &clock).await;
     assert!(
         pre.iter()
             .any(|c| c.holds == Some(false) && c.label.contains("hc-api-usw2")),
@@ -190,7 +192,7 @@ async fn a_switchover_needs_the_primary_region_and_a_failover_does_not() {
         target_cluster: "billing-usw2".into(),
     };
     let (sim, clock) = fleet(Scenario::Normal);
-    let pre = prechecks(&switchover, sim.as_ref()).await;
+    let pre = prechecks(&switchover, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     let summary = run(&sim, &clock, &switchover).await.expect("switched over");
     assert!(
@@ -206,14 +208,15 @@ async fn a_switchover_needs_the_primary_region_and_a_failover_does_not() {
 
     let (sim, clock) = fleet(Scenario::RegionOutage);
     clock.advance(Duration::from_secs(30));
-    let pre = prechecks(&switchover, sim.as_ref()).await;
+    let pre = prechecks(&switchover, sim.as_ref(), &clock).await;
     assert!(
-        pre.iter()
-            .any(|c| c.holds == Some(false) && c.detail.contains("fail over instead")),
-        "{pre:?}"
+        pre.iter().any(|c| c.holds.is_none()
+            && c.detail
+                .contains("skip it for the failover if the region is down")),
+        "a primary that does not answer cannot tell, and blocks the switchover: {pre:?}"
     );
     assert!(run(&sim, &clock, &switchover).await.is_err());
-    let pre = prechecks(&failover, sim.as_ref()).await;
+    let pre = prechecks(&failover, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     assert!(
         pre.iter()
@@ -227,9 +230,8 @@ async fn a_switchover_needs_the_primary_region_and_a_failover_does_not() {
     };
     let check = evaluate(&gate, sim.as_ref(), &clock).await;
     assert_eq!(
-        check.holds,
-        Some(false),
-        "a region that does not answer fails it: {check:?}"
+        check.holds, None,
+        "a region that does not answer cannot tell: {check:?}"
     );
 }
 
@@ -242,9 +244,12 @@ async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted()
         resource: "orders-primary-copy".into(),
         target: "orders-restore-drill".into(),
         iam_role: None,
+        recovery_point: None,
     };
-    let pre = prechecks(&restore, sim.as_ref()).await;
+    let pre = prechecks(&restore, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
+    // Confirming pins the point the pre-checks read; the change restores exactly that one.
+    let restore = restore.pinned(&pre);
     let begun = clock.now();
     let quiet = |_: String| {};
     let outcome = carry_out(
@@ -271,7 +276,7 @@ async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted()
         region: "us-west-2".into(),
         instance: "orders-restore-drill".into(),
     };
-    let pre = prechecks(&delete, sim.as_ref()).await;
+    let pre = prechecks(&delete, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     run(&sim, &clock, &delete).await.expect("deleted");
     let gone = sim
@@ -283,7 +288,7 @@ async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted()
         region: "us-west-2".into(),
         instance: "orders-dr-usw2".into(),
     };
-    let pre = prechecks(&not_restored, sim.as_ref()).await;
+    let pre = prechecks(&not_restored, sim.as_ref(), &clock).await;
     assert!(
         pre.iter()
             .any(|c| c.holds == Some(false) && c.detail.contains("refusing")),
@@ -303,7 +308,7 @@ async fn an_aurora_cluster_failover_moves_the_writer() {
         cluster: "billing-use1".into(),
         target_instance: Some("billing-use1-b".into()),
     };
-    let pre = prechecks(&op, sim.as_ref()).await;
+    let pre = prechecks(&op, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     let summary = run(&sim, &clock, &op).await.expect("moved");
     assert_eq!(summary, "billing-use1's writer is now billing-use1-b");
