@@ -983,7 +983,8 @@ use aws_sdk_cloudwatch::types::MetricDataResult;
 use ripcord::runbook::perform::evaluate;
 use ripcord::runbook::vocab::Probe;
 
-/// GetMetricData answering one `ReplicaLag` datapoint: `lag_secs`, observed `age_secs` ago.
+/// GetMetricData answering one `ReplicaLag` datapoint: `lag_secs`, stamped `age_secs` ago
+/// (the start of its minute: it describes the lag until a minute later).
 fn lag_datapoint(lag_secs: f64, age_secs: i64) -> Rule {
     mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |_| {
         let at = Timestamp::now().as_second() - age_secs;
@@ -1017,10 +1018,10 @@ async fn a_cluster_that_does_not_answer_cannot_be_told_available_or_not() {
 }
 
 /// A lag datapoint older than the limit it is judged against says nothing about the lag
-/// now: a 10 s lag seen 2 minutes ago cannot pass a 1-minute RPO.
+/// now: a 10 s lag whose minute ended 2 minutes ago cannot pass a 1-minute RPO.
 #[tokio::test]
 async fn a_lag_datapoint_older_than_the_limit_cannot_pass_it() {
-    let old = lag_datapoint(10.0, 120);
+    let old = lag_datapoint(10.0, 180);
     let mut clients = Clients::idle();
     clients.reads.cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&old]);
     let actions = clients.actions();
