@@ -34,8 +34,10 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::timeout::TimeoutConfig;
 use jiff::Timestamp;
 use ripcord::clock::Clock;
+use ripcord::runbook::act;
 use ripcord::runbook::actions::Actions;
 use ripcord::runbook::perform::carry_out;
+use ripcord::runbook::probe;
 use ripcord::runbook::vocab::{Operation, PinnedRecoveryPoint};
 use ripcord::runbook::work::{ActionContext, Outcome, RequestId};
 use ripcord::source::aws::actions::{
@@ -296,16 +298,16 @@ fn to_usw2(op: &str) -> Operation {
     let (region, global_cluster, target_cluster) =
         (REGION.into(), GLOBAL.into(), "billing-usw2".into());
     match op {
-        "switchover" => Operation::SwitchoverGlobalCluster {
+        "switchover" => Operation::SwitchoverGlobalCluster(act::SwitchoverGlobalCluster {
             region,
             global_cluster,
             target_cluster,
-        },
-        _ => Operation::FailoverGlobalCluster {
+        }),
+        _ => Operation::FailoverGlobalCluster(act::FailoverGlobalCluster {
             region,
             global_cluster,
             target_cluster,
-        },
+        }),
     }
 }
 
@@ -542,7 +544,7 @@ fn restored_instance() -> Rule {
 }
 
 fn restore() -> Operation {
-    Operation::RestoreNewestRecoveryPoint {
+    Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
         region: REGION.into(),
         vault: VAULT.into(),
         resource: "orders-primary".into(),
@@ -553,7 +555,7 @@ fn restore() -> Operation {
             arn: NEWEST.into(),
             resource_type: "RDS".into(),
         }),
-    }
+    })
 }
 
 #[tokio::test]
@@ -701,12 +703,12 @@ fn replica(source: Option<&str>) -> DescribeDbInstancesOutput {
 }
 
 fn promote() -> Operation {
-    Operation::PromoteReadReplica {
+    Operation::PromoteReadReplica(act::PromoteReadReplica {
         region: REGION.into(),
         replica: "orders-dr-usw2".into(),
         max_lag: Some(Duration::from_secs(60)),
         backup_retention_days: None,
-    }
+    })
 }
 
 #[tokio::test]
@@ -818,11 +820,11 @@ async fn a_dns_change_that_times_out_is_judged_by_the_records_read_afterwards() 
         changes: silent_route53(&silence),
     };
     let actions = clients.actions();
-    let flip = Operation::FlipFailoverRecords {
+    let flip = Operation::FlipFailoverRecords(act::FlipFailoverRecords {
         zone: "Z0123456789ABC".into(),
         name: "api.example.com.".into(),
         primary: "api-dr".into(),
-    };
+    });
     let (result, progress) = carry(&flip, &actions).await;
     let outcome = result.expect("the records show the flip");
     assert!(
@@ -1008,10 +1010,10 @@ async fn a_cluster_that_does_not_answer_cannot_be_told_available_or_not() {
     let mut clients = Clients::idle();
     clients.reads.rds = silent_rds(&silence);
     let actions = clients.actions();
-    let probe = Probe::DbClusterAvailable {
+    let probe = Probe::DbClusterAvailable(probe::DbClusterAvailable {
         region: REGION.into(),
         cluster: "billing-usw2".into(),
-    };
+    });
     let check = evaluate(&probe, &actions, &Clock::System).await;
     assert_eq!(check.holds, None, "{check:?}");
     assert!(check.detail.contains("could not read"), "{check:?}");
@@ -1025,11 +1027,11 @@ async fn a_lag_datapoint_older_than_the_limit_cannot_pass_it() {
     let mut clients = Clients::idle();
     clients.reads.cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&old]);
     let actions = clients.actions();
-    let probe = Probe::ReplicaLagBelow {
+    let probe = Probe::ReplicaLagBelow(probe::ReplicaLagBelow {
         region: REGION.into(),
         replica: "orders-dr-usw2".into(),
         max: Duration::from_secs(60),
-    };
+    });
     let check = evaluate(&probe, &actions, &Clock::System).await;
     assert_eq!(check.holds, None, "{check:?}");
     assert!(check.detail.contains("old"), "{check:?}");
@@ -1087,19 +1089,21 @@ async fn a_restore_restores_the_pinned_point_and_fails_when_it_is_gone() {
     clients.changes.backup = mock_client!(aws_sdk_backup, RuleMode::MatchAny, [&start]);
     clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&free]);
     let actions = clients.actions();
-    let unpinned = Operation::RestoreNewestRecoveryPoint {
+    let unpinned = Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
         region: REGION.into(),
         vault: VAULT.into(),
         resource: "orders-primary".into(),
         target: TARGET.into(),
         iam_role: None,
         recovery_point: None,
-    };
+    });
 
     let clock = Clock::manual(t0());
     let pre = prechecks(&unpinned, &actions, &clock).await;
-    let Operation::RestoreNewestRecoveryPoint { recovery_point, .. } =
-        unpinned.clone().pinned(&pre)
+    let Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
+        recovery_point,
+        ..
+    }) = unpinned.clone().pinned(&pre)
     else {
         panic!("a restore")
     };
@@ -1113,7 +1117,7 @@ async fn a_restore_restores_the_pinned_point_and_fails_when_it_is_gone() {
     let error = result.expect_err("nothing pinned: nothing chosen behind the operator's back");
     assert!(error.contains("no recovery point"), "{error}");
 
-    let gone = Operation::RestoreNewestRecoveryPoint {
+    let gone = Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
         region: REGION.into(),
         vault: VAULT.into(),
         resource: "orders-primary".into(),
@@ -1123,7 +1127,7 @@ async fn a_restore_restores_the_pinned_point_and_fails_when_it_is_gone() {
             arn: EXPIRED.into(),
             resource_type: "RDS".into(),
         }),
-    };
+    });
     let (result, progress) = carry(&gone, &actions).await;
     result.expect_err("the pinned point is gone");
     assert_eq!(
@@ -1150,12 +1154,12 @@ async fn a_promotion_sends_the_backup_retention_explicitly() {
         clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe]);
         clients.changes.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&promote_call]);
         let actions = clients.actions();
-        let op = Operation::PromoteReadReplica {
+        let op = Operation::PromoteReadReplica(act::PromoteReadReplica {
             region: REGION.into(),
             replica: "orders-dr-usw2".into(),
             max_lag: Some(Duration::from_secs(60)),
             backup_retention_days: given,
-        };
+        });
         let (result, progress) = carry(&op, &actions).await;
         result.expect("promoted");
         assert_eq!(
@@ -1178,11 +1182,13 @@ async fn the_promotions_own_pre_checks_judge_a_fresh_lag_against_the_rpo() {
             .expect("a lag check")
     };
     let clock = Clock::System;
-    let op = |max_lag| Operation::PromoteReadReplica {
-        region: REGION.into(),
-        replica: "orders-dr-usw2".into(),
-        max_lag,
-        backup_retention_days: None,
+    let op = |max_lag| {
+        Operation::PromoteReadReplica(act::PromoteReadReplica {
+            region: REGION.into(),
+            replica: "orders-dr-usw2".into(),
+            max_lag,
+            backup_retention_days: None,
+        })
     };
     let source = "arn:aws:rds:us-east-1:123456789012:db:orders-primary";
     for (lag, max_lag, expected) in [

@@ -27,9 +27,11 @@ use ripcord::app::{App, Mode};
 use ripcord::clock::Clock;
 use ripcord::config::Refresh;
 use ripcord::fleet::{FailoverRole, Workloads};
+use ripcord::runbook::act;
 use ripcord::runbook::actions::{Actions, RecordChange};
 use ripcord::runbook::exec::{RunOutcome, StepState};
 use ripcord::runbook::log::LogEvent;
+use ripcord::runbook::probe;
 use ripcord::runbook::{Library, work::RequestId};
 use ripcord::source::aws::actions::{AwsActions, RegionActionClients, Route53Clients, sts_client};
 use ripcord::theme::Theme;
@@ -479,13 +481,13 @@ async fn what_the_aws_actions_read_from_moto() {
     );
 
     // upsert-record: a CNAME made, INSYNC, and read back.
-    let upsert = ripcord::runbook::vocab::Operation::UpsertRecord {
+    let upsert = ripcord::runbook::vocab::Operation::UpsertRecord(act::UpsertRecord {
         zone: estate.zone.clone(),
         name: "db.example.com.".into(),
         record_type: "CNAME".into(),
         value: "orders-dr-usw2.example.com".into(),
         ttl: 30,
-    };
+    });
     let context = ripcord::runbook::work::ActionContext::new(
         "moto",
         0,
@@ -680,19 +682,19 @@ async fn an_aurora_cluster_fails_over_to_the_named_reader_on_moto() {
     let actions = actions_on(&moto, 3.0).await;
     let clock = Clock::manual(Timestamp::now());
 
-    let available = Probe::DbClusterAvailable {
+    let available = Probe::DbClusterAvailable(probe::DbClusterAvailable {
         region: EAST.into(),
         cluster: "orders-aurora".into(),
-    };
+    });
     let check = evaluate(&available, actions.as_ref(), &clock).await;
     assert_eq!(check.holds, Some(true), "{check:?}");
     assert_eq!(check.detail, "status available, writer orders-aurora-a");
 
-    let op = Operation::FailoverDbCluster {
+    let op = Operation::FailoverDbCluster(act::FailoverDbCluster {
         region: EAST.into(),
         cluster: "orders-aurora".into(),
         target_instance: Some("orders-aurora-b".into()),
-    };
+    });
     let checks = prechecks(&op, actions.as_ref(), &clock).await;
     assert!(checks.iter().all(|c| c.holds == Some(true)), "{checks:?}");
     let quiet = |_: String| {};

@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::clock::Clock;
+use crate::runbook::act;
 use crate::runbook::perform::{carry_out, evaluate, prechecks};
+use crate::runbook::probe;
 use crate::runbook::vocab::{Operation, Probe};
 use crate::runbook::work::ActionContext;
 use crate::source::sim::{Scenario, SimOptions};
@@ -35,29 +37,29 @@ async fn run(sim: &SimFleet, clock: &Clock, op: &Operation) -> Result<String, St
 }
 
 fn promote() -> Operation {
-    Operation::PromoteReadReplica {
+    Operation::PromoteReadReplica(act::PromoteReadReplica {
         region: "us-west-2".into(),
         replica: "orders-dr-usw2".into(),
         max_lag: Some(Duration::from_secs(60)),
         backup_retention_days: None,
-    }
+    })
 }
 
 fn flip(to: &str) -> Operation {
-    Operation::FlipFailoverRecords {
+    Operation::FlipFailoverRecords(act::FlipFailoverRecords {
         zone: ZONE_ID.into(),
         name: "api.example.com.".into(),
         primary: to.into(),
-    }
+    })
 }
 
 fn answers(value: &str) -> Probe {
-    Probe::DnsAnswerIs {
+    Probe::DnsAnswerIs(probe::DnsAnswerIs {
         zone: ZONE_ID.into(),
         name: "api.example.com.".into(),
         record_type: "CNAME".into(),
         value: value.into(),
-    }
+    })
 }
 
 fn orders_replica(sim: &SimFleet, now: Timestamp) -> Replica {
@@ -93,10 +95,10 @@ async fn promoting_the_replica_detaches_it_and_the_pane_shows_it_promoted() {
             .any(|c| c.holds == Some(false) && c.detail.contains("already promoted")),
         "a second promotion is refused by its pre-check: {again:?}"
     );
-    let available = Probe::DbInstanceAvailable {
+    let available = Probe::DbInstanceAvailable(probe::DbInstanceAvailable {
         region: "us-west-2".into(),
         instance: "orders-dr-usw2".into(),
-    };
+    });
     assert_eq!(
         evaluate(&available, sim.as_ref(), &clock).await.holds,
         Some(false),
@@ -157,9 +159,9 @@ async fn flipping_the_pair_makes_route53_answer_from_the_dr_region() {
 async fn in_an_outage_the_dr_endpoint_recovers_once_its_database_is_promoted() {
     let (sim, clock) = fleet(Scenario::RegionOutage);
     clock.advance(Duration::from_secs(30));
-    let healthy = Probe::HealthCheckHealthy {
+    let healthy = Probe::HealthCheckHealthy(probe::HealthCheckHealthy {
         check: "hc-api-usw2".into(),
-    };
+    });
     let before = evaluate(&healthy, sim.as_ref(), &clock).await;
     assert_eq!(before.holds, Some(false), "{before:?}");
     let pre = prechecks(&flip("api-dr"), sim.as_ref(), &clock).await;
@@ -181,16 +183,16 @@ async fn in_an_outage_the_dr_endpoint_recovers_once_its_database_is_promoted() {
 
 #[tokio::test]
 async fn a_switchover_needs_the_primary_region_and_a_failover_does_not() {
-    let switchover = Operation::SwitchoverGlobalCluster {
+    let switchover = Operation::SwitchoverGlobalCluster(act::SwitchoverGlobalCluster {
         region: "us-west-2".into(),
         global_cluster: "billing-global".into(),
         target_cluster: "billing-usw2".into(),
-    };
-    let failover = Operation::FailoverGlobalCluster {
+    });
+    let failover = Operation::FailoverGlobalCluster(act::FailoverGlobalCluster {
         region: "us-west-2".into(),
         global_cluster: "billing-global".into(),
         target_cluster: "billing-usw2".into(),
-    };
+    });
     let (sim, clock) = fleet(Scenario::Normal);
     let pre = prechecks(&switchover, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
@@ -224,10 +226,10 @@ async fn a_switchover_needs_the_primary_region_and_a_failover_does_not() {
         "the loss is shown before confirming: {pre:?}"
     );
     run(&sim, &clock, &failover).await.expect("failed over");
-    let gate = Probe::DbClusterAvailable {
+    let gate = Probe::DbClusterAvailable(probe::DbClusterAvailable {
         region: "us-east-1".into(),
         cluster: "billing-use1".into(),
-    };
+    });
     let check = evaluate(&gate, sim.as_ref(), &clock).await;
     assert_eq!(
         check.holds, None,
@@ -238,14 +240,14 @@ async fn a_switchover_needs_the_primary_region_and_a_failover_does_not() {
 #[tokio::test]
 async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted() {
     let (sim, clock) = fleet(Scenario::Normal);
-    let restore = Operation::RestoreNewestRecoveryPoint {
+    let restore = Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
         region: "us-west-2".into(),
         vault: "dr-usw2".into(),
         resource: "orders-primary-copy".into(),
         target: "orders-restore-drill".into(),
         iam_role: None,
         recovery_point: None,
-    };
+    });
     let pre = prechecks(&restore, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     // Confirming pins the point the pre-checks read; the change restores exactly that one.
@@ -272,10 +274,10 @@ async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted()
         clock.now() > begun,
         "the simulated restore took simulated time"
     );
-    let delete = Operation::DeleteRestoredInstance {
+    let delete = Operation::DeleteRestoredInstance(act::DeleteRestoredInstance {
         region: "us-west-2".into(),
         instance: "orders-restore-drill".into(),
-    };
+    });
     let pre = prechecks(&delete, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     run(&sim, &clock, &delete).await.expect("deleted");
@@ -284,10 +286,10 @@ async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted()
         .await
         .expect("answers");
     assert_eq!(gone.value, None);
-    let not_restored = Operation::DeleteRestoredInstance {
+    let not_restored = Operation::DeleteRestoredInstance(act::DeleteRestoredInstance {
         region: "us-west-2".into(),
         instance: "orders-dr-usw2".into(),
-    };
+    });
     let pre = prechecks(&not_restored, sim.as_ref(), &clock).await;
     assert!(
         pre.iter()
@@ -303,11 +305,11 @@ async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted()
 #[tokio::test]
 async fn an_aurora_cluster_failover_moves_the_writer() {
     let (sim, clock) = fleet(Scenario::Normal);
-    let op = Operation::FailoverDbCluster {
+    let op = Operation::FailoverDbCluster(act::FailoverDbCluster {
         region: "us-east-1".into(),
         cluster: "billing-use1".into(),
         target_instance: Some("billing-use1-b".into()),
-    };
+    });
     let pre = prechecks(&op, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     let summary = run(&sim, &clock, &op).await.expect("moved");

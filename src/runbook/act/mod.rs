@@ -1,0 +1,365 @@
+//! The actions, one module per kind, each behind the `Action` trait: its typed arguments, what
+//! it says it will do, the name typed to confirm it, its pre-checks, the change and its end
+//! state. `Operation` is the registry: one variant per kind, each naming its module's type.
+//! The judgement lives here; the AWS source and the simulator (`Actions`) only translate single
+//! calls.
+
+mod delete_restored_instance;
+mod failover_db_cluster;
+mod failover_global_cluster;
+mod flip_failover_records;
+mod global_database;
+mod promote_read_replica;
+mod restore_newest_recovery_point;
+mod switchover_global_cluster;
+mod upsert_record;
+
+pub use delete_restored_instance::DeleteRestoredInstance;
+pub use failover_db_cluster::FailoverDbCluster;
+pub use failover_global_cluster::FailoverGlobalCluster;
+pub use flip_failover_records::FlipFailoverRecords;
+pub use promote_read_replica::PromoteReadReplica;
+pub use restore_newest_recovery_point::RestoreNewestRecoveryPoint;
+pub use switchover_global_cluster::SwitchoverGlobalCluster;
+pub use upsert_record::UpsertRecord;
+
+use super::actions::{
+    ActionResult, Actions, ChangeStatus, DbInstance, Observed, Receipt, RecordChange, RecordSet,
+    RestoreRequest, RestoreStatus,
+};
+use super::perform::{Progress, Requests, failed, note, pause, same_name};
+use super::probe::{Condition, ReplicaLagBelow};
+use super::vocab::{ActionKind, Filled, Pin, PinnedRecoveryPoint, take, take_optional};
+use super::work::{ActionContext, Check, Outcome};
+use crate::clock::Clock;
+use crate::fleet::{CheckStatus, FailoverRole, age_between, format_duration, format_lag};
+use crate::source::SourceErrorKind;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// One kind of action. Reads (`prechecks`, `end_state`) never change anything.
+#[async_trait]
+pub trait Action: Send + Sync {
+    /// The name the operator types to confirm, when the step is destructive.
+    fn resource_name(&self) -> &str;
+    /// Exactly what will happen, in the operator's words, shown before confirming.
+    fn describe(&self) -> Vec<String>;
+    /// Whether the change is started with an idempotency token (backup:StartRestoreJob), which
+    /// the intent records so that sending the step again can never start a second job.
+    fn takes_idempotency_token(&self) -> bool {
+        false
+    }
+    /// Takes a value a read pinned (`Check::pin`) that this action uses; others ignore it.
+    fn pin(&mut self, _pin: &Pin) {}
+    /// What must hold before the action may run, with the values seen.
+    async fn prechecks(&self, actions: &dyn Actions, clock: &Clock) -> Vec<Check>;
+    /// Makes the change and waits for the end state.
+    async fn change(&self, cx: &Change<'_>) -> Result<Outcome, String>;
+    /// Whether the end state already holds, read from the live state: asked for a step in
+    /// doubt (its intent was recorded, its result was not) before anything is sent again.
+    async fn end_state(&self, actions: &dyn Actions) -> Vec<Check>;
+}
+
+/// What a change runs with.
+#[derive(Clone, Copy)]
+pub struct Change<'a> {
+    /// How long the end state may take.
+    pub timeout: Duration,
+    pub context: &'a ActionContext,
+    pub actions: &'a dyn Actions,
+    pub clock: &'a Clock,
+    pub progress: Progress<'a>,
+    pub requests: &'a Requests,
+    pub start: Timestamp,
+}
+
+impl Change<'_> {
+    /// One attempt per change: a timeout may mean it happened, so the end state decides.
+    pub fn accepted(&self, result: ActionResult<Receipt>, call: &str) -> Result<(), String> {
+        match result {
+            Ok(receipt) => {
+                self.requests.record(call, &receipt, self.progress);
+                Ok(())
+            }
+            Err(e) if e.kind == SourceErrorKind::Timeout => {
+                (self.progress)(format!(
+                    "{call} timed out ({e}); reading the real state before deciding"
+                ));
+                Ok(())
+            }
+            Err(e) => Err(format!("{call} failed: {e}")),
+        }
+    }
+}
+
+/// An action with every argument known and checked: what `Actions` is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Operation {
+    PromoteReadReplica(PromoteReadReplica),
+    SwitchoverGlobalCluster(SwitchoverGlobalCluster),
+    FailoverGlobalCluster(FailoverGlobalCluster),
+    FailoverDbCluster(FailoverDbCluster),
+    FlipFailoverRecords(FlipFailoverRecords),
+    UpsertRecord(UpsertRecord),
+    RestoreNewestRecoveryPoint(RestoreNewestRecoveryPoint),
+    DeleteRestoredInstance(DeleteRestoredInstance),
+}
+
+impl Operation {
+    /// The registry: each kind's module.
+    pub fn action(&self) -> &dyn Action {
+        match self {
+            Operation::PromoteReadReplica(a) => a,
+            Operation::SwitchoverGlobalCluster(a) => a,
+            Operation::FailoverGlobalCluster(a) => a,
+            Operation::FailoverDbCluster(a) => a,
+            Operation::FlipFailoverRecords(a) => a,
+            Operation::UpsertRecord(a) => a,
+            Operation::RestoreNewestRecoveryPoint(a) => a,
+            Operation::DeleteRestoredInstance(a) => a,
+        }
+    }
+
+    fn action_mut(&mut self) -> &mut dyn Action {
+        match self {
+            Operation::PromoteReadReplica(a) => a,
+            Operation::SwitchoverGlobalCluster(a) => a,
+            Operation::FailoverGlobalCluster(a) => a,
+            Operation::FailoverDbCluster(a) => a,
+            Operation::FlipFailoverRecords(a) => a,
+            Operation::UpsertRecord(a) => a,
+            Operation::RestoreNewestRecoveryPoint(a) => a,
+            Operation::DeleteRestoredInstance(a) => a,
+        }
+    }
+
+    /// Builds the operation from checked arguments (`check` and the run's start made sure the
+    /// required ones are there and valid); `rpo` is the runbook's.
+    pub fn build(kind: ActionKind, args: &Filled, rpo: Option<Duration>) -> Operation {
+        match kind {
+            ActionKind::PromoteReadReplica => {
+                Operation::PromoteReadReplica(PromoteReadReplica::build(args, rpo))
+            }
+            ActionKind::SwitchoverGlobalCluster => {
+                Operation::SwitchoverGlobalCluster(SwitchoverGlobalCluster::build(args, rpo))
+            }
+            ActionKind::FailoverGlobalCluster => {
+                Operation::FailoverGlobalCluster(FailoverGlobalCluster::build(args, rpo))
+            }
+            ActionKind::FailoverDbCluster => {
+                Operation::FailoverDbCluster(FailoverDbCluster::build(args, rpo))
+            }
+            ActionKind::FlipFailoverRecords => {
+                Operation::FlipFailoverRecords(FlipFailoverRecords::build(args, rpo))
+            }
+            ActionKind::UpsertRecord => Operation::UpsertRecord(UpsertRecord::build(args, rpo)),
+            ActionKind::RestoreNewestRecoveryPoint => {
+                Operation::RestoreNewestRecoveryPoint(RestoreNewestRecoveryPoint::build(args, rpo))
+            }
+            ActionKind::DeleteRestoredInstance => {
+                Operation::DeleteRestoredInstance(DeleteRestoredInstance::build(args, rpo))
+            }
+        }
+    }
+
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Operation::PromoteReadReplica(_) => ActionKind::PromoteReadReplica,
+            Operation::SwitchoverGlobalCluster(_) => ActionKind::SwitchoverGlobalCluster,
+            Operation::FailoverGlobalCluster(_) => ActionKind::FailoverGlobalCluster,
+            Operation::FailoverDbCluster(_) => ActionKind::FailoverDbCluster,
+            Operation::FlipFailoverRecords(_) => ActionKind::FlipFailoverRecords,
+            Operation::UpsertRecord(_) => ActionKind::UpsertRecord,
+            Operation::RestoreNewestRecoveryPoint(_) => ActionKind::RestoreNewestRecoveryPoint,
+            Operation::DeleteRestoredInstance(_) => ActionKind::DeleteRestoredInstance,
+        }
+    }
+
+    /// The name the operator types to confirm, when the step is destructive.
+    pub fn resource_name(&self) -> &str {
+        self.action().resource_name()
+    }
+
+    /// Exactly what will happen, in the operator's words, shown before confirming.
+    pub fn describe(&self) -> Vec<String> {
+        self.action().describe()
+    }
+
+    pub fn takes_idempotency_token(&self) -> bool {
+        self.action().takes_idempotency_token()
+    }
+
+    /// The operation with the values its checks pinned: the recovery point a restore starts
+    /// from. The executor calls it on confirming, before recording the intent, so the intent
+    /// names what the change will use. A read that pinned nothing leaves it as it is.
+    pub fn pinned(mut self, checks: &[Check]) -> Operation {
+        for pin in checks.iter().filter_map(|c| c.pin.as_ref()) {
+            self.action_mut().pin(pin);
+        }
+        self
+    }
+}
+
+const CHANGE_RECORD_SETS: &str = "route53:ChangeResourceRecordSets";
+const START_RESTORE_JOB: &str = "backup:StartRestoreJob";
+
+/// The promotion's own lag gate, read fresh: within `max` (the runbook's RPO unless the step
+/// says otherwise), or, with no limit (`max_lag: any`), shown and marked as the override it is.
+async fn lag_within(
+    actions: &dyn Actions,
+    clock: &Clock,
+    region: &str,
+    replica: &str,
+    max: Option<Duration>,
+) -> Check {
+    let lost = "writes not yet on the replica (lost with the source)";
+    match max {
+        Some(max) => {
+            let probe = ReplicaLagBelow {
+                region: region.to_string(),
+                replica: replica.to_string(),
+                max,
+            };
+            let mut check = probe.evaluate(actions, clock).await;
+            check.label = format!(
+                "{lost}: lag below {} (max_lag; `any` overrides)",
+                format_duration(max)
+            );
+            check
+        }
+        None => {
+            let mut check = lag_info(actions, region, replica, lost).await;
+            check.detail = format!(
+                "{}; NOT LIMITED: max_lag is `any` (or the runbook has no RPO)",
+                check.detail
+            );
+            check
+        }
+    }
+}
+
+/// The retention the promoted instance will keep: the step's, else the replica's own, which
+/// must keep point-in-time recovery (at least a day).
+fn retention_check(db: &DbInstance, given: Option<u32>, at: Timestamp) -> Check {
+    let label = format!("{} keeps point-in-time recovery once promoted", db.id);
+    match (given, db.backup_retention_days) {
+        (Some(days), _) => Check::new(label, days >= 1, format!("backup_retention_days {days}")),
+        (None, Some(days)) => Check::new(
+            label,
+            days >= 1,
+            if days >= 1 {
+                format!("{days} days, as the replica keeps now")
+            } else {
+                "the replica keeps no backups: give backup_retention_days".to_string()
+            },
+        ),
+        (None, None) => Check::unknown(label, "RDS did not report the replica's backup retention"),
+    }
+    .at(at)
+}
+
+/// Lag read for information: shown, never blocking (a failed read says so instead).
+async fn lag_info(actions: &dyn Actions, region: &str, replica: &str, label: &str) -> Check {
+    match actions.replication_lag(region, replica).await {
+        Ok(Observed {
+            value: Some(lag),
+            at,
+        }) => Check::new(label, true, format!("lag {}", format_lag(lag))).at(at),
+        Ok(Observed { value: None, at }) => {
+            Check::new(label, true, "replication not active").at(at)
+        }
+        Err(e) => Check::new(label, true, format!("lag unknown: {e}")),
+    }
+}
+
+/// The PRIMARY and SECONDARY records of a failover pair, or a check saying what is wrong.
+async fn failover_pair(
+    actions: &dyn Actions,
+    zone: &str,
+    name: &str,
+) -> Result<(Vec<RecordSet>, Timestamp), Check> {
+    let label = format!("{name} is a failover pair");
+    let Observed { value: sets, at } = actions
+        .record_sets(zone, name, None)
+        .await
+        .map_err(|e| failed(&label, &e))?;
+    let pair: Vec<RecordSet> = sets.into_iter().filter(|s| s.failover.is_some()).collect();
+    let roles: Vec<FailoverRole> = pair.iter().filter_map(|r| r.failover).collect();
+    if pair.len() == 2
+        && roles.contains(&FailoverRole::Primary)
+        && roles.contains(&FailoverRole::Secondary)
+    {
+        Ok((pair, at))
+    } else {
+        Err(Check::new(
+            label,
+            false,
+            format!(
+                "{} failover records, need one PRIMARY and one SECONDARY",
+                pair.len()
+            ),
+        )
+        .at(at))
+    }
+}
+
+/// The change id of an accepted Route 53 change batch; `None` when the call timed out, so
+/// that the caller reads the records before deciding whether it happened.
+fn submitted(
+    result: ActionResult<Receipt<String>>,
+    requests: &Requests,
+    progress: Progress<'_>,
+) -> Result<Option<String>, String> {
+    match result {
+        Ok(receipt) => {
+            requests.record(CHANGE_RECORD_SETS, &receipt, progress);
+            progress(format!("change {} submitted", receipt.value));
+            Ok(Some(receipt.value))
+        }
+        Err(e) if e.kind == SourceErrorKind::Timeout => {
+            progress(format!(
+                "{CHANGE_RECORD_SETS} timed out ({e}); reading the records before deciding"
+            ));
+            Ok(None)
+        }
+        Err(e) => Err(format!("{CHANGE_RECORD_SETS} failed: {e}")),
+    }
+}
+
+async fn wait_in_sync(
+    actions: &dyn Actions,
+    clock: &Clock,
+    change: &str,
+    start: Timestamp,
+    timeout: Duration,
+    progress: Progress<'_>,
+) -> Result<(), String> {
+    let mut last = String::new();
+    loop {
+        match actions.dns_change(change).await {
+            Ok(Observed {
+                value: ChangeStatus::InSync,
+                ..
+            }) => {
+                progress(format!("change {change} INSYNC"));
+                return Ok(());
+            }
+            Ok(_) => note(progress, &mut last, format!("change {change} PENDING")),
+            Err(e) => note(
+                progress,
+                &mut last,
+                format!("route53:GetChange failed: {e}"),
+            ),
+        }
+        if age_between(start, clock.now()) > timeout {
+            return Err(format!(
+                "change {change} not INSYNC after {}",
+                format_duration(timeout)
+            ));
+        }
+        pause(clock, actions.poll_every()).await;
+    }
+}
