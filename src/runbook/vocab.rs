@@ -31,7 +31,7 @@ impl ArgSpec {
     }
 }
 
-const fn arg(name: &'static str, kind: ParamKind, help: &'static str) -> ArgSpec {
+pub(crate) const fn arg(name: &'static str, kind: ParamKind, help: &'static str) -> ArgSpec {
     ArgSpec {
         name,
         kind,
@@ -42,7 +42,7 @@ const fn arg(name: &'static str, kind: ParamKind, help: &'static str) -> ArgSpec
     }
 }
 
-const fn optional(name: &'static str, kind: ParamKind, help: &'static str) -> ArgSpec {
+pub(crate) const fn optional(name: &'static str, kind: ParamKind, help: &'static str) -> ArgSpec {
     ArgSpec {
         name,
         kind,
@@ -55,7 +55,7 @@ const fn optional(name: &'static str, kind: ParamKind, help: &'static str) -> Ar
 
 use ParamKind as K;
 
-const REGION: ArgSpec = arg("region", K::Region, "the region the resource lives in");
+pub(crate) const REGION: ArgSpec = arg("region", K::Region, "the region the resource lives in");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -82,17 +82,13 @@ impl ActionKind {
         ActionKind::DeleteRestoredInstance,
     ];
 
+    /// What the kind's module (`act/`) says about it.
+    pub fn spec(self) -> &'static super::act::ActionSpec {
+        super::act::spec(self)
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            ActionKind::PromoteReadReplica => "promote-read-replica",
-            ActionKind::SwitchoverGlobalCluster => "switchover-global-cluster",
-            ActionKind::FailoverGlobalCluster => "failover-global-cluster",
-            ActionKind::FailoverDbCluster => "failover-db-cluster",
-            ActionKind::FlipFailoverRecords => "flip-failover-records",
-            ActionKind::UpsertRecord => "upsert-record",
-            ActionKind::RestoreNewestRecoveryPoint => "restore-newest-recovery-point",
-            ActionKind::DeleteRestoredInstance => "delete-restored-instance",
-        }
+        self.spec().name
     }
 
     pub fn parse(name: &str) -> Option<ActionKind> {
@@ -100,171 +96,26 @@ impl ActionKind {
     }
 
     pub fn args(self) -> &'static [ArgSpec] {
-        const GLOBAL: ArgSpec = arg(
-            "global_cluster",
-            K::GlobalClusterId,
-            "the global database's identifier",
-        );
-        const TARGET: ArgSpec = arg(
-            "target_cluster",
-            K::DbClusterId,
-            "the secondary cluster that becomes the primary",
-        );
-        const PROMOTE: &[ArgSpec] = &[
-            arg("replica", K::RdsInstanceId, "the read replica to promote"),
-            REGION,
-            ArgSpec {
-                allows_rpo: true,
-                allows_any: true,
-                ..optional(
-                    "max_lag",
-                    K::Duration,
-                    "the most replica lag the promotion accepts: a duration, `rpo` (the default) or `any` (a recorded override)",
-                )
-            },
-            optional(
-                "backup_retention_days",
-                K::Integer,
-                "days of point-in-time recovery the promoted instance keeps; the replica's own retention when not given",
-            ),
-        ];
-        const SWITCHOVER: &[ArgSpec] = &[GLOBAL, TARGET, REGION];
-        const FAILOVER_GLOBAL: &[ArgSpec] = &[
-            GLOBAL,
-            TARGET,
-            REGION,
-            arg(
-                "allow_data_loss",
-                K::Boolean,
-                "must be true: writes not yet replicated are lost",
-            ),
-        ];
-        const FAILOVER_CLUSTER: &[ArgSpec] = &[
-            arg("cluster", K::DbClusterId, "the Aurora cluster"),
-            REGION,
-            optional(
-                "target_instance",
-                K::RdsInstanceId,
-                "the reader to make the writer (else Aurora picks)",
-            ),
-        ];
-        const FLIP: &[ArgSpec] = &[
-            arg("zone", K::HostedZoneId, "the hosted zone id"),
-            arg("name", K::DnsName, "the record name, e.g. api.example.com."),
-            arg(
-                "primary",
-                K::String,
-                "the set identifier of the record that becomes PRIMARY",
-            ),
-        ];
-        const UPSERT: &[ArgSpec] = &[
-            arg("zone", K::HostedZoneId, "the hosted zone id"),
-            arg("name", K::DnsName, "the record name"),
-            arg("type", K::String, "the record type, e.g. CNAME"),
-            arg("value", K::String, "the new value"),
-            optional("ttl", K::Integer, "seconds; 60 when not given"),
-        ];
-        const RESTORE: &[ArgSpec] = &[
-            REGION,
-            arg(
-                "vault",
-                K::String,
-                "the backup vault holding the recovery points",
-            ),
-            arg(
-                "resource",
-                K::String,
-                "the protected resource (identifier or ARN)",
-            ),
-            arg(
-                "target",
-                K::RdsInstanceId,
-                "the name of the restored instance",
-            ),
-            optional(
-                "iam_role",
-                K::String,
-                "the IAM role AWS Backup restores with",
-            ),
-        ];
-        const DELETE: &[ArgSpec] = &[
-            arg(
-                "instance",
-                K::RdsInstanceId,
-                "an instance a restore job created",
-            ),
-            REGION,
-        ];
-        match self {
-            ActionKind::PromoteReadReplica => PROMOTE,
-            ActionKind::SwitchoverGlobalCluster => SWITCHOVER,
-            ActionKind::FailoverGlobalCluster => FAILOVER_GLOBAL,
-            ActionKind::FailoverDbCluster => FAILOVER_CLUSTER,
-            ActionKind::FlipFailoverRecords => FLIP,
-            ActionKind::UpsertRecord => UPSERT,
-            ActionKind::RestoreNewestRecoveryPoint => RESTORE,
-            ActionKind::DeleteRestoredInstance => DELETE,
-        }
+        self.spec().args
     }
 
     /// Actions that cannot be undone or lose data always need the typed name.
     pub fn always_destructive(self) -> bool {
-        matches!(
-            self,
-            ActionKind::PromoteReadReplica
-                | ActionKind::FailoverGlobalCluster
-                | ActionKind::DeleteRestoredInstance
-        )
+        self.spec().always_destructive
     }
 
     /// The argument whose value the operator types to confirm a destructive step.
     pub fn confirm_arg(self) -> &'static str {
-        match self {
-            ActionKind::PromoteReadReplica => "replica",
-            ActionKind::SwitchoverGlobalCluster | ActionKind::FailoverGlobalCluster => {
-                "global_cluster"
-            }
-            ActionKind::FailoverDbCluster => "cluster",
-            ActionKind::FlipFailoverRecords | ActionKind::UpsertRecord => "name",
-            ActionKind::RestoreNewestRecoveryPoint => "target",
-            ActionKind::DeleteRestoredInstance => "instance",
-        }
+        self.spec().confirm_arg
     }
 
     /// How long the end state may take to show before the step fails.
     pub fn default_timeout(self) -> Duration {
-        let minutes = match self {
-            ActionKind::FlipFailoverRecords | ActionKind::UpsertRecord => 10,
-            ActionKind::FailoverDbCluster => 15,
-            ActionKind::RestoreNewestRecoveryPoint => 180,
-            _ => 60,
-        };
-        Duration::from_secs(minutes * 60)
+        self.spec().default_timeout
     }
 
     pub fn summary(self) -> &'static str {
-        match self {
-            ActionKind::PromoteReadReplica => {
-                "promote an RDS read replica to a standalone instance (irreversible)"
-            }
-            ActionKind::SwitchoverGlobalCluster => {
-                "planned switchover of an Aurora global database: no data loss"
-            }
-            ActionKind::FailoverGlobalCluster => {
-                "unplanned failover of an Aurora global database: data loss allowed"
-            }
-            ActionKind::FailoverDbCluster => "fail over an Aurora cluster to another instance",
-            ActionKind::FlipFailoverRecords => {
-                "make the other record of a Route 53 failover pair PRIMARY"
-            }
-            ActionKind::UpsertRecord => "create or change a Route 53 record",
-            ActionKind::RestoreNewestRecoveryPoint => {
-                "restore the newest AWS Backup recovery point into a new instance"
-            }
-            ActionKind::DeleteRestoredInstance => {
-                "delete an instance that a restore job created (and nothing else)"
-            }
-        }
+        self.spec().summary
     }
 }
 
@@ -289,15 +140,13 @@ impl ProbeKind {
         ProbeKind::DnsAnswerIs,
     ];
 
+    /// What the kind's module (`probe/`) says about it.
+    pub fn spec(self) -> &'static super::probe::ConditionSpec {
+        super::probe::spec(self)
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            ProbeKind::ReplicaLagBelow => "replica-lag-below",
-            ProbeKind::DbInstanceAvailable => "db-instance-available",
-            ProbeKind::DbClusterAvailable => "db-cluster-available",
-            ProbeKind::HealthCheckHealthy => "health-check-healthy",
-            ProbeKind::HealthCheckFailing => "health-check-failing",
-            ProbeKind::DnsAnswerIs => "dns-answer-is",
-        }
+        self.spec().name
     }
 
     pub fn parse(name: &str) -> Option<ProbeKind> {
@@ -305,51 +154,11 @@ impl ProbeKind {
     }
 
     pub fn args(self) -> &'static [ArgSpec] {
-        const CHECK: &[ArgSpec] = &[arg("check", K::String, "the Route 53 health check id")];
-        const LAG: &[ArgSpec] = &[
-            arg(
-                "replica",
-                K::String,
-                "the replica (instance or secondary cluster)",
-            ),
-            REGION,
-            ArgSpec {
-                allows_rpo: true,
-                ..arg(
-                    "max",
-                    K::Duration,
-                    "a duration, or `rpo` for the runbook's RPO",
-                )
-            },
-        ];
-        const INSTANCE: &[ArgSpec] = &[arg("instance", K::RdsInstanceId, "the instance"), REGION];
-        const CLUSTER: &[ArgSpec] = &[arg("cluster", K::DbClusterId, "the cluster"), REGION];
-        const ANSWER: &[ArgSpec] = &[
-            arg("zone", K::HostedZoneId, "the hosted zone id"),
-            arg("name", K::DnsName, "the record name"),
-            arg("value", K::String, "the answer expected"),
-            optional("type", K::String, "the record type; CNAME when not given"),
-        ];
-        match self {
-            ProbeKind::ReplicaLagBelow => LAG,
-            ProbeKind::DbInstanceAvailable => INSTANCE,
-            ProbeKind::DbClusterAvailable => CLUSTER,
-            ProbeKind::HealthCheckHealthy | ProbeKind::HealthCheckFailing => CHECK,
-            ProbeKind::DnsAnswerIs => ANSWER,
-        }
+        self.spec().args
     }
 
     pub fn summary(self) -> &'static str {
-        match self {
-            ProbeKind::ReplicaLagBelow => "a replica's lag is below a limit",
-            ProbeKind::DbInstanceAvailable => "an RDS instance reports `available`",
-            ProbeKind::DbClusterAvailable => {
-                "a DB cluster answers and reports `available` (a region that does not answer fails it)"
-            }
-            ProbeKind::HealthCheckHealthy => "a Route 53 health check is healthy",
-            ProbeKind::HealthCheckFailing => "a Route 53 health check is failing",
-            ProbeKind::DnsAnswerIs => "Route 53 answers a name with the value expected",
-        }
+        self.spec().summary
     }
 }
 

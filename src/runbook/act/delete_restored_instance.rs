@@ -1,7 +1,24 @@
-//! The `delete-restored-instance` action: its arguments, what it says it will do, its pre-checks, the change,
-//! and its end state.
+//! The `delete-restored-instance` action: its arguments, what it says it will do, its pre-checks,
+//! the change and its end state.
 
 use super::*;
+
+/// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
+pub const SPEC: ActionSpec = ActionSpec {
+    name: "delete-restored-instance",
+    args: &[
+        arg(
+            "instance",
+            K::RdsInstanceId,
+            "an instance a restore job created",
+        ),
+        REGION,
+    ],
+    always_destructive: true,
+    confirm_arg: "instance",
+    default_timeout: Duration::from_secs(60 * 60),
+    summary: "delete an instance that a restore job created (and nothing else)",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteRestoredInstance {

@@ -1,7 +1,25 @@
-//! The `failover-db-cluster` action: its arguments, what it says it will do, its pre-checks, the change,
-//! and its end state.
+//! The `failover-db-cluster` action: its arguments, what it says it will do, its pre-checks,
+//! the change and its end state.
 
 use super::*;
+
+/// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
+pub const SPEC: ActionSpec = ActionSpec {
+    name: "failover-db-cluster",
+    args: &[
+        arg("cluster", K::DbClusterId, "the Aurora cluster"),
+        REGION,
+        optional(
+            "target_instance",
+            K::RdsInstanceId,
+            "the reader to make the writer (else Aurora picks)",
+        ),
+    ],
+    always_destructive: false,
+    confirm_arg: "cluster",
+    default_timeout: Duration::from_secs(15 * 60),
+    summary: "fail over an Aurora cluster to another instance",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailoverDbCluster {

@@ -1,7 +1,26 @@
-//! The `failover-global-cluster` action: its arguments, what it says it will do, its pre-checks, the change,
-//! and its end state.
+//! The `failover-global-cluster` action: its arguments, what it says it will do, its pre-checks,
+//! the change and its end state.
 
 use super::*;
+
+/// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
+pub const SPEC: ActionSpec = ActionSpec {
+    name: "failover-global-cluster",
+    args: &[
+        GLOBAL,
+        TARGET,
+        REGION,
+        arg(
+            "allow_data_loss",
+            K::Boolean,
+            "must be true: writes not yet replicated are lost",
+        ),
+    ],
+    always_destructive: true,
+    confirm_arg: "global_cluster",
+    default_timeout: Duration::from_secs(60 * 60),
+    summary: "unplanned failover of an Aurora global database: data loss allowed",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailoverGlobalCluster {

@@ -1,7 +1,25 @@
-//! The `flip-failover-records` action: its arguments, what it says it will do, its pre-checks, the change,
-//! and its end state.
+//! The `flip-failover-records` action: its arguments, what it says it will do, its pre-checks,
+//! the change and its end state.
 
 use super::*;
+
+/// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
+pub const SPEC: ActionSpec = ActionSpec {
+    name: "flip-failover-records",
+    args: &[
+        arg("zone", K::HostedZoneId, "the hosted zone id"),
+        arg("name", K::DnsName, "the record name, e.g. api.example.com."),
+        arg(
+            "primary",
+            K::String,
+            "the set identifier of the record that becomes PRIMARY",
+        ),
+    ],
+    always_destructive: false,
+    confirm_arg: "name",
+    default_timeout: Duration::from_secs(10 * 60),
+    summary: "make the other record of a Route 53 failover pair PRIMARY",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlipFailoverRecords {

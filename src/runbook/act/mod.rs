@@ -27,9 +27,13 @@ use super::actions::{
     ActionResult, Actions, ChangeStatus, DbInstance, Observed, Receipt, RecordChange, RecordSet,
     RestoreRequest, RestoreStatus,
 };
+use super::params::ParamKind as K;
 use super::perform::{Progress, Requests, failed, note, pause, same_name};
 use super::probe::{Condition, ReplicaLagBelow};
-use super::vocab::{ActionKind, Filled, Pin, PinnedRecoveryPoint, take, take_optional};
+use super::vocab::{
+    ActionKind, ArgSpec, Filled, Pin, PinnedRecoveryPoint, REGION, arg, optional, take,
+    take_optional,
+};
 use super::work::{ActionContext, Check, Outcome};
 use crate::clock::Clock;
 use crate::fleet::{CheckStatus, FailoverRole, age_between, format_duration, format_lag};
@@ -38,6 +42,48 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+
+/// What the vocabulary knows of an action kind before any runbook uses it: what `runbook
+/// check` checks its block against, and how a step of it is confirmed.
+pub struct ActionSpec {
+    /// The word after `action:`.
+    pub name: &'static str,
+    pub args: &'static [ArgSpec],
+    /// Cannot be undone or loses data: always needs the typed name.
+    pub always_destructive: bool,
+    /// The argument whose value the operator types to confirm a destructive step.
+    pub confirm_arg: &'static str,
+    /// How long the end state may take to show before the step fails.
+    pub default_timeout: Duration,
+    /// One line for `runbook` help and the format documentation.
+    pub summary: &'static str,
+}
+
+/// The arguments both global-database actions take first.
+const GLOBAL: ArgSpec = arg(
+    "global_cluster",
+    K::GlobalClusterId,
+    "the global database's identifier",
+);
+const TARGET: ArgSpec = arg(
+    "target_cluster",
+    K::DbClusterId,
+    "the secondary cluster that becomes the primary",
+);
+
+/// The registry of specs, in the order the vocabulary lists them.
+pub fn spec(kind: ActionKind) -> &'static ActionSpec {
+    match kind {
+        ActionKind::PromoteReadReplica => &promote_read_replica::SPEC,
+        ActionKind::SwitchoverGlobalCluster => &switchover_global_cluster::SPEC,
+        ActionKind::FailoverGlobalCluster => &failover_global_cluster::SPEC,
+        ActionKind::FailoverDbCluster => &failover_db_cluster::SPEC,
+        ActionKind::FlipFailoverRecords => &flip_failover_records::SPEC,
+        ActionKind::UpsertRecord => &upsert_record::SPEC,
+        ActionKind::RestoreNewestRecoveryPoint => &restore_newest_recovery_point::SPEC,
+        ActionKind::DeleteRestoredInstance => &delete_restored_instance::SPEC,
+    }
+}
 
 /// One kind of action. Reads (`prechecks`, `end_state`) never change anything.
 #[async_trait]

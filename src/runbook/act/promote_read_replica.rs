@@ -1,7 +1,34 @@
-//! The `promote-read-replica` action: its arguments, what it says it will do, its pre-checks, the change,
-//! and its end state.
+//! The `promote-read-replica` action: its arguments, what it says it will do, its pre-checks,
+//! the change and its end state.
 
 use super::*;
+
+/// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
+pub const SPEC: ActionSpec = ActionSpec {
+    name: "promote-read-replica",
+    args: &[
+        arg("replica", K::RdsInstanceId, "the read replica to promote"),
+        REGION,
+        ArgSpec {
+            allows_rpo: true,
+            allows_any: true,
+            ..optional(
+                "max_lag",
+                K::Duration,
+                "the most replica lag the promotion accepts: a duration, `rpo` (the default) or `any` (a recorded override)",
+            )
+        },
+        optional(
+            "backup_retention_days",
+            K::Integer,
+            "days of point-in-time recovery the promoted instance keeps; the replica's own retention when not given",
+        ),
+    ],
+    always_destructive: true,
+    confirm_arg: "replica",
+    default_timeout: Duration::from_secs(60 * 60),
+    summary: "promote an RDS read replica to a standalone instance (irreversible)",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromoteReadReplica {

@@ -1,7 +1,39 @@
-//! The `restore-newest-recovery-point` action: its arguments, what it says it will do, its pre-checks, the change,
-//! and its end state.
+//! The `restore-newest-recovery-point` action: its arguments, what it says it will do, its pre-checks,
+//! the change and its end state.
 
 use super::*;
+
+/// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
+pub const SPEC: ActionSpec = ActionSpec {
+    name: "restore-newest-recovery-point",
+    args: &[
+        REGION,
+        arg(
+            "vault",
+            K::String,
+            "the backup vault holding the recovery points",
+        ),
+        arg(
+            "resource",
+            K::String,
+            "the protected resource (identifier or ARN)",
+        ),
+        arg(
+            "target",
+            K::RdsInstanceId,
+            "the name of the restored instance",
+        ),
+        optional(
+            "iam_role",
+            K::String,
+            "the IAM role AWS Backup restores with",
+        ),
+    ],
+    always_destructive: false,
+    confirm_arg: "target",
+    default_timeout: Duration::from_secs(180 * 60),
+    summary: "restore the newest AWS Backup recovery point into a new instance",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestoreNewestRecoveryPoint {

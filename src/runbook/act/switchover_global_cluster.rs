@@ -1,7 +1,17 @@
-//! The `switchover-global-cluster` action: its arguments, what it says it will do, its pre-checks, the change,
-//! and its end state.
+//! The `switchover-global-cluster` action: its arguments, what it says it will do, its pre-checks,
+//! the change and its end state.
 
 use super::*;
+
+/// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
+pub const SPEC: ActionSpec = ActionSpec {
+    name: "switchover-global-cluster",
+    args: &[GLOBAL, TARGET, REGION],
+    always_destructive: false,
+    confirm_arg: "global_cluster",
+    default_timeout: Duration::from_secs(60 * 60),
+    summary: "planned switchover of an Aurora global database: no data loss",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwitchoverGlobalCluster {

@@ -1,7 +1,23 @@
-//! The `upsert-record` action: its arguments, what it says it will do, its pre-checks, the change,
-//! and its end state.
+//! The `upsert-record` action: its arguments, what it says it will do, its pre-checks,
+//! the change and its end state.
 
 use super::*;
+
+/// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
+pub const SPEC: ActionSpec = ActionSpec {
+    name: "upsert-record",
+    args: &[
+        arg("zone", K::HostedZoneId, "the hosted zone id"),
+        arg("name", K::DnsName, "the record name"),
+        arg("type", K::String, "the record type, e.g. CNAME"),
+        arg("value", K::String, "the new value"),
+        optional("ttl", K::Integer, "seconds; 60 when not given"),
+    ],
+    always_destructive: false,
+    confirm_arg: "name",
+    default_timeout: Duration::from_secs(10 * 60),
+    summary: "create or change a Route 53 record",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpsertRecord {

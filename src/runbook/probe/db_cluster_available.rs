@@ -2,6 +2,13 @@
 
 use super::*;
 
+/// What the vocabulary says about this condition: its name and its arguments.
+pub const SPEC: ConditionSpec = ConditionSpec {
+    name: "db-cluster-available",
+    args: &[arg("cluster", K::DbClusterId, "the cluster"), REGION],
+    summary: "a DB cluster answers and reports `available` (a region that does not answer cannot tell)",
+};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DbClusterAvailable {
     pub region: String,

@@ -2,6 +2,13 @@
 
 use super::*;
 
+/// What the vocabulary says about this condition: its name and its arguments.
+pub const SPEC: ConditionSpec = ConditionSpec {
+    name: "db-instance-available",
+    args: &[arg("instance", K::RdsInstanceId, "the instance"), REGION],
+    summary: "an RDS instance reports `available`",
+};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DbInstanceAvailable {
     pub region: String,

@@ -2,6 +2,18 @@
 
 use super::*;
 
+/// What the vocabulary says about this condition: its name and its arguments.
+pub const SPEC: ConditionSpec = ConditionSpec {
+    name: "dns-answer-is",
+    args: &[
+        arg("zone", K::HostedZoneId, "the hosted zone id"),
+        arg("name", K::DnsName, "the record name"),
+        arg("value", K::String, "the answer expected"),
+        optional("type", K::String, "the record type; CNAME when not given"),
+    ],
+    summary: "Route 53 answers a name with the value expected",
+};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DnsAnswerIs {
     pub zone: String,

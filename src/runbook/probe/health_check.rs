@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// The argument both take.
+pub(super) const ARGS: &[ArgSpec] = &[arg("check", K::String, "the Route 53 health check id")];
+
 pub(super) async fn evaluate(
     check: &str,
     want_healthy: bool,

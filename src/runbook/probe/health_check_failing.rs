@@ -2,6 +2,13 @@
 
 use super::*;
 
+/// What the vocabulary says about this condition: its name and its arguments.
+pub const SPEC: ConditionSpec = ConditionSpec {
+    name: "health-check-failing",
+    args: health_check::ARGS,
+    summary: "a Route 53 health check is failing",
+};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthCheckFailing {
     pub check: String,

@@ -2,6 +2,13 @@
 
 use super::*;
 
+/// What the vocabulary says about this condition: its name and its arguments.
+pub const SPEC: ConditionSpec = ConditionSpec {
+    name: "health-check-healthy",
+    args: health_check::ARGS,
+    summary: "a Route 53 health check is healthy",
+};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthCheckHealthy {
     pub check: String,

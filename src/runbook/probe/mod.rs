@@ -19,14 +19,37 @@ pub use health_check_healthy::HealthCheckHealthy;
 pub use replica_lag_below::{MAX_DATAPOINT_AGE, ReplicaLagBelow};
 
 use super::actions::{Actions, Observed};
+use super::params::ParamKind as K;
 use super::perform::{failed, same_name};
-use super::vocab::{Filled, ProbeKind, take, take_optional};
+use super::vocab::{ArgSpec, Filled, ProbeKind, REGION, arg, optional, take, take_optional};
 use super::work::Check;
 use crate::clock::Clock;
 use crate::fleet::{CheckStatus, age_between, format_duration, format_lag};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+
+/// What the vocabulary knows of a condition kind: what `runbook check` checks its block
+/// against.
+pub struct ConditionSpec {
+    /// The word after `gate:` or `wait:`.
+    pub name: &'static str,
+    pub args: &'static [ArgSpec],
+    /// One line for `runbook` help and the format documentation.
+    pub summary: &'static str,
+}
+
+/// The registry of specs, in the order the vocabulary lists them.
+pub fn spec(kind: ProbeKind) -> &'static ConditionSpec {
+    match kind {
+        ProbeKind::ReplicaLagBelow => &replica_lag_below::SPEC,
+        ProbeKind::DbInstanceAvailable => &db_instance_available::SPEC,
+        ProbeKind::DbClusterAvailable => &db_cluster_available::SPEC,
+        ProbeKind::HealthCheckHealthy => &health_check_healthy::SPEC,
+        ProbeKind::HealthCheckFailing => &health_check_failing::SPEC,
+        ProbeKind::DnsAnswerIs => &dns_answer_is::SPEC,
+    }
+}
 
 /// One kind of condition. Reading it never changes anything.
 #[async_trait]

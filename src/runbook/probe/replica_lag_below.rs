@@ -2,6 +2,28 @@
 
 use super::*;
 
+/// What the vocabulary says about this condition: its name and its arguments.
+pub const SPEC: ConditionSpec = ConditionSpec {
+    name: "replica-lag-below",
+    args: &[
+        arg(
+            "replica",
+            K::String,
+            "the replica (instance or secondary cluster)",
+        ),
+        REGION,
+        ArgSpec {
+            allows_rpo: true,
+            ..arg(
+                "max",
+                K::Duration,
+                "a duration, or `rpo` for the runbook's RPO",
+            )
+        },
+    ],
+    summary: "a replica's lag is below a limit",
+};
+
 /// A lag datapoint older than this (or than the limit it is judged against, when that is
 /// shorter) cannot pass a gate: the metric may have stopped.
 pub const MAX_DATAPOINT_AGE: Duration = Duration::from_secs(5 * 60);
