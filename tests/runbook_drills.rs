@@ -12,6 +12,7 @@ use ripcord::fleet::{CheckStatus, ReplicationState};
 use ripcord::runbook::Actions;
 use ripcord::runbook::exec::{RunOutcome, StepState};
 use ripcord::runbook::log::{Intended, LogEvent};
+use ripcord::runbook::vocab::Operation;
 use ripcord::source::sim::Scenario;
 use std::time::Duration;
 
@@ -226,6 +227,30 @@ async fn the_restore_drill_measures_the_restore_and_cleans_up() {
     d.enter().await;
     d.enter().await;
     assert_eq!(d.at(), 3, "restore done: {}", d.flash());
+    // The intent names the recovery point the pre-checks showed, pinned before the change.
+    let pinned = d
+        .run()
+        .log
+        .iter()
+        .find_map(|e| match &e.event {
+            LogEvent::Intent {
+                what:
+                    Intended::Action {
+                        op: Operation::RestoreNewestRecoveryPoint(r),
+                    },
+                ..
+            } => Some(r.recovery_point.clone()),
+            _ => None,
+        })
+        .expect("the restore's intent");
+    let newest = d
+        .sim
+        .newest_recovery_point("us-west-2", "dr-usw2", "orders-primary-copy")
+        .await
+        .expect("answers")
+        .value
+        .expect("a point");
+    assert_eq!(pinned.map(|p| p.arn), Some(newest.arn));
     let restore = &d.run().steps[1];
     assert_eq!(restore.measured, Some(Duration::from_secs(8)));
     assert!(
