@@ -18,6 +18,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     confirm_arg: "instance",
     default_timeout: Duration::from_secs(60 * 60),
     summary: "delete an instance that a restore job created (and nothing else)",
+    lint: no_lint,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

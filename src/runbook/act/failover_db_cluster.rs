@@ -19,6 +19,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     confirm_arg: "cluster",
     default_timeout: Duration::from_secs(15 * 60),
     summary: "fail over an Aurora cluster to another instance",
+    lint: no_lint,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,7 +20,20 @@ pub const SPEC: ActionSpec = ActionSpec {
     confirm_arg: "global_cluster",
     default_timeout: Duration::from_secs(60 * 60),
     summary: "unplanned failover of an Aurora global database: data loss allowed",
+    lint: refuse_without_data_loss,
 };
+
+/// The unplanned failover loses the writes not yet replicated: a runbook must say it accepts
+/// that in so many words.
+fn refuse_without_data_loss(args: &Args) -> Vec<(Pos, &'static str)> {
+    match args.get("allow_data_loss") {
+        Some(t) if t.raw.trim() != "true" => vec![(
+            t.pos,
+            "failover-global-cluster loses the writes not yet replicated: write allow_data_loss: true to accept that, or use switchover-global-cluster for a planned move without loss",
+        )],
+        _ => Vec::new(),
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailoverGlobalCluster {

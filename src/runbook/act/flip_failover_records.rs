@@ -19,6 +19,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     confirm_arg: "name",
     default_timeout: Duration::from_secs(10 * 60),
     summary: "make the other record of a Route 53 failover pair PRIMARY",
+    lint: no_lint,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

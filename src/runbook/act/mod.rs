@@ -27,6 +27,7 @@ use super::actions::{
     ActionResult, Actions, ChangeStatus, DbInstance, Observed, Receipt, RecordChange, RecordSet,
     RestoreRequest, RestoreStatus,
 };
+use super::model::{Args, Pos};
 use super::params::ParamKind as K;
 use super::perform::{Progress, Requests, failed, note, pause, same_name};
 use super::probe::{Condition, ReplicaLagBelow};
@@ -57,6 +58,13 @@ pub struct ActionSpec {
     pub default_timeout: Duration,
     /// One line for `runbook` help and the format documentation.
     pub summary: &'static str,
+    /// What `runbook check` refuses in a block of this kind beyond its arguments' types.
+    pub lint: fn(&Args) -> Vec<(Pos, &'static str)>,
+}
+
+/// For the kinds whose arguments' types say it all.
+fn no_lint(_: &Args) -> Vec<(Pos, &'static str)> {
+    Vec::new()
 }
 
 /// The arguments both global-database actions take first.

@@ -28,6 +28,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     confirm_arg: "replica",
     default_timeout: Duration::from_secs(60 * 60),
     summary: "promote an RDS read replica to a standalone instance (irreversible)",
+    lint: no_lint,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -33,6 +33,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     confirm_arg: "target",
     default_timeout: Duration::from_secs(180 * 60),
     summary: "restore the newest AWS Backup recovery point into a new instance",
+    lint: no_lint,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     confirm_arg: "global_cluster",
     default_timeout: Duration::from_secs(60 * 60),
     summary: "planned switchover of an Aurora global database: no data loss",
+    lint: no_lint,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,6 +17,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     confirm_arg: "name",
     default_timeout: Duration::from_secs(10 * 60),
     summary: "create or change a Route 53 record",
+    lint: no_lint,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -138,16 +138,9 @@ impl Checker<'_> {
                     return (StepBody::Manual, next, otherwise);
                 };
                 let args = self.args(book, origin, kind.name(), kind.args(), verb_pos, args);
-                if kind == ActionKind::FailoverGlobalCluster
-                    && args
-                        .get("allow_data_loss")
-                        .is_some_and(|t| t.raw.trim() != "true")
-                {
-                    let pos = args.get("allow_data_loss").map_or(verb_pos, |t| t.pos);
-                    self.problem(
-                        pos,
-                        "failover-global-cluster loses the writes not yet replicated: write allow_data_loss: true to accept that, or use switchover-global-cluster for a planned move without loss",
-                    );
+                // What only this kind of action refuses, from its module.
+                for (pos, message) in (kind.spec().lint)(&args) {
+                    self.problem(pos, message);
                 }
                 if kind.always_destructive()
                     && let Some((false, pos)) = destructive
