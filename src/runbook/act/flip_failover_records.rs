@@ -221,3 +221,34 @@ impl Action for FlipFailoverRecords {
         }
     }
 }
+
+/// The PRIMARY and SECONDARY records of a failover pair, or a check saying what is wrong.
+async fn failover_pair(
+    actions: &dyn Actions,
+    zone: &str,
+    name: &str,
+) -> Result<(Vec<RecordSet>, Timestamp), Check> {
+    let label = format!("{name} is a failover pair");
+    let Observed { value: sets, at } = actions
+        .record_sets(zone, name, None)
+        .await
+        .map_err(|e| failed(&label, &e))?;
+    let pair: Vec<RecordSet> = sets.into_iter().filter(|s| s.failover.is_some()).collect();
+    let roles: Vec<FailoverRole> = pair.iter().filter_map(|r| r.failover).collect();
+    if pair.len() == 2
+        && roles.contains(&FailoverRole::Primary)
+        && roles.contains(&FailoverRole::Secondary)
+    {
+        Ok((pair, at))
+    } else {
+        Err(Check::new(
+            label,
+            false,
+            format!(
+                "{} failover records, need one PRIMARY and one SECONDARY",
+                pair.len()
+            ),
+        )
+        .at(at))
+    }
+}

@@ -258,107 +258,6 @@ impl Operation {
 }
 
 const CHANGE_RECORD_SETS: &str = "route53:ChangeResourceRecordSets";
-const START_RESTORE_JOB: &str = "backup:StartRestoreJob";
-
-/// The promotion's own lag gate, read fresh: within `max` (the runbook's RPO unless the step
-/// says otherwise), or, with no limit (`max_lag: any`), shown and marked as the override it is.
-async fn lag_within(
-    actions: &dyn Actions,
-    clock: &Clock,
-    region: &str,
-    replica: &str,
-    max: Option<Duration>,
-) -> Check {
-    let lost = "writes not yet on the replica (lost with the source)";
-    match max {
-        Some(max) => {
-            let probe = ReplicaLagBelow {
-                region: region.to_string(),
-                replica: replica.to_string(),
-                max,
-            };
-            let mut check = probe.evaluate(actions, clock).await;
-            check.label = format!(
-                "{lost}: lag below {} (max_lag; `any` overrides)",
-                format_duration(max)
-            );
-            check
-        }
-        None => {
-            let mut check = lag_info(actions, region, replica, lost).await;
-            check.detail = format!(
-                "{}; NOT LIMITED: max_lag is `any` (or the runbook has no RPO)",
-                check.detail
-            );
-            check
-        }
-    }
-}
-
-/// The retention the promoted instance will keep: the step's, else the replica's own, which
-/// must keep point-in-time recovery (at least a day).
-fn retention_check(db: &DbInstance, given: Option<u32>, at: Timestamp) -> Check {
-    let label = format!("{} keeps point-in-time recovery once promoted", db.id);
-    match (given, db.backup_retention_days) {
-        (Some(days), _) => Check::new(label, days >= 1, format!("backup_retention_days {days}")),
-        (None, Some(days)) => Check::new(
-            label,
-            days >= 1,
-            if days >= 1 {
-                format!("{days} days, as the replica keeps now")
-            } else {
-                "the replica keeps no backups: give backup_retention_days".to_string()
-            },
-        ),
-        (None, None) => Check::unknown(label, "RDS did not report the replica's backup retention"),
-    }
-    .at(at)
-}
-
-/// Lag read for information: shown, never blocking (a failed read says so instead).
-async fn lag_info(actions: &dyn Actions, region: &str, replica: &str, label: &str) -> Check {
-    match actions.replication_lag(region, replica).await {
-        Ok(Observed {
-            value: Some(lag),
-            at,
-        }) => Check::new(label, true, format!("lag {}", format_lag(lag))).at(at),
-        Ok(Observed { value: None, at }) => {
-            Check::new(label, true, "replication not active").at(at)
-        }
-        Err(e) => Check::new(label, true, format!("lag unknown: {e}")),
-    }
-}
-
-/// The PRIMARY and SECONDARY records of a failover pair, or a check saying what is wrong.
-async fn failover_pair(
-    actions: &dyn Actions,
-    zone: &str,
-    name: &str,
-) -> Result<(Vec<RecordSet>, Timestamp), Check> {
-    let label = format!("{name} is a failover pair");
-    let Observed { value: sets, at } = actions
-        .record_sets(zone, name, None)
-        .await
-        .map_err(|e| failed(&label, &e))?;
-    let pair: Vec<RecordSet> = sets.into_iter().filter(|s| s.failover.is_some()).collect();
-    let roles: Vec<FailoverRole> = pair.iter().filter_map(|r| r.failover).collect();
-    if pair.len() == 2
-        && roles.contains(&FailoverRole::Primary)
-        && roles.contains(&FailoverRole::Secondary)
-    {
-        Ok((pair, at))
-    } else {
-        Err(Check::new(
-            label,
-            false,
-            format!(
-                "{} failover records, need one PRIMARY and one SECONDARY",
-                pair.len()
-            ),
-        )
-        .at(at))
-    }
-}
 
 /// The change id of an accepted Route 53 change batch; `None` when the call timed out, so
 /// that the caller reads the records before deciding whether it happened.
@@ -415,5 +314,19 @@ async fn wait_in_sync(
             ));
         }
         pause(clock, actions.poll_every()).await;
+    }
+}
+
+/// Lag read for information: shown, never blocking (a failed read says so instead).
+async fn lag_info(actions: &dyn Actions, region: &str, replica: &str, label: &str) -> Check {
+    match actions.replication_lag(region, replica).await {
+        Ok(Observed {
+            value: Some(lag),
+            at,
+        }) => Check::new(label, true, format!("lag {}", format_lag(lag))).at(at),
+        Ok(Observed { value: None, at }) => {
+            Check::new(label, true, "replication not active").at(at)
+        }
+        Err(e) => Check::new(label, true, format!("lag unknown: {e}")),
     }
 }

@@ -263,3 +263,58 @@ impl Action for PromoteReadReplica {
         }
     }
 }
+
+/// The promotion's own lag gate, read fresh: within `max` (the runbook's RPO unless the step
+/// says otherwise), or, with no limit (`max_lag: any`), shown and marked as the override it is.
+async fn lag_within(
+    actions: &dyn Actions,
+    clock: &Clock,
+    region: &str,
+    replica: &str,
+    max: Option<Duration>,
+) -> Check {
+    let lost = "writes not yet on the replica (lost with the source)";
+    match max {
+        Some(max) => {
+            let probe = ReplicaLagBelow {
+                region: region.to_string(),
+                replica: replica.to_string(),
+                max,
+            };
+            let mut check = probe.evaluate(actions, clock).await;
+            check.label = format!(
+                "{lost}: lag below {} (max_lag; `any` overrides)",
+                format_duration(max)
+            );
+            check
+        }
+        None => {
+            let mut check = lag_info(actions, region, replica, lost).await;
+            check.detail = format!(
+                "{}; NOT LIMITED: max_lag is `any` (or the runbook has no RPO)",
+                check.detail
+            );
+            check
+        }
+    }
+}
+
+/// The retention the promoted instance will keep: the step's, else the replica's own, which
+/// must keep point-in-time recovery (at least a day).
+fn retention_check(db: &DbInstance, given: Option<u32>, at: Timestamp) -> Check {
+    let label = format!("{} keeps point-in-time recovery once promoted", db.id);
+    match (given, db.backup_retention_days) {
+        (Some(days), _) => Check::new(label, days >= 1, format!("backup_retention_days {days}")),
+        (None, Some(days)) => Check::new(
+            label,
+            days >= 1,
+            if days >= 1 {
+                format!("{days} days, as the replica keeps now")
+            } else {
+                "the replica keeps no backups: give backup_retention_days".to_string()
+            },
+        ),
+        (None, None) => Check::unknown(label, "RDS did not report the replica's backup retention"),
+    }
+    .at(at)
+}

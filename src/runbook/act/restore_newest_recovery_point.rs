@@ -3,6 +3,8 @@
 
 use super::*;
 
+const START_RESTORE_JOB: &str = "backup:StartRestoreJob";
+
 /// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
 pub const SPEC: ActionSpec = ActionSpec {
     name: "restore-newest-recovery-point",
