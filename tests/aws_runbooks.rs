@@ -1018,3 +1018,43 @@ async fn a_live_run_lost_with_its_terminal_is_resumed_against_aws() {
         assert!(report.contains(wanted), "{wanted}:\n{report}");
     }
 }
+
+/// moto honours PromoteReadReplica's BackupRetentionPeriod (and keeps the replica's when the
+/// parameter is left out, so only an explicit value different from it tells): the promoted
+/// instance keeps the retention the step asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promotion_on_moto_sets_the_backup_retention_it_was_given() {
+    use ripcord::runbook::perform::carry_out;
+    use ripcord::runbook::vocab::Operation;
+    use ripcord::runbook::work::ActionContext;
+    let moto = Moto::start();
+    seed(&moto).await;
+    let actions = actions_on(&moto, 3.0).await;
+    let before = instance(&moto, WEST, "orders-dr-usw2").await;
+    assert_ne!(
+        before.backup_retention_period(),
+        Some(14),
+        "seeded otherwise"
+    );
+    let op = Operation::PromoteReadReplica(act::PromoteReadReplica {
+        region: WEST.into(),
+        replica: "orders-dr-usw2".into(),
+        max_lag: None,
+        backup_retention_days: Some(14),
+    });
+    let quiet = |_: String| {};
+    let context = ActionContext::new("moto", 0, 1, std::time::Duration::from_secs(900));
+    let clock = Clock::manual(Timestamp::now());
+    carry_out(
+        &op,
+        std::time::Duration::from_secs(600),
+        &context,
+        actions.as_ref(),
+        &clock,
+        &quiet,
+    )
+    .await
+    .expect("promoted");
+    let after = instance(&moto, WEST, "orders-dr-usw2").await;
+    assert_eq!(after.backup_retention_period(), Some(14));
+}
