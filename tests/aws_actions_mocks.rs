@@ -35,9 +35,11 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::timeout::TimeoutConfig;
 use jiff::Timestamp;
 use ripcord::clock::Clock;
+use ripcord::runbook::act;
 use ripcord::runbook::actions::Actions;
 use ripcord::runbook::perform::carry_out;
-use ripcord::runbook::vocab::Operation;
+use ripcord::runbook::probe;
+use ripcord::runbook::vocab::{Operation, PinnedRecoveryPoint};
 use ripcord::runbook::work::{ActionContext, Outcome, RequestId};
 use ripcord::source::aws::actions::{
     AwsActions, Changes, Reads, RegionActionClients, Route53Clients,
@@ -297,16 +299,16 @@ fn to_usw2(op: &str) -> Operation {
     let (region, global_cluster, target_cluster) =
         (REGION.into(), GLOBAL.into(), "billing-usw2".into());
     match op {
-        "switchover" => Operation::SwitchoverGlobalCluster {
+        "switchover" => Operation::SwitchoverGlobalCluster(act::SwitchoverGlobalCluster {
             region,
             global_cluster,
             target_cluster,
-        },
-        _ => Operation::FailoverGlobalCluster {
+        }),
+        _ => Operation::FailoverGlobalCluster(act::FailoverGlobalCluster {
             region,
             global_cluster,
             target_cluster,
-        },
+        }),
     }
 }
 
@@ -543,13 +545,18 @@ fn restored_instance() -> Rule {
 }
 
 fn restore() -> Operation {
-    Operation::RestoreNewestRecoveryPoint {
+    Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
         region: REGION.into(),
         vault: VAULT.into(),
         resource: "orders-primary".into(),
         target: TARGET.into(),
         iam_role: Some(ROLE.into()),
-    }
+        // As the executor pins it on confirming: the point the pre-checks read.
+        recovery_point: Some(PinnedRecoveryPoint {
+            arn: NEWEST.into(),
+            resource_type: "RDS".into(),
+        }),
+    })
 }
 
 #[tokio::test]
@@ -689,6 +696,7 @@ fn replica(source: Option<&str>) -> DescribeDbInstancesOutput {
                 .db_instance_identifier("orders-dr-usw2")
                 .db_instance_status("available")
                 .engine("postgres")
+                .backup_retention_period(7)
                 .set_read_replica_source_db_instance_identifier(source.map(str::to_string))
                 .build(),
         )
@@ -696,10 +704,12 @@ fn replica(source: Option<&str>) -> DescribeDbInstancesOutput {
 }
 
 fn promote() -> Operation {
-    Operation::PromoteReadReplica {
+    Operation::PromoteReadReplica(act::PromoteReadReplica {
         region: REGION.into(),
         replica: "orders-dr-usw2".into(),
-    }
+        max_lag: Some(Duration::from_secs(60)),
+        backup_retention_days: None,
+    })
 }
 
 #[tokio::test]
@@ -726,7 +736,11 @@ async fn a_promotion_that_times_out_is_not_sent_again_and_the_real_state_decides
                 && l.ends_with("reading the real state before deciding")),
         "{progress:?}"
     );
-    assert_eq!(describe.num_calls(), 1, "read once: it was done");
+    assert_eq!(
+        describe.num_calls(),
+        2,
+        "read for its backup retention, then once more: it was done"
+    );
     assert!(
         outcome.summary.contains("standalone"),
         "{}",
@@ -807,11 +821,11 @@ async fn a_dns_change_that_times_out_is_judged_by_the_records_read_afterwards() 
         changes: silent_route53(&silence),
     };
     let actions = clients.actions();
-    let flip = Operation::FlipFailoverRecords {
+    let flip = Operation::FlipFailoverRecords(act::FlipFailoverRecords {
         zone: "Z0123456789ABC".into(),
         name: "api.example.com.".into(),
         primary: "api-dr".into(),
-    };
+    });
     let (result, progress) = carry(&flip, &actions).await;
     let outcome = result.expect("the records show the flip");
     assert!(
@@ -1136,11 +1150,11 @@ async fn a_dns_change_whose_answer_was_lost_is_judged_by_the_records_read_afterw
             changes: lost_route53(&lost),
         };
         let actions = clients.actions();
-        let flip = Operation::FlipFailoverRecords {
+        let flip = Operation::FlipFailoverRecords(act::FlipFailoverRecords {
             zone: "Z0123456789ABC".into(),
             name: "api.example.com.".into(),
             primary: "api-dr".into(),
-        };
+        });
         let (result, progress) = carry(&flip, &actions).await;
         let outcome = result.unwrap_or_else(|e| panic!("{how:?}: the records decide: {e}"));
         assert!(
@@ -1207,5 +1221,247 @@ async fn a_restore_start_whose_answer_was_lost_is_asked_again_with_the_same_toke
                     ))),
             "{how:?}: {progress:?}"
         );
+    }
+}
+// --- Conditions that cannot be told ----------------------------------------------------------
+
+use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+use aws_sdk_cloudwatch::types::MetricDataResult;
+use ripcord::runbook::perform::evaluate;
+use ripcord::runbook::vocab::Probe;
+
+/// GetMetricData answering one `ReplicaLag` datapoint: `lag_secs`, stamped `age_secs` ago
+/// (the start of its minute: it describes the lag until a minute later).
+fn lag_datapoint(lag_secs: f64, age_secs: i64) -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |_| {
+        let at = Timestamp::now().as_second() - age_secs;
+        GetMetricDataOutput::builder()
+            .metric_data_results(
+                MetricDataResult::builder()
+                    .id("instance")
+                    .timestamps(DateTime::from_secs(at))
+                    .values(lag_secs)
+                    .build(),
+            )
+            .build()
+    })
+}
+
+/// A region that does not answer says nothing about its cluster: "cannot tell", never
+/// "not available" (which would send the Aurora runbook down its data-loss branch).
+#[tokio::test]
+async fn a_cluster_that_does_not_answer_cannot_be_told_available_or_not() {
+    let silence = Silence::forever();
+    let mut clients = Clients::idle();
+    clients.reads.rds = silent_rds(&silence);
+    let actions = clients.actions();
+    let probe = Probe::DbClusterAvailable(probe::DbClusterAvailable {
+        region: REGION.into(),
+        cluster: "billing-usw2".into(),
+    });
+    let check = evaluate(&probe, &actions, &Clock::System).await;
+    assert_eq!(check.holds, None, "{check:?}");
+    assert!(check.detail.contains("could not read"), "{check:?}");
+}
+
+/// A lag datapoint older than the limit it is judged against says nothing about the lag
+/// now: a 10 s lag whose minute ended 2 minutes ago cannot pass a 1-minute RPO.
+#[tokio::test]
+async fn a_lag_datapoint_older_than_the_limit_cannot_pass_it() {
+    let old = lag_datapoint(10.0, 180);
+    let mut clients = Clients::idle();
+    clients.reads.cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&old]);
+    let actions = clients.actions();
+    let probe = Probe::ReplicaLagBelow(probe::ReplicaLagBelow {
+        region: REGION.into(),
+        replica: "orders-dr-usw2".into(),
+        max: Duration::from_secs(60),
+    });
+    let check = evaluate(&probe, &actions, &Clock::System).await;
+    assert_eq!(check.holds, None, "{check:?}");
+    assert!(check.detail.contains("old"), "{check:?}");
+
+    let fresh = lag_datapoint(10.0, 20);
+    let mut clients = Clients::idle();
+    clients.reads.cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&fresh]);
+    let check = evaluate(&probe, &clients.actions(), &Clock::System).await;
+    assert_eq!(
+        check.holds,
+        Some(true),
+        "a fresh datapoint within the limit: {check:?}"
+    );
+}
+
+// --- What the pre-checks read is what the change uses ------------------------------------
+
+use aws_sdk_rds::operation::promote_read_replica::PromoteReadReplicaOutput;
+use ripcord::runbook::perform::prechecks;
+
+const EXPIRED: &str = "arn:aws:backup:us-west-2:123456789012:recovery-point:expired";
+
+/// The recovery point shown before confirming is pinned into the operation (and so into the
+/// intent); the change restores exactly that one and, when it is gone, fails rather than
+/// restoring another (here the newer one the vault still has).
+#[tokio::test]
+async fn a_restore_restores_the_pinned_point_and_fails_when_it_is_gone() {
+    let (points, metadata) = (recovery_points(), restore_metadata());
+    let start = mock!(aws_sdk_backup::Client::start_restore_job).then_http_response(|| {
+        http_answer(
+            200,
+            "application/json",
+            r#"{"RestoreJobId":"restore-1"}"#,
+            "req-restore-1",
+        )
+    });
+    let free = mock!(aws_sdk_rds::Client::describe_db_instances)
+        .then_output(|| DescribeDbInstancesOutput::builder().build());
+    let expired = mock!(aws_sdk_backup::Client::get_recovery_point_restore_metadata)
+        .match_requests(|r| r.recovery_point_arn() == Some(EXPIRED))
+        .then_http_response(|| {
+            http_answer(
+                404,
+                "application/json",
+                r#"{"__type":"ResourceNotFoundException","Message":"no such recovery point"}"#,
+                "req-expired",
+            )
+        });
+    let mut clients = Clients::idle();
+    clients.reads.backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        [&points, &metadata, &expired]
+    );
+    clients.changes.backup = mock_client!(aws_sdk_backup, RuleMode::MatchAny, [&start]);
+    clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&free]);
+    let actions = clients.actions();
+    let unpinned = Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
+        region: REGION.into(),
+        vault: VAULT.into(),
+        resource: "orders-primary".into(),
+        target: TARGET.into(),
+        iam_role: None,
+        recovery_point: None,
+    });
+
+    let clock = Clock::manual(t0());
+    let pre = prechecks(&unpinned, &actions, &clock).await;
+    let Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
+        recovery_point,
+        ..
+    }) = unpinned.clone().pinned(&pre)
+    else {
+        panic!("a restore")
+    };
+    assert_eq!(
+        recovery_point.map(|p| p.arn),
+        Some(NEWEST.to_string()),
+        "the point shown is the point pinned: {pre:?}"
+    );
+
+    let (result, _) = carry(&unpinned, &actions).await;
+    let error = result.expect_err("nothing pinned: nothing chosen behind the operator's back");
+    assert!(error.contains("no recovery point"), "{error}");
+
+    let gone = Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
+        region: REGION.into(),
+        vault: VAULT.into(),
+        resource: "orders-primary".into(),
+        target: TARGET.into(),
+        iam_role: None,
+        recovery_point: Some(PinnedRecoveryPoint {
+            arn: EXPIRED.into(),
+            resource_type: "RDS".into(),
+        }),
+    });
+    let (result, progress) = carry(&gone, &actions).await;
+    result.expect_err("the pinned point is gone");
+    assert_eq!(
+        start.num_calls(),
+        0,
+        "no other point restored: {progress:?}"
+    );
+}
+
+/// PromoteReadReplica always carries BackupRetentionPeriod: the step's, else the replica's
+/// own; left out, AWS would give the new primary one day of point-in-time recovery.
+#[tokio::test]
+async fn a_promotion_sends_the_backup_retention_explicitly() {
+    for (given, sent) in [(None, 7), (Some(14), 14)] {
+        let describe =
+            mock!(aws_sdk_rds::Client::describe_db_instances).then_compute_output(in_turn(vec![
+                replica(Some("arn:aws:rds:us-east-1:123456789012:db:orders-primary")),
+                replica(None),
+            ]));
+        let promote_call = mock!(aws_sdk_rds::Client::promote_read_replica)
+            .match_requests(move |r| r.backup_retention_period() == Some(sent))
+            .then_output(|| PromoteReadReplicaOutput::builder().build());
+        let mut clients = Clients::idle();
+        clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe]);
+        clients.changes.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&promote_call]);
+        let actions = clients.actions();
+        let op = Operation::PromoteReadReplica(act::PromoteReadReplica {
+            region: REGION.into(),
+            replica: "orders-dr-usw2".into(),
+            max_lag: Some(Duration::from_secs(60)),
+            backup_retention_days: given,
+        });
+        let (result, progress) = carry(&op, &actions).await;
+        result.expect("promoted");
+        assert_eq!(
+            promote_call.num_calls(),
+            1,
+            "BackupRetentionPeriod={sent}: {progress:?}"
+        );
+    }
+}
+
+/// The promotion re-reads the lag itself, judged against the runbook's RPO: over it, or not
+/// known, it does not pass; `max_lag: any` passes it as a visible override.
+#[tokio::test]
+async fn the_promotions_own_pre_checks_judge_a_fresh_lag_against_the_rpo() {
+    let lag_check = |checks: &[ripcord::runbook::work::Check]| {
+        checks
+            .iter()
+            .find(|c| c.label.starts_with("writes not yet on the replica"))
+            .cloned()
+            .expect("a lag check")
+    };
+    let clock = Clock::System;
+    let op = |max_lag| {
+        Operation::PromoteReadReplica(act::PromoteReadReplica {
+            region: REGION.into(),
+            replica: "orders-dr-usw2".into(),
+            max_lag,
+            backup_retention_days: None,
+        })
+    };
+    let source = "arn:aws:rds:us-east-1:123456789012:db:orders-primary";
+    for (lag, max_lag, expected) in [
+        (Some(180.0), Some(Duration::from_secs(60)), Some(false)),
+        (Some(20.0), Some(Duration::from_secs(60)), Some(true)),
+        (None, Some(Duration::from_secs(60)), None),
+        (Some(180.0), None, Some(true)),
+    ] {
+        let describe = mock!(aws_sdk_rds::Client::describe_db_instances)
+            .then_compute_output(in_turn(vec![replica(Some(source))]));
+        // No lag: CloudWatch answers without a datapoint, so the lag cannot be told.
+        let cloudwatch = match lag {
+            Some(secs) => lag_datapoint(secs, 20),
+            None => mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+                .then_output(|| GetMetricDataOutput::builder().build()),
+        };
+        let mut clients = Clients::idle();
+        clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe]);
+        clients.reads.cloudwatch =
+            mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&cloudwatch]);
+        let checks = prechecks(&op(max_lag), &clients.actions(), &clock).await;
+        let check = lag_check(&checks);
+        assert_eq!(
+            check.holds, expected,
+            "lag {lag:?}, max {max_lag:?}: {check:?}"
+        );
+        if max_lag.is_none() {
+            assert!(check.detail.contains("NOT LIMITED"), "{check:?}");
+        }
     }
 }

@@ -27,9 +27,11 @@ use ripcord::app::{App, Mode};
 use ripcord::clock::Clock;
 use ripcord::config::Refresh;
 use ripcord::fleet::{FailoverRole, Workloads};
+use ripcord::runbook::act;
 use ripcord::runbook::actions::{Actions, RecordChange};
 use ripcord::runbook::exec::{RunOutcome, StepState};
 use ripcord::runbook::log::LogEvent;
+use ripcord::runbook::probe;
 use ripcord::runbook::{Library, work::RequestId};
 use ripcord::source::aws::actions::{AwsActions, RegionActionClients, Route53Clients, sts_client};
 use ripcord::theme::Theme;
@@ -497,13 +499,13 @@ async fn what_the_aws_actions_read_from_moto() {
     );
 
     // upsert-record: a CNAME made, INSYNC, and read back.
-    let upsert = ripcord::runbook::vocab::Operation::UpsertRecord {
+    let upsert = ripcord::runbook::vocab::Operation::UpsertRecord(act::UpsertRecord {
         zone: estate.zone.clone(),
         name: "db.example.com.".into(),
         record_type: "CNAME".into(),
         value: "orders-dr-usw2.example.com".into(),
         ttl: 30,
-    };
+    });
     let context = ripcord::runbook::work::ActionContext::new(
         "moto",
         0,
@@ -546,7 +548,9 @@ async fn what_the_aws_actions_read_from_moto() {
 /// The real binary, live (`ripcord` with no subcommand), given only the standard AWS
 /// variables pointing at moto: open the failover runbook, confirm each step, and the record
 /// points at the DR region afterwards. moto serves no CloudWatch to the Rust SDK, so the lag
-/// gate cannot tell and is skipped with that reason, as an operator would.
+/// gate cannot tell and is skipped with that reason, as an operator would; the promotion's own
+/// lag pre-check cannot tell either, so the run is started with the deliberate, recorded
+/// override `max_data_loss=any`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_cockpit_runs_the_failover_runbook_against_moto() {
     let moto = Moto::start();
@@ -556,7 +560,7 @@ async fn the_live_cockpit_runs_the_failover_runbook_against_moto() {
     t.wait_for(&["orders-dr-usw2", "AWS"]);
     t.keys(&[":"]);
     t.type_text(&format!(
-        "run rds-cross-region-failover zone={} dr_check={}",
+        "run rds-cross-region-failover zone={} dr_check={} max_data_loss=any",
         estate.zone, estate.dr_check
     ));
     t.keys(&["Enter"]);
@@ -696,20 +700,20 @@ async fn an_aurora_cluster_fails_over_to_the_named_reader_on_moto() {
     let actions = actions_on(&moto, 3.0).await;
     let clock = Clock::manual(Timestamp::now());
 
-    let available = Probe::DbClusterAvailable {
+    let available = Probe::DbClusterAvailable(probe::DbClusterAvailable {
         region: EAST.into(),
         cluster: "orders-aurora".into(),
-    };
+    });
     let check = evaluate(&available, actions.as_ref(), &clock).await;
     assert_eq!(check.holds, Some(true), "{check:?}");
     assert_eq!(check.detail, "status available, writer orders-aurora-a");
 
-    let op = Operation::FailoverDbCluster {
+    let op = Operation::FailoverDbCluster(act::FailoverDbCluster {
         region: EAST.into(),
         cluster: "orders-aurora".into(),
         target_instance: Some("orders-aurora-b".into()),
-    };
-    let checks = prechecks(&op, actions.as_ref()).await;
+    });
+    let checks = prechecks(&op, actions.as_ref(), &clock).await;
     assert!(checks.iter().all(|c| c.holds == Some(true)), "{checks:?}");
     let quiet = |_: String| {};
     let context = ActionContext::new("moto", 0, 1, std::time::Duration::from_secs(900));
@@ -1037,4 +1041,44 @@ async fn a_live_run_lost_with_its_terminal_is_resumed_against_aws() {
     ] {
         assert!(report.contains(wanted), "{wanted}:\n{report}");
     }
+}
+
+/// moto honours PromoteReadReplica's BackupRetentionPeriod (and keeps the replica's when the
+/// parameter is left out, so only an explicit value different from it tells): the promoted
+/// instance keeps the retention the step asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promotion_on_moto_sets_the_backup_retention_it_was_given() {
+    use ripcord::runbook::perform::carry_out;
+    use ripcord::runbook::vocab::Operation;
+    use ripcord::runbook::work::ActionContext;
+    let moto = Moto::start();
+    seed(&moto).await;
+    let actions = actions_on(&moto, 3.0).await;
+    let before = instance(&moto, WEST, "orders-dr-usw2").await;
+    assert_ne!(
+        before.backup_retention_period(),
+        Some(14),
+        "seeded otherwise"
+    );
+    let op = Operation::PromoteReadReplica(act::PromoteReadReplica {
+        region: WEST.into(),
+        replica: "orders-dr-usw2".into(),
+        max_lag: None,
+        backup_retention_days: Some(14),
+    });
+    let quiet = |_: String| {};
+    let context = ActionContext::new("moto", 0, 1, std::time::Duration::from_secs(900));
+    let clock = Clock::manual(Timestamp::now());
+    carry_out(
+        &op,
+        std::time::Duration::from_secs(600),
+        &context,
+        actions.as_ref(),
+        &clock,
+        &quiet,
+    )
+    .await
+    .expect("promoted");
+    let after = instance(&moto, WEST, "orders-dr-usw2").await;
+    assert_eq!(after.backup_retention_period(), Some(14));
 }

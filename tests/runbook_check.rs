@@ -36,8 +36,24 @@ const CASES: &[(&str, &str)] = &[
         "block_without_verb.md:15:1: the ripcord block says neither `action`, `gate` nor `wait`: add one, e.g. action: promote-read-replica",
     ),
     (
+        "checklist_in_a_shell_step.md",
+        "checklist_in_a_shell_step.md:17:3: `- [ ] Paste the output into the incident`: checklist items belong to manual steps (steps without a block), and this is a shell step, which would not show or enforce them: move them into a manual step of their own",
+    ),
+    (
+        "checklist_in_an_action_step.md",
+        "checklist_in_an_action_step.md:14:1: `- [ ] The incident commander agreed`: checklist items belong to manual steps (steps without a block), and this is an action step, which would not show or enforce them: move them into a manual step of their own",
+    ),
+    (
         "default_fails_validation.md",
         "default_fails_validation.md:7:14: default of `replica`: `Orders_DR` is not an RDS instance identifier: 1 to 63 letters, digits or hyphens, starting with a letter, without two hyphens in a row or a hyphen at the end",
+    ),
+    (
+        "destructive_optional_parameter.md",
+        "destructive_optional_parameter.md:11:7: `destructive=instance` names an optional parameter: left empty, Enter alone would confirm the script; make `instance` required (or give it a default)",
+    ),
+    (
+        "destructive_secret_parameter.md",
+        "destructive_secret_parameter.md:12:18: `destructive=token` names a secret parameter: its value would be shown in the confirmation prompt; confirm with a parameter that is not secret",
     ),
     (
         "failover_without_data_loss.md",
@@ -109,7 +125,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "unknown_argument.md",
-        "unknown_argument.md:18:1: `promote-read-replica` takes no argument `force`: it takes replica, region",
+        "unknown_argument.md:18:1: `promote-read-replica` takes no argument `force`: it takes replica, region, max_lag, backup_retention_days",
     ),
     (
         "unknown_condition.md",
@@ -394,12 +410,12 @@ fn the_example_in_the_format_documentation_passes_the_checks() {
                 .join("\n")
         )
     });
-    assert_eq!(book.steps.len(), 7);
+    assert_eq!(book.steps.len(), 8);
     let kinds: Vec<&str> = book.steps.iter().map(|s| s.body.word()).collect();
     assert_eq!(
         kinds,
         [
-            "manual", "gate", "manual", "action", "action", "wait", "shell"
+            "manual", "gate", "manual", "action", "action", "action", "wait", "shell"
         ]
     );
     assert!(book.params.iter().any(|p| p.secret));

@@ -12,6 +12,7 @@ use ripcord::fleet::{CheckStatus, ReplicationState};
 use ripcord::runbook::Actions;
 use ripcord::runbook::exec::{RunOutcome, StepState};
 use ripcord::runbook::log::{Intended, LogEvent};
+use ripcord::runbook::vocab::Operation;
 use ripcord::source::sim::Scenario;
 use std::time::Duration;
 
@@ -189,7 +190,26 @@ async fn aurora_fails_over_with_the_typed_name_when_the_primary_region_is_down()
     d.command("run aurora-global-failover").await;
     d.enter().await;
     d.enter().await;
-    assert_eq!(d.at(), 4, "no answer from us-east-1: unplanned failover");
+    // No answer from us-east-1 is "cannot tell", not "unavailable": the gate does not pick
+    // the data-loss branch by itself. The operator decides, and says why.
+    assert_eq!(d.at(), 2, "the gate cannot tell: {}", d.flash());
+    assert!(d.flash().contains("cannot tell"), "{}", d.flash());
+    assert!(
+        d.flash().contains("o takes the gate's otherwise way"),
+        "{}",
+        d.flash()
+    );
+    // Skipping the gate would go on to the planned switchover; the operator who knows the
+    // region is down sends the run down the gate's otherwise way, with the reason recorded.
+    d.key(KeyCode::Char('o')).await;
+    d.type_line("us-east-1 is down (AWS Health event): unplanned failover")
+        .await;
+    assert_eq!(d.at(), 4, "unplanned failover: {}", d.flash());
+    assert!(d.run().log.iter().any(|e| matches!(
+        &e.event,
+        LogEvent::GateOverridden { reason, goes_to, .. }
+            if reason.contains("AWS Health event") && goes_to == "unplanned-failover"
+    )));
     d.enter().await;
     d.type_line("billing-global").await;
     assert_eq!(d.at(), 5, "{}", d.flash());
@@ -216,6 +236,30 @@ async fn the_restore_drill_measures_the_restore_and_cleans_up() {
     d.enter().await;
     d.enter().await;
     assert_eq!(d.at(), 3, "restore done: {}", d.flash());
+    // The intent names the recovery point the pre-checks showed, pinned before the change.
+    let pinned = d
+        .run()
+        .log
+        .iter()
+        .find_map(|e| match &e.event {
+            LogEvent::Intent {
+                what:
+                    Intended::Action {
+                        op: Operation::RestoreNewestRecoveryPoint(r),
+                    },
+                ..
+            } => Some(r.recovery_point.clone()),
+            _ => None,
+        })
+        .expect("the restore's intent");
+    let newest = d
+        .sim
+        .newest_recovery_point("us-west-2", "dr-usw2", "orders-primary-copy")
+        .await
+        .expect("answers")
+        .value
+        .expect("a point");
+    assert_eq!(pinned.map(|p| p.arn), Some(newest.arn));
     let restore = &d.run().state.steps[1];
     assert_eq!(restore.measured, Some(Duration::from_secs(8)));
     assert!(

@@ -148,3 +148,96 @@ async fn sh_stops_at_the_first_failing_command() {
         "sh -e stopped before the echo"
     );
 }
+
+/// Whether a process is gone: no such pid, or only its exit status left (a zombie nobody
+/// reaped yet, which runs nothing).
+fn process_gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// A step's timeout ends everything the step started, not only `sh`: an `aws` CLI call (here
+/// a child that sleeps, then writes a file) must not go on changing things after ripcord
+/// reported the step as killed.
+#[tokio::test]
+async fn a_timeout_ends_the_children_of_sh_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = r#"cd "$RIPCORD_PARAM_DIR"
+sh -c 'echo $$ > child.pid; sleep 5; touch late' &
+while [ ! -s child.pid ]; do sleep 0.1; done
+sleep 300
+"#;
+    let env = ripcord::runbook::work::Env(vec![ripcord::runbook::work::EnvVar {
+        name: "RIPCORD_PARAM_DIR".to_string(),
+        value: dir.path().display().to_string(),
+        secret: false,
+    }]);
+    let progress = |_line: String| {};
+    let result =
+        ripcord::runbook::shell::run(script, &env, std::time::Duration::from_secs(2), &progress)
+            .await;
+    let error = result.expect_err("the script outlives its timeout");
+    assert!(error.contains("killed"), "{error}");
+    let pid = std::fs::read_to_string(dir.path().join("child.pid")).expect("the child started");
+    let pid = pid.trim().to_string();
+    // The kill is sent before `run` returns; the kernel may take a moment to finish it.
+    let mut gone = process_gone(&pid);
+    for _ in 0..100 {
+        if gone {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        gone = process_gone(&pid);
+    }
+    if !gone {
+        // Leave nothing behind, even when the test fails.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status();
+    }
+    assert!(
+        gone,
+        "the child {pid} of sh is still running after the step's timeout"
+    );
+    assert!(
+        !dir.path().join("late").exists(),
+        "the child of sh wrote its file after the step was reported killed"
+    );
+}
+
+/// `destructive=PARAM` asks the operator to type PARAM's value; an empty value would let
+/// Enter alone run the script, so such a run never starts.
+#[test]
+fn a_run_whose_confirmation_value_is_empty_never_starts() {
+    let text = r#"---
+title: Empty confirmation
+rto: 5m
+parameters:
+  scratch:
+    description: the scratch database to drop
+---
+## Drop it
+
+```sh destructive=scratch
+echo "dropping $RIPCORD_PARAM_SCRATCH"
+```
+"#;
+    let book = Arc::new(check::load("empty", "empty.md", text).expect("a valid runbook"));
+    let values = params::resolve(&book, &[("scratch".to_string(), String::new())])
+        .expect("an empty string is a string");
+    let problems = Run::start(run_id(&book, t0(), "0a1b2c"), book, values, "tester", t0())
+        .err()
+        .expect("an empty confirmation value refuses the run");
+    let got: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        vec![
+            "empty.md:10:1: step `Drop it`: destructive=scratch asks the operator to type the value of `scratch`, and it is empty: Enter alone would run the script; give scratch=VALUE"
+        ]
+    );
+}

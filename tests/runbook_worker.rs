@@ -4,8 +4,10 @@
 
 use async_trait::async_trait;
 use ripcord::clock::Clock;
+use ripcord::runbook::act;
 use ripcord::runbook::actions::*;
 use ripcord::runbook::log::{Confirmation, Intended, LogEntry, LogEvent};
+use ripcord::runbook::probe;
 use ripcord::runbook::vocab::{Operation, Probe};
 use ripcord::runbook::work::{ActionContext, Job, ReportBody, Subject, Task, Work};
 use ripcord::runbook::worker;
@@ -73,7 +75,7 @@ impl Actions for Silent {
     ) -> ActionResult<Observed<Option<RestoreJob>>> {
         pending().await
     }
-    async fn promote_read_replica(&self, _: &str, _: &str) -> ActionResult<Receipt> {
+    async fn promote_read_replica(&self, _: &str, _: &str, _: u32) -> ActionResult<Receipt> {
         pending().await
     }
     async fn switchover_global_cluster(&self, _: &str, _: &str, _: &str) -> ActionResult<Receipt> {
@@ -117,10 +119,12 @@ impl Actions for Silent {
 }
 
 fn promote() -> Operation {
-    Operation::PromoteReadReplica {
+    Operation::PromoteReadReplica(act::PromoteReadReplica {
         region: "us-west-2".into(),
         replica: "orders-dr-usw2".into(),
-    }
+        max_lag: None,
+        backup_retention_days: Some(7),
+    })
 }
 
 async fn run(job: Job) -> ReportBody {
@@ -142,9 +146,9 @@ async fn run(job: Job) -> ReportBody {
 #[tokio::test(start_paused = true)]
 async fn reads_from_a_silent_source_give_up_with_cannot_tell() {
     let started = tokio::time::Instant::now();
-    let body = run(Job::Inspect(Subject::Condition(
-        Probe::HealthCheckHealthy { check: "hc".into() },
-    )))
+    let body = run(Job::Inspect(Subject::Condition(Probe::HealthCheckHealthy(
+        probe::HealthCheckHealthy { check: "hc".into() },
+    ))))
     .await;
     let ReportBody::Inspected(checks) = body else {
         panic!("an inspection")

@@ -20,8 +20,8 @@ pub const HELP: &[(&str, &str)] = &[
         "pick a runbook, or resume an unfinished run",
     ),
     (
-        "Enter / s / r / a",
-        "in a run: confirm / skip / retry / abort",
+        "Enter s o r a",
+        "run: confirm / skip / otherwise / retry / abort",
     ),
     ("L / Esc", "in a run: the run log / hide the run view"),
 ];
@@ -70,6 +70,8 @@ pub enum Purpose {
     /// The resource name the operator must type.
     Confirm(String),
     Skip,
+    /// A reason to send the run down the current gate's `otherwise:` way.
+    Otherwise,
     Abort,
 }
 
@@ -321,6 +323,13 @@ impl App {
                 }
                 Vec::new()
             }
+            KeyCode::Char('o') if !over => {
+                self.runbooks.input = Some(RunInput {
+                    purpose: Purpose::Otherwise,
+                    text: String::new(),
+                });
+                Vec::new()
+            }
             KeyCode::Char('r') if over => {
                 self.runbooks.visible = false;
                 self.open_picker()
@@ -411,6 +420,7 @@ impl App {
                 match purpose {
                     Purpose::Confirm(_) => self.with_run(|run| run.confirm(Some(&text), now)),
                     Purpose::Skip => self.with_run(|run| run.skip(&text, now)),
+                    Purpose::Otherwise => self.with_run(|run| run.take_otherwise(&text, now)),
                     Purpose::Abort => {
                         let result = self.runbooks.run.as_mut().map(|run| run.abort(&text, now));
                         match result {

@@ -137,6 +137,18 @@ pub fn markdown(file: &RunFile, rto: Option<Duration>) -> String {
                 };
             }
             (
+                LogEvent::GateOverridden {
+                    reason,
+                    readings,
+                    goes_to,
+                },
+                Some(s),
+            ) => {
+                s.seen.extend(seen_text(readings));
+                s.finished = Some(r.at);
+                s.outcome = format!("gate OVERRIDDEN by the operator → {goes_to}: {reason}");
+            }
+            (
                 LogEvent::Intent {
                     how,
                     readings,

@@ -16,7 +16,7 @@
 //! | `newest_recovery_point` | backup:ListRecoveryPointsByBackupVault |
 //! | `restore_job` | backup:DescribeRestoreJob |
 //! | `restore_job_that_created` | backup:ListRestoreJobs (matching `CreatedResourceArn`) |
-//! | `promote_read_replica` | rds:PromoteReadReplica |
+//! | `promote_read_replica` | rds:PromoteReadReplica (`BackupRetentionPeriod`) |
 //! | `switchover_global_cluster` | rds:SwitchoverGlobalCluster |
 //! | `failover_global_cluster` | rds:FailoverGlobalCluster (`AllowDataLoss`) |
 //! | `failover_db_cluster` | rds:FailoverDBCluster |
@@ -82,6 +82,8 @@ pub struct DbInstance {
     /// The instance it replicates from, while it is a read replica.
     pub replica_source: Option<String>,
     pub engine: String,
+    /// Days of automated backups (point-in-time recovery) it keeps; `None` when not reported.
+    pub backup_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,6 +207,9 @@ pub struct RestoreJob {
     /// What the restore made (an instance identifier or ARN), once known.
     pub created_resource: Option<String>,
     pub message: String,
+    /// The recovery point it restores, and its resource type, when the source says.
+    pub recovery_point: Option<String>,
+    pub resource_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -331,8 +336,14 @@ pub trait Actions: Send + Sync + 'static {
         resource: &str,
     ) -> ActionResult<Observed<Option<RestoreJob>>>;
 
-    /// rds:PromoteReadReplica.
-    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<Receipt>;
+    /// rds:PromoteReadReplica, with `BackupRetentionPeriod` always set: left out, AWS gives
+    /// the new primary one day of point-in-time recovery.
+    async fn promote_read_replica(
+        &self,
+        region: &str,
+        id: &str,
+        backup_retention_days: u32,
+    ) -> ActionResult<Receipt>;
 
     /// rds:SwitchoverGlobalCluster.
     async fn switchover_global_cluster(

@@ -18,6 +18,9 @@ use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+mod block;
+mod shell;
+
 /// How long a `wait` may take when the runbook does not say.
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// How long a shell step may run when the runbook does not say.
@@ -107,6 +110,7 @@ impl Checker<'_> {
         let mut jumps: Vec<(Option<Jump>, Option<Jump>)> = Vec::new();
         for (section, id) in doc.sections.iter().zip(&ids) {
             let (body, next, otherwise) = self.step_body(&book, section);
+            self.checklist_only_in_manual_steps(section, &body);
             jumps.push((next, otherwise));
             book.steps.push(Step {
                 id: id.clone(),
@@ -131,6 +135,28 @@ impl Checker<'_> {
         }
         self.reachability(&book);
         book
+    }
+
+    /// Only a manual step shows its `- [ ]` items and waits for each to be ticked; on any
+    /// other step they would be silently dropped, so they are refused.
+    fn checklist_only_in_manual_steps(&mut self, section: &parse::Section, body: &StepBody) {
+        if matches!(body, StepBody::Manual) {
+            return;
+        }
+        let article = if matches!(body, StepBody::Action(_)) {
+            "an"
+        } else {
+            "a"
+        };
+        for (item, pos) in section.checklist.iter().zip(&section.checklist_at) {
+            self.problem(
+                *pos,
+                format!(
+                    "`- [ ] {item}`: checklist items belong to manual steps (steps without a block), and this is {article} {} step, which would not show or enforce them: move them into a manual step of their own",
+                    body.word()
+                ),
+            );
+        }
     }
 
     fn front_matter(&mut self, book: &mut Runbook, origin: Origin, raw: RawFront) {
@@ -272,455 +298,6 @@ impl Checker<'_> {
             Some(block) if block.lang == BlockLang::Sh => (self.shell(book, block), None, None),
             Some(block) => self.spec(book, block),
         }
-    }
-
-    fn shell(&mut self, book: &Runbook, block: &Block) -> StepBody {
-        let mut step = ShellStep {
-            script: block.text.clone(),
-            destructive: None,
-            timeout: DEFAULT_SHELL_TIMEOUT,
-            pos: block.fence,
-        };
-        for option in &block.options {
-            let pos = self.fence_option_pos(block, option);
-            match option.split_once('=') {
-                Some(("destructive", param)) => {
-                    if book.param(param).is_some() {
-                        step.destructive = Some(param.to_string());
-                    } else {
-                        self.problem(
-                            pos,
-                            format!(
-                                "`destructive={param}` names no parameter: name the parameter whose value the operator must type ({})",
-                                declared(book)
-                            ),
-                        );
-                    }
-                }
-                Some(("timeout", value)) => match humantime::parse_duration(value) {
-                    Ok(d) => step.timeout = d,
-                    Err(_) => self.problem(
-                        pos,
-                        format!("`timeout={value}` is not a duration: write it like 30s, 5m or 1h"),
-                    ),
-                },
-                _ => self.problem(
-                    pos,
-                    format!(
-                        "unknown option `{option}` on the sh block: it takes destructive=PARAM and timeout=DURATION"
-                    ),
-                ),
-            }
-        }
-        for (n, line) in block.text.lines().enumerate() {
-            let mut from = 0;
-            while let Some(i) = line[from..].find("{{").map(|i| i + from) {
-                let name = line[i + 2..]
-                    .split("}}")
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
-                let column = line[..i].chars().count() + 1;
-                let instead = if template::is_param_name(&name) {
-                    format!(" instead of {{{{{name}}}}}", name = name)
-                } else {
-                    String::new()
-                };
-                self.problem(
-                    block.origin.at(n + 1, column),
-                    format!(
-                        "parameters reach shell steps only as environment variables, never in the script text: write \"${}\"{instead}",
-                        env_var_for(if name.is_empty() { "NAME" } else { &name })
-                    ),
-                );
-                from = i + 2;
-            }
-            let mut from = 0;
-            while let Some(i) = line[from..].find("RIPCORD_PARAM_").map(|i| i + from) {
-                let rest = &line[i + "RIPCORD_PARAM_".len()..];
-                let suffix: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                let name = suffix.to_ascii_lowercase();
-                if book.param(&name).is_none() {
-                    let column = line[..i].chars().count() + 1;
-                    self.problem(
-                        block.origin.at(n + 1, column),
-                        format!(
-                            "`RIPCORD_PARAM_{suffix}` names no parameter: the front matter declares {}",
-                            declared_env(book)
-                        ),
-                    );
-                }
-                from = i + 1;
-            }
-        }
-        StepBody::Shell(step)
-    }
-
-    /// Where a word of the fence line is, for problems with `sh` block options.
-    fn fence_option_pos(&self, block: &Block, option: &str) -> Pos {
-        let line = self.text.lines().nth(block.fence.line - 1).unwrap_or("");
-        match line.find(option) {
-            Some(i) => Pos::new(block.fence.line, line[..i].chars().count() + 1),
-            None => block.fence,
-        }
-    }
-
-    fn spec(&mut self, book: &Runbook, block: &Block) -> (StepBody, Option<Jump>, Option<Jump>) {
-        if let Some(option) = block.options.first() {
-            let pos = self.fence_option_pos(block, option);
-            self.problem(
-                pos,
-                format!(
-                    "unknown option `{option}` after ```ripcord: write the step's settings inside the block"
-                ),
-            );
-        }
-        let spec = match parse::yaml::<RawSpec>(&self.file, block.origin, &block.text) {
-            Ok(spec) => spec,
-            Err(d) => {
-                self.problems.push(d);
-                return (StepBody::Manual, None, None);
-            }
-        };
-        let origin = block.origin;
-        let mut verb: Option<(Spanned<String>, Spanned<String>)> = None;
-        let mut destructive: Option<(bool, Pos)> = None;
-        let mut timeout: Option<(Duration, Pos)> = None;
-        let (mut next, mut otherwise) = (None, None);
-        let mut args: Vec<(Spanned<String>, Spanned<String>)> = Vec::new();
-        for (key, value) in spec.0 {
-            let key_pos = spanned_pos(origin, &key);
-            match key.value.as_str() {
-                "action" | "gate" | "wait" => {
-                    if let Some((first, _)) = &verb {
-                        self.problem(
-                            key_pos,
-                            format!(
-                                "a step does one thing, and this block already has `{}`: split it into two `##` steps",
-                                first.value
-                            ),
-                        );
-                    } else {
-                        verb = Some((key, value));
-                    }
-                }
-                "destructive" => match value.value.as_str() {
-                    "true" => destructive = Some((true, key_pos)),
-                    "false" => destructive = Some((false, key_pos)),
-                    other => self.problem(
-                        spanned_pos(origin, &value),
-                        format!("`destructive: {other}` must be true or false"),
-                    ),
-                },
-                "timeout" => match humantime::parse_duration(value.value.trim()) {
-                    Ok(d) => timeout = Some((d, key_pos)),
-                    Err(_) => self.problem(
-                        spanned_pos(origin, &value),
-                        format!(
-                            "`timeout: {}` is not a duration: write it like 30s, 5m or 1h",
-                            value.value
-                        ),
-                    ),
-                },
-                "next" => {
-                    next = Some(Jump {
-                        to: value.value.clone(),
-                        pos: spanned_pos(origin, &value),
-                    })
-                }
-                "otherwise" => {
-                    otherwise = Some((
-                        key_pos,
-                        Jump {
-                            to: value.value.clone(),
-                            pos: spanned_pos(origin, &value),
-                        },
-                    ))
-                }
-                _ => args.push((key, value)),
-            }
-        }
-        let Some((verb_key, verb_value)) = verb else {
-            self.problem(
-                origin.at(1, 1),
-                "the ripcord block says neither `action`, `gate` nor `wait`: add one, e.g. action: promote-read-replica",
-            );
-            return (StepBody::Manual, next, None);
-        };
-        let verb_pos = spanned_pos(origin, &verb_value);
-        let word = verb_key.value.as_str();
-        if word != "gate"
-            && let Some((pos, _)) = &otherwise
-        {
-            self.problem(
-                *pos,
-                format!(
-                    "`otherwise` belongs to gates ({} has no condition to fail): use `next`",
-                    if word == "action" {
-                        "an action"
-                    } else {
-                        "a wait"
-                    }
-                ),
-            );
-        }
-        if word != "action"
-            && let Some((_, pos)) = destructive
-        {
-            self.problem(
-                pos,
-                format!("`destructive` is for actions and sh blocks: a `{word}` changes nothing"),
-            );
-        }
-        if word == "gate"
-            && let Some((_, pos)) = timeout
-        {
-            self.problem(
-                pos,
-                "a gate is tested when it is reached: `timeout` is for waits and actions; use `wait` to wait for the condition",
-            );
-        }
-        let otherwise = otherwise.map(|(_, jump)| jump);
-        let body = match word {
-            "action" => {
-                let Some(kind) = self.known(
-                    &verb_value,
-                    verb_pos,
-                    "action",
-                    ActionKind::ALL.map(ActionKind::name).as_slice(),
-                ) else {
-                    return (StepBody::Manual, next, otherwise);
-                };
-                let Some(kind) = ActionKind::parse(kind) else {
-                    return (StepBody::Manual, next, otherwise);
-                };
-                let args = self.args(book, origin, kind.name(), kind.args(), verb_pos, args);
-                if kind == ActionKind::FailoverGlobalCluster
-                    && args
-                        .get("allow_data_loss")
-                        .is_some_and(|t| t.raw.trim() != "true")
-                {
-                    let pos = args.get("allow_data_loss").map_or(verb_pos, |t| t.pos);
-                    self.problem(
-                        pos,
-                        "failover-global-cluster loses the writes not yet replicated: write allow_data_loss: true to accept that, or use switchover-global-cluster for a planned move without loss",
-                    );
-                }
-                if kind.always_destructive()
-                    && let Some((false, pos)) = destructive
-                {
-                    self.problem(
-                        pos,
-                        format!(
-                            "{} cannot be undone, so it always needs the typed confirmation: remove `destructive: false`",
-                            kind.name()
-                        ),
-                    );
-                }
-                StepBody::Action(ActionStep {
-                    kind,
-                    args,
-                    destructive: kind.always_destructive() || destructive.is_some_and(|(d, _)| d),
-                    timeout: timeout.map_or_else(|| kind.default_timeout(), |(d, _)| d),
-                    pos: verb_pos,
-                })
-            }
-            _ => {
-                let Some(kind) = self.known(
-                    &verb_value,
-                    verb_pos,
-                    "condition",
-                    ProbeKind::ALL.map(ProbeKind::name).as_slice(),
-                ) else {
-                    return (StepBody::Manual, next, otherwise);
-                };
-                let Some(kind) = ProbeKind::parse(kind) else {
-                    return (StepBody::Manual, next, otherwise);
-                };
-                let args = self.args(book, origin, kind.name(), kind.args(), verb_pos, args);
-                let probe = ProbeSpec { kind, args };
-                if word == "gate" {
-                    StepBody::Gate(GateStep {
-                        probe,
-                        otherwise: None,
-                        pos: verb_pos,
-                    })
-                } else {
-                    StepBody::Wait(WaitStep {
-                        probe,
-                        timeout: timeout.map_or(DEFAULT_WAIT_TIMEOUT, |(d, _)| d),
-                        pos: verb_pos,
-                    })
-                }
-            }
-        };
-        (body, next, otherwise)
-    }
-
-    /// The action or condition name if it is one ripcord knows; otherwise a problem naming
-    /// the closest known one and listing them all.
-    fn known<'k>(
-        &mut self,
-        value: &Spanned<String>,
-        pos: Pos,
-        what: &str,
-        names: &[&'k str],
-    ) -> Option<&'k str> {
-        let word = value.value.trim();
-        if let Some(found) = names.iter().find(|n| **n == word) {
-            return Some(found);
-        }
-        let hint = closest(word, names.iter().copied())
-            .map(|c| format!("did you mean `{c}`? "))
-            .unwrap_or_default();
-        self.problem(
-            pos,
-            format!(
-                "unknown {what} `{word}`: {hint}known {what}s are {}",
-                names.join(", ")
-            ),
-        );
-        None
-    }
-
-    /// Checks an action's or condition's arguments against what it takes.
-    fn args(
-        &mut self,
-        book: &Runbook,
-        origin: Origin,
-        verb: &str,
-        specs: &'static [ArgSpec],
-        verb_pos: Pos,
-        given: Vec<(Spanned<String>, Spanned<String>)>,
-    ) -> Args {
-        let mut found: BTreeMap<&'static str, Template> = BTreeMap::new();
-        let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
-        for (key, value) in given {
-            let key_pos = spanned_pos(origin, &key);
-            let Some(spec) = specs.iter().find(|s| s.name == key.value) else {
-                let hint = closest(&key.value, names.iter().copied())
-                    .map(|c| format!("did you mean `{c}`? "))
-                    .unwrap_or_default();
-                self.problem(
-                    key_pos,
-                    format!(
-                        "`{verb}` takes no argument `{}`: {hint}it takes {}",
-                        key.value,
-                        names.join(", ")
-                    ),
-                );
-                continue;
-            };
-            let value_pos = spanned_pos(origin, &value);
-            self.templates(book, origin, &value, value_pos);
-            let literal = !value.value.contains("{{");
-            if literal {
-                let ok_rpo = spec.allows_rpo && value.value == "rpo";
-                if ok_rpo && book.rpo.is_none() {
-                    self.problem(
-                        value_pos,
-                        "`max: rpo` means the runbook's RPO, but the front matter has no `rpo:`: add one, or write a duration",
-                    );
-                } else if !ok_rpo && let Err(why) = spec.kind.check(&value.value) {
-                    self.problem(value_pos, format!("`{}`: {why}", spec.name));
-                }
-            }
-            found.insert(
-                spec.name,
-                Template {
-                    raw: value.value.clone(),
-                    pos: value_pos,
-                },
-            );
-        }
-        for spec in specs.iter().filter(|s| s.required) {
-            if !found.contains_key(spec.name) {
-                self.problem(
-                    verb_pos,
-                    format!(
-                        "`{verb}` needs `{}` ({}): add {}: \"{{{{PARAM}}}}\" or a value",
-                        spec.name, spec.help, spec.name
-                    ),
-                );
-            }
-        }
-        Args(
-            specs
-                .iter()
-                .filter_map(|s| found.remove(s.name).map(|t| (s.name, t)))
-                .collect(),
-        )
-    }
-
-    /// Every `{{name}}` in a value must be a declared parameter.
-    fn templates(&mut self, book: &Runbook, origin: Origin, value: &Spanned<String>, pos: Pos) {
-        // The raw text of the value in the block, to place each reference exactly (quotes and
-        // escapes make parsed and raw offsets differ, but references contain neither).
-        let raw_start = spanned_range(value).map(|r| r.start);
-        let locate =
-            |nth: usize| -> Pos { self.nth_brace_pos(origin, raw_start, nth).unwrap_or(pos) };
-        match template::references(&value.value) {
-            Err(bad) => {
-                let nth = value.value[..bad.start].matches("{{").count();
-                let at = locate(nth);
-                self.problem(at, bad.message);
-            }
-            Ok(refs) => {
-                let mut problems = Vec::new();
-                for (nth, r) in refs.iter().enumerate() {
-                    if book.param(&r.name).is_none() {
-                        let hint = closest(&r.name, book.params.iter().map(|p| p.name.as_str()))
-                            .map(|c| format!("did you mean {{{{{c}}}}}? "))
-                            .unwrap_or_default();
-                        problems.push((
-                            locate(nth),
-                            format!(
-                                "unknown parameter {{{{{}}}}}: {hint}the front matter declares {}",
-                                r.name,
-                                declared(book)
-                            ),
-                        ));
-                    }
-                }
-                for (at, message) in problems {
-                    self.problem(at, message);
-                }
-            }
-        }
-    }
-
-    /// The file position of the `nth` `{{` in the raw text of a value that starts at byte
-    /// `raw_start` of the block at `origin`.
-    fn nth_brace_pos(&self, origin: Origin, raw_start: Option<usize>, nth: usize) -> Option<Pos> {
-        let start = raw_start?;
-        let block = self.block_text(origin)?;
-        let rest = block.get(start..)?;
-        let offset = rest.match_indices("{{").nth(nth)?.0 + start;
-        Some(origin.at_offset(&block, offset))
-    }
-
-    /// The text of the block that starts at `origin`, as the YAML parser saw it (indentation
-    /// removed), so that its byte offsets apply.
-    fn block_text(&self, origin: Origin) -> Option<String> {
-        let lines: Vec<&str> = self.text.lines().skip(origin.first_line - 1).collect();
-        let mut out = String::new();
-        for line in lines {
-            let trimmed = line.trim_start();
-            if trimmed.starts_with("```") {
-                break;
-            }
-            let cut = line
-                .char_indices()
-                .take_while(|(i, c)| *c == ' ' && *i < origin.indent)
-                .count();
-            out.push_str(&line[cut..]);
-            out.push('\n');
-        }
-        Some(out)
     }
 
     fn target(&mut self, ids: &[String], from: usize, jump: &Jump) -> Option<Target> {

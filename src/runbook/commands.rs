@@ -167,7 +167,7 @@ mod tests {
         let text = String::from_utf8(out).expect("utf8");
         assert!(!ok);
         assert!(
-            text.contains("runbooks/rds-cross-region-failover.md: OK (8 steps, 8 parameters)"),
+            text.contains("runbooks/rds-cross-region-failover.md: OK (8 steps, 9 parameters)"),
             "{text}"
         );
         assert!(text.contains("nope:1:1: no such file"), "{text}");

@@ -54,6 +54,14 @@ pub enum LogEvent {
         goes_to: String,
         how: Confirmation,
     },
+    /// The operator sent the run down a gate's `otherwise:` way, with a reason, whatever the
+    /// readings said: a gate that cannot tell (its region does not answer) never takes that
+    /// way by itself, so the operator must be able to, deliberately and on the record.
+    GateOverridden {
+        reason: String,
+        readings: Vec<Seen>,
+        goes_to: String,
+    },
     /// About to act: exactly what, on what evidence, confirmed how. Written before the job.
     Intent {
         what: Intended,
@@ -265,6 +273,7 @@ impl LogEvent {
             LogEvent::StepReached { .. } => "step-reached",
             LogEvent::ItemTicked { .. } => "item-ticked",
             LogEvent::GateDecided { .. } => "gate-decided",
+            LogEvent::GateOverridden { .. } => "gate-overridden",
             LogEvent::Intent { .. } => "intent",
             LogEvent::StepDone { .. } => "step-done",
             LogEvent::StepFailed { .. } => "step-failed",
@@ -325,6 +334,9 @@ impl LogEvent {
                 "gate {} → {goes_to}",
                 if *holds { "holds" } else { "does not hold" }
             ),
+            LogEvent::GateOverridden {
+                reason, goes_to, ..
+            } => format!("gate overridden by the operator → {goes_to}: {reason}"),
             LogEvent::Intent {
                 what, how, attempt, ..
             } => {

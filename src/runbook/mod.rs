@@ -8,8 +8,13 @@
 //!                                                                          └──► shell (sh)
 //! ```
 //!
+//! `perform` dispatches to one module per action kind (`act/`, the `Action` trait) and per
+//! gate or wait condition (`probe/`, the `Condition` trait): adding one is that module and a
+//! line in its registry (`Operation`, `Probe`), plus its name and arguments in `vocab`.
+//!
 //! The format is documented in `runbooks/README.md`.
 
+pub mod act;
 pub mod actions;
 pub mod check;
 pub mod commands;
@@ -20,6 +25,7 @@ pub mod model;
 pub mod params;
 pub mod parse;
 pub mod perform;
+pub mod probe;
 pub mod shell;
 pub mod template;
 pub mod vocab;

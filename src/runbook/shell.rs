@@ -1,5 +1,7 @@
 //! Running a `sh` step: the block's text exactly as written, parameters only in the
-//! environment (`RIPCORD_PARAM_NAME`), output streamed line by line, a deadline enforced.
+//! environment (`RIPCORD_PARAM_NAME`), output streamed line by line, a deadline enforced on
+//! the whole process group: a timeout ends `sh` and everything it started (an `aws` CLI call
+//! left running would go on changing things after the step was reported killed).
 
 use super::perform::Progress;
 use super::work::{Env, Outcome};
@@ -39,10 +41,15 @@ pub async fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group (pgid = its pid), so the group can be ended as one.
+        .process_group(0)
         .kill_on_drop(true);
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start {SHELL}: {e}"))?;
+    // Ends the group however this function is left: the timeout below, or the caller
+    // dropping it (the worker's own deadline).
+    let mut group = ProcessGroup(child.id());
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let lines = std::sync::atomic::AtomicUsize::new(0);
@@ -56,6 +63,10 @@ pub async fn run(
     })
     .await;
     let lines = lines.load(std::sync::atomic::Ordering::Relaxed);
+    if let Ok(Ok(_)) = &finished {
+        // sh was reaped: its pid (the group's id) may already belong to someone else.
+        group.disarm();
+    }
     match finished {
         Ok(Ok(status)) if status.success() => Ok(Outcome::new(format!(
             "sh exited 0 ({lines} line{} of output)",
@@ -67,11 +78,34 @@ pub async fn run(
         }),
         Ok(Err(e)) => Err(format!("waiting for sh failed: {e}")),
         Err(_) => {
+            // The group first: killing sh alone would orphan its children.
+            drop(group);
             let _ = child.kill().await;
             Err(format!(
                 "sh did not finish within {}: it was killed",
                 format_duration(timeout)
             ))
+        }
+    }
+}
+
+/// The process group of a running step. Dropping it sends SIGKILL to every process left in
+/// the group; a group that already ended is not an error.
+struct ProcessGroup(Option<u32>);
+
+impl ProcessGroup {
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.and_then(|p| i32::try_from(p).ok()) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
         }
     }
 }

@@ -2,7 +2,7 @@
 //! data, so the executor stays pure and tests can feed it any answer.
 
 use super::log::LogEntry;
-use super::vocab::{Operation, Probe};
+use super::vocab::{Operation, Pin, Probe};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -156,6 +156,9 @@ pub struct Check {
     pub detail: String,
     /// When the value was observed at the source (a metric's datapoint time, a read's time).
     pub observed_at: Option<Timestamp>,
+    /// A value the change must use exactly as read here (`Operation::pinned`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<Pin>,
 }
 
 impl Check {
@@ -165,6 +168,7 @@ impl Check {
             holds: Some(holds),
             detail: detail.into(),
             observed_at: None,
+            pin: None,
         }
     }
 
@@ -174,11 +178,17 @@ impl Check {
             holds: None,
             detail: detail.into(),
             observed_at: None,
+            pin: None,
         }
     }
 
     pub fn at(mut self, t: Timestamp) -> Self {
         self.observed_at = Some(t);
+        self
+    }
+
+    pub fn pinning(mut self, pin: Pin) -> Self {
+        self.pin = Some(pin);
         self
     }
 }

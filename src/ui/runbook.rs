@@ -550,6 +550,7 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
         let ask = match purpose {
             Purpose::Confirm(name) => format!("Type {name} to confirm: "),
             Purpose::Skip => "Why skip this step? ".to_string(),
+            Purpose::Otherwise => "Why take the gate's otherwise way? ".to_string(),
             Purpose::Abort => "Why abort the run? ".to_string(),
         };
         let keys: Vec<Span> = [key("Enter", "submit"), key("Esc", "cancel")].concat();
@@ -640,6 +641,9 @@ fn ready_text(run: &Run) -> String {
             "Enter ticks the next item once it is done".to_string()
         }
         Resolved::Manual => "Enter marks the step done".to_string(),
+        Resolved::Gate {
+            otherwise: Some(_), ..
+        } => "Enter accepts the gate; o takes its otherwise way (with a reason)".to_string(),
         Resolved::Gate { .. } => "Enter accepts the gate and goes on".to_string(),
         Resolved::Wait { .. } => "Enter starts waiting".to_string(),
         _ => match run.typed_name_needed() {

@@ -61,7 +61,14 @@ impl Run {
                 Ok(())
             }
             Resolved::Gate { otherwise, .. } => {
-                let readings = self.fresh_readings(index, now)?;
+                let readings = self
+                    .fresh_readings(index, now)
+                    .map_err(|why| match otherwise {
+                        Some(_) => {
+                            format!("{why}; o takes the gate's otherwise way, with a reason")
+                        }
+                        None => why,
+                    })?;
                 if !readings.all_hold() && otherwise.is_none() {
                     // The failing value is on screen (✖) right above this message.
                     return Err(
@@ -133,6 +140,9 @@ impl Run {
                     .as_ref()
                     .map(|r| r.checks.clone())
                     .unwrap_or_default();
+                // What the checks pinned (a restore's recovery point) goes into the operation
+                // before its intent is recorded, so the intent names what the change uses.
+                let op = op.pinned(&readings);
                 let step = &self.state.steps[index];
                 let attempt = step.attempt + 1;
                 let mut context = ActionContext::new(&self.id, index, attempt, self.book.rto);
@@ -279,6 +289,47 @@ impl Run {
             Some(index),
             LogEvent::StepSkipped {
                 reason: reason.to_string(),
+            },
+        );
+        self.live[index].inspecting = None;
+        Ok(self.advance(now))
+    }
+
+    /// Sends the run down the current gate's `otherwise:` way, whatever its readings say, for
+    /// the reason given: a gate that cannot tell (its region does not answer) never picks that
+    /// way by itself, and the operator who knows the region is down must be able to. The
+    /// readings of the moment go in the log beside the reason.
+    pub fn take_otherwise(&mut self, reason: &str, now: Timestamp) -> Result<Vec<Work>, String> {
+        let index = self.current_index()?;
+        let Resolved::Gate {
+            otherwise: Some(target),
+            ..
+        } = self.resolved[index]
+        else {
+            return Err(
+                "only a gate with an `otherwise:` way can be sent down it: s skips a step with a reason"
+                    .to_string(),
+            );
+        };
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(
+                "say why the run takes the gate's otherwise way: the reason goes in the run log"
+                    .to_string(),
+            );
+        }
+        let readings = self.live[index]
+            .readings
+            .as_ref()
+            .map(|r| Seen::all(&r.checks, now))
+            .unwrap_or_default();
+        self.record(
+            now,
+            Some(index),
+            LogEvent::GateOverridden {
+                reason: reason.to_string(),
+                readings,
+                goes_to: target_name(&self.book, target),
             },
         );
         self.live[index].inspecting = None;

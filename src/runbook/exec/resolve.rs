@@ -24,7 +24,7 @@ pub fn resolve_steps(
                         continue;
                     };
                     let value = template::fill(&t.raw, params);
-                    let is_rpo = spec.allows_rpo && value == "rpo";
+                    let is_rpo = spec.is_keyword(&value);
                     // Optional arguments may come out empty; `rpo` was checked with the header.
                     let checkable = !is_rpo && (spec.required || !value.is_empty());
                     if checkable
@@ -55,7 +55,7 @@ pub fn resolve_steps(
         let r = match &step.body {
             StepBody::Manual => Resolved::Manual,
             StepBody::Action(a) => Resolved::Action {
-                op: Operation::build(a.kind, &fill(a.kind.args(), &a.args)),
+                op: Operation::build(a.kind, &fill(a.kind.args(), &a.args), book.rpo),
                 destructive: a.destructive,
                 timeout: a.timeout,
             },
@@ -75,24 +75,37 @@ pub fn resolve_steps(
                 ),
                 timeout: w.timeout,
             },
-            StepBody::Shell(s) => Resolved::Shell {
-                script: s.script.clone(),
-                env: Env(params
-                    .0
-                    .iter()
-                    .map(|p| EnvVar {
-                        name: env_var_for(&p.name),
-                        value: p.value.clone(),
-                        secret: p.secret,
-                    })
-                    .collect()),
-                confirm: s
+            StepBody::Shell(s) => {
+                let confirm = s
                     .destructive
                     .as_ref()
                     .and_then(|p| params.get(p))
-                    .map(str::to_string),
-                timeout: s.timeout,
-            },
+                    .map(str::to_string);
+                if let (Some(p), Some("")) = (&s.destructive, confirm.as_deref()) {
+                    problems.push(Diagnostic {
+                        file: book.file.clone(),
+                        pos: s.pos,
+                        message: format!(
+                            "step `{}`: destructive={p} asks the operator to type the value of `{p}`, and it is empty: Enter alone would run the script; give {p}=VALUE",
+                            step.title
+                        ),
+                    });
+                }
+                Resolved::Shell {
+                    script: s.script.clone(),
+                    env: Env(params
+                        .0
+                        .iter()
+                        .map(|p| EnvVar {
+                            name: env_var_for(&p.name),
+                            value: p.value.clone(),
+                            secret: p.secret,
+                        })
+                        .collect()),
+                    confirm,
+                    timeout: s.timeout,
+                }
+            }
         };
         resolved.push(r);
     }

@@ -147,6 +147,17 @@ impl RunState {
                 });
                 step.goes_to = Some(target);
             }
+            LogEvent::GateOverridden { reason, .. } => {
+                let i = step_of()?;
+                let target = gate_target(book, i, false);
+                let goes_to = target_name(book, target);
+                let step = &mut self.steps[i];
+                step.state = StepState::Done;
+                step.started_at.get_or_insert(at);
+                step.finished_at = Some(at);
+                step.note = Some(format!("overridden: went to {goes_to} ({reason})"));
+                step.goes_to = Some(target);
+            }
             LogEvent::Intent {
                 attempt,
                 idempotency_token,

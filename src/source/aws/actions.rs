@@ -380,9 +380,14 @@ impl Actions for AwsActions {
         Ok(Observed::new(made_by_job.then_some(found), job.at))
     }
 
-    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<Receipt> {
+    async fn promote_read_replica(
+        &self,
+        region: &str,
+        id: &str,
+        backup_retention_days: u32,
+    ) -> ActionResult<Receipt> {
         let clients = self.region(region, super::calls::RDS_PROMOTE_READ_REPLICA)?;
-        rds::promote(&clients.changes.rds, id).await
+        rds::promote(&clients.changes.rds, id, backup_retention_days).await
     }
 
     async fn switchover_global_cluster(

@@ -31,6 +31,8 @@ pub const ZONE_ID: &str = "Z0EXAMPLESIM";
 const ZONE_NAME: &str = "example.com.";
 const ACCOUNT: &str = "123456789012";
 
+/// Days of automated backups the simulated instances keep.
+const SIM_RETENTION_DAYS: u32 = 7;
 /// Seconds until a promoted replica no longer lists a source, and until it is available.
 const PROMOTE_DETACH_SECS: i64 = 4;
 const PROMOTE_AVAILABLE_SECS: i64 = 8;
@@ -60,6 +62,8 @@ pub struct Drill {
 struct DrillState {
     /// Replica id -> when its promotion was asked for.
     promoted: BTreeMap<String, Timestamp>,
+    /// Replica id -> the backup retention its promotion asked for.
+    retention: BTreeMap<String, u32>,
     /// Global cluster id -> role changes, oldest first.
     role_changes: BTreeMap<String, Vec<RoleChange>>,
     /// Aurora cluster id -> writer failovers, oldest first.
@@ -88,6 +92,8 @@ struct SimRestore {
     target: String,
     token: String,
     engine: String,
+    recovery_point: String,
+    resource_type: String,
     at: Timestamp,
 }
 
@@ -348,9 +354,11 @@ impl SimFleet {
                 status: status.to_string(),
                 replica_source: None,
                 engine: r.engine.clone(),
+                backup_retention_days: Some(1),
             });
         }
         let promoted = state.promoted.get(id).copied();
+        let retention = state.retention.get(id).copied();
         drop(state);
         for r in &self.estate.replicas {
             if r.kind != ReplicaKind::RdsReadReplica {
@@ -370,6 +378,8 @@ impl SimFleet {
                     status: status.to_string(),
                     replica_source: source,
                     engine: r.engine.clone(),
+                    // What a promotion asked for; the replica keeps a week of backups before.
+                    backup_retention_days: Some(retention.unwrap_or(SIM_RETENTION_DAYS)),
                 });
             }
             if r.source_id == id && r.source_region == region {
@@ -379,6 +389,7 @@ impl SimFleet {
                     status: "available".to_string(),
                     replica_source: None,
                     engine: r.engine.clone(),
+                    backup_retention_days: Some(SIM_RETENTION_DAYS),
                 });
             }
         }
@@ -473,6 +484,8 @@ impl SimFleet {
             created_resource: (age >= RESTORE_INSTANCE_AFTER_SECS)
                 .then(|| format!("arn:aws:rds:{}:{ACCOUNT}:db:{}", r.region, r.target)),
             message: String::new(),
+            recovery_point: Some(r.recovery_point.clone()),
+            resource_type: Some(r.resource_type.clone()),
         }
     }
 }
@@ -743,13 +756,22 @@ impl Actions for SimFleet {
         ))
     }
 
-    async fn promote_read_replica(&self, region: &str, id: &str) -> ActionResult<Receipt> {
+    async fn promote_read_replica(
+        &self,
+        region: &str,
+        id: &str,
+        backup_retention_days: u32,
+    ) -> ActionResult<Receipt> {
         let now = self.clock.now();
         let call = "rds:PromoteReadReplica";
         self.reachable(region, call, now)?;
         match self.instance(region, id, now) {
             Some(db) if db.replica_source.is_some() && db.status == "available" => {
-                self.drill.lock().promoted.insert(id.to_string(), now);
+                let mut drill = self.drill.lock();
+                drill.promoted.insert(id.to_string(), now);
+                drill
+                    .retention
+                    .insert(id.to_string(), backup_retention_days);
                 Ok(Receipt::accepted(None))
             }
             Some(db) => Err(SourceError::new(
@@ -885,6 +907,8 @@ impl Actions for SimFleet {
             target: request.target.clone(),
             token: request.idempotency_token.clone(),
             engine: format!("{} (restored)", request.resource_type.to_lowercase()),
+            recovery_point: request.recovery_point_arn.clone(),
+            resource_type: request.resource_type.clone(),
             at: now,
         });
         Ok(Receipt::new(id, None))

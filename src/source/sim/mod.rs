@@ -411,7 +411,7 @@ mod tests {
         use crate::runbook::actions::Actions;
         let (sim, clock) = fleet(Scenario::RegionOutage);
         clock.advance(Duration::from_secs(600));
-        sim.promote_read_replica("us-west-2", "orders-dr-usw2")
+        sim.promote_read_replica("us-west-2", "orders-dr-usw2", 7)
             .await
             .expect("the sim promotes");
         clock.advance(Duration::from_secs(60));

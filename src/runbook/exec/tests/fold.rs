@@ -76,6 +76,8 @@ enum Move {
         typed_right: bool,
     },
     Skip,
+    /// `o`: down the current gate's `otherwise:` way (refused where there is none).
+    Otherwise,
     Retry,
     Abort,
     /// The oldest read still out is answered: holds, does not, or cannot tell.
@@ -99,6 +101,7 @@ fn a_move() -> impl Strategy<Value = Move> {
         5 => Just(Move::Confirm { typed_right: true }),
         1 => Just(Move::Confirm { typed_right: false }),
         2 => Just(Move::Skip),
+        1 => Just(Move::Otherwise),
         2 => Just(Move::Retry),
         1 => Just(Move::Abort),
         6 => prop_oneof![Just(Some(true)), Just(Some(false)), Just(None)].prop_map(Move::Answer),
@@ -154,6 +157,10 @@ impl Cockpit {
             }
             Move::Skip => {
                 let work = self.run.skip("the property says so", now);
+                self.take(work);
+            }
+            Move::Otherwise => {
+                let work = self.run.take_otherwise("the property says so", now);
                 self.take(work);
             }
             Move::Retry => {

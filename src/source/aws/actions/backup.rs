@@ -147,6 +147,7 @@ fn job(
     completed: Option<&DateTime>,
     made: Option<&str>,
     message: Option<&str>,
+    restores: (Option<&str>, Option<&str>),
 ) -> RestoreJob {
     RestoreJob {
         id: id.unwrap_or("unknown").to_string(),
@@ -155,6 +156,8 @@ fn job(
         completed_at: completed.and_then(from_aws),
         created_resource: made.map(str::to_string),
         message: message.unwrap_or_default().to_string(),
+        recovery_point: restores.0.map(str::to_string),
+        resource_type: restores.1.map(str::to_string),
     }
 }
 
@@ -173,6 +176,7 @@ pub async fn restore_job(backup: &Client, job_id: &str) -> ActionResult<Observed
             out.completion_date(),
             out.created_resource_arn(),
             out.status_message(),
+            (out.recovery_point_arn(), out.resource_type()),
         ),
         Timestamp::now(),
     ))
@@ -203,6 +207,7 @@ pub async fn newest_restore_creating(
                 j.completion_date(),
                 Some(made),
                 j.status_message(),
+                (j.recovery_point_arn(), j.resource_type()),
             );
             if newest
                 .as_ref()

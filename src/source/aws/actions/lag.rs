@@ -15,6 +15,10 @@ use std::time::Duration;
 /// How far back to look. Longer than the engine's five-minute limit on a datapoint's age, so
 /// that a metric that stopped is reported with its age rather than as "no data".
 const LOOKBACK_SECS: i64 = 15 * 60;
+/// One datapoint per minute. A datapoint is stamped with the start of its minute but, being
+/// that minute's maximum, describes the lag up to the minute's end: that end is when it was
+/// observed, so its age is not overstated by up to a minute against a 1-minute RPO.
+const PERIOD_SECS: i32 = 60;
 
 /// The series, by query id: an RDS read replica publishes `ReplicaLag` (seconds; -1 when
 /// replication is not running); an Aurora global secondary cluster `AuroraGlobalDBRPOLag`, or
@@ -49,7 +53,7 @@ pub async fn replication_lag(
         .set_metric_data_queries(Some(
             queries(replica)
                 .iter()
-                .map(|(id, q)| to_query(id, q, 60))
+                .map(|(id, q)| to_query(id, q, PERIOD_SECS))
                 .collect(),
         ))
         .start_time(to_aws(from))
@@ -73,7 +77,9 @@ pub async fn replication_lag(
     let lag = |(at, value): (Timestamp, f64), unit_secs: f64| {
         // A negative lag means replication is not running: never a lag of zero.
         let lag = (value >= 0.0).then(|| Duration::from_secs_f64(value * unit_secs));
-        Observed::new(lag, at)
+        let period_end =
+            Timestamp::from_second(at.as_second() + i64::from(PERIOD_SECS)).unwrap_or(at);
+        Observed::new(lag, period_end)
     };
     if let Some(point) = newest("instance") {
         return Ok(lag(point, 1.0));

@@ -78,6 +78,9 @@ pub fn instance_of(db: &types::DbInstance, region: &str) -> DbInstance {
             .filter(|s| !s.is_empty())
             .map(str::to_string),
         engine: db.engine().unwrap_or("unknown").to_string(),
+        backup_retention_days: db
+            .backup_retention_period()
+            .and_then(|d| u32::try_from(d).ok()),
     }
 }
 
@@ -227,10 +230,13 @@ pub async fn member_arn(
         })
 }
 
-pub async fn promote(rds: &Client, id: &str) -> ActionResult<Receipt> {
+/// Promotes with the retention set explicitly: without `BackupRetentionPeriod` AWS gives the
+/// new primary a single day of point-in-time recovery, whatever the old primary kept.
+pub async fn promote(rds: &Client, id: &str, backup_retention_days: u32) -> ActionResult<Receipt> {
     let out = rds
         .promote_read_replica()
         .db_instance_identifier(id)
+        .backup_retention_period(i32::try_from(backup_retention_days).unwrap_or(i32::MAX))
         .send()
         .await
         .map_err(|e| change_error(calls::RDS_PROMOTE_READ_REPLICA, e))?;

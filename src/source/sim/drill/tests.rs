@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::clock::Clock;
+use crate::runbook::act;
 use crate::runbook::perform::{carry_out, evaluate, prechecks};
+use crate::runbook::probe;
 use crate::runbook::vocab::{Operation, Probe};
 use crate::runbook::work::ActionContext;
 use crate::source::sim::{Scenario, SimOptions};
@@ -35,27 +37,29 @@ async fn run(sim: &SimFleet, clock: &Clock, op: &Operation) -> Result<String, St
 }
 
 fn promote() -> Operation {
-    Operation::PromoteReadReplica {
+    Operation::PromoteReadReplica(act::PromoteReadReplica {
         region: "us-west-2".into(),
         replica: "orders-dr-usw2".into(),
-    }
+        max_lag: Some(Duration::from_secs(60)),
+        backup_retention_days: None,
+    })
 }
 
 fn flip(to: &str) -> Operation {
-    Operation::FlipFailoverRecords {
+    Operation::FlipFailoverRecords(act::FlipFailoverRecords {
         zone: ZONE_ID.into(),
         name: "api.example.com.".into(),
         primary: to.into(),
-    }
+    })
 }
 
 fn answers(value: &str) -> Probe {
-    Probe::DnsAnswerIs {
+    Probe::DnsAnswerIs(probe::DnsAnswerIs {
         zone: ZONE_ID.into(),
         name: "api.example.com.".into(),
         record_type: "CNAME".into(),
         value: value.into(),
-    }
+    })
 }
 
 fn orders_replica(sim: &SimFleet, now: Timestamp) -> Replica {
@@ -70,7 +74,7 @@ fn orders_replica(sim: &SimFleet, now: Timestamp) -> Replica {
 #[tokio::test]
 async fn promoting_the_replica_detaches_it_and_the_pane_shows_it_promoted() {
     let (sim, clock) = fleet(Scenario::Normal);
-    let checks = prechecks(&promote(), sim.as_ref()).await;
+    let checks = prechecks(&promote(), sim.as_ref(), &clock).await;
     assert!(checks.iter().all(|c| c.holds == Some(true)), "{checks:?}");
     let summary = run(&sim, &clock, &promote()).await.expect("promoted");
     assert!(
@@ -84,17 +88,17 @@ async fn promoting_the_replica_detaches_it_and_the_pane_shows_it_promoted() {
         None,
         "it no longer lags"
     );
-    let again = prechecks(&promote(), sim.as_ref()).await;
+    let again = prechecks(&promote(), sim.as_ref(), &clock).await;
     assert!(
         again
             .iter()
             .any(|c| c.holds == Some(false) && c.detail.contains("already promoted")),
         "a second promotion is refused by its pre-check: {again:?}"
     );
-    let available = Probe::DbInstanceAvailable {
+    let available = Probe::DbInstanceAvailable(probe::DbInstanceAvailable {
         region: "us-west-2".into(),
         instance: "orders-dr-usw2".into(),
-    };
+    });
     assert_eq!(
         evaluate(&available, sim.as_ref(), &clock).await.holds,
         Some(false),
@@ -116,7 +120,7 @@ async fn flipping_the_pair_makes_route53_answer_from_the_dr_region() {
         evaluate(&answers(east), sim.as_ref(), &clock).await.holds,
         Some(true)
     );
-    let pre = prechecks(&flip("api-dr"), sim.as_ref()).await;
+    let pre = prechecks(&flip("api-dr"), sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     let summary = run(&sim, &clock, &flip("api-dr")).await.expect("flipped");
     assert!(
@@ -137,7 +141,7 @@ async fn flipping_the_pair_makes_route53_answer_from_the_dr_region() {
         FailoverRole::Primary,
         "the pane shows the new roles"
     );
-    let back = prechecks(&flip("api-dr"), sim.as_ref()).await;
+    let back = prechecks(&flip("api-dr"), sim.as_ref(), &clock).await;
     assert!(
         back.iter().any(|c| c.holds == Some(false)),
         "already PRIMARY: {back:?}"
@@ -155,12 +159,12 @@ async fn flipping_the_pair_makes_route53_answer_from_the_dr_region() {
 async fn in_an_outage_the_dr_endpoint_recovers_once_its_database_is_promoted() {
     let (sim, clock) = fleet(Scenario::RegionOutage);
     clock.advance(Duration::from_secs(30));
-    let healthy = Probe::HealthCheckHealthy {
+    let healthy = Probe::HealthCheckHealthy(probe::HealthCheckHealthy {
         check: "hc-api-usw2".into(),
-    };
+    });
     let before = evaluate(&healthy, sim.as_ref(), &clock).await;
     assert_eq!(before.holds, Some(false), "{before:?}");
-    let pre = prechecks(&flip("api-dr"), sim.as_ref()).await;
+    let pre = prechecks(&flip("api-dr"), sim.as_ref(), &clock).await;
     assert!(
         pre.iter()
             .any(|c| c.holds == Some(false) && c.label.contains("hc-api-usw2")),
@@ -179,18 +183,18 @@ async fn in_an_outage_the_dr_endpoint_recovers_once_its_database_is_promoted() {
 
 #[tokio::test]
 async fn a_switchover_needs_the_primary_region_and_a_failover_does_not() {
-    let switchover = Operation::SwitchoverGlobalCluster {
+    let switchover = Operation::SwitchoverGlobalCluster(act::SwitchoverGlobalCluster {
         region: "us-west-2".into(),
         global_cluster: "billing-global".into(),
         target_cluster: "billing-usw2".into(),
-    };
-    let failover = Operation::FailoverGlobalCluster {
+    });
+    let failover = Operation::FailoverGlobalCluster(act::FailoverGlobalCluster {
         region: "us-west-2".into(),
         global_cluster: "billing-global".into(),
         target_cluster: "billing-usw2".into(),
-    };
+    });
     let (sim, clock) = fleet(Scenario::Normal);
-    let pre = prechecks(&switchover, sim.as_ref()).await;
+    let pre = prechecks(&switchover, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     let summary = run(&sim, &clock, &switchover).await.expect("switched over");
     assert!(
@@ -206,14 +210,15 @@ async fn a_switchover_needs_the_primary_region_and_a_failover_does_not() {
 
     let (sim, clock) = fleet(Scenario::RegionOutage);
     clock.advance(Duration::from_secs(30));
-    let pre = prechecks(&switchover, sim.as_ref()).await;
+    let pre = prechecks(&switchover, sim.as_ref(), &clock).await;
     assert!(
-        pre.iter()
-            .any(|c| c.holds == Some(false) && c.detail.contains("fail over instead")),
-        "{pre:?}"
+        pre.iter().any(|c| c.holds.is_none()
+            && c.detail
+                .contains("skip it for the failover if the region is down")),
+        "a primary that does not answer cannot tell, and blocks the switchover: {pre:?}"
     );
     assert!(run(&sim, &clock, &switchover).await.is_err());
-    let pre = prechecks(&failover, sim.as_ref()).await;
+    let pre = prechecks(&failover, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     assert!(
         pre.iter()
@@ -221,30 +226,32 @@ async fn a_switchover_needs_the_primary_region_and_a_failover_does_not() {
         "the loss is shown before confirming: {pre:?}"
     );
     run(&sim, &clock, &failover).await.expect("failed over");
-    let gate = Probe::DbClusterAvailable {
+    let gate = Probe::DbClusterAvailable(probe::DbClusterAvailable {
         region: "us-east-1".into(),
         cluster: "billing-use1".into(),
-    };
+    });
     let check = evaluate(&gate, sim.as_ref(), &clock).await;
     assert_eq!(
-        check.holds,
-        Some(false),
-        "a region that does not answer fails it: {check:?}"
+        check.holds, None,
+        "a region that does not answer cannot tell: {check:?}"
     );
 }
 
 #[tokio::test]
 async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted() {
     let (sim, clock) = fleet(Scenario::Normal);
-    let restore = Operation::RestoreNewestRecoveryPoint {
+    let restore = Operation::RestoreNewestRecoveryPoint(act::RestoreNewestRecoveryPoint {
         region: "us-west-2".into(),
         vault: "dr-usw2".into(),
         resource: "orders-primary-copy".into(),
         target: "orders-restore-drill".into(),
         iam_role: None,
-    };
-    let pre = prechecks(&restore, sim.as_ref()).await;
+        recovery_point: None,
+    });
+    let pre = prechecks(&restore, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
+    // Confirming pins the point the pre-checks read; the change restores exactly that one.
+    let restore = restore.pinned(&pre);
     let begun = clock.now();
     let quiet = |_: String| {};
     let outcome = carry_out(
@@ -267,11 +274,11 @@ async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted()
         clock.now() > begun,
         "the simulated restore took simulated time"
     );
-    let delete = Operation::DeleteRestoredInstance {
+    let delete = Operation::DeleteRestoredInstance(act::DeleteRestoredInstance {
         region: "us-west-2".into(),
         instance: "orders-restore-drill".into(),
-    };
-    let pre = prechecks(&delete, sim.as_ref()).await;
+    });
+    let pre = prechecks(&delete, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     run(&sim, &clock, &delete).await.expect("deleted");
     let gone = sim
@@ -279,11 +286,11 @@ async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted()
         .await
         .expect("answers");
     assert_eq!(gone.value, None);
-    let not_restored = Operation::DeleteRestoredInstance {
+    let not_restored = Operation::DeleteRestoredInstance(act::DeleteRestoredInstance {
         region: "us-west-2".into(),
         instance: "orders-dr-usw2".into(),
-    };
-    let pre = prechecks(&not_restored, sim.as_ref()).await;
+    });
+    let pre = prechecks(&not_restored, sim.as_ref(), &clock).await;
     assert!(
         pre.iter()
             .any(|c| c.holds == Some(false) && c.detail.contains("refusing")),
@@ -298,12 +305,12 @@ async fn a_restore_takes_time_is_measured_and_only_its_instance_can_be_deleted()
 #[tokio::test]
 async fn an_aurora_cluster_failover_moves_the_writer() {
     let (sim, clock) = fleet(Scenario::Normal);
-    let op = Operation::FailoverDbCluster {
+    let op = Operation::FailoverDbCluster(act::FailoverDbCluster {
         region: "us-east-1".into(),
         cluster: "billing-use1".into(),
         target_instance: Some("billing-use1-b".into()),
-    };
-    let pre = prechecks(&op, sim.as_ref()).await;
+    });
+    let pre = prechecks(&op, sim.as_ref(), &clock).await;
     assert!(pre.iter().all(|c| c.holds == Some(true)), "{pre:?}");
     let summary = run(&sim, &clock, &op).await.expect("moved");
     assert_eq!(summary, "billing-use1's writer is now billing-use1-b");

@@ -1,0 +1,33 @@
+//! The `health-check-healthy` condition: its arguments, its words, and how it is read.
+
+use super::*;
+
+/// What the vocabulary says about this condition: its name and its arguments.
+pub const SPEC: ConditionSpec = ConditionSpec {
+    name: "health-check-healthy",
+    args: health_check::ARGS,
+    summary: "a Route 53 health check is healthy",
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthCheckHealthy {
+    pub check: String,
+}
+impl HealthCheckHealthy {
+    /// From checked arguments; `rpo` is the runbook's, for `max: rpo`.
+    pub fn build(args: &Filled, _rpo: Option<Duration>) -> Self {
+        let t = |name| take(args, name);
+        Self { check: t("check") }
+    }
+}
+
+#[async_trait]
+impl Condition for HealthCheckHealthy {
+    fn describe(&self) -> String {
+        let Self { check } = self;
+        format!("health check {check} is healthy")
+    }
+    async fn evaluate(&self, actions: &dyn Actions, _clock: &Clock) -> Check {
+        health_check::evaluate(&self.check, true, self.describe(), actions).await
+    }
+}
