@@ -42,6 +42,9 @@ pub enum OutageRole {
     MetricStops,
     /// Someone is deleting it.
     Deleted,
+    /// Its team promoted it as soon as the outage began, without a runbook, and no backup
+    /// plan covers the new primary yet: a database with no recovery point at all.
+    PromotedUncovered,
 }
 
 #[derive(Debug, Clone)]
@@ -220,15 +223,18 @@ pub fn build(fleet_size: usize) -> Estate {
             Global,
             lag(0.9, 0.4, 240.0, 3.0),
         ),
-        replica(
-            "catalog-dr-usw2",
-            west,
-            "catalog-primary",
-            east,
-            "mysql 8.0",
-            Rds,
-            lag(60.0, 0.7, 360.0, 140.0),
-        ),
+        SimReplica {
+            in_outage: OutageRole::PromotedUncovered,
+            ..replica(
+                "catalog-dr-usw2",
+                west,
+                "catalog-primary",
+                east,
+                "mysql 8.0",
+                Rds,
+                lag(60.0, 0.7, 360.0, 140.0),
+            )
+        },
         SimReplica {
             in_outage: OutageRole::Deleted,
             ..replica(

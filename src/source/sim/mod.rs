@@ -175,6 +175,13 @@ impl SimFleet {
                     (Some(_), OutageRole::Deleted) => {
                         state = ReplicationState::Broken("instance is deleting".to_string());
                     }
+                    // Promoted when the outage began: no replication, so no lag, since then.
+                    (Some(o), OutageRole::PromotedUncovered) => {
+                        state = ReplicationState::Promoted;
+                        for sample in samples.iter_mut().filter(|s| s.at >= o.since) {
+                            sample.lag = None;
+                        }
+                    }
                 }
                 Replica {
                     id: r.id.clone(),
@@ -404,6 +411,71 @@ mod tests {
     /// What `ripcord demo --scenario region-outage` shows once the runbook has promoted the
     /// DR replica: the new primary has no recovery point (no backup plan covers it yet), and
     /// the silent region's databases cannot be told either way.
+    #[test]
+    fn the_outage_opens_with_a_replica_its_team_promoted_that_no_backup_plan_covers() {
+        use crate::app::{App, Event, Mode};
+        use crate::fleet::{Verdict, Workloads};
+        let (sim, clock) = fleet(Scenario::RegionOutage);
+        clock.advance(Duration::from_secs(60));
+        let now = clock.now();
+        let regions: Vec<String> = estate::REGIONS.map(str::to_string).to_vec();
+        let d = Workloads::default();
+        let mut app = App::new(
+            Mode::Demo {
+                scenario: Scenario::RegionOutage,
+            },
+            "sim",
+            &regions,
+            Workloads::new(sim.workloads(), d.default_targets, d.thresholds),
+            crate::config::Refresh::default(),
+            crate::theme::Theme::mono(),
+            now,
+        );
+        for region in &regions {
+            let result = sim.replicas_at(region, now);
+            app.update(
+                Event::Replicas {
+                    region: region.clone(),
+                    result,
+                },
+                now,
+            );
+            let result = sim.backups_at(region, now);
+            app.update(
+                Event::Backups {
+                    region: region.clone(),
+                    result,
+                },
+                now,
+            );
+        }
+        let west = sim
+            .replicas_at("us-west-2", now)
+            .expect("us-west-2 answers");
+        let catalog = west
+            .data
+            .iter()
+            .find(|r| r.id == "catalog-dr-usw2")
+            .expect("listed");
+        assert_eq!(catalog.state, ReplicationState::Promoted);
+        let rows = app.point_rows();
+        let row = rows
+            .iter()
+            .find(|r| r.point.resource_id == "catalog-dr-usw2")
+            .expect("the promoted database is among the recovery points");
+        assert_eq!(row.eval.verdict, Verdict::Crit);
+        assert_eq!(row.eval.reason, "no recovery point");
+        // Before the outage it is an ordinary replica.
+        let (normal, _) = fleet(Scenario::Normal);
+        let before = normal.replicas_at("us-west-2", now).expect("answers");
+        let catalog = before
+            .data
+            .iter()
+            .find(|r| r.id == "catalog-dr-usw2")
+            .expect("listed");
+        assert_eq!(catalog.state, ReplicationState::Replicating);
+    }
+
     #[tokio::test]
     async fn after_the_outage_promotion_the_new_primary_has_no_recovery_point() {
         use crate::app::{App, Event, Mode};
