@@ -1,7 +1,8 @@
 //! TEST HOOK, for the crash tests only: `RIPCORD_TEST_PAUSE_AT=POINT` makes the runner stop
 //! (sleep for an hour) at one point of carrying out a step, so that a test can kill -9 it
 //! exactly there. `RIPCORD_TEST_PAUSE_MARKER=FILE` makes it write the point's name to FILE when
-//! it stops, so the test knows when to kill. Unset (always, in real use), it does nothing.
+//! it stops, so the test knows when to kill. Only in builds with the `test-hooks` feature, which
+//! `cargo test` turns on and no other build does; unset, it does nothing either.
 //!
 //! | point | where the runner stops |
 //! |---|---|
@@ -35,8 +36,12 @@ impl Point {
     }
 }
 
-/// The point asked for, if any.
+/// The point asked for, if any. Always none in a build without the `test-hooks` feature (every
+/// build a user runs): the environment variable is not even read.
 pub fn requested() -> Option<Point> {
+    if !cfg!(feature = "test-hooks") {
+        return None;
+    }
     let wanted = std::env::var(PAUSE_AT).ok()?;
     [
         Point::BeforeIntent,
