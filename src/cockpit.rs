@@ -5,6 +5,7 @@ use crate::app::{App, Command, Event};
 use crate::audit::journal::Journal;
 use crate::clock::Clock;
 use crate::config::Refresh;
+use crate::effects;
 use crate::poll;
 use crate::runbook::Actions;
 use crate::runbook::worker;
@@ -140,17 +141,8 @@ pub async fn run_with_journal(
             commands.extend(app.update(event, Timestamp::now()));
         }
         // The audit log first: new run-log entries on disk, and only admitted work goes out.
-        loop {
-            let gated = journal.gate(&app.runbooks, std::mem::take(&mut commands));
-            for command in gated.commands {
-                carry_out(command, &mut app, &sources, &tx, &mut journal, &refresh_now);
-            }
-            if gated.events.is_empty() {
-                break;
-            }
-            for event in gated.events {
-                commands.extend(app.update(event, Timestamp::now()));
-            }
+        for command in effects::through_journal(&mut app, &mut journal, commands, Timestamp::now) {
+            carry_out(command, &mut app, &sources, &tx, &mut journal, &refresh_now);
         }
         if app.should_quit {
             break Exit::Quit;
@@ -162,8 +154,7 @@ pub async fn run_with_journal(
         Exit::Signal(stop) => stop.why(),
     };
     app.update(Event::SessionLost(why.to_string()), Timestamp::now());
-    journal.gate(&app.runbooks, Vec::new());
-    let sealed = journal.close(&app.runbooks);
+    let sealed = effects::close(&mut app, &mut journal, Timestamp::now);
     drop(guard);
     // Once the terminal is back: each run sealed in this session, with the head to note in
     // the incident ticket (`ripcord audit verify RUN --expect-head HEAD` checks it later).

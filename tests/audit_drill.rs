@@ -202,14 +202,13 @@ async fn a_run_lost_after_its_intent_resumes_in_a_new_cockpit_with_the_step_in_d
         )),
         d.clock.now(),
     );
-    let journal = d.journal.as_mut().expect("journal");
-    let gated = journal.gate(&d.app.runbooks, commands);
+    let admitted = d.admit(commands);
     assert!(matches!(
-        &gated.commands[..],
+        &admitted[..],
         [Command::Runbook(w)] if matches!(w.job, Job::Perform { .. })
     ));
     let run_id = d.run().id.clone();
-    drop(gated);
+    drop(admitted);
     let mut second = d.restart(&audit);
     assert_eq!(second.app.runbooks.unfinished.len(), 1);
     second.app.offer_unfinished();
@@ -293,13 +292,9 @@ async fn a_restore_lost_after_its_call_is_finished_without_a_second_job() {
         )),
         d.clock.now(),
     );
-    let gated = d
-        .journal
-        .as_mut()
-        .expect("journal")
-        .gate(&d.app.runbooks, commands);
-    let [Command::Runbook(work)] = &gated.commands[..] else {
-        panic!("the restore job: {:?}", gated.commands)
+    let admitted = d.admit(commands);
+    let [Command::Runbook(work)] = &admitted[..] else {
+        panic!("the restore job: {admitted:?}")
     };
     let Job::Perform { intent, .. } = &work.job else {
         panic!("a perform job")
@@ -917,15 +912,7 @@ fn press_unsettled(d: &mut Drill, code: KeyCode) -> Vec<Command> {
         )),
         d.clock.now(),
     );
-    let gated = d
-        .journal
-        .as_mut()
-        .expect("journal")
-        .gate(&d.app.runbooks, commands);
-    for event in gated.events {
-        d.app.update(event, d.clock.now());
-    }
-    gated.commands
+    d.admit(commands)
 }
 
 /// The promotion confirmed and sent (its intent on disk, its result not back), then the run
@@ -1004,7 +991,9 @@ async fn a_run_aborted_while_a_step_runs_is_sealed_after_its_late_result_or_when
     let audit = dir.path().join("audit");
     let (mut d, _work) = aborted_while_promoting(&audit).await;
     let id = d.run().id.clone();
-    let sealed = d.journal.as_mut().expect("journal").close(&d.app.runbooks);
+    let now = d.clock.now();
+    let journal = d.journal.as_mut().expect("journal");
+    let sealed = ripcord::effects::close(&mut d.app, journal, || now);
     let file = read_run(&only_file(&audit)).expect("reads");
     assert_eq!(sealed, vec![(id, file.head.clone(), only_file(&audit))]);
     assert!(file.seal.is_some());

@@ -1010,6 +1010,9 @@ async fn a_live_run_lost_with_its_terminal_is_resumed_against_aws() {
         roles("PRIMARY", "SECONDARY"),
         "nothing sent on its own"
     );
+    // Enter is refused until the gate's live value has been read: wait for it (on a loaded
+    // machine the resumed cockpit's first read can come after the screen).
+    again.wait_for(&["[▶2]", "live value, read"]);
     again.keys(&["Enter"]);
     // Enter is refused until the pre-checks of the change have been read: wait for them.
     again.wait_for(&["[▶3]", "pre-checks, read"]);

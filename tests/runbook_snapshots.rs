@@ -167,12 +167,7 @@ async fn a_resumed_run_holds_the_step_in_doubt_with_its_end_state() {
         d.clock.now(),
     );
     // The intent is written; the cockpit dies before the promotion is sent.
-    let gated = d
-        .journal
-        .as_mut()
-        .expect("journal")
-        .gate(&d.app.runbooks, commands);
-    assert_eq!(gated.commands.len(), 1);
+    assert_eq!(d.admit(commands).len(), 1);
     let mut second = d.restart(&audit);
     second.app.offer_unfinished();
     let picker = screen(&second.app, 80, 24);

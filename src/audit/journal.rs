@@ -13,8 +13,6 @@ use super::model::{Draft, Operator, RunbookRef};
 use super::resume::{Prepared, ResumeData};
 use super::testhook::{self, Point};
 use super::writer::AuditWriter;
-use crate::app::runbook::Runbooks;
-use crate::app::{Command, Event};
 use crate::runbook::actions::CallerIdentity;
 use crate::runbook::exec::Run;
 use crate::runbook::library::Library;
@@ -58,10 +56,19 @@ pub struct Attachment {
     pub secrets: Vec<String>,
 }
 
-/// Commands the audit log lets through, and events for the app (refusals, failures).
+/// What the audit log has to tell the runner: a run it cannot write, a run it sealed, a job
+/// it refused (as that job's failure report).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    Failed { run: String, message: String },
+    Sealed { run: String, head: String },
+    Refused(Report),
+}
+
+/// The work the audit log lets through, and what it has to say.
 pub struct Gated {
-    pub commands: Vec<Command>,
-    pub events: Vec<Event>,
+    pub work: Vec<Work>,
+    pub notices: Vec<Notice>,
 }
 
 impl Journal {
@@ -148,16 +155,17 @@ impl Journal {
         Ok(())
     }
 
-    /// Writes every run's new entries, then passes on the commands the audit log allows.
-    pub fn gate(&mut self, runbooks: &Runbooks, commands: Vec<Command>) -> Gated {
-        let mut events = Vec::new();
+    /// Writes every run's new entries (`runs`: this session's, earliest first), then passes on
+    /// the work the audit log allows.
+    pub fn gate<'a>(&mut self, runs: impl IntoIterator<Item = &'a Run>, work: Vec<Work>) -> Gated {
+        let mut notices = Vec::new();
         // Runs of this session, earliest first: a later run with an id an earlier one holds
         // is refused, never written into the earlier one's file.
         let mut seen = BTreeSet::new();
-        for run in runbooks.all_runs() {
+        for run in runs {
             if !seen.insert(run.id.as_str()) {
                 if self.repeated.insert(run.id.clone()) {
-                    events.push(Event::AuditFailed {
+                    notices.push(Notice::Failed {
                         run: run.id.clone(),
                         message: repeated_id(&run.id),
                     });
@@ -165,32 +173,28 @@ impl Journal {
                 continue;
             }
             self.write_new(run);
-            events.extend(self.seal_if_ended(run, false));
+            notices.extend(self.seal_if_ended(run, false));
             if let Some(journal) = self.runs.get_mut(&run.id)
                 && let Some(failure) = &journal.failure
                 && !journal.reported
             {
                 journal.reported = true;
-                events.push(Event::AuditFailed {
+                notices.push(Notice::Failed {
                     run: run.id.clone(),
                     message: failure.clone(),
                 });
             }
         }
         let mut passed = Vec::new();
-        for command in commands {
-            let Command::Runbook(work) = &command else {
-                passed.push(command);
-                continue;
-            };
-            match self.admit(work) {
+        for work in work {
+            match self.admit(&work) {
                 Ok(()) => {
                     if matches!(work.job, Job::Perform { .. }) {
                         testhook::pause_blocking(Point::BeforeCall);
                     }
-                    passed.push(command);
+                    passed.push(work);
                 }
-                Err(why) => events.push(Event::Runbook(Report {
+                Err(why) => notices.push(Notice::Refused(Report {
                     run: work.run.clone(),
                     request: work.request,
                     step: work.step,
@@ -199,8 +203,8 @@ impl Journal {
             }
         }
         Gated {
-            commands: passed,
-            events,
+            work: passed,
+            notices,
         }
     }
 
@@ -266,9 +270,9 @@ impl Journal {
 impl Journal {
     /// Seals `run`'s file once the run has ended and no result can still come for it (a step
     /// left running by an abort reports late), or, with `closing`, once it has ended at all:
-    /// this journal is going away and nothing more will be written. Returns the event that
+    /// this journal is going away and nothing more will be written. Returns the notice that
     /// shows the final head.
-    fn seal_if_ended(&mut self, run: &Run, closing: bool) -> Option<Event> {
+    fn seal_if_ended(&mut self, run: &Run, closing: bool) -> Option<Notice> {
         let journal = self.runs.get_mut(&run.id)?;
         if journal.sealed.is_some() || journal.failure.is_some() {
             return None;
@@ -278,7 +282,7 @@ impl Journal {
             Ok(None) => None,
             Ok(Some(head)) => {
                 journal.sealed = Some(head.clone());
-                Some(Event::AuditSealed {
+                Some(Notice::Sealed {
                     run: run.id.clone(),
                     head,
                 })
@@ -292,8 +296,11 @@ impl Journal {
 
     /// Seals every ended run this journal wrote (the cockpit is stopping) and returns each
     /// sealed run with its final head and file, to be printed for the incident ticket.
-    pub fn close(&mut self, runbooks: &Runbooks) -> Vec<(String, String, PathBuf)> {
-        for run in runbooks.all_runs() {
+    pub fn close<'a>(
+        &mut self,
+        runs: impl IntoIterator<Item = &'a Run>,
+    ) -> Vec<(String, String, PathBuf)> {
+        for run in runs {
             self.seal_if_ended(run, true);
         }
         self.runs
@@ -427,46 +434,30 @@ mod tests {
             dir.path().to_path_buf(),
             crate::audit::identity::current(CallerIdentity::Simulated),
         );
-        let (first, _) =
+        let (mut first, _) =
             Run::start(id.clone(), book.clone(), values.clone(), "t", now).expect("starts");
-        let mut runbooks = Runbooks {
-            run: Some(first),
-            ..Runbooks::default()
-        };
-        journal.gate(&runbooks, Vec::new());
-        if let Some(first) = runbooks.run.as_mut() {
-            first
-                .abort("started with the wrong values", now)
-                .expect("aborts");
-        }
-        journal.gate(&runbooks, Vec::new());
+        journal.gate([&first], Vec::new());
+        first
+            .abort("started with the wrong values", now)
+            .expect("aborts");
+        journal.gate([&first], Vec::new());
         let file = super::super::writer::file_for(dir.path(), &id);
         let written = std::fs::read(&file).expect("the first run's file");
         // The same id again (as one-second ids gave), started in the same cockpit.
-        let (second, work) = Run::start(id.clone(), book, values, "t", now).expect("starts");
-        let earlier = runbooks.run.take().expect("the first run");
-        runbooks.history.push(earlier);
-        runbooks.run = Some(second);
-        let gated = journal.gate(
-            &runbooks,
-            work.into_iter()
-                .map(|w| Command::Runbook(Box::new(w)))
-                .collect(),
-        );
+        let (mut second, work) = Run::start(id.clone(), book, values, "t", now).expect("starts");
+        let gated = journal.gate([&first, &second], work);
         assert!(
-            gated.events.iter().any(|e| matches!(
-                e,
-                Event::AuditFailed { message, .. } if message.contains("already held by another run")
+            gated.notices.iter().any(|n| matches!(
+                n,
+                Notice::Failed { message, .. } if message.contains("already held by another run")
             )),
             "the operator is told"
         );
         // The second run goes on past the first one's length: still nothing of it is written.
-        if let Some(second) = runbooks.run.as_mut() {
-            for _ in 0..3 {
-                let _ = second.skip("not this time", now);
-            }
+        for _ in 0..3 {
+            let _ = second.skip("not this time", now);
         }
-        journal.gate(&runbooks, Vec::new());
+        journal.gate([&first, &second], Vec::new());
         assert_eq!(
             std::fs::read(&file).expect("reads"),
             written,

@@ -288,7 +288,6 @@ mod tests {
 
     /// A drill's run file under the id `id_for` gives, unfinished, ending in a torn line.
     fn drill_file(dir: &Path, id_for: impl Fn(&Runbook, jiff::Timestamp) -> String) -> String {
-        use crate::app::runbook::Runbooks;
         use crate::audit::journal::Journal;
         let library = Library::shipped();
         let book = library
@@ -300,15 +299,11 @@ mod tests {
         let id = id_for(&book, now);
         let (run, _) = Run::start(id, book, values, "tester", now).expect("starts");
         let id = run.id.clone();
-        let runbooks = Runbooks {
-            run: Some(run),
-            ..Runbooks::default()
-        };
         let mut journal = Journal::new(
             dir.to_path_buf(),
             crate::audit::identity::current(CallerIdentity::Simulated),
         );
-        journal.gate(&runbooks, Vec::new());
+        journal.gate([&run], Vec::new());
         drop(journal);
         let path = crate::audit::writer::file_for(dir, &id);
         let mut file = std::fs::OpenOptions::new()

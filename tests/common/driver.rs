@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ripcord::app::{App, Command, Event};
 use ripcord::audit::journal::Journal;
 use ripcord::clock::Clock;
+use ripcord::effects;
 use ripcord::runbook::exec::StepState;
 use ripcord::runbook::log::LogEvent;
 use ripcord::runbook::{Actions, worker};
@@ -42,17 +43,15 @@ impl<S> Driver<S> {
     /// asks for nothing more. The app is told the time of `clock`.
     pub async fn settle(&mut self, mut commands: Vec<Command>) {
         loop {
-            // As the cockpit does: the log on disk first, and only admitted work goes out.
+            // The cockpit's own gate: the log on disk first, and only admitted work goes out.
             if let Some(journal) = self.journal.as_mut() {
-                let gated = journal.gate(&self.app.runbooks, std::mem::take(&mut commands));
-                commands = gated.commands;
-                let refused = !gated.events.is_empty();
-                for event in gated.events {
-                    commands.extend(self.app.update(event, self.clock.now()));
-                }
-                if refused {
-                    continue;
-                }
+                let clock = self.clock.clone();
+                commands = effects::through_journal(
+                    &mut self.app,
+                    journal,
+                    std::mem::take(&mut commands),
+                    || clock.now(),
+                );
             }
             if commands.is_empty() {
                 break;
@@ -82,6 +81,15 @@ impl<S> Driver<S> {
                 commands.extend(self.app.update(event, self.clock.now()));
             }
         }
+    }
+
+    /// The cockpit's gate alone: `commands` through the audit journal, and what it admits,
+    /// without carrying anything out (as a cockpit that dies right after).
+    #[allow(dead_code)]
+    pub fn admit(&mut self, commands: Vec<Command>) -> Vec<Command> {
+        let clock = self.clock.clone();
+        let journal = self.journal.as_mut().expect("a journal");
+        effects::through_journal(&mut self.app, journal, commands, || clock.now())
     }
 
     pub async fn key(&mut self, code: KeyCode) {

@@ -353,15 +353,16 @@ fn a_run_started_again_in_the_same_second_gets_its_own_id_and_its_own_audit_file
     );
     let mut app = app();
     let started = app.run_command("run rds-cross-region-failover");
-    journal.gate(&app.runbooks, started);
+    let now = || t(0);
+    crate::effects::through_journal(&mut app, &mut journal, started, now);
     let first = run(&app).id.clone();
     press(&mut app, KeyCode::Char('a'), 0);
     type_text(&mut app, "wrong parameters", 0);
     press(&mut app, KeyCode::Enter, 0);
-    journal.gate(&app.runbooks, Vec::new());
+    crate::effects::through_journal(&mut app, &mut journal, Vec::new(), now);
     // Started again within the same second, in the same cockpit.
     let again = app.run_command("run rds-cross-region-failover");
-    journal.gate(&app.runbooks, again);
+    crate::effects::through_journal(&mut app, &mut journal, again, now);
     let second = run(&app).id.clone();
     assert_ne!(first, second, "run ids never repeat");
     let file = crate::audit::writer::file_for(&audit, &second);
