@@ -78,9 +78,12 @@ mod layers {
         ];
         let rules: [(&str, &[&str]); 4] = [
             ("audit", &runner),
-            ("runbook", &runner),
+            ("runbook", &[&runner[..], &["source"]].concat()),
             ("source", &[&runner[..], &["audit"]].concat()),
-            ("fleet", &[&runner[..], &["audit", "runbook"]].concat()),
+            (
+                "fleet",
+                &[&runner[..], &["audit", "runbook", "source"]].concat(),
+            ),
         ];
         let mut wrong = Vec::new();
         for (layer, forbidden) in rules {

@@ -8,6 +8,7 @@ pub mod age;
 pub mod backup;
 pub mod coverage;
 pub mod evaluate;
+pub mod failure;
 pub mod health;
 pub mod replica;
 pub mod verdict;
@@ -18,6 +19,7 @@ pub use backup::{
     BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, NewestPoint, RecoveryPointAge,
     ResourceJobStats, Window,
 };
+pub use failure::{FetchResult, SourceError, SourceErrorKind};
 pub use health::{
     CheckKind, CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck,
     RecordHealth,
@@ -36,7 +38,7 @@ pub struct Snapshot<T> {
     /// Parts of the fetch that failed while the rest arrived, e.g. the lag metrics of replicas
     /// that were listed. The data is shown, and so is what is missing from it: a partial answer
     /// is worth more to an operator than none.
-    pub missing: Vec<crate::source::SourceError>,
+    pub missing: Vec<SourceError>,
 }
 
 impl<T> Snapshot<T> {
@@ -49,7 +51,7 @@ impl<T> Snapshot<T> {
     }
 
     /// The same snapshot, noting what could not be fetched.
-    pub fn with_missing(mut self, missing: Vec<crate::source::SourceError>) -> Self {
+    pub fn with_missing(mut self, missing: Vec<SourceError>) -> Self {
         self.missing = missing;
         self
     }

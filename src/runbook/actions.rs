@@ -30,8 +30,8 @@
 //! was accepted comes back as a `Receipt` carrying the request id AWS knows the call by, so the
 //! run log (and the audit log after it) can name it in CloudTrail and in a support case.
 
+use crate::fleet::SourceError;
 use crate::fleet::{CheckStatus, FailoverRole};
-use crate::source::SourceError;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

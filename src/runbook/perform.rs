@@ -8,8 +8,8 @@ use super::actions::{Actions, Receipt};
 use super::vocab::{Operation, Probe};
 use super::work::{ActionContext, Check, Outcome, RequestId, Subject};
 use crate::clock::Clock;
+use crate::fleet::SourceError;
 use crate::fleet::{age_between, format_duration};
-use crate::source::SourceError;
 use std::time::Duration;
 
 pub use super::probe::MAX_DATAPOINT_AGE;
