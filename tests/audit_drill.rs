@@ -1001,3 +1001,57 @@ async fn a_run_aborted_while_a_step_runs_is_sealed_after_its_late_result_or_when
     let (code, out, err) = audit_verify(&audit, &[]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// A run lost between deciding on a step in doubt (`in-doubt-resolved`) and the record of what
+/// followed (the intent sent again, or the step accepted as done) is still IN DOUBT where the
+/// cockpit offers it: the list of runs reads the log as the fold does, which keeps the step in
+/// doubt until that next record.
+#[tokio::test]
+async fn a_run_lost_right_after_an_in_doubt_decision_is_still_offered_in_doubt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit");
+    let mut d = Drill::audited(Scenario::Normal, 0, &audit);
+    to_the_promotion(&mut d).await;
+    let key = |c: KeyCode| {
+        ripcord::app::Event::Key(crossterm::event::KeyEvent::new(
+            c,
+            crossterm::event::KeyModifiers::NONE,
+        ))
+    };
+    for c in "orders-dr-usw2".chars() {
+        d.app.update(key(KeyCode::Char(c)), d.clock.now());
+    }
+    let commands = d.app.update(key(KeyCode::Enter), d.clock.now());
+    drop(d.admit(commands));
+    // A second cockpit resumes it and decides to send the step again; its intent follows.
+    let mut second = d.restart(&audit);
+    second.app.offer_unfinished();
+    second.enter().await;
+    second.enter().await;
+    for c in "orders-dr-usw2".chars() {
+        second.app.update(key(KeyCode::Char(c)), second.clock.now());
+    }
+    let commands = second.app.update(key(KeyCode::Enter), second.clock.now());
+    drop(second.admit(commands));
+    // The session is lost right after the decision: the file ends at `in-doubt-resolved`.
+    let path = only_file(&audit);
+    let text = std::fs::read_to_string(&path).expect("reads");
+    let lines: Vec<&str> = text.lines().collect();
+    let decided = lines
+        .iter()
+        .rposition(|l| l.contains("\"type\":\"in-doubt-resolved\""))
+        .expect("the decision is recorded");
+    std::fs::write(&path, format!("{}\n", lines[..=decided].join("\n"))).expect("cut");
+    let offered = ripcord::audit::runs::unfinished(&audit);
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    assert!(
+        offered[0].in_doubt.is_some(),
+        "still in doubt after the decision alone: {:?}",
+        offered[0]
+    );
+    // And the run rebuilt from the same file agrees.
+    let mut third = second.restart(&audit);
+    third.app.offer_unfinished();
+    third.enter().await;
+    assert_eq!(third.states()[2], StepState::InDoubt, "{}", third.flash());
+}

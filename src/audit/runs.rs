@@ -61,10 +61,11 @@ impl RunSummary {
                     LogEvent::Intent { .. } => {
                         sent.insert(step.clone(), true);
                     }
+                    // A decision on a step in doubt settles nothing by itself: what follows it
+                    // (the intent again, or the step done) does, as in the run's own fold.
                     LogEvent::StepDone { .. }
                     | LogEvent::StepFailed { .. }
                     | LogEvent::StepSkipped { .. }
-                    | LogEvent::InDoubtResolved { .. }
                     | LogEvent::LateResult { .. } => {
                         sent.insert(step.clone(), false);
                     }
