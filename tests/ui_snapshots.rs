@@ -250,7 +250,10 @@ fn app_with_long_names() -> (App, Vec<String>, Vec<String>) {
         .expect("the simulator lists recovery points");
     for source in ["zz-billing-mysql", "sessions-primary-cluster-writer"] {
         let mut p = freshest.clone();
-        p.resource_id = format!("arn:aws:rds:{}:123456789012:db:{source}", model.source_region);
+        p.resource_id = format!(
+            "arn:aws:rds:{}:123456789012:db:{source}",
+            model.source_region
+        );
         p.resource_type = "RDS".to_string();
         east.data.recovery_points.push(p);
     }
