@@ -88,6 +88,9 @@ async fn poll_loop<T, F, Fut>(
     Fut: Future<Output = FetchResult<T>>,
 {
     let mut failures = 0u32;
+    // The kind of the streak's last failure: a new kind (timed out, then denied) is a new
+    // state and gets its line; the same kind again is a retry and does not.
+    let mut failing_as: Option<SourceErrorKind> = None;
     loop {
         let result = tokio::select! {
             () = cancel.cancelled() => return,
@@ -99,14 +102,16 @@ async fn poll_loop<T, F, Fut>(
                     tracing::info!(feed = %what, "recovered after {failures} failures");
                 }
                 failures = 0;
+                failing_as = None;
                 None
             }
             Err(e) => {
                 failures += 1;
-                // One log line per failure streak, not one per retry, for the same reason the
+                // One log line per change of state, not one per retry, for the same reason the
                 // screen shows a denied call once.
-                if failures == 1 {
-                    tracing::warn!(feed = %what, error = %e, "fetch failed");
+                if failing_as.as_ref() != Some(&e.kind) {
+                    tracing::warn!(feed = %what, kind = %e.kind, error = %e, "fetch failed");
+                    failing_as = Some(e.kind.clone());
                 }
                 Some(e.kind.clone())
             }
@@ -383,5 +388,95 @@ mod tests {
             }
         }
         cancel.cancel();
+    }
+
+    /// A `tracing` writer into a shared buffer, to read what the poller logged.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .expect("not poisoned")
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_log_has_one_line_per_change_of_state_not_one_per_retry() {
+        use SourceErrorKind::{AccessDenied, Timeout};
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        // Three timeouts, then the call is denied twice, then it answers twice, then times out.
+        let script = [
+            Some(Timeout),
+            Some(Timeout),
+            Some(Timeout),
+            Some(AccessDenied),
+            Some(AccessDenied),
+            None,
+            None,
+            Some(Timeout),
+        ];
+        let rounds = script.len();
+        let step = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (tx, mut rx) = mpsc::channel(16);
+        let cancel = CancellationToken::new();
+        let (_refresh, asked) = RefreshNow::new();
+        let fetch = {
+            let step = step.clone();
+            move || {
+                let n = step.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let outcome = script.get(n).cloned().unwrap_or(None);
+                async move {
+                    match outcome {
+                        Some(kind) => {
+                            let message = match kind {
+                                Timeout => "no answer",
+                                _ => "not authorized",
+                            };
+                            Err(SourceError::new(kind, "rds:DescribeDBInstances", message))
+                        }
+                        None => Ok(crate::fleet::Snapshot::new((), jiff::Timestamp::UNIX_EPOCH)),
+                    }
+                }
+            }
+        };
+        let poller = tokio::spawn(poll_loop(
+            "replicas/r-1".to_string(),
+            Duration::from_secs(1),
+            Duration::from_secs(5),
+            tx,
+            cancel.clone(),
+            asked,
+            fetch,
+            |_: FetchResult<()>| Event::Tick,
+        ));
+        for _ in 0..rounds {
+            rx.recv().await.expect("the poller sends each result");
+        }
+        cancel.cancel();
+        poller.await.expect("the poller ends");
+        let text = String::from_utf8(log.0.lock().expect("not poisoned").clone()).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines.len(),
+            4,
+            "timed out, denied, recovered, timed out again:\n{text}"
+        );
+        assert!(lines[0].contains("no answer"), "{text}");
+        assert!(lines[1].contains("not authorized"), "{text}");
+        assert!(lines[2].contains("recovered"), "{text}");
+        assert!(lines[3].contains("no answer"), "{text}");
     }
 }

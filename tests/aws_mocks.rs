@@ -2,6 +2,8 @@
 //! (CloudWatch, AWS Backup jobs and recovery points) and what no emulator does on demand
 //! (throttling, denied calls, 1,200 replicas).
 
+mod common;
+
 use aws_sdk_backup::operation::list_backup_job_summaries::ListBackupJobSummariesOutput;
 use aws_sdk_backup::operation::list_backup_jobs::ListBackupJobsOutput;
 use aws_sdk_backup::operation::list_protected_resources::ListProtectedResourcesOutput;
@@ -2931,5 +2933,632 @@ mod route53_truth {
             "no Name tag: what it probes"
         );
         assert_eq!(tags.num_calls(), 2, "12 checks, 10 a call");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults from AWS, one table: each fault as the SDK meets it (an HTTP answer, a connection
+// that hangs or is refused, a body that cannot be read), then through `App::update`.
+mod faults {
+    use super::*;
+    use aws_smithy_runtime_api::client::http::{
+        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+        SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use ripcord::app::Pane;
+    // The read clients carry it (RegionClients::new, GlobalClients::new); so do these.
+    use ripcord::source::aws::sdk::whole_xml::WholeXml;
+
+    const DEAD: &str = "us-west-2";
+    const ALIVE: &str = "eu-west-1";
+
+    /// An HTTP client that holds every answer back: for ever (`None`, a server that accepts
+    /// and never replies) or for a while (a slow answer that does arrive).
+    #[derive(Debug, Clone)]
+    struct Held {
+        by: Option<Duration>,
+        inner: SharedHttpClient,
+    }
+
+    #[derive(Debug)]
+    struct HeldConnector {
+        by: Option<Duration>,
+        inner: SharedHttpConnector,
+    }
+
+    impl HttpConnector for HeldConnector {
+        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+            match self.by {
+                None => HttpConnectorFuture::new(std::future::pending()),
+                Some(by) => {
+                    let answer = self.inner.call(request);
+                    HttpConnectorFuture::new(async move {
+                        tokio::time::sleep(by).await;
+                        answer.await
+                    })
+                }
+            }
+        }
+    }
+
+    impl HttpClient for Held {
+        fn http_connector(
+            &self,
+            settings: &HttpConnectorSettings,
+            components: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            SharedHttpConnector::new(HeldConnector {
+                by: self.by,
+                inner: self.inner.http_connector(settings, components),
+            })
+        }
+    }
+
+    fn held(by: Option<Duration>) -> SharedHttpClient {
+        SharedHttpClient::new(Held {
+            by,
+            inner: aws_smithy_mocks::create_mock_http_client(),
+        })
+    }
+
+    /// An RDS (awsquery, XML) error answer.
+    fn rds_error(status: u16, code: &str, message: &str) -> HttpResponse {
+        HttpResponse::new(
+            StatusCode::try_from(status).expect("valid status"),
+            SdkBody::from(format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>\
+                 <Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
+            )),
+        )
+    }
+
+    fn rds_ok_body(body: &'static str) -> HttpResponse {
+        HttpResponse::new(
+            StatusCode::try_from(200).expect("valid status"),
+            SdkBody::from(body),
+        )
+    }
+
+    /// DescribeDBInstances over db-0 and db-1, as RDS writes it.
+    const TWO_REPLICAS: &str = "<DescribeDBInstancesResponse><DescribeDBInstancesResult>\
+        <DBInstances>\
+        <DBInstance><DBInstanceIdentifier>db-0</DBInstanceIdentifier><Engine>postgres</Engine>\
+        <DBInstanceStatus>available</DBInstanceStatus><ReadReplicaSourceDBInstanceIdentifier>\
+        arn:aws:rds:us-east-1:123456789012:db:src-0</ReadReplicaSourceDBInstanceIdentifier>\
+        </DBInstance>\
+        <DBInstance><DBInstanceIdentifier>db-1</DBInstanceIdentifier><Engine>postgres</Engine>\
+        <DBInstanceStatus>available</DBInstanceStatus><ReadReplicaSourceDBInstanceIdentifier>\
+        arn:aws:rds:us-east-1:123456789012:db:src-1</ReadReplicaSourceDBInstanceIdentifier>\
+        </DBInstance>\
+        </DBInstances></DescribeDBInstancesResult></DescribeDBInstancesResponse>";
+
+    /// How one fault is served to DescribeDBInstances.
+    enum Serve {
+        Http(fn() -> HttpResponse),
+        /// The answer comes after this long; `None`: never.
+        Held(Option<Duration>),
+        /// Nothing listens on the endpoint's port.
+        Refused,
+    }
+
+    struct Case {
+        name: &'static str,
+        serve: Serve,
+        /// `None`: the answer arrives and the feed is good.
+        kind: Option<SourceErrorKind>,
+        /// Words the operator must see in the message.
+        says: &'static str,
+    }
+
+    fn cases() -> Vec<Case> {
+        vec![
+            Case {
+                name: "HTTP 500",
+                serve: Serve::Http(|| rds_error(500, "InternalFailure", "internal error")),
+                kind: Some(SourceErrorKind::Other),
+                says: "InternalFailure",
+            },
+            Case {
+                name: "HTTP 503",
+                serve: Serve::Http(|| rds_error(503, "ServiceUnavailable", "try later")),
+                kind: Some(SourceErrorKind::Other),
+                says: "ServiceUnavailable",
+            },
+            Case {
+                name: "throttling",
+                serve: Serve::Http(|| rds_error(400, "Throttling", "Rate exceeded")),
+                kind: Some(SourceErrorKind::Throttled),
+                says: "Rate exceeded",
+            },
+            Case {
+                name: "access denied",
+                serve: Serve::Http(|| rds_error(403, "AccessDenied", "not authorized")),
+                kind: Some(SourceErrorKind::AccessDenied),
+                says: "not authorized",
+            },
+            Case {
+                name: "expired credentials",
+                serve: Serve::Http(|| {
+                    rds_error(
+                        403,
+                        "ExpiredToken",
+                        "The security token included has expired",
+                    )
+                }),
+                kind: Some(SourceErrorKind::CredentialsExpired),
+                says: "aws sso login",
+            },
+            Case {
+                name: "malformed body",
+                serve: Serve::Http(|| rds_ok_body("this is not XML {{{")),
+                kind: Some(SourceErrorKind::Other),
+                says: "could not be read",
+            },
+            Case {
+                name: "truncated body",
+                serve: Serve::Http(|| {
+                    rds_ok_body(
+                        "<DescribeDBInstancesResponse><DescribeDBInstancesResult><DBInstances>\
+                         <DBInstance><DBInstanceIdentifier>db-0</DBInstanceIdentifier>\
+                         <Engine>postgres</Engine><DBInstanceStatus>available</DBInstanceStatus>\
+                         <ReadReplicaSourceDBInstanceIdentifier>arn:aws:rds:us-east-1:\
+                         123456789012:db:src-0</ReadReplicaSourceDBInstanceIdentifier>\
+                         </DBInstance><DBInstance><DBInstanceIdentifier>db-1</DBInstanceIdent",
+                    )
+                }),
+                kind: Some(SourceErrorKind::Other),
+                says: "could not be read",
+            },
+            Case {
+                name: "no answer (timeout)",
+                serve: Serve::Held(None),
+                kind: Some(SourceErrorKind::Timeout),
+                says: "no answer",
+            },
+            Case {
+                name: "connection refused",
+                serve: Serve::Refused,
+                kind: Some(SourceErrorKind::Unreachable),
+                says: "",
+            },
+            Case {
+                name: "slow but arrives",
+                serve: Serve::Held(Some(Duration::from_secs(8))),
+                kind: None,
+                says: "",
+            },
+        ]
+    }
+
+    /// A port nothing listens on: bound, then let go.
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.local_addr().expect("address").port()
+    }
+
+    fn good_fleet(region: &str, replicas: usize) -> (AwsFleet, Rule, Rule, Rule) {
+        let (instances, globals) = (instances_rule(replicas), no_global_clusters());
+        let metrics = metrics_rule(Arc::new(Mutex::new(Vec::new())));
+        let fleet = replicas_fleet(
+            region,
+            mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+            mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+        );
+        (fleet, instances, globals, metrics)
+    }
+
+    /// The dead region's fleet for one fault; the rules are returned to keep them alive.
+    fn faulty_fleet(serve: &Serve) -> (AwsFleet, Vec<Rule>) {
+        let globals = no_global_clusters();
+        let metrics = metrics_rule(Arc::new(Mutex::new(Vec::new())));
+        let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]);
+        let rds = match serve {
+            Serve::Http(answer) => {
+                let answer = *answer;
+                let fault =
+                    mock!(aws_sdk_rds::Client::describe_db_instances).then_http_response(answer);
+                let client =
+                    mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&fault, &globals], |c| c
+                        .interceptor(WholeXml));
+                return (
+                    replicas_fleet(DEAD, client, cloudwatch),
+                    vec![fault, globals, metrics],
+                );
+            }
+            Serve::Held(by) => {
+                // An HTTP answer, so that it goes through the (held) HTTP client.
+                let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
+                    .then_http_response(|| rds_ok_body(TWO_REPLICAS));
+                let by = *by;
+                let client = mock_client!(
+                    aws_sdk_rds,
+                    RuleMode::MatchAny,
+                    [&instances, &globals],
+                    |c| c
+                        .http_client(held(by))
+                        .interceptor(WholeXml)
+                        .timeout_config(CallLimits::READS.timeout_config())
+                        .retry_config(CallLimits::READS.retry_config())
+                );
+                return (
+                    replicas_fleet(DEAD, client, cloudwatch),
+                    vec![instances, globals, metrics],
+                );
+            }
+            Serve::Refused => {
+                let config = aws_sdk_rds::Config::builder()
+                    .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+                    .region(aws_sdk_rds::config::Region::new(DEAD))
+                    .credentials_provider(aws_sdk_rds::config::Credentials::new(
+                        "AKIDFAULTS",
+                        "not-a-secret",
+                        None,
+                        None,
+                        "faults",
+                    ))
+                    .endpoint_url(format!("http://127.0.0.1:{}", closed_port()))
+                    .http_client(ripcord::source::aws::sdk::https_client())
+                    .retry_config(CallLimits::READS.retry_config())
+                    .timeout_config(CallLimits::READS.timeout_config())
+                    .interceptor(WholeXml)
+                    .build();
+                aws_sdk_rds::Client::from_conf(config)
+            }
+        };
+        (
+            replicas_fleet(DEAD, rds, cloudwatch),
+            vec![globals, metrics],
+        )
+    }
+
+    fn live_app(at: Timestamp) -> App {
+        App::new(
+            Mode::Live { profile: None },
+            "aws",
+            &[DEAD.to_string(), ALIVE.to_string()],
+            Workloads::default(),
+            Refresh::default(),
+            Theme::mono(),
+            at,
+        )
+    }
+
+    /// One feed fetch as the poller makes it: under a deadline, here longer than the read
+    /// limits' 20 s so that the SDK's own time limit names the call that hung.
+    async fn fetch(
+        fleet: &AwsFleet,
+        region: &str,
+    ) -> ripcord::source::FetchResult<Vec<ripcord::fleet::Replica>> {
+        ripcord::poll::with_deadline(Duration::from_secs(30), "replicas", fleet.replicas(region))
+            .await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_fault_keeps_the_last_good_data_stale_with_its_reason_and_other_regions_refresh()
+    {
+        for case in cases() {
+            // Loopback connections (the refused case) need real time to fail; the others
+            // run on paused time so the hung and slow answers take no wall-clock time.
+            let (good_dead, _i1, _g1, _m1) = good_fleet(DEAD, 2);
+            let (alive, _i2, _g2, _m2) = good_fleet(ALIVE, 3);
+            let (faulty, _rules) = faulty_fleet(&case.serve);
+
+            let mut app = live_app(Timestamp::now());
+            let first = Timestamp::now();
+            for (region, fleet) in [(DEAD, &good_dead), (ALIVE, &alive)] {
+                let result = fetch(fleet, region).await;
+                assert!(result.is_ok(), "{}: the first fetch is good", case.name);
+                app.update(
+                    Event::Replicas {
+                        region: region.to_string(),
+                        result,
+                    },
+                    first,
+                );
+            }
+
+            let faulted = fetch(&faulty, DEAD).await;
+            match (&case.kind, &faulted) {
+                (None, Ok(snapshot)) => {
+                    assert_eq!(snapshot.data.len(), 2, "{}", case.name);
+                }
+                (Some(kind), Err(e)) => {
+                    assert_eq!(&e.kind, kind, "{}: {e}", case.name);
+                    assert_eq!(e.call, "rds:DescribeDBInstances", "{}", case.name);
+                    assert!(
+                        e.message.contains(case.says),
+                        "{}: {:?} should say {:?}",
+                        case.name,
+                        e.message,
+                        case.says
+                    );
+                }
+                (want, got) => panic!("{}: wanted {want:?}, got {got:?}", case.name),
+            }
+            let later = Timestamp::now();
+            app.update(
+                Event::Replicas {
+                    region: DEAD.to_string(),
+                    result: faulted,
+                },
+                later,
+            );
+            if case.kind.is_none() {
+                assert!(
+                    app.stale_feeds().is_empty(),
+                    "{}: a slow answer that arrives is fresh data: {:?}",
+                    case.name,
+                    app.stale_feeds()
+                );
+            }
+            // Two intervals on, the healthy region has refreshed again and the dead one has
+            // not: the dead one is stale, the other not.
+            let interval = app.replicas[DEAD].interval;
+            let stale_at = later
+                .checked_add(jiff::SignedDuration::try_from(interval * 3).expect("fits"))
+                .expect("in range");
+            let alive_again = fetch(&alive, ALIVE).await;
+            let alive_again = alive_again.map(|mut s| {
+                s.fetched_at = stale_at;
+                s
+            });
+            app.update(
+                Event::Replicas {
+                    region: ALIVE.to_string(),
+                    result: alive_again,
+                },
+                stale_at,
+            );
+
+            let dead_feed = &app.replicas[DEAD];
+            assert_eq!(
+                dead_feed.data().map(Vec::len),
+                Some(2),
+                "{}: the last good replicas stay on screen",
+                case.name
+            );
+            let stale = app.stale_feeds();
+            let alive_feed = &app.replicas[ALIVE];
+            assert!(alive_feed.last_error.is_none(), "{}", case.name);
+            assert!(
+                !stale.contains(&(Pane::Replicas, ALIVE.to_string())),
+                "{}: the other region keeps refreshing: {stale:?}",
+                case.name
+            );
+            let screen = draw(&app);
+            if let Some(kind) = &case.kind {
+                let (_, reason) = dead_feed.last_error.as_ref().expect("the reason is kept");
+                assert_eq!(&reason.kind, kind, "{}", case.name);
+                assert!(
+                    stale.contains(&(Pane::Replicas, DEAD.to_string())),
+                    "{}: the failed region is stale: {stale:?}",
+                    case.name
+                );
+                // One failed call: "us-west-2: timed out — ..."; several: "us-west-2: 2 calls
+                // failed — rds:DescribeDBInstances unreachable, ...".
+                let said = format!("{DEAD}: {kind}");
+                let among = format!("rds:DescribeDBInstances {kind}");
+                assert!(
+                    screen.contains(&said) || (screen.contains(DEAD) && screen.contains(&among)),
+                    "{}: the pane names the failure ({said}):\n{screen}",
+                    case.name
+                );
+                assert!(
+                    screen.contains("db-0"),
+                    "{}: the last good rows are drawn:\n{screen}",
+                    case.name
+                );
+            } else {
+                assert!(dead_feed.last_error.is_none(), "{}", case.name);
+                assert!(
+                    stale.contains(&(Pane::Replicas, DEAD.to_string())),
+                    "{}: a slow answer that came is fresh until it is old: {stale:?}",
+                    case.name
+                );
+            }
+        }
+    }
+
+    /// The whole cockpit at 160x50, as text.
+    fn draw(app: &App) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 50)).expect("backend");
+        terminal
+            .draw(|frame| ripcord::ui::render(app, frame))
+            .expect("draws");
+        terminal.backend().to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Read-only mode, counted where AWS would see it: every client of the runbook actions carries
+// an interceptor that counts each call that is not a read (Describe*, List*, Get*).
+mod read_only {
+    use super::*;
+    use aws_smithy_runtime_api::box_error::BoxError;
+    use aws_smithy_runtime_api::client::interceptors::Intercept;
+    use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+    use aws_smithy_runtime_api::client::orchestrator::Metadata;
+    use aws_smithy_types::config_bag::ConfigBag;
+    use crossterm::event::KeyCode;
+    use ripcord::clock::Clock;
+    use ripcord::runbook::Library;
+    use ripcord::source::aws::actions::{
+        AwsActions, Changes, Reads, RegionActionClients, Route53Clients,
+    };
+
+    /// The names of the calls made that change something.
+    #[derive(Debug, Clone, Default)]
+    struct Changing(Arc<Mutex<Vec<String>>>);
+
+    impl Intercept for Changing {
+        fn name(&self) -> &'static str {
+            "Changing"
+        }
+
+        fn read_before_serialization(
+            &self,
+            _: &BeforeSerializationInterceptorContextRef<'_>,
+            _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+            cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let metadata = cfg
+                .load::<Metadata>()
+                .expect("every operation names itself");
+            let name = metadata.name();
+            if !["Describe", "List", "Get"]
+                .iter()
+                .any(|read| name.starts_with(read))
+            {
+                self.0
+                    .lock()
+                    .expect("not poisoned")
+                    .push(format!("{}:{name}", metadata.service()));
+            }
+            Ok(())
+        }
+    }
+
+    /// Runbook actions in both regions and Route 53, every client counted by `seen`. The
+    /// clients have no rules: reads fail, which is fine, since only the count matters.
+    fn counted_actions(seen: &Changing) -> AwsActions {
+        let rds = || {
+            mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[] as &[&Rule], |c| c
+                .interceptor(seen.clone()))
+        };
+        let backup = || {
+            mock_client!(aws_sdk_backup, RuleMode::MatchAny, &[] as &[&Rule], |c| c
+                .interceptor(seen.clone()))
+        };
+        let cloudwatch = || {
+            mock_client!(
+                aws_sdk_cloudwatch,
+                RuleMode::MatchAny,
+                &[] as &[&Rule],
+                |c| c.interceptor(seen.clone())
+            )
+        };
+        let route53 = || {
+            mock_client!(aws_sdk_route53, RuleMode::MatchAny, &[] as &[&Rule], |c| c
+                .interceptor(seen.clone()))
+        };
+        let region = || RegionActionClients {
+            reads: Reads {
+                rds: rds(),
+                backup: backup(),
+                cloudwatch: cloudwatch(),
+            },
+            changes: Changes {
+                rds: rds(),
+                backup: backup(),
+            },
+        };
+        AwsActions::from_clients(
+            BTreeMap::from([
+                ("us-east-1".to_string(), region()),
+                ("us-west-2".to_string(), region()),
+            ]),
+            Route53Clients {
+                reads: route53(),
+                changes: route53(),
+            },
+        )
+    }
+
+    fn read_only_cockpit(actions: Arc<AwsActions>) -> common::driver::Driver {
+        let mut app = App::new(
+            Mode::Live { profile: None },
+            "aws",
+            &["us-east-1".to_string(), "us-west-2".to_string()],
+            Workloads::default(),
+            Refresh::default(),
+            Theme::mono(),
+            Timestamp::now(),
+        );
+        app.runbooks.library = Library::shipped();
+        app.runbooks.actions_available = true;
+        app.runbooks.operator = "read-only-test".into();
+        app.read_only = true;
+        common::driver::Driver::on(app, actions, Clock::manual(Timestamp::now()))
+    }
+
+    /// Enter, y, the typed confirmations' first letters, skip with a reason: the keys that
+    /// move a run on, pressed several times over.
+    async fn press_everything(d: &mut common::driver::Driver) {
+        for _ in 0..3 {
+            for key in [
+                KeyCode::Enter,
+                KeyCode::Char('y'),
+                KeyCode::Char('o'),
+                KeyCode::Char('s'),
+                KeyCode::Enter,
+            ] {
+                d.key(key).await;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn read_only_makes_no_changing_call_whatever_is_pressed() {
+        let seen = Changing::default();
+        let actions = Arc::new(counted_actions(&seen));
+
+        // The counter counts: one promotion sent straight through the change client.
+        let probe = Changing::default();
+        let promote = mock!(aws_sdk_rds::Client::promote_read_replica).then_output(|| {
+            aws_sdk_rds::operation::promote_read_replica::PromoteReadReplicaOutput::builder()
+                .build()
+        });
+        let _ = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&promote], |c| c
+            .interceptor(probe.clone()))
+        .promote_read_replica()
+        .db_instance_identifier("db-0")
+        .send()
+        .await;
+        assert_eq!(
+            *probe.0.lock().expect("not poisoned"),
+            vec!["RDS:PromoteReadReplica".to_string()]
+        );
+
+        let mut d = read_only_cockpit(actions);
+        let names: Vec<String> = d
+            .app
+            .runbooks
+            .library
+            .names()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        assert!(names.len() >= 3, "the shipped runbooks: {names:?}");
+        for (n, name) in names.iter().enumerate() {
+            // `:run NAME`, with parameters that would do for any of them.
+            d.command(&format!(
+                "run {name} zone=Z1 primary_check=hc-1 dr_check=hc-2 replica=db-0 \
+                 cluster=c-1 region=us-west-2"
+            ))
+            .await;
+            let refused = d.flash();
+            assert!(refused.contains("read-only"), "{name}: {refused}");
+            press_everything(&mut d).await;
+            // The picker: `r`, down to this runbook, Enter.
+            d.key(KeyCode::Esc).await;
+            d.key(KeyCode::Char('r')).await;
+            for _ in 0..n {
+                d.key(KeyCode::Down).await;
+            }
+            press_everything(&mut d).await;
+            d.key(KeyCode::Esc).await;
+        }
+        assert!(
+            d.app.runbooks.run.is_none(),
+            "no run started in read-only mode"
+        );
+        assert_eq!(
+            *seen.0.lock().expect("not poisoned"),
+            Vec::<String>::new(),
+            "read-only mode sent changing calls"
+        );
     }
 }

@@ -326,30 +326,46 @@ fn bad_audit_input_gets_a_message_naming_the_run_or_file() {
 }
 
 const CANARY: &str = "canary-e2e-8d41f0b7c3";
+/// Canaries in the AWS credentials of the environment (the secret key and the session token).
+const CANARY_KEY: &str = "canary-key-3f9a61d2e8";
+const CANARY_TOKEN: &str = "canary-token-b7c2049e51";
 
 /// A runbook that hands a secret parameter to an action and to a script.
 const CANARY_BOOK: &str = include_str!("fixtures/secret/canary.md");
 
 #[test]
-fn a_secret_canary_never_reaches_the_audit_log_or_the_debug_log() {
+fn a_secret_canary_never_reaches_the_audit_log_the_debug_log_or_the_screen() {
     let books = tempfile::tempdir().expect("tempdir");
     std::fs::write(books.path().join("canary.md"), CANARY_BOOK).expect("write");
     let proof = books.path().join("proof");
     let t = Tmux::start_with(
         80,
         24,
-        "RIPCORD_LOG=debug",
+        &format!(
+            "RIPCORD_LOG=debug AWS_ACCESS_KEY_ID=AKIDCANARY AWS_SECRET_ACCESS_KEY={CANARY_KEY} \
+             AWS_SESSION_TOKEN={CANARY_TOKEN}"
+        ),
         &format!("runbook_dirs = [\"{}\"]\n", books.path().display()),
         &format!(
             "runbook run canary --param token={CANARY} --param proof={} --sim",
             proof.display()
         ),
     );
+    // Every screen the run shows, captured when it is whole.
+    let mut screens = Vec::new();
     t.wait_for(&["[▶1]", "Enter runs it"]);
+    screens.push(t.screen());
     t.keys(&["Enter"]);
     t.wait_for(&["[▶2]", "Enter runs it"]);
+    screens.push(t.screen());
     t.keys(&["Enter"]);
     t.wait_for(&["DONE in"]);
+    screens.push(t.screen());
+    for screen in &screens {
+        for canary in [CANARY, CANARY_KEY, CANARY_TOKEN] {
+            assert!(!screen.contains(canary), "{canary} on screen:\n{screen}");
+        }
+    }
     t.keys(&["Escape"]);
     t.wait_gone("DONE in");
     t.keys(&["q"]);
@@ -377,10 +393,12 @@ fn a_secret_canary_never_reaches_the_audit_log_or_the_debug_log() {
     );
     for path in &written {
         let bytes = std::fs::read(path).expect("read");
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(CANARY),
-            "the secret is in {}",
-            path.display()
-        );
+        for canary in [CANARY, CANARY_KEY, CANARY_TOKEN] {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(canary),
+                "the secret {canary} is in {}",
+                path.display()
+            );
+        }
     }
 }

@@ -190,3 +190,80 @@ async fn a_resumed_run_holds_the_step_in_doubt_with_its_end_state() {
     );
     insta::assert_snapshot!("run_in_doubt_wide", wide);
 }
+
+/// Every view at every size from 1x1 to 300x120, through random resize sequences: nothing
+/// panics, and below the minimum the screen says it is too small (as much of it as fits).
+mod every_size {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use ripcord::app::Event;
+    use ripcord::ui::{MIN_HEIGHT, MIN_WIDTH};
+
+    /// The cockpit in each view an operator can reach, by the keys an operator presses.
+    async fn views() -> Vec<(&'static str, Drill)> {
+        let panes = Drill::new(Scenario::RegionOutage, 0);
+        let mut help = Drill::new(Scenario::Normal, 0);
+        help.key(KeyCode::Char('?')).await;
+        let mut detail = Drill::new(Scenario::RegionOutage, 0);
+        detail.enter().await;
+        let mut picker = Drill::new(Scenario::Normal, 0);
+        picker.key(KeyCode::Char('r')).await;
+        let mut run = Drill::new(Scenario::Normal, 0);
+        run.command("run rds-cross-region-failover").await;
+        let confirm = at_promotion(Scenario::RegionOutage).await;
+        assert!(help.app.overlay.is_some(), "help is open");
+        assert!(detail.app.overlay.is_some(), "the detail is open");
+        vec![
+            ("panes", panes),
+            ("help", help),
+            ("detail", detail),
+            ("picker", picker),
+            ("run", run),
+            ("typed confirmation", confirm),
+        ]
+    }
+
+    fn sizes() -> impl Strategy<Value = Vec<(u16, u16)>> {
+        prop::collection::vec((1u16..=300, 1u16..=120), 1..6)
+    }
+
+    #[tokio::test]
+    async fn no_view_panics_at_any_size_and_small_ones_say_so() {
+        // The runner's closure is `Fn`; the apps take a resize event by `&mut`.
+        let views = std::cell::RefCell::new(views().await);
+        let mut runner = TestRunner::new(Config {
+            cases: 24,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&sizes(), |sequence| {
+                for (name, drill) in views.borrow_mut().iter_mut() {
+                    let (w0, h0) = sequence[0];
+                    let mut terminal =
+                        Terminal::new(TestBackend::new(w0, h0)).expect("test backend");
+                    for &(w, h) in &sequence {
+                        terminal.backend_mut().resize(w, h);
+                        let now = drill.app.now;
+                        drill.app.update(Event::Resize, now);
+                        terminal
+                            .draw(|frame| ripcord::ui::render(&drill.app, frame))
+                            .expect("draws");
+                        if w < MIN_WIDTH || h < MIN_HEIGHT {
+                            let text = terminal.backend().to_string();
+                            let first = text.lines().next().unwrap_or_default();
+                            let notice = "Terminal too small";
+                            let fits = &notice[..notice.len().min(usize::from(w))];
+                            prop_assert!(
+                                first.trim_matches('"').starts_with(fits),
+                                "{name} at {w}x{h} lacks the notice:\n{text}"
+                            );
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .expect("every view draws at every size");
+    }
+}

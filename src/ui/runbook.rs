@@ -327,7 +327,12 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
                 Span::styled("action ", theme.dim),
                 Span::styled(op.kind().name().to_string(), theme.accent),
             ]));
-            for (n, line) in op.describe().into_iter().enumerate() {
+            // A secret parameter's value is never drawn: the description says where it goes.
+            let described = op
+                .describe()
+                .into_iter()
+                .map(|l| run.params.hide_secrets(&l));
+            for (n, line) in described.enumerate() {
                 if wide || n == 0 {
                     lines.push(Line::from(line));
                 } else {
@@ -338,7 +343,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
         Resolved::Gate { probe, otherwise } => {
             let mut spans = vec![
                 Span::styled("gate ", theme.dim),
-                Span::styled(probe.describe(), theme.accent),
+                Span::styled(run.params.hide_secrets(&probe.describe()), theme.accent),
             ];
             if let Some(target) = otherwise {
                 let to = match target {
@@ -352,7 +357,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
         Resolved::Wait { probe, timeout } => {
             lines.push(Line::from(vec![
                 Span::styled("wait until ", theme.dim),
-                Span::styled(probe.describe(), theme.accent),
+                Span::styled(run.params.hide_secrets(&probe.describe()), theme.accent),
                 Span::styled(format!(" (up to {})", format_duration(*timeout)), theme.dim),
             ]));
         }
@@ -529,7 +534,9 @@ fn log_lines(app: &App, run: &Run, area: Rect) -> Vec<Line<'static>> {
                 .map(|i| format!("#{} ", i + 1))
                 .unwrap_or_default();
             let time = format!("{} ", e.at.strftime("%H:%M:%S"));
-            let text = format!("{step}{}", e.event.describe());
+            let text = run
+                .params
+                .hide_secrets(&format!("{step}{}", e.event.describe()));
             Line::from(vec![
                 Span::styled(time.clone(), theme.dim),
                 Span::raw(fit(&text, width.saturating_sub(time.len()))),

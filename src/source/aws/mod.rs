@@ -48,6 +48,7 @@ impl RegionClients {
                     .region(region.clone())
                     .timeout_config(limits.timeout_config())
                     .retry_config(limits.retry_config())
+                    .interceptor(sdk::whole_xml::WholeXml)
                     .build(),
             ),
             backup: aws_sdk_backup::Client::from_conf(
@@ -93,6 +94,7 @@ impl GlobalClients {
                     .region(region.clone())
                     .timeout_config(limits.timeout_config())
                     .retry_config(limits.retry_config())
+                    .interceptor(sdk::whole_xml::WholeXml)
                     .build(),
             ),
             health_metrics: cloudwatch_client(sdk, region, limits),

@@ -10,6 +10,7 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use std::time::Duration;
 
 pub mod expiry;
+pub mod whole_xml;
 
 /// How long one AWS call may take, and how often it is tried. Every client gets these
 /// explicitly: with the SDK defaults a server that accepts and never answers is still being
