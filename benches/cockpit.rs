@@ -1,8 +1,18 @@
-//! What the cockpit costs at scale: the simulator producing a round of snapshots, the app
-//! deriving its rows, and one full draw, for a 1,200-replica fleet.
-//! Run with `cargo bench --bench cockpit`.
+//! What the cockpit costs at scale (issue 10, benchmark 1): for fleets of 1,000 and 10,000
+//! replicas in 3 regions (with the simulator's 14 days of backup jobs and 200 health checks),
+//! at 80x24 and 200x60:
+//! - one full draw,
+//! - one replica snapshot applied (`App::update` with a region's fresh listing),
+//! - a key press that moves the selection (`j`), followed by the draw it causes,
+//! - a filter keystroke (typing one letter at the `/` prompt), followed by its draw,
+//!
+//! plus the simulator's own cost and the row derivation alone.
+//!
+//! Run with `cargo bench --bench cockpit` (several minutes); `cargo bench --bench cockpit --
+//! 10000` runs only the 10,000-replica cases. Results: `benches/README.md`.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -13,25 +23,32 @@ use ripcord::source::sim::{Scenario, SimFleet, SimOptions};
 use ripcord::theme::Theme;
 use std::hint::black_box;
 
-const FLEET: usize = 1200;
+const FLEETS: [usize; 2] = [1_000, 10_000];
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 60)];
+/// The issue's target estate has 200 health checks; the simulator builds a handful, so the
+/// bench adds copies under new ids until there are this many.
+const CHECKS: usize = 200;
+const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
 
 fn t0() -> Timestamp {
     Timestamp::from_second(1_800_000_000).expect("valid")
 }
 
-fn sim() -> SimFleet {
+fn sim(fleet: usize) -> SimFleet {
     SimFleet::new(SimOptions {
-        fleet_size: FLEET,
+        fleet_size: fleet,
         scenario: Scenario::RegionOutage,
         clock: Clock::manual(t0()),
         ..SimOptions::default()
     })
 }
 
+fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
 fn fed_app(sim: &SimFleet) -> App {
-    let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
-        .map(String::from)
-        .to_vec();
+    let regions: Vec<String> = REGIONS.map(String::from).to_vec();
     let mut app = App::new(
         Mode::Demo {
             scenario: Scenario::RegionOutage,
@@ -59,26 +76,45 @@ fn fed_app(sim: &SimFleet) -> App {
             t0(),
         );
     }
-    app.update(Event::Health(sim.health_checks_at(t0())), t0());
+    let health = sim.health_checks_at(t0()).map(|mut snapshot| {
+        let base = snapshot.data.clone();
+        let mut n = 0;
+        while snapshot.data.len() < CHECKS {
+            let mut check = base[n % base.len()].clone();
+            check.id = format!("{}-copy{n}", check.id);
+            check.name = format!("{} copy {n}", check.name);
+            snapshot.data.push(check);
+            n += 1;
+        }
+        snapshot
+    });
+    app.update(Event::Health(health), t0());
     app
 }
 
+fn draw(terminal: &mut Terminal<TestBackend>, app: &App) {
+    terminal
+        .draw(|f| ripcord::ui::render(app, f))
+        .map(|_| ())
+        .expect("draws")
+}
+
 fn benches(c: &mut Criterion) {
-    let sim = sim();
-    c.bench_function(
-        "sim: replicas of one region (600 replicas, 60 samples each)",
-        |b| b.iter(|| black_box(sim.replicas_at("us-west-2", t0()))),
-    );
-    c.bench_function("sim: backups of us-east-1 (14 days of jobs)", |b| {
-        b.iter(|| black_box(sim.backups_at("us-east-1", t0())))
-    });
-    let app = fed_app(&sim);
-    c.bench_function("app: replica rows (evaluate, filter, sort 1200)", |b| {
-        b.iter(|| black_box(app.replica_rows().len()))
-    });
-    c.bench_function(
-        "app: one snapshot event (apply and clamp selections)",
-        |b| {
+    for fleet in FLEETS {
+        let sim = sim(fleet);
+        let per_region = fleet.div_ceil(REGIONS.len());
+        let mut group = c.benchmark_group(format!("{fleet} replicas"));
+        group.sample_size(20);
+
+        group.bench_function(
+            format!("sim: replicas of one region ({per_region}, 60 samples each)"),
+            |b| b.iter(|| black_box(sim.replicas_at("us-west-2", t0()))),
+        );
+        let app = fed_app(&sim);
+        group.bench_function("app: replica rows (evaluate, filter, sort)", |b| {
+            b.iter(|| black_box(app.replica_rows().len()))
+        });
+        group.bench_function("app: one snapshot applied", |b| {
             let mut app = fed_app(&sim);
             let snapshot = sim.replicas_at("us-west-2", t0());
             b.iter(|| {
@@ -90,18 +126,47 @@ fn benches(c: &mut Criterion) {
                     t0(),
                 )
             })
-        },
-    );
-    for (w, h) in [(80, 24), (200, 50)] {
-        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("backend");
-        c.bench_function(&format!("ui: full draw at {w}x{h}"), |b| {
-            b.iter(|| {
-                terminal
-                    .draw(|f| ripcord::ui::render(&app, f))
-                    .map(|_| ())
-                    .expect("draws")
-            })
         });
+        for (w, h) in SIZES {
+            let size = format!("{w}x{h}");
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("backend");
+            group.bench_function(BenchmarkId::new("ui: full draw", &size), |b| {
+                b.iter(|| draw(&mut terminal, &app))
+            });
+            group.bench_function(BenchmarkId::new("key j (selection) + draw", &size), |b| {
+                let mut app = fed_app(&sim);
+                let mut pressed = 0usize;
+                b.iter(|| {
+                    // 30 rows down, then 30 up, and again: the selection moves every time
+                    // (it never rests against the end of the list) and scrolls the table.
+                    let code = if pressed % 60 < 30 {
+                        KeyCode::Char('j')
+                    } else {
+                        KeyCode::Char('k')
+                    };
+                    pressed += 1;
+                    app.update(key(code), t0());
+                    draw(&mut terminal, &app);
+                })
+            });
+            group.bench_function(BenchmarkId::new("filter keystroke + draw", &size), |b| {
+                let mut app = fed_app(&sim);
+                app.update(key(KeyCode::Char('/')), t0());
+                let mut typed = 0usize;
+                b.iter(|| {
+                    // Type `e`, then erase it, alternately: each press re-filters the fleet.
+                    let code = if typed.is_multiple_of(2) {
+                        KeyCode::Char('e')
+                    } else {
+                        KeyCode::Backspace
+                    };
+                    typed += 1;
+                    app.update(key(code), t0());
+                    draw(&mut terminal, &app);
+                })
+            });
+        }
+        group.finish();
     }
 }
 

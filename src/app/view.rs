@@ -72,6 +72,16 @@ fn matches(filter: &str, fields: &[&str]) -> bool {
     }
 }
 
+/// Worst verdict first, then by identifier (stable: equal rows keep their feed order).
+fn sort_replica_rows(rows: &mut [ReplicaRow<'_>]) {
+    rows.sort_by(|a, b| {
+        b.eval
+            .verdict
+            .cmp(&a.eval.verdict)
+            .then_with(|| a.replica.id.cmp(&b.replica.id))
+    });
+}
+
 impl App {
     /// Replicas, worst verdict first, then by identifier.
     pub fn replica_rows(&self) -> Vec<ReplicaRow<'_>> {
@@ -79,8 +89,14 @@ impl App {
     }
 
     fn replica_rows_matching(&self, filter: &str) -> Vec<ReplicaRow<'_>> {
-        let mut rows: Vec<ReplicaRow<'_>> = self
-            .replicas
+        let mut rows = self.unsorted_replica_rows(filter);
+        sort_replica_rows(&mut rows);
+        rows
+    }
+
+    /// The replica rows the filter keeps, evaluated, in feed order.
+    fn unsorted_replica_rows(&self, filter: &str) -> Vec<ReplicaRow<'_>> {
+        self.replicas
             .values()
             .filter_map(|feed| Some((feed.data()?, provenance(feed, self.now)?)))
             .flat_map(|(replicas, from)| replicas.iter().map(move |r| (r, from)))
@@ -111,14 +127,7 @@ impl App {
                     ],
                 )
             })
-            .collect();
-        rows.sort_by(|a, b| {
-            b.eval
-                .verdict
-                .cmp(&a.eval.verdict)
-                .then_with(|| a.replica.id.cmp(&b.replica.id))
-        });
-        rows
+            .collect()
     }
 
     /// One row per (region, vault, resource type), worst 24 h success rate first.
@@ -395,8 +404,13 @@ impl App {
     /// Everything judged, worst first, as `(verdict, what, why)`, for the header.
     pub fn offenders(&self) -> Vec<(Verdict, String, String)> {
         let mut all: Vec<(Verdict, String, String)> = Vec::new();
+        // Only the replicas that are not OK are sorted and copied: in a big healthy fleet
+        // they are few. Same order as sorting all rows and then dropping the OK ones.
+        let mut replicas = self.unsorted_replica_rows("");
+        replicas.retain(|r| r.eval.verdict > Verdict::Ok);
+        sort_replica_rows(&mut replicas);
         all.extend(
-            self.replica_rows_matching("")
+            replicas
                 .into_iter()
                 .map(|r| (r.eval.verdict, r.replica.id.clone(), r.eval.reason)),
         );
@@ -422,5 +436,80 @@ impl App {
         all.retain(|(v, _, _)| *v > Verdict::Ok);
         all.sort_by_key(|o| std::cmp::Reverse(o.0));
         all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Event, Mode};
+    use crate::clock::Clock;
+    use crate::config::{Config, Refresh};
+    use crate::source::sim::{Scenario, SimFleet, SimOptions};
+    use crate::theme::Theme;
+
+    /// A 300-replica fleet a minute into a region outage.
+    fn outage_app() -> App {
+        let start = Timestamp::from_second(1_800_000_000).expect("valid");
+        let now = start + jiff::SignedDuration::from_mins(1);
+        let sim = SimFleet::new(SimOptions {
+            fleet_size: 300,
+            scenario: Scenario::RegionOutage,
+            clock: Clock::manual(start),
+            ..SimOptions::default()
+        });
+        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
+            .map(String::from)
+            .to_vec();
+        let mut app = App::new(
+            Mode::Demo {
+                scenario: Scenario::RegionOutage,
+            },
+            "sim",
+            &regions,
+            Config::default().workloads(sim.workloads()),
+            Refresh::demo(),
+            Theme::mono(),
+            now,
+        );
+        for region in &regions {
+            let result = sim.replicas_at(region, now);
+            app.update(
+                Event::Replicas {
+                    region: region.clone(),
+                    result,
+                },
+                now,
+            );
+        }
+        app
+    }
+
+    #[test]
+    fn the_header_lists_troubled_replicas_in_the_panes_order() {
+        let app = outage_app();
+        let pane: Vec<(Verdict, String)> = app
+            .replica_rows()
+            .into_iter()
+            .filter(|r| r.eval.verdict > Verdict::Ok)
+            .map(|r| (r.eval.verdict, r.replica.id.clone()))
+            .collect();
+        let ok = app.row_count(Pane::Replicas) - pane.len();
+        assert!(
+            pane.len() > 1 && ok > 1,
+            "{} in trouble, {ok} OK",
+            pane.len()
+        );
+        let all = app.replica_rows();
+        let replicas: std::collections::BTreeSet<&str> =
+            all.iter().map(|r| r.replica.id.as_str()).collect();
+        // The header also names backups and checks (here: databases with no recovery point).
+        let header: Vec<(Verdict, String)> = app
+            .offenders()
+            .into_iter()
+            .filter(|(_, what, _)| replicas.contains(what.as_str()))
+            .map(|(v, what, _)| (v, what))
+            .collect();
+        assert_eq!(header, pane);
     }
 }

@@ -154,10 +154,27 @@ pub fn lay_out(
     rows: Vec<Vec<Span<'static>>>,
     width: u16,
 ) -> (Vec<Constraint>, Vec<Row<'static>>) {
+    lay_out_within(cols, rows, width, 0..usize::MAX)
+}
+
+/// `lay_out`, with the cells cut and styled only for the rows in `visible`: the others become
+/// empty one-line rows, which hold their place for the table's scrolling but are never drawn.
+/// Every row still counts towards the column widths, so the screen is the same as `lay_out`'s
+/// as long as `visible` covers the rows the table shows.
+pub fn lay_out_within(
+    cols: &[Col],
+    rows: Vec<Vec<Span<'static>>>,
+    width: u16,
+    visible: std::ops::Range<usize>,
+) -> (Vec<Constraint>, Vec<Row<'static>>) {
     let widths = fit(cols, &rows, width);
     let rows =
         rows.into_iter()
-            .map(|cells| {
+            .enumerate()
+            .map(|(i, cells)| {
+                if !visible.contains(&i) {
+                    return Row::new(Vec::<Cell>::new());
+                }
                 Row::new(cells.into_iter().zip(cols.iter().zip(&widths)).map(
                     |(span, (col, &w))| {
                         let text = match col.holds {
@@ -170,6 +187,15 @@ pub fn lay_out(
             })
             .collect();
     (widths.into_iter().map(Constraint::Length).collect(), rows)
+}
+
+/// The rows a table of `area_height` lines can show around `selected` among `count` rows: a
+/// table drawn with a fresh state scrolls just far enough to show the selected row, so nothing
+/// more than a screen away from it is on screen. Generous (a screen on each side) on purpose.
+pub fn near_selection(selected: usize, count: usize, area_height: u16) -> std::ops::Range<usize> {
+    let selected = selected.min(count.saturating_sub(1));
+    let reach = usize::from(area_height);
+    selected.saturating_sub(reach)..selected.saturating_add(reach).saturating_add(1)
 }
 
 /// The headers of `cols`, for the table's header row.
@@ -256,5 +282,46 @@ mod tests {
             "▆▇█",
             "a narrowed chart keeps the newest"
         );
+    }
+
+    /// Draws `rows` as the panes do (a fresh table state with `selected`) into a small screen.
+    fn drawn(widths: Vec<Constraint>, rows: Vec<Row<'static>>, selected: usize) -> String {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        use ratatui::widgets::{Block, Borders, Table, TableState};
+        let mut terminal = Terminal::new(TestBackend::new(40, 7)).expect("backend");
+        terminal
+            .draw(|f| {
+                let table = Table::new(rows, widths)
+                    .block(Block::default().borders(Borders::ALL))
+                    .highlight_symbol(">");
+                let mut state = TableState::default().with_selected(Some(selected));
+                f.render_stateful_widget(table, f.area(), &mut state);
+            })
+            .expect("draws");
+        format!("{:?}", terminal.backend().buffer())
+    }
+
+    #[test]
+    fn laying_out_only_the_rows_near_the_selection_draws_the_same_screen() {
+        let rows: Vec<Vec<Span<'static>>> = (0..30)
+            .map(|i| {
+                let name = format!("replica-{}", "x".repeat(i % 7));
+                row(&["✔ OK", &name, "source", "▁▂▃▄▅▆▇█"])
+            })
+            .collect();
+        // The last selections lie past the end: the table clamps them to the last row.
+        for selected in (0..30).chain([31, 45]) {
+            let (all_widths, all) = lay_out(&LAG, rows.clone(), 38);
+            let visible = near_selection(selected, rows.len(), 7);
+            assert!(visible.len() < rows.len(), "some rows are left out");
+            let (near_widths, near) = lay_out_within(&LAG, rows.clone(), 38, visible);
+            assert_eq!(near_widths, all_widths, "every row still sets the widths");
+            assert_eq!(
+                drawn(near_widths, near, selected),
+                drawn(all_widths, all, selected),
+                "selection {selected}"
+            );
+        }
     }
 }

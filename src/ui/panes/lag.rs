@@ -3,7 +3,7 @@
 use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
 use crate::app::{App, Pane};
 use crate::fleet::format_duration;
-use crate::ui::columns::{Col, Holds, headers, lay_out, table_width};
+use crate::ui::columns::{Col, Holds, headers, lay_out_within, near_selection, table_width};
 use crate::ui::widgets::{
     feed_errors, feeds_summary, pane_block, seen_span, sparkline, verdict_span, verdict_style,
 };
@@ -22,9 +22,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         feeds_summary(theme, app.replicas.iter(), app.now),
     );
     let block = pane_block(theme, title, focused);
+    // Only rows near the selection can be on screen: the sparkline (the costly cell) is drawn
+    // for those alone; every row's text still sets the column widths.
+    let selected = app.selected_index(Pane::Replicas);
+    let visible = near_selection(selected, rows.len(), area.height);
     let cells: Vec<Vec<Span<'static>>> = rows
         .iter()
-        .map(|row| {
+        .enumerate()
+        .map(|(i, row)| {
             let r = row.replica;
             // Only a recent datapoint from a read that worked is the lag now; an old one or
             // one left over from an earlier read is history (the detail says which).
@@ -32,11 +37,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 Some(lag) => lag.map_or_else(|| "off".to_string(), crate::fleet::format_lag),
                 None => "—".to_string(),
             };
-            let spark = sparkline(
-                &r.lag_samples,
-                usize::from(spark_width),
-                row.targets.rpo.as_secs_f64(),
-            );
+            let spark = if visible.contains(&i) {
+                sparkline(
+                    &r.lag_samples,
+                    usize::from(spark_width),
+                    row.targets.rpo.as_secs_f64(),
+                )
+            } else {
+                String::new()
+            };
             let mut cells = vec![
                 verdict_span(theme, row.eval.verdict),
                 Span::raw(r.id.clone()),
@@ -81,7 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             Col::new("seen", Holds::Value(5)),
         ]
     };
-    let (widths, table_rows) = lay_out(&cols, cells, table_width(area.width));
+    let (widths, table_rows) = lay_out_within(&cols, cells, table_width(area.width), visible);
     let header = headers(&cols);
     let errors = feed_errors(app.replicas.iter(), app.now);
     let empty = empty_text(
@@ -99,7 +108,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             header: &header,
             widths: &widths,
             rows: table_rows,
-            selected: app.selected_index(Pane::Replicas),
+            selected,
             focused,
             empty,
             errors: &errors,

@@ -1,0 +1,215 @@
+//! API requests per full refresh of the replicas feed (issue 10, benchmark 2), counted at the
+//! SDK level: the real AWS source (`AwsFleet::replicas`) runs against aws-smithy-mocks clients
+//! for fleets of 10, 500 and 5,000 cross-region replicas spread over 3 regions, and each mock
+//! rule counts the calls it answered. Expected: at most ceil(replicas in the region / 500)
+//! `GetMetricData` calls per region; the listing calls grow only with pages of 100 instances.
+//!
+//! Also prints what the lag metrics cost a month at the default refresh (30 s), next to a
+//! one-call-per-replica approach (`GetMetricStatistics`), at CloudWatch's list prices:
+//! GetMetricData $0.01 per 1,000 metrics requested, GetMetricStatistics $0.01 per 1,000
+//! requests (us-east-1; the free tier of 1 M requests ignored).
+//!
+//! The health-check and backup feeds are not counted: their calls do not grow with replicas
+//! (one Route 53 listing and one GetMetricData for all checks; Backup listings per vault).
+//!
+//! Run with `cargo bench --bench api_calls`. It reports counts; it asserts nothing.
+
+use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode as MetricStatus};
+use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+use aws_sdk_rds::operation::describe_global_clusters::DescribeGlobalClustersOutput;
+use aws_sdk_rds::types::DbInstance;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use ripcord::config::Refresh;
+use ripcord::source::FleetSource;
+use ripcord::source::aws::{AwsFleet, GlobalClients, RegionClients};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
+const FLEETS: [usize; 3] = [10, 500, 5_000];
+/// CloudWatch list prices (USD): GetMetricData per metric requested, GetMetricStatistics per
+/// request.
+const PER_METRIC: f64 = 0.01 / 1000.0;
+const PER_REQUEST: f64 = 0.01 / 1000.0;
+const SECONDS_A_MONTH: f64 = 30.0 * 24.0 * 3600.0;
+
+/// DescribeDBInstances over `count` cross-region replicas, paged by the request's page size.
+fn instances_rule(count: usize) -> Rule {
+    mock!(aws_sdk_rds::Client::describe_db_instances).then_compute_output(move |req| {
+        let page = req.max_records().unwrap_or(100) as usize;
+        let start: usize = req
+            .marker()
+            .map_or(0, |m| m.parse().expect("numeric marker"));
+        let end = (start + page).min(count);
+        let instances = (start..end)
+            .map(|i| {
+                DbInstance::builder()
+                    .db_instance_identifier(format!("db-{i}"))
+                    .engine("postgres")
+                    .db_instance_status("available")
+                    .read_replica_source_db_instance_identifier(format!(
+                        "arn:aws:rds:us-east-1:123456789012:db:src-{i}"
+                    ))
+                    .build()
+            })
+            .collect();
+        DescribeDbInstancesOutput::builder()
+            .set_db_instances(Some(instances))
+            .set_marker((end < count).then(|| end.to_string()))
+            .build()
+    })
+}
+
+fn no_global_clusters() -> Rule {
+    mock!(aws_sdk_rds::Client::describe_global_clusters)
+        .then_output(|| DescribeGlobalClustersOutput::builder().build())
+}
+
+/// GetMetricData answering every query with one datapoint; records the queries per call.
+fn metrics_rule(queries_per_call: Arc<Mutex<Vec<usize>>>) -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
+        let queries = req.metric_data_queries();
+        queries_per_call
+            .lock()
+            .expect("not poisoned")
+            .push(queries.len());
+        let at = req.end_time().cloned().expect("an end time");
+        let results = queries
+            .iter()
+            .map(|q| {
+                MetricDataResult::builder()
+                    .set_id(q.id().map(str::to_string))
+                    .timestamps(at)
+                    .values(1.0)
+                    .status_code(MetricStatus::Complete)
+                    .build()
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    })
+}
+
+struct Counted {
+    replicas: usize,
+    describe_instances: usize,
+    describe_global_clusters: usize,
+    get_metric_data: usize,
+    metrics_requested: usize,
+    worst_region_bound: usize,
+    get_metric_data_over_bound: bool,
+}
+
+async fn one_full_refresh(fleet: usize) -> Counted {
+    let per_region: Vec<usize> = (0..REGIONS.len())
+        .map(|i| fleet / REGIONS.len() + usize::from(i < fleet % REGIONS.len()))
+        .collect();
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let mut rules = Vec::new();
+    let mut regional = BTreeMap::new();
+    for (region, &n) in REGIONS.iter().zip(&per_region) {
+        let (instances, globals, metrics) = (
+            instances_rule(n),
+            no_global_clusters(),
+            metrics_rule(counts.clone()),
+        );
+        regional.insert(
+            region.to_string(),
+            RegionClients {
+                rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+                // No rules: a call here is one this bench does not expect, and fails.
+                backup: mock_client!(aws_sdk_backup, RuleMode::MatchAny, &[] as &[&Rule]),
+                cloudwatch: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+            },
+        );
+        rules.push((n, instances, globals, metrics));
+    }
+    let global = GlobalClients {
+        route53: mock_client!(aws_sdk_route53, RuleMode::MatchAny, &[] as &[&Rule]),
+        health_metrics: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[] as &[&Rule]),
+    };
+    let source = AwsFleet::from_clients(regional, global);
+    let mut replicas = 0;
+    for region in REGIONS {
+        let snapshot = source.replicas(region).await.expect("replicas");
+        assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
+        replicas += snapshot.data.len();
+    }
+    let mut over = false;
+    let mut worst_bound = 0;
+    for (n, _, _, metrics) in &rules {
+        let bound = n.div_ceil(500);
+        worst_bound = worst_bound.max(bound);
+        over |= metrics.num_calls() > bound;
+    }
+    let metrics_requested = counts.lock().expect("not poisoned").iter().sum();
+    Counted {
+        replicas,
+        describe_instances: rules.iter().map(|r| r.1.num_calls()).sum(),
+        describe_global_clusters: rules.iter().map(|r| r.2.num_calls()).sum(),
+        get_metric_data: rules.iter().map(|r| r.3.num_calls()).sum(),
+        metrics_requested,
+        worst_region_bound: worst_bound,
+        get_metric_data_over_bound: over,
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: both run it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let refreshes = SECONDS_A_MONTH / Refresh::default().replicas.as_secs_f64();
+    println!(
+        "replicas feed, one full refresh of 3 regions (default refresh {:?}: {refreshes:.0} a month)",
+        Refresh::default().replicas
+    );
+    println!(
+        "{:>8} {:>9} {:>14} {:>16} {:>13} {:>9} {:>12} {:>20}",
+        "replicas",
+        "listed",
+        "DescribeDBInst",
+        "DescribeGlobalCl",
+        "GetMetricData",
+        "metrics",
+        "GMD $/month",
+        "1 call/replica $/mo"
+    );
+    for fleet in FLEETS {
+        let c = runtime.block_on(one_full_refresh(fleet));
+        let batched = c.metrics_requested as f64 * refreshes * PER_METRIC;
+        let per_replica = c.replicas as f64 * refreshes * PER_REQUEST;
+        println!(
+            "{:>8} {:>9} {:>14} {:>16} {:>13} {:>9} {:>12.2} {:>20.2}",
+            fleet,
+            c.replicas,
+            c.describe_instances,
+            c.describe_global_clusters,
+            format!(
+                "{}{}",
+                c.get_metric_data,
+                if c.get_metric_data_over_bound {
+                    " OVER"
+                } else {
+                    ""
+                }
+            ),
+            c.metrics_requested,
+            batched,
+            per_replica,
+        );
+        println!(
+            "{:>8} bound: at most {} GetMetricData call(s) in the largest region, {}",
+            "",
+            c.worst_region_bound,
+            if c.get_metric_data_over_bound {
+                "EXCEEDED in some region"
+            } else {
+                "held in every region"
+            }
+        );
+    }
+}
