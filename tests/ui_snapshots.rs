@@ -188,6 +188,21 @@ fn monochrome_tells_every_state_apart_without_colour() {
     let mut app = app_fed(&s, mono, at(40));
     feed_round(&mut app, &s, at(40));
     app.update(Event::Tick, at(70));
+    // One region answers again: fresh rows (OK among them) beside stale ones (never OK).
+    app.update(
+        Event::Replicas {
+            region: "eu-west-1".into(),
+            result: s.replicas_at("eu-west-1", at(70)),
+        },
+        at(70),
+    );
+    app.update(
+        Event::Backups {
+            region: "eu-west-1".into(),
+            result: s.backups_at("eu-west-1", at(70)),
+        },
+        at(70),
+    );
     let terminal = draw(&app, 200, 50);
     let buffer = terminal.backend().buffer();
     for cell in buffer.content() {
@@ -199,7 +214,7 @@ fn monochrome_tells_every_state_apart_without_colour() {
         );
     }
     let text = terminal.backend().to_string();
-    for word in ["✖ CRIT", "▲ WARN", "✔ OK", "STALE", "UNHEALTHY"] {
+    for word in ["✖ CRIT", "▲ WARN", "✔ OK", "? N/A", "STALE", "UNHEALTHY"] {
         assert!(text.contains(word), "mono screen lacks {word}:\n{text}");
     }
     // Emphasis still separates the worst from the rest, by weight instead of colour.

@@ -217,6 +217,39 @@ fn staleness_follows_the_injected_clock() {
 }
 
 #[test]
+fn a_stale_row_is_never_judged_ok() {
+    let mut app = loaded_app();
+    assert!(
+        app.replica_rows()
+            .iter()
+            .any(|r| r.eval.verdict == Verdict::Ok),
+        "fresh rows can be OK"
+    );
+    let interval = Refresh::demo().replicas.as_secs() as i64;
+    app.update(Event::Tick, t(2 * interval + 1));
+    let rows = app.replica_rows();
+    assert!(rows.iter().all(|r| r.from.stale));
+    for r in &rows {
+        assert_ne!(
+            r.eval.verdict,
+            Verdict::Ok,
+            "{}: {}",
+            r.replica.id,
+            r.eval.reason
+        );
+    }
+    let was_ok = rows
+        .iter()
+        .find(|r| r.eval.verdict == Verdict::Unknown)
+        .expect("an OK row turned cannot-tell");
+    assert!(
+        was_ok.eval.reason.contains("old") && was_ok.eval.reason.contains("OK"),
+        "says how old and what it said then: {}",
+        was_ok.eval.reason
+    );
+}
+
+#[test]
 fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
     let mut app = loaded_app();
     let err = SourceError::new(

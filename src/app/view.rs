@@ -7,7 +7,7 @@ use crate::fleet::BackupHealth;
 use crate::fleet::coverage::{self, Read};
 use crate::fleet::{
     BackupJob, Evaluation, HealthCheck, JobCounts, NewestPoint, RecoveryPointAge, Replica, Targets,
-    Verdict, Window, evaluate,
+    Verdict, Window, age_between, evaluate, format_duration,
 };
 use jiff::Timestamp;
 use std::borrow::Cow;
@@ -64,6 +64,23 @@ fn provenance<T>(feed: &Feed<T>, now: Timestamp) -> Option<Provenance> {
     })
 }
 
+/// An old number is never judged OK: a row whose feed is stale says "cannot tell" instead, with
+/// how old its data is and what it said then. A WARN or CRIT it had stays (what is shown was
+/// true then, and an operator must not lose it), with the row's STALE mark beside it.
+fn judged_with_age(eval: Evaluation, from: Provenance, now: Timestamp) -> Evaluation {
+    if !from.stale || eval.verdict != Verdict::Ok {
+        return eval;
+    }
+    Evaluation::new(
+        Verdict::Unknown,
+        format!(
+            "no fresh data: it is {} old; it said OK then ({})",
+            format_duration(age_between(from.fetched_at, now)),
+            eval.reason
+        ),
+    )
+}
+
 /// Case-insensitive match of the filter against any of a row's words.
 fn matches(filter: &str, fields: &[&str]) -> bool {
     filter.is_empty() || {
@@ -102,8 +119,11 @@ impl App {
             .flat_map(|(replicas, from)| replicas.iter().map(move |r| (r, from)))
             .map(|(replica, from)| {
                 let targets = self.workloads.targets_for(&replica.id);
-                let eval =
-                    evaluate::replica(replica, &targets, &self.workloads.thresholds, self.now);
+                let eval = judged_with_age(
+                    evaluate::replica(replica, &targets, &self.workloads.thresholds, self.now),
+                    from,
+                    self.now,
+                );
                 ReplicaRow {
                     replica,
                     targets,
@@ -154,7 +174,11 @@ impl App {
                 let slot = Window::ALL.iter().position(|w| *w == s.window).unwrap_or(0);
                 row.counts[slot] = Some(s.counts);
                 if s.window == Window::Day {
-                    row.eval = evaluate::backup_stats(s, &self.workloads.thresholds);
+                    row.eval = judged_with_age(
+                        evaluate::backup_stats(s, &self.workloads.thresholds),
+                        from,
+                        self.now,
+                    );
                 }
             }
         }
@@ -201,10 +225,14 @@ impl App {
             .chain(uncovered)
             .map(|(point, from)| {
                 let targets = self.workloads.targets_for(&point.resource_id);
-                let eval = evaluate::recovery_point(
-                    &point,
-                    &targets,
-                    &self.workloads.thresholds,
+                let eval = judged_with_age(
+                    evaluate::recovery_point(
+                        &point,
+                        &targets,
+                        &self.workloads.thresholds,
+                        self.now,
+                    ),
+                    from,
                     self.now,
                 );
                 PointRow {
@@ -360,7 +388,7 @@ impl App {
             .iter()
             .map(|check| CheckRow {
                 check,
-                eval: evaluate::health_check(check, self.now),
+                eval: judged_with_age(evaluate::health_check(check, self.now), from, self.now),
                 from,
             })
             .filter(|row| {
@@ -495,14 +523,28 @@ mod tests {
             .map(|r| (r.eval.verdict, r.replica.id.clone()))
             .collect();
         let ok = app.row_count(Pane::Replicas) - pane.len();
+        let pane: Vec<(Verdict, String)> = pane
+            .into_iter()
+            .filter(|(_, id)| !app.point_rows().iter().any(|p| p.point.resource_id == *id))
+            .collect();
         assert!(
             pane.len() > 1 && ok > 1,
             "{} in trouble, {ok} OK",
             pane.len()
         );
         let all = app.replica_rows();
-        let replicas: std::collections::BTreeSet<&str> =
-            all.iter().map(|r| r.replica.id.as_str()).collect();
+        // A promoted replica is also a database with its own recovery-point row (same name):
+        // the header's entries for the replicas alone are those named by no other row.
+        let points: std::collections::BTreeSet<String> = app
+            .point_rows()
+            .iter()
+            .map(|r| r.point.resource_id.to_string())
+            .collect();
+        let replicas: std::collections::BTreeSet<&str> = all
+            .iter()
+            .map(|r| r.replica.id.as_str())
+            .filter(|id| !points.contains(*id))
+            .collect();
         // The header also names backups and checks (here: databases with no recovery point).
         let header: Vec<(Verdict, String)> = app
             .offenders()
