@@ -3138,20 +3138,26 @@ mod faults {
         listener.local_addr().expect("address").port()
     }
 
-    fn good_fleet(region: &str, replicas: usize) -> (AwsFleet, Rule, Rule, Rule) {
+    fn good_fleet(region: &str, replicas: usize) -> (AwsFleet, Rule, Rule, Rule, Rule) {
         let (instances, globals) = (instances_rule(replicas), no_global_clusters());
+        let clusters = no_clusters();
         let metrics = metrics_rule(Arc::new(Mutex::new(Vec::new())));
         let fleet = replicas_fleet(
             region,
-            mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
+            mock_client!(
+                aws_sdk_rds,
+                RuleMode::MatchAny,
+                [&instances, &globals, &clusters]
+            ),
             mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
         );
-        (fleet, instances, globals, metrics)
+        (fleet, instances, globals, clusters, metrics)
     }
 
     /// The dead region's fleet for one fault; the rules are returned to keep them alive.
     fn faulty_fleet(serve: &Serve) -> (AwsFleet, Vec<Rule>) {
         let globals = no_global_clusters();
+        let clusters = no_clusters();
         let metrics = metrics_rule(Arc::new(Mutex::new(Vec::new())));
         let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]);
         let rds = match serve {
@@ -3159,12 +3165,15 @@ mod faults {
                 let answer = *answer;
                 let fault =
                     mock!(aws_sdk_rds::Client::describe_db_instances).then_http_response(answer);
-                let client =
-                    mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&fault, &globals], |c| c
-                        .interceptor(WholeXml));
+                let client = mock_client!(
+                    aws_sdk_rds,
+                    RuleMode::MatchAny,
+                    [&fault, &globals, &clusters],
+                    |c| c.interceptor(WholeXml)
+                );
                 return (
                     replicas_fleet(DEAD, client, cloudwatch),
-                    vec![fault, globals, metrics],
+                    vec![fault, globals, clusters, metrics],
                 );
             }
             Serve::Held(by) => {
@@ -3175,7 +3184,7 @@ mod faults {
                 let client = mock_client!(
                     aws_sdk_rds,
                     RuleMode::MatchAny,
-                    [&instances, &globals],
+                    [&instances, &globals, &clusters],
                     |c| c
                         .http_client(held(by))
                         .interceptor(WholeXml)
@@ -3184,7 +3193,7 @@ mod faults {
                 );
                 return (
                     replicas_fleet(DEAD, client, cloudwatch),
-                    vec![instances, globals, metrics],
+                    vec![instances, globals, clusters, metrics],
                 );
             }
             Serve::Refused => {
@@ -3241,8 +3250,8 @@ mod faults {
         for case in cases() {
             // Loopback connections (the refused case) need real time to fail; the others
             // run on paused time so the hung and slow answers take no wall-clock time.
-            let (good_dead, _i1, _g1, _m1) = good_fleet(DEAD, 2);
-            let (alive, _i2, _g2, _m2) = good_fleet(ALIVE, 3);
+            let (good_dead, _i1, _g1, _c1, _m1) = good_fleet(DEAD, 2);
+            let (alive, _i2, _g2, _c2, _m2) = good_fleet(ALIVE, 3);
             let (faulty, _rules) = faulty_fleet(&case.serve);
 
             let mut app = live_app(Timestamp::now());
