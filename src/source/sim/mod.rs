@@ -408,16 +408,11 @@ mod tests {
         (sim, clock)
     }
 
-    /// What `ripcord demo --scenario region-outage` shows once the runbook has promoted the
-    /// DR replica: the new primary has no recovery point (no backup plan covers it yet), and
-    /// the silent region's databases cannot be told either way.
-    #[test]
-    fn the_outage_opens_with_a_replica_its_team_promoted_that_no_backup_plan_covers() {
+    /// An App fed one round of every region's replicas and backups at `now`, as the cockpit
+    /// would be.
+    fn app_fed(sim: &SimFleet, now: Timestamp) -> crate::app::App {
         use crate::app::{App, Event, Mode};
-        use crate::fleet::{Verdict, Workloads};
-        let (sim, clock) = fleet(Scenario::RegionOutage);
-        clock.advance(Duration::from_secs(60));
-        let now = clock.now();
+        use crate::fleet::Workloads;
         let regions: Vec<String> = estate::REGIONS.map(str::to_string).to_vec();
         let d = Workloads::default();
         let mut app = App::new(
@@ -449,6 +444,18 @@ mod tests {
                 now,
             );
         }
+        app
+    }
+
+    /// The outage opens with a database its team promoted by hand, which no backup plan
+    /// covers: the demo shows "no recovery point" before any runbook has run.
+    #[test]
+    fn the_outage_opens_with_a_replica_its_team_promoted_that_no_backup_plan_covers() {
+        use crate::fleet::Verdict;
+        let (sim, clock) = fleet(Scenario::RegionOutage);
+        clock.advance(Duration::from_secs(60));
+        let now = clock.now();
+        let app = app_fed(&sim, now);
         let west = sim
             .replicas_at("us-west-2", now)
             .expect("us-west-2 answers");
@@ -476,10 +483,12 @@ mod tests {
         assert_eq!(catalog.state, ReplicationState::Replicating);
     }
 
+    /// What `ripcord demo --scenario region-outage` shows once the runbook has promoted the
+    /// DR replica: the new primary has no recovery point (no backup plan covers it yet), and
+    /// the silent region's databases cannot be told either way.
     #[tokio::test]
     async fn after_the_outage_promotion_the_new_primary_has_no_recovery_point() {
-        use crate::app::{App, Event, Mode};
-        use crate::fleet::{Verdict, Workloads};
+        use crate::fleet::Verdict;
         use crate::runbook::actions::Actions;
         let (sim, clock) = fleet(Scenario::RegionOutage);
         clock.advance(Duration::from_secs(600));
@@ -488,37 +497,7 @@ mod tests {
             .expect("the sim promotes");
         clock.advance(Duration::from_secs(60));
         let now = clock.now();
-        let regions: Vec<String> = estate::REGIONS.map(str::to_string).to_vec();
-        let d = Workloads::default();
-        let mut app = App::new(
-            Mode::Demo {
-                scenario: Scenario::RegionOutage,
-            },
-            "sim",
-            &regions,
-            Workloads::new(sim.workloads(), d.default_targets, d.thresholds),
-            crate::config::Refresh::default(),
-            crate::theme::Theme::mono(),
-            now,
-        );
-        for region in &regions {
-            let result = sim.replicas_at(region, now);
-            app.update(
-                Event::Replicas {
-                    region: region.clone(),
-                    result,
-                },
-                now,
-            );
-            let result = sim.backups_at(region, now);
-            app.update(
-                Event::Backups {
-                    region: region.clone(),
-                    result,
-                },
-                now,
-            );
-        }
+        let app = app_fed(&sim, now);
         let rows = app.point_rows();
         let row = |id: &str| {
             rows.iter()
