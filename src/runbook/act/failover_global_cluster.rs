@@ -55,6 +55,17 @@ impl FailoverGlobalCluster {
     }
 }
 
+impl FailoverGlobalCluster {
+    /// Which global database moves where, as `global_database` reads it.
+    fn moves(&self) -> global_database::Move<'_> {
+        global_database::Move {
+            region: &self.region,
+            global_cluster: &self.global_cluster,
+            target_cluster: &self.target_cluster,
+        }
+    }
+}
+
 #[async_trait]
 impl Action for FailoverGlobalCluster {
     fn resource_name(&self) -> &str {
@@ -78,38 +89,12 @@ impl Action for FailoverGlobalCluster {
             ]
     }
     async fn prechecks(&self, actions: &dyn Actions, _clock: &Clock) -> Vec<Check> {
-        global_database::prechecks(
-            false,
-            global_database::Move {
-                region: &self.region,
-                global_cluster: &self.global_cluster,
-                target_cluster: &self.target_cluster,
-            },
-            actions,
-        )
-        .await
+        global_database::prechecks(false, self.moves(), actions).await
     }
     async fn end_state(&self, actions: &dyn Actions) -> Vec<Check> {
-        global_database::end_state(
-            global_database::Move {
-                region: &self.region,
-                global_cluster: &self.global_cluster,
-                target_cluster: &self.target_cluster,
-            },
-            actions,
-        )
-        .await
+        global_database::end_state(self.moves(), actions).await
     }
     async fn change(&self, cx: &Change<'_>) -> Result<Outcome, String> {
-        global_database::change(
-            false,
-            global_database::Move {
-                region: &self.region,
-                global_cluster: &self.global_cluster,
-                target_cluster: &self.target_cluster,
-            },
-            cx,
-        )
-        .await
+        global_database::change(false, self.moves(), cx).await
     }
 }

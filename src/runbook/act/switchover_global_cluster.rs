@@ -34,6 +34,17 @@ impl SwitchoverGlobalCluster {
     }
 }
 
+impl SwitchoverGlobalCluster {
+    /// Which global database moves where, as `global_database` reads it.
+    fn moves(&self) -> global_database::Move<'_> {
+        global_database::Move {
+            region: &self.region,
+            global_cluster: &self.global_cluster,
+            target_cluster: &self.target_cluster,
+        }
+    }
+}
+
 #[async_trait]
 impl Action for SwitchoverGlobalCluster {
     fn resource_name(&self) -> &str {
@@ -57,38 +68,12 @@ impl Action for SwitchoverGlobalCluster {
             ]
     }
     async fn prechecks(&self, actions: &dyn Actions, _clock: &Clock) -> Vec<Check> {
-        global_database::prechecks(
-            true,
-            global_database::Move {
-                region: &self.region,
-                global_cluster: &self.global_cluster,
-                target_cluster: &self.target_cluster,
-            },
-            actions,
-        )
-        .await
+        global_database::prechecks(true, self.moves(), actions).await
     }
     async fn end_state(&self, actions: &dyn Actions) -> Vec<Check> {
-        global_database::end_state(
-            global_database::Move {
-                region: &self.region,
-                global_cluster: &self.global_cluster,
-                target_cluster: &self.target_cluster,
-            },
-            actions,
-        )
-        .await
+        global_database::end_state(self.moves(), actions).await
     }
     async fn change(&self, cx: &Change<'_>) -> Result<Outcome, String> {
-        global_database::change(
-            true,
-            global_database::Move {
-                region: &self.region,
-                global_cluster: &self.global_cluster,
-                target_cluster: &self.target_cluster,
-            },
-            cx,
-        )
-        .await
+        global_database::change(true, self.moves(), cx).await
     }
 }
