@@ -8,7 +8,7 @@ use crate::config::Refresh;
 use crate::effects;
 use crate::poll;
 use crate::runbook::Actions;
-use crate::runbook::worker;
+use crate::runbook::act::runner;
 use crate::source::FleetSource;
 use crate::source::sim::SimFleet;
 use crate::theme::Theme;
@@ -209,7 +209,7 @@ fn carry_out(
         Command::Runbook(work) => match runbook_actions(sources) {
             Some(actions) => {
                 let tx = tx.clone();
-                tokio::spawn(worker::execute(
+                tokio::spawn(runner::execute(
                     *work,
                     actions,
                     Clock::System,

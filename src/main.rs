@@ -8,8 +8,8 @@ use ripcord::audit::resume::Prepared;
 use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs, RunbookCmd, RunbookResumeArgs, StatusArgs};
 use ripcord::cockpit::{self, Exit, Sources};
 use ripcord::config::{self, Config, Refresh};
-use ripcord::runbook::actions::CallerIdentity;
-use ripcord::runbook::commands as runbook_commands;
+use ripcord::runbook::act::port::CallerIdentity;
+use ripcord::runbook::cli as runbook_commands;
 use ripcord::runbook::{Actions, Library};
 use ripcord::source::FleetSource;
 use ripcord::source::aws::actions::AwsActions;
@@ -396,7 +396,7 @@ fn resume(
     }
     let mut given = Vec::new();
     for p in &args.params {
-        match ripcord::runbook::params::split_assignment(p) {
+        match ripcord::runbook::lang::params::split_assignment(p) {
             Ok(pair) => given.push(pair),
             Err(e) => {
                 eprintln!("ripcord: --param {e}");

@@ -16,11 +16,11 @@ use ripcord::audit::verify::verify;
 use ripcord::audit::writer::AuditWriter;
 use ripcord::audit::{report, resume};
 use ripcord::runbook::Actions;
-use ripcord::runbook::actions::CallerIdentity;
-use ripcord::runbook::actions::RestoreRequest;
+use ripcord::runbook::act::port::CallerIdentity;
+use ripcord::runbook::act::port::RestoreRequest;
+use ripcord::runbook::exec::log::{InDoubtDecision, LogEvent};
+use ripcord::runbook::exec::work::Job;
 use ripcord::runbook::exec::{RunOutcome, StepState};
-use ripcord::runbook::log::{InDoubtDecision, LogEvent};
-use ripcord::runbook::work::Job;
 use ripcord::source::sim::Scenario;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -395,7 +395,7 @@ async fn a_run_held_by_another_process_is_not_resumed_and_a_changed_runbook_is_r
     );
     drop(d);
     // Free now, but the runbook is not the one the run started with.
-    let changed = ripcord::runbook::library::Library {
+    let changed = ripcord::runbook::lang::library::Library {
         entries: library
             .entries
             .iter()
@@ -428,7 +428,7 @@ async fn a_run_held_by_another_process_is_not_resumed_and_a_changed_runbook_is_r
 #[tokio::test]
 async fn a_drill_is_not_resumed_against_aws_nor_a_run_on_aws_against_the_simulator() {
     use ripcord::audit::journal::Journal;
-    use ripcord::runbook::actions::CallerIdentity;
+    use ripcord::runbook::act::port::CallerIdentity;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let audit = dir.path().join("audit");
@@ -917,7 +917,7 @@ fn press_unsettled(d: &mut Drill, code: KeyCode) -> Vec<Command> {
 
 /// The promotion confirmed and sent (its intent on disk, its result not back), then the run
 /// aborted: the result may still come, so the file is not sealed yet.
-async fn aborted_while_promoting(audit: &Path) -> (Drill, Box<ripcord::runbook::work::Work>) {
+async fn aborted_while_promoting(audit: &Path) -> (Drill, Box<ripcord::runbook::exec::work::Work>) {
     let mut d = Drill::audited(Scenario::Normal, 0, audit);
     to_the_promotion(&mut d).await;
     for c in "orders-dr-usw2".chars() {
@@ -951,7 +951,7 @@ async fn a_run_aborted_while_a_step_runs_is_sealed_after_its_late_result_or_when
     let audit = dir.path().join("audit");
     let (mut d, work) = aborted_while_promoting(&audit).await;
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    ripcord::runbook::worker::execute(
+    ripcord::runbook::act::runner::execute(
         *work,
         d.actions.clone(),
         d.clock.clone(),

@@ -36,11 +36,11 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use jiff::Timestamp;
 use ripcord::clock::Clock;
 use ripcord::runbook::act;
-use ripcord::runbook::actions::Actions;
-use ripcord::runbook::perform::carry_out;
-use ripcord::runbook::probe;
-use ripcord::runbook::vocab::{Operation, PinnedRecoveryPoint};
-use ripcord::runbook::work::{ActionContext, Outcome, RequestId};
+use ripcord::runbook::act::dispatch::carry_out;
+use ripcord::runbook::act::port::Actions;
+use ripcord::runbook::act::probe;
+use ripcord::runbook::exec::work::{ActionContext, Outcome, RequestId};
+use ripcord::runbook::lang::vocab::{Operation, PinnedRecoveryPoint};
 use ripcord::source::aws::actions::{
     AwsActions, Changes, Reads, RegionActionClients, Route53Clients,
 };
@@ -927,7 +927,7 @@ async fn only_an_instance_a_restore_job_made_is_ever_deleted() {
 #[tokio::test]
 async fn the_caller_identity_is_what_sts_answers_or_unknown_with_why() {
     use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
-    use ripcord::runbook::actions::CallerIdentity;
+    use ripcord::runbook::act::port::CallerIdentity;
 
     let answered = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
         GetCallerIdentityOutput::builder()
@@ -1227,8 +1227,8 @@ async fn a_restore_start_whose_answer_was_lost_is_asked_again_with_the_same_toke
 
 use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
 use aws_sdk_cloudwatch::types::MetricDataResult;
-use ripcord::runbook::perform::evaluate;
-use ripcord::runbook::vocab::Probe;
+use ripcord::runbook::act::dispatch::evaluate;
+use ripcord::runbook::lang::vocab::Probe;
 
 /// GetMetricData answering one `ReplicaLag` datapoint: `lag_secs`, stamped `age_secs` ago
 /// (the start of its minute: it describes the lag until a minute later).
@@ -1295,7 +1295,7 @@ async fn a_lag_datapoint_older_than_the_limit_cannot_pass_it() {
 // --- What the pre-checks read is what the change uses ------------------------------------
 
 use aws_sdk_rds::operation::promote_read_replica::PromoteReadReplicaOutput;
-use ripcord::runbook::perform::prechecks;
+use ripcord::runbook::act::dispatch::prechecks;
 
 const EXPIRED: &str = "arn:aws:backup:us-west-2:123456789012:recovery-point:expired";
 
@@ -1419,7 +1419,7 @@ async fn a_promotion_sends_the_backup_retention_explicitly() {
 /// known, it does not pass; `max_lag: any` passes it as a visible override.
 #[tokio::test]
 async fn the_promotions_own_pre_checks_judge_a_fresh_lag_against_the_rpo() {
-    let lag_check = |checks: &[ripcord::runbook::work::Check]| {
+    let lag_check = |checks: &[ripcord::runbook::exec::work::Check]| {
         checks
             .iter()
             .find(|c| c.label.starts_with("writes not yet on the replica"))

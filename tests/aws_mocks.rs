@@ -2308,7 +2308,7 @@ mod route53_truth {
     };
     use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
     use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-    use ripcord::runbook::actions::Actions;
+    use ripcord::runbook::act::port::Actions;
     use ripcord::source::aws::actions::{AwsActions, Route53Clients};
 
     /// An HTTP client that never answers requests whose path contains `path` (a server that

@@ -28,11 +28,11 @@ use ripcord::clock::Clock;
 use ripcord::config::Refresh;
 use ripcord::fleet::{FailoverRole, Workloads};
 use ripcord::runbook::act;
-use ripcord::runbook::actions::{Actions, RecordChange};
+use ripcord::runbook::act::port::{Actions, RecordChange};
+use ripcord::runbook::act::probe;
+use ripcord::runbook::exec::log::LogEvent;
 use ripcord::runbook::exec::{RunOutcome, StepState};
-use ripcord::runbook::log::LogEvent;
-use ripcord::runbook::probe;
-use ripcord::runbook::{Library, work::RequestId};
+use ripcord::runbook::{Library, exec::work::RequestId};
 use ripcord::source::aws::actions::{AwsActions, RegionActionClients, Route53Clients, sts_client};
 use ripcord::theme::Theme;
 use std::collections::BTreeMap;
@@ -499,21 +499,21 @@ async fn what_the_aws_actions_read_from_moto() {
     );
 
     // upsert-record: a CNAME made, INSYNC, and read back.
-    let upsert = ripcord::runbook::vocab::Operation::UpsertRecord(act::UpsertRecord {
+    let upsert = ripcord::runbook::lang::vocab::Operation::UpsertRecord(act::UpsertRecord {
         zone: estate.zone.clone(),
         name: "db.example.com.".into(),
         record_type: "CNAME".into(),
         value: "orders-dr-usw2.example.com".into(),
         ttl: 30,
     });
-    let context = ripcord::runbook::work::ActionContext::new(
+    let context = ripcord::runbook::exec::work::ActionContext::new(
         "moto",
         0,
         1,
         std::time::Duration::from_secs(900),
     );
     let quiet = |_: String| {};
-    let outcome = ripcord::runbook::perform::carry_out(
+    let outcome = ripcord::runbook::act::dispatch::carry_out(
         &upsert,
         std::time::Duration::from_secs(300),
         &context,
@@ -658,9 +658,9 @@ async fn the_live_cockpit_runs_the_failover_runbook_against_moto() {
 /// aws_actions_mocks.rs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_aurora_cluster_fails_over_to_the_named_reader_on_moto() {
-    use ripcord::runbook::perform::{carry_out, evaluate, prechecks};
-    use ripcord::runbook::vocab::{Operation, Probe};
-    use ripcord::runbook::work::ActionContext;
+    use ripcord::runbook::act::dispatch::{carry_out, evaluate, prechecks};
+    use ripcord::runbook::exec::work::ActionContext;
+    use ripcord::runbook::lang::vocab::{Operation, Probe};
 
     let moto = Moto::start();
     let rds = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
@@ -845,7 +845,7 @@ async fn an_audited_run_on_aws_records_the_credentials_and_each_request_id() {
     use ripcord::audit::journal::Journal;
     use ripcord::audit::read::read_run;
     use ripcord::audit::{report, resume};
-    use ripcord::runbook::actions::CallerIdentity;
+    use ripcord::runbook::act::port::CallerIdentity;
 
     let moto = Moto::start();
     let estate = seed(&moto).await;
@@ -1051,9 +1051,9 @@ async fn a_live_run_lost_with_its_terminal_is_resumed_against_aws() {
 /// instance keeps the retention the step asked for.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_promotion_on_moto_sets_the_backup_retention_it_was_given() {
-    use ripcord::runbook::perform::carry_out;
-    use ripcord::runbook::vocab::Operation;
-    use ripcord::runbook::work::ActionContext;
+    use ripcord::runbook::act::dispatch::carry_out;
+    use ripcord::runbook::exec::work::ActionContext;
+    use ripcord::runbook::lang::vocab::Operation;
     let moto = Moto::start();
     seed(&moto).await;
     let actions = actions_on(&moto, 3.0).await;

@@ -3,7 +3,7 @@
 //! exits 1 on them and 0 on every shipped runbook, and `run` refuses to start a runbook with
 //! a syntax error, an unknown action, a missing parameter or a parameter that fails its check.
 
-use ripcord::runbook::check;
+use ripcord::runbook::lang::check;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

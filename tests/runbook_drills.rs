@@ -10,9 +10,9 @@ use common::*;
 use crossterm::event::KeyCode;
 use ripcord::fleet::{CheckStatus, ReplicationState};
 use ripcord::runbook::Actions;
+use ripcord::runbook::exec::log::{Intended, LogEvent};
 use ripcord::runbook::exec::{RunOutcome, StepState};
-use ripcord::runbook::log::{Intended, LogEvent};
-use ripcord::runbook::vocab::Operation;
+use ripcord::runbook::lang::vocab::Operation;
 use ripcord::source::sim::Scenario;
 use std::time::Duration;
 

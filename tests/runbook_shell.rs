@@ -4,10 +4,10 @@
 
 use jiff::Timestamp;
 use ripcord::clock::Clock;
+use ripcord::runbook::exec::work::{Job, Report, ReportBody, Task};
 use ripcord::runbook::exec::{Run, StepState, run_id};
-use ripcord::runbook::params;
-use ripcord::runbook::work::{Job, Report, ReportBody, Task};
-use ripcord::runbook::{check, worker};
+use ripcord::runbook::lang::params;
+use ripcord::runbook::{act::runner, lang::check};
 use ripcord::source::sim::{SimFleet, SimOptions};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -46,13 +46,13 @@ fn t0() -> Timestamp {
 }
 
 /// Runs one job the way the cockpit does, and returns every report it sent.
-async fn carry_out(work: ripcord::runbook::work::Work) -> Vec<Report> {
+async fn carry_out(work: ripcord::runbook::exec::work::Work) -> Vec<Report> {
     let sim = Arc::new(SimFleet::new(SimOptions {
         clock: Clock::manual(t0()),
         ..SimOptions::default()
     }));
     let (tx, mut rx) = mpsc::channel(1024);
-    worker::execute(work, sim, Clock::System, tx, |r| r).await;
+    runner::execute(work, sim, Clock::System, tx, |r| r).await;
     let mut reports = Vec::new();
     while let Ok(r) = rx.try_recv() {
         reports.push(r);
@@ -172,15 +172,19 @@ sh -c 'echo $$ > child.pid; sleep 5; touch late' &
 while [ ! -s child.pid ]; do sleep 0.1; done
 sleep 300
 "#;
-    let env = ripcord::runbook::work::Env(vec![ripcord::runbook::work::EnvVar {
+    let env = ripcord::runbook::exec::work::Env(vec![ripcord::runbook::exec::work::EnvVar {
         name: "RIPCORD_PARAM_DIR".to_string(),
         value: dir.path().display().to_string(),
         secret: false,
     }]);
     let progress = |_line: String| {};
-    let result =
-        ripcord::runbook::shell::run(script, &env, std::time::Duration::from_secs(2), &progress)
-            .await;
+    let result = ripcord::runbook::act::shell::run(
+        script,
+        &env,
+        std::time::Duration::from_secs(2),
+        &progress,
+    )
+    .await;
     let error = result.expect_err("the script outlives its timeout");
     assert!(error.contains("killed"), "{error}");
     let pid = std::fs::read_to_string(dir.path().join("child.pid")).expect("the child started");

@@ -5,12 +5,12 @@
 use async_trait::async_trait;
 use ripcord::clock::Clock;
 use ripcord::runbook::act;
-use ripcord::runbook::actions::*;
-use ripcord::runbook::log::{Confirmation, Intended, LogEntry, LogEvent};
-use ripcord::runbook::probe;
-use ripcord::runbook::vocab::{Operation, Probe};
-use ripcord::runbook::work::{ActionContext, Job, ReportBody, Subject, Task, Work};
-use ripcord::runbook::worker;
+use ripcord::runbook::act::port::*;
+use ripcord::runbook::act::probe;
+use ripcord::runbook::act::runner;
+use ripcord::runbook::exec::log::{Confirmation, Intended, LogEntry, LogEvent};
+use ripcord::runbook::exec::work::{ActionContext, Job, ReportBody, Subject, Task, Work};
+use ripcord::runbook::lang::vocab::{Operation, Probe};
 use std::future::pending;
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,7 +135,7 @@ async fn run(job: Job) -> ReportBody {
         step: 0,
         job,
     };
-    worker::execute(work, Arc::new(Silent), Clock::System, tx, |r| r).await;
+    runner::execute(work, Arc::new(Silent), Clock::System, tx, |r| r).await;
     let mut last = None;
     while let Ok(r) = rx.try_recv() {
         last = Some(r.body);
@@ -155,7 +155,7 @@ async fn reads_from_a_silent_source_give_up_with_cannot_tell() {
     };
     assert_eq!(checks[0].holds, None);
     assert_eq!(checks[0].detail, "no answer within 20s");
-    assert_eq!(started.elapsed(), worker::INSPECT_DEADLINE);
+    assert_eq!(started.elapsed(), runner::INSPECT_DEADLINE);
 }
 
 #[tokio::test(start_paused = true)]

@@ -42,7 +42,7 @@ pub enum Event {
     },
     ThemeLoaded(Result<Theme, String>),
     /// An answer about a runbook step (live values, progress, the result).
-    Runbook(crate::runbook::work::Report),
+    Runbook(crate::runbook::exec::work::Report),
     /// A run's audit log cannot be written: no action of that run will be carried out.
     AuditFailed {
         run: String,
@@ -71,7 +71,7 @@ pub enum Command {
     /// Switch the simulated fleet's scenario (demo only).
     SetScenario(Scenario),
     /// Read or act for a runbook step.
-    Runbook(Box<crate::runbook::work::Work>),
+    Runbook(Box<crate::runbook::exec::work::Work>),
     /// Read an unfinished run back from its audit log, to resume it.
     ResumeRun(String),
     /// Fetch every feed now instead of at its next tick (after renewing credentials).

@@ -4,11 +4,11 @@
 use super::{App, Command, Prompt};
 use crate::audit::resume::ResumeData;
 use crate::audit::runs::RunSummary;
+use crate::runbook::exec::work::{Report, Work};
 use crate::runbook::exec::{Run, RunIds, StepState};
-use crate::runbook::library::Library;
-use crate::runbook::model::Runbook;
-use crate::runbook::params::{self, ParamValues, split_assignment};
-use crate::runbook::work::{Report, Work};
+use crate::runbook::lang::library::Library;
+use crate::runbook::lang::model::Runbook;
+use crate::runbook::lang::params::{self, ParamValues, split_assignment};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use super::runs::{self, RunState};
 use super::verify::against_index::{self, IndexLookup};
 use super::verify::{Problem, ProblemKind, verify};
 use super::{report, writer};
-use crate::runbook::library::Library;
+use crate::runbook::lang::library::Library;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

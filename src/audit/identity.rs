@@ -2,7 +2,7 @@
 //! cloud identity comes from the `Actions` in use (`Actions::caller_identity`).
 
 use super::model::Operator;
-use crate::runbook::actions::CallerIdentity;
+use crate::runbook::act::port::CallerIdentity;
 
 /// The OS user: `USER`, else `LOGNAME`, else "unknown".
 pub fn os_user() -> String {

@@ -13,11 +13,11 @@ use super::model::{Draft, Operator, RunbookRef};
 use super::resume::{Prepared, ResumeData};
 use super::testhook::{self, Point};
 use super::writer::AuditWriter;
-use crate::runbook::actions::CallerIdentity;
+use crate::runbook::act::port::CallerIdentity;
 use crate::runbook::exec::Run;
-use crate::runbook::library::Library;
-use crate::runbook::log::{LogEntry, LogEvent};
-use crate::runbook::work::{Job, Report, ReportBody, Work};
+use crate::runbook::exec::log::{LogEntry, LogEvent};
+use crate::runbook::exec::work::{Job, Report, ReportBody, Work};
+use crate::runbook::lang::library::Library;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -404,7 +404,7 @@ fn repeated_id(run: &str) -> String {
 /// Replaces every secret value inside every string of a record. The run log already hides
 /// secret parameters; this catches a secret that reached a record another way.
 pub fn scrub(value: &mut Value, secrets: &[String]) {
-    crate::runbook::params::scrub_json(value, secrets);
+    crate::runbook::lang::params::scrub_json(value, secrets);
 }
 
 #[cfg(test)]
@@ -414,8 +414,8 @@ mod tests {
     #[test]
     fn a_second_run_under_an_id_the_journal_holds_is_refused_and_never_written() {
         use crate::runbook::exec::run_id;
-        use crate::runbook::library::Library;
-        use crate::runbook::params;
+        use crate::runbook::lang::library::Library;
+        use crate::runbook::lang::params;
         let dir = tempfile::tempdir().expect("tempdir");
         // The audit directory must be private: one others can read or write is refused.
         std::fs::set_permissions(

@@ -6,8 +6,8 @@
 //! a line therefore breaks the chain where it happened.
 
 use super::canonical;
-use crate::runbook::actions::CallerIdentity;
-use crate::runbook::log::{LogEntry, LogEvent};
+use crate::runbook::act::port::CallerIdentity;
+use crate::runbook::exec::log::{LogEntry, LogEvent};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -6,7 +6,7 @@
 use super::model::Record;
 use super::read::RunFile;
 use crate::fleet::{age_between, format_duration};
-use crate::runbook::log::{Confirmation, InDoubtDecision, LogEvent, Seen, requests_text};
+use crate::runbook::exec::log::{Confirmation, InDoubtDecision, LogEvent, Seen, requests_text};
 use jiff::Timestamp;
 use std::fmt::Write;
 use std::time::Duration;

@@ -8,12 +8,12 @@ use super::model::RunbookRef;
 use super::read::read_run;
 use super::runs::locate;
 use super::writer::AuditWriter;
-use crate::runbook::actions::CallerIdentity;
+use crate::runbook::act::port::CallerIdentity;
 use crate::runbook::exec::Run;
-use crate::runbook::library::{self, Library};
-use crate::runbook::log::{BoundParam, LogEntry, LogEvent};
-use crate::runbook::model::Runbook;
-use crate::runbook::params::{self, ParamValues};
+use crate::runbook::exec::log::{BoundParam, LogEntry, LogEvent};
+use crate::runbook::lang::library::{self, Library};
+use crate::runbook::lang::model::Runbook;
+use crate::runbook::lang::params::{self, ParamValues};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 
 use super::lock::RunLock;
 use super::read::{RunFile, read_run};
-use crate::runbook::actions::CallerIdentity;
-use crate::runbook::log::LogEvent;
+use crate::runbook::act::port::CallerIdentity;
+use crate::runbook::exec::log::LogEvent;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

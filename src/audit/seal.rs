@@ -5,8 +5,8 @@
 
 use super::index;
 use super::writer::AuditWriter;
+use crate::runbook::exec::log::LogEntry;
 use crate::runbook::exec::{Run, RunOutcome, StepState};
-use crate::runbook::log::LogEntry;
 
 /// After the first record of a file this process created: the index records its start.
 pub fn index_if_first(writer: &AuditWriter, entry: &LogEntry) -> Result<(), String> {

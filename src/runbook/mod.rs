@@ -1,38 +1,27 @@
 //! Markdown runbooks: a format people review on GitHub and ripcord executes step by step.
 //!
 //! ```text
-//!  file.md ──parse──► Document ──check──► Runbook ──Run::start(params)──► Run (exec: pure)
-//!                                                                          │ Work ▲ Report
-//!                                                                          ▼      │
-//!                                             worker (spawned) ──► perform ──► dyn Actions
-//!                                                                          └──► shell (sh)
+//!  lang/   file.md ──parse──► Document ──check──► Runbook
+//!  exec/   Runbook ──Run::start(params)──► Run (pure: a fold over its log)
+//!                                            │ Work ▲ Report
+//!                                            ▼      │
+//!  act/    runner (spawned) ──► dispatch ──► one module per action / condition ──► dyn Actions
+//!                                       └──► shell (sh)
 //! ```
 //!
-//! `perform` dispatches to one module per action kind (`act/`, the `Action` trait) and per
-//! gate or wait condition (`probe/`, the `Condition` trait): adding one is that module and a
-//! line in its registry (`Operation`, `Probe`), plus its name and arguments in `vocab`.
+//! Three rooms: `lang/` is the language (nothing in it runs), `exec/` the state machine (no
+//! I/O), `act/` the side effects. Adding an action is its module in `act/` and a line in its
+//! registry (`Operation`), plus its name and arguments in `lang/vocab.rs`; a condition the
+//! same in `act/probe/` (`Probe`).
 //!
 //! The format is documented in `runbooks/README.md`.
 
 pub mod act;
-pub mod actions;
-pub mod check;
-pub mod commands;
+pub mod cli;
 pub mod exec;
-pub mod library;
-pub mod log;
-pub mod model;
-pub mod params;
-pub mod parse;
-pub mod perform;
-pub mod probe;
-pub mod shell;
-pub mod template;
-pub mod vocab;
-pub mod work;
-pub mod worker;
+pub mod lang;
 
-pub use actions::Actions;
+pub use act::port::Actions;
 pub use exec::Run;
-pub use library::Library;
-pub use model::{Diagnostic, Runbook};
+pub use lang::library::Library;
+pub use lang::model::{Diagnostic, Runbook};

@@ -6,10 +6,10 @@
 use crate::app::App;
 use crate::app::runbook::{Purpose, RunInput};
 use crate::fleet::{age_between, format_duration};
+use crate::runbook::act::shell::{SHELL, SHELL_FLAGS};
+use crate::runbook::exec::log::InDoubtDecision;
+use crate::runbook::exec::work::Check;
 use crate::runbook::exec::{EndState, Resolved, Run, RunOutcome, StepState};
-use crate::runbook::log::InDoubtDecision;
-use crate::runbook::shell::{SHELL, SHELL_FLAGS};
-use crate::runbook::work::Check;
 use crate::theme::Theme;
 use crate::ui::widgets::clock_time;
 use ratatui::Frame;
@@ -347,8 +347,10 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
             ];
             if let Some(target) = otherwise {
                 let to = match target {
-                    crate::runbook::model::Target::Step(j) => run.book.steps[*j].title.clone(),
-                    crate::runbook::model::Target::End => "the end".to_string(),
+                    crate::runbook::lang::model::Target::Step(j) => {
+                        run.book.steps[*j].title.clone()
+                    }
+                    crate::runbook::lang::model::Target::End => "the end".to_string(),
                 };
                 spans.push(Span::styled(format!("; if not, go to: {to}"), theme.dim));
             }
@@ -748,8 +750,8 @@ pub fn draw_picker(frame: &mut Frame, body: Rect, app: &App) {
     if let Some(entry) = selected_entry.and_then(|i| entries.get(i)) {
         lines.push(Line::default());
         let origin = match &entry.origin {
-            crate::runbook::library::Origin::BuiltIn => "built in".to_string(),
-            crate::runbook::library::Origin::File(p) => p.display().to_string(),
+            crate::runbook::lang::library::Origin::BuiltIn => "built in".to_string(),
+            crate::runbook::lang::library::Origin::File(p) => p.display().to_string(),
         };
         match &entry.loaded {
             Ok(book) => {

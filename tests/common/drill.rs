@@ -6,7 +6,7 @@ use super::*;
 use ripcord::audit::journal::Journal;
 use ripcord::clock::Clock;
 use ripcord::fleet::CheckStatus;
-use ripcord::runbook::actions::CallerIdentity;
+use ripcord::runbook::act::port::CallerIdentity;
 use ripcord::runbook::exec::RunIds;
 use ripcord::runbook::{Actions, Library};
 use ripcord::source::sim::drill::ZONE_ID;

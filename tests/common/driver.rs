@@ -9,8 +9,8 @@ use ripcord::audit::journal::Journal;
 use ripcord::clock::Clock;
 use ripcord::effects;
 use ripcord::runbook::exec::StepState;
-use ripcord::runbook::log::LogEvent;
-use ripcord::runbook::{Actions, worker};
+use ripcord::runbook::exec::log::LogEvent;
+use ripcord::runbook::{Actions, act::runner};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -66,7 +66,7 @@ impl<S> Driver<S> {
                     continue;
                 }
                 if let Command::Runbook(work) = command {
-                    worker::execute(
+                    runner::execute(
                         *work,
                         self.actions.clone(),
                         self.clock.clone(),
@@ -157,8 +157,8 @@ impl<S> Driver<S> {
                 .body;
                 let acts = !matches!(
                     body,
-                    ripcord::runbook::model::StepBody::Manual
-                        | ripcord::runbook::model::StepBody::Gate(_)
+                    ripcord::runbook::lang::model::StepBody::Manual
+                        | ripcord::runbook::lang::model::StepBody::Gate(_)
                 );
                 if acts {
                     assert!(

@@ -6,8 +6,8 @@ use crate::app::{Event, Mode};
 use crate::config::Refresh;
 use crate::fleet::Workloads;
 use crate::runbook::exec::StepState;
-use crate::runbook::log::LogEvent;
-use crate::runbook::work::{Check, Job, ReportBody, Subject};
+use crate::runbook::exec::log::LogEvent;
+use crate::runbook::exec::work::{Check, Job, ReportBody, Subject};
 use crate::source::sim::Scenario;
 use crate::theme::Theme;
 use crossterm::event::KeyEvent;
@@ -343,7 +343,7 @@ fn picking_a_runbook_that_needs_values_puts_them_on_the_command_line() {
 #[test]
 fn a_run_started_again_in_the_same_second_gets_its_own_id_and_its_own_audit_file() {
     use crate::audit::journal::Journal;
-    use crate::runbook::actions::CallerIdentity;
+    use crate::runbook::act::port::CallerIdentity;
     let root = tempfile::tempdir().expect("tempdir");
     // A directory of ripcord's own making (0700): an open one is refused.
     let audit = root.path().join("audit");

@@ -4,6 +4,12 @@
 //! The judgement lives here; the AWS source and the simulator (`Actions`) only translate single
 //! calls.
 
+pub mod dispatch;
+pub mod port;
+pub mod probe;
+pub mod runner;
+pub mod shell;
+
 mod delete_restored_instance;
 mod failover_db_cluster;
 mod failover_global_cluster;
@@ -23,21 +29,21 @@ pub use restore_newest_recovery_point::RestoreNewestRecoveryPoint;
 pub use switchover_global_cluster::SwitchoverGlobalCluster;
 pub use upsert_record::UpsertRecord;
 
-use super::actions::{
+use crate::clock::Clock;
+use crate::fleet::{CheckStatus, FailoverRole, age_between, format_duration, format_lag};
+use crate::runbook::act::dispatch::{Progress, Requests, failed, note, pause, same_name};
+use crate::runbook::act::port::{
     ActionResult, Actions, ChangeStatus, DbInstance, Observed, Receipt, RecordChange, RecordSet,
     RestoreRequest, RestoreStatus,
 };
-use super::model::{Args, Pos};
-use super::params::ParamKind as K;
-use super::perform::{Progress, Requests, failed, note, pause, same_name};
-use super::probe::{Condition, ReplicaLagBelow};
-use super::vocab::{
+use crate::runbook::act::probe::{Condition, ReplicaLagBelow};
+use crate::runbook::exec::work::{ActionContext, Check, Outcome};
+use crate::runbook::lang::model::{Args, Pos};
+use crate::runbook::lang::params::ParamKind as K;
+use crate::runbook::lang::vocab::{
     ActionKind, ArgSpec, Filled, Pin, PinnedRecoveryPoint, REGION, arg, optional, take,
     take_optional,
 };
-use super::work::{ActionContext, Check, Outcome};
-use crate::clock::Clock;
-use crate::fleet::{CheckStatus, FailoverRole, age_between, format_duration, format_lag};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

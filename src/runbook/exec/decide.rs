@@ -2,11 +2,11 @@
 //! retry, abort. Each one records its log entry, which `RunState::apply` turns into the new
 //! state, and then moves the run on the way the state says.
 
-use super::super::log::{Confirmation, InDoubtDecision, Intended, LogEvent, Seen};
-use super::super::work::{ActionContext, Check, Job, Outcome, Task, Work};
 use super::state::target_name;
 use super::{REFRESH_EVERY, Readings, Resolved, Run, StepState};
 use crate::fleet::{age_between, format_duration};
+use crate::runbook::exec::log::{Confirmation, InDoubtDecision, Intended, LogEvent, Seen};
+use crate::runbook::exec::work::{ActionContext, Check, Job, Outcome, Task, Work};
 use jiff::Timestamp;
 
 impl Run {

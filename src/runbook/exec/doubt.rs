@@ -7,10 +7,10 @@
 //!   state to read): sending again always needs a typed confirmation, and the screen says
 //!   plainly that ripcord cannot tell whether it happened. Unknown is not false.
 
-use super::super::log::InDoubtDecision;
-use super::super::params::shown;
 use super::{Readings, Resolved, Run, StepState};
 use crate::fleet::{age_between, format_duration};
+use crate::runbook::exec::log::InDoubtDecision;
+use crate::runbook::lang::params::shown;
 use jiff::Timestamp;
 
 /// The live end state of a step in doubt, as read after the lost session.

@@ -4,7 +4,7 @@
 //! two) apart. Ids written before the random part existed (`…-20261121T030000Z`) are still
 //! just ids: nothing parses them.
 
-use super::super::model::Runbook;
+use crate::runbook::lang::model::Runbook;
 use jiff::Timestamp;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};

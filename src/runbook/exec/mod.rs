@@ -17,15 +17,18 @@
 //! - `resume.rs`: a run rebuilt from its log
 //! - `id.rs`: run ids
 
-use super::log::{LogEntry, LogEvent};
-use super::model::{Diagnostic, Runbook, Target};
-use super::params::ParamValues;
-use super::vocab::{Operation, Probe};
-use super::work::{Check, Env, Job, Subject, Work};
 use crate::fleet::age_between;
+use crate::runbook::exec::log::{LogEntry, LogEvent};
+use crate::runbook::exec::work::{Check, Env, Job, Subject, Work};
+use crate::runbook::lang::model::{Diagnostic, Runbook, Target};
+use crate::runbook::lang::params::ParamValues;
+use crate::runbook::lang::vocab::{Operation, Probe};
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::time::Duration;
+
+pub mod log;
+pub mod work;
 
 mod decide;
 mod doubt;

@@ -1,8 +1,8 @@
 //! The runtime's answers (live values read, progress, a job's result), and how a step ends.
 
-use super::super::log::LogEvent;
-use super::super::work::{Outcome, Report, ReportBody, Work};
 use super::{MAX_OUTPUT_LINES, Readings, Run};
+use crate::runbook::exec::log::LogEvent;
+use crate::runbook::exec::work::{Outcome, Report, ReportBody, Work};
 use jiff::Timestamp;
 
 impl Run {

@@ -1,12 +1,12 @@
 //! A runbook's steps with this run's parameters filled in, each argument checked against
 //! what it must be (a parameter can hold anything its own type allows).
 
-use super::super::model::{Diagnostic, Runbook, StepBody, env_var_for};
-use super::super::params::{ParamValues, shown};
-use super::super::template;
-use super::super::vocab::{ArgSpec, Filled, Operation, Probe};
-use super::super::work::{Env, EnvVar};
 use super::Resolved;
+use crate::runbook::exec::work::{Env, EnvVar};
+use crate::runbook::lang::model::{Diagnostic, Runbook, StepBody, env_var_for};
+use crate::runbook::lang::params::{ParamValues, shown};
+use crate::runbook::lang::template;
+use crate::runbook::lang::vocab::{ArgSpec, Filled, Operation, Probe};
 
 /// Fills in and checks every step's arguments for a run.
 pub fn resolve_steps(
@@ -17,7 +17,7 @@ pub fn resolve_steps(
     let mut resolved = Vec::new();
     for step in &book.steps {
         let mut fill =
-            |specs: &'static [ArgSpec], args: &super::super::model::Args| -> Filled {
+            |specs: &'static [ArgSpec], args: &crate::runbook::lang::model::Args| -> Filled {
                 let mut filled = Filled::new();
                 for spec in specs {
                     let Some(t) = args.get(spec.name) else {
@@ -118,7 +118,7 @@ pub fn resolve_steps(
 
 fn shown_or_secret(params: &ParamValues, value: &str) -> String {
     if params.is_secret_value(value) {
-        super::super::params::REDACTED.to_string()
+        crate::runbook::lang::params::REDACTED.to_string()
     } else {
         format!("`{}`", shown(value))
     }

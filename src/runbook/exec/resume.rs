@@ -5,12 +5,12 @@
 //! operator has seen its live end state and decided; a step whose end was recorded before its
 //! successor was reached moves on to that successor.
 
-use super::super::log::{LogEntry, LogEvent};
-use super::super::model::Runbook;
-use super::super::params::ParamValues;
-use super::super::work::Work;
 use super::state::RunOutcome;
 use super::{Run, resolve_steps};
+use crate::runbook::exec::log::{LogEntry, LogEvent};
+use crate::runbook::exec::work::Work;
+use crate::runbook::lang::model::Runbook;
+use crate::runbook::lang::params::ParamValues;
 use jiff::Timestamp;
 use std::sync::Arc;
 

@@ -6,9 +6,9 @@
 //! Only what the log holds is here. What the cockpit reads while a step waits (live values,
 //! shell output, requests in flight) is `LiveStep`, beside it in `Run`.
 
-use super::super::check::successor;
-use super::super::log::{LogEntry, LogEvent};
-use super::super::model::{Runbook, StepBody, Target};
+use crate::runbook::exec::log::{LogEntry, LogEvent};
+use crate::runbook::lang::check::successor;
+use crate::runbook::lang::model::{Runbook, StepBody, Target};
 use jiff::Timestamp;
 use std::time::Duration;
 

@@ -20,7 +20,7 @@ mod route53;
 use super::ROUTE53_REGION;
 use super::error::aws_error;
 use super::sdk::{CallLimits, is_region_name};
-use crate::runbook::actions::{
+use crate::runbook::act::port::{
     ActionResult, Actions, CallerIdentity, ChangeStatus, DbCluster, DbInstance, GlobalCluster,
     HealthState, Observed, Receipt, RecordChange, RecordSet, RecoveryPoint, RestoreJob,
     RestoreRequest,

@@ -14,7 +14,7 @@ use crate::fleet::{
     CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, JobState, Replica, ReplicaKind,
     ReplicationState,
 };
-use crate::runbook::actions::{
+use crate::runbook::act::port::{
     ActionResult, Actions, CallerIdentity, ChangeStatus, ClusterMember, DbCluster, DbInstance,
     GlobalCluster, GlobalMember, HealthState, Observed, Receipt, RecordChange, RecordSet,
     RecoveryPoint, RestoreJob, RestoreRequest, RestoreStatus,

@@ -489,7 +489,7 @@ mod tests {
     #[tokio::test]
     async fn after_the_outage_promotion_the_new_primary_has_no_recovery_point() {
         use crate::fleet::Verdict;
-        use crate::runbook::actions::Actions;
+        use crate::runbook::act::port::Actions;
         let (sim, clock) = fleet(Scenario::RegionOutage);
         clock.advance(Duration::from_secs(600));
         sim.promote_read_replica("us-west-2", "orders-dr-usw2", 7)

@@ -1,10 +1,10 @@
 //! What the run view says about a step in doubt whose end state cannot be told.
 
 use super::ready_text;
-use crate::runbook::check;
+use crate::runbook::exec::work::{Check, Report, ReportBody, Work};
 use crate::runbook::exec::{Run, run_id};
-use crate::runbook::params;
-use crate::runbook::work::{Check, Report, ReportBody, Work};
+use crate::runbook::lang::check;
+use crate::runbook::lang::params;
 use jiff::Timestamp;
 use std::sync::Arc;
 

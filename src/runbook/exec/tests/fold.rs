@@ -112,7 +112,7 @@ fn a_move() -> impl Strategy<Value = Move> {
 }
 
 /// The state the log gives, folded from scratch with `RunState::apply`.
-fn fold(book: &Runbook, log: &[crate::runbook::log::LogEntry]) -> RunState {
+fn fold(book: &Runbook, log: &[crate::runbook::exec::log::LogEntry]) -> RunState {
     let mut state = RunState::new(book);
     for entry in log {
         state.apply(book, entry).expect("every entry applies");

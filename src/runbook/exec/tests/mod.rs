@@ -3,11 +3,11 @@
 //! doubt, and the fold property (the state rebuilt from the log is the live state).
 
 use super::*;
-use crate::runbook::check;
-use crate::runbook::log::{Confirmation, InDoubtDecision, LogEvent, Seen};
-use crate::runbook::model::Runbook;
-use crate::runbook::params::{self, ParamValues};
-use crate::runbook::work::{Check, Job, Outcome, Report, ReportBody, Subject, Task, Work};
+use crate::runbook::exec::log::{Confirmation, InDoubtDecision, LogEvent, Seen};
+use crate::runbook::exec::work::{Check, Job, Outcome, Report, ReportBody, Subject, Task, Work};
+use crate::runbook::lang::check;
+use crate::runbook::lang::model::Runbook;
+use crate::runbook::lang::params::{self, ParamValues};
 use jiff::Timestamp;
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! a new RDS instance, following the restore job, and finding the job that made an instance.
 
 use super::{change_error, receipt, same_resource};
-use crate::runbook::actions::{
+use crate::runbook::act::port::{
     ActionResult, Observed, Receipt, RecoveryPoint, RestoreJob, RestoreRequest, RestoreStatus,
 };
 use crate::source::aws::calls;

@@ -1,7 +1,7 @@
 //! The newest lag of one replica, for gates and pre-checks: one GetMetricData call asking for
 //! every metric the replica could publish (a runbook names a replica, not its kind).
 
-use crate::runbook::actions::{ActionResult, Observed};
+use crate::runbook::act::port::{ActionResult, Observed};
 use crate::source::aws::calls;
 use crate::source::aws::cloudwatch::{SeriesQuery, to_query};
 use crate::source::aws::error::aws_error;

@@ -2,7 +2,7 @@
 //! and the changes (promote, switch over, fail over, delete).
 
 use super::{change_error, receipt, same_resource};
-use crate::runbook::actions::{
+use crate::runbook::act::port::{
     ActionResult, ClusterMember, DbCluster, DbInstance, GlobalCluster, GlobalMember, Observed,
     Receipt,
 };

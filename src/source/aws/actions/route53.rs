@@ -4,7 +4,7 @@
 
 use super::{change_error, receipt};
 use crate::fleet::{CheckStatus, FailoverRole, RecordHealth};
-use crate::runbook::actions::{
+use crate::runbook::act::port::{
     ActionResult, ChangeStatus, HealthState, Observed, Receipt, RecordChange, RecordSet,
 };
 use crate::source::aws::calls;

@@ -4,10 +4,10 @@
 use super::*;
 use crate::clock::Clock;
 use crate::runbook::act;
-use crate::runbook::perform::{carry_out, evaluate, prechecks};
-use crate::runbook::probe;
-use crate::runbook::vocab::{Operation, Probe};
-use crate::runbook::work::ActionContext;
+use crate::runbook::act::dispatch::{carry_out, evaluate, prechecks};
+use crate::runbook::act::probe;
+use crate::runbook::exec::work::ActionContext;
+use crate::runbook::lang::vocab::{Operation, Probe};
 use crate::source::sim::{Scenario, SimOptions};
 use std::sync::Arc;
 

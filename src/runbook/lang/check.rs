@@ -4,16 +4,16 @@
 //! nowhere, steps that can never be reached. Every problem is `file:line:column: message`,
 //! and says what to change.
 
-use super::model::{
+use crate::runbook::lang::model::{
     ActionStep, Args, Diagnostic, GateStep, ParamDecl, Pattern, Pos, ProbeSpec, Runbook, ShellStep,
     Step, StepBody, Target, Template, WaitStep, env_var_for,
 };
-use super::params::ParamKind;
-use super::parse::{
+use crate::runbook::lang::params::ParamKind;
+use crate::runbook::lang::parse::{
     self, Block, BlockLang, Document, Origin, RawFront, RawSpec, spanned_pos, spanned_range,
 };
-use super::template;
-use super::vocab::{ActionKind, ArgSpec, ProbeKind, closest};
+use crate::runbook::lang::template;
+use crate::runbook::lang::vocab::{ActionKind, ArgSpec, ProbeKind, closest};
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -252,7 +252,7 @@ impl Checker<'_> {
                 pos,
             };
             if let Some(default) = &p.default
-                && let Err(why) = super::params::check_value(&decl, &default.value)
+                && let Err(why) = crate::runbook::lang::params::check_value(&decl, &default.value)
             {
                 self.problem(
                     spanned_pos(origin, default),

@@ -2,7 +2,7 @@
 //! in (when a run starts). Shell steps never go through here: they get parameters only as
 //! environment variables.
 
-use super::params::ParamValues;
+use crate::runbook::lang::params::ParamValues;
 
 /// One `{{...}}` in a text, with its byte range (braces included).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +84,7 @@ pub fn fill(text: &str, values: &ParamValues) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runbook::params::ParamValue;
+    use crate::runbook::lang::params::ParamValue;
 
     fn values() -> ParamValues {
         ParamValues(vec![ParamValue {

@@ -2,13 +2,13 @@
 //! waits test, with the arguments each takes. Also their resolved forms (`Operation`, `Probe`):
 //! arguments filled in and checked, ready for `Actions`, and described for the operator.
 
-use super::params::ParamKind;
+use crate::runbook::lang::params::ParamKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub use super::act::Operation;
-pub use super::probe::Probe;
+pub use crate::runbook::act::Operation;
+pub use crate::runbook::act::probe::Probe;
 
 /// One argument an action or condition takes.
 #[derive(Debug, Clone, Copy)]
@@ -83,8 +83,8 @@ impl ActionKind {
     ];
 
     /// What the kind's module (`act/`) says about it.
-    pub fn spec(self) -> &'static super::act::ActionSpec {
-        super::act::spec(self)
+    pub fn spec(self) -> &'static crate::runbook::act::ActionSpec {
+        crate::runbook::act::spec(self)
     }
 
     pub fn name(self) -> &'static str {
@@ -141,8 +141,8 @@ impl ProbeKind {
     ];
 
     /// What the kind's module (`probe/`) says about it.
-    pub fn spec(self) -> &'static super::probe::ConditionSpec {
-        super::probe::spec(self)
+    pub fn spec(self) -> &'static crate::runbook::act::probe::ConditionSpec {
+        crate::runbook::act::probe::spec(self)
     }
 
     pub fn name(self) -> &'static str {

@@ -1,8 +1,8 @@
 //! What the executor asks the runtime to do (`Work`) and what comes back (`Report`): plain
 //! data, so the executor stays pure and tests can feed it any answer.
 
-use super::log::LogEntry;
-use super::vocab::{Operation, Pin, Probe};
+use crate::runbook::exec::log::LogEntry;
+use crate::runbook::lang::vocab::{Operation, Pin, Probe};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -111,9 +111,9 @@ impl Env {
             .iter()
             .map(|v| {
                 let value = if v.secret {
-                    super::params::REDACTED.to_string()
+                    crate::runbook::lang::params::REDACTED.to_string()
                 } else {
-                    super::params::shown(&v.value)
+                    crate::runbook::lang::params::shown(&v.value)
                 };
                 (v.name.clone(), value)
             })

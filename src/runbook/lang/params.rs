@@ -1,7 +1,7 @@
 //! Runbook parameters: what kinds of value they take, how a value is checked, and how the
 //! values given on the command line (or `:run`) become the values a run uses.
 
-use super::model::{Diagnostic, ParamDecl, Pos, Runbook};
+use crate::runbook::lang::model::{Diagnostic, ParamDecl, Pos, Runbook};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -217,10 +217,10 @@ impl ParamValues {
     }
 
     /// The values as the run log records them: secrets replaced, and whether each was given.
-    pub fn bound(&self) -> Vec<super::log::BoundParam> {
+    pub fn bound(&self) -> Vec<crate::runbook::exec::log::BoundParam> {
         self.0
             .iter()
-            .map(|p| super::log::BoundParam {
+            .map(|p| crate::runbook::exec::log::BoundParam {
                 name: p.name.clone(),
                 value: p.display().to_string(),
                 secret: p.secret,

@@ -1,8 +1,8 @@
 //! A runbook as ripcord understands it, after parsing and checking: its header, its
 //! parameters, and its steps, each step with what it does and where in the file it came from.
 
-use super::params::ParamKind;
-use super::vocab::{ActionKind, ProbeKind};
+use crate::runbook::lang::params::ParamKind;
+use crate::runbook::lang::vocab::{ActionKind, ProbeKind};
 use serde::Serialize;
 use std::fmt;
 use std::time::Duration;

@@ -1,8 +1,8 @@
 //! Where runbooks come from: the ones shipped in `runbooks/` (built into the binary, so the
 //! cockpit has them on any machine) and the `.md` files in the config's `runbook_dirs`.
 
-use super::check;
-use super::model::{Diagnostic, Runbook};
+use crate::runbook::lang::check;
+use crate::runbook::lang::model::{Diagnostic, Runbook};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,19 +10,19 @@ use std::sync::Arc;
 pub const SHIPPED: [(&str, &str); 4] = [
     (
         "rds-cross-region-failover",
-        include_str!("../../runbooks/rds-cross-region-failover.md"),
+        include_str!("../../../runbooks/rds-cross-region-failover.md"),
     ),
     (
         "aurora-global-failover",
-        include_str!("../../runbooks/aurora-global-failover.md"),
+        include_str!("../../../runbooks/aurora-global-failover.md"),
     ),
     (
         "backup-restore-drill",
-        include_str!("../../runbooks/backup-restore-drill.md"),
+        include_str!("../../../runbooks/backup-restore-drill.md"),
     ),
     (
         "route53-failover-flip",
-        include_str!("../../runbooks/route53-failover-flip.md"),
+        include_str!("../../../runbooks/route53-failover-flip.md"),
     ),
 ];
 
@@ -143,7 +143,7 @@ pub fn read_file(path: &Path) -> Entry {
         Ok(text) => check::load(&name, &file, &text).map(Arc::new),
         Err(e) => Err(vec![Diagnostic {
             file: file.clone(),
-            pos: super::model::Pos::new(1, 1),
+            pos: crate::runbook::lang::model::Pos::new(1, 1),
             message: format!("cannot read the file: {e}"),
         }]),
     };

@@ -3,9 +3,9 @@
 //! the whole process group: a timeout ends `sh` and everything it started (an `aws` CLI call
 //! left running would go on changing things after the step was reported killed).
 
-use super::perform::Progress;
-use super::work::{Env, Outcome};
 use crate::fleet::format_duration;
+use crate::runbook::act::dispatch::Progress;
+use crate::runbook::exec::work::{Env, Outcome};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};

@@ -7,9 +7,9 @@
 //! No entry ever holds a secret parameter value: values are logged as `ParamValues`
 //! displays them, and the audit log scrubs secrets from every string on top of that.
 
-use super::vocab::{Operation, Probe};
-use super::work::{Check, RequestId};
 use crate::fleet::age_between;
+use crate::runbook::exec::work::{Check, RequestId};
+use crate::runbook::lang::vocab::{Operation, Probe};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,7 @@
 //!
 //! This module only reads structure; `check` decides whether it makes a valid runbook.
 
-use super::model::{Diagnostic, Pos};
+use crate::runbook::lang::model::{Diagnostic, Pos};
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
@@ -562,7 +562,7 @@ fn yaml_message(raw: &str, text: &str, offset: Option<usize>) -> String {
             .split_once("expected one of ")
             .map(|(_, list)| list.to_string())
             .unwrap_or_default();
-        let hint = crate::runbook::vocab::closest(field, known.split(", ").map(str::trim))
+        let hint = crate::runbook::lang::vocab::closest(field, known.split(", ").map(str::trim))
             .map(|c| format!("did you mean `{c}`? "))
             .unwrap_or_default();
         return format!("unknown key `{field}`: {hint}the keys here are {known}");

@@ -3,16 +3,16 @@
 //! module dispatches, and holds what they share: waiting between reads, progress lines, the
 //! request ids of accepted changes.
 
-use super::act::Change;
-use super::actions::{Actions, Receipt};
-use super::vocab::{Operation, Probe};
-use super::work::{ActionContext, Check, Outcome, RequestId, Subject};
 use crate::clock::Clock;
 use crate::fleet::SourceError;
 use crate::fleet::{age_between, format_duration};
+use crate::runbook::act::Change;
+use crate::runbook::act::port::{Actions, Receipt};
+use crate::runbook::exec::work::{ActionContext, Check, Outcome, RequestId, Subject};
+use crate::runbook::lang::vocab::{Operation, Probe};
 use std::time::Duration;
 
-pub use super::probe::MAX_DATAPOINT_AGE;
+pub use crate::runbook::act::probe::MAX_DATAPOINT_AGE;
 
 /// Where progress lines go while a step runs.
 pub type Progress<'a> = &'a (dyn Fn(String) + Send + Sync);

@@ -1,13 +1,13 @@
 //! Carries out one `Work` item against `Actions` (or a shell) and reports back. The cockpit
 //! spawns one task per item; tests call it directly with a manual clock.
 
-use super::actions::Actions;
-use super::perform;
-use super::shell;
-use super::work::Check;
-use super::work::{Job, Report, ReportBody, Task, Work};
 use crate::clock::Clock;
 use crate::fleet::format_duration;
+use crate::runbook::act::dispatch;
+use crate::runbook::act::port::Actions;
+use crate::runbook::act::shell;
+use crate::runbook::exec::work::Check;
+use crate::runbook::exec::work::{Job, Report, ReportBody, Task, Work};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -44,7 +44,7 @@ pub async fn execute<E: Send + 'static>(
     };
     let body = match job {
         Job::Inspect(subject) => {
-            let read = perform::inspect(&subject, actions.as_ref(), &clock);
+            let read = dispatch::inspect(&subject, actions.as_ref(), &clock);
             match tokio::time::timeout(INSPECT_DEADLINE, read).await {
                 Ok(checks) => ReportBody::Inspected(checks),
                 Err(_) => ReportBody::Inspected(vec![Check::unknown(
@@ -70,7 +70,7 @@ pub async fn execute<E: Send + 'static>(
                         timeout,
                         context,
                     } => {
-                        perform::carry_out(
+                        dispatch::carry_out(
                             &op,
                             timeout,
                             &context,
@@ -81,7 +81,7 @@ pub async fn execute<E: Send + 'static>(
                         .await
                     }
                     Task::Wait { probe, timeout } => {
-                        perform::wait_for(&probe, timeout, actions.as_ref(), &clock, &progress)
+                        dispatch::wait_for(&probe, timeout, actions.as_ref(), &clock, &progress)
                             .await
                     }
                     Task::Shell {

@@ -18,13 +18,15 @@ pub use health_check_failing::HealthCheckFailing;
 pub use health_check_healthy::HealthCheckHealthy;
 pub use replica_lag_below::{MAX_DATAPOINT_AGE, ReplicaLagBelow};
 
-use super::actions::{Actions, Observed};
-use super::params::ParamKind as K;
-use super::perform::{failed, same_name};
-use super::vocab::{ArgSpec, Filled, ProbeKind, REGION, arg, optional, take, take_optional};
-use super::work::Check;
 use crate::clock::Clock;
 use crate::fleet::{CheckStatus, age_between, format_duration, format_lag};
+use crate::runbook::act::dispatch::{failed, same_name};
+use crate::runbook::act::port::{Actions, Observed};
+use crate::runbook::exec::work::Check;
+use crate::runbook::lang::params::ParamKind as K;
+use crate::runbook::lang::vocab::{
+    ArgSpec, Filled, ProbeKind, REGION, arg, optional, take, take_optional,
+};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;

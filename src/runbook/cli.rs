@@ -1,11 +1,11 @@
 //! `ripcord runbook list | check | run`: what they print and how they decide, kept out of
 //! `main.rs` so tests can call them. `run` only prepares here; main starts the cockpit.
 
-use super::exec::resolve_steps;
-use super::library::{self, Entry, Library, Origin};
-use super::model::{Diagnostic, Runbook};
-use super::params::{self, ParamValues, split_assignment};
 use crate::fleet::format_duration;
+use crate::runbook::exec::resolve_steps;
+use crate::runbook::lang::library::{self, Entry, Library, Origin};
+use crate::runbook::lang::model::{Diagnostic, Runbook};
+use crate::runbook::lang::params::{self, ParamValues, split_assignment};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
