@@ -4,6 +4,7 @@
 //! without a terminal. See docs/ARCHITECTURE.md for the layers and the two flows of data.
 
 pub mod app;
+pub mod assemble;
 pub mod audit;
 pub mod cli;
 pub mod clock;
@@ -74,7 +75,7 @@ mod layers {
     #[test]
     fn no_layer_reaches_up() {
         let runner = [
-            "app", "ui", "cockpit", "effects", "status", "poll", "tui", "main",
+            "app", "assemble", "ui", "cockpit", "effects", "status", "poll", "tui", "main",
         ];
         let rules: [(&str, &[&str]); 4] = [
             ("audit", &runner),
