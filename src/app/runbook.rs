@@ -5,7 +5,7 @@ use super::{App, Command, Prompt};
 use crate::audit::resume::ResumeData;
 use crate::audit::runs::RunSummary;
 use crate::runbook::exec::work::{Report, Work};
-use crate::runbook::exec::{Run, RunIds, StepState};
+use crate::runbook::exec::{Refusal, Run, RunIds, StepState};
 use crate::runbook::lang::library::Library;
 use crate::runbook::lang::model::Runbook;
 use crate::runbook::lang::params::{self, ParamValues, split_assignment};
@@ -364,7 +364,7 @@ impl App {
             return Vec::new();
         };
         if let Err(why) = run.ready(now) {
-            self.flash_error(why);
+            self.flash_error(why.to_string());
             return Vec::new();
         }
         if let Some(name) = run.typed_name_needed() {
@@ -380,7 +380,7 @@ impl App {
     /// Applies an executor decision; a refusal is flashed, and nothing else happens.
     fn with_run(
         &mut self,
-        decide: impl FnOnce(&mut Run) -> Result<Vec<Work>, String>,
+        decide: impl FnOnce(&mut Run) -> Result<Vec<Work>, Refusal>,
     ) -> Vec<Command> {
         let Some(run) = self.runbooks.run.as_mut() else {
             return Vec::new();
@@ -388,7 +388,7 @@ impl App {
         match decide(run) {
             Ok(work) => to_commands(work),
             Err(why) => {
-                self.flash_error(why);
+                self.flash_error(why.to_string());
                 Vec::new()
             }
         }
@@ -424,7 +424,7 @@ impl App {
                     Purpose::Abort => {
                         let result = self.runbooks.run.as_mut().map(|run| run.abort(&text, now));
                         match result {
-                            Some(Err(why)) => self.flash_error(why),
+                            Some(Err(why)) => self.flash_error(why.to_string()),
                             Some(Ok(())) => self.flash_info("run aborted"),
                             None => {}
                         }

@@ -29,10 +29,10 @@ fn a_gate_waits_for_readings_and_refuses_while_it_does_not_hold() {
     run.confirm(None, t(1)).expect("tick");
     run.confirm(None, t(2)).expect("tick");
     let err = run.confirm(None, t(2)).expect_err("no readings yet");
-    assert!(err.contains("still reading"), "{err}");
+    assert_eq!(err, Refusal::StillReading);
     let mut run = at_gate(false);
     let err = run.confirm(None, t(4)).expect_err("does not hold");
-    assert!(err.contains("the gate does not hold"), "{err}");
+    assert_eq!(err, Refusal::GateDoesNotHold);
     assert_eq!(run.state.current, Some(1), "still at the gate");
 }
 
@@ -40,7 +40,8 @@ fn a_gate_waits_for_readings_and_refuses_while_it_does_not_hold() {
 fn decisions_are_never_taken_on_old_readings() {
     let mut run = at_gate(true);
     let err = run.confirm(None, t(3 + 31)).expect_err("stale");
-    assert!(err.contains("old: r reads them again"), "{err}");
+    assert!(matches!(err, Refusal::OldReadings { .. }), "{err}");
+    assert!(err.to_string().contains("old: r reads them again"), "{err}");
 }
 
 #[test]
@@ -60,11 +61,24 @@ fn a_destructive_action_needs_the_typed_name_and_logs_its_intent_first() {
     let (mut run, _) = at_promote();
     assert_eq!(run.typed_name_needed().as_deref(), Some("orders-dr-usw2"));
     let err = run.confirm(None, t(6)).expect_err("needs the name");
-    assert!(err.contains("type `orders-dr-usw2`"), "{err}");
+    assert_eq!(
+        err,
+        Refusal::NeedsName {
+            needed: "orders-dr-usw2".into()
+        }
+    );
+    assert!(err.to_string().contains("type `orders-dr-usw2`"), "{err}");
     let err = run
         .confirm(Some("orders-dr-usw"), t(6))
         .expect_err("wrong name");
-    assert!(err.contains("nothing was done"), "{err}");
+    assert_eq!(
+        err,
+        Refusal::WrongName {
+            typed: "orders-dr-usw".into(),
+            needed: "orders-dr-usw2".into()
+        }
+    );
+    assert!(err.to_string().contains("nothing was done"), "{err}");
     assert_eq!(run.state.steps[2].state, StepState::Pending);
     let log_len = run.log.len();
     let work = run
@@ -125,7 +139,8 @@ fn a_failed_step_is_retried_after_reading_again_with_a_new_attempt() {
     let err = run
         .confirm(Some("orders-dr-usw2"), t(10))
         .expect_err("failed");
-    assert!(err.contains("r retries it"), "{err}");
+    assert!(matches!(err, Refusal::Failed { .. }), "{err}");
+    assert!(err.to_string().contains("r retries it"), "{err}");
     let again = run.retry(t(10)).expect("retry");
     assert!(matches!(again[0].job, Job::Inspect(Subject::PreChecks(_))));
     run.on_report(

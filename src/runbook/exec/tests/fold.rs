@@ -134,7 +134,7 @@ impl Cockpit {
         self.seen.push((self.run.log.len(), self.run.state.clone()));
     }
 
-    fn take(&mut self, work: Result<Vec<Work>, String>) {
+    fn take(&mut self, work: Result<Vec<Work>, Refusal>) {
         if let Ok(work) = work {
             self.out.extend(work);
         }
