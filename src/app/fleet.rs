@@ -5,6 +5,7 @@
 
 use super::Pane;
 use super::feed::{Feed, Freshness};
+use super::view::ReplicaCache;
 use crate::config::Refresh;
 use crate::fleet::{BackupHealth, HealthCheck, Replica, Verdict, Workloads};
 use crate::source::{FetchResult, FleetSource, SourceError, with_deadline};
@@ -104,6 +105,10 @@ pub struct FleetView {
     pub replicas: BTreeMap<String, Feed<Vec<Replica>>>,
     pub backups: BTreeMap<String, Feed<BackupHealth>>,
     pub health: Feed<Vec<HealthCheck>>,
+    /// Counts the answers of the replicas feeds (change them only through `apply`): the
+    /// replica rows kept in `replica_cache` are derived again when it moves.
+    pub(super) replica_generation: u64,
+    pub(super) replica_cache: ReplicaCache,
 }
 
 impl FleetView {
@@ -129,6 +134,8 @@ impl FleetView {
                 .map(|r| (r.clone(), Feed::new(refresh.backups)))
                 .collect(),
             health: Feed::new(refresh.health),
+            replica_generation: 0,
+            replica_cache: ReplicaCache::default(),
         }
     }
 
@@ -138,6 +145,7 @@ impl FleetView {
         self.now = now;
         match fetched {
             Fetched::Replicas { region, result } => {
+                self.replica_generation += 1;
                 let interval = self.refresh.replicas;
                 self.replicas
                     .entry(region)

@@ -324,8 +324,8 @@ fn verdicts_sort_worst_first_and_reach_the_header() {
         }),
         t(0),
     );
-    let rows: Vec<(&str, Verdict)> = app
-        .replica_rows()
+    let all = app.replica_rows();
+    let rows: Vec<(&str, Verdict)> = all
         .iter()
         .map(|r| (r.replica.id.as_str(), r.eval.verdict))
         .collect();

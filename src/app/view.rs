@@ -15,18 +15,14 @@ use jiff::Timestamp;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+mod replicas;
+pub use replicas::{ReplicaCache, ReplicaRow, ReplicaRows};
+
 /// Where a row's data came from and how fresh it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Provenance {
     pub fetched_at: Timestamp,
     pub stale: bool,
-}
-
-pub struct ReplicaRow<'a> {
-    pub replica: &'a Replica,
-    pub targets: Targets,
-    pub eval: Evaluation,
-    pub from: Provenance,
 }
 
 pub struct VaultRow {
@@ -91,62 +87,7 @@ fn matches(filter: &str, fields: &[&str]) -> bool {
     }
 }
 
-/// Worst verdict first, then by identifier (stable: equal rows keep their feed order).
-fn sort_replica_rows(rows: &mut [ReplicaRow<'_>]) {
-    rows.sort_by(|a, b| {
-        b.eval
-            .verdict
-            .cmp(&a.eval.verdict)
-            .then_with(|| a.replica.id.cmp(&b.replica.id))
-    });
-}
-
 impl FleetView {
-    pub fn replica_rows(&self, filter: &str) -> Vec<ReplicaRow<'_>> {
-        let mut rows = self.unsorted_replica_rows(filter);
-        sort_replica_rows(&mut rows);
-        rows
-    }
-
-    /// The replica rows the filter keeps, evaluated, in feed order.
-    fn unsorted_replica_rows(&self, filter: &str) -> Vec<ReplicaRow<'_>> {
-        self.replicas
-            .values()
-            .filter_map(|feed| Some((feed.data()?, provenance(feed, self.now)?)))
-            .flat_map(|(replicas, from)| replicas.iter().map(move |r| (r, from)))
-            .map(|(replica, from)| {
-                let targets = self.workloads.targets_for(&replica.id);
-                let eval = judged_with_age(
-                    evaluate::replica(replica, &targets, &self.workloads.thresholds, self.now),
-                    from,
-                    self.now,
-                );
-                ReplicaRow {
-                    replica,
-                    targets,
-                    eval,
-                    from,
-                }
-            })
-            .filter(|row| {
-                let r = row.replica;
-                let workload = row.targets.workload.as_deref().unwrap_or("");
-                matches(
-                    filter,
-                    &[
-                        &r.id,
-                        &r.source_id,
-                        &r.region,
-                        r.state.short(),
-                        &r.engine,
-                        workload,
-                        row.eval.verdict.word(),
-                    ],
-                )
-            })
-            .collect()
-    }
-
     pub fn vault_rows(&self, filter: &str) -> Vec<VaultRow> {
         let mut grouped: BTreeMap<(String, String, String), VaultRow> = BTreeMap::new();
         for feed in self.backups.values() {
@@ -396,16 +337,9 @@ impl FleetView {
     /// Everything judged, worst first, as `(verdict, what, why)`, for the header.
     pub fn offenders(&self) -> Vec<(Verdict, String, String)> {
         let mut all: Vec<(Verdict, String, String)> = Vec::new();
-        // Only the replicas that are not OK are sorted and copied: in a big healthy fleet
-        // they are few. Same order as sorting all rows and then dropping the OK ones.
-        let mut replicas = self.unsorted_replica_rows("");
-        replicas.retain(|r| r.eval.verdict > Verdict::Ok);
-        sort_replica_rows(&mut replicas);
-        all.extend(
-            replicas
-                .into_iter()
-                .map(|r| (r.eval.verdict, r.replica.id.clone(), r.eval.reason)),
-        );
+        // Only the replicas that are not OK are copied (the rows are kept sorted already):
+        // in a big healthy fleet they are few.
+        all.extend(replicas::troubled(&self.replica_rows("")));
         all.extend(
             self.point_rows("")
                 .into_iter()
@@ -434,7 +368,7 @@ impl FleetView {
 /// The cockpit's lists: the fleet's rows through the filter typed at `/`.
 impl App {
     /// Replicas, worst verdict first, then by identifier.
-    pub fn replica_rows(&self) -> Vec<ReplicaRow<'_>> {
+    pub fn replica_rows(&self) -> ReplicaRows<'_> {
         self.fleet.replica_rows(&self.filter)
     }
 
@@ -525,9 +459,9 @@ mod tests {
     #[test]
     fn the_header_lists_troubled_replicas_in_the_panes_order() {
         let app = outage_app();
-        let pane: Vec<(Verdict, String)> = app
-            .replica_rows()
-            .into_iter()
+        let all = app.replica_rows();
+        let pane: Vec<(Verdict, String)> = all
+            .iter()
             .filter(|r| r.eval.verdict > Verdict::Ok)
             .map(|r| (r.eval.verdict, r.replica.id.clone()))
             .collect();
@@ -541,7 +475,6 @@ mod tests {
             "{} in trouble, {ok} OK",
             pane.len()
         );
-        let all = app.replica_rows();
         // A promoted replica is also a database with its own recovery-point row (same name):
         // the header's entries for the replicas alone are those named by no other row.
         let points: std::collections::BTreeSet<String> = app

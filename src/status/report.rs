@@ -202,9 +202,9 @@ fn claimed_by<'a>(workloads: &'a [Workload], names: &[&str]) -> Option<&'a Workl
 pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
     let now = fleet.now;
     let list = &fleet.workloads.list;
-    let replicas: Vec<ReplicaLine> = fleet
-        .replica_rows("")
-        .into_iter()
+    let rows = fleet.replica_rows("");
+    let replicas: Vec<ReplicaLine> = rows
+        .iter()
         .map(|row| {
             let r = row.replica;
             ReplicaLine {
@@ -222,7 +222,7 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
                 lag_seconds: r.current_lag(now).flatten().map(|d| d.as_secs_f64()),
                 workload: row.targets.workload.clone(),
                 verdict: row.eval.verdict,
-                reason: row.eval.reason,
+                reason: row.eval.reason.clone(),
             }
         })
         .collect();

@@ -133,7 +133,7 @@ fn detail_lines(app: &App, pane: Pane) -> Vec<Line<'static>> {
                 .collect();
             let stat = |f: fn(f64, f64) -> f64, init: f64| lags.iter().copied().fold(init, f);
             let mut lines = vec![
-                verdict_line(&row.eval),
+                verdict_line(row.eval),
                 field(
                     app,
                     "replica",
