@@ -66,25 +66,40 @@ const SPACING: u16 = 1;
 /// the widest of a rank first, each down to its minimum. Width left over is left blank after
 /// the last column: a column padded to fill it reads as a name that is missing.
 pub fn fit(cols: &[Col], rows: &[Vec<Span<'_>>], width: u16) -> Vec<u16> {
-    let header_width = |c: &Col| clamp_width(Span::raw(c.header).width());
-    let natural: Vec<u16> = cols
+    fit_natural(cols, &natural_widths(cols, rows.iter()), width)
+}
+
+/// Each column's natural width over `rows`: its widest cell or header, and at least the
+/// width a `Value` column promises; a chart's own width.
+pub fn natural_widths<'s, R: AsRef<[Span<'s>]>>(
+    cols: &[Col],
+    rows: impl Iterator<Item = R>,
+) -> Vec<u16> {
+    let mut natural: Vec<u16> = cols
         .iter()
-        .enumerate()
-        .map(|(i, c)| match c.holds {
+        .map(|c| match c.holds {
             Holds::Chart(w) => w,
-            holds => rows
-                .iter()
-                .filter_map(|r| r.get(i))
-                .map(|s| clamp_width(s.width()))
-                .chain([header_width(c)])
-                .chain(match holds {
-                    Holds::Value(w) => Some(w),
-                    _ => None,
-                })
-                .max()
-                .unwrap_or(0),
+            Holds::Value(w) => w.max(header_width(c)),
+            _ => header_width(c),
         })
         .collect();
+    for row in rows {
+        for ((n, c), span) in natural.iter_mut().zip(cols).zip(row.as_ref()) {
+            if !matches!(c.holds, Holds::Chart(_)) {
+                *n = (*n).max(clamp_width(span.width()));
+            }
+        }
+    }
+    natural
+}
+
+fn header_width(c: &Col) -> u16 {
+    clamp_width(Span::raw(c.header).width())
+}
+
+/// `fit`, from the natural widths (`natural_widths`) of the rows.
+pub fn fit_natural(cols: &[Col], natural: &[u16], width: u16) -> Vec<u16> {
+    let natural = natural.to_vec();
     // Never narrower than the header either, or the header would be cut.
     let floor: Vec<u16> = cols
         .iter()
@@ -168,25 +183,52 @@ pub fn lay_out_within(
     visible: std::ops::Range<usize>,
 ) -> (Vec<Constraint>, Vec<Row<'static>>) {
     let widths = fit(cols, &rows, width);
-    let rows =
-        rows.into_iter()
-            .enumerate()
-            .map(|(i, cells)| {
-                if !visible.contains(&i) {
-                    return Row::new(Vec::<Cell>::new());
-                }
-                Row::new(cells.into_iter().zip(cols.iter().zip(&widths)).map(
-                    |(span, (col, &w))| {
-                        let text = match col.holds {
-                            Holds::Chart(_) => newest(&span.content, w),
-                            _ => cut(&span.content, w),
-                        };
-                        Cell::from(Span::styled(text, span.style))
-                    },
-                ))
-            })
-            .collect();
+    let rows = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, cells)| {
+            if visible.contains(&i) {
+                cut_row(cols, &widths, cells)
+            } else {
+                Row::new(Vec::<Cell>::new())
+            }
+        })
+        .collect();
     (widths.into_iter().map(Constraint::Length).collect(), rows)
+}
+
+/// The table for only the rows of a window of a longer list (`window`: their cells), its
+/// columns sized by the natural widths of every row of the list (`natural`). Drawn with the
+/// selection less the window's start, it is the screen `lay_out` gives for the whole list,
+/// as long as the window is `near_selection`'s.
+pub fn lay_out_window(
+    cols: &[Col],
+    natural: &[u16],
+    window: Vec<Vec<Span<'static>>>,
+    width: u16,
+) -> (Vec<Constraint>, Vec<Row<'static>>) {
+    let widths = fit_natural(cols, natural, width);
+    let rows = window
+        .into_iter()
+        .map(|cells| cut_row(cols, &widths, cells))
+        .collect();
+    (widths.into_iter().map(Constraint::Length).collect(), rows)
+}
+
+/// One row's cells cut to their columns' widths (a chart keeps its newest end), styles kept.
+fn cut_row(cols: &[Col], widths: &[u16], cells: Vec<Span<'static>>) -> Row<'static> {
+    Row::new(
+        cells
+            .into_iter()
+            .zip(cols.iter().zip(widths))
+            .map(|(span, (col, &w))| {
+                let text = match col.holds {
+                    Holds::Chart(_) => newest(&span.content, w),
+                    _ => cut(&span.content, w),
+                };
+                Cell::from(Span::styled(text, span.style))
+            }),
+    )
 }
 
 /// The rows a table of `area_height` lines can show around `selected` among `count` rows: a
@@ -319,6 +361,37 @@ mod tests {
             assert_eq!(near_widths, all_widths, "every row still sets the widths");
             assert_eq!(
                 drawn(near_widths, near, selected),
+                drawn(all_widths, all, selected),
+                "selection {selected}"
+            );
+        }
+    }
+
+    #[test]
+    fn laying_out_only_a_window_of_rows_sized_by_all_draws_the_same_screen() {
+        let rows: Vec<Vec<Span<'static>>> = (0..30)
+            .map(|i| {
+                // The widest name is far from most selections: it must still size its column.
+                let name = format!("replica-{}", "x".repeat(if i == 29 { 12 } else { i % 7 }));
+                row(&["✔ OK", &name, "source", "▁▂▃▄▅▆▇█"])
+            })
+            .collect();
+        let natural = natural_widths(&LAG, rows.iter());
+        for selected in (0..30).chain([31, 45]) {
+            let (all_widths, all) = lay_out(&LAG, rows.clone(), 38);
+            let visible = near_selection(selected, rows.len(), 7);
+            let window: Vec<Vec<Span<'static>>> = rows
+                .iter()
+                .skip(visible.start)
+                .take(visible.len())
+                .cloned()
+                .collect();
+            assert!(window.len() < rows.len(), "some rows are left out");
+            let (window_widths, shown) = lay_out_window(&LAG, &natural, window, 38);
+            assert_eq!(window_widths, all_widths, "every row still sets the widths");
+            let local = selected.min(rows.len() - 1) - visible.start;
+            assert_eq!(
+                drawn(window_widths, shown, local),
                 drawn(all_widths, all, selected),
                 "selection {selected}"
             );

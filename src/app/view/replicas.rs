@@ -33,9 +33,18 @@ struct Derived {
     /// itself an instant where something turns (then only that very instant is alike).
     alike_until: Option<Timestamp>,
     rows: Arc<[Evaluated]>,
-    /// The last filter asked for and the rows it keeps (indices into `rows`).
-    filtered: Option<(String, Arc<[usize]>)>,
+    /// What the screen measured over every row (no filter); see `ReplicaRows::measured`.
+    measured: Arc<Measured>,
+    /// The last filter asked for, the rows it keeps (indices into `rows`) and what the
+    /// screen measured over them.
+    filtered: Option<(String, Arc<[usize]>, Arc<Measured>)>,
 }
+
+/// Column widths the screen measured over a list of rows, by which columns it asked for.
+/// Every cell of a replica row is constant while its derivation is kept (ages move only at
+/// the instants that end it), so widths measured once hold until then.
+#[derive(Default)]
+struct Measured(Mutex<Vec<(u64, Arc<[u16]>)>>);
 
 impl Derived {
     fn holds_for(&self, generation: u64, now: Timestamp) -> bool {
@@ -73,6 +82,7 @@ pub struct ReplicaRows<'a> {
     rows: Arc<[Evaluated]>,
     /// `None`: every row (no filter).
     kept: Option<Arc<[usize]>>,
+    measured: Arc<Measured>,
 }
 
 /// One replica row: the replica, its targets, its verdict and where its data came from.
@@ -106,6 +116,23 @@ impl<'a> ReplicaRows<'a> {
             eval: &e.eval,
             from: e.from,
         })
+    }
+
+    /// What `measure` gives over these rows, measured once for each `columns` (a number
+    /// naming the set of columns) and kept with the rows: a pane that draws only the rows
+    /// on screen still sizes its columns by every row, without going through them per frame.
+    pub fn measured(
+        &self,
+        columns: u64,
+        measure: impl FnOnce(&ReplicaRows<'a>) -> Vec<u16>,
+    ) -> Arc<[u16]> {
+        let lock = || self.measured.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, widths)) = lock().iter().find(|(c, _)| *c == columns) {
+            return Arc::clone(widths);
+        }
+        let widths: Arc<[u16]> = measure(self).into();
+        lock().push((columns, Arc::clone(&widths)));
+        widths
     }
 
     pub fn iter(&self) -> impl Iterator<Item = ReplicaRow<'_>> + '_ {
@@ -142,6 +169,7 @@ impl FleetView {
                 judged_at: self.now,
                 alike_until: self.judged_alike_until(),
                 rows: self.derive_replica_rows().into(),
+                measured: Arc::default(),
                 filtered: None,
             });
             *self
@@ -157,10 +185,13 @@ impl FleetView {
                 lists,
                 rows,
                 kept: None,
+                measured: Arc::clone(&derived.measured),
             };
         }
-        let indices = match &derived.filtered {
-            Some((f, indices)) if f == filter => Arc::clone(indices),
+        let (indices, measured) = match &derived.filtered {
+            Some((f, indices, measured)) if f == filter => {
+                (Arc::clone(indices), Arc::clone(measured))
+            }
             _ => {
                 let indices: Arc<[usize]> = rows
                     .iter()
@@ -168,14 +199,20 @@ impl FleetView {
                     .filter(|(_, e)| keeps(filter, &lists[e.feed][e.index], e))
                     .map(|(i, _)| i)
                     .collect();
-                derived.filtered = Some((filter.to_string(), Arc::clone(&indices)));
-                indices
+                let measured = Arc::<Measured>::default();
+                derived.filtered = Some((
+                    filter.to_string(),
+                    Arc::clone(&indices),
+                    Arc::clone(&measured),
+                ));
+                (indices, measured)
             }
         };
         ReplicaRows {
             lists,
             rows,
             kept: Some(indices),
+            measured,
         }
     }
 

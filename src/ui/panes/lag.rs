@@ -1,9 +1,12 @@
 //! Replica lag: each replica, its source, state, current lag, the last hour, and the verdict.
 
 use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
+use crate::app::view::ReplicaRow;
 use crate::app::{App, Pane};
 use crate::fleet::format_duration;
-use crate::ui::columns::{Col, Holds, headers, lay_out_within, near_selection, table_width};
+use crate::ui::columns::{
+    Col, Holds, headers, lay_out_window, natural_widths, near_selection, table_width,
+};
 use crate::ui::widgets::{
     feed_errors, feeds_summary, pane_block, seen_span, sparkline, verdict_span, verdict_style,
 };
@@ -22,75 +25,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         feeds_summary(theme, app.fleet.replicas.iter(), app.now),
     );
     let block = pane_block(theme, title, focused);
-    // Only rows near the selection can be on screen: the sparkline (the costly cell) is drawn
-    // for those alone; every row's text still sets the column widths.
+    let cols = columns(wide, spark_width);
+    // Only rows near the selection can be on screen: only those are drawn (cells, sparkline),
+    // the selection counted from the first of them. The columns are sized by every row, as
+    // measured once per derivation of the rows (nothing in a row moves before it ends).
     let selected = app.selected_index(Pane::Replicas);
     let visible = near_selection(selected, rows.len(), area.height);
-    let cells: Vec<Vec<Span<'static>>> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let r = row.replica;
-            // Only a recent datapoint from a read that worked is the lag now; an old one or
-            // one left over from an earlier read is history (the detail says which).
-            let lag = match r.current_lag(app.now) {
-                Some(lag) => lag.map_or_else(|| "off".to_string(), crate::fleet::format_lag),
-                None => "—".to_string(),
-            };
-            let spark = if visible.contains(&i) {
-                sparkline(
-                    &r.lag_samples,
-                    usize::from(spark_width),
-                    row.targets.rpo.as_secs_f64(),
-                )
-            } else {
-                String::new()
-            };
-            let mut cells = vec![
-                verdict_span(theme, row.eval.verdict),
-                Span::raw(r.id.clone()),
-                Span::raw(r.source_id.clone()),
-                Span::raw(r.region.clone()),
-                Span::raw(r.state.short().to_string()),
-                Span::styled(lag, verdict_style(theme, row.eval.verdict)),
-                Span::raw(spark),
-            ];
-            if wide {
-                cells.insert(6, Span::raw(format_duration(row.targets.rpo)));
-                cells.push(Span::raw(
-                    row.targets.workload.clone().unwrap_or_else(|| "-".into()),
-                ));
-            }
-            cells.push(seen_span(theme, &row.from, app.now));
-            cells
+    let natural = rows.measured(u64::from(wide), |all| {
+        natural_widths(
+            &cols,
+            all.iter().map(|row| cells(app, &row, wide, String::new())),
+        )
+    });
+    let window: Vec<Vec<Span<'static>>> = rows
+        .range(visible.clone())
+        .map(|(_, row)| {
+            let spark = sparkline(
+                &row.replica.lag_samples,
+                usize::from(spark_width),
+                row.targets.rpo.as_secs_f64(),
+            );
+            cells(app, &row, wide, spark)
         })
         .collect();
-    let cols: Vec<Col> = if wide {
-        vec![
-            Col::new("verdict", Holds::Value(7)),
-            Col::new("replica", Holds::Id),
-            Col::new("source", Holds::Ref),
-            Col::new("region", Holds::Value(14)),
-            Col::new("state", Holds::Value(13)),
-            Col::new("lag", Holds::Value(7)),
-            Col::new("RPO", Holds::Value(5)),
-            Col::new("last hour", Holds::Chart(spark_width)),
-            Col::new("workload", Holds::Ref),
-            Col::new("seen", Holds::Value(6)),
-        ]
-    } else {
-        vec![
-            Col::new("verdict", Holds::Value(7)),
-            Col::new("replica", Holds::Id),
-            Col::new("source", Holds::Ref),
-            Col::new("region", Holds::Value(9)),
-            Col::new("state", Holds::Value(11)),
-            Col::new("lag", Holds::Value(6)),
-            Col::new("1h", Holds::Chart(spark_width)),
-            Col::new("seen", Holds::Value(5)),
-        ]
-    };
-    let (widths, table_rows) = lay_out_within(&cols, cells, table_width(area.width), visible);
+    let (widths, table_rows) = lay_out_window(&cols, &natural, window, table_width(area.width));
+    // The table scrolls to the selection as it would among all rows (`near_selection`).
+    let selected = selected.min(rows.len().saturating_sub(1)) - visible.start;
     let header = headers(&cols);
     let errors = feed_errors(app.fleet.replicas.iter(), app.now);
     let empty = empty_text(
@@ -114,4 +74,193 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             errors: &errors,
         },
     );
+}
+
+/// One replica row's cells, in the order of the pane's columns (`spark`: its sparkline).
+fn cells(app: &App, row: &ReplicaRow<'_>, wide: bool, spark: String) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    let r = row.replica;
+    // Only a recent datapoint from a read that worked is the lag now; an old one or one left
+    // over from an earlier read is history (the detail says which).
+    let lag = match r.current_lag(app.now) {
+        Some(lag) => lag.map_or_else(|| "off".to_string(), crate::fleet::format_lag),
+        None => "—".to_string(),
+    };
+    let mut cells = vec![
+        verdict_span(theme, row.eval.verdict),
+        Span::raw(r.id.clone()),
+        Span::raw(r.source_id.clone()),
+        Span::raw(r.region.clone()),
+        Span::raw(r.state.short().to_string()),
+        Span::styled(lag, verdict_style(theme, row.eval.verdict)),
+        Span::raw(spark),
+    ];
+    if wide {
+        cells.insert(6, Span::raw(format_duration(row.targets.rpo)));
+        cells.push(Span::raw(
+            row.targets.workload.clone().unwrap_or_else(|| "-".into()),
+        ));
+    }
+    cells.push(seen_span(theme, &row.from, app.now));
+    cells
+}
+
+/// The pane's columns, with the optional ones when `wide`.
+fn columns(wide: bool, spark_width: u16) -> Vec<Col> {
+    if wide {
+        vec![
+            Col::new("verdict", Holds::Value(7)),
+            Col::new("replica", Holds::Id),
+            Col::new("source", Holds::Ref),
+            Col::new("region", Holds::Value(14)),
+            Col::new("state", Holds::Value(13)),
+            Col::new("lag", Holds::Value(7)),
+            Col::new("RPO", Holds::Value(5)),
+            Col::new("last hour", Holds::Chart(spark_width)),
+            Col::new("workload", Holds::Ref),
+            Col::new("seen", Holds::Value(6)),
+        ]
+    } else {
+        vec![
+            Col::new("verdict", Holds::Value(7)),
+            Col::new("replica", Holds::Id),
+            Col::new("source", Holds::Ref),
+            Col::new("region", Holds::Value(9)),
+            Col::new("state", Holds::Value(11)),
+            Col::new("lag", Holds::Value(6)),
+            Col::new("1h", Holds::Chart(spark_width)),
+            Col::new("seen", Holds::Value(5)),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Event, Fetched, Mode};
+    use crate::clock::Clock;
+    use crate::config::{Config, Refresh};
+    use crate::source::sim::{Scenario, SimFleet, SimOptions};
+    use crate::theme::Theme;
+    use crate::ui::columns::lay_out;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use jiff::Timestamp;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    /// A 300-replica fleet a minute into a region outage.
+    fn outage_app() -> App {
+        let start = Timestamp::from_second(1_800_000_000).expect("valid");
+        let now = start + jiff::SignedDuration::from_mins(1);
+        let sim = SimFleet::new(SimOptions {
+            fleet_size: 300,
+            scenario: Scenario::RegionOutage,
+            clock: Clock::manual(start),
+            ..SimOptions::default()
+        });
+        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
+            .map(String::from)
+            .to_vec();
+        let mut app = App::new(
+            Mode::Demo {
+                scenario: Scenario::RegionOutage,
+            },
+            "sim",
+            &regions,
+            Config::default().workloads(sim.workloads()),
+            Refresh::demo(),
+            Theme::mono(),
+            now,
+        );
+        for region in &regions {
+            let result = sim.replicas_at(region, now);
+            app.update(
+                Event::Fetched(Fetched::Replicas {
+                    region: region.clone(),
+                    result,
+                }),
+                now,
+            );
+        }
+        app
+    }
+
+    /// The pane drawn from every row (cells and sparklines for all), as it was before only
+    /// the rows near the selection were drawn.
+    fn draw_every_row(frame: &mut Frame, area: Rect, app: &App) {
+        let rows = app.replica_rows();
+        let wide = is_wide(area);
+        let spark_width: u16 = if wide { 20 } else { 8 };
+        let cols = columns(wide, spark_width);
+        let all: Vec<Vec<Span<'static>>> = rows
+            .iter()
+            .map(|row| {
+                let spark = sparkline(
+                    &row.replica.lag_samples,
+                    usize::from(spark_width),
+                    row.targets.rpo.as_secs_f64(),
+                );
+                cells(app, &row, wide, spark)
+            })
+            .collect();
+        let (widths, table_rows) = lay_out(&cols, all, table_width(area.width));
+        let title = title_line(
+            &app.theme,
+            Pane::Replicas.title(),
+            feeds_summary(&app.theme, app.fleet.replicas.iter(), app.now),
+        );
+        let errors = feed_errors(app.fleet.replicas.iter(), app.now);
+        draw_table(
+            frame,
+            area,
+            app,
+            PaneTable {
+                block: pane_block(&app.theme, title, true),
+                header: &headers(&cols),
+                widths: &widths,
+                rows: table_rows,
+                selected: app.selected_index(Pane::Replicas),
+                focused: true,
+                empty: String::new(),
+                errors: &errors,
+            },
+        );
+    }
+
+    fn screen(app: &App, (w, h): (u16, u16), every_row: bool) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("backend");
+        terminal
+            .draw(|f| {
+                if every_row {
+                    draw_every_row(f, f.area(), app);
+                } else {
+                    draw(f, f.area(), app, true);
+                }
+            })
+            .expect("draws");
+        format!("{:?}", terminal.backend().buffer())
+    }
+
+    #[test]
+    fn drawing_only_the_rows_near_the_selection_draws_what_every_row_drew() {
+        let mut app = outage_app();
+        let count = app.replica_rows().len();
+        assert!(count > 200, "{count} rows");
+        let now = app.now;
+        let mut at = 0;
+        for target in [0, 1, 40, 150, count - 2, count - 1, count + 50] {
+            while at < target {
+                let key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+                app.update(Event::Key(key), now);
+                at += 1;
+            }
+            for size in [(80, 24), (200, 60)] {
+                assert_eq!(
+                    screen(&app, size, false),
+                    screen(&app, size, true),
+                    "selection {target}, {size:?}"
+                );
+            }
+        }
+    }
 }
