@@ -5,6 +5,10 @@
 //! - one replica snapshot applied (`App::update` with a region's fresh listing),
 //! - a key press that moves the selection (`j`), followed by the draw it causes,
 //! - a filter keystroke (typing one letter at the `/` prompt), followed by its draw,
+//! - a tick of the clock (one second later: what an idle cockpit does), and its draw,
+//!
+//! The clock moves with the keys as it does at a keyboard (100 ms a press), so rows kept
+//! between frames are derived again whenever the time reaches an instant that can change one.
 //!
 //! plus the simulator's own cost and the row derivation alone.
 //!
@@ -92,6 +96,11 @@ fn fed_app(sim: &SimFleet) -> App {
     app
 }
 
+/// When the `n`-th key of a run is pressed: 100 ms after the one before.
+fn at_press(n: usize) -> Timestamp {
+    t0() + jiff::SignedDuration::from_millis(100 * i64::try_from(n).unwrap_or(i64::MAX / 200))
+}
+
 fn draw(terminal: &mut Terminal<TestBackend>, app: &App) {
     terminal
         .draw(|f| ripcord::ui::render(app, f))
@@ -145,7 +154,16 @@ fn benches(c: &mut Criterion) {
                         KeyCode::Char('k')
                     };
                     pressed += 1;
-                    app.update(key(code), t0());
+                    app.update(key(code), at_press(pressed));
+                    draw(&mut terminal, &app);
+                })
+            });
+            group.bench_function(BenchmarkId::new("tick (1 s later) + draw", &size), |b| {
+                let mut app = fed_app(&sim);
+                let mut ticks = 0i64;
+                b.iter(|| {
+                    ticks += 1;
+                    app.update(Event::Tick, t0() + jiff::SignedDuration::from_secs(ticks));
                     draw(&mut terminal, &app);
                 })
             });
@@ -161,7 +179,7 @@ fn benches(c: &mut Criterion) {
                         KeyCode::Backspace
                     };
                     typed += 1;
-                    app.update(key(code), t0());
+                    app.update(key(code), at_press(typed));
                     draw(&mut terminal, &app);
                 })
             });

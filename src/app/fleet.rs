@@ -165,7 +165,12 @@ impl FleetView {
 
     /// The worst verdict anywhere, counting data we cannot trust as at least WARN.
     pub fn overall(&self) -> Verdict {
-        let worst = self.offenders().first().map_or(Verdict::Ok, |(v, _, _)| *v);
+        self.overall_of(&self.offenders())
+    }
+
+    /// `overall`, from the `offenders` already gathered (the header shows both).
+    pub fn overall_of(&self, offenders: &[(Verdict, String, String)]) -> Verdict {
+        let worst = offenders.first().map_or(Verdict::Ok, |(v, _, _)| *v);
         if self.stale_feeds().is_empty() {
             worst
         } else {

@@ -185,13 +185,18 @@ impl FleetView {
             })
             .collect();
         // None at all first, then the ones that cannot be told, then the oldest.
-        rows.sort_by_key(|r| {
-            let rank = match r.point.newest {
-                NewestPoint::None => 0,
-                NewestPoint::CannotTell(_) => 1,
-                NewestPoint::Taken(_) => 2,
-            };
-            (rank, r.point.newest.taken_at(), r.point.resource_id.clone())
+        // Compared in place (a key that clones the identifier allocates twice a comparison).
+        let rank = |r: &PointRow<'_>| match r.point.newest {
+            NewestPoint::None => 0,
+            NewestPoint::CannotTell(_) => 1,
+            NewestPoint::Taken(_) => 2,
+        };
+        rows.sort_by(|a, b| {
+            (rank(a), a.point.newest.taken_at(), &a.point.resource_id).cmp(&(
+                rank(b),
+                b.point.newest.taken_at(),
+                &b.point.resource_id,
+            ))
         });
         rows
     }

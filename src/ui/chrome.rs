@@ -14,7 +14,8 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
     let offenders = app.offenders();
     let count = |v: Verdict| offenders.iter().filter(|(x, _, _)| *x == v).count();
     let stale = app.stale_feeds().len();
-    let overall = app.overall();
+    // Gathered once: the offenders cost a pass over every recovery point.
+    let overall = app.fleet.overall_of(&offenders);
     // At 80 columns an outage's counts and mode do not all fit: the compact form drops words
     // that the rest says anyway, so the mode (DEMO or AWS) is never the part that is cut.
     let line = |compact: bool| {
