@@ -19,6 +19,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(60 * 60),
     summary: "delete an instance that a restore job created (and nothing else)",
     lint: no_lint,
+    uses: &["db_instance", "restore_job_that_created", "delete_db_instance"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

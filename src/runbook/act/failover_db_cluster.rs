@@ -20,6 +20,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(15 * 60),
     summary: "fail over an Aurora cluster to another instance",
     lint: no_lint,
+    uses: &["db_cluster", "failover_db_cluster"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

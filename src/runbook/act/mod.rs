@@ -49,6 +49,9 @@ pub struct ActionSpec {
     pub summary: &'static str,
     /// What `runbook check` refuses in a block of this kind beyond its arguments' types.
     pub lint: fn(&Args) -> Vec<(Pos, &'static str)>,
+    /// The methods of `Actions` its pre-checks, change and end state call (`port::AWS_CALLS`
+    /// names their AWS calls: the IAM policy is read off them).
+    pub uses: &'static [&'static str],
 }
 
 /// For the kinds whose arguments' types say it all.

@@ -29,6 +29,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(60 * 60),
     summary: "promote an RDS read replica to a standalone instance (irreversible)",
     lint: no_lint,
+    uses: &["db_instance", "replication_lag", "promote_read_replica"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

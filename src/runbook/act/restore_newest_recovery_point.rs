@@ -36,6 +36,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(180 * 60),
     summary: "restore the newest AWS Backup recovery point into a new instance",
     lint: no_lint,
+    uses: &["db_instance", "newest_recovery_point", "restore_job", "restore_job_that_created", "start_restore_job"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -176,6 +176,23 @@ mod tests {
         }
     }
 
+    /// What each kind says it uses is a method of `Actions`, with its AWS calls: a misspelt
+    /// name would leave the IAM policy short without a word.
+    #[test]
+    fn every_method_a_kind_uses_is_a_method_of_the_port() {
+        use crate::runbook::act::port::aws_calls;
+        let uses = ActionKind::ALL
+            .iter()
+            .flat_map(|k| k.spec().uses)
+            .chain(ProbeKind::ALL.iter().flat_map(|k| k.spec().uses));
+        for method in uses {
+            assert!(
+                !aws_calls(method).is_empty(),
+                "`{method}` is not a method of `Actions`"
+            );
+        }
+    }
+
     #[test]
     fn suggests_near_misses_only() {
         let names = || ActionKind::ALL.into_iter().map(ActionKind::name);

@@ -27,6 +27,8 @@ pub struct ConditionSpec {
     pub args: &'static [ArgSpec],
     /// One line for `runbook` help and the format documentation.
     pub summary: &'static str,
+    /// The methods of `Actions` reading it calls (`port::AWS_CALLS`).
+    pub uses: &'static [&'static str],
 }
 
 /// One kind of condition. Reading it never changes anything.
@@ -73,6 +75,12 @@ macro_rules! registry {
             pub fn condition(&self) -> &dyn Condition {
                 match self {
                     $(Probe::$kind(c) => c),+
+                }
+            }
+
+            pub fn kind(&self) -> ProbeKind {
+                match self {
+                    $(Probe::$kind(_) => ProbeKind::$kind),+
                 }
             }
 
