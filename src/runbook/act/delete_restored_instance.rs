@@ -115,10 +115,8 @@ impl Action for DeleteRestoredInstance {
             actions,
             clock,
             progress,
-            start,
             ..
         } = *cx;
-        let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
         let accepted = |result: ActionResult<Receipt>, call: &str| cx.accepted(result, call);
         let every = actions.poll_every();
         {
@@ -157,7 +155,7 @@ impl Action for DeleteRestoredInstance {
                     }
                     Err(e) => note(progress, &mut last, format!("reading failed: {e}")),
                 }
-                if deadline(clock) {
+                if cx.past_deadline() {
                     return Err(format!(
                         "{instance} still exists after {}: {last}",
                         format_duration(timeout)

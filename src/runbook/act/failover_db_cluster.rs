@@ -169,10 +169,8 @@ impl Action for FailoverDbCluster {
             actions,
             clock,
             progress,
-            start,
             ..
         } = *cx;
-        let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
         let accepted = |result: ActionResult<Receipt>, call: &str| cx.accepted(result, call);
         let every = actions.poll_every();
         {
@@ -209,7 +207,7 @@ impl Action for FailoverDbCluster {
                         format!("writer {}; status {}", writer.unwrap_or_default(), c.status),
                     );
                 }
-                if deadline(clock) {
+                if cx.past_deadline() {
                     return Err(format!(
                         "the writer did not move within {}: {last}",
                         format_duration(timeout)

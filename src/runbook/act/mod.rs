@@ -111,6 +111,11 @@ pub struct Change<'a> {
 }
 
 impl Change<'_> {
+    /// Whether the end state has had all the time the step allows.
+    pub fn past_deadline(&self) -> bool {
+        age_between(self.start, self.clock.now()) > self.timeout
+    }
+
     /// One attempt per change: a timeout may mean it happened, so the end state decides.
     pub fn accepted(&self, result: ActionResult<Receipt>, call: &str) -> Result<(), String> {
         match result {

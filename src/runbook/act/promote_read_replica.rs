@@ -192,7 +192,6 @@ impl Action for PromoteReadReplica {
             start,
             ..
         } = *cx;
-        let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
         let accepted = |result: ActionResult<Receipt>, call: &str| cx.accepted(result, call);
         let every = actions.poll_every();
         {
@@ -256,7 +255,7 @@ impl Action for PromoteReadReplica {
                         format!("reading {replica} failed: {e}"),
                     ),
                 }
-                if deadline(clock) {
+                if cx.past_deadline() {
                     return Err(format!(
                         "{replica} still has a source after {}: {last}",
                         format_duration(timeout)
