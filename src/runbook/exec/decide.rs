@@ -10,8 +10,10 @@ use crate::runbook::exec::work::{ActionContext, Check, Job, Outcome, Task, Work}
 use jiff::Timestamp;
 
 impl Run {
-    /// Fresh, complete readings for the current step, or why a decision cannot be taken yet.
+    /// Fresh, complete readings for the current step, or why a decision cannot be taken yet. A
+    /// limit the operator lifted (`lift_limit`) no longer counts.
     fn fresh_readings(&self, index: usize, now: Timestamp) -> Result<&Readings, Refusal> {
+        let lifted = self.state.steps[index].limit_lifted.is_some();
         let Some(readings) = &self.live[index].readings else {
             return Err(Refusal::StillReading);
         };
@@ -19,10 +21,15 @@ impl Run {
         if age > super::MAX_READING_AGE {
             return Err(Refusal::OldReadings { age });
         }
-        if let Some(unknown) = readings.checks.iter().find(|c| c.holds.is_none()) {
+        if let Some(unknown) = readings
+            .checks
+            .iter()
+            .find(|c| c.holds.is_none() && !(lifted && c.liftable))
+        {
             return Err(Refusal::CannotTell {
                 label: unknown.label.clone(),
                 detail: unknown.detail.clone(),
+                liftable: unknown.liftable,
             });
         }
         Ok(readings)
@@ -45,9 +52,15 @@ impl Run {
         match &self.resolved[index] {
             Resolved::Action { .. } => {
                 let readings = self.fresh_readings(index, now)?;
-                if let Some(failed) = readings.checks.iter().find(|c| c.holds == Some(false)) {
+                let lifted = self.state.steps[index].limit_lifted.is_some();
+                if let Some(failed) = readings
+                    .checks
+                    .iter()
+                    .find(|c| c.holds == Some(false) && !(lifted && c.liftable))
+                {
                     return Err(Refusal::PrecheckFailed {
                         label: failed.label.clone(),
+                        liftable: failed.liftable,
                     });
                 }
                 Ok(())
@@ -130,7 +143,14 @@ impl Run {
                 // What the checks pinned (a restore's recovery point) goes into the operation
                 // before its intent is recorded, so the intent names what the change uses.
                 let op = op.pinned(&readings);
+                // A limit the operator lifted goes into the intent too: the change runs, and
+                // reads its own pre-checks again, without it.
                 let step = &self.state.steps[index];
+                let op = if step.limit_lifted.is_some() {
+                    op.lifted()
+                } else {
+                    op
+                };
                 let attempt = step.attempt + 1;
                 let mut context = ActionContext::new(&self.id, index, attempt, self.book.rto);
                 // Sent again after a lost session: the same token, so AWS starts one job.
@@ -261,12 +281,7 @@ impl Run {
     /// (its `next:`, else the step below).
     pub fn skip(&mut self, reason: &str, now: Timestamp) -> Result<Vec<Work>, Refusal> {
         let index = self.current_index()?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Refusal::NoReason {
-                what: "the step is skipped",
-            });
-        }
+        let reason = given_reason(reason, "the step is skipped")?;
         if self.state.steps[index].state == StepState::Running {
             return Err(Refusal::RunningCannotBeSkipped { step: index + 1 });
         }
@@ -279,6 +294,44 @@ impl Run {
         );
         self.live[index].inspecting = None;
         Ok(self.advance(now))
+    }
+
+    /// Lifts the limit of the current action's pre-checks (the promotion's lag limit), for the
+    /// reason given: a lag that cannot be read (the source region is down) or is over the limit
+    /// stops the step, and the operator who has the incident commander's agreement must be able
+    /// to go on without starting the run again. The readings of the moment go in the log beside
+    /// the reason; the step still needs its typed name.
+    pub fn lift_limit(&mut self, reason: &str, now: Timestamp) -> Result<Vec<Work>, Refusal> {
+        let index = self.current_index()?;
+        let blocking = match (&self.resolved[index], &self.live[index].readings) {
+            (Resolved::Action { .. }, Some(readings)) => {
+                readings.checks.iter().any(|c| c.liftable && c.blocks())
+            }
+            _ => false,
+        };
+        if !blocking || self.state.steps[index].state != StepState::Pending {
+            return Err(Refusal::NothingToLift);
+        }
+        let reason = given_reason(reason, "the limit is lifted")?;
+        let readings = self.readings_seen(index, now);
+        self.record(
+            now,
+            Some(index),
+            LogEvent::LimitLifted {
+                reason: reason.to_string(),
+                readings,
+            },
+        );
+        Ok(Vec::new())
+    }
+
+    /// The current readings of step `index` as the log keeps them beside an override.
+    fn readings_seen(&self, index: usize, now: Timestamp) -> Vec<Seen> {
+        self.live[index]
+            .readings
+            .as_ref()
+            .map(|r| Seen::all(&r.checks, now))
+            .unwrap_or_default()
     }
 
     /// Sends the run down the current gate's `otherwise:` way, whatever its readings say, for
@@ -294,17 +347,8 @@ impl Run {
         else {
             return Err(Refusal::NoOtherwise);
         };
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Refusal::NoReason {
-                what: "the run takes the gate's otherwise way",
-            });
-        }
-        let readings = self.live[index]
-            .readings
-            .as_ref()
-            .map(|r| Seen::all(&r.checks, now))
-            .unwrap_or_default();
+        let reason = given_reason(reason, "the run takes the gate's otherwise way")?;
+        let readings = self.readings_seen(index, now);
         self.record(
             now,
             Some(index),
@@ -352,12 +396,7 @@ impl Run {
         if self.is_over() {
             return Err(Refusal::AlreadyOver);
         }
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Refusal::NoReason {
-                what: "the run is aborted",
-            });
-        }
+        let reason = given_reason(reason, "the run is aborted")?;
         let running = self
             .state
             .unsettled()
@@ -403,5 +442,15 @@ impl Run {
                 .as_ref()
                 .is_none_or(|r| age_between(r.at, now) >= REFRESH_EVERY);
         if due { self.inspect(index) } else { Vec::new() }
+    }
+}
+
+/// A reason the operator typed, trimmed; none at all is refused: it goes in the run log.
+fn given_reason<'a>(reason: &'a str, what: &'static str) -> Result<&'a str, Refusal> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        Err(Refusal::NoReason { what })
+    } else {
+        Ok(reason)
     }
 }

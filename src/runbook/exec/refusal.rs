@@ -14,14 +14,25 @@ pub enum Refusal {
     StillReading,
     #[error("the live values are {} old: r reads them again", format_duration(*.age))]
     OldReadings { age: Duration },
-    #[error("cannot tell whether {label}: {detail} (r reads again)")]
-    CannotTell { label: String, detail: String },
+    #[error("cannot tell whether {label}: {detail} (r reads again{})", lift_hint(*.liftable))]
+    CannotTell {
+        label: String,
+        detail: String,
+        liftable: bool,
+    },
     #[error("step {step} is running: wait for it, or abort the run with a")]
     Running { step: usize },
     #[error("step {step} failed: r retries it, s skips it with a reason, a aborts the run")]
     Failed { step: usize },
-    #[error("pre-check failed: {label}: r checks again, s skips the step with a reason")]
-    PrecheckFailed { label: String },
+    #[error(
+        "pre-check failed: {label}: r checks again, s skips the step with a reason{}",
+        lift_hint(*.liftable)
+    )]
+    PrecheckFailed { label: String, liftable: bool },
+    #[error(
+        "nothing to lift: o lifts a limit only when a step's pre-check of it stands in the way"
+    )]
+    NothingToLift,
     /// A gate with an `otherwise:` way whose readings cannot decide yet.
     #[error("{why}; o takes the gate's otherwise way, with a reason")]
     GateUndecided { why: Box<Refusal> },
@@ -57,4 +68,13 @@ pub enum Refusal {
     CannotTellTypeName { needed: String },
     #[error("this step is destructive: type `{needed}` to confirm")]
     NeedsName { needed: String },
+}
+
+/// The key that gets past a limit the operator may lift, for the refusals it applies to.
+fn lift_hint(liftable: bool) -> &'static str {
+    if liftable {
+        "; o lifts the limit, with a reason (writes within the lag are lost)"
+    } else {
+        ""
+    }
 }

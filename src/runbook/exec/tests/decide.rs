@@ -357,3 +357,80 @@ fn what_next_move_says_enter_does_is_what_confirm_does() {
         Ok(NextMove::AcceptGate { otherwise: false })
     );
 }
+
+/// A lag the promotion cannot pass (over its limit, or unreadable in a region outage): `o`
+/// lifts the limit with a reason, on the record, and the step then needs only its typed name;
+/// the intent names the promotion without a lag limit, and a resumed run keeps it lifted.
+#[test]
+fn the_operator_lifts_the_lag_limit_at_the_promotion_with_a_reason() {
+    let mut run = at_gate(true);
+    let work = run.confirm(None, t(4)).expect("gate passes");
+    let inspect = work.into_iter().next().expect("pre-checks requested");
+    let lag = Check::unknown("lag below 1m", "cloudwatch timed out").liftable();
+    run.on_report(
+        report(&run, &inspect, ReportBody::Inspected(vec![lag])),
+        t(5),
+    );
+    let err = run
+        .confirm(Some("orders-dr-usw2"), t(6))
+        .expect_err("cannot tell the lag");
+    assert!(
+        matches!(err, Refusal::CannotTell { liftable: true, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("o lifts the limit"), "{err}");
+    assert_eq!(
+        run.lift_limit("  ", t(6)),
+        Err(Refusal::NoReason {
+            what: "the limit is lifted"
+        })
+    );
+    let work = run
+        .lift_limit("IC agreed: us-east-1 is down", t(6))
+        .expect("lifted");
+    assert!(work.is_empty(), "lifting sends nothing");
+    assert!(matches!(
+        run.log.last().map(|e| &e.event),
+        Some(LogEvent::LimitLifted { reason, .. }) if reason == "IC agreed: us-east-1 is down"
+    ));
+    assert_eq!(
+        run.next_move(t(6)),
+        Ok(NextMove::Run {
+            typed: Some("orders-dr-usw2".into())
+        })
+    );
+    run.confirm(None, t(6))
+        .expect_err("still needs the typed name");
+    let work = run.confirm(Some("orders-dr-usw2"), t(7)).expect("promotes");
+    let Job::Perform { task, .. } = &work[0].job else {
+        panic!("a perform job")
+    };
+    let Task::Action { op, .. } = task else {
+        panic!("an action")
+    };
+    assert!(
+        op.describe().iter().any(|l| l.contains("NOT limited")),
+        "the intent's operation runs without the limit: {:?}",
+        op.describe()
+    );
+    let (resumed, _) = rebuilt(&run, t(8));
+    assert_eq!(
+        resumed.state.steps[2].limit_lifted.as_deref(),
+        Some("IC agreed: us-east-1 is down")
+    );
+}
+
+#[test]
+fn there_is_nothing_to_lift_where_no_limit_stands_in_the_way() {
+    let mut gate = at_gate(false);
+    assert_eq!(
+        gate.lift_limit("why not", t(4)),
+        Err(Refusal::NothingToLift)
+    );
+    let (mut run, _) = at_promote();
+    assert_eq!(
+        run.lift_limit("why not", t(6)),
+        Err(Refusal::NothingToLift),
+        "every pre-check holds"
+    );
+}
