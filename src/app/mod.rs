@@ -6,6 +6,7 @@
 
 pub mod feed;
 pub mod keys;
+pub mod readiness;
 pub mod runbook;
 pub mod view;
 
@@ -204,6 +205,7 @@ pub struct App {
     /// `--read-only`: nothing runs, and the run keys are hidden.
     pub read_only: bool,
     pub runbooks: runbook::Runbooks,
+    pub readiness_view: readiness::ReadinessView,
 }
 
 /// How long a flash message stays up.
@@ -247,6 +249,7 @@ impl App {
             should_quit: false,
             read_only: false,
             runbooks: runbook::Runbooks::default(),
+            readiness_view: readiness::ReadinessView::default(),
         }
     }
 

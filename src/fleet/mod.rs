@@ -10,14 +10,15 @@ pub mod coverage;
 pub mod evaluate;
 pub mod failure;
 pub mod health;
+pub mod readiness;
 pub mod replica;
 pub mod verdict;
 pub mod workload;
 
 pub use age::{age_between, format_age, format_duration, format_lag};
 pub use backup::{
-    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, NewestPoint, RecoveryPointAge,
-    ResourceJobStats, Window,
+    AutomatedBackups, BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, Listing,
+    NewestPoint, OffsiteCopy, RecoveryPointAge, ResourceJobStats, RestoreWindow, Window,
 };
 pub use failure::{FetchResult, SourceError, SourceErrorKind};
 pub use health::{

@@ -333,6 +333,7 @@ mod tests {
                 rto: Duration::from_secs(900),
                 backup_rpo: None,
                 resources: vec!["api.us-east-1.example.com".into()],
+                drill_every: None,
             }],
             Targets {
                 workload: None,

@@ -6,12 +6,13 @@
 
 pub mod drill;
 pub mod estate;
+pub mod readiness;
 pub mod signals;
 
 use crate::clock::Clock;
 use crate::fleet::{
     BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck,
-    JobCounts, LagSample, NewestPoint, RecoveryPointAge, Replica, ReplicationState,
+    JobCounts, LagSample, Listing, NewestPoint, RecoveryPointAge, Replica, ReplicationState,
     ResourceJobStats, Snapshot, Window, Workload,
 };
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
@@ -209,6 +210,7 @@ impl SimFleet {
             .unwrap_or(Timestamp::UNIX_EPOCH);
         let mut counts: BTreeMap<(String, String, Window), JobCounts> = BTreeMap::new();
         let mut health = BackupHealth::default();
+        let (mut copies, mut windows, mut replicated) = (Vec::new(), Vec::new(), Vec::new());
         for (i, res) in self
             .estate
             .protected
@@ -266,7 +268,21 @@ impl SimFleet {
                 resource_type: res.resource_type.clone(),
                 newest: newest.map_or(NewestPoint::None, NewestPoint::Taken),
             });
+            if let Some((to_region, to_vault)) = res.copy_to {
+                copies.extend(readiness::copies(res, &jobs, to_region, to_vault, now));
+            }
+            if res.point_in_time {
+                windows.push(readiness::restore_window(res, now));
+            }
         }
+        for res in &self.estate.protected {
+            if res.backups_replicated_to == Some(region) {
+                replicated.push(readiness::replicated_backups(res, region, now));
+            }
+        }
+        health.copies = Listing::Read(copies);
+        health.restore_windows = Listing::Read(windows);
+        health.automated_backups = Listing::Read(replicated);
         health.stats = counts
             .into_iter()
             .map(
