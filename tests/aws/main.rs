@@ -10,4 +10,5 @@ mod common;
 mod aws_actions_mocks;
 mod aws_mocks;
 mod aws_moto;
+mod aws_readiness;
 mod aws_runbooks;

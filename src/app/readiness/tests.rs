@@ -617,3 +617,106 @@ fn workloads_come_worst_first() {
         ]
     );
 }
+
+/// The demo's fleet at `now`, one round of every feed, with the shipped runbooks serving
+/// their workloads and the drills of `dir`.
+fn demo_app(dir: &Path, now: Timestamp) -> App {
+    use crate::clock::Clock;
+    use crate::source::sim::{SimFleet, SimOptions};
+    let sim = SimFleet::new(SimOptions {
+        clock: Clock::manual(now),
+        ..SimOptions::default()
+    });
+    let regions: Vec<String> = crate::source::sim::estate::REGIONS
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    let mut app = App::new(
+        Mode::Demo {
+            scenario: Scenario::Normal,
+        },
+        "sim",
+        &regions,
+        crate::config::Config::default().workloads(sim.workloads()),
+        Refresh::demo(),
+        Theme::mono(),
+        now,
+    );
+    for region in &regions {
+        app.update(
+            Event::Replicas {
+                region: region.clone(),
+                result: sim.replicas_at(region, now),
+            },
+            now,
+        );
+        app.update(
+            Event::Backups {
+                region: region.clone(),
+                result: sim.backups_at(region, now),
+            },
+            now,
+        );
+    }
+    app.update(Event::Health(sim.health_checks_at(now)), now);
+    app.readiness_view.serving = crate::runbook::lang::library::Library::shipped().serving();
+    app.readiness_view.drills = Some(evidence::drills(dir));
+    app
+}
+
+#[test]
+fn the_demo_shows_a_workload_never_drilled_one_not_copied_out_of_region_and_one_ready() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("audit");
+    let now = t(0);
+    let judged = demo_app(&dir, now).readiness();
+    let of = |name: &str| {
+        judged
+            .iter()
+            .find(|w| w.workload == name)
+            .unwrap_or_else(|| panic!("{name} judged"))
+    };
+    let orders = of("orders");
+    assert_eq!(orders.verdict, Readiness::AtRisk, "{:#?}", orders.reasons);
+    assert!(
+        orders
+            .reasons
+            .iter()
+            .any(|r| r.text.contains("no audit directory"))
+    );
+    let catalog = of("catalog");
+    assert_eq!(
+        catalog.verdict,
+        Readiness::NotReady,
+        "{:#?}",
+        catalog.reasons
+    );
+    assert!(
+        catalog
+            .reasons
+            .iter()
+            .any(|r| r.verdict == Verdict::Crit && r.text.contains("not copied out of us-east-1")),
+        "{:#?}",
+        catalog.reasons
+    );
+    assert_eq!(of("billing").verdict, Readiness::AtRisk);
+    // A drill of billing's runbook, recorded by the audit writer, makes billing READY.
+    write_run(
+        &dir,
+        "aurora-global-failover",
+        ago(now, 3 * DAY),
+        End::Finished { elapsed_secs: 360 },
+    );
+    let judged = demo_app(&dir, now).readiness();
+    let billing = judged
+        .iter()
+        .find(|w| w.workload == "billing")
+        .expect("billing");
+    assert_eq!(billing.verdict, Readiness::Ready, "{:#?}", billing.reasons);
+    assert!(
+        billing
+            .reasons
+            .iter()
+            .any(|r| r.subject.starts_with("copy of billing-use1") && r.verdict == Verdict::Ok)
+    );
+}

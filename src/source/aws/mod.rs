@@ -13,6 +13,7 @@ pub mod error;
 pub mod lag;
 pub mod parts;
 pub mod rds;
+pub mod readiness;
 pub mod route53;
 pub mod sdk;
 pub mod time;
@@ -214,6 +215,21 @@ impl AwsFleet {
     }
 }
 
+/// A part's answer as a listing; a failure is also named among what is missing from the feed.
+fn listing<T>(
+    read: Result<Vec<T>, SourceError>,
+    missing: &mut Vec<SourceError>,
+) -> crate::fleet::Listing<T> {
+    match read {
+        Ok(list) => crate::fleet::Listing::Read(list),
+        Err(e) => {
+            let why = e.to_string();
+            missing.push(e);
+            crate::fleet::Listing::Failed(why)
+        }
+    }
+}
+
 #[async_trait]
 impl FleetSource for AwsFleet {
     fn name(&self) -> &str {
@@ -299,7 +315,35 @@ impl FleetSource for AwsFleet {
 
     async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
         let clients = self.region_clients(region, calls::BACKUP_LIST_BACKUP_JOBS)?;
-        backup::backup_health(&clients.backup, region, Timestamp::now(), &self.parts).await
+        let now = Timestamp::now();
+        let (health, copies, windows, automated) = tokio::join!(
+            backup::backup_health(&clients.backup, region, now, &self.parts),
+            self.parts.fetch(
+                format!("{region} copy jobs"),
+                calls::BACKUP_LIST_COPY_JOBS,
+                now,
+                readiness::offsite_copies(&clients.backup, region, now),
+            ),
+            self.parts.fetch(
+                format!("{region} restore windows"),
+                calls::RDS_DESCRIBE_DB_INSTANCES,
+                now,
+                readiness::restore_windows(&clients.rds, region),
+            ),
+            self.parts.fetch(
+                format!("{region} automated backups"),
+                calls::RDS_DESCRIBE_DB_INSTANCE_AUTOMATED_BACKUPS,
+                now,
+                readiness::automated_backups(&clients.rds, region),
+            ),
+        );
+        // The readiness parts ride on the backup health: when it failed as a whole, the feed
+        // fails as before.
+        let mut snapshot = health?;
+        snapshot.data.copies = listing(copies, &mut snapshot.missing);
+        snapshot.data.restore_windows = listing(windows, &mut snapshot.missing);
+        snapshot.data.automated_backups = listing(automated, &mut snapshot.missing);
+        Ok(snapshot)
     }
 
     async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>> {
