@@ -294,7 +294,14 @@ fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
     // Fetches that missed the deadline were dropped; nothing is waited on at exit.
     runtime.shutdown_timeout(Duration::from_millis(200));
     let report = match outcome {
-        Ok(app) => ripcord::status::report(&app, profile.as_deref().filter(|_| !args.sim)),
+        Ok(mut app) => {
+            ripcord::status::add_readiness_evidence(
+                &mut app,
+                &cfg.runbook_dirs,
+                &config::audit_dir(cli.global.audit_dir.as_deref()),
+            );
+            ripcord::status::report(&app, profile.as_deref().filter(|_| !args.sim))
+        }
         Err(message) => {
             eprintln!("ripcord: nothing fetched: {message}");
             return ExitCode::from(3);

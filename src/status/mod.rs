@@ -24,6 +24,7 @@ use crate::source::sim::{Scenario, SimFleet, SimOptions};
 use crate::theme::Theme;
 use futures_util::future::join_all;
 use jiff::Timestamp;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -119,6 +120,14 @@ pub async fn poll_once(source: Arc<dyn FleetSource>, deadline: Duration) -> Vec<
     events.extend(more);
     events.push(health);
     events
+}
+
+/// Gives `app` what readiness needs besides the feeds: which runbook serves which workload
+/// (the runbooks of `runbook_dirs` and the shipped ones) and the drills in `audit_dir`.
+pub fn add_readiness_evidence(app: &mut App, runbook_dirs: &[PathBuf], audit_dir: &Path) {
+    app.readiness_view.serving =
+        crate::runbook::lang::library::Library::load(runbook_dirs).serving();
+    app.readiness_view.drills = Some(crate::audit::evidence::drills(audit_dir));
 }
 
 /// An App that has taken in one round of `events` at `now`.
@@ -228,6 +237,52 @@ mod tests {
         assert!(text.contains("orders"), "{text}");
         assert!(text.contains("vol-0f9e-reports"), "{text}");
         assert!(!text.contains("NOT FETCHED"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn readiness_is_a_column_and_in_the_json_with_reasons_and_the_exit_code_keeps_its_meaning()
+     {
+        let sim = Arc::new(sim());
+        let source: Arc<dyn FleetSource> = sim.clone();
+        let events = poll_once(source.clone(), Duration::from_secs(5)).await;
+        let workloads = crate::config::Config::default().workloads(sim.workloads());
+        let mut app = app_from(demo(), "sim", &source.regions(), workloads, events, t0());
+        let tmp = tempfile::tempdir().expect("tmp");
+        add_readiness_evidence(&mut app, &[], &tmp.path().join("audit"));
+        let before = report(&app, None);
+        let catalog = before
+            .workloads
+            .iter()
+            .find(|w| w.name.as_deref() == Some("catalog"))
+            .expect("catalog");
+        assert_eq!(
+            catalog.readiness,
+            Some(crate::fleet::readiness::Readiness::NotReady)
+        );
+        let json = serde_json::to_value(&before).expect("json");
+        let judged = json["readiness"].as_array().expect("a readiness list");
+        assert_eq!(judged.len(), 4, "one per workload");
+        assert_eq!(judged[0]["verdict"], "NOT_READY", "worst first");
+        let reason = &judged[0]["reasons"][0];
+        for key in [
+            "side",
+            "subject",
+            "verdict",
+            "text",
+            "evidence",
+            "evidence_at",
+            "age_seconds",
+        ] {
+            assert!(reason.get(key).is_some(), "{key} in {reason}");
+        }
+        assert!(json["workloads"][0]["readiness"].is_string());
+        let text = render(&before);
+        assert!(text.contains("READINESS"), "{text}");
+        assert!(text.contains("✖ NOT READY"), "{text}");
+        assert!(text.contains("not copied out of us-east-1"), "{text}");
+        // Readiness informs; the exit code keeps its documented meaning (CRIT here: the
+        // simulator's failing volume).
+        assert_eq!((before.overall, before.exit_code), (Verdict::Crit, 2));
     }
 
     /// A source whose one region never answers and whose health checks are fine.

@@ -3,6 +3,7 @@
 
 use super::SCHEMA_VERSION;
 use crate::app::App;
+use crate::fleet::readiness::{Readiness, WorkloadReadiness};
 use crate::fleet::{
     JobCounts, NewestPoint, ResourceJobStats, Verdict, Window, Workload, age_between, evaluate,
 };
@@ -29,6 +30,9 @@ pub struct Report {
     pub health_checks: Vec<CheckLine>,
     pub problems: Vec<Problem>,
     pub fetch_errors: Vec<FetchError>,
+    /// DR readiness per configured workload, worst first, with every reason and its evidence
+    /// (docs/readiness.md). Informative: it does not change `overall` or `exit_code`.
+    pub readiness: Vec<WorkloadReadiness>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +52,9 @@ pub struct WorkloadSummary {
     pub resources_without_recovery_point: usize,
     pub health_checks: usize,
     pub failing_health_checks: Vec<String>,
+    /// READY, AT_RISK or NOT_READY (its reasons are in `readiness`); `null` for resources no
+    /// workload claims.
+    pub readiness: Option<Readiness>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -337,7 +344,14 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
         );
     }
 
-    let workloads = summarise_workloads(app, &replicas, &recovery_points, &health_checks);
+    let readiness = app.readiness();
+    let mut workloads = summarise_workloads(app, &replicas, &recovery_points, &health_checks);
+    for w in &mut workloads {
+        w.readiness = readiness
+            .iter()
+            .find(|r| Some(&r.workload) == w.name.as_ref())
+            .map(|r| r.verdict);
+    }
     let problems: Vec<Problem> = app
         .offenders()
         .into_iter()
@@ -366,6 +380,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
         health_checks,
         problems,
         fetch_errors,
+        readiness,
     }
 }
 
@@ -448,6 +463,7 @@ fn summarise_workloads(
                 .iter()
                 .filter(|p| p.known && p.newest_completed.is_none())
                 .count(),
+            readiness: None,
             health_checks: mine_c.len(),
             failing_health_checks: mine_c
                 .iter()

@@ -147,4 +147,22 @@ fn status_on_the_simulator_prints_a_table_or_json_and_exits_by_verdict() {
     assert_eq!(json["exit_code"], 2);
     assert!(json["replicas"].as_array().is_some_and(|r| r.len() == 6));
     assert!(json["fetch_errors"].as_array().is_some_and(Vec::is_empty));
+    // Readiness, with its reasons; the audit directory (under this HOME) holds no drill.
+    let readiness = json["readiness"].as_array().expect("readiness");
+    assert_eq!(
+        readiness.len(),
+        4,
+        "one per workload of the simulated estate"
+    );
+    assert!(
+        readiness.iter().any(
+            |w| w["reasons"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("no audit directory"))))
+        ),
+        "{readiness:#?}"
+    );
+    assert!(table.contains("READINESS"), "{table}");
 }
