@@ -9,6 +9,7 @@
 //! CRIT seen in the data that did arrive outranks 3 (it is certain, and it is the news);
 //! otherwise missing data outranks WARN and OK, because what is missing may be worse.
 
+pub mod readiness_report;
 pub mod report;
 pub mod table;
 

@@ -8,6 +8,7 @@
 mod common;
 
 mod audit_drill;
+mod readiness_report;
 mod runbook_drills;
 mod runbook_shell;
 mod runbook_snapshots;

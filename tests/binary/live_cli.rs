@@ -166,3 +166,42 @@ fn status_on_the_simulator_prints_a_table_or_json_and_exits_by_verdict() {
     );
     assert!(table.contains("READINESS"), "{table}");
 }
+
+#[test]
+fn report_readiness_writes_markdown_and_names_a_file_it_cannot_write() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("readiness.md");
+    let out = ripcord(
+        home.path(),
+        &[
+            "report",
+            "readiness",
+            "--sim",
+            "-o",
+            path.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = std::fs::read_to_string(&path).expect("written");
+    assert!(md.starts_with("# DR readiness\n"), "{md}");
+    assert!(md.contains("## catalog — ✖ NOT READY"), "{md}");
+    let bad = home.path().join("no-such-dir").join("r.md");
+    let out = ripcord(
+        home.path(),
+        &[
+            "report",
+            "readiness",
+            "--sim",
+            "-o",
+            bad.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no-such-dir/r.md: cannot write the report"),
+        "{}",
+        stderr(&out)
+    );
+}
