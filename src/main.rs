@@ -220,6 +220,7 @@ fn live(
     app.runbooks.operator = ripcord::audit::identity::os_user();
     app.runbooks.launch = launch;
     app.runbooks.audit_dir = Some(home_relative(&audit_dir));
+    app.read_readiness_evidence(&audit_dir);
     // Drills of the simulator and runs of other accounts are not offered here.
     app.runbooks.unfinished = ripcord::audit::runs::unfinished_for(&audit_dir, &caller);
     app.offer_unfinished();
@@ -572,6 +573,7 @@ fn demo_with(
         None => launch,
     };
     app.runbooks.audit_dir = Some(home_relative(&audit_dir));
+    app.read_readiness_evidence(&audit_dir);
     // Runs that acted on AWS are not offered here.
     app.runbooks.unfinished = ripcord::audit::runs::unfinished_for(&audit_dir, &caller);
     app.offer_unfinished();

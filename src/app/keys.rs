@@ -8,7 +8,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 pub const HELP: &[(&str, &str)] = &[
     ("Tab / l / →", "next pane"),
     ("S-Tab / h / ←", "previous pane"),
-    ("1 2 3", "replica lag / backups / DNS health"),
+    (
+        "1 2 3, d",
+        "replica lag / backups / DNS health, DR readiness",
+    ),
     ("j / k / ↓ / ↑", "next / previous row"),
     ("g / G, PgUp / PgDn", "first / last row, page up / down"),
     ("v", "backups: vaults → recovery points → failures"),
@@ -33,6 +36,9 @@ impl App {
             return vec![Command::Quit];
         }
         if let Some(commands) = self.runbook_keys(key) {
+            return commands;
+        }
+        if let Some(commands) = self.readiness_keys(key) {
             return commands;
         }
         if self.prompt.is_some() {
@@ -64,6 +70,7 @@ impl App {
                 vec![Command::Quit]
             }
             KeyCode::Char('r') => self.runbook_key_r(),
+            KeyCode::Char('d') => self.open_readiness(),
             KeyCode::Char('R') => self.refresh_all(),
             KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => {
                 self.focus_pane(self.focus.next())

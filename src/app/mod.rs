@@ -77,6 +77,8 @@ pub enum Command {
     ResumeRun(String),
     /// Fetch every feed now instead of at its next tick (after renewing credentials).
     RefreshAll,
+    /// Read the drills in the audit directory again, for readiness (`readiness_view`).
+    ReadDrills,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -270,7 +272,12 @@ impl App {
             Event::Tick => self.runbook_tick(now),
             Event::Runbook(report) => self.on_runbook_report(report, now),
             Event::AuditFailed { run, message } => self.on_audit_failed(run, message),
-            Event::AuditSealed { run, head } => self.on_audit_sealed(&run, &head),
+            Event::AuditSealed { run, head } => {
+                // A run that ended is a drill: readiness reads the audit log again.
+                let mut commands = self.on_audit_sealed(&run, &head);
+                commands.push(Command::ReadDrills);
+                commands
+            }
             Event::Resumed(result) => self.on_resumed(result, now),
             Event::SessionLost(why) => {
                 self.on_session_lost(&why, now);

@@ -3,9 +3,10 @@
 //! The drills come from the audit directory, which is I/O: the runtime reads them
 //! (`audit::evidence::drills`) and puts them here; `update` never touches the disk.
 
-use super::App;
 use super::feed::{Feed, Freshness};
+use super::{App, Command};
 use crate::fleet::readiness::{self, Drills, Fleet, Seen, Serving, WorkloadReadiness};
+use crossterm::event::{KeyCode, KeyEvent};
 use jiff::Timestamp;
 
 #[derive(Debug, Clone, Default)]
@@ -19,6 +20,10 @@ pub struct ReadinessView {
     pub selected: usize,
     /// The selected workload's reasons and evidence are shown.
     pub detail: bool,
+    /// How far the findings are scrolled down, in lines.
+    pub scroll: u16,
+    /// Where the drills are read from (the runtime reads them on `Command::ReadDrills`).
+    pub audit_dir: Option<std::path::PathBuf>,
 }
 
 /// A feed as the judgement sees it: waiting or failing with nothing read is "not read".
@@ -69,6 +74,62 @@ impl App {
             &self.readiness_view.serving,
             self.now,
         )
+    }
+}
+
+impl App {
+    /// At start (I/O, so the runtime calls it): which runbook serves which workload, from the
+    /// library, and the drills in `audit_dir`, which `Command::ReadDrills` reads again.
+    pub fn read_readiness_evidence(&mut self, audit_dir: &std::path::Path) {
+        self.readiness_view.serving = self.runbooks.library.serving();
+        self.readiness_view.audit_dir = Some(audit_dir.to_path_buf());
+        self.readiness_view.drills = Some(crate::audit::evidence::drills(audit_dir));
+    }
+
+    /// `d`: the readiness view, with the drills read again (a drill may just have ended).
+    pub(super) fn open_readiness(&mut self) -> Vec<Command> {
+        self.readiness_view.open = true;
+        self.readiness_view.detail = false;
+        vec![Command::ReadDrills]
+    }
+
+    /// Keys while the readiness view is open; `None` for keys it leaves to the cockpit (`q`,
+    /// `?`, `:`, `r`, ...).
+    pub(super) fn readiness_keys(&mut self, key: KeyEvent) -> Option<Vec<Command>> {
+        if !self.readiness_view.open || self.overlay.is_some() || self.prompt.is_some() {
+            return None;
+        }
+        let count = self.readiness().len();
+        let view = &mut self.readiness_view;
+        match key.code {
+            KeyCode::Esc if view.detail => view.detail = false,
+            KeyCode::Esc | KeyCode::Char('d') => {
+                view.open = false;
+                view.detail = false;
+            }
+            KeyCode::Enter => {
+                view.detail = !view.detail;
+                view.scroll = 0;
+            }
+            // In the findings, the list keys scroll.
+            KeyCode::Char('j') | KeyCode::Down if view.detail => {
+                view.scroll = view.scroll.saturating_add(1);
+            }
+            KeyCode::Char('k') | KeyCode::Up if view.detail => {
+                view.scroll = view.scroll.saturating_sub(1);
+            }
+            KeyCode::PageDown if view.detail => view.scroll = view.scroll.saturating_add(10),
+            KeyCode::PageUp if view.detail => view.scroll = view.scroll.saturating_sub(10),
+            KeyCode::Char('g') | KeyCode::Home if view.detail => view.scroll = 0,
+            KeyCode::Char('j') | KeyCode::Down => {
+                view.selected = (view.selected + 1).min(count.saturating_sub(1));
+            }
+            KeyCode::Char('k') | KeyCode::Up => view.selected = view.selected.saturating_sub(1),
+            KeyCode::Char('g') | KeyCode::Home => view.selected = 0,
+            KeyCode::Char('G') | KeyCode::End => view.selected = count.saturating_sub(1),
+            _ => return None,
+        }
+        Some(Vec::new())
     }
 }
 

@@ -9,6 +9,7 @@ mod common;
 
 mod audit_drill;
 mod readiness_report;
+mod readiness_view;
 mod runbook_drills;
 mod runbook_shell;
 mod runbook_snapshots;
