@@ -493,9 +493,14 @@ fn never_drilled_and_a_missing_audit_directory_are_at_risk() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (mut app, _) = ready_app(&tmp.path().join("audit"));
     app.readiness_view.serving[0].runbook = "backup-restore-drill".into();
-    let r = reason(&orders_of(&app).reasons, "drill of backup-restore-drill").clone();
+    let r = reason(&orders_of(&app).reasons, "drills").clone();
     assert_eq!(r.verdict, Verdict::Warn);
-    assert!(r.text.starts_with("never drilled"), "{}", r.text);
+    assert!(
+        r.text
+            .starts_with("never drilled: no finished or aborted run of backup-restore-drill"),
+        "{}",
+        r.text
+    );
     app.readiness_view.drills = Some(evidence::drills(&tmp.path().join("nowhere")));
     let r = reason(&orders_of(&app).reasons, "drills").clone();
     assert_eq!(r.verdict, Verdict::Warn);

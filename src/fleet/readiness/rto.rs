@@ -104,28 +104,31 @@ fn drill_reasons(
             ));
         }
     }
-    for runbook in runbooks {
-        let last = runs
-            .iter()
-            .filter(|d| d.runbook == runbook && d.outcome != DrillOutcome::Unfinished)
-            .max_by_key(|d| d.started);
-        out.push(match last {
-            None => Reason::new(
-                Side::Rto,
-                format!("drill of {runbook}"),
-                Verdict::Warn,
-                format!("never drilled: no finished or aborted run of {runbook} in the audit log"),
-                format!("audit directory {dir}"),
-                None,
-                now,
+    // The last drill of any runbook serving the workload: the newest evidence that a recovery
+    // of it was carried out, and how long that took.
+    let last = runs
+        .iter()
+        .filter(|d| runbooks.contains(&d.runbook.as_str()) && d.outcome != DrillOutcome::Unfinished)
+        .max_by_key(|d| d.ended.unwrap_or(d.started));
+    out.push(match last {
+        None => Reason::new(
+            Side::Rto,
+            "drills",
+            Verdict::Warn,
+            format!(
+                "never drilled: no finished or aborted run of {} in the audit log",
+                runbooks.join(", ")
             ),
-            Some(d) => last_drill(d, targets, drill_every, now),
-        });
-    }
+            format!("audit directory {dir}"),
+            None,
+            now,
+        ),
+        Some(d) => last_drill(d, targets, drill_every, now),
+    });
     out
 }
 
-/// The last drill of a runbook: how it ended, its measured time against the workload's RTO,
+/// The workload's last drill: how it ended, its measured time against the workload's RTO,
 /// and its age against the drill policy.
 fn last_drill(
     d: &Drill,
