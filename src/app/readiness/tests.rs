@@ -725,3 +725,38 @@ fn the_demo_shows_a_workload_never_drilled_one_not_copied_out_of_region_and_one_
             .any(|r| r.subject.starts_with("copy of billing-use1") && r.verdict == Verdict::Ok)
     );
 }
+
+#[test]
+fn a_sealed_run_asks_for_the_drills_again_and_d_opens_and_closes_the_view() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (mut app, now) = ready_app(&tmp.path().join("audit"));
+    let commands = app.update(
+        Event::AuditSealed {
+            run: "rds-cross-region-failover-x".into(),
+            head: "ab".repeat(32),
+        },
+        now,
+    );
+    assert!(
+        commands.contains(&crate::app::Command::ReadDrills),
+        "{commands:?}"
+    );
+    let key = |c| {
+        Event::Key(crossterm::event::KeyEvent::new(
+            c,
+            crossterm::event::KeyModifiers::NONE,
+        ))
+    };
+    use crossterm::event::KeyCode;
+    let commands = app.update(key(KeyCode::Char('d')), now);
+    assert_eq!(commands, vec![crate::app::Command::ReadDrills]);
+    assert!(app.readiness_view.open);
+    app.update(key(KeyCode::Enter), now);
+    assert!(app.readiness_view.detail);
+    app.update(key(KeyCode::Char('j')), now);
+    assert_eq!(app.readiness_view.scroll, 1, "j scrolls the findings");
+    app.update(key(KeyCode::Esc), now);
+    assert!(app.readiness_view.open && !app.readiness_view.detail);
+    app.update(key(KeyCode::Char('d')), now);
+    assert!(!app.readiness_view.open);
+}
