@@ -4,10 +4,13 @@
 //! (`audit::evidence::drills`) and puts them here; `update` never touches the disk.
 
 use super::feed::{Feed, Freshness};
+use super::fleet::FleetView;
 use super::{App, Command};
 use crate::fleet::readiness::{self, Drills, Fleet, Seen, Serving, WorkloadReadiness};
+use crate::runbook::Library;
 use crossterm::event::{KeyCode, KeyEvent};
 use jiff::Timestamp;
+use std::path::Path;
 
 #[derive(Debug, Clone, Default)]
 pub struct ReadinessView {
@@ -49,9 +52,10 @@ fn not_read_yet() -> Drills {
     }
 }
 
-impl App {
-    /// Every workload's readiness now, worst first.
-    pub fn readiness(&self) -> Vec<WorkloadReadiness> {
+impl FleetView {
+    /// Every workload's readiness now, worst first, with the drills and the runbooks serving
+    /// each workload from `evidence` (the drills not read yet are "cannot tell").
+    pub fn readiness(&self, evidence: &ReadinessView) -> Vec<WorkloadReadiness> {
         let fleet = Fleet {
             replicas: self
                 .replicas
@@ -66,24 +70,39 @@ impl App {
             health: Some(seen(&self.health, self.now)),
         };
         let fallback = not_read_yet();
-        let drills = self.readiness_view.drills.as_ref().unwrap_or(&fallback);
-        readiness::judge(
-            &self.workloads,
-            &fleet,
-            drills,
-            &self.readiness_view.serving,
-            self.now,
-        )
+        let drills = evidence.drills.as_ref().unwrap_or(&fallback);
+        readiness::judge(&self.workloads, &fleet, drills, &evidence.serving, self.now)
+    }
+}
+
+impl ReadinessView {
+    /// The evidence besides the feeds, read from disk (so the runtime, not `update`, calls
+    /// it): which runbook of `library` serves which workload, and the drills in `audit_dir`.
+    pub fn read(library: &Library, audit_dir: &Path) -> ReadinessView {
+        ReadinessView {
+            serving: library.serving(),
+            audit_dir: Some(audit_dir.to_path_buf()),
+            drills: Some(crate::audit::evidence::drills(audit_dir)),
+            ..ReadinessView::default()
+        }
+    }
+}
+
+impl App {
+    /// Every workload's readiness now, as the fleet view judges it with this cockpit's evidence.
+    pub fn readiness(&self) -> Vec<WorkloadReadiness> {
+        self.fleet.readiness(&self.readiness_view)
     }
 }
 
 impl App {
     /// At start (I/O, so the runtime calls it): which runbook serves which workload, from the
     /// library, and the drills in `audit_dir`, which `Command::ReadDrills` reads again.
-    pub fn read_readiness_evidence(&mut self, audit_dir: &std::path::Path) {
-        self.readiness_view.serving = self.runbooks.library.serving();
-        self.readiness_view.audit_dir = Some(audit_dir.to_path_buf());
-        self.readiness_view.drills = Some(crate::audit::evidence::drills(audit_dir));
+    pub fn read_readiness_evidence(&mut self, audit_dir: &Path) {
+        let view = ReadinessView::read(&self.runbooks.library, audit_dir);
+        self.readiness_view.serving = view.serving;
+        self.readiness_view.audit_dir = view.audit_dir;
+        self.readiness_view.drills = view.drills;
     }
 
     /// `d`: the readiness view, with the drills read again (a drill may just have ended).

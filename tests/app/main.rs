@@ -8,6 +8,7 @@
 mod common;
 
 mod audit_drill;
+mod port_calls;
 mod readiness_report;
 mod readiness_view;
 mod runbook_drills;

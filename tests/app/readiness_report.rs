@@ -37,8 +37,8 @@ async fn the_report_names_the_drill_its_run_id_chain_head_and_what_is_missing() 
     // The fleet as it is after the drill, and the audit log's drills.
     let now = d.clock.now();
     common::feed_round(&mut d.app, &d.sim, now);
-    ripcord::status::add_readiness_evidence(&mut d.app, &[], &audit);
-    let report = ripcord::status::report(&d.app, None);
+    d.app.read_readiness_evidence(&audit);
+    let report = ripcord::status::report(&d.app.fleet, None).with_readiness(d.app.readiness());
     let md = ripcord::status::readiness_report::markdown(&report, &d.app.readiness_view);
 
     assert!(md.starts_with("# DR readiness\n"), "{md}");
@@ -93,7 +93,7 @@ async fn orders_is_ready_after_its_restore_drill_in_the_demo() {
     let dir = tempfile::tempdir().expect("tempdir");
     let audit = dir.path().join("audit");
     let mut d = Drill::audited(Scenario::Normal, 0, &audit);
-    ripcord::status::add_readiness_evidence(&mut d.app, &[], &audit);
+    d.app.read_readiness_evidence(&audit);
     let orders = |d: &Drill| {
         d.app
             .readiness()
@@ -121,7 +121,7 @@ async fn orders_is_ready_after_its_restore_drill_in_the_demo() {
     );
     let now = d.clock.now();
     common::feed_round(&mut d.app, &d.sim, now);
-    ripcord::status::add_readiness_evidence(&mut d.app, &[], &audit);
+    d.app.read_readiness_evidence(&audit);
     let after = orders(&d);
     assert_eq!(after.verdict, Readiness::Ready, "{:#?}", after.reasons);
     assert!(
@@ -150,7 +150,7 @@ async fn a_failover_drill_that_leaves_the_new_primary_unbacked_is_not_ready() {
     );
     let now = d.clock.now();
     common::feed_round(&mut d.app, &d.sim, now);
-    ripcord::status::add_readiness_evidence(&mut d.app, &[], &audit);
+    d.app.read_readiness_evidence(&audit);
     let billing = d
         .app
         .readiness()

@@ -2,6 +2,7 @@
 //! run files written by the audit writer.
 
 use super::*;
+use crate::app::fleet::Fetched;
 use crate::app::{Event, Mode};
 use crate::audit::evidence::{
     self,
@@ -176,34 +177,37 @@ fn feed(
     health: Vec<HealthCheck>,
 ) {
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             region: EAST.into(),
             result: Ok(Snapshot::new(vec![], now)),
-        },
+        }),
         now,
     );
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             region: WEST.into(),
             result: Ok(Snapshot::new(replicas, now)),
-        },
+        }),
         now,
     );
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             region: EAST.into(),
             result: Ok(Snapshot::new(east, now)),
-        },
+        }),
         now,
     );
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             region: WEST.into(),
             result: Ok(Snapshot::new(west_backups(now), now)),
-        },
+        }),
         now,
     );
-    app.update(Event::Health(Ok(Snapshot::new(health, now))), now);
+    app.update(
+        Event::Fetched(Fetched::Health(Ok(Snapshot::new(health, now)))),
+        now,
+    );
 }
 
 /// The drills of `dir` and which runbook serves orders, as the runtime gives them.
@@ -279,10 +283,10 @@ fn lag_over_the_rpo_is_not_ready() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             region: WEST.into(),
             result: Ok(Snapshot::new(vec![dr_replica(now, 90)], now)),
-        },
+        }),
         now,
     );
     let w = orders_of(&app);
@@ -299,10 +303,10 @@ fn a_dr_replica_that_is_not_available_is_not_ready() {
     let mut broken = dr_replica(now, 1);
     broken.state = ReplicationState::Broken("deleting".into());
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             region: WEST.into(),
             result: Ok(Snapshot::new(vec![broken], now)),
-        },
+        }),
         now,
     );
     assert_eq!(
@@ -358,13 +362,13 @@ fn a_recovery_point_older_than_the_backup_rpo_is_not_ready() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             region: EAST.into(),
             result: Ok(Snapshot::new(
                 east_backups(now, 3 * 3600, copied(now, 1800)),
                 now,
             )),
-        },
+        }),
         now,
     );
     let w = orders_of(&app);
@@ -377,13 +381,13 @@ fn backups_not_copied_out_of_region_are_not_ready() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             region: EAST.into(),
             result: Ok(Snapshot::new(
                 east_backups(now, 3600, Listing::Read(vec![])),
                 now,
             )),
-        },
+        }),
         now,
     );
     let w = orders_of(&app);
@@ -398,13 +402,13 @@ fn an_old_copy_is_at_risk_and_an_unread_copy_listing_is_cannot_tell() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             region: EAST.into(),
             result: Ok(Snapshot::new(
                 east_backups(now, 3600, copied(now, 5 * 3600)),
                 now,
             )),
-        },
+        }),
         now,
     );
     let w = orders_of(&app);
@@ -412,7 +416,7 @@ fn an_old_copy_is_at_risk_and_an_unread_copy_listing_is_cannot_tell() {
     assert_eq!(r.verdict, Verdict::Warn);
     assert_eq!(r.age_seconds, Some(5 * 3600));
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             region: EAST.into(),
             result: Ok(Snapshot::new(
                 east_backups(
@@ -422,7 +426,7 @@ fn an_old_copy_is_at_risk_and_an_unread_copy_listing_is_cannot_tell() {
                 ),
                 now,
             )),
-        },
+        }),
         now,
     );
     let w = orders_of(&app);
@@ -443,10 +447,10 @@ fn point_in_time_restore_off_is_at_risk() {
         latest_restorable: None,
     }]);
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             region: EAST.into(),
             result: Ok(Snapshot::new(east, now)),
-        },
+        }),
         now,
     );
     let w = orders_of(&app);
@@ -462,7 +466,10 @@ fn an_unhealthy_secondary_is_not_ready() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
-        Event::Health(Ok(Snapshot::new(checks(now, CheckStatus::Unhealthy), now))),
+        Event::Fetched(Fetched::Health(Ok(Snapshot::new(
+            checks(now, CheckStatus::Unhealthy),
+            now,
+        )))),
         now,
     );
     let w = orders_of(&app);
@@ -601,7 +608,7 @@ fn workloads_come_worst_first() {
     let mut billing = orders();
     billing.name = "billing".into();
     billing.resources = vec!["billing-*".into()];
-    app.workloads = Workloads::new(
+    app.fleet.workloads = Workloads::new(
         vec![orders(), billing],
         Targets {
             ..d.default_targets
@@ -649,21 +656,24 @@ fn demo_app(dir: &Path, now: Timestamp) -> App {
     );
     for region in &regions {
         app.update(
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 region: region.clone(),
                 result: sim.replicas_at(region, now),
-            },
+            }),
             now,
         );
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 region: region.clone(),
                 result: sim.backups_at(region, now),
-            },
+            }),
             now,
         );
     }
-    app.update(Event::Health(sim.health_checks_at(now)), now);
+    app.update(
+        Event::Fetched(Fetched::Health(sim.health_checks_at(now))),
+        now,
+    );
     app.readiness_view.serving = crate::runbook::lang::library::Library::shipped().serving();
     app.readiness_view.drills = Some(evidence::drills(dir));
     app
