@@ -58,8 +58,13 @@ fn drill(path: &Path, lookup: &IndexLookup) -> Result<Option<Drill>, String> {
     };
     let mut outcome = DrillOutcome::Unfinished;
     let mut ended = None;
+    let mut measured_restore = None;
     for r in &file.records {
         match &r.event {
+            LogEvent::StepDone {
+                measured_secs: Some(secs),
+                ..
+            } => measured_restore = Some(Duration::from_secs(*secs)),
             LogEvent::RunFinished {
                 elapsed_secs,
                 within_rto,
@@ -88,6 +93,7 @@ fn drill(path: &Path, lookup: &IndexLookup) -> Result<Option<Drill>, String> {
         started: first.at,
         ended,
         outcome,
+        measured_restore,
         head: file.head.clone(),
         sealed: file.seal.is_some(),
         against,
@@ -107,7 +113,14 @@ pub(crate) mod testing {
 
     /// How a written run ends.
     pub enum End {
-        Finished { elapsed_secs: u64 },
+        Finished {
+            elapsed_secs: u64,
+        },
+        /// Finished after a step that measured a restore of `restore_secs`.
+        Restored {
+            elapsed_secs: u64,
+            restore_secs: u64,
+        },
         Aborted(&'static str),
     }
 
@@ -153,7 +166,29 @@ pub(crate) mod testing {
         .expect("first record");
         let nonce = w.nonce().expect("a new file has a nonce").to_string();
         index::record_started(w.path(), &run, at, &nonce, w.head()).expect("index start");
+        let end = match end {
+            End::Restored {
+                elapsed_secs,
+                restore_secs,
+            } => {
+                let mut done = draft(
+                    at.saturating_add(jiff::SignedDuration::from_secs(restore_secs as i64))
+                        .expect("in range"),
+                    LogEvent::StepDone {
+                        summary: "restored".into(),
+                        measured_secs: Some(restore_secs),
+                        aws_ids: vec![],
+                        requests: vec![],
+                    },
+                );
+                done.step = Some("restore".into());
+                w.append(body(done)).expect("restore record");
+                End::Finished { elapsed_secs }
+            }
+            other => other,
+        };
         let (event, outcome, end_at) = match end {
+            End::Restored { .. } => unreachable!("turned into Finished above"),
             End::Finished { elapsed_secs } => (
                 LogEvent::RunFinished {
                     elapsed_secs,

@@ -188,10 +188,10 @@ fn drills(out: &mut String, w: &WorkloadReadiness, view: &ReadinessView, now: ji
     runs.sort_by_key(|d| std::cmp::Reverse(d.started));
     let _ = writeln!(
         out,
-        "| run id | runbook | against | started (UTC) | ended (UTC) | outcome | measured vs RTO {} | chain head |",
+        "| run id | runbook | against | started (UTC) | ended (UTC) | outcome | measured vs RTO {} | restore measured | chain head |",
         secs(w.rto_seconds)
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     for d in runs {
         let (outcome, measured) = match &d.outcome {
             DrillOutcome::Finished { elapsed, .. } => (
@@ -214,7 +214,7 @@ fn drills(out: &mut String, w: &WorkloadReadiness, view: &ReadinessView, now: ji
         });
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} | {} | `{}`{} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | `{}`{} |",
             d.run_id,
             d.runbook,
             cell(&d.against),
@@ -222,6 +222,7 @@ fn drills(out: &mut String, w: &WorkloadReadiness, view: &ReadinessView, now: ji
             ended,
             cell(&outcome),
             measured,
+            d.measured_restore.map_or("—".to_string(), format_duration),
             d.head,
             if d.sealed { "" } else { " (not sealed)" }
         );

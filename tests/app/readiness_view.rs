@@ -45,6 +45,7 @@ fn demo(theme: Theme) -> App {
                 elapsed: Duration::from_secs(360),
                 within_runbook_rto: true,
             },
+            measured_restore: None,
             head: "9f2c".repeat(16),
             sealed: true,
             against: "the simulator".into(),

@@ -564,6 +564,47 @@ fn a_drill_over_the_rto_or_aborted_is_not_ready() {
 }
 
 #[test]
+fn the_last_restore_test_is_judged_against_the_rto() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("audit");
+    let (mut app, now) = ready_app(&dir);
+    write_run(
+        &dir,
+        "rds-cross-region-failover",
+        ago(now, DAY),
+        End::Restored {
+            elapsed_secs: 800,
+            restore_secs: 480,
+        },
+    );
+    with_drills(&mut app, &dir);
+    let w = orders_of(&app);
+    let r = reason(&w.reasons, "restore test");
+    assert_eq!(r.verdict, Verdict::Ok, "{r:#?}");
+    assert!(
+        r.text.contains("restored in 8m, within the RTO 15m"),
+        "{}",
+        r.text
+    );
+    assert_eq!(w.verdict, Readiness::Ready);
+    write_run(
+        &dir,
+        "rds-cross-region-failover",
+        ago(now, 3600),
+        End::Restored {
+            elapsed_secs: 1000,
+            restore_secs: 1000,
+        },
+    );
+    with_drills(&mut app, &dir);
+    let w = orders_of(&app);
+    let r = reason(&w.reasons, "restore test");
+    assert_eq!(r.verdict, Verdict::Crit);
+    assert!(r.text.contains("over the RTO 15m"), "{}", r.text);
+    assert_eq!(w.verdict, Readiness::NotReady);
+}
+
+#[test]
 fn a_drill_that_fails_verify_is_not_evidence() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("audit");

@@ -195,6 +195,9 @@ pub struct Drill {
     /// When it finished or was aborted.
     pub ended: Option<Timestamp>,
     pub outcome: DrillOutcome,
+    /// The recovery time a step measured (a restore job's duration): a restore test.
+    #[serde(with = "humantime_serde")]
+    pub measured_restore: Option<Duration>,
     /// The chain head (the seal's hash once sealed): what an auditor checks the file against.
     pub head: String,
     pub sealed: bool,

@@ -125,6 +125,45 @@ fn drill_reasons(
         ),
         Some(d) => last_drill(d, targets, drill_every, now),
     });
+    // The last restore test: a drill that measured a restore (a backup you cannot restore is
+    // not a backup), its measured time against the RTO.
+    let restored = runs
+        .iter()
+        .filter(|d| runbooks.contains(&d.runbook.as_str()))
+        .filter_map(|d| Some((d, d.measured_restore?)))
+        .max_by_key(|(d, _)| d.ended.unwrap_or(d.started));
+    if let Some((d, took)) = restored {
+        let rto = format_duration(targets.rto);
+        let at = d.ended.unwrap_or(d.started);
+        let (verdict, text) = if took > targets.rto {
+            (
+                Verdict::Crit,
+                format!(
+                    "last restore test {} restored in {}, over the RTO {rto}",
+                    format_age(at, now),
+                    format_duration(took)
+                ),
+            )
+        } else {
+            (
+                Verdict::Ok,
+                format!(
+                    "last restore test {} restored in {}, within the RTO {rto}",
+                    format_age(at, now),
+                    format_duration(took)
+                ),
+            )
+        };
+        out.push(Reason::new(
+            Side::Rto,
+            format!("restore test ({})", d.runbook),
+            verdict,
+            text,
+            format!("audit run {}, chain head {}", d.run_id, d.head),
+            Some(at),
+            now,
+        ));
+    }
     out
 }
 
