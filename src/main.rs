@@ -281,6 +281,7 @@ fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
             let evidence = ripcord::status::readiness_evidence(
                 &cfg.runbook_dirs,
                 &config::audit_dir(cli.global.audit_dir.as_deref()),
+                args.sim,
             );
             ripcord::status::report(&fleet, profile.as_deref().filter(|_| !args.sim))
                 .with_readiness(fleet.readiness(&evidence))
@@ -343,6 +344,7 @@ fn report_readiness(cli: &Cli, cfg: Config, args: &ReadinessReportArgs) -> ExitC
     let evidence = ripcord::status::readiness_evidence(
         &cfg.runbook_dirs,
         &config::audit_dir(cli.global.audit_dir.as_deref()),
+        args.sim,
     );
     let report = ripcord::status::report(&fleet, profile.as_deref().filter(|_| !args.sim))
         .with_readiness(fleet.readiness(&evidence));

@@ -27,6 +27,10 @@ pub struct ReadinessView {
     pub scroll: u16,
     /// Where the drills are read from (the runtime reads them on `Command::ReadDrills`).
     pub audit_dir: Option<std::path::PathBuf>,
+    /// Which drills count: `Some(true)` only those against the simulator (the demo's fleet),
+    /// `Some(false)` only those against AWS (a drill against the simulator proves nothing
+    /// about an account); `None` all of them.
+    pub on_simulator: Option<bool>,
 }
 
 /// A feed as the judgement sees it: waiting or failing with nothing read is "not read".
@@ -69,20 +73,47 @@ impl FleetView {
                 .collect(),
             health: Some(seen(&self.health, self.now)),
         };
-        let fallback = not_read_yet();
-        let drills = evidence.drills.as_ref().unwrap_or(&fallback);
-        readiness::judge(&self.workloads, &fleet, drills, &evidence.serving, self.now)
+        let drills = match (&evidence.drills, evidence.on_simulator) {
+            (None, _) => not_read_yet(),
+            (
+                Some(Drills::Found {
+                    dir,
+                    runs,
+                    not_evidence,
+                }),
+                Some(simulated),
+            ) => Drills::Found {
+                dir: dir.clone(),
+                runs: runs
+                    .iter()
+                    .filter(|d| d.simulated == simulated)
+                    .cloned()
+                    .collect(),
+                not_evidence: not_evidence.clone(),
+            },
+            (Some(drills), _) => drills.clone(),
+        };
+        readiness::judge(
+            &self.workloads,
+            &fleet,
+            &drills,
+            &evidence.serving,
+            self.now,
+        )
     }
 }
 
 impl ReadinessView {
     /// The evidence besides the feeds, read from disk (so the runtime, not `update`, calls
     /// it): which runbook of `library` serves which workload, and the drills in `audit_dir`.
-    pub fn read(library: &Library, audit_dir: &Path) -> ReadinessView {
+    /// `on_simulator`: whether the fleet judged is the simulator's (only drills against it
+    /// count) or an AWS account's (only drills against AWS count).
+    pub fn read(library: &Library, audit_dir: &Path, on_simulator: bool) -> ReadinessView {
         ReadinessView {
             serving: library.serving(),
             audit_dir: Some(audit_dir.to_path_buf()),
             drills: Some(crate::audit::evidence::drills(audit_dir)),
+            on_simulator: Some(on_simulator),
             ..ReadinessView::default()
         }
     }
@@ -99,10 +130,12 @@ impl App {
     /// At start (I/O, so the runtime calls it): which runbook serves which workload, from the
     /// library, and the drills in `audit_dir`, which `Command::ReadDrills` reads again.
     pub fn read_readiness_evidence(&mut self, audit_dir: &Path) {
-        let view = ReadinessView::read(&self.runbooks.library, audit_dir);
+        let on_simulator = self.is_demo();
+        let view = ReadinessView::read(&self.runbooks.library, audit_dir, on_simulator);
         self.readiness_view.serving = view.serving;
         self.readiness_view.audit_dir = view.audit_dir;
         self.readiness_view.drills = view.drills;
+        self.readiness_view.on_simulator = view.on_simulator;
     }
 
     /// `d`: the readiness view, with the drills read again (a drill may just have ended).

@@ -83,9 +83,11 @@ fn drill(path: &Path, lookup: &IndexLookup) -> Result<Option<Drill>, String> {
             _ => {}
         }
     }
-    let against = match &first.operator.aws {
-        crate::runbook::act::port::CallerIdentity::Simulated => "the simulator".to_string(),
-        other => format!("AWS as {}", other.describe()),
+    let simulated = first.operator.aws == crate::runbook::act::port::CallerIdentity::Simulated;
+    let against = if simulated {
+        "the simulator".to_string()
+    } else {
+        format!("AWS as {}", first.operator.aws.describe())
     };
     Ok(Some(Drill {
         run_id: first.run.clone(),
@@ -97,6 +99,7 @@ fn drill(path: &Path, lookup: &IndexLookup) -> Result<Option<Drill>, String> {
         head: file.head.clone(),
         sealed: file.seal.is_some(),
         against,
+        simulated,
     }))
 }
 

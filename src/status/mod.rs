@@ -102,8 +102,18 @@ pub async fn poll_once(source: Arc<dyn FleetSource>, deadline: Duration) -> Vec<
 /// What readiness needs besides the feeds, read from disk: which runbook (of `runbook_dirs`
 /// and the shipped ones) serves which workload, and the drills in `audit_dir`. Judge with
 /// `FleetView::readiness` and give the result to `Report::with_readiness`.
-pub fn readiness_evidence(runbook_dirs: &[PathBuf], audit_dir: &Path) -> ReadinessView {
-    ReadinessView::read(&crate::runbook::Library::load(runbook_dirs), audit_dir)
+/// `on_simulator`: the glance is of the simulator (`--sim`), so only drills against it
+/// count; otherwise only drills against AWS do.
+pub fn readiness_evidence(
+    runbook_dirs: &[PathBuf],
+    audit_dir: &Path,
+    on_simulator: bool,
+) -> ReadinessView {
+    ReadinessView::read(
+        &crate::runbook::Library::load(runbook_dirs),
+        audit_dir,
+        on_simulator,
+    )
 }
 
 /// A fleet view that has taken in one round of answers at `now`.
@@ -209,7 +219,7 @@ mod tests {
         let workloads = crate::config::Config::default().workloads(sim.workloads());
         let fleet = fleet_from("sim", &source.regions(), workloads, events, t0());
         let tmp = tempfile::tempdir().expect("tmp");
-        let evidence = readiness_evidence(&[], &tmp.path().join("audit"));
+        let evidence = readiness_evidence(&[], &tmp.path().join("audit"), true);
         let before = report(&fleet, None).with_readiness(fleet.readiness(&evidence));
         let catalog = before
             .workloads

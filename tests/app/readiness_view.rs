@@ -49,6 +49,7 @@ fn demo(theme: Theme) -> App {
             head: "9f2c".repeat(16),
             sealed: true,
             against: "the simulator".into(),
+            simulated: true,
         }],
         not_evidence: vec![],
     });

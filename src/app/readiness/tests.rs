@@ -811,3 +811,22 @@ fn a_sealed_run_asks_for_the_drills_again_and_d_opens_and_closes_the_view() {
     app.update(key(KeyCode::Char('d')), now);
     assert!(!app.readiness_view.open);
 }
+
+#[test]
+fn a_drill_against_the_simulator_is_no_evidence_for_an_aws_account() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (mut app, _) = ready_app(&tmp.path().join("audit"));
+    // write_run records its runs as the simulator's, as a drill in the demo is.
+    app.readiness_view.on_simulator = Some(true);
+    assert_eq!(orders_of(&app).verdict, Readiness::Ready);
+    app.readiness_view.on_simulator = Some(false);
+    let w = orders_of(&app);
+    assert_eq!(w.verdict, Readiness::AtRisk);
+    assert!(
+        reason(&w.reasons, "drills")
+            .text
+            .starts_with("never drilled"),
+        "{:#?}",
+        w.reasons
+    );
+}

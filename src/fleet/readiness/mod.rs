@@ -203,6 +203,8 @@ pub struct Drill {
     pub sealed: bool,
     /// Against what it ran: `the simulator`, or the AWS account and ARN.
     pub against: String,
+    /// It ran against the simulator: evidence for the demo's fleet, not for an AWS account.
+    pub simulated: bool,
 }
 
 /// A run file that is not evidence: it failed `audit verify` or could not be read.
