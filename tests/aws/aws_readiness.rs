@@ -208,3 +208,36 @@ async fn a_denied_copy_listing_is_cannot_tell_beside_the_rest_of_the_backups() {
     assert_eq!(snapshot.missing[0].kind, SourceErrorKind::AccessDenied);
     assert_eq!(snapshot.missing[0].call, "backup:ListCopyJobs");
 }
+
+/// The RDS reads against moto, the real API on loopback: a primary has its restore window,
+/// its in-region read replica has none of its own (it is not asked), and the automated
+/// backups listing answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_windows_and_automated_backups_against_moto() {
+    use crate::common::moto::{Moto, create_postgres, create_read_replica};
+    let moto = Moto::start();
+    let rds = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
+    create_postgres(&rds, "orders-primary").await;
+    create_read_replica(&rds, "orders-read-use1", "orders-primary").await;
+    let windows = readiness::restore_windows(&rds, EAST)
+        .await
+        .expect("listed");
+    let ids: Vec<&str> = windows.iter().map(|w| w.db_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec!["orders-primary"],
+        "the replica restores with its source"
+    );
+    assert!(
+        windows[0].latest_restorable.is_some(),
+        "moto gives the primary a LatestRestorableTime: {windows:?}"
+    );
+    let held = readiness::automated_backups(&rds, EAST)
+        .await
+        .expect("DescribeDBInstanceAutomatedBackups answers");
+    assert!(
+        held.iter()
+            .all(|b| b.held_in == EAST && b.db_region == EAST),
+        "nothing here was replicated from another region: {held:?}"
+    );
+}
