@@ -174,13 +174,35 @@ fn drills(out: &mut String, w: &WorkloadReadiness, view: &ReadinessView, now: ji
         return;
     }
     let _ = writeln!(out, "Runbooks serving it: {}.\n", runbooks.join(", "));
-    let mut runs: Vec<&Drill> = match &view.drills {
+    let all: Vec<&Drill> = match &view.drills {
         Some(Drills::Found { runs, .. }) => runs
             .iter()
             .filter(|d| runbooks.contains(&d.runbook.as_str()))
             .collect(),
         _ => Vec::new(),
     };
+    // Only runs against what is judged count (see `ReadinessView::on_simulator`).
+    let (mut runs, other): (Vec<&Drill>, Vec<&Drill>) = all
+        .into_iter()
+        .partition(|d| view.on_simulator.is_none_or(|sim| d.simulated == sim));
+    if !other.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} run{} against {} not counted here: {}.\n",
+            other.len(),
+            if other.len() == 1 { "" } else { "s" },
+            if view.on_simulator == Some(true) {
+                "AWS"
+            } else {
+                "the simulator"
+            },
+            other
+                .iter()
+                .map(|d| format!("`{}`", d.run_id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if runs.is_empty() {
         let _ = writeln!(out, "No run of them is recorded in the audit log.\n");
         return;

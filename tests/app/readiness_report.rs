@@ -82,6 +82,18 @@ async fn the_report_names_the_drill_its_run_id_chain_head_and_what_is_missing() 
     // catalog: no runbook, and backups that never leave us-east-1.
     assert!(md.contains("## catalog — ✖ NOT READY"), "{md}");
     assert!(md.contains("No runbook names `workload: catalog`"), "{md}");
+
+    // Judged as an AWS account, the drill against the simulator is named and not counted.
+    d.app.readiness_view.on_simulator = Some(false);
+    let report = ripcord::status::report(&d.app.fleet, None).with_readiness(d.app.readiness());
+    let md = ripcord::status::readiness_report::markdown(&report, &d.app.readiness_view);
+    assert!(
+        md.contains(&format!(
+            "1 run against the simulator not counted here: `{run_id}`."
+        )),
+        "{md}"
+    );
+    assert!(md.contains("- **WARN** drills: never drilled"), "{md}");
 }
 
 /// The demo's promise: a workload turns READY once it is drilled. orders' restore drill
