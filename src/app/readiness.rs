@@ -42,8 +42,8 @@ fn seen<T>(feed: &Feed<T>, now: Timestamp) -> Seen<'_, T> {
             stale: feed.freshness(now) == Freshness::Stale,
         },
         None => Seen::NotRead(match &feed.last_error {
-            Some(_) => "it failed; see the status bar",
-            None => "no answer yet",
+            Some((_, e)) => e.to_string(),
+            None => "no answer yet".to_string(),
         }),
     }
 }

@@ -355,6 +355,22 @@ fn a_feed_never_read_is_cannot_tell() {
         reason(&w.reasons, "backups in us-west-2").verdict,
         Verdict::Unknown
     );
+    // A fetch that failed says why.
+    app.update(
+        Event::Fetched(Fetched::Replicas {
+            region: EAST.into(),
+            result: Err(crate::source::SourceError::new(
+                crate::source::SourceErrorKind::AccessDenied,
+                "rds:DescribeDBInstances",
+                "not authorized",
+            )),
+        }),
+        now,
+    );
+    let w = orders_of(&app);
+    let r = reason(&w.reasons, "replicas in us-east-1");
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert!(r.text.contains("rds:DescribeDBInstances"), "{}", r.text);
 }
 
 #[test]

@@ -154,14 +154,15 @@ impl WorkloadReadiness {
 
 /// A feed as the judgement sees it: read (when, and whether that is too old now), or never
 /// read and why.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Seen<'a, T> {
     Read {
         data: &'a T,
         fetched_at: Timestamp,
         stale: bool,
     },
-    NotRead(&'a str),
+    /// Why: the fetch's error, or that none has answered yet.
+    NotRead(String),
 }
 
 /// What the sources have said, per region (the health checks are global).

@@ -120,7 +120,7 @@ fn coverage_reads<'a>(fleet: &'a Fleet<'a>) -> CoverageReads<'a> {
         .map(|(region, seen)| {
             let read = match seen {
                 Seen::Read { data, .. } => Read::Known(data.as_slice()),
-                Seen::NotRead(why) => Read::NotRead(why),
+                Seen::NotRead(why) => Read::NotRead(why.as_str()),
             };
             (region.clone(), read)
         })
@@ -131,7 +131,7 @@ fn coverage_reads<'a>(fleet: &'a Fleet<'a>) -> CoverageReads<'a> {
         .map(|(region, seen)| {
             let read = match seen {
                 Seen::Read { data, .. } => Read::Known(*data),
-                Seen::NotRead(why) => Read::NotRead(why),
+                Seen::NotRead(why) => Read::NotRead(why.as_str()),
             };
             (region.clone(), read)
         })

@@ -233,7 +233,7 @@ fn claimed(mine: &dyn Fn(&str) -> bool, c: &HealthCheck) -> bool {
 /// For each failover record the workload's health checks decide, the check of its
 /// SECONDARY: failing over lands there, so it must be healthy.
 fn failover_pairs(mine: &dyn Fn(&str) -> bool, fleet: &Fleet<'_>, now: Timestamp) -> Vec<Reason> {
-    let (checks, fetched_at, stale) = match fleet.health {
+    let (checks, fetched_at, stale) = match &fleet.health {
         None => return Vec::new(),
         Some(Seen::NotRead(why)) => {
             return vec![Reason::new(
@@ -250,7 +250,7 @@ fn failover_pairs(mine: &dyn Fn(&str) -> bool, fleet: &Fleet<'_>, now: Timestamp
             data,
             fetched_at,
             stale,
-        }) => (data, fetched_at, stale),
+        }) => (*data, *fetched_at, *stale),
     };
     let records: BTreeSet<&str> = checks
         .iter()
