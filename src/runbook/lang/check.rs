@@ -19,6 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 mod block;
+#[cfg(test)]
+mod hostile_input;
 mod shell;
 
 /// How long a `wait` may take when the runbook does not say.
