@@ -6,13 +6,14 @@
 
 pub mod drill;
 pub mod estate;
+mod history;
 pub mod signals;
 
 use crate::clock::Clock;
 use crate::fleet::{
     BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck,
-    JobCounts, LagSample, NewestPoint, RecoveryPointAge, Replica, ReplicationState,
-    ResourceJobStats, Snapshot, Window, Workload,
+    HistoryOf, JobCounts, LagHistory, LagSample, NewestPoint, RecoveryPointAge, Replica,
+    ReplicationState, ResourceJobStats, Snapshot, Window, Workload,
 };
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -386,6 +387,10 @@ impl FleetSource for SimFleet {
                 )
             })?;
         Ok(Snapshot::new(self.observations(index, now), now))
+    }
+
+    async fn lag_history(&self, of: &HistoryOf) -> FetchResult<LagHistory> {
+        self.lag_history_at(of, self.clock.now())
     }
 }
 
