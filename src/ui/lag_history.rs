@@ -1,0 +1,250 @@
+//! The lag history in a replica's detail: a row of characters per span (24 h, 7 d) against
+//! the RPO, the share of time within it, and how old the history is. Told by glyphs, not by
+//! colour alone, so it reads the same in 16 colours and under NO_COLOR:
+//!
+//! - `▁`…`▇` a period's worst lag as a share of the RPO (`▇` is at the RPO);
+//! - `!` over the RPO (the line crossed);
+//! - `×` replication not active;
+//! - `·` no datapoint (a gap).
+//!
+//! Each character stands for several periods and shows the worst of them: a stop or a crossing
+//! of the line is never hidden behind good periods, and a gap is never shown as a good one.
+
+use crate::app::App;
+use crate::app::feed::Feed;
+use crate::fleet::{
+    HistorySpan, LagHistory, LagSeries, Replica, Slot, format_age, format_duration,
+};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use std::time::Duration;
+
+/// The label column of the detail, as `overlay::field` draws it.
+pub const LABEL: usize = 17;
+/// At most this many characters a row: 24 h in half hours, 7 d in four-hour steps.
+const DAY_CHARS: usize = 48;
+const WEEK_CHARS: usize = 42;
+
+const BARS: [char; 7] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇'];
+const OVER: char = '!';
+const NOT_ACTIVE: char = '×';
+const GAP: char = '·';
+
+/// The history's lines for `replica`, in a detail `width` characters wide inside its border.
+pub fn lines(app: &App, replica: &Replica, rpo: Duration, width: u16) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let asked: Option<&Feed<LagHistory>> = app
+        .lag_history
+        .as_ref()
+        .filter(|(of, _)| of.is(replica))
+        .map(|(_, feed)| feed);
+    let label = |name: &str| Span::styled(format!(" {name:<16}"), theme.dim);
+    let note = |name: &str, text: String, style: Style| {
+        Line::from(vec![label(name), Span::styled(text, style)])
+    };
+    let Some(feed) = asked else {
+        return vec![note(
+            "lag history",
+            "cannot tell: not fetched for this replica (Esc, then Enter)".into(),
+            theme.unknown,
+        )];
+    };
+    let Some(snapshot) = &feed.last_good else {
+        let text = match &feed.last_error {
+            Some((at, e)) => format!("cannot tell: {e} ({})", format_age(*at, app.now)),
+            None => "cannot tell yet: fetching the last 24h and 7d…".to_string(),
+        };
+        return vec![note("lag history", text, theme.unknown)];
+    };
+    let history = &snapshot.data;
+    let newest = history.newest().map_or_else(
+        || "no datapoint at all".to_string(),
+        |s| format!("newest datapoint {}", format_age(s.at, app.now)),
+    );
+    let mut out = vec![note(
+        "lag history",
+        format!(
+            "fetched {}, {newest}",
+            format_age(snapshot.fetched_at, app.now)
+        ),
+        theme.text,
+    )];
+    let room = usize::from(width).saturating_sub(LABEL + 1).max(8);
+    for span in HistorySpan::ALL {
+        let series = history.span(span);
+        let chars = match span {
+            HistorySpan::Day => DAY_CHARS,
+            HistorySpan::Week => WEEK_CHARS,
+        }
+        .min(room);
+        let name = match span {
+            HistorySpan::Day => "24h by 5m",
+            HistorySpan::Week => "7d by 1h",
+        };
+        let mut row = vec![label(name)];
+        row.extend(row_spans(app, &series.slots(), rpo, chars));
+        out.push(Line::from(row));
+        out.push(note(
+            "",
+            share_text(series, rpo),
+            share_style(app, series, rpo),
+        ));
+        if let Some(problem) = &series.problem {
+            out.push(note("", format!("incomplete: {problem}"), theme.warn));
+        }
+    }
+    out.push(note(
+        "",
+        format!(
+            "{}…{} up to RPO {}  {OVER} over  {NOT_ACTIVE} not active  {GAP} no data",
+            BARS[0],
+            BARS[BARS.len() - 1],
+            format_duration(rpo)
+        ),
+        theme.dim,
+    ));
+    out
+}
+
+/// "98.3% within RPO 1m · 2 of 288 periods without data", or why there is no share to tell.
+fn share_text(series: &LagSeries, rpo: Duration) -> String {
+    let w = series.within_rpo(rpo);
+    let Some(share) = w.share() else {
+        return format!(
+            "cannot tell: no datapoints in the last {}",
+            series.span.label()
+        );
+    };
+    let gaps = match w.gaps() {
+        0 => "no gaps".to_string(),
+        n => format!("{n} of {} periods without data", w.periods),
+    };
+    format!(
+        "{:.1}% within RPO {} · {gaps}",
+        share * 100.0,
+        format_duration(rpo)
+    )
+}
+
+fn share_style(app: &App, series: &LagSeries, rpo: Duration) -> Style {
+    let w = series.within_rpo(rpo);
+    match w.share() {
+        None => app.theme.unknown,
+        Some(_) if w.within == w.periods => app.theme.ok,
+        Some(_) => app.theme.warn,
+    }
+}
+
+/// The row's characters with their styles, runs of one style in one span.
+fn row_spans(app: &App, slots: &[Slot], rpo: Duration, chars: usize) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut run_style = theme.text;
+    for c in glyphs(slots, rpo, chars).chars() {
+        let style = match c {
+            OVER | NOT_ACTIVE => theme.crit,
+            GAP => theme.dim,
+            _ => theme.ok,
+        };
+        if style != run_style && !run.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut run), run_style));
+        }
+        run_style = style;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, run_style));
+    }
+    spans
+}
+
+/// The periods in at most `chars` characters, oldest first, each the worst of its periods:
+/// not active, then over the RPO, then a gap, then the largest lag.
+pub fn glyphs(slots: &[Slot], rpo: Duration, chars: usize) -> String {
+    if slots.is_empty() || chars == 0 {
+        return String::new();
+    }
+    let per = slots.len().div_ceil(chars);
+    slots
+        .chunks(per)
+        .map(|bucket| {
+            if bucket.contains(&Slot::NotActive) {
+                return NOT_ACTIVE;
+            }
+            let worst = bucket
+                .iter()
+                .filter_map(|s| match s {
+                    Slot::Lag(lag) => Some(*lag),
+                    _ => None,
+                })
+                .max();
+            match worst {
+                Some(lag) if lag > rpo => OVER,
+                _ if bucket.contains(&Slot::Gap) => GAP,
+                Some(lag) => bar(lag, rpo),
+                None => GAP,
+            }
+        })
+        .collect()
+}
+
+fn bar(lag: Duration, rpo: Duration) -> char {
+    if rpo.is_zero() {
+        return BARS[0];
+    }
+    let top = (BARS.len() - 1) as f64;
+    let level = (lag.as_secs_f64() / rpo.as_secs_f64() * top).round();
+    BARS[level.clamp(0.0, top) as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RPO: Duration = Duration::from_secs(60);
+
+    fn lag(secs: u64) -> Slot {
+        Slot::Lag(Duration::from_secs(secs))
+    }
+
+    #[test]
+    fn one_character_a_period_when_there_is_room() {
+        let slots = [
+            lag(0),
+            lag(30),
+            lag(60),
+            lag(61),
+            Slot::NotActive,
+            Slot::Gap,
+        ];
+        assert_eq!(glyphs(&slots, RPO, 6), "▁▄▇!×·");
+    }
+
+    #[test]
+    fn each_character_is_the_worst_of_its_periods() {
+        // Not active beats over the RPO, which beats a gap, which beats any lag within.
+        let slots = [
+            lag(1),
+            Slot::NotActive,
+            lag(90),
+            lag(1),
+            Slot::Gap,
+            lag(90),
+            Slot::Gap,
+            lag(59),
+            lag(1),
+            lag(60),
+        ];
+        assert_eq!(glyphs(&slots, RPO, 5), "×!!·▇");
+    }
+
+    #[test]
+    fn a_day_fits_48_characters_and_a_week_42() {
+        let day = vec![lag(1); 288];
+        assert_eq!(glyphs(&day, RPO, DAY_CHARS).chars().count(), 48);
+        let week = vec![lag(1); 168];
+        assert_eq!(glyphs(&week, RPO, WEEK_CHARS).chars().count(), 42);
+        assert_eq!(glyphs(&[], RPO, 10), "");
+    }
+}
