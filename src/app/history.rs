@@ -18,7 +18,7 @@ impl App {
         else {
             return Vec::new();
         };
-        self.lag_history = Some((of.clone(), Feed::new(self.refresh.replicas)));
+        self.lag_history = Some((of.clone(), Feed::new(self.fleet.refresh.replicas)));
         vec![Command::FetchLagHistory(of)]
     }
 
@@ -42,7 +42,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Event, Mode, Overlay};
+    use crate::app::{Event, Fetched, Mode, Overlay};
     use crate::clock::Clock;
     use crate::config::Refresh;
     use crate::source::sim::{Scenario, SimFleet, SimOptions};
@@ -82,14 +82,14 @@ mod tests {
         for region in regions {
             let result = sim.replicas_at(&region, t(0));
             app.update(
-                Event::Replicas {
+                Event::Fetched(Fetched::Replicas {
                     region: region.clone(),
                     result,
-                },
+                }),
                 t(0),
             );
             let result = sim.backups_at(&region, t(0));
-            app.update(Event::Backups { region, result }, t(0));
+            app.update(Event::Fetched(Fetched::Backups { region, result }), t(0));
         }
         app
     }
@@ -114,10 +114,10 @@ mod tests {
             let mut commands = app.update(Event::Tick, t(s));
             for region in ["us-east-1", "us-west-2", "eu-west-1"] {
                 commands.extend(app.update(
-                    Event::Replicas {
+                    Event::Fetched(Fetched::Replicas {
                         region: region.into(),
                         result: sim.replicas_at(region, t(s)),
-                    },
+                    }),
                     t(s),
                 ));
             }

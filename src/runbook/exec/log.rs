@@ -9,6 +9,7 @@
 
 use crate::fleet::age_between;
 use crate::runbook::exec::work::{Check, RequestId};
+pub use crate::runbook::lang::params::BoundParam;
 use crate::runbook::lang::vocab::{Operation, Probe};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -153,16 +154,6 @@ pub fn requests_text(requests: &[RequestId]) -> Option<String> {
             .collect::<Vec<_>>()
             .join(", ")
     ))
-}
-
-/// A run's parameter as logged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BoundParam {
-    pub name: String,
-    /// The value, or `••••••` for a secret.
-    pub value: String,
-    pub secret: bool,
-    pub given: bool,
 }
 
 /// How the operator confirmed.

@@ -33,6 +33,7 @@ pub mod work;
 mod decide;
 mod doubt;
 mod id;
+mod next;
 mod report;
 mod resolve;
 mod resume;
@@ -40,6 +41,7 @@ mod state;
 
 pub use doubt::EndState;
 pub use id::{RunIds, run_id};
+pub use next::NextMove;
 pub use resolve::resolve_steps;
 pub use state::{RunOutcome, RunState, StepRun, StepState};
 

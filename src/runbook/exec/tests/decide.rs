@@ -309,3 +309,36 @@ fn a_secret_reaches_the_shell_but_never_the_log_or_a_debug_print() {
             .contains("RIPCORD_PARAM_TOKEN")
     );
 }
+
+/// The run view words what `next_move` says; `confirm` must then do just that: a name it asks
+/// for is refused when missing, and the step it says it marks or ticks is marked or ticked.
+#[test]
+fn what_next_move_says_enter_does_is_what_confirm_does() {
+    let (mut run, _) = at_promote();
+    let next = run.next_move(t(6)).expect("ready");
+    assert_eq!(
+        next,
+        NextMove::Run {
+            typed: Some("orders-dr-usw2".to_string())
+        }
+    );
+    run.confirm(None, t(6)).expect_err("the name it asks for");
+    assert_eq!(run.state.steps[2].state, StepState::Pending);
+    run.confirm(Some("orders-dr-usw2"), t(6)).expect("runs");
+    assert_eq!(run.state.steps[2].state, StepState::Running);
+
+    let (mut run, _) = start(BOOK);
+    assert_eq!(run.next_move(t(1)), Ok(NextMove::TickItem));
+    run.confirm(None, t(1)).expect("tick");
+    assert_eq!(run.state.steps[0].ticked, 1);
+    let gate = at_gate(false);
+    assert!(
+        gate.next_move(t(4)).is_err(),
+        "a gate that does not hold: Enter does nothing, and says why"
+    );
+    let gate = at_gate(true);
+    assert_eq!(
+        gate.next_move(t(4)),
+        Ok(NextMove::AcceptGate { otherwise: false })
+    );
+}
