@@ -96,7 +96,7 @@ pub struct LagSeries {
 
 /// What one period of a series holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Slot {
+pub enum PeriodLag {
     /// No datapoint: the metric was not published, or not kept.
     Gap,
     /// The metric said replication was not active.
@@ -126,9 +126,9 @@ impl LagSeries {
 
     /// Every period of the span, oldest first. Samples outside the span are left out; two in
     /// one period keep the worse (not active is worse than any lag).
-    pub fn slots(&self) -> Vec<Slot> {
+    pub fn by_period(&self) -> Vec<PeriodLag> {
         let period = self.span.period().as_secs().max(1) as i64;
-        let mut slots = vec![Slot::Gap; self.periods()];
+        let mut slots = vec![PeriodLag::Gap; self.periods()];
         for s in &self.samples {
             let offset = s.at.as_second() - self.from.as_second();
             if offset < 0 {
@@ -140,7 +140,7 @@ impl LagSeries {
             else {
                 continue;
             };
-            let this = s.lag.map_or(Slot::NotActive, Slot::Lag);
+            let this = s.lag.map_or(PeriodLag::NotActive, PeriodLag::Lag);
             *slot = worse(*slot, this);
         }
         slots
@@ -156,11 +156,11 @@ impl LagSeries {
 
     /// How the span's periods stand against `rpo`.
     pub fn within_rpo(&self, rpo: Duration) -> WithinRpo {
-        let slots = self.slots();
-        let with_data = slots.iter().filter(|s| **s != Slot::Gap).count();
+        let slots = self.by_period();
+        let with_data = slots.iter().filter(|s| **s != PeriodLag::Gap).count();
         let within = slots
             .iter()
-            .filter(|s| matches!(s, Slot::Lag(lag) if *lag <= rpo))
+            .filter(|s| matches!(s, PeriodLag::Lag(lag) if *lag <= rpo))
             .count();
         WithinRpo {
             periods: slots.len(),
@@ -170,11 +170,11 @@ impl LagSeries {
     }
 }
 
-fn worse(a: Slot, b: Slot) -> Slot {
+fn worse(a: PeriodLag, b: PeriodLag) -> PeriodLag {
     match (a, b) {
-        (Slot::NotActive, _) | (_, Slot::NotActive) => Slot::NotActive,
-        (Slot::Gap, other) | (other, Slot::Gap) => other,
-        (Slot::Lag(x), Slot::Lag(y)) => Slot::Lag(x.max(y)),
+        (PeriodLag::NotActive, _) | (_, PeriodLag::NotActive) => PeriodLag::NotActive,
+        (PeriodLag::Gap, other) | (other, PeriodLag::Gap) => other,
+        (PeriodLag::Lag(x), PeriodLag::Lag(y)) => PeriodLag::Lag(x.max(y)),
     }
 }
 
@@ -266,7 +266,7 @@ mod tests {
         assert_eq!((w.periods, w.with_data, w.within), (288, 144, 144));
         assert_eq!(w.share(), Some(0.5));
         assert_eq!(w.gaps(), 144);
-        assert_eq!(s.slots()[200], Slot::Gap);
+        assert_eq!(s.by_period()[200], PeriodLag::Gap);
     }
 
     #[test]
@@ -275,12 +275,12 @@ mod tests {
         let w = s.within_rpo(RPO);
         assert_eq!((w.with_data, w.within), (4, 2), "at the RPO is within it");
         assert_eq!(
-            s.slots()[..4],
+            s.by_period()[..4],
             [
-                Slot::Lag(Duration::from_secs(60)),
-                Slot::Lag(Duration::from_secs(61)),
-                Slot::NotActive,
-                Slot::Lag(Duration::ZERO)
+                PeriodLag::Lag(Duration::from_secs(60)),
+                PeriodLag::Lag(Duration::from_secs(61)),
+                PeriodLag::NotActive,
+                PeriodLag::Lag(Duration::ZERO)
             ]
         );
     }
@@ -330,7 +330,7 @@ mod tests {
             at: Timestamp::from_second(s.samples[0].at.as_second() + 60).expect("valid"),
             lag: Some(Duration::from_secs(90)),
         });
-        assert_eq!(s.slots()[5], Slot::Lag(Duration::from_secs(90)));
+        assert_eq!(s.by_period()[5], PeriodLag::Lag(Duration::from_secs(90)));
         assert_eq!(s.within_rpo(RPO).within, 0);
     }
 
@@ -338,6 +338,6 @@ mod tests {
     fn a_week_is_168_hours() {
         let s = LagSeries::empty(HistorySpan::Week, to());
         assert_eq!(s.periods(), 168);
-        assert_eq!(s.slots().len(), 168);
+        assert_eq!(s.by_period().len(), 168);
     }
 }

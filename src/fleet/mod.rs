@@ -26,7 +26,7 @@ pub use health::{
     RecordHealth,
 };
 pub use lag_history::{
-    HistoryOf, HistorySpan, LagHistory, LagSeries, Slot, WithinRpo, history_end,
+    HistoryOf, HistorySpan, LagHistory, LagSeries, PeriodLag, WithinRpo, history_end,
 };
 pub use replica::{LAG_CURRENT_FOR, LagReading, LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};

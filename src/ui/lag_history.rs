@@ -13,7 +13,7 @@
 use crate::app::App;
 use crate::app::feed::Feed;
 use crate::fleet::{
-    HistorySpan, LagHistory, LagSeries, Replica, Slot, format_age, format_duration,
+    HistorySpan, LagHistory, LagSeries, PeriodLag, Replica, format_age, format_duration,
 };
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -82,7 +82,7 @@ pub fn lines(app: &App, replica: &Replica, rpo: Duration, width: u16) -> Vec<Lin
             HistorySpan::Week => "7d by 1h",
         };
         let mut row = vec![label(name)];
-        row.extend(row_spans(app, &series.slots(), rpo, chars));
+        row.extend(row_spans(app, &series.by_period(), rpo, chars));
         out.push(Line::from(row));
         out.push(note(
             "",
@@ -136,7 +136,7 @@ fn share_style(app: &App, series: &LagSeries, rpo: Duration) -> Style {
 }
 
 /// The row's characters with their styles, runs of one style in one span.
-fn row_spans(app: &App, slots: &[Slot], rpo: Duration, chars: usize) -> Vec<Span<'static>> {
+fn row_spans(app: &App, slots: &[PeriodLag], rpo: Duration, chars: usize) -> Vec<Span<'static>> {
     let theme = &app.theme;
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut run = String::new();
@@ -161,7 +161,7 @@ fn row_spans(app: &App, slots: &[Slot], rpo: Duration, chars: usize) -> Vec<Span
 
 /// The periods in at most `chars` characters, oldest first, each the worst of its periods:
 /// not active, then over the RPO, then a gap, then the largest lag.
-pub fn glyphs(slots: &[Slot], rpo: Duration, chars: usize) -> String {
+pub fn glyphs(slots: &[PeriodLag], rpo: Duration, chars: usize) -> String {
     if slots.is_empty() || chars == 0 {
         return String::new();
     }
@@ -169,19 +169,19 @@ pub fn glyphs(slots: &[Slot], rpo: Duration, chars: usize) -> String {
     slots
         .chunks(per)
         .map(|bucket| {
-            if bucket.contains(&Slot::NotActive) {
+            if bucket.contains(&PeriodLag::NotActive) {
                 return NOT_ACTIVE;
             }
             let worst = bucket
                 .iter()
                 .filter_map(|s| match s {
-                    Slot::Lag(lag) => Some(*lag),
+                    PeriodLag::Lag(lag) => Some(*lag),
                     _ => None,
                 })
                 .max();
             match worst {
                 Some(lag) if lag > rpo => OVER,
-                _ if bucket.contains(&Slot::Gap) => GAP,
+                _ if bucket.contains(&PeriodLag::Gap) => GAP,
                 Some(lag) => bar(lag, rpo),
                 None => GAP,
             }
@@ -204,8 +204,8 @@ mod tests {
 
     const RPO: Duration = Duration::from_secs(60);
 
-    fn lag(secs: u64) -> Slot {
-        Slot::Lag(Duration::from_secs(secs))
+    fn lag(secs: u64) -> PeriodLag {
+        PeriodLag::Lag(Duration::from_secs(secs))
     }
 
     #[test]
@@ -215,8 +215,8 @@ mod tests {
             lag(30),
             lag(60),
             lag(61),
-            Slot::NotActive,
-            Slot::Gap,
+            PeriodLag::NotActive,
+            PeriodLag::Gap,
         ];
         assert_eq!(glyphs(&slots, RPO, 6), "▁▄▇!×·");
     }
@@ -226,12 +226,12 @@ mod tests {
         // Not active beats over the RPO, which beats a gap, which beats any lag within.
         let slots = [
             lag(1),
-            Slot::NotActive,
+            PeriodLag::NotActive,
             lag(90),
             lag(1),
-            Slot::Gap,
+            PeriodLag::Gap,
             lag(90),
-            Slot::Gap,
+            PeriodLag::Gap,
             lag(59),
             lag(1),
             lag(60),

@@ -10,7 +10,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use jiff::Timestamp;
-use ripcord::fleet::{HistoryOf, HistorySpan, ReplicaKind, Slot};
+use ripcord::fleet::{HistoryOf, HistorySpan, PeriodLag, ReplicaKind};
 use ripcord::source::aws::sdk::CallLimits;
 use ripcord::source::aws::{AwsFleet, GlobalClients, RegionClients};
 use ripcord::source::{FleetSource, SourceErrorKind};
@@ -197,21 +197,21 @@ async fn the_history_is_one_metric_call_with_the_lag_metric_at_two_periods() {
     assert_eq!(h.of, orders_dr());
     assert_eq!(h.day.to.as_second(), end);
     assert_eq!(h.day.from.as_second(), end - 86_400);
-    let day = h.day.slots();
+    let day = h.day.by_period();
     assert_eq!(day.len(), 288);
     assert!(
-        day[276..].iter().all(|s| *s == Slot::Gap),
+        day[276..].iter().all(|s| *s == PeriodLag::Gap),
         "{:?}",
         &day[276..]
     );
-    assert_eq!(day[264], Slot::NotActive);
-    assert_eq!(day[0], Slot::Lag(Duration::from_secs(5)));
+    assert_eq!(day[264], PeriodLag::NotActive);
+    assert_eq!(day[0], PeriodLag::Lag(Duration::from_secs(5)));
     let rpo = Duration::from_secs(60);
     let within_day = h.day.within_rpo(rpo);
     assert_eq!((within_day.within, within_day.gaps()), (288 - 12 - 1, 12));
-    let week = h.week.slots();
+    let week = h.week.by_period();
     assert_eq!(week.len(), 168);
-    assert_eq!(week[165], Slot::Lag(Duration::from_secs(120)));
+    assert_eq!(week[165], PeriodLag::Lag(Duration::from_secs(120)));
     assert_eq!(h.week.within_rpo(rpo).within, 167);
     assert_eq!(h.week.span, HistorySpan::Week);
     assert!(h.day.problem.is_none() && h.week.problem.is_none());

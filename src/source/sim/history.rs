@@ -4,9 +4,9 @@
 //!
 //! Each period holds the worst of its one-minute values, as CloudWatch's `Maximum` would. What
 //! makes a history more than a wave: the weekly maintenance window of each replica (half an
-//! hour in which the instance restarts and publishes nothing: a gap), and in an outage what
-//! the outage does to each replica (lag that climbs, a metric that stops, a promotion after
-//! which replication is not active).
+//! hour in which the instance restarts and publishes nothing: a gap; the history's alone, the
+//! live lag does not model it), and in an outage what the outage does to each replica (lag
+//! that climbs, a metric that stops, a promotion after which replication is not active).
 
 use super::SimFleet;
 use super::estate::OutageRole;
@@ -135,7 +135,7 @@ fn stand_in(of: &HistoryOf) -> Replica {
 mod tests {
     use super::*;
     use crate::clock::Clock;
-    use crate::fleet::{Slot, Workloads};
+    use crate::fleet::{PeriodLag, Workloads};
     use crate::source::sim::{Scenario, SimOptions};
 
     fn start() -> Timestamp {
@@ -197,7 +197,7 @@ mod tests {
         // every hour keeps the datapoints of its other half.
         let day = h.day.within_rpo(rpo);
         assert!((5..=6).contains(&day.gaps()), "{day:?}");
-        let last_gap = h.day.slots().iter().rposition(|s| *s == Slot::Gap);
+        let last_gap = h.day.by_period().iter().rposition(|s| *s == PeriodLag::Gap);
         assert!(
             last_gap.is_some_and(|i| (288 - 25..288 - 12).contains(&i)),
             "{last_gap:?}"
@@ -220,9 +220,9 @@ mod tests {
         // periods are gaps.
         let stopped = of(&sim, "orders-read-euw1");
         let h = sim.lag_history_at(&stopped, later).expect("history").data;
-        let slots = h.day.slots();
-        assert_eq!(slots[slots.len() - 1], Slot::Gap);
-        assert_eq!(slots[slots.len() - 2], Slot::Gap);
+        let slots = h.day.by_period();
+        assert_eq!(slots[slots.len() - 1], PeriodLag::Gap);
+        assert_eq!(slots[slots.len() - 2], PeriodLag::Gap);
         // A replica in the region that is down cannot be read at all.
         let dead = of(&sim, "orders-read-use1");
         let e = sim.lag_history_at(&dead, later).expect_err("region down");
