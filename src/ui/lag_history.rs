@@ -201,6 +201,125 @@ fn bar(lag: Duration, rpo: Duration) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::{Mode, feed::Feed};
+    use crate::config::Refresh;
+    use crate::fleet::{
+        HistoryOf, LagSample, ReplicaKind, ReplicationState, Snapshot, Workloads, history_end,
+    };
+    use crate::source::sim::Scenario;
+    use crate::theme::Theme;
+    use jiff::Timestamp;
+
+    fn now() -> Timestamp {
+        Timestamp::from_second(1_800_000_000).expect("valid")
+    }
+
+    fn replica() -> Replica {
+        Replica {
+            id: "orders-dr".into(),
+            region: "us-west-2".into(),
+            source_id: "orders".into(),
+            source_region: "us-east-1".into(),
+            engine: "postgres".into(),
+            kind: ReplicaKind::RdsReadReplica,
+            state: ReplicationState::Replicating,
+            lag_samples: vec![],
+            lag_problem: None,
+        }
+    }
+
+    /// The history's lines as text, for `app` holding `feed` for the replica.
+    fn text(feed: Option<Feed<LagHistory>>) -> String {
+        let mut app = App::new(
+            Mode::Demo {
+                scenario: Scenario::Normal,
+            },
+            "sim",
+            &["us-west-2".to_string()],
+            Workloads::default(),
+            Refresh::demo(),
+            Theme::mono(),
+            now(),
+        );
+        app.lag_history = feed.map(|f| (HistoryOf::of(&replica()), f));
+        lines(&app, &replica(), RPO, 71)
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn loaded(history: LagHistory) -> Feed<LagHistory> {
+        let mut feed = Feed::new(Duration::from_secs(2));
+        feed.apply(Ok(Snapshot::new(history, now())), now());
+        feed
+    }
+
+    #[test]
+    fn what_cannot_be_told_says_so_and_never_shows_a_share() {
+        let not_asked = text(None);
+        assert!(
+            not_asked.contains("cannot tell: not fetched"),
+            "{not_asked}"
+        );
+        let loading = text(Some(Feed::new(Duration::from_secs(2))));
+        assert!(loading.contains("cannot tell yet: fetching"), "{loading}");
+        // Nothing came back: no share for either span, whatever CloudWatch said.
+        let to = history_end(now());
+        let mut week = LagSeries::empty(HistorySpan::Week, to);
+        week.problem = Some("CloudWatch answered ReplicaLag with Forbidden".into());
+        let empty = text(Some(loaded(LagHistory {
+            of: HistoryOf::of(&replica()),
+            day: LagSeries::empty(HistorySpan::Day, to),
+            week,
+        })));
+        assert!(empty.contains("no datapoint at all"), "{empty}");
+        assert!(
+            empty.contains("cannot tell: no datapoints in the last 24h"),
+            "{empty}"
+        );
+        assert!(
+            empty.contains("cannot tell: no datapoints in the last 7d"),
+            "{empty}"
+        );
+        assert!(empty.contains("incomplete: CloudWatch answered ReplicaLag with Forbidden"));
+        assert!(!empty.contains("within RPO"), "{empty}");
+    }
+
+    #[test]
+    fn a_day_with_a_gap_and_a_crossing_shows_both() {
+        let to = history_end(now());
+        let mut day = LagSeries::empty(HistorySpan::Day, to);
+        day.samples = (0..288)
+            .filter(|p| !(100..112).contains(p))
+            .map(|p| LagSample {
+                at: Timestamp::from_second(day.from.as_second() + p * 300).expect("valid"),
+                lag: Some(Duration::from_secs(if p == 200 { 90 } else { 5 })),
+            })
+            .collect();
+        let shown = text(Some(loaded(LagHistory {
+            of: HistoryOf::of(&replica()),
+            day,
+            week: LagSeries::empty(HistorySpan::Week, to),
+        })));
+        let row = shown
+            .lines()
+            .find(|l| l.contains("24h by 5m"))
+            .expect("a day row");
+        // Six periods a character: the twelve missing touch three of them.
+        assert_eq!(row.matches(GAP).count(), 3, "{row}");
+        assert_eq!(row.matches(OVER).count(), 1, "{row}");
+        // 288 periods, 12 without data, one over: 275 within.
+        assert!(
+            shown.contains("95.5% within RPO 1m · 12 of 288 periods without data"),
+            "{shown}"
+        );
+    }
 
     const RPO: Duration = Duration::from_secs(60);
 
