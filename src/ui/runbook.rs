@@ -272,6 +272,15 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
             theme.crit,
         )));
     }
+    if let Some(reason) = &state.limit_lifted {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "LIMIT LIFTED by the operator ({}): the change runs without it; writes within the lag are lost",
+                run.params.hide_secrets(reason)
+            ),
+            theme.warn,
+        )));
+    }
     if state.state == StepState::InDoubt {
         lines.push(Line::from(Span::styled(
             format!(
@@ -556,6 +565,9 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
             Purpose::Confirm(name) => format!("Type {name} to confirm: "),
             Purpose::Skip => "Why skip this step? ".to_string(),
             Purpose::Otherwise => "Why take the gate's otherwise way? ".to_string(),
+            Purpose::LiftLimit => {
+                "Why lift the limit (writes within the lag are lost)? ".to_string()
+            }
             Purpose::Abort => "Why abort the run? ".to_string(),
         };
         let keys: Vec<Span> = [key("Enter", "submit"), key("Esc", "cancel")].concat();

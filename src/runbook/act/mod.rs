@@ -112,6 +112,9 @@ pub trait Action: Send + Sync {
     }
     /// Takes a value a read pinned (`Check::pin`) that this action uses; others ignore it.
     fn pin(&mut self, _pin: &Pin) {}
+    /// Lifts the limit its `liftable` pre-check judges (the operator pressed `o` and gave a
+    /// reason): the change then runs without it. Actions without such a check ignore it.
+    fn lift_limit(&mut self) {}
     /// What must hold before the action may run, with the values seen.
     async fn prechecks(&self, actions: &dyn Actions, clock: &Clock) -> Vec<Check>;
     /// Makes the change and waits for the end state.
@@ -250,6 +253,12 @@ impl Operation {
 
     pub fn takes_idempotency_token(&self) -> bool {
         self.action().takes_idempotency_token()
+    }
+
+    /// The operation without the limit the operator lifted at the step (`Action::lift_limit`).
+    pub fn lifted(mut self) -> Operation {
+        self.action_mut().lift_limit();
+        self
     }
 
     /// The operation with the values its checks pinned: the recovery point a restore starts

@@ -96,6 +96,9 @@ impl Action for PromoteReadReplica {
                     .to_string(),
             ]
     }
+    fn lift_limit(&mut self) {
+        self.max_lag = None;
+    }
     async fn prechecks(&self, actions: &dyn Actions, clock: &Clock) -> Vec<Check> {
         let Self {
             region,
@@ -283,10 +286,10 @@ async fn lag_within(
             };
             let mut check = probe.evaluate(actions, clock).await;
             check.label = format!(
-                "{lost}: lag below {} (max_lag; `any` overrides)",
+                "{lost}: lag below {} (max_lag; o lifts it, with a reason)",
                 format_duration(max)
             );
-            check
+            check.liftable()
         }
         None => {
             let mut check = lag_info(actions, region, replica, lost).await;

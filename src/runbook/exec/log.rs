@@ -63,6 +63,14 @@ pub enum LogEvent {
         readings: Vec<Seen>,
         goes_to: String,
     },
+    /// The operator lifted the limit of an action's pre-check (the promotion's lag limit), with
+    /// a reason, on these readings: the change then runs without it. A region that does not
+    /// answer can never let the lag limit pass, so in an outage this is how the promotion goes
+    /// on, deliberately and on the record.
+    LimitLifted {
+        reason: String,
+        readings: Vec<Seen>,
+    },
     /// About to act: exactly what, on what evidence, confirmed how. Written before the job.
     Intent {
         what: Intended,
@@ -265,6 +273,7 @@ impl LogEvent {
             LogEvent::ItemTicked { .. } => "item-ticked",
             LogEvent::GateDecided { .. } => "gate-decided",
             LogEvent::GateOverridden { .. } => "gate-overridden",
+            LogEvent::LimitLifted { .. } => "limit-lifted",
             LogEvent::Intent { .. } => "intent",
             LogEvent::StepDone { .. } => "step-done",
             LogEvent::StepFailed { .. } => "step-failed",
@@ -328,6 +337,9 @@ impl LogEvent {
             LogEvent::GateOverridden {
                 reason, goes_to, ..
             } => format!("gate overridden by the operator → {goes_to}: {reason}"),
+            LogEvent::LimitLifted { reason, .. } => {
+                format!("limit lifted by the operator: {reason}")
+            }
             LogEvent::Intent {
                 what, how, attempt, ..
             } => {

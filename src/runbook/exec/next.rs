@@ -1,7 +1,7 @@
 //! What Enter does now, decided here, once: the run view only puts it into words, and the
 //! decision it shows is the one `confirm` will take.
 
-use super::{EndState, Resolved, Run, StepState};
+use super::{EndState, Refusal, Resolved, Run, StepState};
 use crate::runbook::exec::log::InDoubtDecision;
 
 /// What pressing Enter on the current step will do.
@@ -29,9 +29,9 @@ pub enum NextMove {
 
 impl Run {
     /// What Enter does on the current step, if it can be pressed now (`ready`), or why not.
-    pub fn next_move(&self, now: jiff::Timestamp) -> Result<NextMove, String> {
+    pub fn next_move(&self, now: jiff::Timestamp) -> Result<NextMove, Refusal> {
         self.ready(now)?;
-        let i = self.state.current.ok_or("the run is over")?;
+        let i = self.state.current.ok_or(Refusal::RunOver)?;
         let typed = self.typed_name_needed();
         if let Some(decision) = self.in_doubt_decision() {
             return Ok(match decision {
