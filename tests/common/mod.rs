@@ -4,6 +4,7 @@
 pub mod drill;
 pub mod driver;
 pub mod moto;
+pub mod recording;
 pub mod tmux;
 
 use jiff::Timestamp;

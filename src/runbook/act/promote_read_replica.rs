@@ -29,6 +29,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(60 * 60),
     summary: "promote an RDS read replica to a standalone instance (irreversible)",
     lint: no_lint,
+    uses: &["db_instance", "replication_lag", "promote_read_replica"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,7 +192,6 @@ impl Action for PromoteReadReplica {
             start,
             ..
         } = *cx;
-        let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
         let accepted = |result: ActionResult<Receipt>, call: &str| cx.accepted(result, call);
         let every = actions.poll_every();
         {
@@ -255,7 +255,7 @@ impl Action for PromoteReadReplica {
                         format!("reading {replica} failed: {e}"),
                     ),
                 }
-                if deadline(clock) {
+                if cx.past_deadline() {
                     return Err(format!(
                         "{replica} still has a source after {}: {last}",
                         format_duration(timeout)
