@@ -11,3 +11,4 @@ mod aws_actions_mocks;
 mod aws_mocks;
 mod aws_moto;
 mod aws_runbooks;
+mod lag_history_mocks;
