@@ -195,6 +195,18 @@ fn carry_out(
                 let _ = tx.send(Event::CheckerDetail { check_id, result }).await;
             });
         }
+        Command::FetchLagHistory(of) => {
+            let (fleet, tx) = (sources.fleet.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = crate::source::with_deadline(
+                    MAX_FETCH_DEADLINE,
+                    "cloudwatch:GetMetricData",
+                    fleet.lag_history(&of),
+                )
+                .await;
+                let _ = tx.send(Event::LagHistory { of, result }).await;
+            });
+        }
         Command::LoadTheme(name) => {
             if crate::theme::no_color_requested() {
                 app.flash_error("NO_COLOR is set: staying monochrome");

@@ -49,6 +49,7 @@ impl App {
                 KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
                     self.overlay = None;
                     self.checker_detail = None;
+                    self.lag_history = None;
                     Vec::new()
                 }
                 KeyCode::Char('?') if *overlay == Overlay::Help => {
@@ -139,8 +140,10 @@ impl App {
             return Vec::new();
         }
         self.overlay = Some(Overlay::Detail(self.focus));
-        if self.focus != Pane::Health {
-            return Vec::new();
+        match self.focus {
+            Pane::Replicas => return self.ask_lag_history(),
+            Pane::Backups => return Vec::new(),
+            Pane::Health => {}
         }
         let index = self.selected_index(Pane::Health);
         let Some(id) = self.check_rows().get(index).map(|r| r.check.id.clone()) else {

@@ -6,13 +6,14 @@
 
 pub mod feed;
 pub mod fleet;
+pub mod history;
 pub mod keys;
 pub mod readiness;
 pub mod runbook;
 pub mod view;
 
 use crate::config::Refresh;
-use crate::fleet::{CheckerObservation, Verdict, Workloads};
+use crate::fleet::{CheckerObservation, HistoryOf, LagHistory, Verdict, Workloads};
 use crate::source::FetchResult;
 use crate::source::sim::Scenario;
 use crate::theme::Theme;
@@ -35,6 +36,11 @@ pub enum Event {
     CheckerDetail {
         check_id: String,
         result: FetchResult<Vec<CheckerObservation>>,
+    },
+    /// The lag history asked for when a replica's detail opened.
+    LagHistory {
+        of: HistoryOf,
+        result: FetchResult<LagHistory>,
     },
     ThemeLoaded(Result<Theme, String>),
     /// An answer about a runbook step (live values, progress, the result).
@@ -62,6 +68,8 @@ pub enum Command {
     Quit,
     /// Fetch per-checker-region detail for one health check (on demand, never polled for all).
     FetchCheckerDetail(String),
+    /// Fetch one replica's lag over 24 hours and 7 days (once per detail opened, never polled).
+    FetchLagHistory(HistoryOf),
     /// Load a theme by name or path (may read a file, so not done inside `update`).
     LoadTheme(String),
     /// Switch the simulated fleet's scenario (demo only).
@@ -184,6 +192,8 @@ pub struct App {
     pub now: Timestamp,
     /// Per-checker-region detail for the check whose detail is open.
     pub checker_detail: Option<(String, Feed<Vec<CheckerObservation>>)>,
+    /// The lag history of the replica whose detail is open.
+    pub lag_history: Option<(HistoryOf, Feed<LagHistory>)>,
     pub focus: Pane,
     pub backup_view: BackupView,
     /// The selected row of each list, by index into that list's current rows.
@@ -220,6 +230,7 @@ impl App {
             theme,
             now,
             checker_detail: None,
+            lag_history: None,
             focus: Pane::Replicas,
             backup_view: BackupView::Vaults,
             selected: BTreeMap::new(),
@@ -278,6 +289,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Event::LagHistory { of, result } => self.on_lag_history(of, result, now),
             Event::ThemeLoaded(Ok(theme)) => {
                 self.flash_info(format!("theme: {}", theme.name));
                 self.theme = theme;

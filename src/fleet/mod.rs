@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod evaluate;
 pub mod failure;
 pub mod health;
+pub mod lag_history;
 pub mod readiness;
 pub mod replica;
 pub mod verdict;
@@ -24,6 +25,9 @@ pub use failure::{FetchResult, SourceError, SourceErrorKind};
 pub use health::{
     CheckKind, CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck,
     RecordHealth,
+};
+pub use lag_history::{
+    HistoryOf, HistorySpan, LagHistory, LagSeries, PeriodLag, WithinRpo, history_end,
 };
 pub use replica::{LAG_CURRENT_FOR, LagReading, LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};

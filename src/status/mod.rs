@@ -279,6 +279,12 @@ mod tests {
         async fn checker_detail(&self, _: &str) -> FetchResult<Vec<CheckerObservation>> {
             std::future::pending().await
         }
+        async fn lag_history(
+            &self,
+            _: &crate::fleet::HistoryOf,
+        ) -> FetchResult<crate::fleet::LagHistory> {
+            std::future::pending().await
+        }
     }
 
     #[tokio::test(start_paused = true)]

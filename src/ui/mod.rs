@@ -2,6 +2,7 @@
 
 pub mod chrome;
 pub mod columns;
+pub mod lag_history;
 pub mod overlay;
 pub mod panes;
 pub mod readiness;

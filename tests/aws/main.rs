@@ -12,3 +12,4 @@ mod aws_mocks;
 mod aws_moto;
 mod aws_readiness;
 mod aws_runbooks;
+mod lag_history_mocks;

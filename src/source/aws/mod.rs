@@ -11,6 +11,7 @@ pub mod calls;
 pub mod cloudwatch;
 pub mod error;
 pub mod lag;
+pub mod lag_history;
 pub mod parts;
 pub mod rds;
 pub mod readiness;
@@ -18,7 +19,9 @@ pub mod route53;
 pub mod sdk;
 pub mod time;
 
-use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Snapshot};
+use crate::fleet::{
+    BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica, Snapshot,
+};
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
 use aws_config::{Region, SdkConfig};
@@ -362,6 +365,11 @@ impl FleetSource for AwsFleet {
             return Err(refused);
         }
         route53::checker_detail(&self.global.route53, check_id, Timestamp::now()).await
+    }
+
+    async fn lag_history(&self, of: &HistoryOf) -> FetchResult<LagHistory> {
+        let clients = self.region_clients(&of.region, calls::CLOUDWATCH_GET_METRIC_DATA)?;
+        lag_history::read(&clients.cloudwatch, of, Timestamp::now()).await
     }
 }
 
