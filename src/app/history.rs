@@ -99,7 +99,7 @@ mod tests {
         let sim = sim();
         let mut app = app(&sim);
         app.update(key(KeyCode::Char('j')), t(1));
-        let selected = HistoryOf::of(app.replica_rows()[1].replica);
+        let selected = HistoryOf::of(app.replica_rows().get(1).expect("a replica row").replica);
         let commands = app.update(key(KeyCode::Enter), t(1));
         assert_eq!(commands, vec![Command::FetchLagHistory(selected.clone())]);
         assert_eq!(app.overlay, Some(Overlay::Detail(Pane::Replicas)));
@@ -148,8 +148,8 @@ mod tests {
     fn an_answer_for_a_closed_detail_or_another_replica_is_dropped() {
         let sim = sim();
         let mut app = app(&sim);
-        let first = HistoryOf::of(app.replica_rows()[0].replica);
-        let other = HistoryOf::of(app.replica_rows()[1].replica);
+        let first = HistoryOf::of(app.replica_rows().get(0).expect("a replica row").replica);
+        let other = HistoryOf::of(app.replica_rows().get(1).expect("a replica row").replica);
         app.update(key(KeyCode::Enter), t(1));
         app.update(
             Event::LagHistory {
@@ -179,7 +179,7 @@ mod tests {
     fn a_failed_history_keeps_the_reason_and_no_data() {
         let sim = sim();
         let mut app = app(&sim);
-        let first = HistoryOf::of(app.replica_rows()[0].replica);
+        let first = HistoryOf::of(app.replica_rows().get(0).expect("a replica row").replica);
         app.update(key(KeyCode::Enter), t(1));
         let denied = SourceError::new(
             SourceErrorKind::AccessDenied,
