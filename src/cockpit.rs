@@ -179,7 +179,7 @@ fn carry_out(
         Command::FetchCheckerDetail(check_id) => {
             let (fleet, tx) = (sources.fleet.clone(), tx.clone());
             tokio::spawn(async move {
-                let result = poll::with_deadline(
+                let result = crate::source::with_deadline(
                     MAX_FETCH_DEADLINE,
                     "route53:GetHealthCheckStatus",
                     fleet.checker_detail(&check_id),

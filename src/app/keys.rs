@@ -139,7 +139,7 @@ impl App {
         let Some(id) = self.check_rows().get(index).map(|r| r.check.id.clone()) else {
             return Vec::new();
         };
-        self.checker_detail = Some((id.clone(), super::Feed::new(self.refresh.health)));
+        self.checker_detail = Some((id.clone(), super::Feed::new(self.fleet.refresh.health)));
         vec![Command::FetchCheckerDetail(id)]
     }
 

@@ -5,17 +5,19 @@
 //! so staleness and ages are plain unit tests.
 
 pub mod feed;
+pub mod fleet;
 pub mod keys;
 pub mod runbook;
 pub mod view;
 
 use crate::config::Refresh;
-use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Verdict, Workloads};
+use crate::fleet::{CheckerObservation, Verdict, Workloads};
 use crate::source::FetchResult;
 use crate::source::sim::Scenario;
 use crate::theme::Theme;
 use crossterm::event::KeyEvent;
-use feed::{Feed, Freshness};
+use feed::Feed;
+pub use fleet::{FeedId, Fetched, FleetView};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 
@@ -27,15 +29,8 @@ pub enum Event {
     Resize,
     /// Time passed (ages on screen move even when no data arrives).
     Tick,
-    Replicas {
-        region: String,
-        result: FetchResult<Vec<Replica>>,
-    },
-    Backups {
-        region: String,
-        result: FetchResult<BackupHealth>,
-    },
-    Health(FetchResult<Vec<HealthCheck>>),
+    /// A polled feed answered (or failed).
+    Fetched(Fetched),
     CheckerDetail {
         check_id: String,
         result: FetchResult<Vec<CheckerObservation>>,
@@ -180,14 +175,10 @@ pub struct Flash {
 
 pub struct App {
     pub mode: Mode,
-    pub source_name: String,
-    pub workloads: Workloads,
-    pub refresh: Refresh,
+    /// The feeds and their verdicts (what `ripcord status` judges with, too).
+    pub fleet: FleetView,
     pub theme: Theme,
     pub now: Timestamp,
-    pub replicas: BTreeMap<String, Feed<Vec<Replica>>>,
-    pub backups: BTreeMap<String, Feed<BackupHealth>>,
-    pub health: Feed<Vec<HealthCheck>>,
     /// Per-checker-region detail for the check whose detail is open.
     pub checker_detail: Option<(String, Feed<Vec<CheckerObservation>>)>,
     pub focus: Pane,
@@ -221,20 +212,9 @@ impl App {
     ) -> Self {
         Self {
             mode,
-            source_name: source_name.to_string(),
-            workloads,
-            refresh,
+            fleet: FleetView::new(source_name, regions, workloads, refresh, now),
             theme,
             now,
-            replicas: regions
-                .iter()
-                .map(|r| (r.clone(), Feed::new(refresh.replicas)))
-                .collect(),
-            backups: regions
-                .iter()
-                .map(|r| (r.clone(), Feed::new(refresh.backups)))
-                .collect(),
-            health: Feed::new(refresh.health),
             checker_detail: None,
             focus: Pane::Replicas,
             backup_view: BackupView::Vaults,
@@ -252,6 +232,8 @@ impl App {
 
     pub fn update(&mut self, event: Event, now: Timestamp) -> Vec<Command> {
         self.now = now;
+        // The verdicts are judged at the same time the screen shows (a tick ages them too).
+        self.fleet.now = now;
         if self
             .flash
             .as_ref()
@@ -273,26 +255,8 @@ impl App {
                 self.on_session_lost(&why, now);
                 Vec::new()
             }
-            Event::Replicas { region, result } => {
-                let interval = self.refresh.replicas;
-                self.replicas
-                    .entry(region)
-                    .or_insert_with(|| Feed::new(interval))
-                    .apply(result, now);
-                self.clamp_selection();
-                Vec::new()
-            }
-            Event::Backups { region, result } => {
-                let interval = self.refresh.backups;
-                self.backups
-                    .entry(region)
-                    .or_insert_with(|| Feed::new(interval))
-                    .apply(result, now);
-                self.clamp_selection();
-                Vec::new()
-            }
-            Event::Health(result) => {
-                self.health.apply(result, now);
+            Event::Fetched(fetched) => {
+                self.fleet.apply(fetched, now);
                 self.clamp_selection();
                 Vec::new()
             }
@@ -383,38 +347,17 @@ impl App {
 
     /// The worst verdict anywhere, counting data we cannot trust as at least WARN.
     pub fn overall(&self) -> Verdict {
-        let worst = self.offenders().first().map_or(Verdict::Ok, |(v, _, _)| *v);
-        if self.stale_feeds().is_empty() {
-            worst
-        } else {
-            worst.max(Verdict::Warn)
-        }
+        self.fleet.overall()
     }
 
     /// Feeds that are stale or failing, as `(what, region)`, for the header and status bar.
     pub fn stale_feeds(&self) -> Vec<(Pane, String)> {
-        let mut out = Vec::new();
-        for (region, feed) in &self.replicas {
-            if feed.freshness(self.now) == Freshness::Stale {
-                out.push((Pane::Replicas, region.clone()));
-            }
-        }
-        for (region, feed) in &self.backups {
-            if feed.freshness(self.now) == Freshness::Stale {
-                out.push((Pane::Backups, region.clone()));
-            }
-        }
-        if self.health.freshness(self.now) == Freshness::Stale {
-            out.push((Pane::Health, "global".to_string()));
-        }
-        out
+        self.fleet.stale_feeds()
     }
 
     /// Whether any data has arrived at all, so the UI can say "waiting" rather than "all OK".
     pub fn has_any_data(&self) -> bool {
-        self.replicas.values().any(|f| f.last_good.is_some())
-            || self.backups.values().any(|f| f.last_good.is_some())
-            || self.health.last_good.is_some()
+        self.fleet.has_any_data()
     }
 
     pub fn is_demo(&self) -> bool {

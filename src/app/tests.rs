@@ -1,6 +1,6 @@
 use super::*;
 use crate::clock::Clock;
-use crate::fleet::{LagSample, ReplicaKind, ReplicationState, Snapshot};
+use crate::fleet::{LagSample, Replica, ReplicaKind, ReplicationState, Snapshot};
 use crate::source::sim::{SimFleet, SimOptions};
 use crate::source::{SourceError, SourceErrorKind};
 use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
@@ -44,21 +44,24 @@ fn loaded_app() -> App {
     );
     for region in regions() {
         app.update(
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 region: region.clone(),
                 result: sim.replicas_at(&region, t(0)),
-            },
+            }),
             t(0),
         );
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 region: region.clone(),
                 result: sim.backups_at(&region, t(0)),
-            },
+            }),
             t(0),
         );
     }
-    app.update(Event::Health(sim.health_checks_at(t(0))), t(0));
+    app.update(
+        Event::Fetched(Fetched::Health(sim.health_checks_at(t(0)))),
+        t(0),
+    );
     app
 }
 
@@ -258,13 +261,13 @@ fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
         "no answer",
     );
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             region: "us-west-2".into(),
             result: Err(err),
-        },
+        }),
         t(1),
     );
-    let west = &app.replicas["us-west-2"];
+    let west = &app.fleet.replicas["us-west-2"];
     assert!(west.last_error.is_some());
     assert!(
         app.replica_rows()
@@ -274,10 +277,10 @@ fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
     );
     let sim = sim();
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             region: "eu-west-1".into(),
             result: sim.replicas_at("eu-west-1", t(30)),
-        },
+        }),
         t(30),
     );
     let rows = app.replica_rows();
@@ -315,10 +318,10 @@ fn verdicts_sort_worst_first_and_reach_the_header() {
         replica("d-warn", Some(500), ReplicationState::Replicating),
     ];
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             region: "us-west-2".into(),
             result: Ok(Snapshot::new(replicas, t(0))),
-        },
+        }),
         t(0),
     );
     let rows: Vec<(&str, Verdict)> = app

@@ -1,9 +1,9 @@
 //! `ripcord status`: the one-shot glance for cron jobs and mornings.
 //!
-//! Every feed of a source is fetched once, all at the same time, each bounded by what is left
-//! of the time allowed. The answers go into an `App` exactly as the pollers' would, and the
-//! glance is read from the App's own evaluated rows, so the cockpit and `status` can never
-//! disagree about a verdict.
+//! Every feed of a source (`FeedId::all`, the pollers' list) is fetched once, all at the same
+//! time, each bounded by what is left of the time allowed. The answers go into a `FleetView`
+//! exactly as the pollers' go into the cockpit's, and the glance is read from its evaluated
+//! rows, so the cockpit and `status` can never disagree about a verdict. No `App`, no theme.
 //!
 //! Exit codes: 0 all OK; 1 a WARN; 2 a CRIT; 3 something could not be fetched or judged. A
 //! CRIT seen in the data that did arrive outranks 3 (it is certain, and it is the news);
@@ -15,13 +15,11 @@ pub mod table;
 pub use report::{Report, exit_code, overall, report};
 pub use table::render;
 
-use crate::app::{App, Event, Mode};
+use crate::app::fleet::{FeedId, Fetched, FleetView};
 use crate::config::{Config, Refresh};
-use crate::poll::with_deadline;
 use crate::source::FleetSource;
 use crate::source::aws::AwsFleet;
 use crate::source::sim::{Scenario, SimFleet, SimOptions};
-use crate::theme::Theme;
 use futures_util::future::join_all;
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -44,9 +42,9 @@ pub enum Target {
 
 /// Sets up the source, fetches everything once and judges it, all within `timeout`. An error
 /// means nothing could be fetched at all (no region, no credentials, setup too slow).
-pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<App, String> {
+pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<FleetView, String> {
     let started = tokio::time::Instant::now();
-    let (source, mode, workloads): (Arc<dyn FleetSource>, Mode, _) = match target {
+    let (source, workloads): (Arc<dyn FleetSource>, _) = match target {
         Target::Sim { seed, scenario } => {
             let sim = SimFleet::new(SimOptions {
                 seed,
@@ -54,7 +52,7 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
                 ..SimOptions::default()
             });
             let workloads = cfg.workloads(sim.workloads());
-            (Arc::new(sim), Mode::Demo { scenario }, workloads)
+            (Arc::new(sim), workloads)
         }
         Target::Aws { profile, regions } => {
             let connect = AwsFleet::connect(profile.as_deref(), &regions);
@@ -69,7 +67,7 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
                 }
             };
             let workloads = cfg.workloads(Vec::new());
-            (Arc::new(fleet), Mode::Live { profile }, workloads)
+            (Arc::new(fleet), workloads)
         }
     };
     let left = timeout.saturating_sub(started.elapsed());
@@ -77,8 +75,7 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
     // Whole seconds: the report is for people and scripts, not for nanosecond timing.
     let now = Timestamp::now();
     let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
-    Ok(app_from(
-        mode,
+    Ok(fleet_from(
         source.name(),
         &source.regions(),
         workloads,
@@ -89,60 +86,29 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
 
 /// Fetches every feed of `source` once, in parallel, each within `deadline`, and returns the
 /// answers as the events the pollers would have sent.
-pub async fn poll_once(source: Arc<dyn FleetSource>, deadline: Duration) -> Vec<Event> {
-    let regions = source.regions();
-    let replicas = regions.iter().map(|region| {
-        let source = source.clone();
-        async move {
-            let what = format!("replicas/{region}");
-            let result = with_deadline(deadline, &what, source.replicas(region)).await;
-            Event::Replicas {
-                region: region.clone(),
-                result,
-            }
-        }
-    });
-    let backups = regions.iter().map(|region| {
-        let source = source.clone();
-        async move {
-            let what = format!("backups/{region}");
-            let result = with_deadline(deadline, &what, source.backups(region)).await;
-            Event::Backups {
-                region: region.clone(),
-                result,
-            }
-        }
-    });
-    let health =
-        async { Event::Health(with_deadline(deadline, "health", source.health_checks()).await) };
-    let (mut events, more, health) = tokio::join!(join_all(replicas), join_all(backups), health);
-    events.extend(more);
-    events.push(health);
-    events
+pub async fn poll_once(source: Arc<dyn FleetSource>, deadline: Duration) -> Vec<Fetched> {
+    let feeds = FeedId::all(&source.regions());
+    join_all(
+        feeds
+            .iter()
+            .map(|feed| feed.fetch(source.as_ref(), deadline)),
+    )
+    .await
 }
 
-/// An App that has taken in one round of `events` at `now`.
-pub fn app_from(
-    mode: Mode,
+/// A fleet view that has taken in one round of answers at `now`.
+pub fn fleet_from(
     source_name: &str,
     regions: &[String],
     workloads: crate::fleet::Workloads,
-    events: Vec<Event>,
+    fetched: Vec<Fetched>,
     now: Timestamp,
-) -> App {
-    let mut app = App::new(
-        mode,
-        source_name,
-        regions,
-        workloads,
-        Refresh::default(),
-        Theme::mono(),
-        now,
-    );
-    for event in events {
-        app.update(event, now);
+) -> FleetView {
+    let mut fleet = FleetView::new(source_name, regions, workloads, Refresh::default(), now);
+    for answer in fetched {
+        fleet.apply(answer, now);
     }
-    app
+    fleet
 }
 
 #[cfg(test)]
@@ -151,7 +117,7 @@ mod tests {
     use crate::clock::Clock;
     use crate::fleet::Verdict;
     use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Snapshot};
-    use crate::source::sim::{Scenario, SimFleet, SimOptions};
+    use crate::source::sim::{SimFleet, SimOptions};
     use crate::source::{FetchResult, SourceError, SourceErrorKind};
 
     fn t0() -> Timestamp {
@@ -163,12 +129,6 @@ mod tests {
             clock: Clock::manual(t0()),
             ..SimOptions::default()
         })
-    }
-
-    fn demo() -> Mode {
-        Mode::Demo {
-            scenario: Scenario::Normal,
-        }
     }
 
     #[test]
@@ -202,8 +162,8 @@ mod tests {
             "replicas and backups per region, health"
         );
         let workloads = crate::config::Config::default().workloads(sim.workloads());
-        let app = app_from(demo(), "sim", &source.regions(), workloads, events, t0());
-        let report = report(&app, None);
+        let fleet = fleet_from("sim", &source.regions(), workloads, events, t0());
+        let report = report(&fleet, None);
         // The simulator's chronic failure: a volume whose backups keep failing.
         assert_eq!(report.overall, Verdict::Crit);
         assert_eq!(report.exit_code, 2);
@@ -216,7 +176,7 @@ mod tests {
         assert_eq!(orders.replicas, 3);
         assert_eq!(orders.rpo_seconds, 60);
         assert!(orders.worst_lag_seconds.is_some());
-        assert_eq!(report.replicas.len(), app.replica_rows().len());
+        assert_eq!(report.replicas.len(), fleet.replica_rows("").len());
         assert!(
             report
                 .problems
@@ -265,15 +225,14 @@ mod tests {
             Duration::from_secs(5),
             "bounded by the deadline"
         );
-        let app = app_from(
-            demo(),
+        let fleet = fleet_from(
             "test",
             &source.regions(),
             crate::fleet::Workloads::default(),
             events,
             t0(),
         );
-        let report = report(&app, None);
+        let report = report(&fleet, None);
         assert_eq!(report.exit_code, 3);
         assert_eq!(report.overall, Verdict::Unknown);
         let kinds: Vec<(&str, &str)> = report
@@ -299,7 +258,7 @@ mod tests {
                     "not authorized",
                 )])
             });
-            events.push(Event::Replicas {
+            events.push(Fetched::Replicas {
                 region: region.to_string(),
                 result: replicas,
             });
@@ -308,8 +267,8 @@ mod tests {
             .map(String::from)
             .to_vec();
         let workloads = crate::config::Config::default().workloads(sim.workloads());
-        let app = app_from(demo(), "sim", &regions, workloads, events, t0());
-        let report = report(&app, None);
+        let fleet = fleet_from("sim", &regions, workloads, events, t0());
+        let report = report(&fleet, None);
         assert_eq!(report.replicas.len(), 6, "the replicas are there");
         assert_eq!(report.fetch_errors.len(), 3);
         assert!(
@@ -342,15 +301,7 @@ mod tests {
             },
             Thresholds::default(),
         );
-        let mut app = App::new(
-            demo(),
-            "test",
-            &[],
-            workloads,
-            Refresh::default(),
-            Theme::mono(),
-            t0(),
-        );
+        let mut fleet = FleetView::new("test", &[], workloads, Refresh::default(), t0());
         let check = HealthCheck {
             id: "hc-1".into(),
             name: "checkout API".into(),
@@ -365,8 +316,8 @@ mod tests {
             observations: vec![],
             guards: vec![],
         };
-        app.update(Event::Health(Ok(Snapshot::new(vec![check], t0()))), t0());
-        let report = report(&app, None);
+        fleet.apply(Fetched::Health(Ok(Snapshot::new(vec![check], t0()))), t0());
+        let report = report(&fleet, None);
         assert_eq!(report.health_checks[0].workload.as_deref(), Some("api"));
     }
 }

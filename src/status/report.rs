@@ -1,8 +1,8 @@
-//! The glance as data, read off an App fed with one round of answers: what `--json` prints
+//! The glance as data, read off a `FleetView` fed with one round of answers: what `--json` prints
 //! (its schema is in the README) and what the table is drawn from.
 
 use super::SCHEMA_VERSION;
-use crate::app::App;
+use crate::app::fleet::FleetView;
 use crate::fleet::{
     JobCounts, NewestPoint, ResourceJobStats, Verdict, Window, Workload, age_between, evaluate,
 };
@@ -198,12 +198,12 @@ fn claimed_by<'a>(workloads: &'a [Workload], names: &[&str]) -> Option<&'a Workl
         .find(|w| names.iter().any(|n| w.contains(n)))
 }
 
-/// Reads the glance off an App fed with one round of data.
-pub fn report(app: &App, profile: Option<&str>) -> Report {
-    let now = app.now;
-    let list = &app.workloads.list;
-    let replicas: Vec<ReplicaLine> = app
-        .replica_rows()
+/// Reads the glance off a fleet view fed with one round of data.
+pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
+    let now = fleet.now;
+    let list = &fleet.workloads.list;
+    let replicas: Vec<ReplicaLine> = fleet
+        .replica_rows("")
         .into_iter()
         .map(|row| {
             let r = row.replica;
@@ -226,7 +226,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             }
         })
         .collect();
-    let vault_rows = app.vault_rows();
+    let vault_rows = fleet.vault_rows("");
     let backups: Vec<BackupLine> = vault_rows
         .iter()
         .map(|v| BackupLine {
@@ -242,8 +242,8 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             reason: v.eval.reason.clone(),
         })
         .collect();
-    let recovery_points: Vec<PointLine> = app
-        .point_rows()
+    let recovery_points: Vec<PointLine> = fleet
+        .point_rows("")
         .into_iter()
         .map(|row| {
             let p = row.point;
@@ -261,8 +261,8 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             }
         })
         .collect();
-    let failed_jobs = app
-        .failure_rows()
+    let failed_jobs = fleet
+        .failure_rows("")
         .into_iter()
         .map(|row| {
             let j = row.job;
@@ -278,8 +278,8 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             }
         })
         .collect();
-    let health_checks: Vec<CheckLine> = app
-        .check_rows()
+    let health_checks: Vec<CheckLine> = fleet
+        .check_rows("")
         .into_iter()
         .map(|row| {
             let c = row.check;
@@ -311,7 +311,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
 
     // One entry per failed call: a feed with several failed calls lists each.
     let mut fetch_errors = Vec::new();
-    for (region, feed) in &app.replicas {
+    for (region, feed) in &fleet.replicas {
         if let Some((_, e)) = &feed.last_error {
             fetch_errors.extend(
                 e.every()
@@ -320,7 +320,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             );
         }
     }
-    for (region, feed) in &app.backups {
+    for (region, feed) in &fleet.backups {
         if let Some((_, e)) = &feed.last_error {
             fetch_errors.extend(
                 e.every()
@@ -329,7 +329,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             );
         }
     }
-    if let Some((_, e)) = &app.health.last_error {
+    if let Some((_, e)) = &fleet.health.last_error {
         fetch_errors.extend(
             e.every()
                 .into_iter()
@@ -337,8 +337,8 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
         );
     }
 
-    let workloads = summarise_workloads(app, &replicas, &recovery_points, &health_checks);
-    let problems: Vec<Problem> = app
+    let workloads = summarise_workloads(fleet, &replicas, &recovery_points, &health_checks);
+    let problems: Vec<Problem> = fleet
         .offenders()
         .into_iter()
         .map(|(verdict, what, reason)| Problem {
@@ -353,9 +353,9 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
         generated_at: now,
-        source: app.source_name.clone(),
+        source: fleet.source_name.clone(),
         profile: profile.map(str::to_string),
-        regions: app.replicas.keys().cloned().collect(),
+        regions: fleet.replicas.keys().cloned().collect(),
         overall,
         exit_code: exit_code(overall),
         workloads,
@@ -372,27 +372,27 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
 /// One summary per configured workload (even one with nothing found: a pattern that matches
 /// nothing is worth noticing), then one for whatever no workload claims, if anything.
 fn summarise_workloads(
-    app: &App,
+    fleet: &FleetView,
     replicas: &[ReplicaLine],
     points: &[PointLine],
     checks: &[CheckLine],
 ) -> Vec<WorkloadSummary> {
-    let list = &app.workloads.list;
+    let list = &fleet.workloads.list;
     // A workload's backup success comes from its own resources' jobs (the jobs' resource
     // ARNs), whatever vault they share with other workloads; a vault's name says nothing.
-    let per_resource: Vec<(Option<String>, &ResourceJobStats)> = app
+    let per_resource: Vec<(Option<String>, &ResourceJobStats)> = fleet
         .backups
         .values()
         .filter_map(|feed| feed.data())
         .flat_map(|health| health.resource_stats.iter())
-        .map(|r| (app.workloads.targets_for(&r.resource_id).workload, r))
+        .map(|r| (fleet.workloads.targets_for(&r.resource_id).workload, r))
         .collect();
     let groups = list
         .iter()
         .map(|w| (Some(w.name.clone()), w.targets()))
         .chain(std::iter::once((
             None,
-            app.workloads.default_targets.clone(),
+            fleet.workloads.default_targets.clone(),
         )));
     let mut out = Vec::new();
     for (name, targets) in groups {
@@ -420,8 +420,9 @@ fn summarise_workloads(
         window(Window::Day).iter().for_each(|c| day.merge(c));
         // Judged like a vault when something finished in 24 h; a workload backed up weekly
         // is judged by its recovery points' age instead of reading UNKNOWN all week.
-        let backup_verdict = (day.finished() > 0)
-            .then(|| evaluate::backup_counts(&day, Window::Day, &app.workloads.thresholds).verdict);
+        let backup_verdict = (day.finished() > 0).then(|| {
+            evaluate::backup_counts(&day, Window::Day, &fleet.workloads.thresholds).verdict
+        });
         let verdict = mine_r
             .iter()
             .map(|r| r.verdict)

@@ -121,14 +121,24 @@ fn ages(app: &App) -> Vec<Span<'static>> {
         (
             "lag",
             Pane::Replicas,
-            oldest(app.replicas.values().map(|f| f.age(app.now)).collect()),
+            oldest(
+                app.fleet
+                    .replicas
+                    .values()
+                    .map(|f| f.age(app.now))
+                    .collect(),
+            ),
         ),
         (
             "backups",
             Pane::Backups,
-            oldest(app.backups.values().map(|f| f.age(app.now)).collect()),
+            oldest(app.fleet.backups.values().map(|f| f.age(app.now)).collect()),
         ),
-        ("dns", Pane::Health, oldest(vec![app.health.age(app.now)])),
+        (
+            "dns",
+            Pane::Health,
+            oldest(vec![app.fleet.health.age(app.now)]),
+        ),
     ];
     let mut spans = Vec::new();
     for (i, (name, pane, age)) in kinds.into_iter().enumerate() {

@@ -8,6 +8,7 @@
 mod common;
 
 mod audit_drill;
+mod port_calls;
 mod runbook_drills;
 mod runbook_shell;
 mod runbook_snapshots;

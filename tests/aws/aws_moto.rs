@@ -15,10 +15,13 @@ use crate::common;
 use aws_sdk_route53::types::{
     ChangeBatch, ResourceRecordSetFailover, RrType, Tag, TagResourceType,
 };
-use common::moto::{EAST, Moto, WEST, create_health_check, create_zone, failover_record, sdk_for};
+use common::moto::{
+    EAST, Moto, WEST, create_health_check, create_postgres, create_read_replica, create_zone,
+    failover_record, sdk_for,
+};
 use jiff::Timestamp;
 use ripcord::app::feed::Freshness;
-use ripcord::app::{Event, Mode};
+use ripcord::app::{Event, Fetched, Mode};
 use ripcord::config::Refresh;
 use ripcord::fleet::{CheckStatus, FailoverRole, ReplicaKind, ReplicationState, Workloads};
 use ripcord::source::aws::sdk::CallLimits;
@@ -48,52 +51,13 @@ struct Seeded {
 async fn seed(moto: &Moto) -> Seeded {
     let east = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
     let west = aws_sdk_rds::Client::new(&moto.sdk(WEST).await);
-    let primary = |id: &'static str| {
-        let client = if id.ends_with("usw2") { &west } else { &east };
-        client
-            .create_db_instance()
-            .db_instance_identifier(id)
-            .engine("postgres")
-            .db_instance_class("db.t3.micro")
-            .allocated_storage(20)
-            .master_username("dbadmin")
-            .master_user_password("not-a-secret-1")
-            .send()
-    };
-    let orders = primary("orders-primary")
-        .await
-        .expect("create orders-primary");
-    let orders_arn = orders
-        .db_instance()
-        .and_then(|db| db.db_instance_arn())
-        .expect("an ARN")
-        .to_string();
-    primary("svc-primary-usw2")
-        .await
-        .expect("create svc-primary-usw2");
-    east.create_db_instance_read_replica()
-        .db_instance_identifier("orders-read-use1")
-        .source_db_instance_identifier("orders-primary")
-        .db_instance_class("db.t3.micro")
-        .send()
-        .await
-        .expect("in-region replica");
-    west.create_db_instance_read_replica()
-        .db_instance_identifier("orders-dr-usw2")
-        .source_db_instance_identifier(&orders_arn)
-        .db_instance_class("db.t3.micro")
-        .send()
-        .await
-        .expect("cross-region replica");
+    let orders_arn = create_postgres(&east, "orders-primary").await;
+    create_postgres(&west, "svc-primary-usw2").await;
+    create_read_replica(&east, "orders-read-use1", "orders-primary").await;
+    create_read_replica(&west, "orders-dr-usw2", &orders_arn).await;
     let in_region = 22;
     for i in 0..in_region {
-        west.create_db_instance_read_replica()
-            .db_instance_identifier(format!("svc-read-{i:02}"))
-            .source_db_instance_identifier("svc-primary-usw2")
-            .db_instance_class("db.t3.micro")
-            .send()
-            .await
-            .expect("in-region replica in us-west-2");
+        create_read_replica(&west, &format!("svc-read-{i:02}"), "svc-primary-usw2").await;
     }
 
     let route53 = aws_sdk_route53::Client::new(&moto.sdk(EAST).await);
@@ -151,29 +115,8 @@ async fn a_promoted_replica_shows_as_promoted_instead_of_vanishing() {
     let moto = Moto::start();
     let east = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
     let west = aws_sdk_rds::Client::new(&moto.sdk(WEST).await);
-    let orders = east
-        .create_db_instance()
-        .db_instance_identifier("orders-primary")
-        .engine("postgres")
-        .db_instance_class("db.t3.micro")
-        .allocated_storage(20)
-        .master_username("dbadmin")
-        .master_user_password("not-a-secret-1")
-        .send()
-        .await
-        .expect("create orders-primary");
-    let orders_arn = orders
-        .db_instance()
-        .and_then(|db| db.db_instance_arn())
-        .expect("an ARN")
-        .to_string();
-    west.create_db_instance_read_replica()
-        .db_instance_identifier("orders-dr-usw2")
-        .source_db_instance_identifier(&orders_arn)
-        .db_instance_class("db.t3.micro")
-        .send()
-        .await
-        .expect("cross-region replica");
+    let orders_arn = create_postgres(&east, "orders-primary").await;
+    create_read_replica(&west, "orders-dr-usw2", &orders_arn).await;
     let fleet = AwsFleet::from_sdk_config(
         &moto.sdk(WEST).await,
         &[WEST.to_string()],
@@ -203,18 +146,17 @@ async fn a_promoted_replica_shows_as_promoted_instead_of_vanishing() {
         ("orders-primary", EAST),
         "where it was promoted from is still told"
     );
-    let app = ripcord::status::app_from(
-        Mode::Live { profile: None },
+    let view = ripcord::status::fleet_from(
         "aws",
         &[WEST.to_string()],
         Workloads::default(),
-        vec![Event::Replicas {
+        vec![Fetched::Replicas {
             region: WEST.to_string(),
             result: Ok(after),
         }],
         Timestamp::now(),
     );
-    let rows = app.replica_rows();
+    let rows = view.replica_rows("");
     let row = rows
         .iter()
         .find(|r| r.replica.id == "orders-dr-usw2")
@@ -473,16 +415,10 @@ async fn the_app_lists_replicas_over_several_pages_and_shows_the_failing_feeds()
     );
     let events = ripcord::status::poll_once(fleet.clone(), Duration::from_secs(20)).await;
     let now = Timestamp::now();
-    let app = ripcord::status::app_from(
-        Mode::Live { profile: None },
-        fleet.name(),
-        &regions,
-        Workloads::default(),
-        events,
-        now,
-    );
+    let app =
+        ripcord::status::fleet_from(fleet.name(), &regions, Workloads::default(), events, now);
     let west: Vec<_> = app
-        .replica_rows()
+        .replica_rows("")
         .into_iter()
         .filter(|r| r.replica.region == WEST)
         .map(|r| r.replica.clone())
@@ -521,7 +457,7 @@ async fn the_app_lists_replicas_over_several_pages_and_shows_the_failing_feeds()
             "never fetched, failing"
         );
     }
-    let checks = app.check_rows();
+    let checks = app.check_rows("");
     assert_eq!(checks.len(), 2);
     assert!(
         checks
@@ -631,21 +567,21 @@ async fn a_dead_region_goes_stale_on_its_own_while_the_others_arrive() {
             .expect("an event within 30s")
             .expect("pollers running");
         match &event {
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 region,
                 result: Ok(_),
-            } if region == EAST => east_arrived = true,
-            Event::Replicas {
+            }) if region == EAST => east_arrived = true,
+            Event::Fetched(Fetched::Replicas {
                 region,
                 result: Err(e),
-            } if region == WEST => {
+            }) if region == WEST => {
                 assert_eq!(e.kind, SourceErrorKind::Timeout, "{e}");
                 west_timed_out = true;
             }
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 region,
                 result: Ok(_),
-            } if region == WEST => {
+            }) if region == WEST => {
                 panic!("the dead region answered")
             }
             _ => {}
@@ -659,8 +595,8 @@ async fn a_dead_region_goes_stale_on_its_own_while_the_others_arrive() {
         started.elapsed()
     );
     let now = Timestamp::now();
-    assert_eq!(app.replicas[EAST].freshness(now), Freshness::Fresh);
-    assert_eq!(app.replicas[WEST].freshness(now), Freshness::Stale);
+    assert_eq!(app.fleet.replicas[EAST].freshness(now), Freshness::Fresh);
+    assert_eq!(app.fleet.replicas[WEST].freshness(now), Freshness::Stale);
     assert!(
         app.replica_rows()
             .iter()

@@ -15,6 +15,7 @@ use crate::runbook::lang::parse::{
 use crate::runbook::lang::template;
 use crate::runbook::lang::vocab::{ActionKind, ArgSpec, ProbeKind, closest};
 use serde_saphyr::Spanned;
+use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -31,7 +32,7 @@ pub const DEFAULT_SHELL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// Reads and checks a runbook. `name` is what `:run NAME` calls it; `file` is how messages
 /// name the file.
 pub fn load(name: &str, file: &str, text: &str) -> Result<Runbook, Vec<Diagnostic>> {
-    let sha256 = crate::audit::canonical::sha256_hex(text.as_bytes());
+    let sha256 = hex::encode(sha2::Sha256::digest(text.as_bytes()));
     let text = &parse::lone_returns_as_line_feeds(text);
     let doc = parse::document(file, text);
     let mut checker = Checker {

@@ -411,7 +411,7 @@ mod tests {
     /// An App fed one round of every region's replicas and backups at `now`, as the cockpit
     /// would be.
     fn app_fed(sim: &SimFleet, now: Timestamp) -> crate::app::App {
-        use crate::app::{App, Event, Mode};
+        use crate::app::{App, Event, Fetched, Mode};
         use crate::fleet::Workloads;
         let regions: Vec<String> = estate::REGIONS.map(str::to_string).to_vec();
         let d = Workloads::default();
@@ -429,18 +429,18 @@ mod tests {
         for region in &regions {
             let result = sim.replicas_at(region, now);
             app.update(
-                Event::Replicas {
+                Event::Fetched(Fetched::Replicas {
                     region: region.clone(),
                     result,
-                },
+                }),
                 now,
             );
             let result = sim.backups_at(region, now);
             app.update(
-                Event::Backups {
+                Event::Fetched(Fetched::Backups {
                     region: region.clone(),
                     result,
-                },
+                }),
                 now,
             );
         }

@@ -14,7 +14,7 @@ use ratatui::text::Span;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let theme = &app.theme;
     let global = "global".to_string();
-    let feeds = std::iter::once((&global, &app.health));
+    let feeds = std::iter::once((&global, &app.fleet.health));
     let block = pane_block(
         theme,
         title_line(
@@ -92,10 +92,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     };
     let (widths, rows) = lay_out(&cols, cells, table_width(area.width));
     let header = headers(&cols);
-    let errors = feed_errors(std::iter::once((&global, &app.health)), app.now);
+    let errors = feed_errors(std::iter::once((&global, &app.fleet.health)), app.now);
     let empty = empty_text(
         app,
-        std::iter::once(&app.health),
+        std::iter::once(&app.fleet.health),
         "health-check",
         "no Route 53 health checks",
     );
@@ -119,7 +119,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Event, Mode};
+    use crate::app::{Event, Fetched, Mode};
     use crate::config::Refresh;
     use crate::fleet::{
         CheckKind, CheckStatus, FailoverRecord, FailoverRole, HealthCheck, Snapshot, Workloads,
@@ -182,7 +182,10 @@ mod tests {
             value: "ALIAS shop.elb.amazonaws.com".into(),
         }];
         app.update(
-            Event::Health(Ok(Snapshot::new(vec![stopped, calculated, by_target], now))),
+            Event::Fetched(Fetched::Health(Ok(Snapshot::new(
+                vec![stopped, calculated, by_target],
+                now,
+            )))),
             now,
         );
         let mut terminal = Terminal::new(TestBackend::new(100, 8)).expect("test backend");

@@ -13,7 +13,7 @@ use super::*;
 use aws_sdk_route53::operation::list_tags_for_resources::ListTagsForResourcesOutput;
 use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use ripcord::app::Pane;
+use ripcord::app::{Fetched, Pane};
 use ripcord::source::aws::GlobalClients;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -314,7 +314,7 @@ async fn within_deadline<T>(
     what: &'static str,
     fetch: impl std::future::Future<Output = ripcord::source::FetchResult<T>>,
 ) -> ripcord::source::FetchResult<T> {
-    ripcord::poll::with_deadline(Duration::from_secs(30), what, fetch).await
+    ripcord::source::with_deadline(Duration::from_secs(30), what, fetch).await
 }
 
 fn assert_failed_as<T: std::fmt::Debug>(
@@ -395,14 +395,14 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
             let result = backup::backup_health(&good, region, t0, &parts).await;
             assert!(result.is_ok(), "{}: the first read is good", case.name);
             app.update(
-                Event::Backups {
+                Event::Fetched(Fetched::Backups {
                     region: region.to_string(),
                     result,
-                },
+                }),
                 t0,
             );
         }
-        let good_points = app.backups[DEAD]
+        let good_points = app.fleet.backups[DEAD]
             .data()
             .map(|b| b.recovery_points.len())
             .expect("read");
@@ -417,23 +417,23 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
         .await;
         assert_failed_as(&case, &faulted, "backup:");
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 region: DEAD.to_string(),
                 result: faulted,
-            },
+            }),
             t1,
         );
-        let stale_at = later(t1, three_intervals(app.backups[DEAD].interval));
+        let stale_at = later(t1, three_intervals(app.fleet.backups[DEAD].interval));
         let alive_again = backup::backup_health(&good, ALIVE, stale_at, &parts).await;
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 region: ALIVE.to_string(),
                 result: alive_again,
-            },
+            }),
             stale_at,
         );
 
-        let dead = &app.backups[DEAD];
+        let dead = &app.fleet.backups[DEAD];
         assert_eq!(
             dead.data().map(|b| b.recovery_points.len()),
             Some(good_points),
@@ -453,7 +453,11 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
             "{}: the other region keeps refreshing: {stale:?}",
             case.name
         );
-        assert!(app.backups[ALIVE].last_error.is_none(), "{}", case.name);
+        assert!(
+            app.fleet.backups[ALIVE].last_error.is_none(),
+            "{}",
+            case.name
+        );
         assert_shown(&case, &app, DEAD, "daily");
     }
 }
@@ -562,7 +566,7 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
             "{}: the first read is good: {first:?}",
             case.name
         );
-        app.update(Event::Health(first), t0);
+        app.update(Event::Fetched(Fetched::Health(first)), t0);
         let replicas: Vec<_> = [DEAD, ALIVE]
             .into_iter()
             .map(|region| (region, super::faults::good_fleet(region, 2)))
@@ -570,10 +574,10 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
         for (region, (fleet, ..)) in &replicas {
             let result = fleet.replicas(region).await;
             app.update(
-                Event::Replicas {
+                Event::Fetched(Fetched::Replicas {
                     region: region.to_string(),
                     result,
-                },
+                }),
                 t0,
             );
         }
@@ -592,29 +596,34 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
         )
         .await;
         assert_failed_as(&case, &faulted, "route53:");
-        app.update(Event::Health(faulted), t1);
-        let stale_at = later(t1, three_intervals(app.health.interval));
+        app.update(Event::Fetched(Fetched::Health(faulted)), t1);
+        let stale_at = later(t1, three_intervals(app.fleet.health.interval));
         for (region, (fleet, ..)) in &replicas {
             let result = fleet.replicas(region).await.map(|mut s| {
                 s.fetched_at = stale_at;
                 s
             });
             app.update(
-                Event::Replicas {
+                Event::Fetched(Fetched::Replicas {
                     region: region.to_string(),
                     result,
-                },
+                }),
                 stale_at,
             );
         }
 
         assert_eq!(
-            app.health.data().map(Vec::len),
+            app.fleet.health.data().map(Vec::len),
             Some(1),
             "{}: the last good checks stay",
             case.name
         );
-        let (_, reason) = app.health.last_error.as_ref().expect("the reason is kept");
+        let (_, reason) = app
+            .fleet
+            .health
+            .last_error
+            .as_ref()
+            .expect("the reason is kept");
         assert_eq!(reason.kind, case.kind, "{}", case.name);
         let stale = app.stale_feeds();
         assert!(
@@ -714,10 +723,10 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
                 case.name
             );
             app.update(
-                Event::Replicas {
+                Event::Fetched(Fetched::Replicas {
                     region: region.to_string(),
                     result,
-                },
+                }),
                 t0,
             );
         }
@@ -751,10 +760,10 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
         );
         let t1 = Timestamp::now();
         app.update(
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 region: DEAD.to_string(),
                 result: faulted,
-            },
+            }),
             t1,
         );
         let alive_again = alive.replicas(ALIVE).await;
@@ -764,14 +773,14 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
             case.name
         );
         app.update(
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 region: ALIVE.to_string(),
                 result: alive_again,
-            },
+            }),
             t1,
         );
 
-        let report = ripcord::status::report::report(&app, None);
+        let report = ripcord::status::report::report(&app.fleet, None);
         let line = |region: &str| {
             report
                 .replicas
@@ -801,12 +810,16 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
         let alive_line = line(ALIVE);
         assert_eq!(alive_line.lag_seconds, Some(7.0), "{}", case.name);
         assert_ne!(alive_line.verdict, Verdict::Unknown, "{}", case.name);
-        let (_, reason) = app.replicas[DEAD]
+        let (_, reason) = app.fleet.replicas[DEAD]
             .last_error
             .as_ref()
             .expect("the reason is kept");
         assert_eq!(reason.kind, case.kind, "{}", case.name);
-        assert!(app.replicas[ALIVE].last_error.is_none(), "{}", case.name);
+        assert!(
+            app.fleet.replicas[ALIVE].last_error.is_none(),
+            "{}",
+            case.name
+        );
         assert_shown(&case, &app, DEAD, "db-1");
     }
 }
