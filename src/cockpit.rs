@@ -176,6 +176,13 @@ fn carry_out(
     match command {
         Command::Quit => app.should_quit = true,
         Command::RefreshAll => refresh_now.now(),
+        Command::ReadDrills => {
+            // A few small files, read between draws: readiness needs them, nothing waits.
+            if let Some(dir) = &app.readiness_view.audit_dir {
+                app.readiness_view.drills = Some(crate::audit::evidence::drills(dir));
+                app.dirty = true;
+            }
+        }
         Command::FetchCheckerDetail(check_id) => {
             let (fleet, tx) = (sources.fleet.clone(), tx.clone());
             tokio::spawn(async move {
@@ -186,6 +193,18 @@ fn carry_out(
                 )
                 .await;
                 let _ = tx.send(Event::CheckerDetail { check_id, result }).await;
+            });
+        }
+        Command::FetchLagHistory(of) => {
+            let (fleet, tx) = (sources.fleet.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = crate::source::with_deadline(
+                    MAX_FETCH_DEADLINE,
+                    "cloudwatch:GetMetricData",
+                    fleet.lag_history(&of),
+                )
+                .await;
+                let _ = tx.send(Event::LagHistory { of, result }).await;
             });
         }
         Command::LoadTheme(name) => {

@@ -5,7 +5,7 @@ pub mod aws;
 mod deadline;
 pub mod sim;
 
-use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica};
+use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica};
 use async_trait::async_trait;
 
 // The failure of a fetch belongs to the domain (a snapshot carries the parts that failed):
@@ -29,4 +29,7 @@ pub trait FleetSource: Send + Sync + 'static {
     async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>>;
     /// What each checker region sees for one check, fetched on demand, never polled for all.
     async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>>;
+    /// One replica's lag over the last 24 hours and 7 days, fetched on demand (when its
+    /// detail opens), never polled.
+    async fn lag_history(&self, of: &HistoryOf) -> FetchResult<LagHistory>;
 }

@@ -9,6 +9,8 @@ mod common;
 
 mod audit_drill;
 mod port_calls;
+mod readiness_report;
+mod readiness_view;
 mod runbook_drills;
 mod runbook_shell;
 mod runbook_snapshots;

@@ -1507,6 +1507,7 @@ async fn recovery_point_ages_are_judged_against_the_backup_rpo() {
             rto: Duration::from_secs(900),
             backup_rpo: Some(Duration::from_secs(26 * 3600)),
             resources: vec!["*".into()],
+            drill_every: None,
         }],
         Targets {
             workload: None,
@@ -1718,6 +1719,7 @@ mod backup_truth {
             rto: Duration::from_secs(900),
             backup_rpo: Some(Duration::from_secs(26 * 3600)),
             resources: vec![pattern.into()],
+            drill_every: None,
         }
     }
 

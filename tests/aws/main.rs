@@ -10,4 +10,6 @@ mod common;
 mod aws_actions_mocks;
 mod aws_mocks;
 mod aws_moto;
+mod aws_readiness;
 mod aws_runbooks;
+mod lag_history_mocks;

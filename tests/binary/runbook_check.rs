@@ -133,7 +133,11 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "unknown_front_matter_key.md",
-        "unknown_front_matter_key.md:2:1: unknown key `titel`: did you mean `title`? the keys here are title, summary, rto, rpo, parameters",
+        "unknown_front_matter_key.md:2:1: unknown key `titel`: did you mean `title`? the keys here are title, summary, rto, rpo, workload, parameters",
+    ),
+    (
+        "workload_not_a_name.md",
+        "workload_not_a_name.md:4:11: workload `orders and billing` is not a workload name: give the `name` of a `[[workload]]` in the config (letters, digits, - _ .)",
     ),
     (
         "unknown_parameter_reference.md",

@@ -84,6 +84,7 @@ impl Checker<'_> {
             summary: String::new(),
             rto: Duration::ZERO,
             rpo: None,
+            workload: None,
             params: Vec::new(),
             intro: doc.intro.clone(),
             steps: Vec::new(),
@@ -190,6 +191,24 @@ impl Checker<'_> {
             .rpo
             .as_ref()
             .and_then(|rpo| self.duration(origin, rpo, "rpo"));
+        if let Some(w) = &raw.workload {
+            let name = w.value.trim();
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if plain {
+                book.workload = Some(name.to_string());
+            } else {
+                self.problem(
+                    spanned_pos(origin, w),
+                    format!(
+                        "workload `{}` is not a workload name: give the `name` of a `[[workload]]` in the config (letters, digits, - _ .)",
+                        w.value
+                    ),
+                );
+            }
+        }
         let mut seen = BTreeSet::new();
         for (key, p) in raw.parameters.0 {
             let pos = spanned_pos(origin, &key);
@@ -482,6 +501,25 @@ mod tests {
         assert_eq!(
             a.args.get("region").map(|t| t.raw.as_str()),
             Some("{{ region }}")
+        );
+    }
+
+    #[test]
+    fn the_workload_a_runbook_serves_is_read_and_a_bad_one_is_placed() {
+        let text =
+            |w: &str| format!("---\ntitle: T\nrto: 15m\nworkload: {w}\n---\n## S\n\nTick.\n");
+        let book = load("t", "t.md", &text("orders")).expect("valid");
+        assert_eq!(book.workload.as_deref(), Some("orders"));
+        let errs: Vec<String> = load("t", "t.md", &text("\"orders and billing\""))
+            .expect_err("not a name")
+            .into_iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(
+            errs,
+            vec![
+                "t.md:4:11: workload `orders and billing` is not a workload name: give the `name` of a `[[workload]]` in the config (letters, digits, - _ .)"
+            ]
         );
     }
 

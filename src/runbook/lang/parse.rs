@@ -514,6 +514,10 @@ pub struct RawFront {
     pub rto: Spanned<String>,
     #[serde(default)]
     pub rpo: Option<Spanned<String>>,
+    /// The workload (a `[[workload]]` name in the config) this runbook recovers: its drills
+    /// are that workload's readiness evidence.
+    #[serde(default)]
+    pub workload: Option<Spanned<String>>,
     #[serde(default)]
     pub parameters: Pairs<Spanned<String>, RawParam>,
 }
