@@ -275,14 +275,38 @@ fn unreachable_theme() -> Theme {
     }
 }
 
-/// Whether the environment asks for no colour: `NO_COLOR` set to anything non-empty.
+/// Whether the environment asks for no colour (see `colour_unwanted`).
 pub fn no_color_requested() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    colour_unwanted(
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
+}
+
+/// `NO_COLOR` set to anything non-empty (https://no-color.org), or `TERM=dumb`: a terminal
+/// that says it knows no colour gets none.
+pub fn colour_unwanted(no_color: Option<&std::ffi::OsStr>, term: Option<&std::ffi::OsStr>) -> bool {
+    no_color.is_some_and(|v| !v.is_empty()) || term.is_some_and(|t| t == "dumb")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `TERM=dumb` is a terminal that knows no colour (nor any other attribute): it gets the
+    /// mono theme, as `NO_COLOR` does, where every state reads as a word.
+    #[test]
+    fn no_color_or_a_dumb_terminal_means_mono() {
+        use std::ffi::OsStr;
+        let dumb = Some(OsStr::new("dumb"));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        assert!(colour_unwanted(Some(OsStr::new("1")), xterm));
+        assert!(colour_unwanted(None, dumb));
+        assert!(colour_unwanted(Some(OsStr::new("")), dumb));
+        assert!(!colour_unwanted(None, xterm));
+        assert!(!colour_unwanted(Some(OsStr::new("")), xterm));
+        assert!(!colour_unwanted(None, None));
+    }
 
     #[test]
     fn every_built_in_theme_loads_completely() {

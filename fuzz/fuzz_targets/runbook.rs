@@ -7,7 +7,11 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Err(problems) = ripcord::runbook::lang::check::load("fuzz", "fuzz.md", &text) {
-        let lines = text.split('\n').count() + 1;
+        // Lines end at LF, CRLF or a lone CR, as editors show them.
+        let lines = ripcord::runbook::lang::parse::lone_returns_as_line_feeds(&text)
+            .split('\n')
+            .count()
+            + 1;
         for p in problems {
             assert_eq!(p.file, "fuzz.md");
             assert!(p.pos.line >= 1 && p.pos.line <= lines, "{p}");

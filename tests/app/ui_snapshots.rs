@@ -236,6 +236,60 @@ fn monochrome_tells_every_state_apart_without_colour() {
     insta::assert_snapshot!("mono_outage_wide", text);
 }
 
+/// The light theme (for light terminal backgrounds): every verdict is on screen as a word, and
+/// CRIT, WARN, OK, N/A and STALE are each drawn in a style of their own, so colour and word
+/// both tell them apart.
+#[test]
+fn the_light_theme_tells_every_state_apart() {
+    let s = sim(Scenario::RegionOutage);
+    let light = Theme::load("light").expect("light loads");
+    let mut app = app_fed(&s, light, at(40));
+    feed_round(&mut app, &s, at(40));
+    app.update(Event::Tick, at(70));
+    app.update(
+        Event::Fetched(Fetched::Replicas {
+            region: "eu-west-1".into(),
+            result: s.replicas_at("eu-west-1", at(70)),
+        }),
+        at(70),
+    );
+    app.update(
+        Event::Fetched(Fetched::Backups {
+            region: "eu-west-1".into(),
+            result: s.backups_at("eu-west-1", at(70)),
+        }),
+        at(70),
+    );
+    let terminal = draw(&app, 200, 50);
+    let buffer = terminal.backend().buffer();
+    let text = terminal.backend().to_string();
+    let mut styles = Vec::new();
+    for (symbol, word) in [("✖", "CRIT"), ("▲", "WARN"), ("✔", "OK"), ("?", "N/A")] {
+        assert!(
+            text.contains(&format!("{symbol} {word}")),
+            "light screen lacks {word}:\n{text}"
+        );
+        let cell = buffer
+            .content()
+            .iter()
+            .find(|c| c.symbol() == symbol)
+            .unwrap_or_else(|| panic!("a {word} verdict"));
+        styles.push((word, cell.fg, cell.bg, cell.modifier));
+    }
+    for (i, a) in styles.iter().enumerate() {
+        for b in &styles[i + 1..] {
+            assert!(
+                (a.1, a.2, a.3) != (b.1, b.2, b.3),
+                "{} and {} look alike in the light theme: {a:?} {b:?}",
+                a.0,
+                b.0
+            );
+        }
+    }
+    assert!(text.contains("STALE"), "{text}");
+    insta::assert_snapshot!("light_outage_wide", text);
+}
+
 /// A fleet with names as long as real ones: a replica whose name starts with its primary's,
 /// replicas longer than any column gives them, and a recovery point named by its ARN (as
 /// AWS Backup names protected resources).

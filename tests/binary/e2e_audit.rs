@@ -181,6 +181,44 @@ fn killed_after_the_call_and_before_the_result_the_step_is_in_doubt() {
     quit_and_verify(&again);
 }
 
+/// SIGTERM and SIGHUP while a step is being carried out (the promotion sent, its answer not
+/// yet in: the hook holds it there): the terminal is restored, the exit code is 128 + the
+/// signal, the audit log's last record is the lost session naming the signal, and a new
+/// ripcord resumes the step as in doubt, without sending it again.
+#[test]
+fn a_signal_mid_step_records_the_lost_session_and_the_step_resumes_in_doubt() {
+    for (signal, code) in [("TERM", "exit=143"), ("HUP", "exit=129")] {
+        let env = "RIPCORD_TEST_PAUSE_AT=after-call RIPCORD_TEST_PAUSE_MARKER=$D/paused";
+        let t = Tmux::start_with(80, 24, env, "", "demo");
+        confirm_the_promotion(&t);
+        assert_eq!(t.wait_for_file("paused"), "after-call", "paused mid-step");
+        t.signal(signal);
+        assert_eq!(t.wait_for_exit(), code, "SIG{signal}");
+        assert_eq!(
+            t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
+            "0",
+            "terminal restored after SIG{signal}"
+        );
+        let file = t.audit_files()[0].clone();
+        let text = std::fs::read_to_string(&file).expect("read");
+        let last = text.lines().last().unwrap_or_default();
+        assert!(
+            last.contains("\"type\":\"session-lost\"")
+                && last.contains(&format!("\"why\":\"SIG{signal}\"")),
+            "SIG{signal}: {last}"
+        );
+        assert_eq!(records_of(&file, "intent"), 1);
+        let again = restart_and_resume(&t);
+        again.wait_for(&["[?3]", "IN DOUBT"]);
+        assert_eq!(
+            records_of(&file, "intent"),
+            1,
+            "SIG{signal}: not sent again"
+        );
+        quit_and_verify(&again);
+    }
+}
+
 #[test]
 fn a_hangup_mid_run_restores_the_terminal_and_records_the_lost_session() {
     let t = Tmux::start(80, 24, "demo");

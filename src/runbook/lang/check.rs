@@ -32,10 +32,12 @@ pub const DEFAULT_SHELL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// Reads and checks a runbook. `name` is what `:run NAME` calls it; `file` is how messages
 /// name the file.
 pub fn load(name: &str, file: &str, text: &str) -> Result<Runbook, Vec<Diagnostic>> {
+    let sha256 = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+    let text = &parse::lone_returns_as_line_feeds(text);
     let doc = parse::document(file, text);
     let mut checker = Checker {
         file: file.to_string(),
-        text,
+        sha256,
         lines: parse::Lines::new(text),
         problems: doc.problems.clone(),
     };
@@ -51,7 +53,8 @@ pub fn load(name: &str, file: &str, text: &str) -> Result<Runbook, Vec<Diagnosti
 
 struct Checker<'t> {
     file: String,
-    text: &'t str,
+    /// Of the file as it was read, before any line end was changed.
+    sha256: String,
     /// Where each line of `text` starts, to find a line without reading the file again.
     lines: parse::Lines<'t>,
     problems: Vec<Diagnostic>,
@@ -76,7 +79,7 @@ impl Checker<'_> {
         let mut book = Runbook {
             name: name.to_string(),
             file: self.file.clone(),
-            sha256: hex::encode(sha2::Sha256::digest(self.text.as_bytes())),
+            sha256: self.sha256.clone(),
             title: doc.heading.clone().unwrap_or_default(),
             summary: String::new(),
             rto: Duration::ZERO,

@@ -8,6 +8,7 @@ use crate::runbook::lang::model::{Diagnostic, Pos};
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
+use std::borrow::Cow;
 use std::ops::Range;
 
 pub(crate) mod effort;
@@ -117,6 +118,23 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// The text with every carriage return that does not start a CRLF turned into a line feed.
+/// Markdown and YAML both end a line at a lone CR (as editors show it), and the rest of the
+/// reader counts lines by LF: without this, a problem in a file with old Mac line ends was
+/// placed on a line past its end. One byte for one, so every byte offset stays the same.
+pub fn lone_returns_as_line_feeds(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        out.push(if c == '\r' && lone(i) { '\n' } else { c });
+    }
+    Cow::Owned(out)
 }
 
 /// Cuts a runbook into front matter, intro and `##` sections.

@@ -13,9 +13,9 @@ fn check(text: &str) {
         return;
     };
     assert!(!problems.is_empty());
-    // The last line may be one past the text: "the runbook has no steps" is placed after
-    // the front matter's closing line.
-    let lines = text.split('\n').count() + 1;
+    // Lines as an editor shows them: ended by LF, CRLF or a lone CR. The last may be one
+    // past the text: "the runbook has no steps" is placed after the front matter's end.
+    let lines = parse::lone_returns_as_line_feeds(text).split('\n').count() + 1;
     for p in &problems {
         assert_eq!(p.file, file, "{p}");
         assert!(
@@ -25,6 +25,37 @@ fn check(text: &str) {
         assert!(p.pos.column >= 1, "{p}");
         assert!(!p.message.trim().is_empty(), "{p}");
     }
+}
+
+/// Found by the `runbook` fuzz target: YAML counts a lone carriage return as a line end
+/// (so does Markdown), and the problem was placed on line 20 of a 14-line file.
+#[test]
+fn the_fuzzers_crash_input_is_placed_inside_the_file() {
+    const CRASH: &[u8] = &[
+        45, 45, 45, 10, 10, 10, 10, 246, 240, 10, 9, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+        255, 10, 10, 171, 171, 171, 171, 171, 171, 171, 126, 255, 187, 90, 94, 132, 91, 13, 13, 13,
+        132, 91, 13, 13, 91, 13, 13, 13, 132, 91, 13, 13, 13, 13, 187, 90, 94, 132, 91, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 13, 13, 13, 13, 91, 13, 13, 13, 13, 187, 90, 94, 13,
+        91, 91, 13, 13, 13, 13, 15, 255, 255, 93, 91, 10, 10, 10, 10, 10, 10, 10, 45, 10, 45, 45,
+        45, 10,
+    ];
+    check(&String::from_utf8_lossy(CRASH));
+}
+
+/// A file saved with old Mac line ends (a carriage return alone) is read line by line as an
+/// editor shows it, and its problems are placed on those lines.
+#[test]
+fn lone_carriage_returns_end_lines() {
+    let text = "---\rtitle: T\rrto: soon\r---\r## Only step\r\rDo it.\r";
+    let problems: Vec<String> = load("cr", "cr.md", text)
+        .expect_err("rto is not a duration")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        problems,
+        vec!["cr.md:3:6: `rto: soon` is not a duration: write it like 30s, 15m or 1h"]
+    );
 }
 
 /// Pieces a runbook is made of, and the ones that break parsers: fences opened and never
