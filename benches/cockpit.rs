@@ -63,14 +63,14 @@ fn fed_app(sim: &SimFleet) -> App {
     for region in &regions {
         app.update(
             Event::Replicas {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.replicas_at(region, t0()),
             },
             t0(),
         );
         app.update(
             Event::Backups {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.backups_at(region, t0()),
             },
             t0(),
@@ -88,7 +88,13 @@ fn fed_app(sim: &SimFleet) -> App {
         }
         snapshot
     });
-    app.update(Event::Health(health), t0());
+    app.update(
+        Event::Health {
+            account: None,
+            result: health,
+        },
+        t0(),
+    );
     app
 }
 
@@ -120,7 +126,7 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 app.update(
                     Event::Replicas {
-                        region: "us-west-2".into(),
+                        place: "us-west-2".into(),
                         result: snapshot.clone(),
                     },
                     t0(),

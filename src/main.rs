@@ -11,11 +11,12 @@ use ripcord::config::{self, Config, Refresh};
 use ripcord::runbook::act::port::CallerIdentity;
 use ripcord::runbook::cli as runbook_commands;
 use ripcord::runbook::{Actions, Library};
-use ripcord::source::FleetSource;
+use ripcord::source::aws::account as aws_account;
 use ripcord::source::aws::actions::AwsActions;
 use ripcord::source::aws::sdk::CallLimits;
 use ripcord::source::aws::{AwsFleet, sdk};
 use ripcord::source::sim::{SimFleet, SimOptions};
+use ripcord::source::{AccountFleet, FleetSource};
 use ripcord::status::Target;
 use ripcord::theme::{self, Theme};
 use std::io::Write;
@@ -149,30 +150,49 @@ fn live(
     )?;
     let profile = sdk::pick_profile(cli.global.profile.as_deref(), cfg.profile.as_deref());
     let regions = sdk::pick_regions(&cli.global.regions, &cfg.regions);
+    let chosen = ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts)
+        .map_err(anyhow::Error::msg)?;
     let runtime = runtime()?;
+    let within_setup_time = |what: &'static str| {
+        anyhow::anyhow!(
+            "setting up AWS{what} took over {}s (credentials or region lookup did not answer)",
+            AWS_SETUP_TIMEOUT.as_secs()
+        )
+    };
     // Before the terminal is taken over, so that a bad profile or region is plainly printed.
-    let (aws, regions) = runtime
-        .block_on(async {
-            tokio::time::timeout(
-                AWS_SETUP_TIMEOUT,
-                AwsFleet::setup(profile.as_deref(), &regions),
-            )
-            .await
-        })
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "setting up AWS took over {}s (credentials or region lookup did not answer)",
-                AWS_SETUP_TIMEOUT.as_secs()
-            )
-        })??;
+    let (fleets, actions): (Vec<AccountFleet>, Option<Arc<dyn Actions>>) = if chosen.is_empty() {
+        let (aws, regions) = runtime
+            .block_on(async {
+                tokio::time::timeout(
+                    AWS_SETUP_TIMEOUT,
+                    AwsFleet::setup(profile.as_deref(), &regions),
+                )
+                .await
+            })
+            .map_err(|_| within_setup_time(""))??;
+        let fleet = Arc::new(AwsFleet::from_sdk_config(&aws, &regions, CallLimits::READS));
+        // Read-only never even builds the clients that change things.
+        let actions = (!cli.global.read_only)
+            .then(|| -> Arc<dyn Actions> { Arc::new(AwsActions::new(&aws)) });
+        (vec![AccountFleet::single(fleet)], actions)
+    } else {
+        let fleets = runtime
+            .block_on(async {
+                tokio::time::timeout(
+                    AWS_SETUP_TIMEOUT,
+                    aws_account::fleets(&chosen, profile.as_deref(), &regions, CallLimits::READS),
+                )
+                .await
+            })
+            .map_err(|_| within_setup_time(" of the accounts"))??;
+        // Runbook actions across accounts come with the accounts' own actions; until then a
+        // run is refused rather than carried out in the wrong account.
+        (fleets, None)
+    };
     let log = ripcord::logging::init(&config::log_dir());
     if let Err(e) = &log {
         eprintln!("ripcord: warning: {e}; continuing without a log file");
     }
-    let fleet = Arc::new(AwsFleet::from_sdk_config(&aws, &regions, CallLimits::READS));
-    // Read-only never even builds the clients that change things.
-    let actions =
-        (!cli.global.read_only).then(|| -> Arc<dyn Actions> { Arc::new(AwsActions::new(&aws)) });
     let caller = match &actions {
         Some(actions) => ask_caller(&runtime, actions.as_ref()),
         None => CallerIdentity::Unknown {
@@ -196,17 +216,22 @@ fn live(
         },
         None => launch,
     };
+    let single_regions = match fleets.as_slice() {
+        [one] if one.account.is_none() => one.fleet.regions(),
+        _ => Vec::new(),
+    };
     let mut app = App::new(
         Mode::Live {
             profile: profile.clone(),
         },
-        fleet.name(),
-        &fleet.regions(),
+        "aws",
+        &single_regions,
         cfg.workloads(Vec::new()),
         cfg.refresh,
         theme,
         jiff::Timestamp::now(),
     );
+    app.watch_fleets(&fleets);
     app.read_only = cli.global.read_only;
     app.runbooks.library = Library::load(&cfg.runbook_dirs);
     app.runbooks.actions_available = actions.is_some();
@@ -218,7 +243,7 @@ fn live(
     app.offer_unfinished();
     tracing::info!(
         ?profile,
-        regions = ?fleet.regions(),
+        places = ?app.replicas.keys().map(ToString::to_string).collect::<Vec<_>>(),
         read_only = app.read_only,
         caller = %caller.describe(),
         "live cockpit starting"
@@ -226,7 +251,7 @@ fn live(
     let result = runtime.block_on(cockpit::run_with_journal(
         app,
         Sources {
-            fleet,
+            fleets,
             sim: None,
             actions,
             refresh: cfg.refresh,
@@ -285,9 +310,17 @@ fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
             scenario: args.scenario,
         }
     } else {
+        let accounts = match ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts) {
+            Ok(chosen) => chosen.into_iter().cloned().collect(),
+            Err(e) => {
+                eprintln!("ripcord: {e}");
+                return ExitCode::from(3);
+            }
+        };
         Target::Aws {
             profile: profile.clone(),
             regions: sdk::pick_regions(&cli.global.regions, &cfg.regions),
+            accounts,
         }
     };
     let outcome = runtime.block_on(ripcord::status::glance(target, &cfg, args.timeout));
@@ -502,7 +535,7 @@ fn demo_with(
     let result = runtime.block_on(cockpit::run_with_journal(
         app,
         Sources {
-            fleet: sim.clone(),
+            fleets: vec![AccountFleet::single(sim.clone())],
             actions,
             sim: Some(sim),
             refresh,

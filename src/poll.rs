@@ -3,7 +3,7 @@
 
 use crate::app::Event;
 use crate::config::Refresh;
-use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
+use crate::source::{AccountFleet, FetchResult, FleetSource, SourceError, SourceErrorKind};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -129,9 +129,9 @@ async fn poll_loop<T, F, Fut>(
     }
 }
 
-/// Starts every poller for `source`. The deadline of each fetch is its refresh interval,
-/// capped at `max_deadline`, so a dead region shows as stale within one interval or so.
-/// The handle makes every poller fetch at once.
+/// Starts every poller for `source`, the one unnamed account. The deadline of each fetch is
+/// its refresh interval, capped at `max_deadline`, so a dead region shows as stale within one
+/// interval or so. The handle makes every poller fetch at once.
 pub fn spawn_all(
     source: Arc<dyn FleetSource>,
     refresh: Refresh,
@@ -139,71 +139,98 @@ pub fn spawn_all(
     tx: mpsc::Sender<Event>,
     cancel: CancellationToken,
 ) -> RefreshNow {
+    spawn_accounts(
+        &[AccountFleet::single(source)],
+        refresh,
+        max_deadline,
+        tx,
+        cancel,
+    )
+}
+
+/// Starts every poller of every account: one per (account, region, kind of data) and one
+/// Route 53 poller per account, each on its own, so a dead account or region is stale alone.
+pub fn spawn_accounts(
+    fleets: &[AccountFleet],
+    refresh: Refresh,
+    max_deadline: Duration,
+    tx: mpsc::Sender<Event>,
+    cancel: CancellationToken,
+) -> RefreshNow {
     let deadline = move |interval: Duration| interval.min(max_deadline);
     let (refresh_now, asked) = RefreshNow::new();
-    for region in source.regions() {
-        let (src, r, tx2, c) = (source.clone(), region.clone(), tx.clone(), cancel.clone());
-        let a = asked.clone();
+    for account in fleets {
+        for place in account.places() {
+            let (src, tx2, c) = (account.fleet.clone(), tx.clone(), cancel.clone());
+            let (a, p, here) = (asked.clone(), place.clone(), place.clone());
+            tokio::spawn(async move {
+                poll_loop(
+                    format!("replicas/{here}"),
+                    refresh.replicas,
+                    deadline(refresh.replicas),
+                    tx2,
+                    c,
+                    a,
+                    || {
+                        let (src, r) = (src.clone(), p.region.clone());
+                        async move { src.replicas(&r).await }
+                    },
+                    move |result| Event::Replicas {
+                        place: here.clone(),
+                        result,
+                    },
+                )
+                .await;
+            });
+            let (src, tx2, c) = (account.fleet.clone(), tx.clone(), cancel.clone());
+            let (a, p, place) = (asked.clone(), place.clone(), place.clone());
+            tokio::spawn(async move {
+                poll_loop(
+                    format!("backups/{place}"),
+                    refresh.backups,
+                    deadline(refresh.backups),
+                    tx2,
+                    c,
+                    a,
+                    || {
+                        let (src, r) = (src.clone(), p.region.clone());
+                        async move { src.backups(&r).await }
+                    },
+                    move |result| Event::Backups {
+                        place: place.clone(),
+                        result,
+                    },
+                )
+                .await;
+            });
+        }
+        let (src, tx2, c, a) = (
+            account.fleet.clone(),
+            tx.clone(),
+            cancel.clone(),
+            asked.clone(),
+        );
+        let name = account.name().map(str::to_string);
         tokio::spawn(async move {
-            let region_for_event = r.clone();
             poll_loop(
-                format!("replicas/{r}"),
-                refresh.replicas,
-                deadline(refresh.replicas),
+                crate::fleet::Place::new(name.as_deref(), "health").to_string(),
+                refresh.health,
+                deadline(refresh.health),
                 tx2,
                 c,
                 a,
                 || {
-                    let (src, r) = (src.clone(), r.clone());
-                    async move { src.replicas(&r).await }
+                    let src = src.clone();
+                    async move { src.health_checks().await }
                 },
-                move |result| Event::Replicas {
-                    region: region_for_event.clone(),
-                    result,
-                },
-            )
-            .await;
-        });
-        let (src, r, tx2, c) = (source.clone(), region.clone(), tx.clone(), cancel.clone());
-        let a = asked.clone();
-        tokio::spawn(async move {
-            let region_for_event = r.clone();
-            poll_loop(
-                format!("backups/{r}"),
-                refresh.backups,
-                deadline(refresh.backups),
-                tx2,
-                c,
-                a,
-                || {
-                    let (src, r) = (src.clone(), r.clone());
-                    async move { src.backups(&r).await }
-                },
-                move |result| Event::Backups {
-                    region: region_for_event.clone(),
+                move |result| Event::Health {
+                    account: name.clone(),
                     result,
                 },
             )
             .await;
         });
     }
-    let src = source.clone();
-    tokio::spawn(async move {
-        poll_loop(
-            "health".to_string(),
-            refresh.health,
-            deadline(refresh.health),
-            tx,
-            cancel,
-            asked,
-            || {
-                let src = src.clone();
-                async move { src.health_checks().await }
-            },
-            Event::Health,
-        )
-        .await;
-    });
     refresh_now
 }
 
@@ -289,7 +316,10 @@ mod tests {
             match rx.recv().await.expect("pollers run") {
                 Event::Replicas { .. } => replicas = true,
                 Event::Backups { .. } => backups = true,
-                Event::Health(_) => health = true,
+                Event::Health {
+                    account: None,
+                    result: _,
+                } => health = true,
                 _ => {}
             }
         }
@@ -375,12 +405,15 @@ mod tests {
         let mut saw_timeout = false;
         while !(saw_health && saw_timeout) {
             match rx.recv().await.expect("pollers run") {
-                Event::Health(Ok(_)) => saw_health = true,
+                Event::Health {
+                    account: None,
+                    result: Ok(_),
+                } => saw_health = true,
                 Event::Replicas {
-                    region,
+                    place,
                     result: Err(e),
                 } => {
-                    assert_eq!(region, "dead-1");
+                    assert_eq!(place.region, "dead-1");
                     assert_eq!(e.kind, SourceErrorKind::Timeout);
                     saw_timeout = true;
                 }

@@ -10,7 +10,9 @@ pub mod runbook;
 pub mod view;
 
 use crate::config::Refresh;
-use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Verdict, Workloads};
+use crate::fleet::{
+    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, Place, Replica, Verdict, Workloads,
+};
 use crate::source::FetchResult;
 use crate::source::sim::Scenario;
 use crate::theme::Theme;
@@ -28,15 +30,20 @@ pub enum Event {
     /// Time passed (ages on screen move even when no data arrives).
     Tick,
     Replicas {
-        region: String,
+        place: Place,
         result: FetchResult<Vec<Replica>>,
     },
     Backups {
-        region: String,
+        place: Place,
         result: FetchResult<BackupHealth>,
     },
-    Health(FetchResult<Vec<HealthCheck>>),
+    /// Route 53 is global: one feed per account (`None`: the one account).
+    Health {
+        account: Option<String>,
+        result: FetchResult<Vec<HealthCheck>>,
+    },
     CheckerDetail {
+        account: Option<String>,
         check_id: String,
         result: FetchResult<Vec<CheckerObservation>>,
     },
@@ -64,8 +71,12 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Quit,
-    /// Fetch per-checker-region detail for one health check (on demand, never polled for all).
-    FetchCheckerDetail(String),
+    /// Fetch per-checker-region detail for one health check (on demand, never polled for all),
+    /// from the account the check belongs to.
+    FetchCheckerDetail {
+        account: Option<String>,
+        check_id: String,
+    },
     /// Load a theme by name or path (may read a file, so not done inside `update`).
     LoadTheme(String),
     /// Switch the simulated fleet's scenario (demo only).
@@ -185,9 +196,13 @@ pub struct App {
     pub refresh: Refresh,
     pub theme: Theme,
     pub now: Timestamp,
-    pub replicas: BTreeMap<String, Feed<Vec<Replica>>>,
-    pub backups: BTreeMap<String, Feed<BackupHealth>>,
-    pub health: Feed<Vec<HealthCheck>>,
+    /// The accounts in view, as the config names them; empty when it names none (one
+    /// account, the default chain's, whose feeds have no account in their place).
+    pub accounts: Vec<AccountLabel>,
+    pub replicas: BTreeMap<Place, Feed<Vec<Replica>>>,
+    pub backups: BTreeMap<Place, Feed<BackupHealth>>,
+    /// One feed per account: Route 53 is global.
+    pub health: BTreeMap<Option<String>, Feed<Vec<HealthCheck>>>,
     /// Per-checker-region detail for the check whose detail is open.
     pub checker_detail: Option<(String, Feed<Vec<CheckerObservation>>)>,
     pub focus: Pane,
@@ -226,15 +241,16 @@ impl App {
             refresh,
             theme,
             now,
+            accounts: Vec::new(),
             replicas: regions
                 .iter()
-                .map(|r| (r.clone(), Feed::new(refresh.replicas)))
+                .map(|r| (Place::from(r), Feed::new(refresh.replicas)))
                 .collect(),
             backups: regions
                 .iter()
-                .map(|r| (r.clone(), Feed::new(refresh.backups)))
+                .map(|r| (Place::from(r), Feed::new(refresh.backups)))
                 .collect(),
-            health: Feed::new(refresh.health),
+            health: BTreeMap::from([(None, Feed::new(refresh.health))]),
             checker_detail: None,
             focus: Pane::Replicas,
             backup_view: BackupView::Vaults,
@@ -248,6 +264,47 @@ impl App {
             read_only: false,
             runbooks: runbook::Runbooks::default(),
         }
+    }
+
+    /// Watches named accounts instead of the one account: a feed per account and region
+    /// (`regions` of each), and one health feed per account, all waiting.
+    pub fn watch_accounts(&mut self, accounts: &[(AccountLabel, Vec<String>)]) {
+        let places = || {
+            accounts.iter().flat_map(|(account, regions)| {
+                regions
+                    .iter()
+                    .map(|r| Place::new(Some(&account.name), r.clone()))
+            })
+        };
+        self.replicas = places()
+            .map(|p| (p, Feed::new(self.refresh.replicas)))
+            .collect();
+        self.backups = places()
+            .map(|p| (p, Feed::new(self.refresh.backups)))
+            .collect();
+        self.health = accounts
+            .iter()
+            .map(|(a, _)| (Some(a.name.clone()), Feed::new(self.refresh.health)))
+            .collect();
+        self.accounts = accounts.iter().map(|(a, _)| a.clone()).collect();
+    }
+
+    /// Watches the named accounts among `fleets` (their regions as they give them); with
+    /// none named, the feeds `new` made for the one account stay.
+    pub fn watch_fleets(&mut self, fleets: &[crate::source::AccountFleet]) {
+        let named: Vec<_> = fleets
+            .iter()
+            .filter_map(|f| Some((f.account.clone()?, f.fleet.regions())))
+            .collect();
+        if !named.is_empty() {
+            self.watch_accounts(&named);
+        }
+    }
+
+    /// The label of the account named `name`, when named accounts are in view.
+    pub fn account(&self, name: Option<&str>) -> Option<&AccountLabel> {
+        let name = name?;
+        self.accounts.iter().find(|a| a.name == name)
     }
 
     pub fn update(&mut self, event: Event, now: Timestamp) -> Vec<Command> {
@@ -273,30 +330,39 @@ impl App {
                 self.on_session_lost(&why, now);
                 Vec::new()
             }
-            Event::Replicas { region, result } => {
+            Event::Replicas { place, result } => {
                 let interval = self.refresh.replicas;
                 self.replicas
-                    .entry(region)
+                    .entry(place)
                     .or_insert_with(|| Feed::new(interval))
                     .apply(result, now);
                 self.clamp_selection();
                 Vec::new()
             }
-            Event::Backups { region, result } => {
+            Event::Backups { place, result } => {
                 let interval = self.refresh.backups;
                 self.backups
-                    .entry(region)
+                    .entry(place)
                     .or_insert_with(|| Feed::new(interval))
                     .apply(result, now);
                 self.clamp_selection();
                 Vec::new()
             }
-            Event::Health(result) => {
-                self.health.apply(result, now);
+            Event::Health { account, result } => {
+                let interval = self.refresh.health;
+                self.health
+                    .entry(account)
+                    .or_insert_with(|| Feed::new(interval))
+                    .apply(result, now);
                 self.clamp_selection();
                 Vec::new()
             }
-            Event::CheckerDetail { check_id, result } => {
+            // Route 53 check ids are unique across accounts: the id alone tells the detail.
+            Event::CheckerDetail {
+                account: _,
+                check_id,
+                result,
+            } => {
                 if let Some((id, feed)) = &mut self.checker_detail
                     && *id == check_id
                 {
@@ -391,21 +457,28 @@ impl App {
         }
     }
 
-    /// Feeds that are stale or failing, as `(what, region)`, for the header and status bar.
+    /// Feeds that are stale or failing, as `(what, where)`, for the header and status bar:
+    /// `us-east-1`, or `workload/us-east-1` when accounts are named (`workload/global` for
+    /// an account's Route 53).
     pub fn stale_feeds(&self) -> Vec<(Pane, String)> {
         let mut out = Vec::new();
-        for (region, feed) in &self.replicas {
+        for (place, feed) in &self.replicas {
             if feed.freshness(self.now) == Freshness::Stale {
-                out.push((Pane::Replicas, region.clone()));
+                out.push((Pane::Replicas, place.to_string()));
             }
         }
-        for (region, feed) in &self.backups {
+        for (place, feed) in &self.backups {
             if feed.freshness(self.now) == Freshness::Stale {
-                out.push((Pane::Backups, region.clone()));
+                out.push((Pane::Backups, place.to_string()));
             }
         }
-        if self.health.freshness(self.now) == Freshness::Stale {
-            out.push((Pane::Health, "global".to_string()));
+        for (account, feed) in &self.health {
+            if feed.freshness(self.now) == Freshness::Stale {
+                out.push((
+                    Pane::Health,
+                    Place::new(account.as_deref(), "global").to_string(),
+                ));
+            }
         }
         out
     }
@@ -414,7 +487,7 @@ impl App {
     pub fn has_any_data(&self) -> bool {
         self.replicas.values().any(|f| f.last_good.is_some())
             || self.backups.values().any(|f| f.last_good.is_some())
-            || self.health.last_good.is_some()
+            || self.health.values().any(|f| f.last_good.is_some())
     }
 
     pub fn is_demo(&self) -> bool {

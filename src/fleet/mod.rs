@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod evaluate;
 pub mod failure;
 pub mod health;
+pub mod place;
 pub mod replica;
 pub mod verdict;
 pub mod workload;
@@ -24,6 +25,7 @@ pub use health::{
     CheckKind, CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck,
     RecordHealth,
 };
+pub use place::{AccountLabel, Place};
 pub use replica::{LAG_CURRENT_FOR, LagReading, LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};
 pub use workload::{Targets, Thresholds, Workload, Workloads};

@@ -4,8 +4,9 @@
 pub mod aws;
 pub mod sim;
 
-use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica};
+use crate::fleet::{AccountLabel, BackupHealth, CheckerObservation, HealthCheck, Place, Replica};
 use async_trait::async_trait;
+use std::sync::Arc;
 
 // The failure of a fetch belongs to the domain (a snapshot carries the parts that failed):
 // it lives in `fleet`, and is named here too, where every source makes one.
@@ -27,4 +28,48 @@ pub trait FleetSource: Send + Sync + 'static {
     async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>>;
     /// What each checker region sees for one check, fetched on demand, never polled for all.
     async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>>;
+}
+
+/// One account's fleet, as the pollers and `status` fetch it: which account (`None`: the one
+/// account of the default chain, when the config names none) and its source. Each account has
+/// its own source, so its credentials failing fails its feeds alone.
+#[derive(Clone)]
+pub struct AccountFleet {
+    pub account: Option<AccountLabel>,
+    pub fleet: Arc<dyn FleetSource>,
+}
+
+impl AccountFleet {
+    /// The one account, unnamed: what ripcord watches when the config names no accounts.
+    pub fn single(fleet: Arc<dyn FleetSource>) -> Self {
+        Self {
+            account: None,
+            fleet,
+        }
+    }
+
+    pub fn named(account: AccountLabel, fleet: Arc<dyn FleetSource>) -> Self {
+        Self {
+            account: Some(account),
+            fleet,
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.account.as_ref().map(|a| a.name.as_str())
+    }
+
+    /// Each region of this account, as a place.
+    pub fn places(&self) -> Vec<Place> {
+        self.fleet
+            .regions()
+            .into_iter()
+            .map(|r| Place::new(self.name(), r))
+            .collect()
+    }
+}
+
+/// The fleet of the account named `account` (`None`: the unnamed one) among `fleets`.
+pub fn fleet_of<'a>(fleets: &'a [AccountFleet], account: Option<&str>) -> Option<&'a AccountFleet> {
+    fleets.iter().find(|f| f.name() == account)
 }

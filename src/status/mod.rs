@@ -17,10 +17,11 @@ pub use table::render;
 
 use crate::app::{App, Event, Mode};
 use crate::config::{Config, Refresh};
+use crate::fleet::Place;
 use crate::poll::with_deadline;
-use crate::source::FleetSource;
 use crate::source::aws::AwsFleet;
 use crate::source::sim::{Scenario, SimFleet, SimOptions};
+use crate::source::{AccountFleet, FleetSource};
 use crate::theme::Theme;
 use futures_util::future::join_all;
 use jiff::Timestamp;
@@ -39,6 +40,8 @@ pub enum Target {
     Aws {
         profile: Option<String>,
         regions: Vec<String>,
+        /// The `[[account]]` tables chosen; empty: the one account of `profile`.
+        accounts: Vec<crate::accounts::Account>,
     },
 }
 
@@ -46,7 +49,13 @@ pub enum Target {
 /// means nothing could be fetched at all (no region, no credentials, setup too slow).
 pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<App, String> {
     let started = tokio::time::Instant::now();
-    let (source, mode, workloads): (Arc<dyn FleetSource>, Mode, _) = match target {
+    let too_slow = || {
+        format!(
+            "setting up AWS took longer than --timeout {}",
+            humantime::format_duration(timeout)
+        )
+    };
+    let (fleets, mode, workloads): (Vec<AccountFleet>, Mode, _) = match target {
         Target::Sim { seed, scenario } => {
             let sim = SimFleet::new(SimOptions {
                 seed,
@@ -54,70 +63,119 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
                 ..SimOptions::default()
             });
             let workloads = cfg.workloads(sim.workloads());
-            (Arc::new(sim), Mode::Demo { scenario }, workloads)
+            (
+                vec![AccountFleet::single(Arc::new(sim))],
+                Mode::Demo { scenario },
+                workloads,
+            )
         }
-        Target::Aws { profile, regions } => {
+        Target::Aws {
+            profile,
+            regions,
+            accounts,
+        } if !accounts.is_empty() => {
+            let chosen: Vec<&crate::accounts::Account> = accounts.iter().collect();
+            let setup = crate::source::aws::account::fleets(
+                &chosen,
+                profile.as_deref(),
+                &regions,
+                crate::source::aws::sdk::CallLimits::READS,
+            );
+            let fleets = match tokio::time::timeout(timeout, setup).await {
+                Ok(Ok(fleets)) => fleets,
+                Ok(Err(e)) => return Err(e.to_string()),
+                Err(_) => return Err(too_slow()),
+            };
+            (fleets, Mode::Live { profile }, cfg.workloads(Vec::new()))
+        }
+        Target::Aws {
+            profile, regions, ..
+        } => {
             let connect = AwsFleet::connect(profile.as_deref(), &regions);
             let fleet = match tokio::time::timeout(timeout, connect).await {
                 Ok(Ok(fleet)) => fleet,
                 Ok(Err(e)) => return Err(e.to_string()),
-                Err(_) => {
-                    return Err(format!(
-                        "setting up AWS took longer than --timeout {}",
-                        humantime::format_duration(timeout)
-                    ));
-                }
+                Err(_) => return Err(too_slow()),
             };
             let workloads = cfg.workloads(Vec::new());
-            (Arc::new(fleet), Mode::Live { profile }, workloads)
+            (
+                vec![AccountFleet::single(Arc::new(fleet))],
+                Mode::Live { profile },
+                workloads,
+            )
         }
     };
     let left = timeout.saturating_sub(started.elapsed());
-    let events = poll_once(source.clone(), left).await;
+    let events = poll_accounts(&fleets, left).await;
     // Whole seconds: the report is for people and scripts, not for nanosecond timing.
     let now = Timestamp::now();
     let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
-    Ok(app_from(
-        mode,
-        source.name(),
-        &source.regions(),
-        workloads,
-        events,
-        now,
-    ))
+    Ok(app_from_accounts(mode, &fleets, workloads, events, now))
 }
 
-/// Fetches every feed of `source` once, in parallel, each within `deadline`, and returns the
-/// answers as the events the pollers would have sent.
+/// An App watching `fleets` (their accounts and regions) that has taken in one round of
+/// `events` at `now`.
+pub fn app_from_accounts(
+    mode: Mode,
+    fleets: &[AccountFleet],
+    workloads: crate::fleet::Workloads,
+    events: Vec<Event>,
+    now: Timestamp,
+) -> App {
+    let unnamed: Vec<String> = fleets
+        .iter()
+        .filter(|f| f.account.is_none())
+        .flat_map(|f| f.fleet.regions())
+        .collect();
+    let source_name = fleets.first().map_or("aws", |f| f.fleet.name());
+    let mut app = app_from(mode, source_name, &unnamed, workloads, Vec::new(), now);
+    app.watch_fleets(fleets);
+    for event in events {
+        app.update(event, now);
+    }
+    app
+}
+
+/// Fetches every feed of `source` (the one unnamed account) once, in parallel, each within
+/// `deadline`, and returns the answers as the events the pollers would have sent.
 pub async fn poll_once(source: Arc<dyn FleetSource>, deadline: Duration) -> Vec<Event> {
-    let regions = source.regions();
-    let replicas = regions.iter().map(|region| {
-        let source = source.clone();
-        async move {
-            let what = format!("replicas/{region}");
-            let result = with_deadline(deadline, &what, source.replicas(region)).await;
-            Event::Replicas {
-                region: region.clone(),
-                result,
-            }
+    poll_accounts(&[AccountFleet::single(source)], deadline).await
+}
+
+/// As `poll_once`, for every account of `fleets` at the same time: one account's credentials
+/// failing costs its own feeds, never the others'.
+pub async fn poll_accounts(fleets: &[AccountFleet], deadline: Duration) -> Vec<Event> {
+    let places: Vec<(Arc<dyn FleetSource>, Place)> = fleets
+        .iter()
+        .flat_map(|f| f.places().into_iter().map(|p| (f.fleet.clone(), p)))
+        .collect();
+    let replicas = places.iter().map(|(source, place)| async move {
+        let what = format!("replicas/{place}");
+        let result = with_deadline(deadline, &what, source.replicas(&place.region)).await;
+        Event::Replicas {
+            place: place.clone(),
+            result,
         }
     });
-    let backups = regions.iter().map(|region| {
-        let source = source.clone();
-        async move {
-            let what = format!("backups/{region}");
-            let result = with_deadline(deadline, &what, source.backups(region)).await;
-            Event::Backups {
-                region: region.clone(),
-                result,
-            }
+    let backups = places.iter().map(|(source, place)| async move {
+        let what = format!("backups/{place}");
+        let result = with_deadline(deadline, &what, source.backups(&place.region)).await;
+        Event::Backups {
+            place: place.clone(),
+            result,
         }
     });
-    let health =
-        async { Event::Health(with_deadline(deadline, "health", source.health_checks()).await) };
-    let (mut events, more, health) = tokio::join!(join_all(replicas), join_all(backups), health);
+    let health = fleets.iter().map(|f| async move {
+        let what = Place::new(f.name(), "health").to_string();
+        Event::Health {
+            account: f.name().map(str::to_string),
+            result: with_deadline(deadline, &what, f.fleet.health_checks()).await,
+        }
+    });
+    let (mut events, more, health) =
+        tokio::join!(join_all(replicas), join_all(backups), join_all(health));
     events.extend(more);
-    events.push(health);
+    events.extend(health);
     events
 }
 
@@ -300,7 +358,7 @@ mod tests {
                 )])
             });
             events.push(Event::Replicas {
-                region: region.to_string(),
+                place: region.to_string().into(),
                 result: replicas,
             });
         }
@@ -365,7 +423,13 @@ mod tests {
             observations: vec![],
             guards: vec![],
         };
-        app.update(Event::Health(Ok(Snapshot::new(vec![check], t0()))), t0());
+        app.update(
+            Event::Health {
+                account: None,
+                result: Ok(Snapshot::new(vec![check], t0())),
+            },
+            t0(),
+        );
         let report = report(&app, None);
         assert_eq!(report.health_checks[0].workload.as_deref(), Some("api"));
     }

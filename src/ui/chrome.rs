@@ -128,7 +128,11 @@ fn ages(app: &App) -> Vec<Span<'static>> {
             Pane::Backups,
             oldest(app.backups.values().map(|f| f.age(app.now)).collect()),
         ),
-        ("dns", Pane::Health, oldest(vec![app.health.age(app.now)])),
+        (
+            "dns",
+            Pane::Health,
+            oldest(app.health.values().map(|f| f.age(app.now)).collect()),
+        ),
     ];
     let mut spans = Vec::new();
     for (i, (name, pane, age)) in kinds.into_iter().enumerate() {

@@ -99,9 +99,9 @@ pub fn pane_block<'a>(theme: &Theme, title: Line<'a>, focused: bool) -> Block<'a
 }
 
 /// " 3s ago" for fresh feeds, or which regions are stale and why, for a pane title.
-pub fn feeds_summary<'a, T: 'a>(
+pub fn feeds_summary<'a, K: std::fmt::Display + 'a, T: 'a>(
     theme: &Theme,
-    feeds: impl Iterator<Item = (&'a String, &'a Feed<T>)>,
+    feeds: impl Iterator<Item = (&'a K, &'a Feed<T>)>,
     now: Timestamp,
 ) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
@@ -145,8 +145,8 @@ pub fn feeds_summary<'a, T: 'a>(
 /// ago)". When several calls failed, the line counts them and names each call before any
 /// message, so the border shows them all: "global: 2 calls failed — route53:ListHealthChecks
 /// timed out, cloudwatch:GetMetricData access denied — …".
-pub fn feed_errors<'a, T: 'a>(
-    feeds: impl Iterator<Item = (&'a String, &'a Feed<T>)>,
+pub fn feed_errors<'a, K: std::fmt::Display + 'a, T: 'a>(
+    feeds: impl Iterator<Item = (&'a K, &'a Feed<T>)>,
     now: Timestamp,
 ) -> Vec<String> {
     feeds

@@ -78,7 +78,13 @@ fn stale_data_is_marked_80x24_and_wide() {
     let mut app = app_fed(&s, dark(), t0());
     // Health refreshes, the others stop: lag and backups pass twice their interval.
     let later = at(25);
-    app.update(Event::Health(s.health_checks_at(later)), later);
+    app.update(
+        Event::Health {
+            account: None,
+            result: s.health_checks_at(later),
+        },
+        later,
+    );
     insta::assert_snapshot!("stale_80x24", screen(&app, 80, 24));
     insta::assert_snapshot!("stale_wide", screen(&app, 200, 50));
 }
@@ -96,7 +102,7 @@ fn failed_region_keeps_last_data_and_says_why() {
     );
     app.update(
         Event::Replicas {
-            region: "us-west-2".into(),
+            place: "us-west-2".into(),
             result: Err(timeout),
         },
         later,
@@ -108,7 +114,7 @@ fn failed_region_keeps_last_data_and_says_why() {
     );
     app.update(
         Event::Backups {
-            region: "eu-west-1".into(),
+            place: "eu-west-1".into(),
             result: Err(denied),
         },
         later,
@@ -122,14 +128,22 @@ fn nothing_fetched_yet_and_everything_failing() {
     let mut app = app_fed(&sim(Scenario::Normal), dark(), t0());
     app.replicas.values_mut().for_each(|f| f.last_good = None);
     app.backups.values_mut().for_each(|f| f.last_good = None);
-    app.health.last_good = None;
+    for feed in app.health.values_mut() {
+        feed.last_good = None;
+    }
     insta::assert_snapshot!("waiting_80x24", screen(&app, 80, 24));
     let err = SourceError::new(
         SourceErrorKind::Unreachable,
         "route53:ListHealthChecks",
         "connection refused",
     );
-    app.update(Event::Health(Err(err)), at(1));
+    app.update(
+        Event::Health {
+            account: None,
+            result: Err(err),
+        },
+        at(1),
+    );
     insta::assert_snapshot!("health_failed_never_fetched_80x24", screen(&app, 80, 24));
 }
 
@@ -191,14 +205,14 @@ fn monochrome_tells_every_state_apart_without_colour() {
     // One region answers again: fresh rows (OK among them) beside stale ones (never OK).
     app.update(
         Event::Replicas {
-            region: "eu-west-1".into(),
+            place: "eu-west-1".into(),
             result: s.replicas_at("eu-west-1", at(70)),
         },
         at(70),
     );
     app.update(
         Event::Backups {
-            region: "eu-west-1".into(),
+            place: "eu-west-1".into(),
             result: s.backups_at("eu-west-1", at(70)),
         },
         at(70),
@@ -276,14 +290,14 @@ fn app_with_long_names() -> (App, Vec<String>, Vec<String>) {
     let sources: Vec<String> = west.data.iter().map(|r| r.source_id.clone()).collect();
     app.update(
         Event::Replicas {
-            region: "us-west-2".into(),
+            place: "us-west-2".into(),
             result: Ok(west),
         },
         t0(),
     );
     app.update(
         Event::Backups {
-            region: "us-east-1".into(),
+            place: "us-east-1".into(),
             result: Ok(east),
         },
         t0(),

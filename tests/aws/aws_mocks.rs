@@ -3,6 +3,7 @@
 //! (throttling, denied calls, 1,200 replicas).
 
 use crate::common;
+use ripcord::fleet::Place;
 
 use aws_sdk_backup::operation::list_backup_job_summaries::ListBackupJobSummariesOutput;
 use aws_sdk_backup::operation::list_backup_jobs::ListBackupJobsOutput;
@@ -492,7 +493,7 @@ async fn status_of_replicas(fleet: &AwsFleet, region: &str) -> ripcord::status::
         &[region.to_string()],
         Workloads::default(),
         vec![Event::Replicas {
-            region: region.to_string(),
+            place: region.to_string().into(),
             result,
         }],
         Timestamp::now(),
@@ -1153,7 +1154,7 @@ async fn a_failed_lag_read_keeps_the_last_good_samples_as_history_never_as_the_l
         &["us-west-2".to_string()],
         Workloads::default(),
         vec![Event::Replicas {
-            region: "us-west-2".to_string(),
+            place: "us-west-2".to_string().into(),
             result: Ok(second),
         }],
         Timestamp::now(),
@@ -1529,7 +1530,7 @@ async fn recovery_point_ages_are_judged_against_the_backup_rpo() {
     );
     app.update(
         Event::Backups {
-            region: "us-east-1".into(),
+            place: "us-east-1".into(),
             result: Ok(snapshot),
         },
         now(),
@@ -1740,7 +1741,7 @@ mod backup_truth {
         );
         app.update(
             Event::Backups {
-                region: "us-east-1".into(),
+                place: "us-east-1".into(),
                 result,
             },
             now(),
@@ -1961,7 +1962,7 @@ mod backup_truth {
             now(),
         );
         let replicas = |region: &str, list: Vec<Replica>| Event::Replicas {
-            region: region.into(),
+            place: region.into(),
             result: Ok(Snapshot::new(list, now())),
         };
         app.update(
@@ -1990,7 +1991,7 @@ mod backup_truth {
         );
         app.update(
             Event::Replicas {
-                region: "eu-west-1".into(),
+                place: "eu-west-1".into(),
                 result: Err(ripcord::source::SourceError::new(
                     SourceErrorKind::Timeout,
                     "rds:DescribeDBInstances",
@@ -2001,14 +2002,14 @@ mod backup_truth {
         );
         app.update(
             Event::Backups {
-                region: "us-east-1".into(),
+                place: "us-east-1".into(),
                 result: east,
             },
             now(),
         );
         app.update(
             Event::Backups {
-                region: "us-west-2".into(),
+                place: "us-west-2".into(),
                 result: west,
             },
             now(),
@@ -2016,7 +2017,7 @@ mod backup_truth {
         // eu-west-1's backups: not read either.
         app.update(
             Event::Backups {
-                region: "eu-west-1".into(),
+                place: "eu-west-1".into(),
                 result: Err(ripcord::source::SourceError::new(
                     SourceErrorKind::Timeout,
                     "backup:ListBackupJobs",
@@ -2490,7 +2491,13 @@ mod route53_truth {
             Theme::mono(),
             now(),
         );
-        app.update(Event::Health(Ok(snapshot)), now());
+        app.update(
+            Event::Health {
+                account: None,
+                result: Ok(snapshot),
+            },
+            now(),
+        );
         app
     }
 
@@ -2679,12 +2686,15 @@ mod route53_truth {
         )
         .await;
         let app = app_showing(snapshot);
-        let (_, error) = app.health.last_error.clone().expect("failures shown");
+        let (_, error) = app.health[&None]
+            .last_error
+            .clone()
+            .expect("failures shown");
         let shown = error.to_string();
         assert!(shown.contains("route53:ListHostedZones"), "{shown}");
         assert!(shown.contains("cloudwatch:GetMetricData"), "{shown}");
         let lines = ripcord::ui::widgets::feed_errors(
-            std::iter::once((&"global".to_string(), &app.health)),
+            std::iter::once((&"global".to_string(), &app.health[&None])),
             now(),
         );
         assert!(
@@ -3261,7 +3271,7 @@ mod faults {
                 assert!(result.is_ok(), "{}: the first fetch is good", case.name);
                 app.update(
                     Event::Replicas {
-                        region: region.to_string(),
+                        place: region.to_string().into(),
                         result,
                     },
                     first,
@@ -3289,7 +3299,7 @@ mod faults {
             let later = Timestamp::now();
             app.update(
                 Event::Replicas {
-                    region: DEAD.to_string(),
+                    place: DEAD.to_string().into(),
                     result: faulted,
                 },
                 later,
@@ -3304,7 +3314,7 @@ mod faults {
             }
             // Two intervals on, the healthy region has refreshed again and the dead one has
             // not: the dead one is stale, the other not.
-            let interval = app.replicas[DEAD].interval;
+            let interval = app.replicas[&Place::from(DEAD)].interval;
             let stale_at = later
                 .checked_add(jiff::SignedDuration::try_from(interval * 3).expect("fits"))
                 .expect("in range");
@@ -3315,13 +3325,13 @@ mod faults {
             });
             app.update(
                 Event::Replicas {
-                    region: ALIVE.to_string(),
+                    place: ALIVE.to_string().into(),
                     result: alive_again,
                 },
                 stale_at,
             );
 
-            let dead_feed = &app.replicas[DEAD];
+            let dead_feed = &app.replicas[&Place::from(DEAD)];
             assert_eq!(
                 dead_feed.data().map(Vec::len),
                 Some(2),
@@ -3329,7 +3339,7 @@ mod faults {
                 case.name
             );
             let stale = app.stale_feeds();
-            let alive_feed = &app.replicas[ALIVE];
+            let alive_feed = &app.replicas[&Place::from(ALIVE)];
             assert!(alive_feed.last_error.is_none(), "{}", case.name);
             assert!(
                 !stale.contains(&(Pane::Replicas, ALIVE.to_string())),

@@ -34,7 +34,7 @@ const CONFIG_CASES: &[(&str, &str)] = &[
     ),
     (
         "unknown_key.toml",
-        "unknown_key.toml:2:1: key `refresh_interval`: unknown field `refresh_interval`, expected one of `profile`, `regions`, `theme`, `refresh`, `defaults`, `thresholds`, `workload`, `runbook_dirs`",
+        "unknown_key.toml:2:1: key `refresh_interval`: unknown field `refresh_interval`, expected one of `profile`, `regions`, `theme`, `refresh`, `defaults`, `thresholds`, `workload`, `runbook_dirs`, `account`",
     ),
     (
         "bad_duration.toml",
@@ -67,6 +67,34 @@ const CONFIG_CASES: &[(&str, &str)] = &[
     (
         "workload_bad_pattern.toml",
         "workload_bad_pattern.toml:5:1: key `workload[0].resources`: `orders-[abc` is not a valid pattern: Pattern syntax error near position 7: invalid range pattern",
+    ),
+    (
+        "account_duplicate.toml",
+        "account_duplicate.toml:6:1: key `account[1].name`: account `workload` is defined twice",
+    ),
+    (
+        "account_bad_role_arn.toml",
+        "account_bad_role_arn.toml:3:1: key `account[0].role_arn`: `ripcord-read` is not an IAM role ARN (expected arn:aws:iam::123456789012:role/NAME)",
+    ),
+    (
+        "account_external_id_without_role.toml",
+        "account_external_id_without_role.toml:4:1: key `account[0].external_id`: `external_id` is for assuming a role: set `role_arn` too",
+    ),
+    (
+        "account_unknown_key.toml",
+        "account_unknown_key.toml:3:1: key `account[0].role`: unknown field `role`, expected one of `name`, `profile`, `role_arn`, `external_id`, `session_name`, `regions`, `environment`",
+    ),
+    (
+        "account_missing_name.toml",
+        "account_missing_name.toml:3:1: key `account[0]`: missing field `name`",
+    ),
+    (
+        "account_bad_name.toml",
+        "account_bad_name.toml:2:1: key `account[0].name`: `prod/east` is not a usable account name: use letters, digits, - and _ (at most 64)",
+    ),
+    (
+        "account_bad_region.toml",
+        "account_bad_region.toml:4:1: key `account[0].regions`: `uswest2` is not an AWS region name (e.g. us-east-1)",
     ),
 ];
 

@@ -61,20 +61,26 @@ pub fn feed_round(app: &mut App, sim: &SimFleet, when: Timestamp) {
     for region in regions() {
         app.update(
             Event::Replicas {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.replicas_at(&region, when),
             },
             when,
         );
         app.update(
             Event::Backups {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.backups_at(&region, when),
             },
             when,
         );
     }
-    app.update(Event::Health(sim.health_checks_at(when)), when);
+    app.update(
+        Event::Health {
+            account: None,
+            result: sim.health_checks_at(when),
+        },
+        when,
+    );
 }
 
 pub fn dark() -> Theme {

@@ -84,6 +84,18 @@ pub fn login_hint() -> String {
 /// Loads the shared AWS configuration. `profile` overrides `AWS_PROFILE`. Nothing here talks
 /// to AWS except, where the environment names no region, the region lookup of the chain.
 pub async fn load(profile: Option<&str>, limits: CallLimits) -> SdkConfig {
+    PROFILE.get_or_init(|| {
+        profile
+            .map(str::to_string)
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+            .unwrap_or_else(|| "default".to_string())
+    });
+    load_quietly(profile, limits).await
+}
+
+/// As `load`, without making `profile` the one the process's hints name: each named account
+/// (`source::aws::account`) gives its own hint.
+pub async fn load_quietly(profile: Option<&str>, limits: CallLimits) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client())
         .timeout_config(limits.timeout_config())
@@ -91,12 +103,6 @@ pub async fn load(profile: Option<&str>, limits: CallLimits) -> SdkConfig {
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }
-    PROFILE.get_or_init(|| {
-        profile
-            .map(str::to_string)
-            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
-            .unwrap_or_else(|| "default".to_string())
-    });
     expiry::watch(loader.load().await)
 }
 

@@ -430,7 +430,7 @@ mod tests {
             let result = sim.replicas_at(region, now);
             app.update(
                 Event::Replicas {
-                    region: region.clone(),
+                    place: region.clone().into(),
                     result,
                 },
                 now,
@@ -438,7 +438,7 @@ mod tests {
             let result = sim.backups_at(region, now);
             app.update(
                 Event::Backups {
-                    region: region.clone(),
+                    place: region.clone().into(),
                     result,
                 },
                 now,

@@ -2,7 +2,9 @@
 //! healthy, and the failover record it decides for.
 
 use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
+use crate::app::feed::Feed;
 use crate::app::{App, Pane};
+use crate::fleet::{HealthCheck, Place};
 use crate::ui::columns::{Col, Holds, headers, lay_out, table_width};
 use crate::ui::widgets::{
     feed_errors, feeds_summary, pane_block, seen_span, verdict_span, verdict_style,
@@ -13,8 +15,13 @@ use ratatui::text::Span;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let theme = &app.theme;
-    let global = "global".to_string();
-    let feeds = std::iter::once((&global, &app.health));
+    // Route 53 is global: one feed per account, named `global` (or `ACCOUNT/global`).
+    let keyed: Vec<(Place, &Feed<Vec<HealthCheck>>)> = app
+        .health
+        .iter()
+        .map(|(account, feed)| (Place::new(account.as_deref(), "global"), feed))
+        .collect();
+    let feeds = keyed.iter().map(|(place, feed)| (place, *feed));
     let block = pane_block(
         theme,
         title_line(
@@ -92,10 +99,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     };
     let (widths, rows) = lay_out(&cols, cells, table_width(area.width));
     let header = headers(&cols);
-    let errors = feed_errors(std::iter::once((&global, &app.health)), app.now);
+    let errors = feed_errors(keyed.iter().map(|(place, feed)| (place, *feed)), app.now);
     let empty = empty_text(
         app,
-        std::iter::once(&app.health),
+        app.health.values(),
         "health-check",
         "no Route 53 health checks",
     );
@@ -182,7 +189,10 @@ mod tests {
             value: "ALIAS shop.elb.amazonaws.com".into(),
         }];
         app.update(
-            Event::Health(Ok(Snapshot::new(vec![stopped, calculated, by_target], now))),
+            Event::Health {
+                account: None,
+                result: Ok(Snapshot::new(vec![stopped, calculated, by_target], now)),
+            },
             now,
         );
         let mut terminal = Terminal::new(TestBackend::new(100, 8)).expect("test backend");
