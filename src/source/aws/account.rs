@@ -44,7 +44,7 @@ impl Reach {
     fn profile_words(&self) -> String {
         self.profile.as_ref().map_or_else(
             || "the default credentials".to_string(),
-            |p| format!("profile {p}"),
+            |p| format!("the credentials of profile {p}"),
         )
     }
 
