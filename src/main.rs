@@ -504,6 +504,9 @@ fn demo_with(
         theme,
         jiff::Timestamp::now(),
     );
+    // The simulated estate spans two accounts, each polled on its own.
+    let fleets = ripcord::source::sim::accounts::fleets(&sim);
+    app.watch_fleets(&fleets);
     app.read_only = cli.global.read_only;
     app.runbooks.library = Library::load(&cfg.runbook_dirs);
     // The simulator carries out runbook actions: runbooks drill against it.
@@ -535,7 +538,7 @@ fn demo_with(
     let result = runtime.block_on(cockpit::run_with_journal(
         app,
         Sources {
-            fleets: vec![AccountFleet::single(sim.clone())],
+            fleets,
             actions,
             sim: Some(sim),
             refresh,

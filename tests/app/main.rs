@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts_view;
 mod audit_drill;
 mod runbook_drills;
 mod runbook_shell;

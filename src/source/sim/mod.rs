@@ -4,6 +4,7 @@
 //! multi-region estate whose lag wanders, whose health checks flap, whose backups mostly
 //! succeed, and whose regions can go down (`--scenario region-outage`).
 
+pub mod accounts;
 pub mod drill;
 pub mod estate;
 pub mod signals;

@@ -7,7 +7,7 @@ use crate::app::{App, Pane};
 use crate::fleet::{HealthCheck, Place};
 use crate::ui::columns::{Col, Holds, headers, lay_out, table_width};
 use crate::ui::widgets::{
-    feed_errors, feeds_summary, pane_block, seen_span, verdict_span, verdict_style,
+    AccountsShown, feed_errors, feeds_summary, pane_block, seen_span, verdict_span, verdict_style,
 };
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -22,18 +22,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         .map(|(account, feed)| (Place::new(account.as_deref(), "global"), feed))
         .collect();
     let feeds = keyed.iter().map(|(place, feed)| (place, *feed));
+    let check_rows = app.check_rows();
+    let shown = AccountsShown::of(app, check_rows.iter().map(|r| r.account));
+    let mut extra = shown.title_spans(app);
+    extra.extend(feeds_summary(theme, feeds, app.now));
     let block = pane_block(
         theme,
-        title_line(
-            theme,
-            Pane::Health.title(),
-            feeds_summary(theme, feeds, app.now),
-        ),
+        title_line(theme, Pane::Health.title(), extra),
         focused,
     );
     let wide = is_wide(area);
-    let cells: Vec<Vec<Span<'static>>> = app
-        .check_rows()
+    let mut cells: Vec<Vec<Span<'static>>> = check_rows
         .iter()
         .map(|r| {
             let c = r.check;
@@ -75,7 +74,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             cells
         })
         .collect();
-    let cols: Vec<Col> = if wide {
+    let mut cols: Vec<Col> = if wide {
         vec![
             Col::new("verdict", Holds::Value(7)),
             Col::new("check", Holds::Id),
@@ -97,6 +96,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             Col::new("seen", Holds::Value(5)),
         ]
     };
+    shown.add_column(
+        app,
+        1,
+        &mut cols,
+        &mut cells,
+        check_rows.iter().map(|r| r.account),
+    );
     let (widths, rows) = lay_out(&cols, cells, table_width(area.width));
     let header = headers(&cols);
     let errors = feed_errors(keyed.iter().map(|(place, feed)| (place, *feed)), app.now);

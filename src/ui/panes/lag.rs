@@ -5,7 +5,8 @@ use crate::app::{App, Pane};
 use crate::fleet::format_duration;
 use crate::ui::columns::{Col, Holds, headers, lay_out_within, near_selection, table_width};
 use crate::ui::widgets::{
-    feed_errors, feeds_summary, pane_block, seen_span, sparkline, verdict_span, verdict_style,
+    AccountsShown, feed_errors, feeds_summary, pane_block, seen_span, sparkline, verdict_span,
+    verdict_style,
 };
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,17 +17,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let rows = app.replica_rows();
     let wide = is_wide(area);
     let spark_width: u16 = if wide { 20 } else { 8 };
-    let title = title_line(
-        theme,
-        Pane::Replicas.title(),
-        feeds_summary(theme, app.replicas.iter(), app.now),
-    );
+    let shown = AccountsShown::of(app, rows.iter().map(|r| r.account));
+    let mut extra = shown.title_spans(app);
+    extra.extend(feeds_summary(theme, app.replicas.iter(), app.now));
+    let title = title_line(theme, Pane::Replicas.title(), extra);
     let block = pane_block(theme, title, focused);
     // Only rows near the selection can be on screen: the sparkline (the costly cell) is drawn
     // for those alone; every row's text still sets the column widths.
     let selected = app.selected_index(Pane::Replicas);
     let visible = near_selection(selected, rows.len(), area.height);
-    let cells: Vec<Vec<Span<'static>>> = rows
+    let mut cells: Vec<Vec<Span<'static>>> = rows
         .iter()
         .enumerate()
         .map(|(i, row)| {
@@ -65,7 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             cells
         })
         .collect();
-    let cols: Vec<Col> = if wide {
+    let mut cols: Vec<Col> = if wide {
         vec![
             Col::new("verdict", Holds::Value(7)),
             Col::new("replica", Holds::Id),
@@ -90,6 +90,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             Col::new("seen", Holds::Value(5)),
         ]
     };
+    shown.add_column(
+        app,
+        1,
+        &mut cols,
+        &mut cells,
+        rows.iter().map(|r| r.account),
+    );
     let (widths, table_rows) = lay_out_within(&cols, cells, table_width(area.width), visible);
     let header = headers(&cols);
     let errors = feed_errors(app.replicas.iter(), app.now);

@@ -1,0 +1,178 @@
+//! Named accounts on screen: the demo's two-account estate (the production `shop` account and
+//! the `backup` account holding the DR copies), fed as the pollers feed it, one feed per
+//! account and region. Each row names its account, the header names the accounts in view and
+//! marks production in a word and a style (it reads in NO_COLOR), and an account whose feeds
+//! fail goes stale alone.
+
+use crate::common;
+
+use common::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+use ripcord::app::feed::Freshness;
+use ripcord::app::{App, Event, Mode, Pane};
+use ripcord::clock::Clock;
+use ripcord::config::{Config, Refresh};
+use ripcord::fleet::Place;
+use ripcord::source::sim::{Scenario, SimFleet, SimOptions, accounts};
+use ripcord::source::{AccountFleet, FleetSource, SourceError, SourceErrorKind};
+use ripcord::theme::Theme;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The demo's accounts over a fresh simulator, and an App watching them, fed one round.
+async fn two_accounts(theme: Theme) -> (Arc<SimFleet>, Clock, Vec<AccountFleet>, App) {
+    let clock = Clock::manual(t0());
+    let sim = Arc::new(SimFleet::new(SimOptions {
+        clock: clock.clone(),
+        ..SimOptions::default()
+    }));
+    let fleets = accounts::fleets(&sim);
+    let events = ripcord::status::poll_accounts(&fleets, Duration::from_secs(5)).await;
+    let mut app = App::new(
+        Mode::Demo {
+            scenario: Scenario::Normal,
+        },
+        "sim",
+        &[],
+        Config::default().workloads(sim.workloads()),
+        Refresh::demo(),
+        theme,
+        t0(),
+    );
+    app.watch_fleets(&fleets);
+    for event in events {
+        app.update(event, t0());
+    }
+    (sim, clock, fleets, app)
+}
+
+fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal
+        .draw(|frame| ripcord::ui::render(app, frame))
+        .expect("draws");
+    terminal
+}
+
+#[tokio::test]
+async fn every_row_names_its_account_and_the_header_marks_production_without_colour() {
+    let mono = Theme::select("dark", true).expect("mono");
+    let (_, _, _, app) = two_accounts(mono).await;
+    let terminal = draw(&app, 80, 24);
+    let screen = terminal.backend().to_string();
+    let header = screen.lines().next().expect("a header line");
+    assert!(header.contains("shop PROD"), "{header}");
+
+    // PROD is a word with a style of its own, bold and reversed: no colour needed.
+    let buffer = terminal.backend().buffer();
+    let y = 0;
+    let at = (0..buffer.area.width)
+        .find(|&x| {
+            (0..4)
+                .all(|i| buffer[(x + i, y)].symbol() == &"PROD"[usize::from(i)..usize::from(i) + 1])
+        })
+        .expect("PROD on the header line");
+    let style = buffer[(at, y)].style();
+    assert!(
+        style
+            .add_modifier
+            .contains(Modifier::BOLD | Modifier::REVERSED),
+        "{style:?}"
+    );
+
+    // Every replica is in the shop account; the DR vault's copies in the backup account.
+    let replicas = app.replica_rows();
+    assert!(!replicas.is_empty());
+    assert!(
+        replicas
+            .iter()
+            .all(|r| r.account == Some(accounts::WORKLOAD))
+    );
+    let vaults = app.vault_rows();
+    let dr: Vec<_> = vaults.iter().filter(|v| v.vault == "dr-usw2").collect();
+    assert!(!dr.is_empty());
+    assert!(
+        dr.iter()
+            .all(|v| v.account.as_deref() == Some(accounts::BACKUP))
+    );
+    assert!(
+        screen.contains("account"),
+        "the panes have an account column:\n{screen}"
+    );
+    insta::assert_snapshot!("two_accounts_mono_80x24", screen);
+}
+
+#[tokio::test]
+async fn an_account_whose_credentials_fail_goes_stale_alone_and_says_what_to_do() {
+    let (sim, clock, fleets, mut app) = two_accounts(dark()).await;
+    // A minute on: the shop account answers; every call of the backup account is denied.
+    let later = at(60);
+    clock.advance(Duration::from_secs(60));
+    let denied = || {
+        SourceError::new(
+            SourceErrorKind::AccessDenied,
+            "sts:AssumeRole",
+            "account backup: the default credentials cannot assume arn:aws:iam::210987654321:role/ripcord-read",
+        )
+    };
+    for event in ripcord::status::poll_accounts(&fleets[..1], Duration::from_secs(5)).await {
+        app.update(event, later);
+    }
+    for region in sim.regions() {
+        let place = Place::new(Some(accounts::BACKUP), region);
+        app.update(
+            Event::Replicas {
+                place: place.clone(),
+                result: Err(denied()),
+            },
+            later,
+        );
+        app.update(
+            Event::Backups {
+                place,
+                result: Err(denied()),
+            },
+            later,
+        );
+    }
+    app.update(
+        Event::Health {
+            account: Some(accounts::BACKUP.to_string()),
+            result: Err(denied()),
+        },
+        later,
+    );
+    let stale = app.stale_feeds();
+    assert!(!stale.is_empty());
+    assert!(
+        stale.iter().all(|(_, place)| place.starts_with("backup/")),
+        "only the backup account is stale: {stale:?}"
+    );
+    for (place, feed) in &app.replicas {
+        let expected = if place.account.as_deref() == Some(accounts::BACKUP) {
+            Freshness::Stale
+        } else {
+            Freshness::Fresh
+        };
+        assert_eq!(feed.freshness(later), expected, "{place}");
+    }
+    // The shop account's rows are fresh; the backup account's copies are marked stale.
+    assert!(app.replica_rows().iter().all(|r| !r.from.stale));
+    let copies: Vec<_> = app
+        .vault_rows()
+        .into_iter()
+        .filter(|v| v.account.as_deref() == Some(accounts::BACKUP))
+        .collect();
+    assert!(!copies.is_empty() && copies.iter().all(|v| v.from.stale));
+    // The pane says which account failed and what to do.
+    let mut app = app;
+    app.focus = Pane::Backups;
+    let screen = draw(&app, 200, 50).backend().to_string();
+    assert!(
+        screen.contains("backup/eu-west-1: access denied"),
+        "{screen}"
+    );
+    assert!(screen.contains("cannot assume"), "{screen}");
+}
