@@ -195,6 +195,19 @@ async fn each_account_is_read_with_its_own_credentials_and_a_broken_one_fails_al
         }
     }
 
+    // The table for people says the same: the accounts (production in words) and which
+    // account's feeds were not fetched.
+    let out = ripcord_with_accounts(&moto, home.path(), THREE_ACCOUNTS, &["status"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("accounts workload (PROD), backup, expired"),
+        "{table}"
+    );
+    assert!(
+        table.contains("expired/us-east-1 replicas: access-denied"),
+        "{table}"
+    );
+
     // `--accounts` watches some of them: the broken one left out, nothing of it is asked.
     let out = ripcord_with_accounts(
         &moto,
