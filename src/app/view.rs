@@ -6,8 +6,8 @@ use super::{App, BackupView, Pane};
 use crate::fleet::BackupHealth;
 use crate::fleet::coverage::{self, Read};
 use crate::fleet::{
-    BackupJob, Evaluation, HealthCheck, JobCounts, NewestPoint, Place, RecoveryPointAge, Replica,
-    Targets, Verdict, Window, age_between, evaluate, format_duration,
+    AccountLabel, BackupJob, Evaluation, HealthCheck, JobCounts, NewestPoint, Place,
+    RecoveryPointAge, Replica, Targets, Verdict, Window, age_between, evaluate, format_duration,
 };
 use jiff::Timestamp;
 use std::borrow::Cow;
@@ -433,6 +433,51 @@ impl App {
             .collect();
         rows.sort_by_key(|r| std::cmp::Reverse(r.job.created_at));
         rows
+    }
+
+    /// The named account a resource belongs to, as the rows know it: a replica or its source,
+    /// a protected resource, a health check or the record it guards, named by identifier (or
+    /// by an ARN's last part). `None` without named accounts, or when no row names it.
+    pub fn account_of_resource(&self, name: &str) -> Option<&AccountLabel> {
+        if self.accounts.is_empty() {
+            return None;
+        }
+        let tail = |id: &str| id.rsplit([':', '/']).next().unwrap_or(id).to_string();
+        let dns = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
+        let found = self
+            .replicas
+            .iter()
+            .find(|(_, feed)| {
+                feed.data()
+                    .is_some_and(|list| list.iter().any(|r| r.id == name || r.source_id == name))
+            })
+            .map(|(place, _)| place.account.as_deref())
+            .or_else(|| {
+                self.backups
+                    .iter()
+                    .find(|(_, feed)| {
+                        feed.data().is_some_and(|h| {
+                            h.recovery_points
+                                .iter()
+                                .any(|p| p.resource_id == name || tail(&p.resource_id) == name)
+                        })
+                    })
+                    .map(|(place, _)| place.account.as_deref())
+            })
+            .or_else(|| {
+                self.health
+                    .iter()
+                    .find(|(_, feed)| {
+                        feed.data().is_some_and(|checks| {
+                            checks.iter().any(|c| {
+                                c.id == name || c.guards.iter().any(|g| dns(&g.name) == dns(name))
+                            })
+                        })
+                    })
+                    .map(|(account, _)| account.as_deref())
+            })
+            .flatten()?;
+        self.account(Some(found))
     }
 
     /// Health checks, worst first.

@@ -176,3 +176,40 @@ async fn an_account_whose_credentials_fail_goes_stale_alone_and_says_what_to_do(
     );
     assert!(screen.contains("cannot assume"), "{screen}");
 }
+
+/// A runbook step that changes a resource of a production account says so, in words, where
+/// it is confirmed; the same step on an estate with no named accounts says nothing of it.
+#[tokio::test]
+async fn a_step_that_changes_a_production_account_says_so_in_its_confirmation() {
+    use common::drill::Drill;
+    use crossterm::event::KeyCode;
+    async fn at_promotion(accounts_named: bool) -> String {
+        let mut d = Drill::new(Scenario::Normal, 0);
+        if accounts_named {
+            let fleets = accounts::fleets(&d.sim);
+            d.app.watch_fleets(&fleets);
+            let now = d.app.now;
+            for event in ripcord::status::poll_accounts(&fleets, Duration::from_secs(5)).await {
+                d.app.update(event, now);
+            }
+        }
+        d.command("run rds-cross-region-failover").await;
+        d.enter().await;
+        d.enter().await;
+        d.enter().await;
+        assert_eq!(d.at(), 3, "{}", d.flash());
+        d.enter().await;
+        for c in "orders-dr".chars() {
+            d.key(KeyCode::Char(c)).await;
+        }
+        draw(&d.app, 80, 24).backend().to_string()
+    }
+    let named = at_promotion(true).await;
+    assert!(
+        named.contains("PRODUCTION account shop"),
+        "the confirmation names the production account:\n{named}"
+    );
+    assert!(named.contains("Type orders-dr-usw2 to confirm"), "{named}");
+    let unnamed = at_promotion(false).await;
+    assert!(!unnamed.contains("PRODUCTION"), "{unnamed}");
+}
