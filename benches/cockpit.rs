@@ -16,7 +16,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ripcord::app::{App, Event, Mode};
+use ripcord::app::{App, Event, Fetched, Mode};
 use ripcord::clock::Clock;
 use ripcord::config::{Config, Refresh};
 use ripcord::source::sim::{Scenario, SimFleet, SimOptions};
@@ -62,17 +62,17 @@ fn fed_app(sim: &SimFleet) -> App {
     );
     for region in &regions {
         app.update(
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 place: region.clone().into(),
                 result: sim.replicas_at(region, t0()),
-            },
+            }),
             t0(),
         );
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 place: region.clone().into(),
                 result: sim.backups_at(region, t0()),
-            },
+            }),
             t0(),
         );
     }
@@ -89,10 +89,10 @@ fn fed_app(sim: &SimFleet) -> App {
         snapshot
     });
     app.update(
-        Event::Health {
+        Event::Fetched(Fetched::Health {
             account: None,
             result: health,
-        },
+        }),
         t0(),
     );
     app
@@ -125,10 +125,10 @@ fn benches(c: &mut Criterion) {
             let snapshot = sim.replicas_at("us-west-2", t0());
             b.iter(|| {
                 app.update(
-                    Event::Replicas {
+                    Event::Fetched(Fetched::Replicas {
                         place: "us-west-2".into(),
                         result: snapshot.clone(),
-                    },
+                    }),
                     t0(),
                 )
             })

@@ -117,11 +117,7 @@ pub fn validate(accounts: &[Account], path: &Path, text: &str) -> Result<(), Fil
                 }
             }
         }
-        if let Some(bad) = a
-            .regions
-            .iter()
-            .find(|r| !crate::source::aws::sdk::is_region_name(r))
-        {
+        if let Some(bad) = a.regions.iter().find(|r| !crate::fleet::is_region_name(r)) {
             return Err(fail(
                 "regions",
                 format!("`{bad}` is not an AWS region name (e.g. us-east-1)"),

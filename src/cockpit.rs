@@ -194,7 +194,7 @@ fn carry_out(
             };
             let tx = tx.clone();
             tokio::spawn(async move {
-                let result = poll::with_deadline(
+                let result = crate::source::with_deadline(
                     MAX_FETCH_DEADLINE,
                     "route53:GetHealthCheckStatus",
                     fleet.checker_detail(&check_id),

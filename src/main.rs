@@ -1,22 +1,22 @@
 //! ripcord's entry point: parse the command line and dispatch. Nothing else lives here.
 
 use clap::{CommandFactory, FromArgMatches};
+use ripcord::app::Mode;
 use ripcord::app::runbook::Launch;
-use ripcord::app::{App, Mode};
-use ripcord::audit::journal::Journal;
+use ripcord::assemble::{Parts, Settings, assemble};
 use ripcord::audit::resume::Prepared;
 use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs, RunbookCmd, RunbookResumeArgs, StatusArgs};
-use ripcord::cockpit::{self, Exit, Sources};
+use ripcord::cockpit::{self, Exit};
 use ripcord::config::{self, Config, Refresh};
 use ripcord::runbook::act::port::CallerIdentity;
 use ripcord::runbook::cli as runbook_commands;
 use ripcord::runbook::{Actions, Library};
+use ripcord::source::AccountFleet;
 use ripcord::source::aws::account as aws_account;
 use ripcord::source::aws::actions::AwsActions;
 use ripcord::source::aws::sdk::CallLimits;
 use ripcord::source::aws::{AwsFleet, sdk};
 use ripcord::source::sim::{SimFleet, SimOptions};
-use ripcord::source::{AccountFleet, FleetSource};
 use ripcord::status::Target;
 use ripcord::theme::{self, Theme};
 use std::io::Write;
@@ -185,8 +185,9 @@ fn live(
                 .await
             })
             .map_err(|_| within_setup_time(" of the accounts"))??;
-        // Runbook actions across accounts come with the accounts' own actions; until then a
-        // run is refused rather than carried out in the wrong account.
+        // Runbook actions act in one account's credentials, and the audit log records one
+        // identity per session: with named accounts they are not offered (yet), rather than
+        // carried out in the wrong account.
         (fleets, None)
     };
     let log = ripcord::logging::init(&config::log_dir());
@@ -195,68 +196,44 @@ fn live(
     }
     let caller = match &actions {
         Some(actions) => ask_caller(&runtime, actions.as_ref()),
+        None if !chosen.is_empty() => CallerIdentity::Unknown {
+            why: "named accounts: runbook actions are not offered across [[account]] tables"
+                .to_string(),
+        },
         None => CallerIdentity::Unknown {
             why: "read-only: no runbook actions, so no credentials act".to_string(),
         },
     };
-    let audit_dir = config::audit_dir(cli.global.audit_dir.as_deref());
-    let mut journal = Journal::new(
-        audit_dir.clone(),
-        ripcord::audit::identity::current(caller.clone()),
-    );
-    let launch = match resumed {
-        // Only now are the credentials known: a run of another account is let go here.
-        Some(prepared) => match journal.adopt(prepared) {
-            Ok(data) => Some(Launch::Resume(data)),
-            Err(why) => {
-                runtime.shutdown_timeout(Duration::from_millis(500));
-                eprintln!("ripcord: {why}");
-                return Ok(ExitCode::from(1));
-            }
-        },
-        None => launch,
-    };
-    let single_regions = match fleets.as_slice() {
-        [one] if one.account.is_none() => one.fleet.regions(),
-        _ => Vec::new(),
-    };
-    let mut app = App::new(
-        Mode::Live {
+    let parts = Parts {
+        mode: Mode::Live {
             profile: profile.clone(),
         },
-        "aws",
-        &single_regions,
-        cfg.workloads(Vec::new()),
-        cfg.refresh,
-        theme,
-        jiff::Timestamp::now(),
-    );
-    app.watch_fleets(&fleets);
-    app.read_only = cli.global.read_only;
-    app.runbooks.library = Library::load(&cfg.runbook_dirs);
-    app.runbooks.actions_available = actions.is_some();
-    app.runbooks.operator = ripcord::audit::identity::os_user();
-    app.runbooks.launch = launch;
-    app.runbooks.audit_dir = Some(home_relative(&audit_dir));
-    // Drills of the simulator and runs of other accounts are not offered here.
-    app.runbooks.unfinished = ripcord::audit::runs::unfinished_for(&audit_dir, &caller);
-    app.offer_unfinished();
+        fleets,
+        sim: None,
+        actions,
+        workloads: cfg.workloads(Vec::new()),
+        refresh: cfg.refresh,
+        caller: caller.clone(),
+    };
+    let assembled = match assemble(parts, settings(cli, &cfg, theme), launch, resumed, now()) {
+        Ok(assembled) => assembled,
+        Err(why) => {
+            runtime.shutdown_timeout(Duration::from_millis(500));
+            eprintln!("ripcord: {why}");
+            return Ok(ExitCode::from(1));
+        }
+    };
     tracing::info!(
         ?profile,
-        places = ?app.replicas.keys().map(ToString::to_string).collect::<Vec<_>>(),
-        read_only = app.read_only,
+        regions = ?regions,
+        read_only = cli.global.read_only,
         caller = %caller.describe(),
         "live cockpit starting"
     );
     let result = runtime.block_on(cockpit::run_with_journal(
-        app,
-        Sources {
-            fleets,
-            sim: None,
-            actions,
-            refresh: cfg.refresh,
-        },
-        journal,
+        assembled.app,
+        assembled.sources,
+        assembled.journal,
     ));
     finish(runtime, result)
 }
@@ -491,70 +468,48 @@ fn demo_with(
         outage_region: args.outage_region.clone(),
         clock: ripcord::clock::Clock::System,
     }));
-    let refresh = Refresh::demo();
-    let regions: Vec<String> = sim.regions();
-    let mut app = App::new(
-        Mode::Demo {
-            scenario: args.scenario,
-        },
-        "sim",
-        &regions,
-        cfg.workloads(sim.workloads()),
-        refresh,
-        theme,
-        jiff::Timestamp::now(),
-    );
-    // The simulated estate spans two accounts, each polled on its own.
-    let fleets = ripcord::source::sim::accounts::fleets(&sim);
-    app.watch_fleets(&fleets);
-    app.read_only = cli.global.read_only;
-    app.runbooks.library = Library::load(&cfg.runbook_dirs);
     // The simulator carries out runbook actions: runbooks drill against it.
     let actions = (!cli.global.read_only).then(|| -> Arc<dyn Actions> { sim.clone() });
-    app.runbooks.actions_available = actions.is_some();
-    app.runbooks.operator = ripcord::audit::identity::os_user();
     let runtime = runtime()?;
-    let caller = ask_caller(&runtime, sim.as_ref());
-    let audit_dir = config::audit_dir(cli.global.audit_dir.as_deref());
-    let mut journal = Journal::new(
-        audit_dir.clone(),
-        ripcord::audit::identity::current(caller.clone()),
-    );
-    app.runbooks.launch = match resumed {
-        Some(prepared) => match journal.adopt(prepared) {
-            Ok(data) => Some(Launch::Resume(data)),
-            Err(why) => {
-                eprintln!("ripcord: {why}");
-                return Ok(ExitCode::from(1));
-            }
+    let parts = Parts {
+        mode: Mode::Demo {
+            scenario: args.scenario,
         },
-        None => launch,
+        // The simulated estate spans two accounts, each polled on its own.
+        fleets: ripcord::source::sim::accounts::fleets(&sim),
+        caller: ask_caller(&runtime, sim.as_ref()),
+        sim: Some(sim.clone()),
+        actions,
+        workloads: cfg.workloads(sim.workloads()),
+        refresh: Refresh::demo(),
     };
-    app.runbooks.audit_dir = Some(home_relative(&audit_dir));
-    // Runs that acted on AWS are not offered here.
-    app.runbooks.unfinished = ripcord::audit::runs::unfinished_for(&audit_dir, &caller);
-    app.offer_unfinished();
+    let assembled = match assemble(parts, settings(cli, &cfg, theme), launch, resumed, now()) {
+        Ok(assembled) => assembled,
+        Err(why) => {
+            eprintln!("ripcord: {why}");
+            return Ok(ExitCode::from(1));
+        }
+    };
     tracing::info!(?args, "demo starting");
     let result = runtime.block_on(cockpit::run_with_journal(
-        app,
-        Sources {
-            fleets,
-            actions,
-            sim: Some(sim),
-            refresh,
-        },
-        journal,
+        assembled.app,
+        assembled.sources,
+        assembled.journal,
     ));
     finish(runtime, result)
 }
 
-/// A path as the status bar shows it: `~` for the home directory.
-fn home_relative(path: &std::path::Path) -> String {
-    let text = path.display().to_string();
-    match std::env::var("HOME") {
-        Ok(home) if !home.is_empty() && text.starts_with(&home) => {
-            format!("~{}", &text[home.len()..])
-        }
-        _ => text,
+/// What the operator chose on the command line and in the config, the same for every cockpit.
+fn settings(cli: &Cli, cfg: &Config, theme: Theme) -> Settings {
+    Settings {
+        theme,
+        read_only: cli.global.read_only,
+        runbook_dirs: cfg.runbook_dirs.clone(),
+        audit_dir: config::audit_dir(cli.global.audit_dir.as_deref()),
+        operator: ripcord::audit::identity::os_user(),
     }
+}
+
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
 }

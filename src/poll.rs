@@ -2,9 +2,9 @@
 //! off, a slow fetch delays only its own next tick, and every result goes to the app by value.
 
 use crate::app::Event;
+use crate::app::fleet::FeedId;
 use crate::config::Refresh;
-use crate::source::{AccountFleet, FetchResult, FleetSource, SourceError, SourceErrorKind};
-use std::future::Future;
+use crate::source::{AccountFleet, FleetSource, SourceErrorKind};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -54,50 +54,30 @@ impl RefreshNow {
     }
 }
 
-/// Runs `fetch` with a deadline, turning a missed deadline into a `Timeout` error.
-pub async fn with_deadline<T>(
-    deadline: Duration,
-    call: &str,
-    fetch: impl Future<Output = FetchResult<T>>,
-) -> FetchResult<T> {
-    match tokio::time::timeout(deadline, fetch).await {
-        Ok(result) => result,
-        Err(_) => Err(SourceError::new(
-            SourceErrorKind::Timeout,
-            call,
-            format!("no answer within {}", humantime::format_duration(deadline)),
-        )),
-    }
-}
-
-/// Polls one feed until cancelled. `fetch` makes one request; `wrap` turns its result into
-/// an event. Returns when cancelled or when the app has gone away. A change on `asked` cuts
-/// the wait short (`RefreshNow`).
-#[allow(clippy::too_many_arguments)]
-async fn poll_loop<T, F, Fut>(
-    what: String,
+/// Polls one feed until cancelled, each answer going to the app by value. Returns when
+/// cancelled or when the app has gone away. A change on `asked` cuts the wait short
+/// (`RefreshNow`).
+async fn poll_loop(
+    feed: FeedId,
+    source: Arc<dyn FleetSource>,
     interval: Duration,
     deadline: Duration,
     tx: mpsc::Sender<Event>,
     cancel: CancellationToken,
     mut asked: watch::Receiver<u64>,
-    fetch: F,
-    wrap: impl Fn(FetchResult<T>) -> Event,
-) where
-    F: Fn() -> Fut,
-    Fut: Future<Output = FetchResult<T>>,
-{
+) {
+    let what = feed.name();
     let mut failures = 0u32;
     // The kind of the streak's last failure: a new kind (timed out, then denied) is a new
     // state and gets its line; the same kind again is a retry and does not.
     let mut failing_as: Option<SourceErrorKind> = None;
     loop {
-        let result = tokio::select! {
+        let fetched = tokio::select! {
             () = cancel.cancelled() => return,
-            r = with_deadline(deadline, &what, fetch()) => r,
+            f = feed.fetch(source.as_ref(), deadline) => f,
         };
-        let kind = match &result {
-            Ok(_) => {
+        let kind = match fetched.error() {
+            None => {
                 if failures > 0 {
                     tracing::info!(feed = %what, "recovered after {failures} failures");
                 }
@@ -105,7 +85,7 @@ async fn poll_loop<T, F, Fut>(
                 failing_as = None;
                 None
             }
-            Err(e) => {
+            Some(e) => {
                 failures += 1;
                 // One log line per change of state, not one per retry, for the same reason the
                 // screen shows a denied call once.
@@ -116,7 +96,7 @@ async fn poll_loop<T, F, Fut>(
                 Some(e.kind.clone())
             }
         };
-        if tx.send(wrap(result)).await.is_err() {
+        if tx.send(Event::Fetched(fetched)).await.is_err() {
             return;
         }
         let delay = next_delay(interval, failures, kind.as_ref());
@@ -129,9 +109,9 @@ async fn poll_loop<T, F, Fut>(
     }
 }
 
-/// Starts every poller for `source`, the one unnamed account. The deadline of each fetch is
-/// its refresh interval, capped at `max_deadline`, so a dead region shows as stale within one
-/// interval or so. The handle makes every poller fetch at once.
+/// Starts a poller for every feed of `source`, the one unnamed account (`FeedId::all`). The
+/// deadline of each fetch is its refresh interval, capped at `max_deadline`, so a dead region
+/// shows as stale within one interval or so. The handle makes every poller fetch at once.
 pub fn spawn_all(
     source: Arc<dyn FleetSource>,
     refresh: Refresh,
@@ -148,8 +128,9 @@ pub fn spawn_all(
     )
 }
 
-/// Starts every poller of every account: one per (account, region, kind of data) and one
-/// Route 53 poller per account, each on its own, so a dead account or region is stale alone.
+/// Starts a poller for every feed of every account of `fleets` (`FeedId::of_fleets`): one per
+/// (account, region, kind of data) and one Route 53 poller per account, each fetching from its
+/// own account's source, so a dead account or region is stale alone.
 pub fn spawn_accounts(
     fleets: &[AccountFleet],
     refresh: Refresh,
@@ -157,79 +138,18 @@ pub fn spawn_accounts(
     tx: mpsc::Sender<Event>,
     cancel: CancellationToken,
 ) -> RefreshNow {
-    let deadline = move |interval: Duration| interval.min(max_deadline);
     let (refresh_now, asked) = RefreshNow::new();
-    for account in fleets {
-        for place in account.places() {
-            let (src, tx2, c) = (account.fleet.clone(), tx.clone(), cancel.clone());
-            let (a, p, here) = (asked.clone(), place.clone(), place.clone());
-            tokio::spawn(async move {
-                poll_loop(
-                    format!("replicas/{here}"),
-                    refresh.replicas,
-                    deadline(refresh.replicas),
-                    tx2,
-                    c,
-                    a,
-                    || {
-                        let (src, r) = (src.clone(), p.region.clone());
-                        async move { src.replicas(&r).await }
-                    },
-                    move |result| Event::Replicas {
-                        place: here.clone(),
-                        result,
-                    },
-                )
-                .await;
-            });
-            let (src, tx2, c) = (account.fleet.clone(), tx.clone(), cancel.clone());
-            let (a, p, place) = (asked.clone(), place.clone(), place.clone());
-            tokio::spawn(async move {
-                poll_loop(
-                    format!("backups/{place}"),
-                    refresh.backups,
-                    deadline(refresh.backups),
-                    tx2,
-                    c,
-                    a,
-                    || {
-                        let (src, r) = (src.clone(), p.region.clone());
-                        async move { src.backups(&r).await }
-                    },
-                    move |result| Event::Backups {
-                        place: place.clone(),
-                        result,
-                    },
-                )
-                .await;
-            });
-        }
-        let (src, tx2, c, a) = (
-            account.fleet.clone(),
+    for (feed, source) in FeedId::of_fleets(fleets) {
+        let interval = feed.interval(&refresh);
+        tokio::spawn(poll_loop(
+            feed,
+            source,
+            interval,
+            interval.min(max_deadline),
             tx.clone(),
             cancel.clone(),
             asked.clone(),
-        );
-        let name = account.name().map(str::to_string);
-        tokio::spawn(async move {
-            poll_loop(
-                crate::fleet::Place::new(name.as_deref(), "health").to_string(),
-                refresh.health,
-                deadline(refresh.health),
-                tx2,
-                c,
-                a,
-                || {
-                    let src = src.clone();
-                    async move { src.health_checks().await }
-                },
-                move |result| Event::Health {
-                    account: name.clone(),
-                    result,
-                },
-            )
-            .await;
-        });
+        ));
     }
     refresh_now
 }
@@ -237,6 +157,8 @@ pub fn spawn_accounts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::Fetched;
+    use crate::source::{FetchResult, SourceError, with_deadline};
 
     #[test]
     fn backoff_doubles_up_to_a_ceiling() {
@@ -314,12 +236,12 @@ mod tests {
         let (mut replicas, mut backups, mut health) = (false, false, false);
         while !(replicas && backups && health) {
             match rx.recv().await.expect("pollers run") {
-                Event::Replicas { .. } => replicas = true,
-                Event::Backups { .. } => backups = true,
-                Event::Health {
+                Event::Fetched(Fetched::Replicas { .. }) => replicas = true,
+                Event::Fetched(Fetched::Backups { .. }) => backups = true,
+                Event::Fetched(Fetched::Health {
                     account: None,
                     result: _,
-                } => health = true,
+                }) => health = true,
                 _ => {}
             }
         }
@@ -405,14 +327,14 @@ mod tests {
         let mut saw_timeout = false;
         while !(saw_health && saw_timeout) {
             match rx.recv().await.expect("pollers run") {
-                Event::Health {
+                Event::Fetched(Fetched::Health {
                     account: None,
                     result: Ok(_),
-                } => saw_health = true,
-                Event::Replicas {
+                }) => saw_health = true,
+                Event::Fetched(Fetched::Replicas {
                     place,
                     result: Err(e),
-                } => {
+                }) => {
                     assert_eq!(place.region, "dead-1");
                     assert_eq!(e.kind, SourceErrorKind::Timeout);
                     saw_timeout = true;
@@ -437,6 +359,51 @@ mod tests {
         }
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
+        }
+    }
+
+    /// A source whose replicas answer as scripted, one entry per fetch: a failure of that
+    /// kind, or `None` for an answer.
+    struct Scripted {
+        step: Arc<std::sync::atomic::AtomicUsize>,
+        script: Vec<Option<SourceErrorKind>>,
+    }
+
+    #[async_trait::async_trait]
+    impl FleetSource for Scripted {
+        fn name(&self) -> &str {
+            "scripted"
+        }
+        fn regions(&self) -> Vec<String> {
+            vec!["r-1".into()]
+        }
+        async fn replicas(&self, _: &str) -> FetchResult<Vec<crate::fleet::Replica>> {
+            let n = self.step.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            match self.script.get(n).cloned().unwrap_or(None) {
+                Some(kind) => {
+                    let message = match kind {
+                        SourceErrorKind::Timeout => "no answer",
+                        _ => "not authorized",
+                    };
+                    Err(SourceError::new(kind, "rds:DescribeDBInstances", message))
+                }
+                None => Ok(crate::fleet::Snapshot::new(
+                    Vec::new(),
+                    jiff::Timestamp::UNIX_EPOCH,
+                )),
+            }
+        }
+        async fn backups(&self, _: &str) -> FetchResult<crate::fleet::BackupHealth> {
+            std::future::pending().await
+        }
+        async fn health_checks(&self) -> FetchResult<Vec<crate::fleet::HealthCheck>> {
+            std::future::pending().await
+        }
+        async fn checker_detail(
+            &self,
+            _: &str,
+        ) -> FetchResult<Vec<crate::fleet::CheckerObservation>> {
+            std::future::pending().await
         }
     }
 
@@ -466,34 +433,18 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(16);
         let cancel = CancellationToken::new();
         let (_refresh, asked) = RefreshNow::new();
-        let fetch = {
-            let step = step.clone();
-            move || {
-                let n = step.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let outcome = script.get(n).cloned().unwrap_or(None);
-                async move {
-                    match outcome {
-                        Some(kind) => {
-                            let message = match kind {
-                                Timeout => "no answer",
-                                _ => "not authorized",
-                            };
-                            Err(SourceError::new(kind, "rds:DescribeDBInstances", message))
-                        }
-                        None => Ok(crate::fleet::Snapshot::new((), jiff::Timestamp::UNIX_EPOCH)),
-                    }
-                }
-            }
+        let source = Scripted {
+            step: step.clone(),
+            script: script.to_vec(),
         };
         let poller = tokio::spawn(poll_loop(
-            "replicas/r-1".to_string(),
+            FeedId::Replicas("r-1".into()),
+            Arc::new(source),
             Duration::from_secs(1),
             Duration::from_secs(5),
             tx,
             cancel.clone(),
             asked,
-            fetch,
-            |_: FetchResult<()>| Event::Tick,
         ));
         for _ in 0..rounds {
             rx.recv().await.expect("the poller sends each result");

@@ -143,7 +143,7 @@ impl App {
         else {
             return Vec::new();
         };
-        self.checker_detail = Some((id.clone(), super::Feed::new(self.refresh.health)));
+        self.checker_detail = Some((id.clone(), super::Feed::new(self.fleet.refresh.health)));
         vec![Command::FetchCheckerDetail {
             account,
             check_id: id,

@@ -5,19 +5,19 @@
 //! so staleness and ages are plain unit tests.
 
 pub mod feed;
+pub mod fleet;
 pub mod keys;
 pub mod runbook;
 pub mod view;
 
 use crate::config::Refresh;
-use crate::fleet::{
-    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, Place, Replica, Verdict, Workloads,
-};
+use crate::fleet::{CheckerObservation, Verdict, Workloads};
 use crate::source::FetchResult;
 use crate::source::sim::Scenario;
 use crate::theme::Theme;
 use crossterm::event::KeyEvent;
-use feed::{Feed, Freshness};
+use feed::Feed;
+pub use fleet::{FeedId, Fetched, FleetView};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 
@@ -29,19 +29,8 @@ pub enum Event {
     Resize,
     /// Time passed (ages on screen move even when no data arrives).
     Tick,
-    Replicas {
-        place: Place,
-        result: FetchResult<Vec<Replica>>,
-    },
-    Backups {
-        place: Place,
-        result: FetchResult<BackupHealth>,
-    },
-    /// Route 53 is global: one feed per account (`None`: the one account).
-    Health {
-        account: Option<String>,
-        result: FetchResult<Vec<HealthCheck>>,
-    },
+    /// A polled feed answered (or failed).
+    Fetched(Fetched),
     CheckerDetail {
         account: Option<String>,
         check_id: String,
@@ -191,18 +180,10 @@ pub struct Flash {
 
 pub struct App {
     pub mode: Mode,
-    pub source_name: String,
-    pub workloads: Workloads,
-    pub refresh: Refresh,
+    /// The feeds and their verdicts (what `ripcord status` judges with, too).
+    pub fleet: FleetView,
     pub theme: Theme,
     pub now: Timestamp,
-    /// The accounts in view, as the config names them; empty when it names none (one
-    /// account, the default chain's, whose feeds have no account in their place).
-    pub accounts: Vec<AccountLabel>,
-    pub replicas: BTreeMap<Place, Feed<Vec<Replica>>>,
-    pub backups: BTreeMap<Place, Feed<BackupHealth>>,
-    /// One feed per account: Route 53 is global.
-    pub health: BTreeMap<Option<String>, Feed<Vec<HealthCheck>>>,
     /// Per-checker-region detail for the check whose detail is open.
     pub checker_detail: Option<(String, Feed<Vec<CheckerObservation>>)>,
     pub focus: Pane,
@@ -236,21 +217,9 @@ impl App {
     ) -> Self {
         Self {
             mode,
-            source_name: source_name.to_string(),
-            workloads,
-            refresh,
+            fleet: FleetView::new(source_name, regions, workloads, refresh, now),
             theme,
             now,
-            accounts: Vec::new(),
-            replicas: regions
-                .iter()
-                .map(|r| (Place::from(r), Feed::new(refresh.replicas)))
-                .collect(),
-            backups: regions
-                .iter()
-                .map(|r| (Place::from(r), Feed::new(refresh.backups)))
-                .collect(),
-            health: BTreeMap::from([(None, Feed::new(refresh.health))]),
             checker_detail: None,
             focus: Pane::Replicas,
             backup_view: BackupView::Vaults,
@@ -266,49 +235,10 @@ impl App {
         }
     }
 
-    /// Watches named accounts instead of the one account: a feed per account and region
-    /// (`regions` of each), and one health feed per account, all waiting.
-    pub fn watch_accounts(&mut self, accounts: &[(AccountLabel, Vec<String>)]) {
-        let places = || {
-            accounts.iter().flat_map(|(account, regions)| {
-                regions
-                    .iter()
-                    .map(|r| Place::new(Some(&account.name), r.clone()))
-            })
-        };
-        self.replicas = places()
-            .map(|p| (p, Feed::new(self.refresh.replicas)))
-            .collect();
-        self.backups = places()
-            .map(|p| (p, Feed::new(self.refresh.backups)))
-            .collect();
-        self.health = accounts
-            .iter()
-            .map(|(a, _)| (Some(a.name.clone()), Feed::new(self.refresh.health)))
-            .collect();
-        self.accounts = accounts.iter().map(|(a, _)| a.clone()).collect();
-    }
-
-    /// Watches the named accounts among `fleets` (their regions as they give them); with
-    /// none named, the feeds `new` made for the one account stay.
-    pub fn watch_fleets(&mut self, fleets: &[crate::source::AccountFleet]) {
-        let named: Vec<_> = fleets
-            .iter()
-            .filter_map(|f| Some((f.account.clone()?, f.fleet.regions())))
-            .collect();
-        if !named.is_empty() {
-            self.watch_accounts(&named);
-        }
-    }
-
-    /// The label of the account named `name`, when named accounts are in view.
-    pub fn account(&self, name: Option<&str>) -> Option<&AccountLabel> {
-        let name = name?;
-        self.accounts.iter().find(|a| a.name == name)
-    }
-
     pub fn update(&mut self, event: Event, now: Timestamp) -> Vec<Command> {
         self.now = now;
+        // The verdicts are judged at the same time the screen shows (a tick ages them too).
+        self.fleet.now = now;
         if self
             .flash
             .as_ref()
@@ -330,30 +260,8 @@ impl App {
                 self.on_session_lost(&why, now);
                 Vec::new()
             }
-            Event::Replicas { place, result } => {
-                let interval = self.refresh.replicas;
-                self.replicas
-                    .entry(place)
-                    .or_insert_with(|| Feed::new(interval))
-                    .apply(result, now);
-                self.clamp_selection();
-                Vec::new()
-            }
-            Event::Backups { place, result } => {
-                let interval = self.refresh.backups;
-                self.backups
-                    .entry(place)
-                    .or_insert_with(|| Feed::new(interval))
-                    .apply(result, now);
-                self.clamp_selection();
-                Vec::new()
-            }
-            Event::Health { account, result } => {
-                let interval = self.refresh.health;
-                self.health
-                    .entry(account)
-                    .or_insert_with(|| Feed::new(interval))
-                    .apply(result, now);
+            Event::Fetched(fetched) => {
+                self.fleet.apply(fetched, now);
                 self.clamp_selection();
                 Vec::new()
             }
@@ -449,45 +357,17 @@ impl App {
 
     /// The worst verdict anywhere, counting data we cannot trust as at least WARN.
     pub fn overall(&self) -> Verdict {
-        let worst = self.offenders().first().map_or(Verdict::Ok, |(v, _, _)| *v);
-        if self.stale_feeds().is_empty() {
-            worst
-        } else {
-            worst.max(Verdict::Warn)
-        }
+        self.fleet.overall()
     }
 
-    /// Feeds that are stale or failing, as `(what, where)`, for the header and status bar:
-    /// `us-east-1`, or `workload/us-east-1` when accounts are named (`workload/global` for
-    /// an account's Route 53).
+    /// Feeds that are stale or failing, as `(what, region)`, for the header and status bar.
     pub fn stale_feeds(&self) -> Vec<(Pane, String)> {
-        let mut out = Vec::new();
-        for (place, feed) in &self.replicas {
-            if feed.freshness(self.now) == Freshness::Stale {
-                out.push((Pane::Replicas, place.to_string()));
-            }
-        }
-        for (place, feed) in &self.backups {
-            if feed.freshness(self.now) == Freshness::Stale {
-                out.push((Pane::Backups, place.to_string()));
-            }
-        }
-        for (account, feed) in &self.health {
-            if feed.freshness(self.now) == Freshness::Stale {
-                out.push((
-                    Pane::Health,
-                    Place::new(account.as_deref(), "global").to_string(),
-                ));
-            }
-        }
-        out
+        self.fleet.stale_feeds()
     }
 
     /// Whether any data has arrived at all, so the UI can say "waiting" rather than "all OK".
     pub fn has_any_data(&self) -> bool {
-        self.replicas.values().any(|f| f.last_good.is_some())
-            || self.backups.values().any(|f| f.last_good.is_some())
-            || self.health.values().any(|f| f.last_good.is_some())
+        self.fleet.has_any_data()
     }
 
     pub fn is_demo(&self) -> bool {

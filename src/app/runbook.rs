@@ -5,7 +5,7 @@ use super::{App, Command, Prompt};
 use crate::audit::resume::ResumeData;
 use crate::audit::runs::RunSummary;
 use crate::runbook::exec::work::{Report, Work};
-use crate::runbook::exec::{Run, RunIds, StepState};
+use crate::runbook::exec::{Refusal, Resolved, Run, RunIds, StepState};
 use crate::runbook::lang::library::Library;
 use crate::runbook::lang::model::Runbook;
 use crate::runbook::lang::params::{self, ParamValues, split_assignment};
@@ -72,6 +72,8 @@ pub enum Purpose {
     Skip,
     /// A reason to send the run down the current gate's `otherwise:` way.
     Otherwise,
+    /// A reason to lift the limit of the current action's pre-check (the promotion's lag).
+    LiftLimit,
     Abort,
 }
 
@@ -324,8 +326,17 @@ impl App {
                 Vec::new()
             }
             KeyCode::Char('o') if !over => {
+                // At a gate, its otherwise way; at an action, the limit of its pre-check.
+                let at_action = self.runbooks.run.as_ref().is_some_and(|r| {
+                    r.current()
+                        .is_some_and(|i| matches!(r.resolved[i], Resolved::Action { .. }))
+                });
                 self.runbooks.input = Some(RunInput {
-                    purpose: Purpose::Otherwise,
+                    purpose: if at_action {
+                        Purpose::LiftLimit
+                    } else {
+                        Purpose::Otherwise
+                    },
                     text: String::new(),
                 });
                 Vec::new()
@@ -364,7 +375,7 @@ impl App {
             return Vec::new();
         };
         if let Err(why) = run.ready(now) {
-            self.flash_error(why);
+            self.flash_error(why.to_string());
             return Vec::new();
         }
         if let Some(name) = run.typed_name_needed() {
@@ -380,7 +391,7 @@ impl App {
     /// Applies an executor decision; a refusal is flashed, and nothing else happens.
     fn with_run(
         &mut self,
-        decide: impl FnOnce(&mut Run) -> Result<Vec<Work>, String>,
+        decide: impl FnOnce(&mut Run) -> Result<Vec<Work>, Refusal>,
     ) -> Vec<Command> {
         let Some(run) = self.runbooks.run.as_mut() else {
             return Vec::new();
@@ -388,7 +399,7 @@ impl App {
         match decide(run) {
             Ok(work) => to_commands(work),
             Err(why) => {
-                self.flash_error(why);
+                self.flash_error(why.to_string());
                 Vec::new()
             }
         }
@@ -421,10 +432,11 @@ impl App {
                     Purpose::Confirm(_) => self.with_run(|run| run.confirm(Some(&text), now)),
                     Purpose::Skip => self.with_run(|run| run.skip(&text, now)),
                     Purpose::Otherwise => self.with_run(|run| run.take_otherwise(&text, now)),
+                    Purpose::LiftLimit => self.with_run(|run| run.lift_limit(&text, now)),
                     Purpose::Abort => {
                         let result = self.runbooks.run.as_mut().map(|run| run.abort(&text, now));
                         match result {
-                            Some(Err(why)) => self.flash_error(why),
+                            Some(Err(why)) => self.flash_error(why.to_string()),
                             Some(Ok(())) => self.flash_info("run aborted"),
                             None => {}
                         }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::clock::Clock;
 use crate::fleet::Place;
-use crate::fleet::{LagSample, ReplicaKind, ReplicationState, Snapshot};
+use crate::fleet::{LagSample, Replica, ReplicaKind, ReplicationState, Snapshot};
 use crate::source::sim::{SimFleet, SimOptions};
 use crate::source::{SourceError, SourceErrorKind};
 use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
@@ -45,25 +45,25 @@ fn loaded_app() -> App {
     );
     for region in regions() {
         app.update(
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 place: region.clone().into(),
                 result: sim.replicas_at(&region, t(0)),
-            },
+            }),
             t(0),
         );
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 place: region.clone().into(),
                 result: sim.backups_at(&region, t(0)),
-            },
+            }),
             t(0),
         );
     }
     app.update(
-        Event::Health {
+        Event::Fetched(Fetched::Health {
             account: None,
             result: sim.health_checks_at(t(0)),
-        },
+        }),
         t(0),
     );
     app
@@ -265,13 +265,13 @@ fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
         "no answer",
     );
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             place: "us-west-2".into(),
             result: Err(err),
-        },
+        }),
         t(1),
     );
-    let west = &app.replicas[&Place::from("us-west-2")];
+    let west = &app.fleet.replicas[&Place::from("us-west-2")];
     assert!(west.last_error.is_some());
     assert!(
         app.replica_rows()
@@ -281,10 +281,10 @@ fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
     );
     let sim = sim();
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             place: "eu-west-1".into(),
             result: sim.replicas_at("eu-west-1", t(30)),
-        },
+        }),
         t(30),
     );
     let rows = app.replica_rows();
@@ -322,10 +322,10 @@ fn verdicts_sort_worst_first_and_reach_the_header() {
         replica("d-warn", Some(500), ReplicationState::Replicating),
     ];
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             place: "us-west-2".into(),
             result: Ok(Snapshot::new(replicas, t(0))),
-        },
+        }),
         t(0),
     );
     let rows: Vec<(&str, Verdict)> = app

@@ -1,7 +1,9 @@
 //! The rows each pane shows, derived from the feeds: evaluated, filtered and sorted. Pure
-//! functions of `&App`, shared by `update` (to move the selection) and the UI (to draw).
+//! functions of the `FleetView` (and, for the cockpit, its filter), shared by `update` (to move
+//! the selection), the UI (to draw) and `ripcord status` (to judge).
 
 use super::feed::{Feed, Freshness};
+use super::fleet::FleetView;
 use super::{App, BackupView, Pane};
 use crate::fleet::BackupHealth;
 use crate::fleet::coverage::{self, Read};
@@ -105,13 +107,8 @@ fn sort_replica_rows(rows: &mut [ReplicaRow<'_>]) {
     });
 }
 
-impl App {
-    /// Replicas, worst verdict first, then by identifier.
-    pub fn replica_rows(&self) -> Vec<ReplicaRow<'_>> {
-        self.replica_rows_matching(&self.filter)
-    }
-
-    fn replica_rows_matching(&self, filter: &str) -> Vec<ReplicaRow<'_>> {
+impl FleetView {
+    pub fn replica_rows(&self, filter: &str) -> Vec<ReplicaRow<'_>> {
         let mut rows = self.unsorted_replica_rows(filter);
         sort_replica_rows(&mut rows);
         rows
@@ -164,12 +161,7 @@ impl App {
             .collect()
     }
 
-    /// One row per (region, vault, resource type), worst 24 h success rate first.
-    pub fn vault_rows(&self) -> Vec<VaultRow> {
-        self.vault_rows_matching(&self.filter)
-    }
-
-    fn vault_rows_matching(&self, filter: &str) -> Vec<VaultRow> {
+    pub fn vault_rows(&self, filter: &str) -> Vec<VaultRow> {
         type Key = (Option<String>, String, String, String);
         let mut grouped: BTreeMap<Key, VaultRow> = BTreeMap::new();
         for (place, feed) in &self.backups {
@@ -228,12 +220,7 @@ impl App {
         rows
     }
 
-    /// Protected resources, oldest last-good recovery point first (none at all comes first).
-    pub fn point_rows(&self) -> Vec<PointRow<'_>> {
-        self.point_rows_matching(&self.filter)
-    }
-
-    fn point_rows_matching(&self, filter: &str) -> Vec<PointRow<'_>> {
+    pub fn point_rows(&self, filter: &str) -> Vec<PointRow<'_>> {
         let listed = self
             .backups
             .iter()
@@ -394,12 +381,7 @@ impl App {
             })
     }
 
-    /// Failed, expired, aborted and completed-with-issues jobs, newest first.
-    pub fn failure_rows(&self) -> Vec<FailureRow<'_>> {
-        self.failure_rows_matching(&self.filter)
-    }
-
-    fn failure_rows_matching(&self, filter: &str) -> Vec<FailureRow<'_>> {
+    pub fn failure_rows(&self, filter: &str) -> Vec<FailureRow<'_>> {
         let mut rows: Vec<FailureRow<'_>> = self
             .backups
             .iter()
@@ -480,12 +462,7 @@ impl App {
         self.account(Some(found))
     }
 
-    /// Health checks, worst first.
-    pub fn check_rows(&self) -> Vec<CheckRow<'_>> {
-        self.check_rows_matching(&self.filter)
-    }
-
-    fn check_rows_matching(&self, filter: &str) -> Vec<CheckRow<'_>> {
+    pub fn check_rows(&self, filter: &str) -> Vec<CheckRow<'_>> {
         let mut rows: Vec<CheckRow<'_>> = self
             .health
             .iter()
@@ -530,19 +507,6 @@ impl App {
         rows
     }
 
-    /// How many rows the list under the cursor has (the backups pane has three lists).
-    pub fn row_count(&self, pane: Pane) -> usize {
-        match pane {
-            Pane::Replicas => self.replica_rows().len(),
-            Pane::Backups => match self.backup_view {
-                BackupView::Vaults => self.vault_rows().len(),
-                BackupView::RecoveryPoints => self.point_rows().len(),
-                BackupView::Failures => self.failure_rows().len(),
-            },
-            Pane::Health => self.check_rows().len(),
-        }
-    }
-
     /// Everything judged, worst first, as `(verdict, what, why)`, for the header.
     pub fn offenders(&self) -> Vec<(Verdict, String, String)> {
         let mut all: Vec<(Verdict, String, String)> = Vec::new();
@@ -557,18 +521,18 @@ impl App {
                 .map(|r| (r.eval.verdict, r.replica.id.clone(), r.eval.reason)),
         );
         all.extend(
-            self.point_rows_matching("")
+            self.point_rows("")
                 .into_iter()
                 .map(|r| (r.eval.verdict, r.point.resource_id.clone(), r.eval.reason)),
         );
-        all.extend(self.vault_rows_matching("").into_iter().map(|r| {
+        all.extend(self.vault_rows("").into_iter().map(|r| {
             (
                 r.eval.verdict,
                 format!("{}/{}", r.vault, r.resource_type),
                 r.eval.reason,
             )
         }));
-        all.extend(self.check_rows_matching("").into_iter().map(|r| {
+        all.extend(self.check_rows("").into_iter().map(|r| {
             (
                 r.eval.verdict,
                 format!("{} ({})", r.check.name, r.check.id),
@@ -581,10 +545,65 @@ impl App {
     }
 }
 
+/// The cockpit's lists: the fleet's rows through the filter typed at `/`.
+impl App {
+    /// Replicas, worst verdict first, then by identifier.
+    pub fn replica_rows(&self) -> Vec<ReplicaRow<'_>> {
+        self.fleet.replica_rows(&self.filter)
+    }
+
+    /// One row per (region, vault, resource type), worst 24 h success rate first.
+    pub fn vault_rows(&self) -> Vec<VaultRow> {
+        self.fleet.vault_rows(&self.filter)
+    }
+
+    /// Protected resources, oldest last-good recovery point first (none at all comes first).
+    pub fn point_rows(&self) -> Vec<PointRow<'_>> {
+        self.fleet.point_rows(&self.filter)
+    }
+
+    /// Failed, expired, aborted and completed-with-issues jobs, newest first.
+    pub fn failure_rows(&self) -> Vec<FailureRow<'_>> {
+        self.fleet.failure_rows(&self.filter)
+    }
+
+    /// The named account a resource belongs to, as the rows place it (`FleetView`).
+    pub fn account_of_resource(&self, name: &str) -> Option<&AccountLabel> {
+        self.fleet.account_of_resource(name)
+    }
+
+    /// The label of the account named `name`, when named accounts are in view.
+    pub fn account(&self, name: Option<&str>) -> Option<&AccountLabel> {
+        self.fleet.account(name)
+    }
+
+    /// Health checks, worst first.
+    pub fn check_rows(&self) -> Vec<CheckRow<'_>> {
+        self.fleet.check_rows(&self.filter)
+    }
+
+    /// Everything judged, worst first, as `(verdict, what, why)`, for the header.
+    pub fn offenders(&self) -> Vec<(Verdict, String, String)> {
+        self.fleet.offenders()
+    }
+    /// How many rows the list under the cursor has (the backups pane has three lists).
+    pub fn row_count(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Replicas => self.replica_rows().len(),
+            Pane::Backups => match self.backup_view {
+                BackupView::Vaults => self.vault_rows().len(),
+                BackupView::RecoveryPoints => self.point_rows().len(),
+                BackupView::Failures => self.failure_rows().len(),
+            },
+            Pane::Health => self.check_rows().len(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Event, Mode};
+    use crate::app::{Event, Fetched, Mode};
     use crate::clock::Clock;
     use crate::config::{Config, Refresh};
     use crate::source::sim::{Scenario, SimFleet, SimOptions};
@@ -617,10 +636,10 @@ mod tests {
         for region in &regions {
             let result = sim.replicas_at(region, now);
             app.update(
-                Event::Replicas {
+                Event::Fetched(Fetched::Replicas {
                     place: region.clone().into(),
                     result,
-                },
+                }),
                 now,
             );
         }

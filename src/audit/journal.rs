@@ -11,13 +11,13 @@
 use super::lock::RunLock;
 use super::model::{Draft, Operator, RunbookRef};
 use super::resume::{Prepared, ResumeData};
-use super::testhook::{self, Point};
 use super::writer::AuditWriter;
 use crate::runbook::act::port::CallerIdentity;
 use crate::runbook::exec::Run;
 use crate::runbook::exec::log::{LogEntry, LogEvent};
 use crate::runbook::exec::work::{Job, Report, ReportBody, Work};
 use crate::runbook::lang::library::Library;
+use crate::testhook::{self, Point};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -23,6 +23,5 @@ pub mod report;
 pub mod resume;
 pub mod runs;
 pub mod seal;
-pub mod testhook;
 pub mod verify;
 pub mod writer;

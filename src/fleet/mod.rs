@@ -25,7 +25,7 @@ pub use health::{
     CheckKind, CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck,
     RecordHealth,
 };
-pub use place::{AccountLabel, Place};
+pub use place::{AccountLabel, Place, is_region_name};
 pub use replica::{LAG_CURRENT_FOR, LagReading, LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};
 pub use workload::{Targets, Thresholds, Workload, Workloads};

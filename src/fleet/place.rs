@@ -80,6 +80,20 @@ impl fmt::Display for Place {
     }
 }
 
+/// Whether `name` looks like an AWS region (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`),
+/// so that a typo is caught before any call is made.
+pub fn is_region_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

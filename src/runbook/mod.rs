@@ -10,11 +10,9 @@
 //! ```
 //!
 //! Three rooms: `lang/` is the language (nothing in it runs), `exec/` the state machine (no
-//! I/O), `act/` the side effects. Adding an action is its module in `act/` and a line in its
-//! registry (`Operation`), plus its name and arguments in `lang/vocab.rs`; a condition the
-//! same in `act/probe/` (`Probe`).
-//!
-//! The format is documented in `runbooks/README.md`.
+//! I/O), `act/` the side effects. Adding an action is its module in `act/` (its `SPEC`: name
+//! and arguments; its typed arguments; what it says; its pre-checks, change and end state) and
+//! one line in `act/mod.rs`'s `registry!`; a condition the same in `act/probe/`.
 
 pub mod act;
 pub mod cli;

@@ -2,6 +2,7 @@
 //! The rest of ripcord sees only the domain model in `fleet`.
 
 pub mod aws;
+mod deadline;
 pub mod sim;
 
 use crate::fleet::{AccountLabel, BackupHealth, CheckerObservation, HealthCheck, Place, Replica};
@@ -11,6 +12,7 @@ use std::sync::Arc;
 // The failure of a fetch belongs to the domain (a snapshot carries the parts that failed):
 // it lives in `fleet`, and is named here too, where every source makes one.
 pub use crate::fleet::failure::{FetchResult, SourceError, SourceErrorKind};
+pub use deadline::with_deadline;
 
 /// A read-only view of a fleet, polled per region. Implemented by the AWS source and by the
 /// simulator, so the cockpit, `status` and drills run the same code against either.

@@ -1,9 +1,9 @@
 //! `ripcord status`: the one-shot glance for cron jobs and mornings.
 //!
-//! Every feed of a source is fetched once, all at the same time, each bounded by what is left
-//! of the time allowed. The answers go into an `App` exactly as the pollers' would, and the
-//! glance is read from the App's own evaluated rows, so the cockpit and `status` can never
-//! disagree about a verdict.
+//! Every feed of a source (`FeedId::all`, the pollers' list) is fetched once, all at the same
+//! time, each bounded by what is left of the time allowed. The answers go into a `FleetView`
+//! exactly as the pollers' go into the cockpit's, and the glance is read from its evaluated
+//! rows, so the cockpit and `status` can never disagree about a verdict. No `App`, no theme.
 //!
 //! Exit codes: 0 all OK; 1 a WARN; 2 a CRIT; 3 something could not be fetched or judged. A
 //! CRIT seen in the data that did arrive outranks 3 (it is certain, and it is the news);
@@ -15,14 +15,11 @@ pub mod table;
 pub use report::{Report, exit_code, overall, report};
 pub use table::render;
 
-use crate::app::{App, Event, Mode};
+use crate::app::fleet::{FeedId, Fetched, FleetView};
 use crate::config::{Config, Refresh};
-use crate::fleet::Place;
-use crate::poll::with_deadline;
 use crate::source::aws::AwsFleet;
 use crate::source::sim::{Scenario, SimFleet, SimOptions};
 use crate::source::{AccountFleet, FleetSource};
-use crate::theme::Theme;
 use futures_util::future::join_all;
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -47,7 +44,7 @@ pub enum Target {
 
 /// Sets up the source, fetches everything once and judges it, all within `timeout`. An error
 /// means nothing could be fetched at all (no region, no credentials, setup too slow).
-pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<App, String> {
+pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<FleetView, String> {
     let started = tokio::time::Instant::now();
     let too_slow = || {
         format!(
@@ -55,7 +52,7 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
             humantime::format_duration(timeout)
         )
     };
-    let (fleets, mode, workloads): (Vec<AccountFleet>, Mode, _) = match target {
+    let (fleets, workloads): (Vec<AccountFleet>, _) = match target {
         Target::Sim { seed, scenario } => {
             let sim = SimFleet::new(SimOptions {
                 seed,
@@ -63,11 +60,7 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
                 ..SimOptions::default()
             });
             let workloads = cfg.workloads(sim.workloads());
-            (
-                vec![AccountFleet::single(Arc::new(sim))],
-                Mode::Demo { scenario },
-                workloads,
-            )
+            (vec![AccountFleet::single(Arc::new(sim))], workloads)
         }
         Target::Aws {
             profile,
@@ -86,7 +79,7 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
                 Ok(Err(e)) => return Err(e.to_string()),
                 Err(_) => return Err(too_slow()),
             };
-            (fleets, Mode::Live { profile }, cfg.workloads(Vec::new()))
+            (fleets, cfg.workloads(Vec::new()))
         }
         Target::Aws {
             profile, regions, ..
@@ -98,11 +91,7 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
                 Err(_) => return Err(too_slow()),
             };
             let workloads = cfg.workloads(Vec::new());
-            (
-                vec![AccountFleet::single(Arc::new(fleet))],
-                Mode::Live { profile },
-                workloads,
-            )
+            (vec![AccountFleet::single(Arc::new(fleet))], workloads)
         }
     };
     let left = timeout.saturating_sub(started.elapsed());
@@ -110,97 +99,62 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<A
     // Whole seconds: the report is for people and scripts, not for nanosecond timing.
     let now = Timestamp::now();
     let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
-    Ok(app_from_accounts(mode, &fleets, workloads, events, now))
+    Ok(fleet_of_accounts(&fleets, workloads, events, now))
 }
 
-/// An App watching `fleets` (their accounts and regions) that has taken in one round of
-/// `events` at `now`.
-pub fn app_from_accounts(
-    mode: Mode,
+/// Fetches every feed of `source` (the one unnamed account) once, in parallel, each within
+/// `deadline`, and returns the answers as the events the pollers would have sent.
+pub async fn poll_once(source: Arc<dyn FleetSource>, deadline: Duration) -> Vec<Fetched> {
+    poll_accounts(&[AccountFleet::single(source)], deadline).await
+}
+
+/// As `poll_once`, for every account of `fleets` at the same time (`FeedId::of_fleets`): one
+/// account's credentials failing costs its own feeds, never the others'.
+pub async fn poll_accounts(fleets: &[AccountFleet], deadline: Duration) -> Vec<Fetched> {
+    let feeds = FeedId::of_fleets(fleets);
+    join_all(
+        feeds
+            .iter()
+            .map(|(feed, source)| feed.fetch(source.as_ref(), deadline)),
+    )
+    .await
+}
+
+/// A fleet view watching `fleets` (their accounts and regions) that has taken in one round of
+/// answers at `now`.
+pub fn fleet_of_accounts(
     fleets: &[AccountFleet],
     workloads: crate::fleet::Workloads,
-    events: Vec<Event>,
+    fetched: Vec<Fetched>,
     now: Timestamp,
-) -> App {
+) -> FleetView {
     let unnamed: Vec<String> = fleets
         .iter()
         .filter(|f| f.account.is_none())
         .flat_map(|f| f.fleet.regions())
         .collect();
     let source_name = fleets.first().map_or("aws", |f| f.fleet.name());
-    let mut app = app_from(mode, source_name, &unnamed, workloads, Vec::new(), now);
-    app.watch_fleets(fleets);
-    for event in events {
-        app.update(event, now);
+    let mut fleet = fleet_from(source_name, &unnamed, workloads, Vec::new(), now);
+    fleet.watch_fleets(fleets);
+    for answer in fetched {
+        fleet.apply(answer, now);
     }
-    app
+    fleet
 }
 
-/// Fetches every feed of `source` (the one unnamed account) once, in parallel, each within
-/// `deadline`, and returns the answers as the events the pollers would have sent.
-pub async fn poll_once(source: Arc<dyn FleetSource>, deadline: Duration) -> Vec<Event> {
-    poll_accounts(&[AccountFleet::single(source)], deadline).await
-}
-
-/// As `poll_once`, for every account of `fleets` at the same time: one account's credentials
-/// failing costs its own feeds, never the others'.
-pub async fn poll_accounts(fleets: &[AccountFleet], deadline: Duration) -> Vec<Event> {
-    let places: Vec<(Arc<dyn FleetSource>, Place)> = fleets
-        .iter()
-        .flat_map(|f| f.places().into_iter().map(|p| (f.fleet.clone(), p)))
-        .collect();
-    let replicas = places.iter().map(|(source, place)| async move {
-        let what = format!("replicas/{place}");
-        let result = with_deadline(deadline, &what, source.replicas(&place.region)).await;
-        Event::Replicas {
-            place: place.clone(),
-            result,
-        }
-    });
-    let backups = places.iter().map(|(source, place)| async move {
-        let what = format!("backups/{place}");
-        let result = with_deadline(deadline, &what, source.backups(&place.region)).await;
-        Event::Backups {
-            place: place.clone(),
-            result,
-        }
-    });
-    let health = fleets.iter().map(|f| async move {
-        let what = Place::new(f.name(), "health").to_string();
-        Event::Health {
-            account: f.name().map(str::to_string),
-            result: with_deadline(deadline, &what, f.fleet.health_checks()).await,
-        }
-    });
-    let (mut events, more, health) =
-        tokio::join!(join_all(replicas), join_all(backups), join_all(health));
-    events.extend(more);
-    events.extend(health);
-    events
-}
-
-/// An App that has taken in one round of `events` at `now`.
-pub fn app_from(
-    mode: Mode,
+/// A fleet view that has taken in one round of answers at `now`.
+pub fn fleet_from(
     source_name: &str,
     regions: &[String],
     workloads: crate::fleet::Workloads,
-    events: Vec<Event>,
+    fetched: Vec<Fetched>,
     now: Timestamp,
-) -> App {
-    let mut app = App::new(
-        mode,
-        source_name,
-        regions,
-        workloads,
-        Refresh::default(),
-        Theme::mono(),
-        now,
-    );
-    for event in events {
-        app.update(event, now);
+) -> FleetView {
+    let mut fleet = FleetView::new(source_name, regions, workloads, Refresh::default(), now);
+    for answer in fetched {
+        fleet.apply(answer, now);
     }
-    app
+    fleet
 }
 
 #[cfg(test)]
@@ -209,7 +163,7 @@ mod tests {
     use crate::clock::Clock;
     use crate::fleet::Verdict;
     use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Snapshot};
-    use crate::source::sim::{Scenario, SimFleet, SimOptions};
+    use crate::source::sim::{SimFleet, SimOptions};
     use crate::source::{FetchResult, SourceError, SourceErrorKind};
 
     fn t0() -> Timestamp {
@@ -221,12 +175,6 @@ mod tests {
             clock: Clock::manual(t0()),
             ..SimOptions::default()
         })
-    }
-
-    fn demo() -> Mode {
-        Mode::Demo {
-            scenario: Scenario::Normal,
-        }
     }
 
     #[test]
@@ -260,8 +208,8 @@ mod tests {
             "replicas and backups per region, health"
         );
         let workloads = crate::config::Config::default().workloads(sim.workloads());
-        let app = app_from(demo(), "sim", &source.regions(), workloads, events, t0());
-        let report = report(&app, None);
+        let fleet = fleet_from("sim", &source.regions(), workloads, events, t0());
+        let report = report(&fleet, None);
         // The simulator's chronic failure: a volume whose backups keep failing.
         assert_eq!(report.overall, Verdict::Crit);
         assert_eq!(report.exit_code, 2);
@@ -274,7 +222,7 @@ mod tests {
         assert_eq!(orders.replicas, 3);
         assert_eq!(orders.rpo_seconds, 60);
         assert!(orders.worst_lag_seconds.is_some());
-        assert_eq!(report.replicas.len(), app.replica_rows().len());
+        assert_eq!(report.replicas.len(), fleet.replica_rows("").len());
         assert!(
             report
                 .problems
@@ -323,15 +271,14 @@ mod tests {
             Duration::from_secs(5),
             "bounded by the deadline"
         );
-        let app = app_from(
-            demo(),
+        let fleet = fleet_from(
             "test",
             &source.regions(),
             crate::fleet::Workloads::default(),
             events,
             t0(),
         );
-        let report = report(&app, None);
+        let report = report(&fleet, None);
         assert_eq!(report.exit_code, 3);
         assert_eq!(report.overall, Verdict::Unknown);
         let kinds: Vec<(&str, &str)> = report
@@ -357,7 +304,7 @@ mod tests {
                     "not authorized",
                 )])
             });
-            events.push(Event::Replicas {
+            events.push(Fetched::Replicas {
                 place: region.to_string().into(),
                 result: replicas,
             });
@@ -366,8 +313,8 @@ mod tests {
             .map(String::from)
             .to_vec();
         let workloads = crate::config::Config::default().workloads(sim.workloads());
-        let app = app_from(demo(), "sim", &regions, workloads, events, t0());
-        let report = report(&app, None);
+        let fleet = fleet_from("sim", &regions, workloads, events, t0());
+        let report = report(&fleet, None);
         assert_eq!(report.replicas.len(), 6, "the replicas are there");
         assert_eq!(report.fetch_errors.len(), 3);
         assert!(
@@ -400,15 +347,7 @@ mod tests {
             },
             Thresholds::default(),
         );
-        let mut app = App::new(
-            demo(),
-            "test",
-            &[],
-            workloads,
-            Refresh::default(),
-            Theme::mono(),
-            t0(),
-        );
+        let mut fleet = FleetView::new("test", &[], workloads, Refresh::default(), t0());
         let check = HealthCheck {
             id: "hc-1".into(),
             name: "checkout API".into(),
@@ -423,14 +362,14 @@ mod tests {
             observations: vec![],
             guards: vec![],
         };
-        app.update(
-            Event::Health {
+        fleet.apply(
+            Fetched::Health {
                 account: None,
                 result: Ok(Snapshot::new(vec![check], t0())),
             },
             t0(),
         );
-        let report = report(&app, None);
+        let report = report(&fleet, None);
         assert_eq!(report.health_checks[0].workload.as_deref(), Some("api"));
     }
 }

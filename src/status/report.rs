@@ -1,8 +1,8 @@
-//! The glance as data, read off an App fed with one round of answers: what `--json` prints
+//! The glance as data, read off a `FleetView` fed with one round of answers: what `--json` prints
 //! (its schema is in the README) and what the table is drawn from.
 
 use super::SCHEMA_VERSION;
-use crate::app::App;
+use crate::app::fleet::FleetView;
 use crate::fleet::Place;
 use crate::fleet::{
     JobCounts, NewestPoint, ResourceJobStats, Verdict, Window, Workload, age_between, evaluate,
@@ -221,12 +221,12 @@ fn claimed_by<'a>(workloads: &'a [Workload], names: &[&str]) -> Option<&'a Workl
         .find(|w| names.iter().any(|n| w.contains(n)))
 }
 
-/// Reads the glance off an App fed with one round of data.
-pub fn report(app: &App, profile: Option<&str>) -> Report {
-    let now = app.now;
-    let list = &app.workloads.list;
-    let replicas: Vec<ReplicaLine> = app
-        .replica_rows()
+/// Reads the glance off a fleet view fed with one round of data.
+pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
+    let now = fleet.now;
+    let list = &fleet.workloads.list;
+    let replicas: Vec<ReplicaLine> = fleet
+        .replica_rows("")
         .into_iter()
         .map(|row| {
             let r = row.replica;
@@ -250,7 +250,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             }
         })
         .collect();
-    let vault_rows = app.vault_rows();
+    let vault_rows = fleet.vault_rows("");
     let backups: Vec<BackupLine> = vault_rows
         .iter()
         .map(|v| BackupLine {
@@ -267,8 +267,8 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             reason: v.eval.reason.clone(),
         })
         .collect();
-    let recovery_points: Vec<PointLine> = app
-        .point_rows()
+    let recovery_points: Vec<PointLine> = fleet
+        .point_rows("")
         .into_iter()
         .map(|row| {
             let p = row.point;
@@ -287,8 +287,8 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             }
         })
         .collect();
-    let failed_jobs = app
-        .failure_rows()
+    let failed_jobs = fleet
+        .failure_rows("")
         .into_iter()
         .map(|row| {
             let j = row.job;
@@ -305,8 +305,8 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             }
         })
         .collect();
-    let health_checks: Vec<CheckLine> = app
-        .check_rows()
+    let health_checks: Vec<CheckLine> = fleet
+        .check_rows("")
         .into_iter()
         .map(|row| {
             let c = row.check;
@@ -339,7 +339,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
 
     // One entry per failed call: a feed with several failed calls lists each.
     let mut fetch_errors = Vec::new();
-    for (place, feed) in &app.replicas {
+    for (place, feed) in &fleet.replicas {
         if let Some((_, e)) = &feed.last_error {
             fetch_errors.extend(
                 e.every()
@@ -348,7 +348,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             );
         }
     }
-    for (place, feed) in &app.backups {
+    for (place, feed) in &fleet.backups {
         if let Some((_, e)) = &feed.last_error {
             fetch_errors.extend(
                 e.every()
@@ -357,7 +357,7 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
             );
         }
     }
-    for (account, feed) in &app.health {
+    for (account, feed) in &fleet.health {
         if let Some((_, e)) = &feed.last_error {
             let place = Place::new(account.as_deref(), "global");
             fetch_errors.extend(
@@ -368,8 +368,8 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
         }
     }
 
-    let workloads = summarise_workloads(app, &replicas, &recovery_points, &health_checks);
-    let problems: Vec<Problem> = app
+    let workloads = summarise_workloads(fleet, &replicas, &recovery_points, &health_checks);
+    let problems: Vec<Problem> = fleet
         .offenders()
         .into_iter()
         .map(|(verdict, what, reason)| Problem {
@@ -384,19 +384,19 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
         generated_at: now,
-        source: app.source_name.clone(),
+        source: fleet.source_name.clone(),
         profile: profile.map(str::to_string),
         regions: {
             // Each region once, however many accounts poll it.
             let mut regions: Vec<String> = Vec::new();
-            for place in app.replicas.keys() {
+            for place in fleet.replicas.keys() {
                 if !regions.contains(&place.region) {
                     regions.push(place.region.clone());
                 }
             }
             regions
         },
-        accounts: app.accounts.clone(),
+        accounts: fleet.accounts.clone(),
         overall,
         exit_code: exit_code(overall),
         workloads,
@@ -413,27 +413,27 @@ pub fn report(app: &App, profile: Option<&str>) -> Report {
 /// One summary per configured workload (even one with nothing found: a pattern that matches
 /// nothing is worth noticing), then one for whatever no workload claims, if anything.
 fn summarise_workloads(
-    app: &App,
+    fleet: &FleetView,
     replicas: &[ReplicaLine],
     points: &[PointLine],
     checks: &[CheckLine],
 ) -> Vec<WorkloadSummary> {
-    let list = &app.workloads.list;
+    let list = &fleet.workloads.list;
     // A workload's backup success comes from its own resources' jobs (the jobs' resource
     // ARNs), whatever vault they share with other workloads; a vault's name says nothing.
-    let per_resource: Vec<(Option<String>, &ResourceJobStats)> = app
+    let per_resource: Vec<(Option<String>, &ResourceJobStats)> = fleet
         .backups
         .values()
         .filter_map(|feed| feed.data())
         .flat_map(|health| health.resource_stats.iter())
-        .map(|r| (app.workloads.targets_for(&r.resource_id).workload, r))
+        .map(|r| (fleet.workloads.targets_for(&r.resource_id).workload, r))
         .collect();
     let groups = list
         .iter()
         .map(|w| (Some(w.name.clone()), w.targets()))
         .chain(std::iter::once((
             None,
-            app.workloads.default_targets.clone(),
+            fleet.workloads.default_targets.clone(),
         )));
     let mut out = Vec::new();
     for (name, targets) in groups {
@@ -461,8 +461,9 @@ fn summarise_workloads(
         window(Window::Day).iter().for_each(|c| day.merge(c));
         // Judged like a vault when something finished in 24 h; a workload backed up weekly
         // is judged by its recovery points' age instead of reading UNKNOWN all week.
-        let backup_verdict = (day.finished() > 0)
-            .then(|| evaluate::backup_counts(&day, Window::Day, &app.workloads.thresholds).verdict);
+        let backup_verdict = (day.finished() > 0).then(|| {
+            evaluate::backup_counts(&day, Window::Day, &fleet.workloads.thresholds).verdict
+        });
         let verdict = mine_r
             .iter()
             .map(|r| r.verdict)

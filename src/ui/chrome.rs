@@ -128,17 +128,23 @@ fn ages(app: &App) -> Vec<Span<'static>> {
         (
             "lag",
             Pane::Replicas,
-            oldest(app.replicas.values().map(|f| f.age(app.now)).collect()),
+            oldest(
+                app.fleet
+                    .replicas
+                    .values()
+                    .map(|f| f.age(app.now))
+                    .collect(),
+            ),
         ),
         (
             "backups",
             Pane::Backups,
-            oldest(app.backups.values().map(|f| f.age(app.now)).collect()),
+            oldest(app.fleet.backups.values().map(|f| f.age(app.now)).collect()),
         ),
         (
             "dns",
             Pane::Health,
-            oldest(app.health.values().map(|f| f.age(app.now)).collect()),
+            oldest(app.fleet.health.values().map(|f| f.age(app.now)).collect()),
         ),
     ];
     let mut spans = Vec::new();

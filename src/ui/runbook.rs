@@ -7,9 +7,8 @@ use crate::app::App;
 use crate::app::runbook::{Purpose, RunInput};
 use crate::fleet::{age_between, format_duration};
 use crate::runbook::act::shell::{SHELL, SHELL_FLAGS};
-use crate::runbook::exec::log::InDoubtDecision;
 use crate::runbook::exec::work::Check;
-use crate::runbook::exec::{EndState, Resolved, Run, RunOutcome, StepState};
+use crate::runbook::exec::{NextMove, Resolved, Run, RunOutcome, StepState};
 use crate::theme::Theme;
 use crate::ui::widgets::clock_time;
 use ratatui::Frame;
@@ -243,9 +242,7 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
     let state = &run.state.steps[index];
     let live = &run.live[index];
     let resolved = &run.resolved[index];
-    // A step in doubt may ask for a typed name without being destructive (its end state
-    // cannot be told): the header says DESTRUCTIVE only of what is.
-    let destructive = run.typed_name_needed().is_some() && run.is_destructive(index);
+    let destructive = run.shows_destructive(index);
     let mut header = vec![Span::styled(
         format!("{}/{} {}", index + 1, run.book.steps.len(), step.title),
         theme.title,
@@ -281,6 +278,15 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
             theme.crit,
         )));
     }
+    if let Some(reason) = &state.limit_lifted {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "LIMIT LIFTED by the operator ({}): the change runs without it; writes within the lag are lost",
+                run.params.hide_secrets(reason)
+            ),
+            theme.warn,
+        )));
+    }
     if state.state == StepState::InDoubt {
         lines.push(Line::from(Span::styled(
             format!(
@@ -289,11 +295,10 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
             ),
             theme.warn,
         )));
-        if run.in_doubt_end_state() == Some(EndState::CannotTell) {
+        if let Some(needed) = run.cannot_tell_needs() {
             lines.push(Line::from(Span::styled(
                 format!(
-                    "ripcord CANNOT TELL whether it happened: its end state cannot be read. Sending it again needs `{}` typed.",
-                    run.typed_name_needed().unwrap_or_default()
+                    "ripcord CANNOT TELL whether it happened: its end state cannot be read. Sending it again needs `{needed}` typed.",
                 ),
                 theme.crit,
             )));
@@ -575,6 +580,9 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
             },
             Purpose::Skip => "Why skip this step? ".to_string(),
             Purpose::Otherwise => "Why take the gate's otherwise way? ".to_string(),
+            Purpose::LiftLimit => {
+                "Why lift the limit (writes within the lag are lost)? ".to_string()
+            }
             Purpose::Abort => "Why abort the run? ".to_string(),
         };
         let keys: Vec<Span> = [key("Enter", "submit"), key("Esc", "cancel")].concat();
@@ -612,8 +620,8 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
             ),
             theme.warn,
         )),
-        _ => match run.ready(now) {
-            Ok(()) => Line::from(Span::styled(ready_text(run), theme.ok)),
+        _ => match run.next_move(now) {
+            Ok(next) => Line::from(Span::styled(enter_text(&next), theme.ok)),
             Err(why) => Line::from(Span::styled(format!("✖ {why}"), theme.crit)),
         },
     };
@@ -644,47 +652,35 @@ fn production_account_changed(app: &App, run: &Run, index: usize) -> Option<Stri
         .map(|a| a.name.clone())
 }
 
-/// What Enter will do now.
-fn ready_text(run: &Run) -> String {
-    let Some(i) = run.state.current else {
-        return String::new();
-    };
-    match (
-        run.in_doubt_decision(),
-        run.in_doubt_end_state(),
-        run.typed_name_needed(),
-    ) {
-        (Some(InDoubtDecision::AcceptEndState), _, _) => {
-            return "Enter accepts it as done: the end state holds (nothing is sent)".to_string();
+/// What Enter will do now, as the executor decided it (`Run::next_move`), in words.
+fn enter_text(next: &NextMove) -> String {
+    match next {
+        NextMove::AcceptEndState => {
+            "Enter accepts it as done: the end state holds (nothing is sent)".to_string()
         }
-        (Some(InDoubtDecision::RunAgain), Some(EndState::CannotTell), Some(name)) => {
-            return format!(
-                "ripcord cannot tell whether it happened: Enter, then type {name}, sends it again; s skips it with a reason if it did"
-            );
+        NextMove::SendAgain {
+            typed: Some(name),
+            cannot_tell: true,
+        } => format!(
+            "ripcord cannot tell whether it happened: Enter, then type {name}, sends it again; s skips it with a reason if it did"
+        ),
+        NextMove::SendAgain {
+            typed: Some(name), ..
+        } => format!("Enter, then type {name}, sends it again"),
+        NextMove::SendAgain { typed: None, .. } => {
+            "Enter sends it again; s skips it with a reason if it already happened".to_string()
         }
-        (Some(InDoubtDecision::RunAgain), _, Some(name)) => {
-            return format!("Enter, then type {name}, sends it again");
+        NextMove::TickItem => "Enter ticks the next item once it is done".to_string(),
+        NextMove::MarkDone => "Enter marks the step done".to_string(),
+        NextMove::AcceptGate { otherwise: true } => {
+            "Enter accepts the gate; o takes its otherwise way (with a reason)".to_string()
         }
-        (Some(InDoubtDecision::RunAgain), _, None) => {
-            return "Enter sends it again; s skips it with a reason if it already happened"
-                .to_string();
+        NextMove::AcceptGate { otherwise: false } => {
+            "Enter accepts the gate and goes on".to_string()
         }
-        (None, _, _) => {}
-    }
-    match &run.resolved[i] {
-        Resolved::Manual if run.book.steps[i].checklist.len() > run.state.steps[i].ticked => {
-            "Enter ticks the next item once it is done".to_string()
-        }
-        Resolved::Manual => "Enter marks the step done".to_string(),
-        Resolved::Gate {
-            otherwise: Some(_), ..
-        } => "Enter accepts the gate; o takes its otherwise way (with a reason)".to_string(),
-        Resolved::Gate { .. } => "Enter accepts the gate and goes on".to_string(),
-        Resolved::Wait { .. } => "Enter starts waiting".to_string(),
-        _ => match run.typed_name_needed() {
-            Some(name) => format!("Enter, then type {name}, runs it"),
-            None => "Enter runs it".to_string(),
-        },
+        NextMove::StartWaiting => "Enter starts waiting".to_string(),
+        NextMove::Run { typed: Some(name) } => format!("Enter, then type {name}, runs it"),
+        NextMove::Run { typed: None } => "Enter runs it".to_string(),
     }
 }
 

@@ -25,7 +25,7 @@ pub enum AccountsShown {
 
 impl AccountsShown {
     pub fn of<'a>(app: &App, accounts: impl Iterator<Item = Option<&'a str>>) -> Self {
-        if app.accounts.is_empty() {
+        if app.fleet.accounts.is_empty() {
             return AccountsShown::Nothing;
         }
         let mut seen: Option<Option<&str>> = None;
@@ -96,7 +96,7 @@ pub fn accounts_in_view(app: &App, compact: bool) -> Vec<Span<'static>> {
     let prod = theme.crit.add_modifier(Modifier::BOLD | Modifier::REVERSED);
     let mut spans = Vec::new();
     let mut others = 0;
-    for a in &app.accounts {
+    for a in &app.fleet.accounts {
         if compact && !a.is_production() {
             others += 1;
             continue;

@@ -11,7 +11,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use ripcord::app::feed::Freshness;
-use ripcord::app::{App, Event, Mode, Pane};
+use ripcord::app::{App, Event, Fetched, Mode, Pane};
 use ripcord::clock::Clock;
 use ripcord::config::{Config, Refresh};
 use ripcord::fleet::Place;
@@ -41,9 +41,9 @@ async fn two_accounts(theme: Theme) -> (Arc<SimFleet>, Clock, Vec<AccountFleet>,
         theme,
         t0(),
     );
-    app.watch_fleets(&fleets);
+    app.fleet.watch_fleets(&fleets);
     for event in events {
-        app.update(event, t0());
+        app.update(Event::Fetched(event), t0());
     }
     (sim, clock, fleets, app)
 }
@@ -118,30 +118,30 @@ async fn an_account_whose_credentials_fail_goes_stale_alone_and_says_what_to_do(
         )
     };
     for event in ripcord::status::poll_accounts(&fleets[..1], Duration::from_secs(5)).await {
-        app.update(event, later);
+        app.update(Event::Fetched(event), later);
     }
     for region in sim.regions() {
         let place = Place::new(Some(accounts::BACKUP), region);
         app.update(
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 place: place.clone(),
                 result: Err(denied()),
-            },
+            }),
             later,
         );
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 place,
                 result: Err(denied()),
-            },
+            }),
             later,
         );
     }
     app.update(
-        Event::Health {
+        Event::Fetched(Fetched::Health {
             account: Some(accounts::BACKUP.to_string()),
             result: Err(denied()),
-        },
+        }),
         later,
     );
     let stale = app.stale_feeds();
@@ -150,7 +150,7 @@ async fn an_account_whose_credentials_fail_goes_stale_alone_and_says_what_to_do(
         stale.iter().all(|(_, place)| place.starts_with("backup/")),
         "only the backup account is stale: {stale:?}"
     );
-    for (place, feed) in &app.replicas {
+    for (place, feed) in &app.fleet.replicas {
         let expected = if place.account.as_deref() == Some(accounts::BACKUP) {
             Freshness::Stale
         } else {
@@ -187,10 +187,10 @@ async fn a_step_that_changes_a_production_account_says_so_in_its_confirmation() 
         let mut d = Drill::new(Scenario::Normal, 0);
         if accounts_named {
             let fleets = accounts::fleets(&d.sim);
-            d.app.watch_fleets(&fleets);
+            d.app.fleet.watch_fleets(&fleets);
             let now = d.app.now;
             for event in ripcord::status::poll_accounts(&fleets, Duration::from_secs(5)).await {
-                d.app.update(event, now);
+                d.app.update(Event::Fetched(event), now);
             }
         }
         d.command("run rds-cross-region-failover").await;

@@ -9,6 +9,7 @@ mod common;
 
 mod accounts_view;
 mod audit_drill;
+mod port_calls;
 mod runbook_drills;
 mod runbook_shell;
 mod runbook_snapshots;

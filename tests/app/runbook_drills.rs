@@ -136,6 +136,51 @@ async fn a_lag_over_the_rpo_blocks_promotion_until_skipped_with_a_reason() {
     assert_eq!(d.states()[1], StepState::Skipped);
 }
 
+/// In a region outage the lag is over the RPO (or cannot be read): the promotion's own lag
+/// limit stops it too. The operator lifts that limit at the step with `o` and a reason, types
+/// the replica's name, and the promotion goes on, without aborting and starting the run again.
+#[tokio::test]
+async fn the_promotion_goes_on_once_the_operator_lifts_its_lag_limit_with_a_reason() {
+    let mut d = Drill::new(Scenario::RegionOutage, 120);
+    d.command("run rds-cross-region-failover").await;
+    d.enter().await;
+    d.enter().await;
+    d.enter().await;
+    d.key(KeyCode::Char('s')).await;
+    d.type_line("IC accepts up to 2m of lost orders").await;
+    assert_eq!(d.at(), 3, "at the promotion: {}", d.flash());
+    d.enter().await;
+    assert_eq!(d.states()[2], StepState::Pending, "the lag limit stops it");
+    assert!(d.flash().contains("o lifts the limit"), "{}", d.flash());
+    d.key(KeyCode::Char('o')).await;
+    d.type_line("IC accepts up to 2m of lost orders").await;
+    assert!(d.run().log.iter().any(|e| matches!(
+        &e.event,
+        LogEvent::LimitLifted { reason, .. } if reason.contains("IC accepts")
+    )));
+    assert_eq!(d.states()[2], StepState::Pending, "lifting sends nothing");
+    d.enter().await;
+    d.type_line("orders-dr-usw2").await;
+    assert_eq!(d.at(), 4, "promoted: {}", d.flash());
+    let limit = d.run().log.iter().find_map(|e| match &e.event {
+        LogEvent::Intent {
+            what:
+                Intended::Action {
+                    op: Operation::PromoteReadReplica(p),
+                    ..
+                },
+            ..
+        } => Some(p.max_lag),
+        _ => None,
+    });
+    assert_eq!(
+        limit,
+        Some(None),
+        "the intent names a promotion without the limit"
+    );
+    d.intents_precede_results();
+}
+
 #[tokio::test]
 async fn aurora_switches_over_when_the_primary_answers() {
     let mut d = Drill::new(Scenario::Normal, 0);

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
-use ripcord::app::{App, Event};
+use ripcord::app::{App, Event, Fetched};
 use ripcord::source::sim::Scenario;
 use ripcord::source::{SourceError, SourceErrorKind};
 use ripcord::theme::Theme;
@@ -79,10 +79,10 @@ fn stale_data_is_marked_80x24_and_wide() {
     // Health refreshes, the others stop: lag and backups pass twice their interval.
     let later = at(25);
     app.update(
-        Event::Health {
+        Event::Fetched(Fetched::Health {
             account: None,
             result: s.health_checks_at(later),
-        },
+        }),
         later,
     );
     insta::assert_snapshot!("stale_80x24", screen(&app, 80, 24));
@@ -101,10 +101,10 @@ fn failed_region_keeps_last_data_and_says_why() {
         "no answer within 2s",
     );
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             place: "us-west-2".into(),
             result: Err(timeout),
-        },
+        }),
         later,
     );
     let denied = SourceError::new(
@@ -113,10 +113,10 @@ fn failed_region_keeps_last_data_and_says_why() {
         "not authorized to perform backup:ListBackupJobs",
     );
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             place: "eu-west-1".into(),
             result: Err(denied),
-        },
+        }),
         later,
     );
     insta::assert_snapshot!("failed_80x24", screen(&app, 80, 24));
@@ -126,11 +126,18 @@ fn failed_region_keeps_last_data_and_says_why() {
 #[test]
 fn nothing_fetched_yet_and_everything_failing() {
     let mut app = app_fed(&sim(Scenario::Normal), dark(), t0());
-    app.replicas.values_mut().for_each(|f| f.last_good = None);
-    app.backups.values_mut().for_each(|f| f.last_good = None);
-    for feed in app.health.values_mut() {
-        feed.last_good = None;
-    }
+    app.fleet
+        .replicas
+        .values_mut()
+        .for_each(|f| f.last_good = None);
+    app.fleet
+        .backups
+        .values_mut()
+        .for_each(|f| f.last_good = None);
+    app.fleet
+        .health
+        .values_mut()
+        .for_each(|f| f.last_good = None);
     insta::assert_snapshot!("waiting_80x24", screen(&app, 80, 24));
     let err = SourceError::new(
         SourceErrorKind::Unreachable,
@@ -138,10 +145,10 @@ fn nothing_fetched_yet_and_everything_failing() {
         "connection refused",
     );
     app.update(
-        Event::Health {
+        Event::Fetched(Fetched::Health {
             account: None,
             result: Err(err),
-        },
+        }),
         at(1),
     );
     insta::assert_snapshot!("health_failed_never_fetched_80x24", screen(&app, 80, 24));
@@ -204,17 +211,17 @@ fn monochrome_tells_every_state_apart_without_colour() {
     app.update(Event::Tick, at(70));
     // One region answers again: fresh rows (OK among them) beside stale ones (never OK).
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             place: "eu-west-1".into(),
             result: s.replicas_at("eu-west-1", at(70)),
-        },
+        }),
         at(70),
     );
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             place: "eu-west-1".into(),
             result: s.backups_at("eu-west-1", at(70)),
-        },
+        }),
         at(70),
     );
     let terminal = draw(&app, 200, 50);
@@ -289,20 +296,21 @@ fn app_with_long_names() -> (App, Vec<String>, Vec<String>) {
     let replicas: Vec<String> = west.data.iter().map(|r| r.id.clone()).collect();
     let sources: Vec<String> = west.data.iter().map(|r| r.source_id.clone()).collect();
     app.update(
-        Event::Replicas {
+        Event::Fetched(Fetched::Replicas {
             place: "us-west-2".into(),
             result: Ok(west),
-        },
+        }),
         t0(),
     );
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             place: "us-east-1".into(),
             result: Ok(east),
-        },
+        }),
         t0(),
     );
     let mut all_replicas: Vec<String> = app
+        .fleet
         .replicas
         .values()
         .filter_map(|f| f.data())
@@ -311,6 +319,7 @@ fn app_with_long_names() -> (App, Vec<String>, Vec<String>) {
         .collect();
     all_replicas.extend(replicas);
     let mut all_sources: Vec<String> = app
+        .fleet
         .replicas
         .values()
         .filter_map(|f| f.data())

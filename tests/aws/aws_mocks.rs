@@ -39,7 +39,7 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use jiff::Timestamp;
-use ripcord::app::{App, Event, Mode};
+use ripcord::app::{App, Event, Fetched, Mode};
 use ripcord::config::Refresh;
 use ripcord::fleet::backup::ALL_VAULTS;
 use ripcord::fleet::{
@@ -487,18 +487,17 @@ fn point(at_secs: i64, value: f64) -> MetricDataResultBuilder {
 /// them, at the real clock (the fleet reads the time itself).
 async fn status_of_replicas(fleet: &AwsFleet, region: &str) -> ripcord::status::report::Report {
     let result = fleet.replicas(region).await;
-    let app = ripcord::status::app_from(
-        Mode::Live { profile: None },
+    let view = ripcord::status::fleet_from(
         "aws",
         &[region.to_string()],
         Workloads::default(),
-        vec![Event::Replicas {
+        vec![Fetched::Replicas {
             place: region.to_string().into(),
             result,
         }],
         Timestamp::now(),
     );
-    ripcord::status::report::report(&app, None)
+    ripcord::status::report::report(&view, None)
 }
 
 fn replica_line<'a>(
@@ -1080,7 +1079,7 @@ async fn a_hanging_lag_read_after_a_slow_listing_leaves_the_list_within_the_feed
     );
     let fleet = replicas_fleet("us-west-2", rds, cloudwatch);
     // The cockpit's deadline for a whole replicas feed (refresh 30 s, capped at 20 s).
-    let feed = ripcord::poll::with_deadline(
+    let feed = ripcord::source::with_deadline(
         Duration::from_secs(20),
         "replicas/us-west-2",
         fleet.replicas("us-west-2"),
@@ -1148,18 +1147,17 @@ async fn a_failed_lag_read_keeps_the_last_good_samples_as_history_never_as_the_l
         .as_deref()
         .expect("and why the lag is not current");
     assert!(why.contains("cloudwatch:GetMetricData"), "{why}");
-    let app = ripcord::status::app_from(
-        Mode::Live { profile: None },
+    let view = ripcord::status::fleet_from(
         "aws",
         &["us-west-2".to_string()],
         Workloads::default(),
-        vec![Event::Replicas {
+        vec![Fetched::Replicas {
             place: "us-west-2".to_string().into(),
             result: Ok(second),
         }],
         Timestamp::now(),
     );
-    let report = ripcord::status::report::report(&app, None);
+    let report = ripcord::status::report::report(&view, None);
     let line = replica_line(&report, "db-0");
     assert_eq!(line.verdict, Verdict::Unknown, "{}", line.reason);
     assert!(line.reason.contains("cannot tell"), "{}", line.reason);
@@ -1529,10 +1527,10 @@ async fn recovery_point_ages_are_judged_against_the_backup_rpo() {
         now(),
     );
     app.update(
-        Event::Backups {
+        Event::Fetched(Fetched::Backups {
             place: "us-east-1".into(),
             result: Ok(snapshot),
-        },
+        }),
         now(),
     );
     let verdicts: BTreeMap<String, Verdict> = app
@@ -1740,10 +1738,10 @@ mod backup_truth {
             now(),
         );
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 place: "us-east-1".into(),
                 result,
-            },
+            }),
             now(),
         );
         app
@@ -1790,7 +1788,7 @@ mod backup_truth {
             ],
             snapshot,
         );
-        let report = ripcord::status::report(&app, None);
+        let report = ripcord::status::report(&app.fleet, None);
         let rates = |name: &str| {
             let w = report
                 .workloads
@@ -1961,9 +1959,11 @@ mod backup_truth {
             Theme::mono(),
             now(),
         );
-        let replicas = |region: &str, list: Vec<Replica>| Event::Replicas {
-            place: region.into(),
-            result: Ok(Snapshot::new(list, now())),
+        let replicas = |region: &str, list: Vec<Replica>| {
+            Event::Fetched(Fetched::Replicas {
+                place: region.into(),
+                result: Ok(Snapshot::new(list, now())),
+            })
         };
         app.update(
             replicas(
@@ -1990,40 +1990,40 @@ mod backup_truth {
             now(),
         );
         app.update(
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 place: "eu-west-1".into(),
                 result: Err(ripcord::source::SourceError::new(
                     SourceErrorKind::Timeout,
                     "rds:DescribeDBInstances",
                     "no answer within 20s",
                 )),
-            },
+            }),
             now(),
         );
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 place: "us-east-1".into(),
                 result: east,
-            },
+            }),
             now(),
         );
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 place: "us-west-2".into(),
                 result: west,
-            },
+            }),
             now(),
         );
         // eu-west-1's backups: not read either.
         app.update(
-            Event::Backups {
+            Event::Fetched(Fetched::Backups {
                 place: "eu-west-1".into(),
                 result: Err(ripcord::source::SourceError::new(
                     SourceErrorKind::Timeout,
                     "backup:ListBackupJobs",
                     "no answer within 20s",
                 )),
-            },
+            }),
             now(),
         );
 
@@ -2066,7 +2066,7 @@ mod backup_truth {
         );
         assert_eq!(eu[0].1, Verdict::Unknown);
         assert!(eu[0].2.contains("no answer within 20s"), "{}", eu[0].2);
-        let report = ripcord::status::report(&app, None);
+        let report = ripcord::status::report(&app.fleet, None);
         let orders = report
             .workloads
             .iter()
@@ -2492,10 +2492,10 @@ mod route53_truth {
             now(),
         );
         app.update(
-            Event::Health {
+            Event::Fetched(Fetched::Health {
                 account: None,
                 result: Ok(snapshot),
-            },
+            }),
             now(),
         );
         app
@@ -2602,7 +2602,7 @@ mod route53_truth {
         );
         let cw_hung = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics], |c| c
             .http_client(hang_on("/")));
-        let second = ripcord::poll::with_deadline(
+        let second = ripcord::source::with_deadline(
             Duration::from_secs(20),
             "health",
             route53::health_checks(&route53_hung, &cw_hung, &cache, &parts, later),
@@ -2686,7 +2686,7 @@ mod route53_truth {
         )
         .await;
         let app = app_showing(snapshot);
-        let (_, error) = app.health[&None]
+        let (_, error) = app.fleet.health[&None]
             .last_error
             .clone()
             .expect("failures shown");
@@ -2694,7 +2694,7 @@ mod route53_truth {
         assert!(shown.contains("route53:ListHostedZones"), "{shown}");
         assert!(shown.contains("cloudwatch:GetMetricData"), "{shown}");
         let lines = ripcord::ui::widgets::feed_errors(
-            std::iter::once((&"global".to_string(), &app.health[&None])),
+            std::iter::once((&"global".to_string(), &app.fleet.health[&None])),
             now(),
         );
         assert!(
@@ -2702,7 +2702,7 @@ mod route53_truth {
                 && lines[0].contains("cloudwatch:GetMetricData"),
             "{lines:?}"
         );
-        let report = ripcord::status::report::report(&app, None);
+        let report = ripcord::status::report::report(&app.fleet, None);
         let calls: Vec<&str> = report
             .fetch_errors
             .iter()
@@ -3250,7 +3250,7 @@ mod faults {
         fleet: &AwsFleet,
         region: &str,
     ) -> ripcord::source::FetchResult<Vec<ripcord::fleet::Replica>> {
-        ripcord::poll::with_deadline(Duration::from_secs(30), "replicas", fleet.replicas(region))
+        ripcord::source::with_deadline(Duration::from_secs(30), "replicas", fleet.replicas(region))
             .await
     }
 
@@ -3270,10 +3270,10 @@ mod faults {
                 let result = fetch(fleet, region).await;
                 assert!(result.is_ok(), "{}: the first fetch is good", case.name);
                 app.update(
-                    Event::Replicas {
+                    Event::Fetched(Fetched::Replicas {
                         place: region.to_string().into(),
                         result,
-                    },
+                    }),
                     first,
                 );
             }
@@ -3298,10 +3298,10 @@ mod faults {
             }
             let later = Timestamp::now();
             app.update(
-                Event::Replicas {
+                Event::Fetched(Fetched::Replicas {
                     place: DEAD.to_string().into(),
                     result: faulted,
-                },
+                }),
                 later,
             );
             if case.kind.is_none() {
@@ -3314,7 +3314,7 @@ mod faults {
             }
             // Two intervals on, the healthy region has refreshed again and the dead one has
             // not: the dead one is stale, the other not.
-            let interval = app.replicas[&Place::from(DEAD)].interval;
+            let interval = app.fleet.replicas[&Place::from(DEAD)].interval;
             let stale_at = later
                 .checked_add(jiff::SignedDuration::try_from(interval * 3).expect("fits"))
                 .expect("in range");
@@ -3324,14 +3324,14 @@ mod faults {
                 s
             });
             app.update(
-                Event::Replicas {
+                Event::Fetched(Fetched::Replicas {
                     place: ALIVE.to_string().into(),
                     result: alive_again,
-                },
+                }),
                 stale_at,
             );
 
-            let dead_feed = &app.replicas[&Place::from(DEAD)];
+            let dead_feed = &app.fleet.replicas[&Place::from(DEAD)];
             assert_eq!(
                 dead_feed.data().map(Vec::len),
                 Some(2),
@@ -3339,7 +3339,7 @@ mod faults {
                 case.name
             );
             let stale = app.stale_feeds();
-            let alive_feed = &app.replicas[&Place::from(ALIVE)];
+            let alive_feed = &app.fleet.replicas[&Place::from(ALIVE)];
             assert!(alive_feed.last_error.is_none(), "{}", case.name);
             assert!(
                 !stale.contains(&(Pane::Replicas, ALIVE.to_string())),

@@ -19,7 +19,7 @@ use aws_sdk_route53::types::{
 use common::moto::{EAST, Moto, WEST, create_health_check, create_zone, failover_record, sdk_for};
 use jiff::Timestamp;
 use ripcord::app::feed::Freshness;
-use ripcord::app::{Event, Mode};
+use ripcord::app::{Event, Fetched, Mode};
 use ripcord::config::Refresh;
 use ripcord::fleet::{CheckStatus, FailoverRole, ReplicaKind, ReplicationState, Workloads};
 use ripcord::source::aws::sdk::CallLimits;
@@ -204,18 +204,17 @@ async fn a_promoted_replica_shows_as_promoted_instead_of_vanishing() {
         ("orders-primary", EAST),
         "where it was promoted from is still told"
     );
-    let app = ripcord::status::app_from(
-        Mode::Live { profile: None },
+    let view = ripcord::status::fleet_from(
         "aws",
         &[WEST.to_string()],
         Workloads::default(),
-        vec![Event::Replicas {
+        vec![Fetched::Replicas {
             place: WEST.to_string().into(),
             result: Ok(after),
         }],
         Timestamp::now(),
     );
-    let rows = app.replica_rows();
+    let rows = view.replica_rows("");
     let row = rows
         .iter()
         .find(|r| r.replica.id == "orders-dr-usw2")
@@ -474,16 +473,10 @@ async fn the_app_lists_replicas_over_several_pages_and_shows_the_failing_feeds()
     );
     let events = ripcord::status::poll_once(fleet.clone(), Duration::from_secs(20)).await;
     let now = Timestamp::now();
-    let app = ripcord::status::app_from(
-        Mode::Live { profile: None },
-        fleet.name(),
-        &regions,
-        Workloads::default(),
-        events,
-        now,
-    );
+    let app =
+        ripcord::status::fleet_from(fleet.name(), &regions, Workloads::default(), events, now);
     let west: Vec<_> = app
-        .replica_rows()
+        .replica_rows("")
         .into_iter()
         .filter(|r| r.replica.region == WEST)
         .map(|r| r.replica.clone())
@@ -522,7 +515,7 @@ async fn the_app_lists_replicas_over_several_pages_and_shows_the_failing_feeds()
             "never fetched, failing"
         );
     }
-    let checks = app.check_rows();
+    let checks = app.check_rows("");
     assert_eq!(checks.len(), 2);
     assert!(
         checks
@@ -632,21 +625,21 @@ async fn a_dead_region_goes_stale_on_its_own_while_the_others_arrive() {
             .expect("an event within 30s")
             .expect("pollers running");
         match &event {
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 place,
                 result: Ok(_),
-            } if place.region == EAST => east_arrived = true,
-            Event::Replicas {
+            }) if place.region == EAST => east_arrived = true,
+            Event::Fetched(Fetched::Replicas {
                 place,
                 result: Err(e),
-            } if place.region == WEST => {
+            }) if place.region == WEST => {
                 assert_eq!(e.kind, SourceErrorKind::Timeout, "{e}");
                 west_timed_out = true;
             }
-            Event::Replicas {
+            Event::Fetched(Fetched::Replicas {
                 place,
                 result: Ok(_),
-            } if place.region == WEST => {
+            }) if place.region == WEST => {
                 panic!("the dead region answered")
             }
             _ => {}
@@ -661,11 +654,11 @@ async fn a_dead_region_goes_stale_on_its_own_while_the_others_arrive() {
     );
     let now = Timestamp::now();
     assert_eq!(
-        app.replicas[&Place::from(EAST)].freshness(now),
+        app.fleet.replicas[&Place::from(EAST)].freshness(now),
         Freshness::Fresh
     );
     assert_eq!(
-        app.replicas[&Place::from(WEST)].freshness(now),
+        app.fleet.replicas[&Place::from(WEST)].freshness(now),
         Freshness::Stale
     );
     assert!(

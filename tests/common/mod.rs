@@ -4,10 +4,11 @@
 pub mod drill;
 pub mod driver;
 pub mod moto;
+pub mod recording;
 pub mod tmux;
 
 use jiff::Timestamp;
-use ripcord::app::{App, Event, Mode};
+use ripcord::app::{App, Event, FeedId, Fetched, Mode};
 use ripcord::clock::Clock;
 use ripcord::config::{Config, Refresh};
 use ripcord::source::sim::{Scenario, SimFleet, SimOptions};
@@ -56,31 +57,30 @@ pub fn app_fed(sim: &SimFleet, theme: Theme, when: Timestamp) -> App {
     app
 }
 
-/// Sends every region's snapshot (or error) at `when`, as the pollers would.
+/// Sends every feed's answer at `when`, as the pollers would: the pollers' own list of
+/// feeds (`FeedId::all`), each read from the simulator at `when`.
 pub fn feed_round(app: &mut App, sim: &SimFleet, when: Timestamp) {
-    for region in regions() {
-        app.update(
-            Event::Replicas {
-                place: region.clone().into(),
-                result: sim.replicas_at(&region, when),
-            },
-            when,
-        );
-        app.update(
-            Event::Backups {
-                place: region.clone().into(),
-                result: sim.backups_at(&region, when),
-            },
-            when,
-        );
+    for feed in FeedId::all(&regions()) {
+        app.update(Event::Fetched(sim_answer(sim, &feed, when)), when);
     }
-    app.update(
-        Event::Health {
-            account: None,
+}
+
+/// What the simulator answers for `feed` at `when`.
+pub fn sim_answer(sim: &SimFleet, feed: &FeedId, when: Timestamp) -> Fetched {
+    match feed {
+        FeedId::Replicas(place) => Fetched::Replicas {
+            place: place.clone(),
+            result: sim.replicas_at(&place.region, when),
+        },
+        FeedId::Backups(place) => Fetched::Backups {
+            place: place.clone(),
+            result: sim.backups_at(&place.region, when),
+        },
+        FeedId::Health(account) => Fetched::Health {
+            account: account.clone(),
             result: sim.health_checks_at(when),
         },
-        when,
-    );
+    }
 }
 
 pub fn dark() -> Theme {

@@ -213,3 +213,25 @@ fn changes_are_granted_only_to_runbook_operators() {
         );
     }
 }
+
+/// The runbook policy read off the trait: the AWS calls (`port::AWS_CALLS`) of the `Actions`
+/// methods every action and condition declares it uses (`SPEC.uses`, held against what each
+/// really calls by `tests/app` `port_calls`) are exactly what the policy grants.
+#[test]
+fn the_runbook_policy_is_what_the_actions_and_conditions_declare_they_use() {
+    use ripcord::runbook::act::port::aws_calls;
+    use ripcord::runbook::lang::vocab::{ActionKind, ProbeKind};
+    let uses = ActionKind::ALL
+        .iter()
+        .flat_map(|k| k.spec().uses)
+        .chain(ProbeKind::ALL.iter().flat_map(|k| k.spec().uses));
+    let declared: BTreeSet<String> = uses
+        .flat_map(|method| aws_calls(method))
+        .map(|call| call.to_string())
+        .collect();
+    assert_eq!(
+        actions_of(&policy("iam-runbook-policy.json")),
+        declared,
+        "docs/iam-runbook-policy.json and what the actions and conditions declare they use differ"
+    );
+}

@@ -19,6 +19,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(60 * 60),
     summary: "delete an instance that a restore job created (and nothing else)",
     lint: no_lint,
+    uses: &["db_instance", "restore_job_that_created", "delete_db_instance"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,10 +115,8 @@ impl Action for DeleteRestoredInstance {
             actions,
             clock,
             progress,
-            start,
             ..
         } = *cx;
-        let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
         let accepted = |result: ActionResult<Receipt>, call: &str| cx.accepted(result, call);
         let every = actions.poll_every();
         {
@@ -156,7 +155,7 @@ impl Action for DeleteRestoredInstance {
                     }
                     Err(e) => note(progress, &mut last, format!("reading failed: {e}")),
                 }
-                if deadline(clock) {
+                if cx.past_deadline() {
                     return Err(format!(
                         "{instance} still exists after {}: {last}",
                         format_duration(timeout)

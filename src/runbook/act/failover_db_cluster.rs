@@ -20,6 +20,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(15 * 60),
     summary: "fail over an Aurora cluster to another instance",
     lint: no_lint,
+    uses: &["db_cluster", "failover_db_cluster"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,10 +169,8 @@ impl Action for FailoverDbCluster {
             actions,
             clock,
             progress,
-            start,
             ..
         } = *cx;
-        let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
         let accepted = |result: ActionResult<Receipt>, call: &str| cx.accepted(result, call);
         let every = actions.poll_every();
         {
@@ -208,7 +207,7 @@ impl Action for FailoverDbCluster {
                         format!("writer {}; status {}", writer.unwrap_or_default(), c.status),
                     );
                 }
-                if deadline(clock) {
+                if cx.past_deadline() {
                     return Err(format!(
                         "the writer did not move within {}: {last}",
                         format_duration(timeout)

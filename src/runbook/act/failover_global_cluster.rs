@@ -21,6 +21,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(60 * 60),
     summary: "unplanned failover of an Aurora global database: data loss allowed",
     lint: refuse_without_data_loss,
+    uses: &["global_cluster", "db_cluster", "replication_lag", "failover_global_cluster"],
 };
 
 /// The unplanned failover loses the writes not yet replicated: a runbook must say it accepts

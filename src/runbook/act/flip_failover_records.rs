@@ -20,6 +20,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(10 * 60),
     summary: "make the other record of a Route 53 failover pair PRIMARY",
     lint: no_lint,
+    uses: &["record_sets", "health_check", "change_record_sets", "dns_change"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

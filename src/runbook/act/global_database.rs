@@ -137,7 +137,6 @@ pub(super) async fn change(planned: bool, m: Move<'_>, cx: &Change<'_>) -> Resul
         start,
         ..
     } = *cx;
-    let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
     let accepted = |result: ActionResult<Receipt>, call: &str| cx.accepted(result, call);
     let every = actions.poll_every();
     {
@@ -182,7 +181,7 @@ pub(super) async fn change(planned: bool, m: Move<'_>, cx: &Change<'_>) -> Resul
                 }
                 Err(e) => note(progress, &mut last, format!("reading failed: {e}")),
             }
-            if deadline(clock) {
+            if cx.past_deadline() {
                 return Err(format!(
                     "{target_cluster} is not the primary after {}: {last}",
                     format_duration(timeout)

@@ -1,6 +1,8 @@
 //! The actions, one module per kind, each behind the `Action` trait: its typed arguments, what
 //! it says it will do, the name typed to confirm it, its pre-checks, the change and its end
-//! state. `Operation` is the registry: one variant per kind, each naming its module's type.
+//! state. `registry!` below is the registry: one line per kind, naming its type and module;
+//! it makes the words (`ActionKind`), the typed action (`Operation`) and the dispatch between
+//! them. Adding an action is its module and one line there.
 //! The judgement lives here; the AWS source and the simulator (`Actions`) only translate single
 //! calls.
 
@@ -10,24 +12,7 @@ pub mod probe;
 pub mod runner;
 pub mod shell;
 
-mod delete_restored_instance;
-mod failover_db_cluster;
-mod failover_global_cluster;
-mod flip_failover_records;
 mod global_database;
-mod promote_read_replica;
-mod restore_newest_recovery_point;
-mod switchover_global_cluster;
-mod upsert_record;
-
-pub use delete_restored_instance::DeleteRestoredInstance;
-pub use failover_db_cluster::FailoverDbCluster;
-pub use failover_global_cluster::FailoverGlobalCluster;
-pub use flip_failover_records::FlipFailoverRecords;
-pub use promote_read_replica::PromoteReadReplica;
-pub use restore_newest_recovery_point::RestoreNewestRecoveryPoint;
-pub use switchover_global_cluster::SwitchoverGlobalCluster;
-pub use upsert_record::UpsertRecord;
 
 use crate::clock::Clock;
 use crate::fleet::{CheckStatus, FailoverRole, age_between, format_duration, format_lag};
@@ -41,8 +26,7 @@ use crate::runbook::exec::work::{ActionContext, Check, Outcome};
 use crate::runbook::lang::model::{Args, Pos};
 use crate::runbook::lang::params::ParamKind as K;
 use crate::runbook::lang::vocab::{
-    ActionKind, ArgSpec, Filled, Pin, PinnedRecoveryPoint, REGION, arg, optional, take,
-    take_optional,
+    ArgSpec, Filled, Pin, PinnedRecoveryPoint, REGION, arg, optional, take, take_optional,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -65,6 +49,9 @@ pub struct ActionSpec {
     pub summary: &'static str,
     /// What `runbook check` refuses in a block of this kind beyond its arguments' types.
     pub lint: fn(&Args) -> Vec<(Pos, &'static str)>,
+    /// The methods of `Actions` its pre-checks, change and end state call (`port::AWS_CALLS`
+    /// names their AWS calls: the IAM policy is read off them).
+    pub uses: &'static [&'static str],
 }
 
 /// For the kinds whose arguments' types say it all.
@@ -84,20 +71,6 @@ const TARGET: ArgSpec = arg(
     "the secondary cluster that becomes the primary",
 );
 
-/// The registry of specs, in the order the vocabulary lists them.
-pub fn spec(kind: ActionKind) -> &'static ActionSpec {
-    match kind {
-        ActionKind::PromoteReadReplica => &promote_read_replica::SPEC,
-        ActionKind::SwitchoverGlobalCluster => &switchover_global_cluster::SPEC,
-        ActionKind::FailoverGlobalCluster => &failover_global_cluster::SPEC,
-        ActionKind::FailoverDbCluster => &failover_db_cluster::SPEC,
-        ActionKind::FlipFailoverRecords => &flip_failover_records::SPEC,
-        ActionKind::UpsertRecord => &upsert_record::SPEC,
-        ActionKind::RestoreNewestRecoveryPoint => &restore_newest_recovery_point::SPEC,
-        ActionKind::DeleteRestoredInstance => &delete_restored_instance::SPEC,
-    }
-}
-
 /// One kind of action. Reads (`prechecks`, `end_state`) never change anything.
 #[async_trait]
 pub trait Action: Send + Sync {
@@ -112,6 +85,9 @@ pub trait Action: Send + Sync {
     }
     /// Takes a value a read pinned (`Check::pin`) that this action uses; others ignore it.
     fn pin(&mut self, _pin: &Pin) {}
+    /// Lifts the limit its `liftable` pre-check judges (the operator pressed `o` and gave a
+    /// reason): the change then runs without it. Actions without such a check ignore it.
+    fn lift_limit(&mut self) {}
     /// What must hold before the action may run, with the values seen.
     async fn prechecks(&self, actions: &dyn Actions, clock: &Clock) -> Vec<Check>;
     /// Makes the change and waits for the end state.
@@ -135,6 +111,11 @@ pub struct Change<'a> {
 }
 
 impl Change<'_> {
+    /// Whether the end state has had all the time the step allows.
+    pub fn past_deadline(&self) -> bool {
+        age_between(self.start, self.clock.now()) > self.timeout
+    }
+
     /// One attempt per change: a timeout may mean it happened, so the end state decides.
     pub fn accepted(&self, result: ActionResult<Receipt>, call: &str) -> Result<(), String> {
         match result {
@@ -154,90 +135,80 @@ impl Change<'_> {
     }
 }
 
-/// An action with every argument known and checked: what `Actions` is asked to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
-pub enum Operation {
-    PromoteReadReplica(PromoteReadReplica),
-    SwitchoverGlobalCluster(SwitchoverGlobalCluster),
-    FailoverGlobalCluster(FailoverGlobalCluster),
-    FailoverDbCluster(FailoverDbCluster),
-    FlipFailoverRecords(FlipFailoverRecords),
-    UpsertRecord(UpsertRecord),
-    RestoreNewestRecoveryPoint(RestoreNewestRecoveryPoint),
-    DeleteRestoredInstance(DeleteRestoredInstance),
+/// Makes, from one line per kind (`Type => module`): the modules, `ActionKind` (the words, in
+/// the order the vocabulary lists them, each with its module's `SPEC`), `Operation` (the action
+/// with every argument known and checked: what `Actions` is asked to do) and the dispatch
+/// between them.
+macro_rules! registry {
+    ($($kind:ident => $module:ident),+ $(,)?) => {
+        $(mod $module; pub use $module::$kind;)+
+
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum ActionKind {
+            $($kind),+
+        }
+
+        impl ActionKind {
+            pub const ALL: [ActionKind; [$(stringify!($kind)),+].len()] = [$(ActionKind::$kind),+];
+
+            /// What the kind's module says about it.
+            pub fn spec(self) -> &'static ActionSpec {
+                match self {
+                    $(ActionKind::$kind => &$module::SPEC),+
+                }
+            }
+        }
+
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(tag = "action", rename_all = "kebab-case")]
+        pub enum Operation {
+            $($kind($kind)),+
+        }
+
+        impl Operation {
+            /// The kind's module, behind the `Action` trait.
+            pub fn action(&self) -> &dyn Action {
+                match self {
+                    $(Operation::$kind(a) => a),+
+                }
+            }
+
+            fn action_mut(&mut self) -> &mut dyn Action {
+                match self {
+                    $(Operation::$kind(a) => a),+
+                }
+            }
+
+            /// Builds the operation from checked arguments (`check` and the run's start made
+            /// sure the required ones are there and valid); `rpo` is the runbook's.
+            pub fn build(kind: ActionKind, args: &Filled, rpo: Option<Duration>) -> Operation {
+                match kind {
+                    $(ActionKind::$kind => Operation::$kind($kind::build(args, rpo))),+
+                }
+            }
+
+            pub fn kind(&self) -> ActionKind {
+                match self {
+                    $(Operation::$kind(_) => ActionKind::$kind),+
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    PromoteReadReplica => promote_read_replica,
+    SwitchoverGlobalCluster => switchover_global_cluster,
+    FailoverGlobalCluster => failover_global_cluster,
+    FailoverDbCluster => failover_db_cluster,
+    FlipFailoverRecords => flip_failover_records,
+    UpsertRecord => upsert_record,
+    RestoreNewestRecoveryPoint => restore_newest_recovery_point,
+    DeleteRestoredInstance => delete_restored_instance,
 }
 
 impl Operation {
-    /// The registry: each kind's module.
-    pub fn action(&self) -> &dyn Action {
-        match self {
-            Operation::PromoteReadReplica(a) => a,
-            Operation::SwitchoverGlobalCluster(a) => a,
-            Operation::FailoverGlobalCluster(a) => a,
-            Operation::FailoverDbCluster(a) => a,
-            Operation::FlipFailoverRecords(a) => a,
-            Operation::UpsertRecord(a) => a,
-            Operation::RestoreNewestRecoveryPoint(a) => a,
-            Operation::DeleteRestoredInstance(a) => a,
-        }
-    }
-
-    fn action_mut(&mut self) -> &mut dyn Action {
-        match self {
-            Operation::PromoteReadReplica(a) => a,
-            Operation::SwitchoverGlobalCluster(a) => a,
-            Operation::FailoverGlobalCluster(a) => a,
-            Operation::FailoverDbCluster(a) => a,
-            Operation::FlipFailoverRecords(a) => a,
-            Operation::UpsertRecord(a) => a,
-            Operation::RestoreNewestRecoveryPoint(a) => a,
-            Operation::DeleteRestoredInstance(a) => a,
-        }
-    }
-
-    /// Builds the operation from checked arguments (`check` and the run's start made sure the
-    /// required ones are there and valid); `rpo` is the runbook's.
-    pub fn build(kind: ActionKind, args: &Filled, rpo: Option<Duration>) -> Operation {
-        match kind {
-            ActionKind::PromoteReadReplica => {
-                Operation::PromoteReadReplica(PromoteReadReplica::build(args, rpo))
-            }
-            ActionKind::SwitchoverGlobalCluster => {
-                Operation::SwitchoverGlobalCluster(SwitchoverGlobalCluster::build(args, rpo))
-            }
-            ActionKind::FailoverGlobalCluster => {
-                Operation::FailoverGlobalCluster(FailoverGlobalCluster::build(args, rpo))
-            }
-            ActionKind::FailoverDbCluster => {
-                Operation::FailoverDbCluster(FailoverDbCluster::build(args, rpo))
-            }
-            ActionKind::FlipFailoverRecords => {
-                Operation::FlipFailoverRecords(FlipFailoverRecords::build(args, rpo))
-            }
-            ActionKind::UpsertRecord => Operation::UpsertRecord(UpsertRecord::build(args, rpo)),
-            ActionKind::RestoreNewestRecoveryPoint => {
-                Operation::RestoreNewestRecoveryPoint(RestoreNewestRecoveryPoint::build(args, rpo))
-            }
-            ActionKind::DeleteRestoredInstance => {
-                Operation::DeleteRestoredInstance(DeleteRestoredInstance::build(args, rpo))
-            }
-        }
-    }
-
-    pub fn kind(&self) -> ActionKind {
-        match self {
-            Operation::PromoteReadReplica(_) => ActionKind::PromoteReadReplica,
-            Operation::SwitchoverGlobalCluster(_) => ActionKind::SwitchoverGlobalCluster,
-            Operation::FailoverGlobalCluster(_) => ActionKind::FailoverGlobalCluster,
-            Operation::FailoverDbCluster(_) => ActionKind::FailoverDbCluster,
-            Operation::FlipFailoverRecords(_) => ActionKind::FlipFailoverRecords,
-            Operation::UpsertRecord(_) => ActionKind::UpsertRecord,
-            Operation::RestoreNewestRecoveryPoint(_) => ActionKind::RestoreNewestRecoveryPoint,
-            Operation::DeleteRestoredInstance(_) => ActionKind::DeleteRestoredInstance,
-        }
-    }
-
     /// The name the operator types to confirm, when the step is destructive.
     pub fn resource_name(&self) -> &str {
         self.action().resource_name()
@@ -250,6 +221,12 @@ impl Operation {
 
     pub fn takes_idempotency_token(&self) -> bool {
         self.action().takes_idempotency_token()
+    }
+
+    /// The operation without the limit the operator lifted at the step (`Action::lift_limit`).
+    pub fn lifted(mut self) -> Operation {
+        self.action_mut().lift_limit();
+        self
     }
 
     /// The operation with the values its checks pinned: the recovery point a restore starts

@@ -3,27 +3,8 @@
 //! (`source::aws::actions`); each method maps to one AWS API call (or a short fixed series of
 //! them), named in its doc, so an implementation is a thin translation:
 //!
-//! | method | AWS call |
-//! |---|---|
-//! | `db_instance` | rds:DescribeDBInstances |
-//! | `replication_lag` | cloudwatch:GetMetricData (`ReplicaLag`, or `AuroraGlobalDBRPOLag` for a secondary cluster) |
-//! | `global_cluster` | rds:DescribeGlobalClusters |
-//! | `db_cluster` | rds:DescribeDBClusters |
-//! | `record_sets` | route53:ListResourceRecordSets |
-//! | `dns_answer` | route53:ListResourceRecordSets, and GetHealthCheckStatus for a failover pair |
-//! | `dns_change` | route53:GetChange |
-//! | `health_check` | route53:GetHealthCheckStatus |
-//! | `newest_recovery_point` | backup:ListRecoveryPointsByBackupVault |
-//! | `restore_job` | backup:DescribeRestoreJob |
-//! | `restore_job_that_created` | backup:ListRestoreJobs (matching `CreatedResourceArn`) |
-//! | `promote_read_replica` | rds:PromoteReadReplica (`BackupRetentionPeriod`) |
-//! | `switchover_global_cluster` | rds:SwitchoverGlobalCluster |
-//! | `failover_global_cluster` | rds:FailoverGlobalCluster (`AllowDataLoss`) |
-//! | `failover_db_cluster` | rds:FailoverDBCluster |
-//! | `change_record_sets` | route53:ChangeResourceRecordSets |
-//! | `start_restore_job` | backup:GetRecoveryPointRestoreMetadata, then backup:StartRestoreJob (`IdempotencyToken`) |
-//! | `delete_db_instance` | rds:DeleteDBInstance (`SkipFinalSnapshot`) |
-//! | `caller_identity` | sts:GetCallerIdentity (needs no IAM permission) |
+//! `AWS_CALLS` below lists them: the IAM policy of the runbook actions is read off it and the
+//! methods each action and condition declares it uses (`ActionSpec::uses`).
 //!
 //! Changes are made with at most one attempt per call: after a failure or a timeout the
 //! caller reads the real state again before deciding anything (see `perform`). A change that
@@ -36,6 +17,66 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+
+/// Each method of `Actions` and the AWS calls (IAM actions) it makes. The runbook policy
+/// (`docs/iam-runbook-policy.json`) grants exactly the calls of the methods the actions and
+/// conditions declare they use; `tests/lint` checks it, and `tests/app` records what each one
+/// really calls against the simulator.
+pub const AWS_CALLS: &[(&str, &[&str])] = &[
+    ("caller_identity", &[]), // sts:GetCallerIdentity needs no IAM permission
+    ("db_instance", &["rds:DescribeDBInstances"]),
+    // `ReplicaLag`, or `AuroraGlobalDBRPOLag` for a secondary cluster.
+    ("replication_lag", &["cloudwatch:GetMetricData"]),
+    ("global_cluster", &["rds:DescribeGlobalClusters"]),
+    ("db_cluster", &["rds:DescribeDBClusters"]),
+    ("record_sets", &["route53:ListResourceRecordSets"]),
+    // The records, and for a failover pair the health of its primary.
+    (
+        "dns_answer",
+        &[
+            "route53:ListResourceRecordSets",
+            "route53:GetHealthCheckStatus",
+        ],
+    ),
+    ("dns_change", &["route53:GetChange"]),
+    ("health_check", &["route53:GetHealthCheckStatus"]),
+    (
+        "newest_recovery_point",
+        &["backup:ListRecoveryPointsByBackupVault"],
+    ),
+    ("restore_job", &["backup:DescribeRestoreJob"]),
+    // Matching `CreatedResourceArn`.
+    ("restore_job_that_created", &["backup:ListRestoreJobs"]),
+    // `BackupRetentionPeriod` always sent.
+    ("promote_read_replica", &["rds:PromoteReadReplica"]),
+    (
+        "switchover_global_cluster",
+        &["rds:SwitchoverGlobalCluster"],
+    ),
+    // `AllowDataLoss`.
+    ("failover_global_cluster", &["rds:FailoverGlobalCluster"]),
+    ("failover_db_cluster", &["rds:FailoverDBCluster"]),
+    ("change_record_sets", &["route53:ChangeResourceRecordSets"]),
+    // The restore metadata, then the job (`IdempotencyToken`), passing the restore role.
+    (
+        "start_restore_job",
+        &[
+            "backup:GetRecoveryPointRestoreMetadata",
+            "backup:StartRestoreJob",
+            "iam:PassRole",
+        ],
+    ),
+    // `SkipFinalSnapshot`.
+    ("delete_db_instance", &["rds:DeleteDBInstance"]),
+];
+
+/// The AWS calls `method` of `Actions` makes; empty for a name that is not a method.
+pub fn aws_calls(method: &str) -> &'static [&'static str] {
+    AWS_CALLS
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map_or(&[], |(_, calls)| *calls)
+}
 
 /// Errors are the sources' errors: the call that failed, why, and what kind of failure.
 pub type ActionResult<T> = Result<T, SourceError>;

@@ -29,6 +29,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(60 * 60),
     summary: "promote an RDS read replica to a standalone instance (irreversible)",
     lint: no_lint,
+    uses: &["db_instance", "replication_lag", "promote_read_replica"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +96,9 @@ impl Action for PromoteReadReplica {
                 "AWS: rds:PromoteReadReplica, then rds:DescribeDBInstances until it has no source."
                     .to_string(),
             ]
+    }
+    fn lift_limit(&mut self) {
+        self.max_lag = None;
     }
     async fn prechecks(&self, actions: &dyn Actions, clock: &Clock) -> Vec<Check> {
         let Self {
@@ -188,7 +192,6 @@ impl Action for PromoteReadReplica {
             start,
             ..
         } = *cx;
-        let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
         let accepted = |result: ActionResult<Receipt>, call: &str| cx.accepted(result, call);
         let every = actions.poll_every();
         {
@@ -252,7 +255,7 @@ impl Action for PromoteReadReplica {
                         format!("reading {replica} failed: {e}"),
                     ),
                 }
-                if deadline(clock) {
+                if cx.past_deadline() {
                     return Err(format!(
                         "{replica} still has a source after {}: {last}",
                         format_duration(timeout)
@@ -283,10 +286,10 @@ async fn lag_within(
             };
             let mut check = probe.evaluate(actions, clock).await;
             check.label = format!(
-                "{lost}: lag below {} (max_lag; `any` overrides)",
+                "{lost}: lag below {} (max_lag; o lifts it, with a reason)",
                 format_duration(max)
             );
-            check
+            check.liftable()
         }
         None => {
             let mut check = lag_info(actions, region, replica, lost).await;

@@ -36,6 +36,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(180 * 60),
     summary: "restore the newest AWS Backup recovery point into a new instance",
     lint: no_lint,
+    uses: &["db_instance", "newest_recovery_point", "restore_job", "restore_job_that_created", "start_restore_job"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,10 +212,8 @@ impl Action for RestoreNewestRecoveryPoint {
             clock,
             progress,
             requests,
-            start,
             ..
         } = *cx;
-        let deadline = |clock: &Clock| age_between(start, clock.now()) > timeout;
         let every = actions.poll_every();
         {
             // Exactly the point pinned when the step was confirmed (and named by its intent):
@@ -241,7 +240,7 @@ impl Action for RestoreNewestRecoveryPoint {
                         requests.record(START_RESTORE_JOB, &receipt, progress);
                         break receipt.value;
                     }
-                    Err(e) if e.may_have_happened() && !deadline(clock) => {
+                    Err(e) if e.may_have_happened() && !cx.past_deadline() => {
                         progress(format!(
                             "{START_RESTORE_JOB} {} ({e}); asking again with the same idempotency token {}",
                             e.lost_answer(),
@@ -319,7 +318,7 @@ impl Action for RestoreNewestRecoveryPoint {
                     },
                     Err(e) => note(progress, &mut last, format!("reading the job failed: {e}")),
                 }
-                if deadline(clock) {
+                if cx.past_deadline() {
                     return Err(format!(
                         "restore not finished after {}: {last}",
                         format_duration(timeout)

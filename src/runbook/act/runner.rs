@@ -92,7 +92,7 @@ pub async fn execute<E: Send + 'static>(
                 }
             };
             let result = tokio::time::timeout(limit, work).await;
-            crate::audit::testhook::pause(crate::audit::testhook::Point::AfterCall).await;
+            crate::testhook::pause(crate::testhook::Point::AfterCall).await;
             match result {
                 Ok(Ok(outcome)) => ReportBody::Done(outcome),
                 Ok(Err(error)) => ReportBody::Failed(error),

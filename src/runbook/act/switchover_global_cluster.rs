@@ -12,6 +12,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(60 * 60),
     summary: "planned switchover of an Aurora global database: no data loss",
     lint: no_lint,
+    uses: &["global_cluster", "db_cluster", "replication_lag", "switchover_global_cluster"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ pub const SPEC: ActionSpec = ActionSpec {
     default_timeout: Duration::from_secs(10 * 60),
     summary: "create or change a Route 53 record",
     lint: no_lint,
+    uses: &["record_sets", "change_record_sets", "dns_change"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

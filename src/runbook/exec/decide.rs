@@ -3,48 +3,48 @@
 //! state, and then moves the run on the way the state says.
 
 use super::state::target_name;
-use super::{REFRESH_EVERY, Readings, Resolved, Run, StepState};
-use crate::fleet::{age_between, format_duration};
+use super::{REFRESH_EVERY, Readings, Refusal, Resolved, Run, StepState};
+use crate::fleet::age_between;
 use crate::runbook::exec::log::{Confirmation, InDoubtDecision, Intended, LogEvent, Seen};
 use crate::runbook::exec::work::{ActionContext, Check, Job, Outcome, Task, Work};
 use jiff::Timestamp;
 
 impl Run {
-    /// Fresh, complete readings for the current step, or why a decision cannot be taken yet.
-    fn fresh_readings(&self, index: usize, now: Timestamp) -> Result<&Readings, String> {
+    /// Fresh, complete readings for the current step, or why a decision cannot be taken yet. A
+    /// limit the operator lifted (`lift_limit`) no longer counts.
+    fn fresh_readings(&self, index: usize, now: Timestamp) -> Result<&Readings, Refusal> {
+        let lifted = self.state.steps[index].limit_lifted.is_some();
         let Some(readings) = &self.live[index].readings else {
-            return Err("still reading the live values: wait a moment".to_string());
+            return Err(Refusal::StillReading);
         };
         let age = age_between(readings.at, now);
         if age > super::MAX_READING_AGE {
-            return Err(format!(
-                "the live values are {} old: r reads them again",
-                format_duration(age)
-            ));
+            return Err(Refusal::OldReadings { age });
         }
-        if let Some(unknown) = readings.checks.iter().find(|c| c.holds.is_none()) {
-            return Err(format!(
-                "cannot tell whether {}: {} (r reads again)",
-                unknown.label, unknown.detail
-            ));
+        if let Some(unknown) = readings
+            .checks
+            .iter()
+            .find(|c| c.holds.is_none() && !(lifted && c.liftable))
+        {
+            return Err(Refusal::CannotTell {
+                label: unknown.label.clone(),
+                detail: unknown.detail.clone(),
+                liftable: unknown.liftable,
+            });
         }
         Ok(readings)
     }
 
     /// Whether the current step can be confirmed now; the reason when not.
-    pub fn ready(&self, now: Timestamp) -> Result<(), String> {
+    pub fn ready(&self, now: Timestamp) -> Result<(), Refusal> {
         let index = self.current_index()?;
         let n = index + 1;
         match self.state.steps[index].state {
             StepState::Running => {
-                return Err(format!(
-                    "step {n} is running: wait for it, or abort the run with a"
-                ));
+                return Err(Refusal::Running { step: n });
             }
             StepState::Failed => {
-                return Err(format!(
-                    "step {n} failed: r retries it, s skips it with a reason, a aborts the run"
-                ));
+                return Err(Refusal::Failed { step: n });
             }
             StepState::InDoubt => return self.in_doubt_readings(index, now).map(|_| ()),
             _ => {}
@@ -52,11 +52,16 @@ impl Run {
         match &self.resolved[index] {
             Resolved::Action { .. } => {
                 let readings = self.fresh_readings(index, now)?;
-                if let Some(failed) = readings.checks.iter().find(|c| c.holds == Some(false)) {
-                    return Err(format!(
-                        "pre-check failed: {}: r checks again, s skips the step with a reason",
-                        failed.label
-                    ));
+                let lifted = self.state.steps[index].limit_lifted.is_some();
+                if let Some(failed) = readings
+                    .checks
+                    .iter()
+                    .find(|c| c.holds == Some(false) && !(lifted && c.liftable))
+                {
+                    return Err(Refusal::PrecheckFailed {
+                        label: failed.label.clone(),
+                        liftable: failed.liftable,
+                    });
                 }
                 Ok(())
             }
@@ -64,17 +69,12 @@ impl Run {
                 let readings = self
                     .fresh_readings(index, now)
                     .map_err(|why| match otherwise {
-                        Some(_) => {
-                            format!("{why}; o takes the gate's otherwise way, with a reason")
-                        }
+                        Some(_) => Refusal::GateUndecided { why: Box::new(why) },
                         None => why,
                     })?;
                 if !readings.all_hold() && otherwise.is_none() {
                     // The failing value is on screen (✖) right above this message.
-                    return Err(
-                        "the gate does not hold: r checks again, s skips it with a reason (an override)"
-                            .to_string(),
-                    );
+                    return Err(Refusal::GateDoesNotHold);
                 }
                 Ok(())
             }
@@ -84,7 +84,7 @@ impl Run {
 
     /// The operator confirms the current step (typing what `typed_name_needed` asks for, if
     /// anything): a checklist item is ticked, a gate passed, or the step's job issued.
-    pub fn confirm(&mut self, typed: Option<&str>, now: Timestamp) -> Result<Vec<Work>, String> {
+    pub fn confirm(&mut self, typed: Option<&str>, now: Timestamp) -> Result<Vec<Work>, Refusal> {
         self.ready(now)?;
         let index = self.current_index()?;
         self.check_typed(typed)?;
@@ -143,7 +143,14 @@ impl Run {
                 // What the checks pinned (a restore's recovery point) goes into the operation
                 // before its intent is recorded, so the intent names what the change uses.
                 let op = op.pinned(&readings);
+                // A limit the operator lifted goes into the intent too: the change runs, and
+                // reads its own pre-checks again, without it.
                 let step = &self.state.steps[index];
+                let op = if step.limit_lifted.is_some() {
+                    op.lifted()
+                } else {
+                    op
+                };
                 let attempt = step.attempt + 1;
                 let mut context = ActionContext::new(&self.id, index, attempt, self.book.rto);
                 // Sent again after a lost session: the same token, so AWS starts one job.
@@ -272,17 +279,16 @@ impl Run {
 
     /// Skips the current step; the reason is recorded, and the run goes where the step goes
     /// (its `next:`, else the step below).
-    pub fn skip(&mut self, reason: &str, now: Timestamp) -> Result<Vec<Work>, String> {
+    pub fn skip(&mut self, reason: &str, now: Timestamp) -> Result<Vec<Work>, Refusal> {
         let index = self.current_index()?;
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err("say why the step is skipped: the reason goes in the run log".to_string());
+            return Err(Refusal::NoReason {
+                what: "the step is skipped",
+            });
         }
         if self.state.steps[index].state == StepState::Running {
-            return Err(format!(
-                "step {} is running and cannot be skipped: wait for it, or abort the run with a",
-                index + 1
-            ));
+            return Err(Refusal::RunningCannotBeSkipped { step: index + 1 });
         }
         self.record(
             now,
@@ -295,28 +301,62 @@ impl Run {
         Ok(self.advance(now))
     }
 
+    /// Lifts the limit of the current action's pre-checks (the promotion's lag limit), for the
+    /// reason given: a lag that cannot be read (the source region is down) or is over the limit
+    /// stops the step, and the operator who has the incident commander's agreement must be able
+    /// to go on without starting the run again. The readings of the moment go in the log beside
+    /// the reason; the step still needs its typed name.
+    pub fn lift_limit(&mut self, reason: &str, now: Timestamp) -> Result<Vec<Work>, Refusal> {
+        let index = self.current_index()?;
+        let blocking = match (&self.resolved[index], &self.live[index].readings) {
+            (Resolved::Action { .. }, Some(readings)) => {
+                readings.checks.iter().any(|c| c.liftable && c.blocks())
+            }
+            _ => false,
+        };
+        if !blocking || self.state.steps[index].state != StepState::Pending {
+            return Err(Refusal::NothingToLift);
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Refusal::NoReason {
+                what: "the limit is lifted",
+            });
+        }
+        let readings = self.live[index]
+            .readings
+            .as_ref()
+            .map(|r| Seen::all(&r.checks, now))
+            .unwrap_or_default();
+        self.record(
+            now,
+            Some(index),
+            LogEvent::LimitLifted {
+                reason: reason.to_string(),
+                readings,
+            },
+        );
+        Ok(Vec::new())
+    }
+
     /// Sends the run down the current gate's `otherwise:` way, whatever its readings say, for
     /// the reason given: a gate that cannot tell (its region does not answer) never picks that
     /// way by itself, and the operator who knows the region is down must be able to. The
     /// readings of the moment go in the log beside the reason.
-    pub fn take_otherwise(&mut self, reason: &str, now: Timestamp) -> Result<Vec<Work>, String> {
+    pub fn take_otherwise(&mut self, reason: &str, now: Timestamp) -> Result<Vec<Work>, Refusal> {
         let index = self.current_index()?;
         let Resolved::Gate {
             otherwise: Some(target),
             ..
         } = self.resolved[index]
         else {
-            return Err(
-                "only a gate with an `otherwise:` way can be sent down it: s skips a step with a reason"
-                    .to_string(),
-            );
+            return Err(Refusal::NoOtherwise);
         };
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(
-                "say why the run takes the gate's otherwise way: the reason goes in the run log"
-                    .to_string(),
-            );
+            return Err(Refusal::NoReason {
+                what: "the run takes the gate's otherwise way",
+            });
         }
         let readings = self.live[index]
             .readings
@@ -338,7 +378,7 @@ impl Run {
 
     /// Retries a failed step (its live values are read again first), or reads the current
     /// step's live values again now.
-    pub fn retry(&mut self, now: Timestamp) -> Result<Vec<Work>, String> {
+    pub fn retry(&mut self, now: Timestamp) -> Result<Vec<Work>, Refusal> {
         let index = self.current_index()?;
         match self.state.steps[index].state {
             StepState::Failed => {
@@ -349,14 +389,13 @@ impl Run {
                 live.inspecting = None;
                 Ok(self.inspect(index))
             }
-            StepState::Running => Err(format!("step {} is running", index + 1)),
-            StepState::InDoubt if self.subject(index).is_none() => Err(format!(
-                "ripcord cannot read what a script did: Enter and `{}` typed run it again, s skips it with a reason",
-                self.book.steps[index].id
-            )),
-            _ if self.subject(index).is_none() => {
-                Err("this step has no live values to read again".to_string())
+            StepState::Running => Err(Refusal::StillRunning { step: index + 1 }),
+            StepState::InDoubt if self.subject(index).is_none() => {
+                Err(Refusal::ScriptCannotBeRead {
+                    step_id: self.book.steps[index].id.clone(),
+                })
             }
+            _ if self.subject(index).is_none() => Err(Refusal::NothingToRead),
             _ => {
                 // A re-check replaces any read still out: its answer would be older.
                 self.live[index].inspecting = None;
@@ -367,13 +406,15 @@ impl Run {
 
     /// Ends the run. A step still running is left to finish on its own: its result, if it
     /// comes, is recorded as late.
-    pub fn abort(&mut self, reason: &str, now: Timestamp) -> Result<(), String> {
+    pub fn abort(&mut self, reason: &str, now: Timestamp) -> Result<(), Refusal> {
         if self.is_over() {
-            return Err("the run is already over".to_string());
+            return Err(Refusal::AlreadyOver);
         }
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err("say why the run is aborted: the reason goes in the run log".to_string());
+            return Err(Refusal::NoReason {
+                what: "the run is aborted",
+            });
         }
         let running = self
             .state

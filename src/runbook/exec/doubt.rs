@@ -7,8 +7,8 @@
 //!   state to read): sending again always needs a typed confirmation, and the screen says
 //!   plainly that ripcord cannot tell whether it happened. Unknown is not false.
 
-use super::{Readings, Resolved, Run, StepState};
-use crate::fleet::{age_between, format_duration};
+use super::{Readings, Refusal, Resolved, Run, StepState};
+use crate::fleet::age_between;
 use crate::runbook::exec::log::InDoubtDecision;
 use crate::runbook::lang::params::shown;
 use jiff::Timestamp;
@@ -30,21 +30,16 @@ impl Run {
         &self,
         index: usize,
         now: Timestamp,
-    ) -> Result<Option<&Readings>, String> {
+    ) -> Result<Option<&Readings>, Refusal> {
         if self.subject(index).is_none() {
             return Ok(None);
         }
         let Some(readings) = &self.live[index].readings else {
-            return Err(
-                "reading the live end state before anything is decided: wait a moment".to_string(),
-            );
+            return Err(Refusal::ReadingEndState);
         };
         let age = age_between(readings.at, now);
         if age > super::MAX_READING_AGE {
-            return Err(format!(
-                "the end state was read {} ago: r reads it again",
-                format_duration(age)
-            ));
+            return Err(Refusal::OldEndState { age });
         }
         Ok(Some(readings))
     }
@@ -118,22 +113,20 @@ impl Run {
 
     /// Refuses a confirmation without the value `typed_name_needed` asks for, saying why it is
     /// needed.
-    pub(super) fn check_typed(&self, typed: Option<&str>) -> Result<(), String> {
+    pub(super) fn check_typed(&self, typed: Option<&str>) -> Result<(), Refusal> {
         let Some(needed) = self.typed_name_needed() else {
             return Ok(());
         };
         match typed {
             Some(t) if t == needed => Ok(()),
-            Some(t) => Err(format!(
-                "`{}` is not `{needed}`: nothing was done; type the name exactly",
-                shown(t)
-            )),
-            None if self.in_doubt_end_state() == Some(EndState::CannotTell) => Err(format!(
-                "ripcord cannot tell whether this step happened before the session was lost: type `{needed}` to send it again anyway, or s skips it with a reason if it did"
-            )),
-            None => Err(format!(
-                "this step is destructive: type `{needed}` to confirm"
-            )),
+            Some(t) => Err(Refusal::WrongName {
+                typed: shown(t),
+                needed,
+            }),
+            None if self.in_doubt_end_state() == Some(EndState::CannotTell) => {
+                Err(Refusal::CannotTellTypeName { needed })
+            }
+            None => Err(Refusal::NeedsName { needed }),
         }
     }
 }

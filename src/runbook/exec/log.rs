@@ -9,6 +9,7 @@
 
 use crate::fleet::age_between;
 use crate::runbook::exec::work::{Check, RequestId};
+pub use crate::runbook::lang::params::BoundParam;
 use crate::runbook::lang::vocab::{Operation, Probe};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,14 @@ pub enum LogEvent {
         reason: String,
         readings: Vec<Seen>,
         goes_to: String,
+    },
+    /// The operator lifted the limit of an action's pre-check (the promotion's lag limit), with
+    /// a reason, on these readings: the change then runs without it. A region that does not
+    /// answer can never let the lag limit pass, so in an outage this is how the promotion goes
+    /// on, deliberately and on the record.
+    LimitLifted {
+        reason: String,
+        readings: Vec<Seen>,
     },
     /// About to act: exactly what, on what evidence, confirmed how. Written before the job.
     Intent {
@@ -153,16 +162,6 @@ pub fn requests_text(requests: &[RequestId]) -> Option<String> {
             .collect::<Vec<_>>()
             .join(", ")
     ))
-}
-
-/// A run's parameter as logged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BoundParam {
-    pub name: String,
-    /// The value, or `••••••` for a secret.
-    pub value: String,
-    pub secret: bool,
-    pub given: bool,
 }
 
 /// How the operator confirmed.
@@ -274,6 +273,7 @@ impl LogEvent {
             LogEvent::ItemTicked { .. } => "item-ticked",
             LogEvent::GateDecided { .. } => "gate-decided",
             LogEvent::GateOverridden { .. } => "gate-overridden",
+            LogEvent::LimitLifted { .. } => "limit-lifted",
             LogEvent::Intent { .. } => "intent",
             LogEvent::StepDone { .. } => "step-done",
             LogEvent::StepFailed { .. } => "step-failed",
@@ -337,6 +337,9 @@ impl LogEvent {
             LogEvent::GateOverridden {
                 reason, goes_to, ..
             } => format!("gate overridden by the operator → {goes_to}: {reason}"),
+            LogEvent::LimitLifted { reason, .. } => {
+                format!("limit lifted by the operator: {reason}")
+            }
             LogEvent::Intent {
                 what, how, attempt, ..
             } => {

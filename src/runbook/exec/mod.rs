@@ -33,6 +33,8 @@ pub mod work;
 mod decide;
 mod doubt;
 mod id;
+mod next;
+mod refusal;
 mod report;
 mod resolve;
 mod resume;
@@ -40,6 +42,8 @@ mod state;
 
 pub use doubt::EndState;
 pub use id::{RunIds, run_id};
+pub use next::NextMove;
+pub use refusal::Refusal;
 pub use resolve::resolve_steps;
 pub use state::{RunOutcome, RunState, StepRun, StepState};
 
@@ -294,10 +298,8 @@ impl Run {
         }
     }
 
-    fn current_index(&self) -> Result<usize, String> {
-        self.state
-            .current
-            .ok_or_else(|| "the run is over: open another with r or :run".to_string())
+    fn current_index(&self) -> Result<usize, Refusal> {
+        self.state.current.ok_or(Refusal::RunOver)
     }
 }
 

@@ -63,6 +63,8 @@ pub struct StepRun {
     pub sent_token: Option<String>,
     /// Where the run goes once this step is over (done, skipped, or its gate decided).
     pub goes_to: Option<Target>,
+    /// The operator lifted the limit of its pre-checks (`LimitLifted`), with a reason.
+    pub limit_lifted: Option<String>,
 }
 
 impl StepRun {
@@ -77,6 +79,7 @@ impl StepRun {
             measured: None,
             sent_token: None,
             goes_to: None,
+            limit_lifted: None,
         }
     }
 }
@@ -157,6 +160,10 @@ impl RunState {
                 step.finished_at = Some(at);
                 step.note = Some(format!("overridden: went to {goes_to} ({reason})"));
                 step.goes_to = Some(target);
+            }
+            LogEvent::LimitLifted { reason, .. } => {
+                let i = step_of()?;
+                self.steps[i].limit_lifted = Some(reason.clone());
             }
             LogEvent::Intent {
                 attempt,

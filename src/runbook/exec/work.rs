@@ -159,6 +159,10 @@ pub struct Check {
     /// A value the change must use exactly as read here (`Operation::pinned`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<Pin>,
+    /// A limit the operator may lift at the step (`o`, with a reason, on the record): the
+    /// promotion's lag limit, which a region that does not answer can never let pass.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub liftable: bool,
 }
 
 impl Check {
@@ -169,6 +173,7 @@ impl Check {
             detail: detail.into(),
             observed_at: None,
             pin: None,
+            liftable: false,
         }
     }
 
@@ -179,12 +184,24 @@ impl Check {
             detail: detail.into(),
             observed_at: None,
             pin: None,
+            liftable: false,
         }
     }
 
     pub fn at(mut self, t: Timestamp) -> Self {
         self.observed_at = Some(t);
         self
+    }
+
+    /// Marks the check as a limit the operator may lift (`Check::liftable`).
+    pub fn liftable(mut self) -> Self {
+        self.liftable = true;
+        self
+    }
+
+    /// Whether the check stands in the way: it does not hold, or cannot be told.
+    pub fn blocks(&self) -> bool {
+        self.holds != Some(true)
     }
 
     pub fn pinning(mut self, pin: Pin) -> Self {

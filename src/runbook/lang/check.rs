@@ -15,6 +15,7 @@ use crate::runbook::lang::parse::{
 use crate::runbook::lang::template;
 use crate::runbook::lang::vocab::{ActionKind, ArgSpec, ProbeKind, closest};
 use serde_saphyr::Spanned;
+use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -70,7 +71,7 @@ impl Checker<'_> {
         let mut book = Runbook {
             name: name.to_string(),
             file: self.file.clone(),
-            sha256: crate::audit::canonical::sha256_hex(self.text.as_bytes()),
+            sha256: hex::encode(sha2::Sha256::digest(self.text.as_bytes())),
             title: doc.heading.clone().unwrap_or_default(),
             summary: String::new(),
             rto: Duration::ZERO,

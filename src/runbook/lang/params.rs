@@ -2,8 +2,18 @@
 //! values given on the command line (or `:run`) become the values a run uses.
 
 use crate::runbook::lang::model::{Diagnostic, ParamDecl, Pos, Runbook};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+
+/// A run's parameter as logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoundParam {
+    pub name: String,
+    /// The value, or `••••••` for a secret.
+    pub value: String,
+    pub secret: bool,
+    pub given: bool,
+}
 
 /// What a parameter (or an action's argument) must look like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -217,10 +227,10 @@ impl ParamValues {
     }
 
     /// The values as the run log records them: secrets replaced, and whether each was given.
-    pub fn bound(&self) -> Vec<crate::runbook::exec::log::BoundParam> {
+    pub fn bound(&self) -> Vec<BoundParam> {
         self.0
             .iter()
-            .map(|p| crate::runbook::exec::log::BoundParam {
+            .map(|p| BoundParam {
                 name: p.name.clone(),
                 value: p.display().to_string(),
                 secret: p.secret,

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub use crate::runbook::act::Operation;
-pub use crate::runbook::act::probe::Probe;
+pub use crate::runbook::act::probe::{Probe, ProbeKind};
+pub use crate::runbook::act::{ActionKind, Operation};
 
 /// One argument an action or condition takes.
 #[derive(Debug, Clone, Copy)]
@@ -57,36 +57,8 @@ use ParamKind as K;
 
 pub(crate) const REGION: ArgSpec = arg("region", K::Region, "the region the resource lives in");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ActionKind {
-    PromoteReadReplica,
-    SwitchoverGlobalCluster,
-    FailoverGlobalCluster,
-    FailoverDbCluster,
-    FlipFailoverRecords,
-    UpsertRecord,
-    RestoreNewestRecoveryPoint,
-    DeleteRestoredInstance,
-}
-
+/// What the words of an action kind are, read off its module's `SPEC`.
 impl ActionKind {
-    pub const ALL: [ActionKind; 8] = [
-        ActionKind::PromoteReadReplica,
-        ActionKind::SwitchoverGlobalCluster,
-        ActionKind::FailoverGlobalCluster,
-        ActionKind::FailoverDbCluster,
-        ActionKind::FlipFailoverRecords,
-        ActionKind::UpsertRecord,
-        ActionKind::RestoreNewestRecoveryPoint,
-        ActionKind::DeleteRestoredInstance,
-    ];
-
-    /// What the kind's module (`act/`) says about it.
-    pub fn spec(self) -> &'static crate::runbook::act::ActionSpec {
-        crate::runbook::act::spec(self)
-    }
-
     pub fn name(self) -> &'static str {
         self.spec().name
     }
@@ -119,32 +91,8 @@ impl ActionKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProbeKind {
-    ReplicaLagBelow,
-    DbInstanceAvailable,
-    DbClusterAvailable,
-    HealthCheckHealthy,
-    HealthCheckFailing,
-    DnsAnswerIs,
-}
-
+/// What the words of a condition kind are, read off its module's `SPEC`.
 impl ProbeKind {
-    pub const ALL: [ProbeKind; 6] = [
-        ProbeKind::ReplicaLagBelow,
-        ProbeKind::DbInstanceAvailable,
-        ProbeKind::DbClusterAvailable,
-        ProbeKind::HealthCheckHealthy,
-        ProbeKind::HealthCheckFailing,
-        ProbeKind::DnsAnswerIs,
-    ];
-
-    /// What the kind's module (`probe/`) says about it.
-    pub fn spec(self) -> &'static crate::runbook::act::probe::ConditionSpec {
-        crate::runbook::act::probe::spec(self)
-    }
-
     pub fn name(self) -> &'static str {
         self.spec().name
     }
@@ -225,6 +173,23 @@ mod tests {
         }
         for k in ProbeKind::ALL {
             assert_eq!(ProbeKind::parse(k.name()), Some(k));
+        }
+    }
+
+    /// What each kind says it uses is a method of `Actions`, with its AWS calls: a misspelt
+    /// name would leave the IAM policy short without a word.
+    #[test]
+    fn every_method_a_kind_uses_is_a_method_of_the_port() {
+        use crate::runbook::act::port::aws_calls;
+        let uses = ActionKind::ALL
+            .iter()
+            .flat_map(|k| k.spec().uses)
+            .chain(ProbeKind::ALL.iter().flat_map(|k| k.spec().uses));
+        for method in uses {
+            assert!(
+                !aws_calls(method).is_empty(),
+                "`{method}` is not a method of `Actions`"
+            );
         }
     }
 

@@ -114,19 +114,9 @@ pub fn https_client() -> aws_sdk_rds::config::SharedHttpClient {
         .build_https()
 }
 
-/// Whether `name` looks like an AWS region (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`),
-/// so that a typo is caught before any call is made.
-pub fn is_region_name(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-}
+// What a region name looks like is the domain's (`fleet::place`): the config's accounts check
+// it too, without reaching into the AWS source.
+pub use crate::fleet::is_region_name;
 
 /// Flags win over the config file; what neither names is left to the AWS environment.
 pub fn pick_profile(flag: Option<&str>, config: Option<&str>) -> Option<String> {

@@ -412,7 +412,7 @@ mod tests {
     /// An App fed one round of every region's replicas and backups at `now`, as the cockpit
     /// would be.
     fn app_fed(sim: &SimFleet, now: Timestamp) -> crate::app::App {
-        use crate::app::{App, Event, Mode};
+        use crate::app::{App, Event, Fetched, Mode};
         use crate::fleet::Workloads;
         let regions: Vec<String> = estate::REGIONS.map(str::to_string).to_vec();
         let d = Workloads::default();
@@ -430,18 +430,18 @@ mod tests {
         for region in &regions {
             let result = sim.replicas_at(region, now);
             app.update(
-                Event::Replicas {
+                Event::Fetched(Fetched::Replicas {
                     place: region.clone().into(),
                     result,
-                },
+                }),
                 now,
             );
             let result = sim.backups_at(region, now);
             app.update(
-                Event::Backups {
+                Event::Fetched(Fetched::Backups {
                     place: region.clone().into(),
                     result,
-                },
+                }),
                 now,
             );
         }

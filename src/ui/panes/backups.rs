@@ -43,16 +43,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let block = |shown: &AccountsShown| {
         let mut extra = extra.clone();
         extra.extend(shown.title_spans(app));
-        extra.extend(feeds_summary(theme, app.backups.iter(), app.now));
+        extra.extend(feeds_summary(theme, app.fleet.backups.iter(), app.now));
         pane_block(
             theme,
             title_line(theme, Pane::Backups.title(), extra),
             focused,
         )
     };
-    let errors = feed_errors(app.backups.iter(), app.now);
+    let errors = feed_errors(app.fleet.backups.iter(), app.now);
     let selected = app.selected_index(Pane::Backups);
-    let empty = |none: &str| empty_text(app, app.backups.values(), "backup", none);
+    let empty = |none: &str| empty_text(app, app.fleet.backups.values(), "backup", none);
     let width = table_width(area.width);
     match app.backup_view {
         BackupView::Vaults => {

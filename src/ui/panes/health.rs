@@ -17,6 +17,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let theme = &app.theme;
     // Route 53 is global: one feed per account, named `global` (or `ACCOUNT/global`).
     let keyed: Vec<(Place, &Feed<Vec<HealthCheck>>)> = app
+        .fleet
         .health
         .iter()
         .map(|(account, feed)| (Place::new(account.as_deref(), "global"), feed))
@@ -108,7 +109,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let errors = feed_errors(keyed.iter().map(|(place, feed)| (place, *feed)), app.now);
     let empty = empty_text(
         app,
-        app.health.values(),
+        app.fleet.health.values(),
         "health-check",
         "no Route 53 health checks",
     );
@@ -132,7 +133,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Event, Mode};
+    use crate::app::{Event, Fetched, Mode};
     use crate::config::Refresh;
     use crate::fleet::{
         CheckKind, CheckStatus, FailoverRecord, FailoverRole, HealthCheck, Snapshot, Workloads,
@@ -195,10 +196,10 @@ mod tests {
             value: "ALIAS shop.elb.amazonaws.com".into(),
         }];
         app.update(
-            Event::Health {
+            Event::Fetched(Fetched::Health {
                 account: None,
                 result: Ok(Snapshot::new(vec![stopped, calculated, by_target], now)),
-            },
+            }),
             now,
         );
         let mut terminal = Terminal::new(TestBackend::new(100, 8)).expect("test backend");

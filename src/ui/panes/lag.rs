@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let spark_width: u16 = if wide { 20 } else { 8 };
     let shown = AccountsShown::of(app, rows.iter().map(|r| r.account));
     let mut extra = shown.title_spans(app);
-    extra.extend(feeds_summary(theme, app.replicas.iter(), app.now));
+    extra.extend(feeds_summary(theme, app.fleet.replicas.iter(), app.now));
     let title = title_line(theme, Pane::Replicas.title(), extra);
     let block = pane_block(theme, title, focused);
     // Only rows near the selection can be on screen: the sparkline (the costly cell) is drawn
@@ -99,10 +99,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     );
     let (widths, table_rows) = lay_out_within(&cols, cells, table_width(area.width), visible);
     let header = headers(&cols);
-    let errors = feed_errors(app.replicas.iter(), app.now);
+    let errors = feed_errors(app.fleet.replicas.iter(), app.now);
     let empty = empty_text(
         app,
-        app.replicas.values(),
+        app.fleet.replicas.values(),
         "replica",
         "no replicas in the polled regions",
     );

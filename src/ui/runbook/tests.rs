@@ -1,6 +1,6 @@
 //! What the run view says about a step in doubt whose end state cannot be told.
 
-use super::ready_text;
+use super::enter_text;
 use crate::runbook::exec::work::{Check, Report, ReportBody, Work};
 use crate::runbook::exec::{Run, run_id};
 use crate::runbook::lang::check;
@@ -50,7 +50,7 @@ fn a_step_in_doubt_that_cannot_be_told_says_so_and_asks_for_the_name() {
         1,
     );
     assert_eq!(
-        ready_text(&run),
+        enter_text(&run.next_move(t(2)).expect("Enter can be pressed")),
         "Enter runs it",
         "not destructive by itself"
     );
@@ -74,7 +74,7 @@ fn a_step_in_doubt_that_cannot_be_told_says_so_and_asks_for_the_name() {
         11,
     );
     assert_eq!(
-        ready_text(&resumed),
+        enter_text(&resumed.next_move(t(12)).expect("Enter can be pressed")),
         "ripcord cannot tell whether it happened: Enter, then type orders-aurora, sends it again; s skips it with a reason if it did"
     );
 }

@@ -7,6 +7,7 @@ pub const SPEC: ConditionSpec = ConditionSpec {
     name: "db-cluster-available",
     args: &[arg("cluster", K::DbClusterId, "the cluster"), REGION],
     summary: "a DB cluster answers and reports `available` (a region that does not answer cannot tell)",
+    uses: &["db_cluster"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

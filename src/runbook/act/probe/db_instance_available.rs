@@ -7,6 +7,7 @@ pub const SPEC: ConditionSpec = ConditionSpec {
     name: "db-instance-available",
     args: &[arg("instance", K::RdsInstanceId, "the instance"), REGION],
     summary: "an RDS instance reports `available`",
+    uses: &["db_instance"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ pub const SPEC: ConditionSpec = ConditionSpec {
         optional("type", K::String, "the record type; CNAME when not given"),
     ],
     summary: "Route 53 answers a name with the value expected",
+    uses: &["dns_answer"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

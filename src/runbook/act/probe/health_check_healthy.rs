@@ -7,6 +7,7 @@ pub const SPEC: ConditionSpec = ConditionSpec {
     name: "health-check-healthy",
     args: health_check::ARGS,
     summary: "a Route 53 health check is healthy",
+    uses: &["health_check"],
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

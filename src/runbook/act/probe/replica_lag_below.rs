@@ -22,6 +22,7 @@ pub const SPEC: ConditionSpec = ConditionSpec {
         },
     ],
     summary: "a replica's lag is below a limit",
+    uses: &["replication_lag"],
 };
 
 /// A lag datapoint older than this (or than the limit it is judged against, when that is

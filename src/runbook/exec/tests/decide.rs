@@ -29,10 +29,10 @@ fn a_gate_waits_for_readings_and_refuses_while_it_does_not_hold() {
     run.confirm(None, t(1)).expect("tick");
     run.confirm(None, t(2)).expect("tick");
     let err = run.confirm(None, t(2)).expect_err("no readings yet");
-    assert!(err.contains("still reading"), "{err}");
+    assert_eq!(err, Refusal::StillReading);
     let mut run = at_gate(false);
     let err = run.confirm(None, t(4)).expect_err("does not hold");
-    assert!(err.contains("the gate does not hold"), "{err}");
+    assert_eq!(err, Refusal::GateDoesNotHold);
     assert_eq!(run.state.current, Some(1), "still at the gate");
 }
 
@@ -40,7 +40,8 @@ fn a_gate_waits_for_readings_and_refuses_while_it_does_not_hold() {
 fn decisions_are_never_taken_on_old_readings() {
     let mut run = at_gate(true);
     let err = run.confirm(None, t(3 + 31)).expect_err("stale");
-    assert!(err.contains("old: r reads them again"), "{err}");
+    assert!(matches!(err, Refusal::OldReadings { .. }), "{err}");
+    assert!(err.to_string().contains("old: r reads them again"), "{err}");
 }
 
 #[test]
@@ -60,11 +61,24 @@ fn a_destructive_action_needs_the_typed_name_and_logs_its_intent_first() {
     let (mut run, _) = at_promote();
     assert_eq!(run.typed_name_needed().as_deref(), Some("orders-dr-usw2"));
     let err = run.confirm(None, t(6)).expect_err("needs the name");
-    assert!(err.contains("type `orders-dr-usw2`"), "{err}");
+    assert_eq!(
+        err,
+        Refusal::NeedsName {
+            needed: "orders-dr-usw2".into()
+        }
+    );
+    assert!(err.to_string().contains("type `orders-dr-usw2`"), "{err}");
     let err = run
         .confirm(Some("orders-dr-usw"), t(6))
         .expect_err("wrong name");
-    assert!(err.contains("nothing was done"), "{err}");
+    assert_eq!(
+        err,
+        Refusal::WrongName {
+            typed: "orders-dr-usw".into(),
+            needed: "orders-dr-usw2".into()
+        }
+    );
+    assert!(err.to_string().contains("nothing was done"), "{err}");
     assert_eq!(run.state.steps[2].state, StepState::Pending);
     let log_len = run.log.len();
     let work = run
@@ -125,7 +139,8 @@ fn a_failed_step_is_retried_after_reading_again_with_a_new_attempt() {
     let err = run
         .confirm(Some("orders-dr-usw2"), t(10))
         .expect_err("failed");
-    assert!(err.contains("r retries it"), "{err}");
+    assert!(matches!(err, Refusal::Failed { .. }), "{err}");
+    assert!(err.to_string().contains("r retries it"), "{err}");
     let again = run.retry(t(10)).expect("retry");
     assert!(matches!(again[0].job, Job::Inspect(Subject::PreChecks(_))));
     run.on_report(
@@ -307,5 +322,115 @@ fn a_secret_reaches_the_shell_but_never_the_log_or_a_debug_print() {
         serde_json::to_string(intent)
             .expect("json")
             .contains("RIPCORD_PARAM_TOKEN")
+    );
+}
+
+/// The run view words what `next_move` says; `confirm` must then do just that: a name it asks
+/// for is refused when missing, and the step it says it marks or ticks is marked or ticked.
+#[test]
+fn what_next_move_says_enter_does_is_what_confirm_does() {
+    let (mut run, _) = at_promote();
+    let next = run.next_move(t(6)).expect("ready");
+    assert_eq!(
+        next,
+        NextMove::Run {
+            typed: Some("orders-dr-usw2".to_string())
+        }
+    );
+    run.confirm(None, t(6)).expect_err("the name it asks for");
+    assert_eq!(run.state.steps[2].state, StepState::Pending);
+    run.confirm(Some("orders-dr-usw2"), t(6)).expect("runs");
+    assert_eq!(run.state.steps[2].state, StepState::Running);
+
+    let (mut run, _) = start(BOOK);
+    assert_eq!(run.next_move(t(1)), Ok(NextMove::TickItem));
+    run.confirm(None, t(1)).expect("tick");
+    assert_eq!(run.state.steps[0].ticked, 1);
+    let gate = at_gate(false);
+    assert!(
+        gate.next_move(t(4)).is_err(),
+        "a gate that does not hold: Enter does nothing, and says why"
+    );
+    let gate = at_gate(true);
+    assert_eq!(
+        gate.next_move(t(4)),
+        Ok(NextMove::AcceptGate { otherwise: false })
+    );
+}
+
+/// A lag the promotion cannot pass (over its limit, or unreadable in a region outage): `o`
+/// lifts the limit with a reason, on the record, and the step then needs only its typed name;
+/// the intent names the promotion without a lag limit, and a resumed run keeps it lifted.
+#[test]
+fn the_operator_lifts_the_lag_limit_at_the_promotion_with_a_reason() {
+    let mut run = at_gate(true);
+    let work = run.confirm(None, t(4)).expect("gate passes");
+    let inspect = work.into_iter().next().expect("pre-checks requested");
+    let lag = Check::unknown("lag below 1m", "cloudwatch timed out").liftable();
+    run.on_report(
+        report(&run, &inspect, ReportBody::Inspected(vec![lag])),
+        t(5),
+    );
+    let err = run
+        .confirm(Some("orders-dr-usw2"), t(6))
+        .expect_err("cannot tell the lag");
+    assert!(
+        matches!(err, Refusal::CannotTell { liftable: true, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("o lifts the limit"), "{err}");
+    assert_eq!(
+        run.lift_limit("  ", t(6)),
+        Err(Refusal::NoReason {
+            what: "the limit is lifted"
+        })
+    );
+    let work = run
+        .lift_limit("IC agreed: us-east-1 is down", t(6))
+        .expect("lifted");
+    assert!(work.is_empty(), "lifting sends nothing");
+    assert!(matches!(
+        run.log.last().map(|e| &e.event),
+        Some(LogEvent::LimitLifted { reason, .. }) if reason == "IC agreed: us-east-1 is down"
+    ));
+    assert_eq!(
+        run.next_move(t(6)),
+        Ok(NextMove::Run {
+            typed: Some("orders-dr-usw2".into())
+        })
+    );
+    run.confirm(None, t(6))
+        .expect_err("still needs the typed name");
+    let work = run.confirm(Some("orders-dr-usw2"), t(7)).expect("promotes");
+    let Job::Perform { task, .. } = &work[0].job else {
+        panic!("a perform job")
+    };
+    let Task::Action { op, .. } = task else {
+        panic!("an action")
+    };
+    assert!(
+        op.describe().iter().any(|l| l.contains("NOT limited")),
+        "the intent's operation runs without the limit: {:?}",
+        op.describe()
+    );
+    let (resumed, _) = rebuilt(&run, t(8));
+    assert_eq!(
+        resumed.state.steps[2].limit_lifted.as_deref(),
+        Some("IC agreed: us-east-1 is down")
+    );
+}
+
+#[test]
+fn there_is_nothing_to_lift_where_no_limit_stands_in_the_way() {
+    let mut gate = at_gate(false);
+    assert_eq!(
+        gate.lift_limit("why not", t(4)),
+        Err(Refusal::NothingToLift)
+    );
+    let (mut run, _) = at_promote();
+    assert_eq!(
+        run.lift_limit("why not", t(6)),
+        Err(Refusal::NothingToLift),
+        "every pre-check holds"
     );
 }

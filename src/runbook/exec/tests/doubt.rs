@@ -13,7 +13,12 @@ fn a_step_in_doubt_whose_end_state_does_not_hold_is_sent_again_only_with_the_typ
     );
     assert_eq!(resumed.in_doubt_decision(), Some(InDoubtDecision::RunAgain));
     let err = resumed.confirm(None, t(102)).expect_err("destructive");
-    assert!(err.contains("type `orders-dr-usw2`"), "{err}");
+    assert_eq!(
+        err,
+        Refusal::NeedsName {
+            needed: "orders-dr-usw2".into()
+        }
+    );
     assert_eq!(
         resumed.state.steps[2].state,
         StepState::InDoubt,
@@ -23,7 +28,8 @@ fn a_step_in_doubt_whose_end_state_does_not_hold_is_sent_again_only_with_the_typ
     let err = resumed
         .confirm(Some("orders-dr-usw2"), t(200))
         .expect_err("stale");
-    assert!(err.contains("r reads it again"), "{err}");
+    assert!(matches!(err, Refusal::OldEndState { .. }), "{err}");
+    assert!(err.to_string().contains("r reads it again"), "{err}");
     let again = resumed.retry(t(200)).expect("re-read");
     assert!(matches!(again[0].job, Job::Inspect(Subject::EndState(_))));
     resumed.on_report(
@@ -129,7 +135,7 @@ fn a_script_in_doubt_has_no_end_state_to_read_and_runs_again_only_when_its_id_is
     assert_eq!(resumed.state.steps[3].state, StepState::InDoubt);
     assert!(work.is_empty(), "nothing to read, and nothing sent");
     let err = resumed.retry(t(51)).expect_err("nothing to read");
-    assert!(err.contains("cannot read what a script did"), "{err}");
+    assert!(matches!(err, Refusal::ScriptCannotBeRead { .. }), "{err}");
     assert_eq!(resumed.in_doubt_decision(), Some(InDoubtDecision::RunAgain));
     let again = resumed.confirm(Some("note-it"), t(52)).expect("run again");
     assert!(matches!(
@@ -186,7 +192,8 @@ fn an_action_in_doubt_whose_end_state_cannot_be_told_is_sent_again_only_with_the
         "ripcord cannot tell whether it happened: sending again needs the typed name"
     );
     let err = resumed.confirm(None, t(52)).expect_err("needs the name");
-    assert!(err.contains("cannot tell"), "{err}");
+    assert!(matches!(err, Refusal::CannotTellTypeName { .. }), "{err}");
+    assert!(err.to_string().contains("cannot tell"), "{err}");
     let again = resumed
         .confirm(Some("orders-aurora"), t(53))
         .expect("sent again, typed");
@@ -203,7 +210,12 @@ fn a_script_in_doubt_runs_again_only_when_its_step_id_is_typed() {
     let (mut resumed, _) = rebuilt(&run, t(50));
     assert_eq!(resumed.typed_name_needed().as_deref(), Some("note-it"));
     let err = resumed.confirm(None, t(51)).expect_err("typed");
-    assert!(err.contains("cannot tell"), "{err}");
+    assert_eq!(
+        err,
+        Refusal::CannotTellTypeName {
+            needed: "note-it".into()
+        }
+    );
     let again = resumed.confirm(Some("note-it"), t(52)).expect("typed");
     assert!(matches!(
         again[0].job,

@@ -78,10 +78,13 @@ enum Move {
     Skip,
     /// `o`: down the current gate's `otherwise:` way (refused where there is none).
     Otherwise,
+    /// `o` at an action: its liftable pre-check's limit lifted (refused where none blocks).
+    Lift,
     Retry,
     Abort,
-    /// The oldest read still out is answered: holds, does not, or cannot tell.
-    Answer(Option<bool>),
+    /// The oldest read still out is answered: holds, does not, or cannot tell; and whether
+    /// the check is a limit the operator may lift.
+    Answer(Option<bool>, bool),
     /// The oldest job still out ends.
     Finish {
         ok: bool,
@@ -102,9 +105,14 @@ fn a_move() -> impl Strategy<Value = Move> {
         1 => Just(Move::Confirm { typed_right: false }),
         2 => Just(Move::Skip),
         1 => Just(Move::Otherwise),
+        1 => Just(Move::Lift),
         2 => Just(Move::Retry),
         1 => Just(Move::Abort),
-        6 => prop_oneof![Just(Some(true)), Just(Some(false)), Just(None)].prop_map(Move::Answer),
+        6 => (
+            prop_oneof![Just(Some(true)), Just(Some(false)), Just(None)],
+            any::<bool>()
+        )
+            .prop_map(|(holds, liftable)| Move::Answer(holds, liftable)),
         4 => any::<bool>().prop_map(|ok| Move::Finish { ok }),
         2 => (1u8..45).prop_map(Move::Wait),
         2 => (0u16..=1000).prop_map(|keep| Move::Crash { keep }),
@@ -134,7 +142,7 @@ impl Cockpit {
         self.seen.push((self.run.log.len(), self.run.state.clone()));
     }
 
-    fn take(&mut self, work: Result<Vec<Work>, String>) {
+    fn take(&mut self, work: Result<Vec<Work>, Refusal>) {
         if let Ok(work) = work {
             self.out.extend(work);
         }
@@ -170,17 +178,22 @@ impl Cockpit {
             Move::Abort => {
                 let _ = self.run.abort("the property says so", now);
             }
-            Move::Answer(holds) => {
+            Move::Lift => {
+                let work = self.run.lift_limit("the property says so", now);
+                self.take(work);
+            }
+            Move::Answer(holds, liftable) => {
                 if let Some(i) = self
                     .out
                     .iter()
                     .position(|w| matches!(w.job, Job::Inspect(_)))
                 {
                     let w = self.out.remove(i);
-                    let checks = vec![match holds {
+                    let check = match holds {
                         Some(h) => Check::new("condition", *h, "read"),
                         None => Check::unknown("condition", "timed out"),
-                    }];
+                    };
+                    let checks = vec![if *liftable { check.liftable() } else { check }];
                     let more = self
                         .run
                         .on_report(report(&self.run, &w, ReportBody::Inspected(checks)), now);

@@ -38,7 +38,7 @@ fn a_resumed_run_keeps_finished_steps_and_holds_a_step_sent_without_result_in_do
     assert_eq!(work.len(), 1);
     assert!(matches!(work[0].job, Job::Inspect(Subject::EndState(_))));
     let err = resumed.confirm(None, t(101)).expect_err("no end state yet");
-    assert!(err.contains("reading the live end state"), "{err}");
+    assert_eq!(err, Refusal::ReadingEndState);
     resumed.on_report(
         report(&resumed, &work[0], ReportBody::Inspected(holds(true))),
         t(102),
