@@ -348,6 +348,11 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
                 eprintln!("ripcord: --read-only is set: runbooks do not run in read-only mode");
                 return Ok(ExitCode::from(2));
             }
+            if !args.sim
+                && let Some(code) = refuse_named_accounts(&cfg)
+            {
+                return Ok(code);
+            }
             match runbook_commands::prepare_run(&args.runbook, &args.params, &library) {
                 Err(refused) => {
                     for line in &refused.lines {
@@ -368,6 +373,21 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
     }
 }
 
+/// With `[[account]]` tables, runbook actions against AWS are refused before anything is set
+/// up: a run acts with one account's credentials and the audit log names one identity per
+/// session, so across named accounts a step could act in the wrong account. Drills (`--sim`)
+/// run as ever.
+fn refuse_named_accounts(cfg: &Config) -> Option<ExitCode> {
+    if cfg.accounts.is_empty() {
+        return None;
+    }
+    eprintln!(
+        "ripcord: runbook actions are not offered with [[account]] tables in the config: run the \
+         runbook with a config without them and --profile of the account it acts in (drills: --sim)"
+    );
+    Some(ExitCode::from(2))
+}
+
 /// `ripcord runbook resume [RUN]`: lists the unfinished runs, or checks everything about one
 /// before the terminal is taken over, then goes on with it in the cockpit.
 fn resume(
@@ -376,6 +396,12 @@ fn resume(
     args: &RunbookResumeArgs,
     library: &Library,
 ) -> anyhow::Result<ExitCode> {
+    if args.run.is_some()
+        && !args.sim
+        && let Some(code) = refuse_named_accounts(&cfg)
+    {
+        return Ok(code);
+    }
     let dir = config::audit_dir(cli.global.audit_dir.as_deref());
     let Some(run) = &args.run else {
         let unfinished = ripcord::audit::runs::unfinished(&dir);

@@ -573,8 +573,9 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
                 .current
                 .and_then(|i| production_account_changed(app, run, i))
             {
+                // Said first: a long name must not push it off a narrow screen.
                 Some(account) => {
-                    format!("Type {name} to confirm (PRODUCTION account {account}): ")
+                    format!("PRODUCTION account {account} · Type {name} to confirm: ")
                 }
                 None => format!("Type {name} to confirm: "),
             },

@@ -240,3 +240,50 @@ fn help_tells_where_logs_and_config_live() {
         "{text}"
     );
 }
+
+/// With `[[account]]` tables, runbook actions are not offered against AWS (each run would
+/// need the credentials and the audit identity of the account it acts in): `runbook run` and
+/// `runbook resume` say so before anything is set up, instead of opening a cockpit that cannot
+/// act. Drills (`--sim`) still run.
+#[test]
+fn runbooks_against_named_accounts_are_refused_plainly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[account]]\nname = \"workload\"\nprofile = \"workload-read\"\nenvironment = \"prod\"\n",
+    )
+    .expect("write config");
+    let config = config.to_str().expect("utf-8");
+    for args in [
+        vec![
+            "runbook",
+            "run",
+            "rds-cross-region-failover",
+            "--config",
+            config,
+        ],
+        vec![
+            "runbook",
+            "resume",
+            "20261121T030000Z-abcd",
+            "--config",
+            config,
+        ],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ripcord"))
+            .args(&args)
+            .env_remove("RIPCORD_CONFIG")
+            .env("RIPCORD_AUDIT_DIR", dir.path().join("audit"))
+            .env("RIPCORD_LOG_DIR", dir.path().join("logs"))
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("runbook actions are not offered with [[account]] tables"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "no escape codes were written");
+    }
+}
