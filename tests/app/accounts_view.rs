@@ -7,6 +7,7 @@
 use crate::common;
 
 use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
@@ -102,6 +103,25 @@ async fn every_row_names_its_account_and_the_header_marks_production_without_col
         "the panes have an account column:\n{screen}"
     );
     insta::assert_snapshot!("two_accounts_mono_80x24", screen);
+
+    // The row's detail says where it is as the rest of the cockpit does: account/region.
+    let mut app = app;
+    let at = app
+        .vault_rows()
+        .iter()
+        .position(|v| v.vault == "dr-usw2")
+        .expect("a DR vault row");
+    let press = |app: &mut App, code: KeyCode| {
+        let now = app.now;
+        app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)), now);
+    };
+    press(&mut app, KeyCode::Char('2'));
+    for _ in 0..at {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Enter);
+    let detail = draw(&app, 120, 40).backend().to_string();
+    assert!(detail.contains("dr-usw2 in backup/us-west-2"), "{detail}");
 }
 
 #[tokio::test]
