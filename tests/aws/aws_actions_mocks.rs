@@ -1465,3 +1465,147 @@ async fn the_promotions_own_pre_checks_judge_a_fresh_lag_against_the_rpo() {
         }
     }
 }
+
+// --- A calculated health check, which GetHealthCheckStatus cannot read ---------------------
+
+use aws_sdk_cloudwatch::types::StatusCode as MetricStatus;
+use aws_sdk_route53::operation::get_health_check::GetHealthCheckOutput;
+use aws_sdk_route53::operation::get_health_check_status::GetHealthCheckStatusOutput;
+use aws_sdk_route53::types::{
+    HealthCheck as AwsCheck, HealthCheckConfig, HealthCheckObservation, HealthCheckType,
+    StatusReport,
+};
+use ripcord::fleet::CheckStatus;
+
+fn check_of(kind: HealthCheckType) -> Rule {
+    mock!(aws_sdk_route53::Client::get_health_check).then_output(move || {
+        let config = HealthCheckConfig::builder().r#type(kind.clone());
+        let config = if kind == HealthCheckType::Calculated {
+            config.child_health_checks("hc-a").health_threshold(1)
+        } else {
+            config
+                .fully_qualified_domain_name("api.example.com")
+                .port(443)
+        };
+        GetHealthCheckOutput::builder()
+            .health_check(
+                AwsCheck::builder()
+                    .id("hc-1")
+                    .caller_reference("hc-1")
+                    .health_check_version(1)
+                    .health_check_config(config.build().expect("valid"))
+                    .build()
+                    .expect("valid"),
+            )
+            .build()
+    })
+}
+
+/// GetMetricData answering every query with `value` a minute ago, or with no datapoint.
+fn status_metric(value: Option<f64>) -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
+        let at = DateTime::from_secs(Timestamp::now().as_second() - 60);
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .map(|q| {
+                let result = MetricDataResult::builder()
+                    .set_id(q.id().map(str::to_string))
+                    .status_code(MetricStatus::Complete);
+                match value {
+                    Some(v) => result.timestamps(at).values(v).build(),
+                    None => result.build(),
+                }
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    })
+}
+
+/// Actions whose Route 53 reads answer `route53` and whose us-east-1 CloudWatch answers
+/// `metrics` (where Route 53 keeps its health checks' metrics).
+fn health_actions(route53: &[&Rule], metrics: &[&Rule]) -> AwsActions {
+    let mut clients = Clients::idle();
+    clients.route53.reads = mock_client!(aws_sdk_route53, RuleMode::MatchAny, route53);
+    let mut east = Clients::idle();
+    east.reads.cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, metrics);
+    AwsActions::from_clients(
+        BTreeMap::from([
+            (
+                REGION.to_string(),
+                RegionActionClients {
+                    reads: clients.reads,
+                    changes: clients.changes,
+                },
+            ),
+            (
+                "us-east-1".to_string(),
+                RegionActionClients {
+                    reads: east.reads,
+                    changes: east.changes,
+                },
+            ),
+        ]),
+        clients.route53,
+    )
+}
+
+/// AWS does not answer GetHealthCheckStatus for a calculated check (it has no checker
+/// regions): its status is the `HealthCheckStatus` metric, and with no datapoint it is
+/// "cannot tell", never unhealthy. A runbook step on a calculated check used to read nothing.
+#[tokio::test]
+async fn a_calculated_check_is_read_from_its_metric_and_cannot_be_told_without_one() {
+    let calculated = check_of(HealthCheckType::Calculated);
+    let healthy = status_metric(Some(1.0));
+    let actions = health_actions(&[&calculated], &[&healthy]);
+    let read = actions.health_check("hc-1").await.expect("read");
+    assert_eq!(read.value.status, CheckStatus::Healthy);
+    assert_eq!(read.value.checkers, 0, "a calculated check has no checkers");
+    assert_eq!(healthy.num_calls(), 1);
+
+    let failing = status_metric(Some(0.0));
+    let actions = health_actions(&[&calculated], &[&failing]);
+    let read = actions.health_check("hc-1").await.expect("read");
+    assert_eq!(read.value.status, CheckStatus::Unhealthy);
+
+    let silent = status_metric(None);
+    let actions = health_actions(&[&calculated], &[&silent]);
+    let read = actions.health_check("hc-1").await.expect("read");
+    assert_eq!(
+        read.value.status,
+        CheckStatus::Unknown,
+        "no datapoint: cannot tell"
+    );
+}
+
+/// Any other check is still read from what its checker regions saw.
+#[tokio::test]
+async fn an_endpoint_check_is_read_from_its_checkers() {
+    let https = check_of(HealthCheckType::Https);
+    let status = mock!(aws_sdk_route53::Client::get_health_check_status).then_output(|| {
+        let seen = |status: &str| {
+            HealthCheckObservation::builder()
+                .region(aws_sdk_route53::types::HealthCheckRegion::UsEast1)
+                .status_report(
+                    StatusReport::builder()
+                        .status(status)
+                        .checked_time(DateTime::from_secs(Timestamp::now().as_second()))
+                        .build(),
+                )
+                .build()
+        };
+        GetHealthCheckStatusOutput::builder()
+            .health_check_observations(seen("Success: HTTP Status Code 200, OK"))
+            .health_check_observations(seen("Success: HTTP Status Code 200, OK"))
+            .build()
+            .expect("valid")
+    });
+    let unused = status_metric(Some(0.0));
+    let actions = health_actions(&[&https, &status], &[&unused]);
+    let read = actions.health_check("hc-1").await.expect("read");
+    assert_eq!(read.value.status, CheckStatus::Healthy);
+    assert_eq!(read.value.checkers, 2);
+    assert_eq!(unused.num_calls(), 0, "no metric is read for it");
+}

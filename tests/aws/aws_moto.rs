@@ -16,7 +16,10 @@ use ripcord::fleet::Place;
 use aws_sdk_route53::types::{
     ChangeBatch, ResourceRecordSetFailover, RrType, Tag, TagResourceType,
 };
-use common::moto::{EAST, Moto, WEST, create_health_check, create_zone, failover_record, sdk_for};
+use common::moto::{
+    EAST, Moto, WEST, create_health_check, create_postgres, create_read_replica, create_zone,
+    failover_record, sdk_for,
+};
 use jiff::Timestamp;
 use ripcord::app::feed::Freshness;
 use ripcord::app::{Event, Fetched, Mode};
@@ -49,52 +52,13 @@ struct Seeded {
 async fn seed(moto: &Moto) -> Seeded {
     let east = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
     let west = aws_sdk_rds::Client::new(&moto.sdk(WEST).await);
-    let primary = |id: &'static str| {
-        let client = if id.ends_with("usw2") { &west } else { &east };
-        client
-            .create_db_instance()
-            .db_instance_identifier(id)
-            .engine("postgres")
-            .db_instance_class("db.t3.micro")
-            .allocated_storage(20)
-            .master_username("dbadmin")
-            .master_user_password("not-a-secret-1")
-            .send()
-    };
-    let orders = primary("orders-primary")
-        .await
-        .expect("create orders-primary");
-    let orders_arn = orders
-        .db_instance()
-        .and_then(|db| db.db_instance_arn())
-        .expect("an ARN")
-        .to_string();
-    primary("svc-primary-usw2")
-        .await
-        .expect("create svc-primary-usw2");
-    east.create_db_instance_read_replica()
-        .db_instance_identifier("orders-read-use1")
-        .source_db_instance_identifier("orders-primary")
-        .db_instance_class("db.t3.micro")
-        .send()
-        .await
-        .expect("in-region replica");
-    west.create_db_instance_read_replica()
-        .db_instance_identifier("orders-dr-usw2")
-        .source_db_instance_identifier(&orders_arn)
-        .db_instance_class("db.t3.micro")
-        .send()
-        .await
-        .expect("cross-region replica");
+    let orders_arn = create_postgres(&east, "orders-primary").await;
+    create_postgres(&west, "svc-primary-usw2").await;
+    create_read_replica(&east, "orders-read-use1", "orders-primary").await;
+    create_read_replica(&west, "orders-dr-usw2", &orders_arn).await;
     let in_region = 22;
     for i in 0..in_region {
-        west.create_db_instance_read_replica()
-            .db_instance_identifier(format!("svc-read-{i:02}"))
-            .source_db_instance_identifier("svc-primary-usw2")
-            .db_instance_class("db.t3.micro")
-            .send()
-            .await
-            .expect("in-region replica in us-west-2");
+        create_read_replica(&west, &format!("svc-read-{i:02}"), "svc-primary-usw2").await;
     }
 
     let route53 = aws_sdk_route53::Client::new(&moto.sdk(EAST).await);
@@ -152,29 +116,8 @@ async fn a_promoted_replica_shows_as_promoted_instead_of_vanishing() {
     let moto = Moto::start();
     let east = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
     let west = aws_sdk_rds::Client::new(&moto.sdk(WEST).await);
-    let orders = east
-        .create_db_instance()
-        .db_instance_identifier("orders-primary")
-        .engine("postgres")
-        .db_instance_class("db.t3.micro")
-        .allocated_storage(20)
-        .master_username("dbadmin")
-        .master_user_password("not-a-secret-1")
-        .send()
-        .await
-        .expect("create orders-primary");
-    let orders_arn = orders
-        .db_instance()
-        .and_then(|db| db.db_instance_arn())
-        .expect("an ARN")
-        .to_string();
-    west.create_db_instance_read_replica()
-        .db_instance_identifier("orders-dr-usw2")
-        .source_db_instance_identifier(&orders_arn)
-        .db_instance_class("db.t3.micro")
-        .send()
-        .await
-        .expect("cross-region replica");
+    let orders_arn = create_postgres(&east, "orders-primary").await;
+    create_read_replica(&west, "orders-dr-usw2", &orders_arn).await;
     let fleet = AwsFleet::from_sdk_config(
         &moto.sdk(WEST).await,
         &[WEST.to_string()],

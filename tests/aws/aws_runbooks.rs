@@ -20,7 +20,10 @@ use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode as MetricStatus};
 use aws_sdk_route53::types::{ChangeBatch, ResourceRecordSetFailover, RrType};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use common::driver::Driver;
-use common::moto::{EAST, Moto, WEST, create_health_check, create_zone, failover_record};
+use common::moto::{
+    EAST, Moto, WEST, create_health_check, create_postgres, create_read_replica, create_zone,
+    failover_record,
+};
 use crossterm::event::KeyCode;
 use jiff::Timestamp;
 use ripcord::app::{App, Mode};
@@ -56,36 +59,9 @@ struct Estate {
 async fn seed(moto: &Moto) -> Estate {
     let east = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
     let west = aws_sdk_rds::Client::new(&moto.sdk(WEST).await);
-    let primary = east
-        .create_db_instance()
-        .db_instance_identifier("orders-primary")
-        .engine("postgres")
-        .db_instance_class("db.t3.micro")
-        .allocated_storage(20)
-        .master_username("dbadmin")
-        .master_user_password("not-a-secret-1")
-        .send()
-        .await
-        .expect("create orders-primary");
-    let primary_arn = primary
-        .db_instance()
-        .and_then(|db| db.db_instance_arn())
-        .expect("an ARN")
-        .to_string();
-    east.create_db_instance_read_replica()
-        .db_instance_identifier("orders-read-use1")
-        .source_db_instance_identifier("orders-primary")
-        .db_instance_class("db.t3.micro")
-        .send()
-        .await
-        .expect("in-region replica");
-    west.create_db_instance_read_replica()
-        .db_instance_identifier("orders-dr-usw2")
-        .source_db_instance_identifier(&primary_arn)
-        .db_instance_class("db.t3.micro")
-        .send()
-        .await
-        .expect("cross-region replica");
+    let primary_arn = create_postgres(&east, "orders-primary").await;
+    create_read_replica(&east, "orders-read-use1", "orders-primary").await;
+    create_read_replica(&west, "orders-dr-usw2", &primary_arn).await;
 
     let route53 = aws_sdk_route53::Client::new(&moto.sdk(EAST).await);
     let zone = create_zone(&route53, "example.com").await;

@@ -196,3 +196,35 @@ pub fn failover_record(
         .build()
         .expect("valid change")
 }
+
+/// Creates a PostgreSQL instance (a primary) in the client's region; returns its ARN, which a
+/// replica in another region names as its source.
+pub async fn create_postgres(rds: &aws_sdk_rds::Client, id: &str) -> String {
+    let created = rds
+        .create_db_instance()
+        .db_instance_identifier(id)
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("dbadmin")
+        .master_user_password("not-a-secret-1")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create {id}: {e:?}"));
+    created
+        .db_instance()
+        .and_then(|db| db.db_instance_arn())
+        .expect("an ARN")
+        .to_string()
+}
+
+/// Creates a read replica of `source` (its id in the same region, its ARN from another).
+pub async fn create_read_replica(rds: &aws_sdk_rds::Client, id: &str, source: &str) {
+    rds.create_db_instance_read_replica()
+        .db_instance_identifier(id)
+        .source_db_instance_identifier(source)
+        .db_instance_class("db.t3.micro")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create the replica {id} of {source}: {e:?}"));
+}

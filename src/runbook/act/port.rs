@@ -30,16 +30,28 @@ pub const AWS_CALLS: &[(&str, &[&str])] = &[
     ("global_cluster", &["rds:DescribeGlobalClusters"]),
     ("db_cluster", &["rds:DescribeDBClusters"]),
     ("record_sets", &["route53:ListResourceRecordSets"]),
-    // The records, and for a failover pair the health of its primary.
+    // The records, and for a failover pair the health of its records' checks (as
+    // `health_check` reads it).
     (
         "dns_answer",
         &[
             "route53:ListResourceRecordSets",
+            "route53:GetHealthCheck",
             "route53:GetHealthCheckStatus",
+            "cloudwatch:GetMetricData",
         ],
     ),
     ("dns_change", &["route53:GetChange"]),
-    ("health_check", &["route53:GetHealthCheckStatus"]),
+    // Its kind, then what every checker region saw; for a calculated check (no checkers,
+    // and AWS does not answer GetHealthCheckStatus for it) the `HealthCheckStatus` metric.
+    (
+        "health_check",
+        &[
+            "route53:GetHealthCheck",
+            "route53:GetHealthCheckStatus",
+            "cloudwatch:GetMetricData",
+        ],
+    ),
     (
         "newest_recovery_point",
         &["backup:ListRecoveryPointsByBackupVault"],

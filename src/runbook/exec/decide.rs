@@ -281,12 +281,7 @@ impl Run {
     /// (its `next:`, else the step below).
     pub fn skip(&mut self, reason: &str, now: Timestamp) -> Result<Vec<Work>, Refusal> {
         let index = self.current_index()?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Refusal::NoReason {
-                what: "the step is skipped",
-            });
-        }
+        let reason = given_reason(reason, "the step is skipped")?;
         if self.state.steps[index].state == StepState::Running {
             return Err(Refusal::RunningCannotBeSkipped { step: index + 1 });
         }
@@ -317,17 +312,8 @@ impl Run {
         if !blocking || self.state.steps[index].state != StepState::Pending {
             return Err(Refusal::NothingToLift);
         }
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Refusal::NoReason {
-                what: "the limit is lifted",
-            });
-        }
-        let readings = self.live[index]
-            .readings
-            .as_ref()
-            .map(|r| Seen::all(&r.checks, now))
-            .unwrap_or_default();
+        let reason = given_reason(reason, "the limit is lifted")?;
+        let readings = self.readings_seen(index, now);
         self.record(
             now,
             Some(index),
@@ -337,6 +323,15 @@ impl Run {
             },
         );
         Ok(Vec::new())
+    }
+
+    /// The current readings of step `index` as the log keeps them beside an override.
+    fn readings_seen(&self, index: usize, now: Timestamp) -> Vec<Seen> {
+        self.live[index]
+            .readings
+            .as_ref()
+            .map(|r| Seen::all(&r.checks, now))
+            .unwrap_or_default()
     }
 
     /// Sends the run down the current gate's `otherwise:` way, whatever its readings say, for
@@ -352,17 +347,8 @@ impl Run {
         else {
             return Err(Refusal::NoOtherwise);
         };
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Refusal::NoReason {
-                what: "the run takes the gate's otherwise way",
-            });
-        }
-        let readings = self.live[index]
-            .readings
-            .as_ref()
-            .map(|r| Seen::all(&r.checks, now))
-            .unwrap_or_default();
+        let reason = given_reason(reason, "the run takes the gate's otherwise way")?;
+        let readings = self.readings_seen(index, now);
         self.record(
             now,
             Some(index),
@@ -410,12 +396,7 @@ impl Run {
         if self.is_over() {
             return Err(Refusal::AlreadyOver);
         }
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Refusal::NoReason {
-                what: "the run is aborted",
-            });
-        }
+        let reason = given_reason(reason, "the run is aborted")?;
         let running = self
             .state
             .unsettled()
@@ -461,5 +442,15 @@ impl Run {
                 .as_ref()
                 .is_none_or(|r| age_between(r.at, now) >= REFRESH_EVERY);
         if due { self.inspect(index) } else { Vec::new() }
+    }
+}
+
+/// A reason the operator typed, trimmed; none at all is refused: it goes in the run log.
+fn given_reason<'a>(reason: &'a str, what: &'static str) -> Result<&'a str, Refusal> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        Err(Refusal::NoReason { what })
+    } else {
+        Ok(reason)
     }
 }

@@ -187,6 +187,16 @@ impl AwsActions {
     }
 
     /// The clients of `region`, made on first use.
+    /// Reads health checks: Route 53's, and the Route 53 metrics CloudWatch keeps in us-east-1.
+    fn health_reader(&self) -> route53::HealthReader<'_> {
+        route53::HealthReader {
+            route53: &self.route53.reads,
+            metrics: self
+                .region(ROUTE53_REGION, super::calls::CLOUDWATCH_GET_METRIC_DATA)
+                .map(|c| c.reads.cloudwatch),
+        }
+    }
+
     pub fn region(&self, region: &str, call: &str) -> Result<RegionActionClients, SourceError> {
         if !is_region_name(region) {
             return Err(SourceError::new(
@@ -334,7 +344,7 @@ impl Actions for AwsActions {
         name: &str,
         record_type: &str,
     ) -> ActionResult<Observed<Vec<String>>> {
-        route53::dns_answer(&self.route53.reads, zone, name, record_type).await
+        route53::dns_answer(&self.health_reader(), zone, name, record_type).await
     }
 
     async fn dns_change(&self, change_id: &str) -> ActionResult<Observed<ChangeStatus>> {
@@ -342,7 +352,7 @@ impl Actions for AwsActions {
     }
 
     async fn health_check(&self, id: &str) -> ActionResult<Observed<HealthState>> {
-        route53::health_check(&self.route53.reads, id).await
+        self.health_reader().read(id).await
     }
 
     async fn newest_recovery_point(

@@ -21,6 +21,7 @@ pub const BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT: &str =
     "backup:ListRecoveryPointsByBackupVault";
 pub const BACKUP_LIST_RECOVERY_POINTS_BY_RESOURCE: &str = "backup:ListRecoveryPointsByResource";
 pub const ROUTE53_LIST_HEALTH_CHECKS: &str = "route53:ListHealthChecks";
+pub const ROUTE53_GET_HEALTH_CHECK: &str = "route53:GetHealthCheck";
 pub const ROUTE53_GET_HEALTH_CHECK_STATUS: &str = "route53:GetHealthCheckStatus";
 pub const ROUTE53_LIST_HOSTED_ZONES: &str = "route53:ListHostedZones";
 pub const ROUTE53_LIST_RESOURCE_RECORD_SETS: &str = "route53:ListResourceRecordSets";
@@ -72,6 +73,7 @@ pub const RUNBOOK: &[&str] = &[
     RDS_DESCRIBE_GLOBAL_CLUSTERS,
     CLOUDWATCH_GET_METRIC_DATA,
     ROUTE53_LIST_RESOURCE_RECORD_SETS,
+    ROUTE53_GET_HEALTH_CHECK,
     ROUTE53_GET_HEALTH_CHECK_STATUS,
     ROUTE53_GET_CHANGE,
     BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT,

@@ -425,7 +425,7 @@ fn region_in_name(name: &str) -> Option<String> {
 /// The newest status (and healthy share) of every check that has a datapoint in the last
 /// hour, in one batched read. Calculated checks have no checker share, so only their status
 /// is asked.
-async fn read_status(
+pub(crate) async fn read_status(
     cloudwatch: &aws_sdk_cloudwatch::Client,
     checks: &[(String, CheckKind)],
     now: Timestamp,

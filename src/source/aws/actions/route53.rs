@@ -3,13 +3,13 @@
 //! Route 53 holds them.
 
 use super::{change_error, receipt};
-use crate::fleet::{CheckStatus, FailoverRole, RecordHealth};
+use crate::fleet::{CheckKind, CheckStatus, FailoverRole, RecordHealth};
 use crate::runbook::act::port::{
     ActionResult, ChangeStatus, HealthState, Observed, Receipt, RecordChange, RecordSet,
 };
 use crate::source::aws::calls;
 use crate::source::aws::error::aws_error;
-use crate::source::aws::route53::{observations, record_health};
+use crate::source::aws::route53::{kind_of, observations, read_status, record_health};
 use crate::source::{SourceError, SourceErrorKind};
 use aws_sdk_route53::Client;
 use aws_sdk_route53::types::{
@@ -146,12 +146,12 @@ fn other_routing(r: &ResourceRecordSet) -> Option<&'static str> {
 /// told. Worked out from the records and GetHealthCheckStatus rather than asked of
 /// TestDNSAnswer, which AWS emulators do not serve.
 pub async fn dns_answer(
-    route53: &Client,
+    health: &HealthReader<'_>,
     zone: &str,
     name: &str,
     record_type: &str,
 ) -> ActionResult<Observed<Vec<String>>> {
-    let sets = records_named(route53, zone, name, Some(record_type)).await?;
+    let sets = records_named(health.route53, zone, name, Some(record_type)).await?;
     if let Some(policy) = sets.iter().find_map(other_routing) {
         return Err(SourceError::new(
             SourceErrorKind::Other,
@@ -167,7 +167,7 @@ pub async fn dns_answer(
         role(ResourceRecordSetFailover::Secondary),
     ) {
         (Some(primary), Some(secondary)) => {
-            if passes(route53, primary).await? || !passes(route53, secondary).await? {
+            if passes(health, primary).await? || !passes(health, secondary).await? {
                 view(primary).values
             } else {
                 view(secondary).values
@@ -181,26 +181,31 @@ pub async fn dns_answer(
 
 /// Whether Route 53 counts a record healthy; an error when its check's status is unknown,
 /// or when Route 53 decides it by its alias target's health, which ripcord does not read.
-async fn passes(route53: &Client, record: &ResourceRecordSet) -> Result<bool, SourceError> {
-    let health = record_health(record);
-    if let Some(why) = health.cannot_tell(record.name()) {
+async fn passes(
+    health: &HealthReader<'_>,
+    record: &ResourceRecordSet,
+) -> Result<bool, SourceError> {
+    let guard = record_health(record);
+    if let Some(why) = guard.cannot_tell(record.name()) {
         return Err(SourceError::new(
             SourceErrorKind::Other,
             calls::ROUTE53_LIST_RESOURCE_RECORD_SETS,
             why,
         ));
     }
-    let RecordHealth::Check(check) = health else {
+    let RecordHealth::Check(check) = guard else {
         return Ok(true);
     };
-    let state = health_check(route53, &check).await?.value;
+    let state = health.read(&check).await?.value;
     match state.status {
         CheckStatus::Healthy => Ok(true),
         CheckStatus::Unhealthy => Ok(false),
         CheckStatus::Unknown => Err(SourceError::new(
             SourceErrorKind::Other,
             calls::ROUTE53_GET_HEALTH_CHECK_STATUS,
-            format!("health check {check} has no observations: cannot tell what Route 53 answers"),
+            format!(
+                "health check {check} has no status to read: cannot tell what Route 53 answers"
+            ),
         )),
     }
 }
@@ -236,9 +241,63 @@ pub fn health_of(id: &str, healthy: usize, checkers: usize) -> HealthState {
     }
 }
 
-/// The status now, from what every checker region last saw (GetHealthCheckStatus). Asked on
-/// demand by a step, never polled for all checks (AWS advises against that).
-pub async fn health_check(route53: &Client, id: &str) -> ActionResult<Observed<HealthState>> {
+/// What a health check's status is read from: Route 53, and CloudWatch (us-east-1) for a
+/// calculated check, whose status GetHealthCheckStatus cannot give.
+pub struct HealthReader<'a> {
+    pub route53: &'a Client,
+    pub metrics: Result<aws_sdk_cloudwatch::Client, SourceError>,
+}
+
+impl HealthReader<'_> {
+    /// The status now. Its kind first (route53:GetHealthCheck): a calculated check has no
+    /// checker regions, AWS does not answer GetHealthCheckStatus for it, and its status is the
+    /// `HealthCheckStatus` metric; any other check is read from every checker region's last
+    /// look (GetHealthCheckStatus). Asked on demand by a step, never polled for all checks.
+    pub async fn read(&self, id: &str) -> ActionResult<Observed<HealthState>> {
+        let config = self
+            .route53
+            .get_health_check()
+            .health_check_id(id)
+            .send()
+            .await
+            .map_err(|e| aws_error(calls::ROUTE53_GET_HEALTH_CHECK, e))?;
+        let calculated = config
+            .health_check()
+            .and_then(|c| c.health_check_config())
+            .is_some_and(|c| kind_of(c) == CheckKind::Calculated);
+        if !calculated {
+            return health_check(self.route53, id).await;
+        }
+        let metrics = self.metrics.as_ref().map_err(Clone::clone)?;
+        let now = Timestamp::now();
+        let readings =
+            read_status(metrics, &[(id.to_string(), CheckKind::Calculated)], now).await?;
+        Ok(match readings.get(id) {
+            Some(reading) => Observed::new(
+                HealthState {
+                    id: id.to_string(),
+                    status: reading.status,
+                    healthy_checkers: 0,
+                    checkers: 0,
+                },
+                reading.at,
+            ),
+            // No datapoint in the last hour: cannot tell, never "unhealthy".
+            None => Observed::new(
+                HealthState {
+                    id: id.to_string(),
+                    status: CheckStatus::Unknown,
+                    healthy_checkers: 0,
+                    checkers: 0,
+                },
+                now,
+            ),
+        })
+    }
+}
+
+/// The status now, from what every checker region last saw (GetHealthCheckStatus).
+async fn health_check(route53: &Client, id: &str) -> ActionResult<Observed<HealthState>> {
     let out = route53
         .get_health_check_status()
         .health_check_id(id)
