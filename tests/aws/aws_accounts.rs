@@ -10,7 +10,7 @@
 use crate::common;
 
 use aws_config::{BehaviorVersion, Region};
-use common::moto::{EAST, Moto, sdk_for};
+use common::moto::{EAST, Moto, create_postgres, create_read_replica, sdk_for};
 use ripcord::source::aws::sdk;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -48,23 +48,8 @@ async fn rds_as(moto: &Moto, role: &str) -> aws_sdk_rds::Client {
 
 /// A primary and a replica of it, in the account `rds` acts in.
 async fn primary_and_replica(rds: &aws_sdk_rds::Client, primary: &str, replica: &str) {
-    rds.create_db_instance()
-        .db_instance_identifier(primary)
-        .engine("postgres")
-        .db_instance_class("db.t3.micro")
-        .allocated_storage(20)
-        .master_username("dbadmin")
-        .master_user_password("not-a-secret-1")
-        .send()
-        .await
-        .expect("primary");
-    rds.create_db_instance_read_replica()
-        .db_instance_identifier(replica)
-        .source_db_instance_identifier(primary)
-        .db_instance_class("db.t3.micro")
-        .send()
-        .await
-        .expect("replica");
+    create_postgres(rds, primary).await;
+    create_read_replica(rds, replica, primary).await;
 }
 
 /// `ripcord ARGS` with `config` as its config file and an AWS config whose profiles are: `home`
