@@ -96,6 +96,8 @@ pub fn assemble(
     // the live cockpit, or runs of another account, are not.
     runbooks.unfinished = crate::audit::runs::unfinished_for(&settings.audit_dir, &parts.caller);
     app.offer_unfinished();
+    // Readiness: which runbook serves which workload, and the drills in the audit log.
+    app.read_readiness_evidence(&settings.audit_dir);
     Ok(Assembled {
         app,
         sources: Sources {

@@ -76,6 +76,35 @@ pub enum Cmd {
     /// The audit log of runbook runs: verify its hash chain, show runs, write a run's report
     #[command(subcommand)]
     Audit(crate::audit::cli::AuditCmd),
+    /// Reports for people: `report readiness -o readiness.md`
+    #[command(subcommand)]
+    Report(ReportCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// DR readiness per workload as Markdown, for the auditor: targets, findings with their
+    /// evidence and its time, drills with run ids and chain heads, and what is missing
+    Readiness(ReadinessReportArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReadinessReportArgs {
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// The longest fetching the live evidence may take
+    #[arg(long, default_value = "20s", value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+    /// Judge the built-in simulated fleet instead of AWS (drills still come from the audit log)
+    #[arg(long)]
+    pub sim: bool,
+    /// What the simulated fleet goes through (with --sim)
+    #[arg(long, value_enum, default_value_t = Scenario::Normal, requires = "sim")]
+    pub scenario: Scenario,
+    /// Seed of the simulation (with --sim)
+    #[arg(long, default_value_t = 42, requires = "sim")]
+    pub seed: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -184,6 +184,13 @@ fn carry_out(
     match command {
         Command::Quit => app.should_quit = true,
         Command::RefreshAll => refresh_now.now(),
+        Command::ReadDrills => {
+            // A few small files, read between draws: readiness needs them, nothing waits.
+            if let Some(dir) = &app.readiness_view.audit_dir {
+                app.readiness_view.drills = Some(crate::audit::evidence::drills(dir));
+                app.dirty = true;
+            }
+        }
         Command::FetchCheckerDetail { account, check_id } => {
             let Some(fleet) = sources.fleet_of(account.as_deref()) else {
                 app.flash_error(format!(
@@ -207,6 +214,27 @@ fn carry_out(
                         result,
                     })
                     .await;
+            });
+        }
+        Command::FetchLagHistory(of) => {
+            // From the account the replica is in (the rows know it); the one fleet otherwise.
+            let account = app
+                .fleet
+                .account_of_resource(&of.id)
+                .map(|a| a.name.clone());
+            let Some(fleet) = sources.fleet_of(account.as_deref()) else {
+                app.flash_error(format!("no fleet to read the lag history of {}", of.id));
+                return;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = crate::source::with_deadline(
+                    MAX_FETCH_DEADLINE,
+                    "cloudwatch:GetMetricData",
+                    fleet.lag_history(&of),
+                )
+                .await;
+                let _ = tx.send(Event::LagHistory { of, result }).await;
             });
         }
         Command::LoadTheme(name) => {

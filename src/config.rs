@@ -293,6 +293,7 @@ mod tests {
             rto: Duration::from_secs(1),
             backup_rpo: None,
             resources: vec!["*".into()],
+            drill_every: None,
         };
         assert_eq!(
             Config::default()

@@ -5,7 +5,10 @@ use ripcord::app::Mode;
 use ripcord::app::runbook::Launch;
 use ripcord::assemble::{Parts, Settings, assemble};
 use ripcord::audit::resume::Prepared;
-use ripcord::cli::{Cli, Cmd, ConfigCmd, DemoArgs, RunbookCmd, RunbookResumeArgs, StatusArgs};
+use ripcord::cli::{
+    Cli, Cmd, ConfigCmd, DemoArgs, ReadinessReportArgs, ReportCmd, RunbookCmd, RunbookResumeArgs,
+    StatusArgs,
+};
 use ripcord::cockpit::{self, Exit};
 use ripcord::config::{self, Config, Refresh};
 use ripcord::runbook::act::port::CallerIdentity;
@@ -106,6 +109,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(3))
             }
         },
+        Some(Cmd::Report(ReportCmd::Readiness(args))) => {
+            let (cfg, _) = load()?;
+            Ok(report_readiness(&cli, cfg, args))
+        }
         Some(Cmd::Audit(cmd)) => {
             let (cfg, _) = load()?;
             let code = ripcord::audit::commands::run(
@@ -304,7 +311,15 @@ fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
     // Fetches that missed the deadline were dropped; nothing is waited on at exit.
     runtime.shutdown_timeout(Duration::from_millis(200));
     let report = match outcome {
-        Ok(app) => ripcord::status::report(&app, profile.as_deref().filter(|_| !args.sim)),
+        Ok(fleet) => {
+            let evidence = ripcord::status::readiness_evidence(
+                &cfg.runbook_dirs,
+                &config::audit_dir(cli.global.audit_dir.as_deref()),
+                args.sim,
+            );
+            ripcord::status::report(&fleet, profile.as_deref().filter(|_| !args.sim))
+                .with_readiness(fleet.readiness(&evidence))
+        }
         Err(message) => {
             eprintln!("ripcord: nothing fetched: {message}");
             return ExitCode::from(3);
@@ -324,6 +339,78 @@ fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
         Err(e) => {
             eprintln!("ripcord: cannot write the report: {e}");
             ExitCode::from(3)
+        }
+    }
+}
+
+/// `ripcord report readiness`: one glance (as `status` takes it) and the audit log's drills,
+/// written as Markdown. Exit 0 when written, 1 when the file cannot be written, 3 when
+/// nothing could be fetched.
+fn report_readiness(cli: &Cli, cfg: Config, args: &ReadinessReportArgs) -> ExitCode {
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ripcord: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let profile = sdk::pick_profile(cli.global.profile.as_deref(), cfg.profile.as_deref());
+    let target = if args.sim {
+        Target::Sim {
+            seed: args.seed,
+            scenario: args.scenario,
+        }
+    } else {
+        let accounts = match ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts) {
+            Ok(chosen) => chosen.into_iter().cloned().collect(),
+            Err(e) => {
+                eprintln!("ripcord: {e}");
+                return ExitCode::from(3);
+            }
+        };
+        Target::Aws {
+            profile: profile.clone(),
+            regions: sdk::pick_regions(&cli.global.regions, &cfg.regions),
+            accounts,
+        }
+    };
+    let outcome = runtime.block_on(ripcord::status::glance(target, &cfg, args.timeout));
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    let fleet = match outcome {
+        Ok(fleet) => fleet,
+        Err(message) => {
+            eprintln!("ripcord: nothing fetched: {message}");
+            return ExitCode::from(3);
+        }
+    };
+    let evidence = ripcord::status::readiness_evidence(
+        &cfg.runbook_dirs,
+        &config::audit_dir(cli.global.audit_dir.as_deref()),
+        args.sim,
+    );
+    let report = ripcord::status::report(&fleet, profile.as_deref().filter(|_| !args.sim))
+        .with_readiness(fleet.readiness(&evidence));
+    let text = ripcord::status::readiness_report::markdown(&report, &evidence);
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &text)
+            .map_err(|e| format!("{}: cannot write the report: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .or_else(|e| {
+                // A closed pipe (`| head`) is no failure to write.
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })
+            .map_err(|e| format!("cannot write the report: {e}")),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ripcord: {e}");
+            ExitCode::from(1)
         }
     }
 }

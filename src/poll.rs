@@ -229,6 +229,20 @@ mod tests {
                 jiff::Timestamp::UNIX_EPOCH,
             ))
         }
+        async fn lag_history(
+            &self,
+            of: &crate::fleet::HistoryOf,
+        ) -> FetchResult<crate::fleet::LagHistory> {
+            let to = jiff::Timestamp::UNIX_EPOCH;
+            Ok(crate::fleet::Snapshot::new(
+                crate::fleet::LagHistory {
+                    of: of.clone(),
+                    day: crate::fleet::LagSeries::empty(crate::fleet::HistorySpan::Day, to),
+                    week: crate::fleet::LagSeries::empty(crate::fleet::HistorySpan::Week, to),
+                },
+                to,
+            ))
+        }
     }
 
     /// Waits for one event of each feed (replicas, backups, health).
@@ -308,6 +322,12 @@ mod tests {
             &self,
             _: &str,
         ) -> FetchResult<Vec<crate::fleet::CheckerObservation>> {
+            std::future::pending().await
+        }
+        async fn lag_history(
+            &self,
+            _: &crate::fleet::HistoryOf,
+        ) -> FetchResult<crate::fleet::LagHistory> {
             std::future::pending().await
         }
     }
@@ -403,6 +423,12 @@ mod tests {
             &self,
             _: &str,
         ) -> FetchResult<Vec<crate::fleet::CheckerObservation>> {
+            std::future::pending().await
+        }
+        async fn lag_history(
+            &self,
+            _: &crate::fleet::HistoryOf,
+        ) -> FetchResult<crate::fleet::LagHistory> {
             std::future::pending().await
         }
     }

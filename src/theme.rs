@@ -216,11 +216,7 @@ impl Theme {
                 key: None,
                 message: format!("cannot read theme: {e}"),
             })?;
-            let name = path.file_stem().map_or_else(
-                || name_or_path.to_string(),
-                |s| s.to_string_lossy().into_owned(),
-            );
-            return load_styles(path, &text, &mut Vec::new())?.resolve(&name, path);
+            return Theme::from_text(path, &text);
         }
         Err(FileError {
             path: PathBuf::from(name_or_path),
@@ -231,6 +227,16 @@ impl Theme {
                 built_in_names()
             ),
         })
+    }
+
+    /// A theme file's text, as read from `path` (which names it, after its file stem, and
+    /// which every error names). Built-in themes are reachable only through its `base`.
+    pub fn from_text(path: &Path, text: &str) -> Result<Theme, FileError> {
+        let name = path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        load_styles(path, text, &mut Vec::new())?.resolve(&name, path)
     }
 
     /// The theme to use: `mono` whenever `NO_COLOR` is set (https://no-color.org), else `configured`.

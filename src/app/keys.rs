@@ -8,7 +8,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 pub const HELP: &[(&str, &str)] = &[
     ("Tab / l / →", "next pane"),
     ("S-Tab / h / ←", "previous pane"),
-    ("1 2 3", "replica lag / backups / DNS health"),
+    (
+        "1 2 3, d",
+        "replica lag / backups / DNS health, DR readiness",
+    ),
     ("j / k / ↓ / ↑", "next / previous row"),
     ("g / G, PgUp / PgDn", "first / last row, page up / down"),
     ("v", "backups: vaults → recovery points → failures"),
@@ -35,6 +38,9 @@ impl App {
         if let Some(commands) = self.runbook_keys(key) {
             return commands;
         }
+        if let Some(commands) = self.readiness_keys(key) {
+            return commands;
+        }
         if self.prompt.is_some() {
             return self.on_prompt_key(key);
         }
@@ -43,6 +49,7 @@ impl App {
                 KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
                     self.overlay = None;
                     self.checker_detail = None;
+                    self.lag_history = None;
                     Vec::new()
                 }
                 KeyCode::Char('?') if *overlay == Overlay::Help => {
@@ -64,6 +71,7 @@ impl App {
                 vec![Command::Quit]
             }
             KeyCode::Char('r') => self.runbook_key_r(),
+            KeyCode::Char('d') => self.open_readiness(),
             KeyCode::Char('R') => self.refresh_all(),
             KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => {
                 self.focus_pane(self.focus.next())
@@ -132,8 +140,10 @@ impl App {
             return Vec::new();
         }
         self.overlay = Some(Overlay::Detail(self.focus));
-        if self.focus != Pane::Health {
-            return Vec::new();
+        match self.focus {
+            Pane::Replicas => return self.ask_lag_history(),
+            Pane::Backups => return Vec::new(),
+            Pane::Health => {}
         }
         let index = self.selected_index(Pane::Health);
         let Some((id, account)) = self

@@ -6,12 +6,14 @@
 
 pub mod feed;
 pub mod fleet;
+pub mod history;
 pub mod keys;
+pub mod readiness;
 pub mod runbook;
 pub mod view;
 
 use crate::config::Refresh;
-use crate::fleet::{CheckerObservation, Verdict, Workloads};
+use crate::fleet::{CheckerObservation, HistoryOf, LagHistory, Verdict, Workloads};
 use crate::source::FetchResult;
 use crate::source::sim::Scenario;
 use crate::theme::Theme;
@@ -35,6 +37,11 @@ pub enum Event {
         account: Option<String>,
         check_id: String,
         result: FetchResult<Vec<CheckerObservation>>,
+    },
+    /// The lag history asked for when a replica's detail opened.
+    LagHistory {
+        of: HistoryOf,
+        result: FetchResult<LagHistory>,
     },
     ThemeLoaded(Result<Theme, String>),
     /// An answer about a runbook step (live values, progress, the result).
@@ -66,6 +73,8 @@ pub enum Command {
         account: Option<String>,
         check_id: String,
     },
+    /// Fetch one replica's lag over 24 hours and 7 days (once per detail opened, never polled).
+    FetchLagHistory(HistoryOf),
     /// Load a theme by name or path (may read a file, so not done inside `update`).
     LoadTheme(String),
     /// Switch the simulated fleet's scenario (demo only).
@@ -76,6 +85,8 @@ pub enum Command {
     ResumeRun(String),
     /// Fetch every feed now instead of at its next tick (after renewing credentials).
     RefreshAll,
+    /// Read the drills in the audit directory again, for readiness (`readiness_view`).
+    ReadDrills,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -186,6 +197,8 @@ pub struct App {
     pub now: Timestamp,
     /// Per-checker-region detail for the check whose detail is open.
     pub checker_detail: Option<(String, Feed<Vec<CheckerObservation>>)>,
+    /// The lag history of the replica whose detail is open.
+    pub lag_history: Option<(HistoryOf, Feed<LagHistory>)>,
     pub focus: Pane,
     pub backup_view: BackupView,
     /// The selected row of each list, by index into that list's current rows.
@@ -200,6 +213,7 @@ pub struct App {
     /// `--read-only`: nothing runs, and the run keys are hidden.
     pub read_only: bool,
     pub runbooks: runbook::Runbooks,
+    pub readiness_view: readiness::ReadinessView,
 }
 
 /// How long a flash message stays up.
@@ -221,6 +235,7 @@ impl App {
             theme,
             now,
             checker_detail: None,
+            lag_history: None,
             focus: Pane::Replicas,
             backup_view: BackupView::Vaults,
             selected: BTreeMap::new(),
@@ -232,6 +247,7 @@ impl App {
             should_quit: false,
             read_only: false,
             runbooks: runbook::Runbooks::default(),
+            readiness_view: readiness::ReadinessView::default(),
         }
     }
 
@@ -254,7 +270,12 @@ impl App {
             Event::Tick => self.runbook_tick(now),
             Event::Runbook(report) => self.on_runbook_report(report, now),
             Event::AuditFailed { run, message } => self.on_audit_failed(run, message),
-            Event::AuditSealed { run, head } => self.on_audit_sealed(&run, &head),
+            Event::AuditSealed { run, head } => {
+                // A run that ended is a drill: readiness reads the audit log again.
+                let mut commands = self.on_audit_sealed(&run, &head);
+                commands.push(Command::ReadDrills);
+                commands
+            }
             Event::Resumed(result) => self.on_resumed(result, now),
             Event::SessionLost(why) => {
                 self.on_session_lost(&why, now);
@@ -278,6 +299,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Event::LagHistory { of, result } => self.on_lag_history(of, result, now),
             Event::ThemeLoaded(Ok(theme)) => {
                 self.flash_info(format!("theme: {}", theme.name));
                 self.theme = theme;

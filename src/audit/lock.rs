@@ -89,6 +89,15 @@ impl RunLock {
     }
 }
 
+impl Drop for RunLock {
+    /// Unlocks before the file is closed: the lock belongs to the open file, which a child
+    /// forked meanwhile (a shell step) holds a copy of until it execs; closing ours alone would
+    /// leave the run locked for as long as that copy lives.
+    fn drop(&mut self) {
+        let _ = self._file.unlock();
+    }
+}
+
 fn read_holder(file: &mut File) -> String {
     let mut text = String::new();
     let _ = file.read_to_string(&mut text);
@@ -103,6 +112,25 @@ fn read_holder(file: &mut File) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A process that forks (a shell step, in this cockpit or in a test beside it) gives the
+    /// child a copy of every open descriptor until it execs; the lock belongs to the open file,
+    /// so closing ours alone left it held by that copy, and a cockpit opening the run right
+    /// after was told another ripcord has it. Dropping the lock unlocks it first.
+    #[test]
+    fn a_dropped_lock_is_free_at_once_even_while_a_copy_of_its_descriptor_is_open() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("audit");
+        let lock = RunLock::acquire(&dir, "r-1").expect("locks");
+        let inherited = lock
+            ._file
+            .try_clone()
+            .expect("a copy, as a forked child has");
+        drop(lock);
+        let again = RunLock::acquire(&dir, "r-1");
+        assert!(again.is_ok(), "{:?}", again.err());
+        drop(inherited);
+    }
 
     #[test]
     fn a_second_lock_on_the_same_run_is_refused_and_names_the_holder() {

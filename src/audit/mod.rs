@@ -13,6 +13,7 @@
 pub mod canonical;
 pub mod cli;
 pub mod commands;
+pub mod evidence;
 pub mod identity;
 pub mod index;
 pub mod journal;

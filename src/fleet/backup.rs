@@ -205,6 +205,81 @@ pub struct BackupHealth {
     /// protected-resource listing answered). Only then does a database missing from it have
     /// no recovery point; otherwise that cannot be told.
     pub protected_listed: bool,
+    /// Copies of this region's recovery points that AWS Backup finished into another
+    /// region's vault (ListCopyJobs): what is left of the backups if this region is lost.
+    #[serde(skip_serializing_if = "Listing::is_not_asked")]
+    pub copies: Listing<OffsiteCopy>,
+    /// The point-in-time-restore window of each RDS instance of this region that takes
+    /// writes (DescribeDBInstances `LatestRestorableTime`).
+    #[serde(skip_serializing_if = "Listing::is_not_asked")]
+    pub restore_windows: Listing<RestoreWindow>,
+    /// Automated backups held in this region, including those replicated here from another
+    /// region (DescribeDBInstanceAutomatedBackups).
+    #[serde(skip_serializing_if = "Listing::is_not_asked")]
+    pub automated_backups: Listing<AutomatedBackups>,
+}
+
+/// A list a fetch may have read, failed to read, or not asked for: an empty list read from
+/// AWS says "none"; the other two say "cannot tell", never "none".
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "detail")]
+pub enum Listing<T> {
+    /// This source does not read it (yet): cannot tell.
+    #[default]
+    NotAsked,
+    Read(Vec<T>),
+    /// The call failed; what it said.
+    Failed(String),
+}
+
+impl<T> Listing<T> {
+    pub fn is_not_asked(&self) -> bool {
+        matches!(self, Listing::NotAsked)
+    }
+
+    /// The list, or why it cannot be told.
+    pub fn read(&self) -> Result<&[T], String> {
+        match self {
+            Listing::Read(list) => Ok(list),
+            Listing::NotAsked => Err("not read by this source".to_string()),
+            Listing::Failed(why) => Err(why.clone()),
+        }
+    }
+}
+
+/// A finished copy of a resource's recovery point into a vault of another region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OffsiteCopy {
+    /// The resource's ARN (in the simulator, its identifier).
+    pub resource_id: String,
+    pub source_region: String,
+    pub destination_region: String,
+    pub destination_vault: String,
+    /// When the copy job finished: the copy exists from then on, of a point taken before.
+    pub completed_at: Timestamp,
+}
+
+/// An RDS instance's point-in-time-restore window, as RDS reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RestoreWindow {
+    pub region: String,
+    pub db_id: String,
+    /// The newest moment a point-in-time restore can reach; `None` when automated backups
+    /// are off (retention 0).
+    pub latest_restorable: Option<Timestamp>,
+}
+
+/// Automated backups of one instance held in a region: its own, or replicated from the
+/// instance's region to this one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AutomatedBackups {
+    /// The region the backups are held in (where they were listed).
+    pub held_in: String,
+    /// The instance they are of, and its region.
+    pub db_id: String,
+    pub db_region: String,
+    /// The newest moment a restore from them can reach.
+    pub latest_restorable: Option<Timestamp>,
 }
 
 impl BackupHealth {

@@ -22,6 +22,11 @@ pub fn replica(
             return Evaluation::crit(format!("replication broken: {why}"));
         }
         ReplicationState::Promoted => return Evaluation::ok("promoted: now a standalone primary"),
+        ReplicationState::Deleting(status) => {
+            return Evaluation::crit(format!(
+                "replica is being deleted (RDS status {status}): it will stop replicating"
+            ));
+        }
         ReplicationState::Transitioning(what) => {
             return Evaluation::warn(format!("{what} in progress"));
         }

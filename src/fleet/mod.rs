@@ -10,20 +10,25 @@ pub mod coverage;
 pub mod evaluate;
 pub mod failure;
 pub mod health;
+pub mod lag_history;
 pub mod place;
+pub mod readiness;
 pub mod replica;
 pub mod verdict;
 pub mod workload;
 
 pub use age::{age_between, format_age, format_duration, format_lag};
 pub use backup::{
-    BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, NewestPoint, RecoveryPointAge,
-    ResourceJobStats, Window,
+    AutomatedBackups, BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, Listing,
+    NewestPoint, OffsiteCopy, RecoveryPointAge, ResourceJobStats, RestoreWindow, Window,
 };
 pub use failure::{FetchResult, SourceError, SourceErrorKind};
 pub use health::{
     CheckKind, CheckStatus, CheckerObservation, FailoverRecord, FailoverRole, HealthCheck,
     RecordHealth,
+};
+pub use lag_history::{
+    HistoryOf, HistorySpan, LagHistory, LagSeries, PeriodLag, WithinRpo, history_end,
 };
 pub use place::{AccountLabel, Place, is_region_name};
 pub use replica::{LAG_CURRENT_FOR, LagReading, LagSample, Replica, ReplicaKind, ReplicationState};

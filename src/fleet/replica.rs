@@ -45,6 +45,9 @@ pub enum ReplicationState {
     Transitioning(String),
     /// Promoted: no longer a replica. Kept so an operator sees the result of a failover.
     Promoted,
+    /// The replica is being deleted; the text is RDS's status (`deleting`,
+    /// `delete-precheck`). Not broken, going away: it will stop replicating for good.
+    Deleting(String),
     Unknown,
     /// The part of the control plane that lists this replica could not be read this time
     /// (the text says what failed): the row is the one last read, its state unknown now.
@@ -61,6 +64,7 @@ impl ReplicationState {
             ReplicationState::Broken(_) => "BROKEN",
             ReplicationState::Transitioning(what) => what,
             ReplicationState::Promoted => "promoted",
+            ReplicationState::Deleting(status) => status,
             ReplicationState::Unknown => "unknown",
             ReplicationState::Unrecognized(status) => status,
             ReplicationState::Unread(_) => "unknown",

@@ -31,6 +31,14 @@ pub struct Workload {
     pub backup_rpo: Option<Duration>,
     /// Resource identifiers, names or ARNs; `*` matches any run of characters.
     pub resources: Vec<String>,
+    /// How often a runbook serving this workload must be drilled: a last drill older than
+    /// this is AT RISK (`drill_every = "90d"`). `None`: no policy, only "never drilled" counts.
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub drill_every: Option<Duration>,
 }
 
 /// The last segment of an ARN (`arn:aws:rds:us-east-1:1:db:orders-primary` → `orders-primary`).
@@ -161,6 +169,7 @@ mod tests {
             rto: Duration::from_secs(900),
             backup_rpo: None,
             resources: vec!["orders-*".into(), "exact-db".into()],
+            drill_every: None,
         }
     }
 

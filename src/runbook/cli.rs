@@ -72,7 +72,14 @@ pub fn check(args: &[PathBuf], library: &Library, out: &mut dyn Write) -> std::i
     let mut all_ok = true;
     for arg in args {
         let text = arg.display().to_string();
-        let Some(entry) = find(&text, library) else {
+        // A file is read by its own name: `text` has any bytes that are not UTF-8 replaced,
+        // and names no file.
+        let found = if arg.exists() {
+            Some(library::read_file(arg))
+        } else {
+            find(&text, library)
+        };
+        let Some(entry) = found else {
             writeln!(
                 out,
                 "{text}:1:1: no such file, and no runbook of that name (ripcord runbook list shows them)"
@@ -80,6 +87,19 @@ pub fn check(args: &[PathBuf], library: &Library, out: &mut dyn Write) -> std::i
             all_ok = false;
             continue;
         };
+        if arg.exists() && arg.to_str().is_none() {
+            all_ok = false;
+            writeln!(
+                out,
+                "{text}:1:1: the file name is not valid UTF-8 (shown here with \u{fffd}): rename it, as ripcord names a runbook by its file name (`:run`, the audit log)"
+            )?;
+            if let Err(problems) = &entry.loaded {
+                for p in problems {
+                    writeln!(out, "{p}")?;
+                }
+            }
+            continue;
+        }
         match &entry.loaded {
             Ok(book) => writeln!(
                 out,

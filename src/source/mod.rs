@@ -5,7 +5,10 @@ pub mod aws;
 mod deadline;
 pub mod sim;
 
-use crate::fleet::{AccountLabel, BackupHealth, CheckerObservation, HealthCheck, Place, Replica};
+use crate::fleet::{
+    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Place,
+    Replica,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -30,6 +33,9 @@ pub trait FleetSource: Send + Sync + 'static {
     async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>>;
     /// What each checker region sees for one check, fetched on demand, never polled for all.
     async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>>;
+    /// One replica's lag over the last 24 hours and 7 days, fetched on demand (when its
+    /// detail opens), never polled.
+    async fn lag_history(&self, of: &HistoryOf) -> FetchResult<LagHistory>;
 }
 
 /// One account's fleet, as the pollers and `status` fetch it: which account (`None`: the one

@@ -9,6 +9,7 @@
 //! CRIT seen in the data that did arrive outranks 3 (it is certain, and it is the news);
 //! otherwise missing data outranks WARN and OK, because what is missing may be worse.
 
+pub mod readiness_report;
 pub mod report;
 pub mod table;
 
@@ -16,12 +17,14 @@ pub use report::{Report, exit_code, overall, report};
 pub use table::render;
 
 use crate::app::fleet::{FeedId, Fetched, FleetView};
+use crate::app::readiness::ReadinessView;
 use crate::config::{Config, Refresh};
 use crate::source::aws::AwsFleet;
 use crate::source::sim::{Scenario, SimFleet, SimOptions};
 use crate::source::{AccountFleet, FleetSource};
 use futures_util::future::join_all;
 use jiff::Timestamp;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -142,6 +145,23 @@ pub fn fleet_of_accounts(
     fleet
 }
 
+/// What readiness needs besides the feeds, read from disk: which runbook (of `runbook_dirs`
+/// and the shipped ones) serves which workload, and the drills in `audit_dir`. Judge with
+/// `FleetView::readiness` and give the result to `Report::with_readiness`.
+/// `on_simulator`: the glance is of the simulator (`--sim`), so only drills against it
+/// count; otherwise only drills against AWS do.
+pub fn readiness_evidence(
+    runbook_dirs: &[PathBuf],
+    audit_dir: &Path,
+    on_simulator: bool,
+) -> ReadinessView {
+    ReadinessView::read(
+        &crate::runbook::Library::load(runbook_dirs),
+        audit_dir,
+        on_simulator,
+    )
+}
+
 /// A fleet view that has taken in one round of answers at `now`.
 pub fn fleet_from(
     source_name: &str,
@@ -236,6 +256,52 @@ mod tests {
         assert!(!text.contains("NOT FETCHED"), "{text}");
     }
 
+    #[tokio::test]
+    async fn readiness_is_a_column_and_in_the_json_with_reasons_and_the_exit_code_keeps_its_meaning()
+     {
+        let sim = Arc::new(sim());
+        let source: Arc<dyn FleetSource> = sim.clone();
+        let events = poll_once(source.clone(), Duration::from_secs(5)).await;
+        let workloads = crate::config::Config::default().workloads(sim.workloads());
+        let fleet = fleet_from("sim", &source.regions(), workloads, events, t0());
+        let tmp = tempfile::tempdir().expect("tmp");
+        let evidence = readiness_evidence(&[], &tmp.path().join("audit"), true);
+        let before = report(&fleet, None).with_readiness(fleet.readiness(&evidence));
+        let catalog = before
+            .workloads
+            .iter()
+            .find(|w| w.name.as_deref() == Some("catalog"))
+            .expect("catalog");
+        assert_eq!(
+            catalog.readiness,
+            Some(crate::fleet::readiness::Readiness::NotReady)
+        );
+        let json = serde_json::to_value(&before).expect("json");
+        let judged = json["readiness"].as_array().expect("a readiness list");
+        assert_eq!(judged.len(), 4, "one per workload");
+        assert_eq!(judged[0]["verdict"], "NOT_READY", "worst first");
+        let reason = &judged[0]["reasons"][0];
+        for key in [
+            "side",
+            "subject",
+            "verdict",
+            "text",
+            "evidence",
+            "evidence_at",
+            "age_seconds",
+        ] {
+            assert!(reason.get(key).is_some(), "{key} in {reason}");
+        }
+        assert!(json["workloads"][0]["readiness"].is_string());
+        let text = render(&before);
+        assert!(text.contains("READINESS"), "{text}");
+        assert!(text.contains("✖ NOT READY"), "{text}");
+        assert!(text.contains("not copied out of us-east-1"), "{text}");
+        // Readiness informs; the exit code keeps its documented meaning (CRIT here: the
+        // simulator's failing volume).
+        assert_eq!((before.overall, before.exit_code), (Verdict::Crit, 2));
+    }
+
     /// A source whose one region never answers and whose health checks are fine.
     struct OneDeadRegion;
 
@@ -257,6 +323,12 @@ mod tests {
             Ok(Snapshot::new(Vec::new(), t0()))
         }
         async fn checker_detail(&self, _: &str) -> FetchResult<Vec<CheckerObservation>> {
+            std::future::pending().await
+        }
+        async fn lag_history(
+            &self,
+            _: &crate::fleet::HistoryOf,
+        ) -> FetchResult<crate::fleet::LagHistory> {
             std::future::pending().await
         }
     }
@@ -338,6 +410,7 @@ mod tests {
                 rto: Duration::from_secs(900),
                 backup_rpo: None,
                 resources: vec!["api.us-east-1.example.com".into()],
+                drill_every: None,
             }],
             Targets {
                 workload: None,

@@ -4,6 +4,7 @@
 use super::SCHEMA_VERSION;
 use crate::app::fleet::FleetView;
 use crate::fleet::Place;
+use crate::fleet::readiness::{Readiness, WorkloadReadiness};
 use crate::fleet::{
     JobCounts, NewestPoint, ResourceJobStats, Verdict, Window, Workload, age_between, evaluate,
 };
@@ -33,6 +34,24 @@ pub struct Report {
     pub health_checks: Vec<CheckLine>,
     pub problems: Vec<Problem>,
     pub fetch_errors: Vec<FetchError>,
+    /// DR readiness per configured workload, worst first, with every reason and its evidence
+    /// (docs/readiness.md). Informative: it does not change `overall` or `exit_code`.
+    pub readiness: Vec<WorkloadReadiness>,
+}
+
+impl Report {
+    /// The report with readiness judged (`FleetView::readiness`): the list, and each
+    /// workload's verdict beside its summary.
+    pub fn with_readiness(mut self, readiness: Vec<WorkloadReadiness>) -> Report {
+        for w in &mut self.workloads {
+            w.readiness = readiness
+                .iter()
+                .find(|r| Some(&r.workload) == w.name.as_ref())
+                .map(|r| r.verdict);
+        }
+        self.readiness = readiness;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +71,9 @@ pub struct WorkloadSummary {
     pub resources_without_recovery_point: usize,
     pub health_checks: usize,
     pub failing_health_checks: Vec<String>,
+    /// READY, AT_RISK or NOT_READY (its reasons are in `readiness`); `null` for resources no
+    /// workload claims.
+    pub readiness: Option<Readiness>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -407,6 +429,7 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
         health_checks,
         problems,
         fetch_errors,
+        readiness: Vec::new(),
     }
 }
 
@@ -490,6 +513,7 @@ fn summarise_workloads(
                 .iter()
                 .filter(|p| p.known && p.newest_completed.is_none())
                 .count(),
+            readiness: None,
             health_checks: mine_c.len(),
             failing_health_checks: mine_c
                 .iter()

@@ -91,6 +91,7 @@ pub fn render(report: &Report) -> String {
         [
             "WORKLOAD",
             "VERDICT",
+            "READINESS",
             "REPLICAS",
             "WORST LAG / RPO",
             "BACKUPS 24H / 7D",
@@ -118,6 +119,7 @@ pub fn render(report: &Report) -> String {
                 .clone()
                 .unwrap_or_else(|| "(no workload)".to_string()),
             w.verdict.label(),
+            w.readiness.map_or_else(|| "—".to_string(), |r| r.label()),
             w.replicas.to_string(),
             format!(
                 "{lag} / {}",
@@ -162,6 +164,27 @@ pub fn render(report: &Report) -> String {
             ]);
         }
         for line in columns(&rows) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+
+    let not_ready: Vec<Vec<String>> = report
+        .readiness
+        .iter()
+        .filter(|w| w.verdict != crate::fleet::readiness::Readiness::Ready)
+        .filter_map(|w| {
+            let why = w.headline()?;
+            Some(vec![
+                w.workload.clone(),
+                w.verdict.label(),
+                format!("{}: {}", why.subject, why.text),
+            ])
+        })
+        .collect();
+    if !not_ready.is_empty() {
+        out.push_str("\nREADINESS (the worst reason of each; --json and `ripcord report readiness` have them all)\n");
+        for line in columns(&not_ready) {
             out.push_str(&line);
             out.push('\n');
         }

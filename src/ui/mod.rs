@@ -2,8 +2,10 @@
 
 pub mod chrome;
 pub mod columns;
+pub mod lag_history;
 pub mod overlay;
 pub mod panes;
+pub mod readiness;
 pub mod runbook;
 pub mod widgets;
 
@@ -33,6 +35,12 @@ pub fn render(app: &App, frame: &mut Frame) {
     ])
     .areas(area);
     chrome::header(frame, header, app);
+    if app.readiness_view.open {
+        readiness::draw(frame, body, app);
+        chrome::status_bar(frame, bar, app);
+        overlay::draw(frame, body, app);
+        return;
+    }
     match runbook::split(app, body) {
         runbook::Split::PanesOnly => draw_panes(frame, body, app),
         runbook::Split::Beside { panes, run } => {

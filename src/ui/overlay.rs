@@ -12,15 +12,16 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(overlay) = &app.overlay else { return };
+    // A small screen gives help every row it has.
+    let box_area = centered(area, 92, if area.height < 30 { 100 } else { 90 });
+    let inner_width = box_area.width.saturating_sub(2);
     let (title, lines) = match overlay {
         Overlay::Help => (" Keys — Esc closes ".to_string(), help_lines(app)),
         Overlay::Detail(pane) => (
             format!(" {} — Esc closes ", pane.title()),
-            detail_lines(app, *pane),
+            detail_lines(app, *pane, inner_width),
         ),
     };
-    // A small screen gives help every row it has.
-    let box_area = centered(area, 92, if area.height < 30 { 100 } else { 90 });
     frame.render_widget(Clear, box_area);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -104,7 +105,7 @@ fn fetched(app: &App, at: jiff::Timestamp, stale: bool) -> Line<'static> {
     line
 }
 
-fn detail_lines(app: &App, pane: Pane) -> Vec<Line<'static>> {
+fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
     let index = app.selected_index(pane);
     let theme = &app.theme;
     let verdict_line = |eval: &crate::fleet::Evaluation| {
@@ -226,10 +227,23 @@ fn detail_lines(app: &App, pane: Pane) -> Vec<Line<'static>> {
                 lines.push(field(
                     app,
                     "",
-                    sparkline(&r.lag_samples, 60, row.targets.rpo.as_secs_f64()),
+                    // The hour in one row: at 80 columns a minute a character would wrap.
+                    sparkline(
+                        &r.lag_samples,
+                        usize::from(width)
+                            .saturating_sub(crate::ui::lag_history::LABEL + 1)
+                            .clamp(8, 60),
+                        row.targets.rpo.as_secs_f64(),
+                    ),
                 ));
             }
             lines.push(fetched(app, row.from.fetched_at, row.from.stale));
+            lines.extend(crate::ui::lag_history::lines(
+                app,
+                r,
+                row.targets.rpo,
+                width,
+            ));
             lines
         }
         Pane::Backups => match app.backup_view {

@@ -10,6 +10,8 @@ mod common;
 mod accounts_view;
 mod audit_drill;
 mod port_calls;
+mod readiness_report;
+mod readiness_view;
 mod runbook_drills;
 mod runbook_shell;
 mod runbook_snapshots;

@@ -245,3 +245,72 @@ echo "dropping $RIPCORD_PARAM_SCRATCH"
         ]
     );
 }
+
+/// A run of `BOOK` with this `value`, writing into `dir`: the run refused, or every report of
+/// its first step and what the script wrote.
+async fn write_value(
+    value: &str,
+    dir: &std::path::Path,
+) -> Result<(Vec<Report>, Vec<u8>), Vec<String>> {
+    let book = Arc::new(check::load("shell", "shell.md", BOOK).expect("valid runbook"));
+    let given = vec![
+        ("value".to_string(), value.to_string()),
+        ("dir".to_string(), dir.display().to_string()),
+    ];
+    let values = params::resolve(&book, &given)
+        .map_err(|ps| ps.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let (mut run, _) = Run::start(run_id(&book, t0(), "0a1b2c"), book, values, "tester", t0())
+        .map_err(|ps| ps.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let work = run.confirm(None, t0()).expect("runs");
+    let reports = carry_out(work[0].clone()).await;
+    let written = std::fs::read(dir.join("value.out")).unwrap_or_default();
+    Ok((reports, written))
+}
+
+/// Linux holds at most 128 KiB in one environment variable (`MAX_ARG_STRLEN`, its
+/// `NAME=` included), and shell steps get parameters only as environment variables. A value
+/// of a megabyte is refused before the run starts, naming the parameter, its size and the
+/// limit, instead of failing the step when sh cannot be started; a value just under the limit
+/// reaches sh whole.
+#[tokio::test]
+async fn a_megabyte_value_is_refused_before_the_run_and_one_under_the_limit_arrives_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let megabyte: String = NASTY.chars().cycle().take(1 << 20).collect();
+    let refused = write_value(&megabyte, dir.path())
+        .await
+        .expect_err("the run is refused before it starts");
+    let why = format!(
+        "parameter `value` is {} bytes, and a shell step gets it as the environment variable RIPCORD_PARAM_VALUE, which holds at most 131051 bytes here: pass a shorter value (a file name, say)",
+        megabyte.len()
+    );
+    assert_eq!(
+        refused,
+        vec![
+            format!("shell.md:12:1: step `Write the value`: {why}"),
+            // Every shell step gets every parameter.
+            format!("shell.md:20:1: step `Fail early`: {why}"),
+        ]
+    );
+    assert!(!dir.path().join("value.out").exists(), "nothing ran");
+
+    // One line of output: `carry_out` reads the reports only once the step is over, and a
+    // step's channel holds 1,024 of them.
+    let fits: String = NASTY
+        .replace('\n', " ")
+        .chars()
+        .cycle()
+        .take(131_051 - 64)
+        .collect();
+    let (reports, written) = write_value(&fits, dir.path())
+        .await
+        .expect("the run starts");
+    assert!(
+        matches!(
+            &reports.last().expect("a final report").body,
+            ReportBody::Done(_)
+        ),
+        "{:?}",
+        reports.last()
+    );
+    assert_eq!(written, fits.as_bytes(), "byte for byte");
+}

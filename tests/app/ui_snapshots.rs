@@ -414,3 +414,96 @@ fn long_names_are_never_cut_silently_80x24_and_120_wide() {
     press(&mut app, KeyCode::Char('v'));
     insta::assert_snapshot!("long_names_points_80x24", screen(&app, 80, 24));
 }
+
+/// Selects the replica `id` in the replicas pane and opens its detail; returns what the
+/// detail asked for.
+fn open_replica(app: &mut App, id: &str) -> ripcord::fleet::HistoryOf {
+    press(app, KeyCode::Char('1'));
+    let index = app
+        .replica_rows()
+        .iter()
+        .position(|r| r.replica.id == id)
+        .expect("the replica is listed");
+    press(app, KeyCode::Char('g'));
+    for _ in 0..index {
+        press(app, KeyCode::Char('j'));
+    }
+    let now = app.now;
+    let commands = app.update(
+        Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        now,
+    );
+    match commands.as_slice() {
+        [ripcord::app::Command::FetchLagHistory(of)] => {
+            assert_eq!(of.id, id);
+            of.clone()
+        }
+        other => panic!("Enter on a replica asks for its history once: {other:?}"),
+    }
+}
+
+/// Enter on a replica: its lag over 24 h and 7 d against the RPO, with the share within it,
+/// while it loads, once it has arrived, and when it failed.
+/// In an outage of its source's region, the DR replica's lag climbs past the RPO: the newest
+/// periods cross the line (`!`).
+#[test]
+fn replica_detail_with_lag_history_80x24() {
+    let s = sim(Scenario::RegionOutage);
+    let mut app = app_fed(&s, dark(), at(400));
+    let of = open_replica(&mut app, "orders-dr-usw2");
+    insta::assert_snapshot!("replica_history_loading_80x24", screen(&app, 80, 24));
+    app.update(
+        Event::LagHistory {
+            of: of.clone(),
+            result: s.lag_history_at(&of, at(400)),
+        },
+        at(402),
+    );
+    insta::assert_snapshot!("replica_history_80x24", screen(&app, 80, 24));
+    // A denied read says so, and says nothing about the share.
+    let mut failed = app_fed(&s, dark(), at(400));
+    let of = open_replica(&mut failed, "orders-dr-usw2");
+    failed.update(
+        Event::LagHistory {
+            of,
+            result: Err(SourceError::new(
+                SourceErrorKind::AccessDenied,
+                "cloudwatch:GetMetricData",
+                "not authorized to perform cloudwatch:GetMetricData",
+            )),
+        },
+        at(402),
+    );
+    let text = screen(&failed, 80, 24);
+    assert!(text.contains("cannot tell: "), "{text}");
+    assert!(text.contains("not authorized"), "{text}");
+    assert!(!text.contains("within RPO"), "{text}");
+}
+
+/// NO_COLOR: the history reads without colour. The replica whose metric stopped before the
+/// outage: its newest periods are gaps (`·`), not good lag.
+#[test]
+fn replica_history_in_mono_80x24() {
+    let s = sim(Scenario::RegionOutage);
+    let mono = Theme::select("dark", true).expect("mono loads");
+    let mut app = app_fed(&s, mono, at(400));
+    let of = open_replica(&mut app, "orders-read-euw1");
+    app.update(
+        Event::LagHistory {
+            of: of.clone(),
+            result: s.lag_history_at(&of, at(400)),
+        },
+        at(402),
+    );
+    let terminal = draw(&app, 80, 24);
+    for cell in terminal.backend().buffer().content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "colour in mono at {:?}: {:?}",
+            cell.symbol(),
+            cell
+        );
+    }
+    let text = terminal.backend().to_string();
+    insta::assert_snapshot!("replica_history_mono_80x24", text);
+}

@@ -1508,6 +1508,7 @@ async fn recovery_point_ages_are_judged_against_the_backup_rpo() {
             rto: Duration::from_secs(900),
             backup_rpo: Some(Duration::from_secs(26 * 3600)),
             resources: vec!["*".into()],
+            drill_every: None,
         }],
         Targets {
             workload: None,
@@ -1719,6 +1720,7 @@ mod backup_truth {
             rto: Duration::from_secs(900),
             backup_rpo: Some(Duration::from_secs(26 * 3600)),
             resources: vec![pattern.into()],
+            drill_every: None,
         }
     }
 
@@ -2961,8 +2963,8 @@ mod faults {
     // The read clients carry it (RegionClients::new, GlobalClients::new); so do these.
     use ripcord::source::aws::sdk::whole_xml::WholeXml;
 
-    const DEAD: &str = "us-west-2";
-    const ALIVE: &str = "eu-west-1";
+    pub(super) const DEAD: &str = "us-west-2";
+    pub(super) const ALIVE: &str = "eu-west-1";
 
     /// An HTTP client that holds every answer back: for ever (`None`, a server that accepts
     /// and never replies) or for a while (a slow answer that does arrive).
@@ -3143,12 +3145,12 @@ mod faults {
     }
 
     /// A port nothing listens on: bound, then let go.
-    fn closed_port() -> u16 {
+    pub(super) fn closed_port() -> u16 {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         listener.local_addr().expect("address").port()
     }
 
-    fn good_fleet(region: &str, replicas: usize) -> (AwsFleet, Rule, Rule, Rule, Rule) {
+    pub(super) fn good_fleet(region: &str, replicas: usize) -> (AwsFleet, Rule, Rule, Rule, Rule) {
         let (instances, globals) = (instances_rule(replicas), no_global_clusters());
         let clusters = no_clusters();
         let metrics = metrics_rule(Arc::new(Mutex::new(Vec::new())));
@@ -3232,7 +3234,7 @@ mod faults {
         )
     }
 
-    fn live_app(at: Timestamp) -> App {
+    pub(super) fn live_app(at: Timestamp) -> App {
         App::new(
             Mode::Live { profile: None },
             "aws",
@@ -3381,7 +3383,7 @@ mod faults {
     }
 
     /// The whole cockpit at 160x50, as text.
-    fn draw(app: &App) -> String {
+    pub(super) fn draw(app: &App) -> String {
         let mut terminal =
             ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 50)).expect("backend");
         terminal
@@ -3390,6 +3392,9 @@ mod faults {
         terminal.backend().to_string()
     }
 }
+
+// Fault tables for AWS Backup, CloudWatch and Route 53, as `faults` does for RDS.
+mod service_faults;
 
 // ---------------------------------------------------------------------------------------
 // Read-only mode, counted where AWS would see it: every client of the runbook actions carries

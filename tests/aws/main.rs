@@ -11,4 +11,6 @@ mod aws_accounts;
 mod aws_actions_mocks;
 mod aws_mocks;
 mod aws_moto;
+mod aws_readiness;
 mod aws_runbooks;
+mod lag_history_mocks;

@@ -65,6 +65,10 @@ const CONFIG_CASES: &[(&str, &str)] = &[
         "regions_not_a_list.toml:1:11: key `regions`: invalid type: string \"us-east-1\", expected a sequence",
     ),
     (
+        "workload_bad_drill_every.toml",
+        "workload_bad_drill_every.toml:5:15: key `workload[0].drill_every`: invalid value: string \"quarterly\", expected a duration such as \"30s\", \"5m\" or \"1h\"",
+    ),
+    (
         "workload_bad_pattern.toml",
         "workload_bad_pattern.toml:5:1: key `workload[0].resources`: `orders-[abc` is not a valid pattern: Pattern syntax error near position 7: invalid range pattern",
     ),

@@ -36,6 +36,12 @@ fn demo_shows_three_live_panes_takes_keys_and_quits_cleanly() {
     // reads as Alt+key to the terminal, as it would for a person typing that fast.
     t.keys(&["Escape"]);
     t.wait_gone("Keys — Esc closes");
+    // Enter on a replica: its lag history arrives from the simulator through the cockpit's
+    // own fetch, with the share of time within the RPO.
+    t.keys(&["Enter"]);
+    t.wait_for(&["lag history", "24h by 5m", "7d by 1h", "within RPO"]);
+    t.keys(&["Escape"]);
+    t.wait_gone("24h by 5m");
     t.keys(&["Tab", "v"]);
     t.wait_for(&["[recovery points]", "vol-0f9e-reports"]);
     t.keys(&["Enter"]);

@@ -147,4 +147,61 @@ fn status_on_the_simulator_prints_a_table_or_json_and_exits_by_verdict() {
     assert_eq!(json["exit_code"], 2);
     assert!(json["replicas"].as_array().is_some_and(|r| r.len() == 6));
     assert!(json["fetch_errors"].as_array().is_some_and(Vec::is_empty));
+    // Readiness, with its reasons; the audit directory (under this HOME) holds no drill.
+    let readiness = json["readiness"].as_array().expect("readiness");
+    assert_eq!(
+        readiness.len(),
+        4,
+        "one per workload of the simulated estate"
+    );
+    assert!(
+        readiness.iter().any(
+            |w| w["reasons"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("no audit directory"))))
+        ),
+        "{readiness:#?}"
+    );
+    assert!(table.contains("READINESS"), "{table}");
+}
+
+#[test]
+fn report_readiness_writes_markdown_and_names_a_file_it_cannot_write() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("readiness.md");
+    let out = ripcord(
+        home.path(),
+        &[
+            "report",
+            "readiness",
+            "--sim",
+            "-o",
+            path.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = std::fs::read_to_string(&path).expect("written");
+    assert!(md.starts_with("# DR readiness\n"), "{md}");
+    assert!(md.contains("## catalog — ✖ NOT READY"), "{md}");
+    let bad = home.path().join("no-such-dir").join("r.md");
+    let out = ripcord(
+        home.path(),
+        &[
+            "report",
+            "readiness",
+            "--sim",
+            "-o",
+            bad.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no-such-dir/r.md: cannot write the report"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -133,7 +133,11 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "unknown_front_matter_key.md",
-        "unknown_front_matter_key.md:2:1: unknown key `titel`: did you mean `title`? the keys here are title, summary, rto, rpo, parameters",
+        "unknown_front_matter_key.md:2:1: unknown key `titel`: did you mean `title`? the keys here are title, summary, rto, rpo, workload, parameters",
+    ),
+    (
+        "workload_not_a_name.md",
+        "workload_not_a_name.md:4:11: workload `orders and billing` is not a workload name: give the `name` of a `[[workload]]` in the config (letters, digits, - _ .)",
     ),
     (
         "unknown_parameter_reference.md",
@@ -238,6 +242,39 @@ fn check_exits_1_and_prints_file_line_column() {
         stdout.contains("runbooks/route53-failover-flip.md: OK (7 steps, 8 parameters)"),
         "{stdout}"
     );
+}
+
+/// A file whose name is not UTF-8 (Latin-1 `café.md`, as an old tool might have saved it) is
+/// found and checked by its real name, and the message says what is wrong with the name.
+#[test]
+fn a_runbook_file_name_that_is_not_utf8_gets_a_clear_message() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.md"));
+    std::fs::write(
+        &path,
+        "---\ntitle: Latin-1\nrto: 5m\n---\n## Only step\n\nDo it.\n",
+    )
+    .expect("write");
+    let config = tempfile::NamedTempFile::new().expect("temp config");
+    let out = Command::new(env!("CARGO_BIN_EXE_ripcord"))
+        .arg("--config")
+        .arg(config.path())
+        .args(["runbook", "check"])
+        .arg(&path)
+        .output()
+        .expect("ripcord runs");
+    let stdout = text(&out.stdout);
+    let shown = format!("{}/caf\u{fffd}.md", dir.path().display());
+    assert_eq!(
+        stdout,
+        format!(
+            "{shown}:1:1: the file name is not valid UTF-8 (shown here with \u{fffd}): rename it, as ripcord names a runbook by its file name (`:run`, the audit log)\n"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1));
 }
 
 /// A run that must not start: exit 1, the problem on stderr, and nothing else happened

@@ -268,7 +268,7 @@ fn bad_names_and_parameters_never_start_a_run() {
     assert!(app.runbooks.run.is_none());
     let flash = &app.flash.as_ref().expect("flash").text;
     assert!(
-        flash.starts_with("runbooks/rds-cross-region-failover.md:10:3: parameter `replica` (given): `Not_An_Id!` is not an RDS instance identifier"),
+        flash.starts_with("runbooks/rds-cross-region-failover.md:11:3: parameter `replica` (given): `Not_An_Id!` is not an RDS instance identifier"),
         "{flash}"
     );
     app.run_command("run rds-cross-region-failover colour=blue");

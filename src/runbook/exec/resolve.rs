@@ -8,6 +8,11 @@ use crate::runbook::lang::params::{ParamValues, shown};
 use crate::runbook::lang::template;
 use crate::runbook::lang::vocab::{ArgSpec, Filled, Operation, Probe};
 
+/// The most one environment string (`NAME=value` and its NUL) may hold: Linux's
+/// `MAX_ARG_STRLEN`, 32 pages. A longer value would make starting `sh` fail with E2BIG in the
+/// middle of a run; it is refused before the run starts instead.
+pub const ENV_STRING_MAX: usize = 32 * 4096;
+
 /// Fills in and checks every step's arguments for a run.
 pub fn resolve_steps(
     book: &Runbook,
@@ -90,6 +95,22 @@ pub fn resolve_steps(
                             step.title
                         ),
                     });
+                }
+                for p in &params.0 {
+                    let name = env_var_for(&p.name);
+                    let most = ENV_STRING_MAX.saturating_sub(name.len() + 2);
+                    if p.value.len() > most {
+                        problems.push(Diagnostic {
+                            file: book.file.clone(),
+                            pos: s.pos,
+                            message: format!(
+                                "step `{}`: parameter `{}` is {} bytes, and a shell step gets it as the environment variable {name}, which holds at most {most} bytes here: pass a shorter value (a file name, say)",
+                                step.title,
+                                p.name,
+                                p.value.len()
+                            ),
+                        });
+                    }
                 }
                 Resolved::Shell {
                     script: s.script.clone(),

@@ -122,6 +122,21 @@ impl Library {
         self.entries.iter().find(|e| e.name == name)
     }
 
+    /// Which workload each runbook recovers (its front matter's `workload:`), for readiness:
+    /// the drills of these runbooks are the workload's evidence.
+    pub fn serving(&self) -> Vec<crate::fleet::readiness::Serving> {
+        self.entries
+            .iter()
+            .filter_map(|e| {
+                let book = e.loaded.as_ref().ok()?;
+                Some(crate::fleet::readiness::Serving {
+                    runbook: e.name.clone(),
+                    workload: book.workload.clone()?,
+                })
+            })
+            .collect()
+    }
+
     pub fn names(&self) -> Vec<&str> {
         self.entries.iter().map(|e| e.name.as_str()).collect()
     }

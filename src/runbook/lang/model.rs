@@ -53,6 +53,9 @@ pub struct Runbook {
     pub rto: Duration,
     /// How much data loss is acceptable; `max: rpo` in a lag gate refers to it.
     pub rpo: Option<Duration>,
+    /// The workload this runbook recovers (front matter `workload:`): its drills are that
+    /// workload's readiness evidence.
+    pub workload: Option<String>,
     pub params: Vec<ParamDecl>,
     /// Prose before the first step.
     pub intro: Vec<String>,

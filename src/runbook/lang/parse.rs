@@ -10,6 +10,10 @@ use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 use std::ops::Range;
 
+pub(crate) mod effort;
+mod lines;
+pub use lines::Lines;
+
 /// A Markdown runbook cut into its parts, before any meaning is given to them.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
@@ -108,6 +112,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
+    effort::add(end);
     let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -204,8 +209,9 @@ struct Code {
 
 fn read_markdown(doc: &mut Document, text: &str, body_start: usize) {
     let body = &text[body_start..];
+    let lines = Lines::new(text);
     let pos_of = |offset: usize| {
-        let (line, column) = line_column(text, body_start + offset);
+        let (line, column) = lines.line_column(body_start + offset);
         Pos::new(line, column)
     };
     let mut walk = Walk::default();
@@ -255,7 +261,7 @@ fn read_markdown(doc: &mut Document, text: &str, body_start: usize) {
                     lang,
                     options,
                     fence,
-                    indent: leading_spaces(text, body_start + range.start),
+                    indent: leading_spaces(text, &lines, body_start + range.start),
                     text: String::new(),
                     text_start: None,
                 });
@@ -350,10 +356,8 @@ fn read_markdown(doc: &mut Document, text: &str, body_start: usize) {
     }
 }
 
-fn leading_spaces(text: &str, offset: usize) -> usize {
-    let line_start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+fn leading_spaces(text: &str, lines: &Lines, offset: usize) -> usize {
+    let line_start = lines.line_start(offset);
     text[line_start..].chars().take_while(|c| *c == ' ').count()
 }
 
@@ -492,6 +496,10 @@ pub struct RawFront {
     pub rto: Spanned<String>,
     #[serde(default)]
     pub rpo: Option<Spanned<String>>,
+    /// The workload (a `[[workload]]` name in the config) this runbook recovers: its drills
+    /// are that workload's readiness evidence.
+    #[serde(default)]
+    pub workload: Option<Spanned<String>>,
     #[serde(default)]
     pub parameters: Pairs<Spanned<String>, RawParam>,
 }

@@ -9,7 +9,9 @@
 use super::sdk::{self, CallLimits};
 use super::{AwsFleet, SetupError};
 use crate::accounts::Account;
-use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Snapshot};
+use crate::fleet::{
+    BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica, Snapshot,
+};
 use crate::source::{AccountFleet, FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
 use aws_config::SdkConfig;
@@ -207,6 +209,10 @@ impl FleetSource for AccountAwsFleet {
     async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>> {
         self.reach
             .advise_result(self.fleet.checker_detail(check_id).await)
+    }
+
+    async fn lag_history(&self, of: &HistoryOf) -> FetchResult<LagHistory> {
+        self.reach.advise_result(self.fleet.lag_history(of).await)
     }
 }
 

@@ -20,6 +20,9 @@ pub const BACKUP_LIST_PROTECTED_RESOURCES: &str = "backup:ListProtectedResources
 pub const BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT: &str =
     "backup:ListRecoveryPointsByBackupVault";
 pub const BACKUP_LIST_RECOVERY_POINTS_BY_RESOURCE: &str = "backup:ListRecoveryPointsByResource";
+pub const BACKUP_LIST_COPY_JOBS: &str = "backup:ListCopyJobs";
+pub const RDS_DESCRIBE_DB_INSTANCE_AUTOMATED_BACKUPS: &str =
+    "rds:DescribeDBInstanceAutomatedBackups";
 pub const ROUTE53_LIST_HEALTH_CHECKS: &str = "route53:ListHealthChecks";
 pub const ROUTE53_GET_HEALTH_CHECK: &str = "route53:GetHealthCheck";
 pub const ROUTE53_GET_HEALTH_CHECK_STATUS: &str = "route53:GetHealthCheckStatus";
@@ -58,6 +61,8 @@ pub const READ_ONLY: &[&str] = &[
     BACKUP_LIST_PROTECTED_RESOURCES,
     BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT,
     BACKUP_LIST_RECOVERY_POINTS_BY_RESOURCE,
+    BACKUP_LIST_COPY_JOBS,
+    RDS_DESCRIBE_DB_INSTANCE_AUTOMATED_BACKUPS,
     ROUTE53_LIST_HEALTH_CHECKS,
     ROUTE53_GET_HEALTH_CHECK_STATUS,
     ROUTE53_LIST_HOSTED_ZONES,

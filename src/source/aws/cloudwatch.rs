@@ -149,6 +149,19 @@ pub async fn read_answers(
     to: Timestamp,
     period_secs: i32,
 ) -> Result<Vec<SeriesAnswer>, SourceError> {
+    let queries: Vec<(MetricQuery, i32)> =
+        queries.iter().map(|q| (q.clone(), period_secs)).collect();
+    read_answers_by_period(cloudwatch, &queries, from, to).await
+}
+
+/// As `read_answers`, each query at its own period (in seconds). One call covers one time
+/// range, so queries of different resolutions over the same range share a call.
+pub async fn read_answers_by_period(
+    cloudwatch: &Client,
+    queries: &[(MetricQuery, i32)],
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<SeriesAnswer>, SourceError> {
     let mut out: Vec<Reading> = std::iter::repeat_with(Reading::default)
         .take(queries.len())
         .collect();
@@ -161,7 +174,9 @@ pub async fn read_answers(
         let data_queries: Vec<MetricDataQuery> = chunk
             .iter()
             .enumerate()
-            .map(|(i, q)| to_metric_query(&format!("q{}", offset + i), q, period_secs))
+            .map(|(i, (q, period_secs))| {
+                to_metric_query(&format!("q{}", offset + i), q, *period_secs)
+            })
             .collect();
         let mut next_token: Option<String> = None;
         loop {

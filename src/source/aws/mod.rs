@@ -12,13 +12,17 @@ pub mod calls;
 pub mod cloudwatch;
 pub mod error;
 pub mod lag;
+pub mod lag_history;
 pub mod parts;
 pub mod rds;
+pub mod readiness;
 pub mod route53;
 pub mod sdk;
 pub mod time;
 
-use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, Replica, Snapshot};
+use crate::fleet::{
+    BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica, Snapshot,
+};
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
 use aws_config::{Region, SdkConfig};
@@ -215,6 +219,21 @@ impl AwsFleet {
     }
 }
 
+/// A part's answer as a listing; a failure is also named among what is missing from the feed.
+fn listing<T>(
+    read: Result<Vec<T>, SourceError>,
+    missing: &mut Vec<SourceError>,
+) -> crate::fleet::Listing<T> {
+    match read {
+        Ok(list) => crate::fleet::Listing::Read(list),
+        Err(e) => {
+            let why = e.to_string();
+            missing.push(e);
+            crate::fleet::Listing::Failed(why)
+        }
+    }
+}
+
 #[async_trait]
 impl FleetSource for AwsFleet {
     fn name(&self) -> &str {
@@ -300,7 +319,35 @@ impl FleetSource for AwsFleet {
 
     async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
         let clients = self.region_clients(region, calls::BACKUP_LIST_BACKUP_JOBS)?;
-        backup::backup_health(&clients.backup, region, Timestamp::now(), &self.parts).await
+        let now = Timestamp::now();
+        let (health, copies, windows, automated) = tokio::join!(
+            backup::backup_health(&clients.backup, region, now, &self.parts),
+            self.parts.fetch(
+                format!("{region} copy jobs"),
+                calls::BACKUP_LIST_COPY_JOBS,
+                now,
+                readiness::offsite_copies(&clients.backup, region, now),
+            ),
+            self.parts.fetch(
+                format!("{region} restore windows"),
+                calls::RDS_DESCRIBE_DB_INSTANCES,
+                now,
+                readiness::restore_windows(&clients.rds, region),
+            ),
+            self.parts.fetch(
+                format!("{region} automated backups"),
+                calls::RDS_DESCRIBE_DB_INSTANCE_AUTOMATED_BACKUPS,
+                now,
+                readiness::automated_backups(&clients.rds, region),
+            ),
+        );
+        // The readiness parts ride on the backup health: when it failed as a whole, the feed
+        // fails as before.
+        let mut snapshot = health?;
+        snapshot.data.copies = listing(copies, &mut snapshot.missing);
+        snapshot.data.restore_windows = listing(windows, &mut snapshot.missing);
+        snapshot.data.automated_backups = listing(automated, &mut snapshot.missing);
+        Ok(snapshot)
     }
 
     async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>> {
@@ -319,6 +366,11 @@ impl FleetSource for AwsFleet {
             return Err(refused);
         }
         route53::checker_detail(&self.global.route53, check_id, Timestamp::now()).await
+    }
+
+    async fn lag_history(&self, of: &HistoryOf) -> FetchResult<LagHistory> {
+        let clients = self.region_clients(&of.region, calls::CLOUDWATCH_GET_METRIC_DATA)?;
+        lag_history::read(&clients.cloudwatch, of, Timestamp::now()).await
     }
 }
 

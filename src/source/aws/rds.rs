@@ -280,10 +280,8 @@ const APPLYING_INSTANCE_STATES: &[&str] = &[
 ];
 
 /// The replica cannot be applying changes, and will not start again on its own: stopped,
-/// out of storage, unable to reach its KMS key, lacking capacity, or being deleted.
+/// out of storage, unable to reach its KMS key, or lacking capacity.
 const BROKEN_INSTANCE_STATES: &[&str] = &[
-    "deleting",
-    "delete-precheck",
     "failed",
     "inaccessible-encryption-credentials",
     "inaccessible-encryption-credentials-recoverable",
@@ -300,6 +298,9 @@ const BROKEN_INSTANCE_STATES: &[&str] = &[
     "cloning-failed",
     "migration-failed",
 ];
+
+/// The replica is going away: shown as what RDS says (`deleting`), judged CRIT.
+const DELETING_INSTANCE_STATES: &[&str] = &["deleting", "delete-precheck"];
 
 /// Operations that pass on their own, during which the replica may not be applying changes.
 const TRANSIENT_INSTANCE_STATES: &[&str] = &[
@@ -346,6 +347,9 @@ fn instance_state(db: &DbInstance) -> ReplicationState {
 /// The instance status alone, as `instance_state` judges it.
 fn status_state(status: Option<&str>) -> ReplicationState {
     match status {
+        Some(s) if DELETING_INSTANCE_STATES.contains(&s) => {
+            ReplicationState::Deleting(s.to_string())
+        }
         Some(s) if BROKEN_INSTANCE_STATES.contains(&s) => {
             ReplicationState::Broken(format!("instance is {s}"))
         }
@@ -523,8 +527,6 @@ mod tests {
             instance_state(&replica_instance("p").db_instance_status(status).build())
         };
         for status in [
-            "deleting",
-            "delete-precheck",
             "incompatible-option-group",
             "insufficient-capacity",
             "inaccessible-encryption-credentials",
@@ -558,6 +560,35 @@ mod tests {
             instance_state(&no_status),
             ReplicationState::Unrecognized("(no status)".into())
         );
+    }
+
+    /// A replica being deleted said `BROKEN` in the state column: it is not broken, it is
+    /// going away, and the column says so (`deleting`). It is still CRIT: it will stop
+    /// replicating for good.
+    #[test]
+    fn a_replica_being_deleted_reads_deleting_and_stays_crit() {
+        for status in ["deleting", "delete-precheck"] {
+            let instance =
+                instance_state(&replica_instance("p").db_instance_status(status).build());
+            // A replica cluster is judged by its cluster's status the same way.
+            let cluster = status_state(Some(status));
+            for state in [instance, cluster] {
+                assert_eq!(state.short(), status, "{state:?}");
+                let replica = Replica {
+                    state,
+                    ..replica_of_instance(&replica_instance("p").build(), "us-east-1")
+                        .expect("a replica")
+                };
+                let e = crate::fleet::evaluate::replica(
+                    &replica,
+                    &crate::fleet::Workloads::default().targets_for("p"),
+                    &crate::fleet::Thresholds::default(),
+                    jiff::Timestamp::UNIX_EPOCH,
+                );
+                assert_eq!(e.verdict, crate::fleet::Verdict::Crit, "{}", e.reason);
+                assert!(e.reason.contains("being deleted"), "{}", e.reason);
+            }
+        }
     }
 
     fn global(members: Vec<GlobalClusterMember>, failover: Option<&str>) -> GlobalCluster {

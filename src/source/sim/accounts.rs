@@ -6,7 +6,8 @@
 use super::SimFleet;
 use super::estate::Estate;
 use crate::fleet::{
-    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, Replica, Snapshot,
+    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica,
+    Snapshot,
 };
 use crate::source::{AccountFleet, FetchResult, FleetSource};
 use async_trait::async_trait;
@@ -118,6 +119,10 @@ impl FleetSource for SimAccount {
 
     async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>> {
         self.fleet.checker_detail(check_id).await
+    }
+
+    async fn lag_history(&self, of: &HistoryOf) -> FetchResult<LagHistory> {
+        self.fleet.lag_history(of).await
     }
 }
 

@@ -69,6 +69,13 @@ pub struct ProtectedResource {
     pub every_hours: u32,
     /// A resource whose recent jobs keep failing, with the message AWS would give.
     pub chronic_failure: Option<&'static str>,
+    /// The region and vault a copy of each recovery point goes to (a backup plan's copy
+    /// rule); `None`: the backups stay in the resource's region.
+    pub copy_to: Option<(&'static str, &'static str)>,
+    /// An RDS instance taking writes: it has a point-in-time-restore window.
+    pub point_in_time: bool,
+    /// The region its automated backups are replicated to, if any.
+    pub backups_replicated_to: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +141,9 @@ fn protect(
         vault: vault.into(),
         every_hours,
         chronic_failure: None,
+        copy_to: None,
+        point_in_time: false,
+        backups_replicated_to: None,
     }
 }
 
@@ -174,6 +184,8 @@ fn workload(name: &str, rpo_s: u64, rto_s: u64, backup_rpo_h: u64, resources: &[
         rto: Duration::from_secs(rto_s),
         backup_rpo: Some(Duration::from_secs(backup_rpo_h * 3600)),
         resources: resources.iter().map(|s| s.to_string()).collect(),
+        // Failover exercises quarterly, as the seeds' DR plan has it.
+        drill_every: Some(Duration::from_secs(90 * 86_400)),
     }
 }
 
@@ -269,10 +281,27 @@ pub fn build(fleet_size: usize) -> Estate {
     }
 
     let mut protected = vec![
-        protect("orders-primary", "RDS", east, "prod-use1", 1),
-        protect("billing-use1", "Aurora", east, "prod-use1", 4),
-        protect("catalog-primary", "RDS", east, "prod-use1", 12),
-        protect("sessions-primary", "RDS", eu, "prod-euw1", 24),
+        // Readiness shows three kinds of workload: orders and billing copy their backups to
+        // the DR region (billing is ready once drilled; orders has runbooks never drilled);
+        // catalog's backups never leave us-east-1.
+        ProtectedResource {
+            copy_to: Some((west, "dr-usw2")),
+            point_in_time: true,
+            backups_replicated_to: Some(west),
+            ..protect("orders-primary", "RDS", east, "prod-use1", 1)
+        },
+        ProtectedResource {
+            copy_to: Some((west, "dr-usw2")),
+            ..protect("billing-use1", "Aurora", east, "prod-use1", 4)
+        },
+        ProtectedResource {
+            point_in_time: true,
+            ..protect("catalog-primary", "RDS", east, "prod-use1", 12)
+        },
+        ProtectedResource {
+            point_in_time: true,
+            ..protect("sessions-primary", "RDS", eu, "prod-euw1", 24)
+        },
         protect("sessions-table", "DynamoDB", eu, "prod-euw1", 24),
         protect("vol-0a12-app-data", "EBS", east, "prod-use1", 24),
         protect("fs-uploads", "EFS", east, "prod-use1", 24),

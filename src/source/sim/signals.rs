@@ -297,6 +297,9 @@ mod tests {
             vault: "v".into(),
             every_hours: 1,
             chronic_failure: None,
+            copy_to: None,
+            point_in_time: false,
+            backups_replicated_to: None,
         };
         let jobs = jobs_between(1, 0, &res, None, t(0), t(24 * 3600));
         assert_eq!(jobs.len(), 24);

@@ -340,9 +340,8 @@ impl Checker<'_> {
     /// The text of the block that starts at `origin`, as the YAML parser saw it (indentation
     /// removed), so that its byte offsets apply.
     fn block_text(&self, origin: Origin) -> Option<String> {
-        let lines: Vec<&str> = self.text.lines().skip(origin.first_line - 1).collect();
         let mut out = String::new();
-        for line in lines {
+        for line in self.lines.from_line(origin.first_line).lines() {
             let trimmed = line.trim_start();
             if trimmed.starts_with("```") {
                 break;
@@ -354,6 +353,7 @@ impl Checker<'_> {
             out.push_str(&line[cut..]);
             out.push('\n');
         }
+        parse::effort::add(out.len());
         Some(out)
     }
 }

@@ -109,7 +109,7 @@ impl Checker<'_> {
 
     /// Where a word of the fence line is, for problems with `sh` block options.
     pub(super) fn fence_option_pos(&self, block: &Block, option: &str) -> Pos {
-        let line = self.text.lines().nth(block.fence.line - 1).unwrap_or("");
+        let line = self.lines.line(block.fence.line).unwrap_or("");
         match line.find(option) {
             Some(i) => Pos::new(block.fence.line, line[..i].chars().count() + 1),
             None => block.fence,

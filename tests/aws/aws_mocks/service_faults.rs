@@ -1,0 +1,839 @@
+//! The fault table of `faults` (RDS) for the other services, each in its own protocol:
+//! AWS Backup (REST-JSON), CloudWatch (Smithy RPC v2 CBOR) and Route 53 (REST-XML). Every
+//! call of the service under test gets the fault: HTTP 500, HTTP 503, throttling, access
+//! denied, expired credentials, a malformed body, a truncated body, a call that never
+//! answers, a refused connection. The faulty clients are built as the cockpit builds them
+//! (`RegionClients::new`, `GlobalClients::new`: the read limits, the `WholeXml` check), from
+//! an SDK config whose HTTP client is the fault. For each fault, through `App::update`: the
+//! affected pane keeps its last good data, marked stale (or, for the lag, "cannot tell")
+//! with the failed call and why, and the other panes keep refreshing.
+
+use super::faults::{ALIVE, DEAD, closed_port, draw, live_app};
+use super::*;
+use aws_sdk_route53::operation::list_tags_for_resources::ListTagsForResourcesOutput;
+use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use ripcord::app::{Fetched, Pane};
+use ripcord::fleet::Place;
+use ripcord::source::aws::GlobalClients;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How the faulty service answers each call.
+#[derive(Clone)]
+enum Fault {
+    Http(Arc<dyn Fn() -> HttpResponse + Send + Sync>),
+    /// A server that accepts and never replies.
+    Never,
+    /// Nothing listens on the endpoint's port.
+    Refused,
+}
+
+impl std::fmt::Debug for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Fault::Http(_) => "Http",
+            Fault::Never => "Never",
+            Fault::Refused => "Refused",
+        })
+    }
+}
+
+/// An HTTP client that hands requests to the typed mocks until it is armed, and from then on
+/// answers every request with the fault (so one client, and the state kept beside it, can
+/// first answer well and then fail).
+#[derive(Debug, Clone)]
+struct Faulty {
+    fault: Fault,
+    armed: Arc<AtomicBool>,
+}
+
+#[derive(Debug)]
+struct FaultyConnector {
+    fault: Fault,
+    armed: Arc<AtomicBool>,
+    mocks: SharedHttpConnector,
+    real: SharedHttpConnector,
+}
+
+impl HttpConnector for FaultyConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        if !self.armed.load(Ordering::SeqCst) {
+            return self.mocks.call(request);
+        }
+        match &self.fault {
+            Fault::Http(answer) => HttpConnectorFuture::ready(Ok(answer())),
+            Fault::Never => HttpConnectorFuture::new(std::future::pending()),
+            Fault::Refused => self.real.call(request),
+        }
+    }
+}
+
+impl HttpClient for Faulty {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(FaultyConnector {
+            fault: self.fault.clone(),
+            armed: self.armed.clone(),
+            mocks: aws_smithy_mocks::create_mock_http_client().http_connector(settings, components),
+            real: ripcord::source::aws::sdk::https_client().http_connector(settings, components),
+        })
+    }
+}
+
+fn armed(fault: &Fault) -> Faulty {
+    Faulty {
+        fault: fault.clone(),
+        armed: Arc::new(AtomicBool::new(true)),
+    }
+}
+
+/// An SDK config whose every call meets `fault`; its endpoint is a closed loopback port, which
+/// only the refused fault reaches.
+fn faulty_sdk(fault: &Fault, region: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(
+                    "AKIDFAULTS",
+                    "not-a-secret",
+                    None,
+                    None,
+                    "faults",
+                ),
+            ),
+        )
+        .endpoint_url(format!("http://127.0.0.1:{}", closed_port()))
+        .http_client(armed(fault))
+        .build()
+}
+
+struct Case {
+    name: &'static str,
+    fault: Fault,
+    kind: SourceErrorKind,
+    /// Words the operator must see in the message.
+    says: &'static str,
+}
+
+/// How a protocol writes an error answer: (HTTP status, code, message).
+type ErrorAnswer = fn(u16, &'static str, &'static str) -> HttpResponse;
+
+/// The table, for a protocol's error answer, malformed body and truncated body.
+fn cases(
+    error: ErrorAnswer,
+    malformed: fn() -> HttpResponse,
+    truncated: fn() -> HttpResponse,
+) -> Vec<Case> {
+    let http = |status: u16, code: &'static str, message: &'static str| {
+        Fault::Http(Arc::new(move || error(status, code, message)))
+    };
+    vec![
+        Case {
+            name: "HTTP 500",
+            fault: http(500, "InternalFailure", "internal error"),
+            kind: SourceErrorKind::Other,
+            says: "InternalFailure",
+        },
+        Case {
+            name: "HTTP 503",
+            fault: http(503, "ServiceUnavailable", "try later"),
+            kind: SourceErrorKind::Other,
+            says: "ServiceUnavailable",
+        },
+        Case {
+            name: "throttling",
+            fault: http(400, "Throttling", "Rate exceeded"),
+            kind: SourceErrorKind::Throttled,
+            says: "Rate exceeded",
+        },
+        Case {
+            name: "access denied",
+            fault: http(403, "AccessDenied", "not authorized"),
+            kind: SourceErrorKind::AccessDenied,
+            says: "not authorized",
+        },
+        Case {
+            name: "expired credentials",
+            fault: http(
+                403,
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            ),
+            kind: SourceErrorKind::CredentialsExpired,
+            says: "aws sso login",
+        },
+        Case {
+            name: "malformed body",
+            fault: Fault::Http(Arc::new(malformed)),
+            kind: SourceErrorKind::Other,
+            says: "could not be read",
+        },
+        Case {
+            name: "truncated body",
+            fault: Fault::Http(Arc::new(truncated)),
+            kind: SourceErrorKind::Other,
+            says: "could not be read",
+        },
+        Case {
+            name: "no answer (timeout)",
+            fault: Fault::Never,
+            kind: SourceErrorKind::Timeout,
+            says: "no answer",
+        },
+        Case {
+            name: "connection refused",
+            fault: Fault::Refused,
+            kind: SourceErrorKind::Unreachable,
+            says: "",
+        },
+    ]
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::try_from(code).expect("valid status")
+}
+
+fn with_headers(
+    mut response: HttpResponse,
+    headers: &[(&'static str, &'static str)],
+) -> HttpResponse {
+    for (name, value) in headers {
+        response.headers_mut().insert(*name, *value);
+    }
+    response
+}
+
+// AWS Backup: REST-JSON.
+fn json_error(code: u16, error: &'static str, message: &'static str) -> HttpResponse {
+    with_headers(
+        HttpResponse::new(
+            status(code),
+            SdkBody::from(format!(r#"{{"__type":"{error}","message":"{message}"}}"#)),
+        ),
+        &[("content-type", "application/json")],
+    )
+}
+
+fn json_body(body: &'static str) -> HttpResponse {
+    with_headers(
+        HttpResponse::new(status(200), SdkBody::from(body)),
+        &[("content-type", "application/json")],
+    )
+}
+
+// Route 53: REST-XML.
+fn xml_error(code: u16, error: &'static str, message: &'static str) -> HttpResponse {
+    HttpResponse::new(
+        status(code),
+        SdkBody::from(format!(
+            "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error>\
+             <Type>Sender</Type><Code>{error}</Code><Message>{message}</Message></Error>\
+             <RequestId>r-1</RequestId></ErrorResponse>"
+        )),
+    )
+}
+
+// CloudWatch: Smithy RPC v2 CBOR, with the query-compatible error header.
+fn cbor_text(out: &mut Vec<u8>, text: &str) {
+    let len = text.len();
+    if len < 24 {
+        out.push(0x60 + u8::try_from(len).expect("short"));
+    } else {
+        out.push(0x78);
+        out.push(u8::try_from(len).expect("under 256 bytes"));
+    }
+    out.extend_from_slice(text.as_bytes());
+}
+
+const CBOR_HEADERS: [(&str, &str); 2] = [
+    ("smithy-protocol", "rpc-v2-cbor"),
+    ("content-type", "application/cbor"),
+];
+
+fn cbor_error(code: u16, error: &'static str, message: &'static str) -> HttpResponse {
+    let mut body = vec![0xA2];
+    cbor_text(&mut body, "__type");
+    cbor_text(&mut body, error);
+    cbor_text(&mut body, "message");
+    cbor_text(&mut body, message);
+    let mut response = with_headers(
+        HttpResponse::new(status(code), SdkBody::from(body)),
+        &CBOR_HEADERS,
+    );
+    response
+        .headers_mut()
+        .insert("x-amzn-query-error", format!("{error};Sender"));
+    response
+}
+
+fn cbor_malformed() -> HttpResponse {
+    with_headers(
+        HttpResponse::new(
+            status(200),
+            SdkBody::from(vec![0xFF, 0xFE, b'n', b'o', 0x1C]),
+        ),
+        &CBOR_HEADERS,
+    )
+}
+
+/// A GetMetricData answer cut inside its first result.
+fn cbor_truncated() -> HttpResponse {
+    let mut body = vec![0xA1];
+    cbor_text(&mut body, "MetricDataResults");
+    body.push(0x81);
+    body.push(0xA2);
+    cbor_text(&mut body, "Id");
+    cbor_text(&mut body, "q0");
+    cbor_text(&mut body, "Values");
+    body.push(0x82);
+    body.push(0xFB);
+    body.extend_from_slice(&7.0f64.to_be_bytes()[..4]);
+    with_headers(
+        HttpResponse::new(status(200), SdkBody::from(body)),
+        &CBOR_HEADERS,
+    )
+}
+
+/// How much later the second region's refresh comes: three refresh intervals, past the
+/// two after which unrefreshed data is stale.
+fn three_intervals(interval: Duration) -> jiff::SignedDuration {
+    jiff::SignedDuration::try_from(interval * 3).expect("fits")
+}
+
+fn later(at: Timestamp, by: jiff::SignedDuration) -> Timestamp {
+    at.checked_add(by).expect("in range")
+}
+
+/// One feed fetch as the poller makes it: under a deadline longer than the read limits' own,
+/// so that the SDK's time limit names the call that hung.
+async fn within_deadline<T>(
+    what: &'static str,
+    fetch: impl std::future::Future<Output = ripcord::source::FetchResult<T>>,
+) -> ripcord::source::FetchResult<T> {
+    ripcord::source::with_deadline(Duration::from_secs(30), what, fetch).await
+}
+
+fn assert_failed_as<T: std::fmt::Debug>(
+    case: &Case,
+    result: &ripcord::source::FetchResult<T>,
+    service: &str,
+) {
+    let Err(e) = result else {
+        panic!("{}: the feed should fail, got {result:?}", case.name);
+    };
+    assert_eq!(e.kind, case.kind, "{}: {e}", case.name);
+    assert!(
+        e.call.starts_with(service),
+        "{}: the failed call is named: {e}",
+        case.name
+    );
+    assert!(
+        e.message.contains(case.says),
+        "{}: {:?} should say {:?}",
+        case.name,
+        e.message,
+        case.says
+    );
+}
+
+/// The screen names the failure of `region` with the fault's kind, and still draws `row`.
+fn assert_shown(case: &Case, app: &App, region: &str, row: &str) {
+    let screen = draw(app);
+    let kind = case.kind.to_string();
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains(region) && l.contains(&kind)),
+        "{}: the screen names {region}'s failure ({kind}):\n{screen}",
+        case.name
+    );
+    assert!(
+        screen.contains(row),
+        "{}: the last good rows are drawn ({row}):\n{screen}",
+        case.name
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// AWS Backup
+
+fn good_backup() -> (aws_sdk_backup::Client, Vec<Rule>) {
+    let (summaries, jobs) = (summaries_rule(), jobs_rule());
+    let [protected, points, by_resource] = recovery_rules();
+    let client = backup_client(&[&summaries, &jobs, &protected, &points, &by_resource]);
+    (
+        client,
+        vec![summaries, jobs, protected, points, by_resource],
+    )
+}
+
+fn backup_cases() -> Vec<Case> {
+    cases(
+        json_error,
+        || json_body("this is not JSON {{{"),
+        || {
+            json_body(
+                r#"{"BackupJobs":[{"BackupJobId":"j-1","State":"COMPLETED"},{"BackupJobId":"j-2","Sta"#,
+            )
+        },
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_and_other_regions_refresh()
+ {
+    for case in backup_cases() {
+        let (good, _rules) = good_backup();
+        let parts = Parts::default();
+        let t0 = now();
+        let mut app = live_app(t0);
+        for region in [DEAD, ALIVE] {
+            let result = backup::backup_health(&good, region, t0, &parts).await;
+            assert!(result.is_ok(), "{}: the first read is good", case.name);
+            app.update(
+                Event::Fetched(Fetched::Backups {
+                    place: region.to_string().into(),
+                    result,
+                }),
+                t0,
+            );
+        }
+        let good_points = app.fleet.backups[&Place::from(DEAD)]
+            .data()
+            .map(|b| b.recovery_points.len())
+            .expect("read");
+        assert!(good_points > 0, "the fixture has recovery points");
+
+        let faulty = RegionClients::new(&faulty_sdk(&case.fault, DEAD), DEAD, CallLimits::READS);
+        let t1 = later(t0, jiff::SignedDuration::from_secs(60));
+        let faulted = within_deadline(
+            "backups",
+            backup::backup_health(&faulty.backup, DEAD, t1, &Parts::default()),
+        )
+        .await;
+        assert_failed_as(&case, &faulted, "backup:");
+        app.update(
+            Event::Fetched(Fetched::Backups {
+                place: DEAD.to_string().into(),
+                result: faulted,
+            }),
+            t1,
+        );
+        let stale_at = later(
+            t1,
+            three_intervals(app.fleet.backups[&Place::from(DEAD)].interval),
+        );
+        let alive_again = backup::backup_health(&good, ALIVE, stale_at, &parts).await;
+        app.update(
+            Event::Fetched(Fetched::Backups {
+                place: ALIVE.to_string().into(),
+                result: alive_again,
+            }),
+            stale_at,
+        );
+
+        let dead = &app.fleet.backups[&Place::from(DEAD)];
+        assert_eq!(
+            dead.data().map(|b| b.recovery_points.len()),
+            Some(good_points),
+            "{}: the last good backups stay",
+            case.name
+        );
+        let (_, reason) = dead.last_error.as_ref().expect("the reason is kept");
+        assert_eq!(reason.kind, case.kind, "{}", case.name);
+        let stale = app.stale_feeds();
+        assert!(
+            stale.contains(&(Pane::Backups, DEAD.to_string())),
+            "{}: the failed region is stale: {stale:?}",
+            case.name
+        );
+        assert!(
+            !stale.contains(&(Pane::Backups, ALIVE.to_string())),
+            "{}: the other region keeps refreshing: {stale:?}",
+            case.name
+        );
+        assert!(
+            app.fleet.backups[&Place::from(ALIVE)].last_error.is_none(),
+            "{}",
+            case.name
+        );
+        assert_shown(&case, &app, DEAD, "daily");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Route 53 (the health checks, a global feed): the replicas of both regions keep refreshing
+
+fn good_route53() -> (
+    aws_sdk_route53::Client,
+    aws_sdk_cloudwatch::Client,
+    Vec<Rule>,
+) {
+    let checks = mock!(aws_sdk_route53::Client::list_health_checks).then_output(|| {
+        ListHealthChecksOutput::builder()
+            .health_checks(check("hc-east", "api.us-east-1.example.com"))
+            .marker("")
+            .is_truncated(false)
+            .max_items(100)
+            .build()
+            .expect("valid")
+    });
+    let zones = mock!(aws_sdk_route53::Client::list_hosted_zones).then_output(|| {
+        ListHostedZonesOutput::builder()
+            .set_hosted_zones(Some(Vec::new()))
+            .marker("")
+            .is_truncated(false)
+            .max_items(100)
+            .build()
+            .expect("valid")
+    });
+    let tags = mock!(aws_sdk_route53::Client::list_tags_for_resources).then_output(|| {
+        ListTagsForResourcesOutput::builder()
+            .set_resource_tag_sets(Some(Vec::new()))
+            .build()
+            .expect("valid")
+    });
+    let metrics = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(|req| {
+        let at = req.end_time().cloned().expect("end time");
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .filter_map(|q| {
+                let name = q.metric_stat()?.metric()?.metric_name()?;
+                Some(
+                    MetricDataResult::builder()
+                        .set_id(q.id().map(str::to_string))
+                        .timestamps(at)
+                        .values(if name == "HealthCheckStatus" {
+                            1.0
+                        } else {
+                            100.0
+                        })
+                        .status_code(MetricStatus::Complete)
+                        .build(),
+                )
+            })
+            .collect();
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    });
+    let route53 = mock_client!(
+        aws_sdk_route53,
+        RuleMode::MatchAny,
+        [&checks, &zones, &tags]
+    );
+    let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]);
+    (route53, cloudwatch, vec![checks, zones, tags, metrics])
+}
+
+fn route53_cases() -> Vec<Case> {
+    cases(
+        xml_error,
+        || HttpResponse::new(status(200), SdkBody::from("this is not XML {{{")),
+        || {
+            HttpResponse::new(
+                status(200),
+                SdkBody::from(
+                    "<ListHealthChecksResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">\
+                     <HealthChecks><HealthCheck><Id>hc-east</Id><CallerReference>hc-east\
+                     </CallerReference><HealthCheckConfig><Type>HTTPS</Type></HealthCheckConfig>\
+                     <HealthCheckVersion>1</HealthCheckVersion></HealthCheck><HealthCheck><Id>hc-w",
+                ),
+            )
+        },
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_and_replicas_refresh()
+{
+    for case in route53_cases() {
+        let (route53, cloudwatch, _rules) = good_route53();
+        let t0 = Timestamp::now();
+        let mut app = live_app(t0);
+        let first = route53::health_checks(
+            &route53,
+            &cloudwatch,
+            &route53::GuardCache::default(),
+            &Parts::default(),
+            t0,
+        )
+        .await;
+        assert!(
+            first.is_ok(),
+            "{}: the first read is good: {first:?}",
+            case.name
+        );
+        app.update(
+            Event::Fetched(Fetched::Health {
+                account: None,
+                result: first,
+            }),
+            t0,
+        );
+        let replicas: Vec<_> = [DEAD, ALIVE]
+            .into_iter()
+            .map(|region| (region, super::faults::good_fleet(region, 2)))
+            .collect();
+        for (region, (fleet, ..)) in &replicas {
+            let result = fleet.replicas(region).await;
+            app.update(
+                Event::Fetched(Fetched::Replicas {
+                    place: region.to_string().into(),
+                    result,
+                }),
+                t0,
+            );
+        }
+
+        let faulty = GlobalClients::new(&faulty_sdk(&case.fault, "us-east-1"), CallLimits::READS);
+        let t1 = later(t0, jiff::SignedDuration::from_secs(60));
+        let faulted = within_deadline(
+            "health",
+            route53::health_checks(
+                &faulty.route53,
+                &cloudwatch,
+                &route53::GuardCache::default(),
+                &Parts::default(),
+                t1,
+            ),
+        )
+        .await;
+        assert_failed_as(&case, &faulted, "route53:");
+        app.update(
+            Event::Fetched(Fetched::Health {
+                account: None,
+                result: faulted,
+            }),
+            t1,
+        );
+        let stale_at = later(t1, three_intervals(app.fleet.health[&None].interval));
+        for (region, (fleet, ..)) in &replicas {
+            let result = fleet.replicas(region).await.map(|mut s| {
+                s.fetched_at = stale_at;
+                s
+            });
+            app.update(
+                Event::Fetched(Fetched::Replicas {
+                    place: region.to_string().into(),
+                    result,
+                }),
+                stale_at,
+            );
+        }
+
+        assert_eq!(
+            app.fleet.health[&None].data().map(Vec::len),
+            Some(1),
+            "{}: the last good checks stay",
+            case.name
+        );
+        let (_, reason) = app.fleet.health[&None]
+            .last_error
+            .as_ref()
+            .expect("the reason is kept");
+        assert_eq!(reason.kind, case.kind, "{}", case.name);
+        let stale = app.stale_feeds();
+        assert!(
+            stale.contains(&(Pane::Health, "global".to_string())),
+            "{}: the checks are stale: {stale:?}",
+            case.name
+        );
+        assert!(
+            !stale.iter().any(|(pane, _)| *pane == Pane::Replicas),
+            "{}: the replicas keep refreshing: {stale:?}",
+            case.name
+        );
+        assert_shown(&case, &app, "global", "api.us-east-1.example.com");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// CloudWatch (the lag, a part of the replicas feed): the listing stays, the lag is "cannot
+// tell" with the last good samples kept as history; the other region keeps its lag
+
+fn cloudwatch_cases() -> Vec<Case> {
+    cases(cbor_error, cbor_malformed, cbor_truncated)
+}
+
+/// GetMetricData with 7 s of lag for db-0 and db-1 (two series each), a minute ago.
+fn seven_seconds() -> GetMetricDataOutput {
+    let minute = Timestamp::now().as_second() / 60 * 60 - 60;
+    GetMetricDataOutput::builder()
+        .set_metric_data_results(Some(
+            ["q0", "q1", "q2", "q3"]
+                .iter()
+                .map(|id| point(minute, 7.0).id(*id).build())
+                .collect(),
+        ))
+        .build()
+}
+
+/// A replicas fleet of `region` (db-0, db-1) whose lag answers 7 s, and, when `armed` is
+/// given, meets `fault` from the moment it is set.
+fn lag_fleet(
+    region: &str,
+    fault: &Fault,
+    armed: Option<&Arc<AtomicBool>>,
+) -> (AwsFleet, Vec<Rule>) {
+    let (instances, globals, clusters) = (instances_rule(2), no_global_clusters(), no_clusters());
+    let lag = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .sequence()
+        .output(seven_seconds);
+    let lag = match armed {
+        // Then an answer that only the unarmed client would hand over: armed, the fault
+        // answers instead (the mocks insist that every call meets a rule).
+        Some(_) => lag.http_response(cbor_malformed).repeatedly().build(),
+        None => lag.repeatedly().build(),
+    };
+    let armed = armed.cloned().unwrap_or_default();
+    let client = Faulty {
+        fault: fault.clone(),
+        armed: armed.clone(),
+    };
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let fleet = replicas_fleet(
+        region,
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &clusters]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&lag], |c| c
+            .http_client(client.clone())
+            .endpoint_url(endpoint.clone())
+            .timeout_config(CallLimits::READS.timeout_config())
+            .retry_config(CallLimits::READS.retry_config())),
+    );
+    (fleet, vec![instances, globals, clusters, lag])
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_the_reason() {
+    for case in cloudwatch_cases() {
+        let armed = Arc::new(AtomicBool::new(false));
+        let (dead, _dead_rules) = lag_fleet(DEAD, &case.fault, Some(&armed));
+        let (alive, _alive_rules) = lag_fleet(ALIVE, &case.fault, None);
+        let t0 = Timestamp::now();
+        let mut app = live_app(t0);
+        for (region, fleet) in [(DEAD, &dead), (ALIVE, &alive)] {
+            let result = fleet.replicas(region).await;
+            let lag = result
+                .as_ref()
+                .ok()
+                .and_then(|s| s.data.first())
+                .and_then(|r| r.latest_sample())
+                .and_then(|s| s.lag);
+            assert_eq!(
+                lag,
+                Some(Duration::from_secs(7)),
+                "{}: the first read is good",
+                case.name
+            );
+            app.update(
+                Event::Fetched(Fetched::Replicas {
+                    place: region.to_string().into(),
+                    result,
+                }),
+                t0,
+            );
+        }
+
+        armed.store(true, Ordering::SeqCst);
+        let faulted = within_deadline("replicas", dead.replicas(DEAD)).await;
+        let snapshot = faulted.as_ref().expect("the listing still arrives");
+        assert_eq!(snapshot.data.len(), 2, "{}", case.name);
+        let failed = snapshot.missing.first().expect("the lag part failed");
+        assert_eq!(failed.kind, case.kind, "{}: {failed}", case.name);
+        assert_eq!(failed.call, "cloudwatch:GetMetricData", "{}", case.name);
+        assert!(
+            failed.message.contains(case.says),
+            "{}: {:?} should say {:?}",
+            case.name,
+            failed.message,
+            case.says
+        );
+        let db0 = &snapshot.data[0];
+        assert_eq!(
+            db0.latest_sample().and_then(|s| s.lag),
+            Some(Duration::from_secs(7)),
+            "{}: the last good samples are kept, as history",
+            case.name
+        );
+        let why = db0.lag_problem.as_deref().unwrap_or_default();
+        assert!(
+            why.contains("cloudwatch:GetMetricData"),
+            "{}: {why}",
+            case.name
+        );
+        let t1 = Timestamp::now();
+        app.update(
+            Event::Fetched(Fetched::Replicas {
+                place: DEAD.to_string().into(),
+                result: faulted,
+            }),
+            t1,
+        );
+        let alive_again = alive.replicas(ALIVE).await;
+        assert!(
+            alive_again.as_ref().is_ok_and(|s| s.missing.is_empty()),
+            "{}: the other region's lag still answers",
+            case.name
+        );
+        app.update(
+            Event::Fetched(Fetched::Replicas {
+                place: ALIVE.to_string().into(),
+                result: alive_again,
+            }),
+            t1,
+        );
+
+        let report = ripcord::status::report::report(&app.fleet, None);
+        let line = |region: &str| {
+            report
+                .replicas
+                .iter()
+                .find(|r| r.id == "db-0" && r.region == region)
+                .unwrap_or_else(|| panic!("db-0 of {region} listed: {:#?}", report.replicas))
+        };
+        let dead_line = line(DEAD);
+        assert_eq!(
+            dead_line.verdict,
+            Verdict::Unknown,
+            "{}: {}",
+            case.name,
+            dead_line.reason
+        );
+        assert!(
+            dead_line.reason.contains("cannot tell"),
+            "{}: {}",
+            case.name,
+            dead_line.reason
+        );
+        assert_eq!(
+            dead_line.lag_seconds, None,
+            "{}: the old value is not the lag now",
+            case.name
+        );
+        let alive_line = line(ALIVE);
+        assert_eq!(alive_line.lag_seconds, Some(7.0), "{}", case.name);
+        assert_ne!(alive_line.verdict, Verdict::Unknown, "{}", case.name);
+        let (_, reason) = app.fleet.replicas[&Place::from(DEAD)]
+            .last_error
+            .as_ref()
+            .expect("the reason is kept");
+        assert_eq!(reason.kind, case.kind, "{}", case.name);
+        assert!(
+            app.fleet.replicas[&Place::from(ALIVE)].last_error.is_none(),
+            "{}",
+            case.name
+        );
+        assert_shown(&case, &app, DEAD, "db-1");
+    }
+}
