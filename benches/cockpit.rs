@@ -67,14 +67,14 @@ fn fed_app(sim: &SimFleet) -> App {
     for region in &regions {
         app.update(
             Event::Fetched(Fetched::Replicas {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.replicas_at(region, t0()),
             }),
             t0(),
         );
         app.update(
             Event::Fetched(Fetched::Backups {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.backups_at(region, t0()),
             }),
             t0(),
@@ -92,7 +92,13 @@ fn fed_app(sim: &SimFleet) -> App {
         }
         snapshot
     });
-    app.update(Event::Fetched(Fetched::Health(health)), t0());
+    app.update(
+        Event::Fetched(Fetched::Health {
+            account: None,
+            result: health,
+        }),
+        t0(),
+    );
     app
 }
 
@@ -129,7 +135,7 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 app.update(
                     Event::Fetched(Fetched::Replicas {
-                        region: "us-west-2".into(),
+                        place: "us-west-2".into(),
                         result: snapshot.clone(),
                     }),
                     t0(),

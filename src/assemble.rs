@@ -11,7 +11,7 @@ use crate::config::Refresh;
 use crate::fleet::Workloads;
 use crate::runbook::act::port::CallerIdentity;
 use crate::runbook::{Actions, Library};
-use crate::source::FleetSource;
+use crate::source::AccountFleet;
 use crate::source::sim::SimFleet;
 use crate::theme::Theme;
 use jiff::Timestamp;
@@ -21,7 +21,8 @@ use std::sync::Arc;
 /// What differs between the demo and the live cockpit.
 pub struct Parts {
     pub mode: Mode,
-    pub fleet: Arc<dyn FleetSource>,
+    /// Each account's fleet (one, unnamed, when the config names no accounts).
+    pub fleets: Vec<AccountFleet>,
     /// The simulator itself, when the fleet is simulated (`:scenario`).
     pub sim: Option<Arc<SimFleet>>,
     /// What carries out runbook steps; none when read-only.
@@ -67,15 +68,23 @@ pub fn assemble(
         Some(prepared) => Some(Launch::Resume(journal.adopt(prepared)?)),
         None => launch,
     };
+    // The unnamed account's regions make its feeds; named accounts are watched after.
+    let unnamed: Vec<String> = parts
+        .fleets
+        .iter()
+        .filter(|f| f.account.is_none())
+        .flat_map(|f| f.fleet.regions())
+        .collect();
     let mut app = App::new(
         parts.mode,
-        parts.fleet.name(),
-        &parts.fleet.regions(),
+        parts.fleets.first().map_or("aws", |f| f.fleet.name()),
+        &unnamed,
         parts.workloads,
         parts.refresh,
         settings.theme,
         now,
     );
+    app.fleet.watch_fleets(&parts.fleets);
     app.read_only = settings.read_only;
     let runbooks = &mut app.runbooks;
     runbooks.library = Library::load(&settings.runbook_dirs);
@@ -92,7 +101,7 @@ pub fn assemble(
     Ok(Assembled {
         app,
         sources: Sources {
-            fleet: parts.fleet,
+            fleets: parts.fleets,
             sim: parts.sim,
             actions: parts.actions,
             refresh: parts.refresh,

@@ -40,6 +40,10 @@ pub struct GlobalArgs {
     /// default: the region of the AWS environment, e.g. AWS_REGION)
     #[arg(long, global = true, value_name = "REGION,...", value_delimiter = ',', value_parser = parse_region)]
     pub regions: Vec<String>,
+    /// Of the config file's `[[account]]` tables, the ones to watch, comma-separated by name
+    /// [default: all of them]
+    #[arg(long, global = true, value_name = "NAME,...", value_delimiter = ',')]
+    pub accounts: Vec<String>,
     /// Where run audit logs are written and read [default: the platform data dir; see `ripcord config path`]
     #[arg(long, global = true, env = "RIPCORD_AUDIT_DIR", value_name = "DIR")]
     pub audit_dir: Option<PathBuf>,

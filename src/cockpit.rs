@@ -9,8 +9,8 @@ use crate::effects;
 use crate::poll;
 use crate::runbook::Actions;
 use crate::runbook::act::runner;
-use crate::source::FleetSource;
 use crate::source::sim::SimFleet;
+use crate::source::{AccountFleet, FleetSource};
 use crate::theme::Theme;
 use crate::tui::TerminalGuard;
 use crate::ui;
@@ -72,12 +72,20 @@ impl Stop {
 }
 
 pub struct Sources {
-    pub fleet: Arc<dyn FleetSource>,
+    /// Each account's fleet (one, unnamed, when the config names no accounts).
+    pub fleets: Vec<AccountFleet>,
     /// The simulator itself, when the fleet is simulated, for `:scenario`.
     pub sim: Option<Arc<SimFleet>>,
     /// What carries out runbook steps: the simulator's actions or AWS's; none when read-only.
     pub actions: Option<Arc<dyn Actions>>,
     pub refresh: Refresh,
+}
+
+impl Sources {
+    /// The fleet of the account named `account` (`None`: the unnamed one).
+    fn fleet_of(&self, account: Option<&str>) -> Option<Arc<dyn FleetSource>> {
+        crate::source::fleet_of(&self.fleets, account).map(|f| f.fleet.clone())
+    }
 }
 
 /// Runs the cockpit, the demo's and the live one alike; every run's log goes through
@@ -97,8 +105,8 @@ pub async fn run_with_journal(
     let mut guard = TerminalGuard::enter()?;
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     let cancel = CancellationToken::new();
-    let refresh_now = poll::spawn_all(
-        sources.fleet.clone(),
+    let refresh_now = poll::spawn_accounts(
+        &sources.fleets,
         sources.refresh,
         MAX_FETCH_DEADLINE,
         tx.clone(),
@@ -183,8 +191,15 @@ fn carry_out(
                 app.dirty = true;
             }
         }
-        Command::FetchCheckerDetail(check_id) => {
-            let (fleet, tx) = (sources.fleet.clone(), tx.clone());
+        Command::FetchCheckerDetail { account, check_id } => {
+            let Some(fleet) = sources.fleet_of(account.as_deref()) else {
+                app.flash_error(format!(
+                    "no fleet for account {}",
+                    account.as_deref().unwrap_or("(default)")
+                ));
+                return;
+            };
+            let tx = tx.clone();
             tokio::spawn(async move {
                 let result = crate::source::with_deadline(
                     MAX_FETCH_DEADLINE,
@@ -192,11 +207,26 @@ fn carry_out(
                     fleet.checker_detail(&check_id),
                 )
                 .await;
-                let _ = tx.send(Event::CheckerDetail { check_id, result }).await;
+                let _ = tx
+                    .send(Event::CheckerDetail {
+                        account,
+                        check_id,
+                        result,
+                    })
+                    .await;
             });
         }
         Command::FetchLagHistory(of) => {
-            let (fleet, tx) = (sources.fleet.clone(), tx.clone());
+            // From the account the replica is in (the rows know it); the one fleet otherwise.
+            let account = app
+                .fleet
+                .account_of_resource(&of.id)
+                .map(|a| a.name.clone());
+            let Some(fleet) = sources.fleet_of(account.as_deref()) else {
+                app.flash_error(format!("no fleet to read the lag history of {}", of.id));
+                return;
+            };
+            let tx = tx.clone();
             tokio::spawn(async move {
                 let result = crate::source::with_deadline(
                     MAX_FETCH_DEADLINE,

@@ -1,6 +1,7 @@
 //! The config file: regions, profile, refresh intervals, workloads with their RPO and RTO,
 //! theme. A missing file means defaults; a bad one is an error naming file, line and key.
 
+use crate::accounts::{self, Account};
 use crate::fleet::{Targets, Thresholds, Workload, Workloads};
 use crate::tomlfile::{self, FileError};
 use directories::ProjectDirs;
@@ -27,6 +28,10 @@ pub struct Config {
     pub workloads: Vec<Workload>,
     /// Extra directories to look for runbooks in.
     pub runbook_dirs: Vec<PathBuf>,
+    /// AWS accounts to watch (`[[account]]`); none: the one account of `profile` or the
+    /// default credential chain.
+    #[serde(rename = "account")]
+    pub accounts: Vec<Account>,
 }
 
 impl Default for Config {
@@ -40,6 +45,7 @@ impl Default for Config {
             thresholds: Thresholds::default(),
             workloads: Vec::new(),
             runbook_dirs: Vec::new(),
+            accounts: Vec::new(),
         }
     }
 }
@@ -193,7 +199,7 @@ impl Config {
                 ));
             }
         }
-        Ok(())
+        accounts::validate(&self.accounts, path, text)
     }
 
     /// The workloads and targets the evaluation uses. `fallback` (the simulated fleet's own

@@ -3,6 +3,7 @@
 //! The library holds everything but the terminal plumbing, so tests drive `App` and the UI
 //! without a terminal. See docs/ARCHITECTURE.md for the layers and the two flows of data.
 
+pub mod accounts;
 pub mod app;
 pub mod assemble;
 pub mod audit;

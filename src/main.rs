@@ -14,6 +14,8 @@ use ripcord::config::{self, Config, Refresh};
 use ripcord::runbook::act::port::CallerIdentity;
 use ripcord::runbook::cli as runbook_commands;
 use ripcord::runbook::{Actions, Library};
+use ripcord::source::AccountFleet;
+use ripcord::source::aws::account as aws_account;
 use ripcord::source::aws::actions::AwsActions;
 use ripcord::source::aws::sdk::CallLimits;
 use ripcord::source::aws::{AwsFleet, sdk};
@@ -155,32 +157,56 @@ fn live(
     )?;
     let profile = sdk::pick_profile(cli.global.profile.as_deref(), cfg.profile.as_deref());
     let regions = sdk::pick_regions(&cli.global.regions, &cfg.regions);
+    let chosen = ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts)
+        .map_err(anyhow::Error::msg)?;
     let runtime = runtime()?;
+    let within_setup_time = |what: &'static str| {
+        anyhow::anyhow!(
+            "setting up AWS{what} took over {}s (credentials or region lookup did not answer)",
+            AWS_SETUP_TIMEOUT.as_secs()
+        )
+    };
     // Before the terminal is taken over, so that a bad profile or region is plainly printed.
-    let (aws, regions) = runtime
-        .block_on(async {
-            tokio::time::timeout(
-                AWS_SETUP_TIMEOUT,
-                AwsFleet::setup(profile.as_deref(), &regions),
-            )
-            .await
-        })
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "setting up AWS took over {}s (credentials or region lookup did not answer)",
-                AWS_SETUP_TIMEOUT.as_secs()
-            )
-        })??;
+    let (fleets, actions): (Vec<AccountFleet>, Option<Arc<dyn Actions>>) = if chosen.is_empty() {
+        let (aws, regions) = runtime
+            .block_on(async {
+                tokio::time::timeout(
+                    AWS_SETUP_TIMEOUT,
+                    AwsFleet::setup(profile.as_deref(), &regions),
+                )
+                .await
+            })
+            .map_err(|_| within_setup_time(""))??;
+        let fleet = Arc::new(AwsFleet::from_sdk_config(&aws, &regions, CallLimits::READS));
+        // Read-only never even builds the clients that change things.
+        let actions = (!cli.global.read_only)
+            .then(|| -> Arc<dyn Actions> { Arc::new(AwsActions::new(&aws)) });
+        (vec![AccountFleet::single(fleet)], actions)
+    } else {
+        let fleets = runtime
+            .block_on(async {
+                tokio::time::timeout(
+                    AWS_SETUP_TIMEOUT,
+                    aws_account::fleets(&chosen, profile.as_deref(), &regions, CallLimits::READS),
+                )
+                .await
+            })
+            .map_err(|_| within_setup_time(" of the accounts"))??;
+        // Runbook actions act in one account's credentials, and the audit log records one
+        // identity per session: with named accounts they are not offered (yet), rather than
+        // carried out in the wrong account.
+        (fleets, None)
+    };
     let log = ripcord::logging::init(&config::log_dir());
     if let Err(e) = &log {
         eprintln!("ripcord: warning: {e}; continuing without a log file");
     }
-    let fleet = Arc::new(AwsFleet::from_sdk_config(&aws, &regions, CallLimits::READS));
-    // Read-only never even builds the clients that change things.
-    let actions =
-        (!cli.global.read_only).then(|| -> Arc<dyn Actions> { Arc::new(AwsActions::new(&aws)) });
     let caller = match &actions {
         Some(actions) => ask_caller(&runtime, actions.as_ref()),
+        None if !chosen.is_empty() => CallerIdentity::Unknown {
+            why: "named accounts: runbook actions are not offered across [[account]] tables"
+                .to_string(),
+        },
         None => CallerIdentity::Unknown {
             why: "read-only: no runbook actions, so no credentials act".to_string(),
         },
@@ -189,7 +215,7 @@ fn live(
         mode: Mode::Live {
             profile: profile.clone(),
         },
-        fleet,
+        fleets,
         sim: None,
         actions,
         workloads: cfg.workloads(Vec::new()),
@@ -268,9 +294,17 @@ fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
             scenario: args.scenario,
         }
     } else {
+        let accounts = match ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts) {
+            Ok(chosen) => chosen.into_iter().cloned().collect(),
+            Err(e) => {
+                eprintln!("ripcord: {e}");
+                return ExitCode::from(3);
+            }
+        };
         Target::Aws {
             profile: profile.clone(),
             regions: sdk::pick_regions(&cli.global.regions, &cfg.regions),
+            accounts,
         }
     };
     let outcome = runtime.block_on(ripcord::status::glance(target, &cfg, args.timeout));
@@ -327,9 +361,17 @@ fn report_readiness(cli: &Cli, cfg: Config, args: &ReadinessReportArgs) -> ExitC
             scenario: args.scenario,
         }
     } else {
+        let accounts = match ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts) {
+            Ok(chosen) => chosen.into_iter().cloned().collect(),
+            Err(e) => {
+                eprintln!("ripcord: {e}");
+                return ExitCode::from(3);
+            }
+        };
         Target::Aws {
             profile: profile.clone(),
             regions: sdk::pick_regions(&cli.global.regions, &cfg.regions),
+            accounts,
         }
     };
     let outcome = runtime.block_on(ripcord::status::glance(target, &cfg, args.timeout));
@@ -393,6 +435,11 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
                 eprintln!("ripcord: --read-only is set: runbooks do not run in read-only mode");
                 return Ok(ExitCode::from(2));
             }
+            if !args.sim
+                && let Some(code) = refuse_named_accounts(&cfg)
+            {
+                return Ok(code);
+            }
             match runbook_commands::prepare_run(&args.runbook, &args.params, &library) {
                 Err(refused) => {
                     for line in &refused.lines {
@@ -413,6 +460,21 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
     }
 }
 
+/// With `[[account]]` tables, runbook actions against AWS are refused before anything is set
+/// up: a run acts with one account's credentials and the audit log names one identity per
+/// session, so across named accounts a step could act in the wrong account. Drills (`--sim`)
+/// run as ever.
+fn refuse_named_accounts(cfg: &Config) -> Option<ExitCode> {
+    if cfg.accounts.is_empty() {
+        return None;
+    }
+    eprintln!(
+        "ripcord: runbook actions are not offered with [[account]] tables in the config: run the \
+         runbook with a config without them and --profile of the account it acts in (drills: --sim)"
+    );
+    Some(ExitCode::from(2))
+}
+
 /// `ripcord runbook resume [RUN]`: lists the unfinished runs, or checks everything about one
 /// before the terminal is taken over, then goes on with it in the cockpit.
 fn resume(
@@ -421,6 +483,12 @@ fn resume(
     args: &RunbookResumeArgs,
     library: &Library,
 ) -> anyhow::Result<ExitCode> {
+    if args.run.is_some()
+        && !args.sim
+        && let Some(code) = refuse_named_accounts(&cfg)
+    {
+        return Ok(code);
+    }
     let dir = config::audit_dir(cli.global.audit_dir.as_deref());
     let Some(run) = &args.run else {
         let unfinished = ripcord::audit::runs::unfinished(&dir);
@@ -520,7 +588,8 @@ fn demo_with(
         mode: Mode::Demo {
             scenario: args.scenario,
         },
-        fleet: sim.clone(),
+        // The simulated estate spans two accounts, each polled on its own.
+        fleets: ripcord::source::sim::accounts::fleets(&sim),
         caller: ask_caller(&runtime, sim.as_ref()),
         sim: Some(sim.clone()),
         actions,

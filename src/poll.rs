@@ -4,7 +4,7 @@
 use crate::app::Event;
 use crate::app::fleet::FeedId;
 use crate::config::Refresh;
-use crate::source::{FleetSource, SourceErrorKind};
+use crate::source::{AccountFleet, FleetSource, SourceErrorKind};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -109,9 +109,9 @@ async fn poll_loop(
     }
 }
 
-/// Starts a poller for every feed of `source` (`FeedId::all`). The deadline of each fetch is
-/// its refresh interval, capped at `max_deadline`, so a dead region shows as stale within one
-/// interval or so. The handle makes every poller fetch at once.
+/// Starts a poller for every feed of `source`, the one unnamed account (`FeedId::all`). The
+/// deadline of each fetch is its refresh interval, capped at `max_deadline`, so a dead region
+/// shows as stale within one interval or so. The handle makes every poller fetch at once.
 pub fn spawn_all(
     source: Arc<dyn FleetSource>,
     refresh: Refresh,
@@ -119,12 +119,31 @@ pub fn spawn_all(
     tx: mpsc::Sender<Event>,
     cancel: CancellationToken,
 ) -> RefreshNow {
+    spawn_accounts(
+        &[AccountFleet::single(source)],
+        refresh,
+        max_deadline,
+        tx,
+        cancel,
+    )
+}
+
+/// Starts a poller for every feed of every account of `fleets` (`FeedId::of_fleets`): one per
+/// (account, region, kind of data) and one Route 53 poller per account, each fetching from its
+/// own account's source, so a dead account or region is stale alone.
+pub fn spawn_accounts(
+    fleets: &[AccountFleet],
+    refresh: Refresh,
+    max_deadline: Duration,
+    tx: mpsc::Sender<Event>,
+    cancel: CancellationToken,
+) -> RefreshNow {
     let (refresh_now, asked) = RefreshNow::new();
-    for feed in FeedId::all(&source.regions()) {
+    for (feed, source) in FeedId::of_fleets(fleets) {
         let interval = feed.interval(&refresh);
         tokio::spawn(poll_loop(
             feed,
-            source.clone(),
+            source,
             interval,
             interval.min(max_deadline),
             tx.clone(),
@@ -233,7 +252,10 @@ mod tests {
             match rx.recv().await.expect("pollers run") {
                 Event::Fetched(Fetched::Replicas { .. }) => replicas = true,
                 Event::Fetched(Fetched::Backups { .. }) => backups = true,
-                Event::Fetched(Fetched::Health(_)) => health = true,
+                Event::Fetched(Fetched::Health {
+                    account: None,
+                    result: _,
+                }) => health = true,
                 _ => {}
             }
         }
@@ -325,12 +347,15 @@ mod tests {
         let mut saw_timeout = false;
         while !(saw_health && saw_timeout) {
             match rx.recv().await.expect("pollers run") {
-                Event::Fetched(Fetched::Health(Ok(_))) => saw_health = true,
+                Event::Fetched(Fetched::Health {
+                    account: None,
+                    result: Ok(_),
+                }) => saw_health = true,
                 Event::Fetched(Fetched::Replicas {
-                    region,
+                    place,
                     result: Err(e),
                 }) => {
-                    assert_eq!(region, "dead-1");
+                    assert_eq!(place.region, "dead-1");
                     assert_eq!(e.kind, SourceErrorKind::Timeout);
                     saw_timeout = true;
                 }
@@ -439,7 +464,7 @@ mod tests {
             script: script.to_vec(),
         };
         let poller = tokio::spawn(poll_loop(
-            FeedId::Replicas("r-1".to_string()),
+            FeedId::Replicas("r-1".into()),
             Arc::new(source),
             Duration::from_secs(1),
             Duration::from_secs(5),

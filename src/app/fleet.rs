@@ -7,39 +7,63 @@ use super::Pane;
 use super::feed::{Feed, Freshness};
 use super::view::ReplicaCache;
 use crate::config::Refresh;
-use crate::fleet::{BackupHealth, HealthCheck, Replica, Verdict, Workloads};
-use crate::source::{FetchResult, FleetSource, SourceError, with_deadline};
+use crate::fleet::{AccountLabel, BackupHealth, HealthCheck, Place, Replica, Verdict, Workloads};
+use crate::source::{AccountFleet, FetchResult, FleetSource, SourceError, with_deadline};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// One polled feed of a source: one kind of data from one region, or the global health
-/// checks. `FeedId::all` is the one list of feeds: the pollers run it, `ripcord status` reads it
-/// once, and the tests feed it.
+/// One polled feed of a source: one kind of data from one place (an account's region, or a
+/// region of the one unnamed account), or an account's (global) health checks.
+/// `FeedId::all` and `FeedId::of_account` are the one list of feeds: the pollers run it,
+/// `ripcord status` reads it once, and the tests feed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedId {
-    Replicas(String),
-    Backups(String),
-    Health,
+    Replicas(Place),
+    Backups(Place),
+    /// Route 53 is global: one feed per account (`None`: the unnamed one).
+    Health(Option<String>),
 }
 
 impl FeedId {
-    /// Every feed of a source that watches `regions`.
+    /// Every feed of a source that watches `regions` of the one unnamed account.
     pub fn all(regions: &[String]) -> Vec<FeedId> {
+        Self::of_account(None, regions)
+    }
+
+    /// Every feed of the account named `account` (`None`: the unnamed one) in `regions`.
+    pub fn of_account(account: Option<&str>, regions: &[String]) -> Vec<FeedId> {
         let mut feeds: Vec<FeedId> = regions
             .iter()
-            .flat_map(|r| [FeedId::Replicas(r.clone()), FeedId::Backups(r.clone())])
+            .flat_map(|r| {
+                let place = Place::new(account, r.clone());
+                [FeedId::Replicas(place.clone()), FeedId::Backups(place)]
+            })
             .collect();
-        feeds.push(FeedId::Health);
+        feeds.push(FeedId::Health(account.map(str::to_string)));
         feeds
     }
 
-    /// How the log and a timeout name it: `replicas/us-east-1`, `health`.
+    /// Every feed of every account of `fleets`, each with the source it is fetched from.
+    pub fn of_fleets(fleets: &[AccountFleet]) -> Vec<(FeedId, Arc<dyn FleetSource>)> {
+        fleets
+            .iter()
+            .flat_map(|f| {
+                Self::of_account(f.name(), &f.fleet.regions())
+                    .into_iter()
+                    .map(|feed| (feed, f.fleet.clone()))
+            })
+            .collect()
+    }
+
+    /// How the log and a timeout name it: `replicas/us-east-1`, `backups/backup/us-west-2`,
+    /// `health`, `workload/health`.
     pub fn name(&self) -> String {
         match self {
-            FeedId::Replicas(region) => format!("replicas/{region}"),
-            FeedId::Backups(region) => format!("backups/{region}"),
-            FeedId::Health => "health".to_string(),
+            FeedId::Replicas(place) => format!("replicas/{place}"),
+            FeedId::Backups(place) => format!("backups/{place}"),
+            FeedId::Health(account) => Place::new(account.as_deref(), "health").to_string(),
         }
     }
 
@@ -48,25 +72,27 @@ impl FeedId {
         match self {
             FeedId::Replicas(_) => refresh.replicas,
             FeedId::Backups(_) => refresh.backups,
-            FeedId::Health => refresh.health,
+            FeedId::Health(_) => refresh.health,
         }
     }
 
-    /// One fetch of the feed from `source`, a missed `deadline` being a timeout.
+    /// One fetch of the feed from `source` (its account's), a missed `deadline` being a
+    /// timeout.
     pub async fn fetch(&self, source: &dyn FleetSource, deadline: Duration) -> Fetched {
         let what = self.name();
         match self {
-            FeedId::Replicas(region) => Fetched::Replicas {
-                region: region.clone(),
-                result: with_deadline(deadline, &what, source.replicas(region)).await,
+            FeedId::Replicas(place) => Fetched::Replicas {
+                place: place.clone(),
+                result: with_deadline(deadline, &what, source.replicas(&place.region)).await,
             },
-            FeedId::Backups(region) => Fetched::Backups {
-                region: region.clone(),
-                result: with_deadline(deadline, &what, source.backups(region)).await,
+            FeedId::Backups(place) => Fetched::Backups {
+                place: place.clone(),
+                result: with_deadline(deadline, &what, source.backups(&place.region)).await,
             },
-            FeedId::Health => {
-                Fetched::Health(with_deadline(deadline, &what, source.health_checks()).await)
-            }
+            FeedId::Health(account) => Fetched::Health {
+                account: account.clone(),
+                result: with_deadline(deadline, &what, source.health_checks()).await,
+            },
         }
     }
 }
@@ -75,14 +101,17 @@ impl FeedId {
 #[derive(Debug)]
 pub enum Fetched {
     Replicas {
-        region: String,
+        place: Place,
         result: FetchResult<Vec<Replica>>,
     },
     Backups {
-        region: String,
+        place: Place,
         result: FetchResult<BackupHealth>,
     },
-    Health(FetchResult<Vec<HealthCheck>>),
+    Health {
+        account: Option<String>,
+        result: FetchResult<Vec<HealthCheck>>,
+    },
 }
 
 impl Fetched {
@@ -91,7 +120,7 @@ impl Fetched {
         match self {
             Fetched::Replicas { result, .. } => result.as_ref().err(),
             Fetched::Backups { result, .. } => result.as_ref().err(),
-            Fetched::Health(result) => result.as_ref().err(),
+            Fetched::Health { result, .. } => result.as_ref().err(),
         }
     }
 }
@@ -102,9 +131,13 @@ pub struct FleetView {
     pub refresh: Refresh,
     /// The time the verdicts are judged at (ages, staleness).
     pub now: Timestamp,
-    pub replicas: BTreeMap<String, Feed<Vec<Replica>>>,
-    pub backups: BTreeMap<String, Feed<BackupHealth>>,
-    pub health: Feed<Vec<HealthCheck>>,
+    /// The accounts in view, as the config names them; empty when it names none (one
+    /// account, the default chain's, whose feeds have no account in their place).
+    pub accounts: Vec<AccountLabel>,
+    pub replicas: BTreeMap<Place, Feed<Vec<Replica>>>,
+    pub backups: BTreeMap<Place, Feed<BackupHealth>>,
+    /// One feed per account: Route 53 is global.
+    pub health: BTreeMap<Option<String>, Feed<Vec<HealthCheck>>>,
     /// Counts the answers of the replicas feeds (change them only through `apply`): the
     /// replica rows kept in `replica_cache` are derived again when it moves.
     pub(super) replica_generation: u64,
@@ -125,18 +158,60 @@ impl FleetView {
             workloads,
             refresh,
             now,
+            accounts: Vec::new(),
             replicas: regions
                 .iter()
-                .map(|r| (r.clone(), Feed::new(refresh.replicas)))
+                .map(|r| (Place::from(r), Feed::new(refresh.replicas)))
                 .collect(),
             backups: regions
                 .iter()
-                .map(|r| (r.clone(), Feed::new(refresh.backups)))
+                .map(|r| (Place::from(r), Feed::new(refresh.backups)))
                 .collect(),
-            health: Feed::new(refresh.health),
+            health: BTreeMap::from([(None, Feed::new(refresh.health))]),
             replica_generation: 0,
             replica_cache: ReplicaCache::default(),
         }
+    }
+
+    /// Watches named accounts instead of the one account: a feed per account and region
+    /// (`regions` of each), and one health feed per account, all waiting.
+    pub fn watch_accounts(&mut self, accounts: &[(AccountLabel, Vec<String>)]) {
+        let places = || {
+            accounts.iter().flat_map(|(account, regions)| {
+                regions
+                    .iter()
+                    .map(|r| Place::new(Some(&account.name), r.clone()))
+            })
+        };
+        self.replicas = places()
+            .map(|p| (p, Feed::new(self.refresh.replicas)))
+            .collect();
+        self.backups = places()
+            .map(|p| (p, Feed::new(self.refresh.backups)))
+            .collect();
+        self.health = accounts
+            .iter()
+            .map(|(a, _)| (Some(a.name.clone()), Feed::new(self.refresh.health)))
+            .collect();
+        self.accounts = accounts.iter().map(|(a, _)| a.clone()).collect();
+    }
+
+    /// Watches the named accounts among `fleets` (their regions as they give them); with
+    /// none named, the feeds `new` made for the one account stay.
+    pub fn watch_fleets(&mut self, fleets: &[AccountFleet]) {
+        let named: Vec<_> = fleets
+            .iter()
+            .filter_map(|f| Some((f.account.clone()?, f.fleet.regions())))
+            .collect();
+        if !named.is_empty() {
+            self.watch_accounts(&named);
+        }
+    }
+
+    /// The label of the account named `name`, when named accounts are in view.
+    pub fn account(&self, name: Option<&str>) -> Option<&AccountLabel> {
+        let name = name?;
+        self.accounts.iter().find(|a| a.name == name)
     }
 
     /// Takes in one feed's answer at `now`: good data replaces the last good, a failure sits
@@ -144,22 +219,28 @@ impl FleetView {
     pub fn apply(&mut self, fetched: Fetched, now: Timestamp) {
         self.now = now;
         match fetched {
-            Fetched::Replicas { region, result } => {
+            Fetched::Replicas { place, result } => {
                 self.replica_generation += 1;
                 let interval = self.refresh.replicas;
                 self.replicas
-                    .entry(region)
+                    .entry(place)
                     .or_insert_with(|| Feed::new(interval))
                     .apply(result, now);
             }
-            Fetched::Backups { region, result } => {
+            Fetched::Backups { place, result } => {
                 let interval = self.refresh.backups;
                 self.backups
-                    .entry(region)
+                    .entry(place)
                     .or_insert_with(|| Feed::new(interval))
                     .apply(result, now);
             }
-            Fetched::Health(result) => self.health.apply(result, now),
+            Fetched::Health { account, result } => {
+                let interval = self.refresh.health;
+                self.health
+                    .entry(account)
+                    .or_insert_with(|| Feed::new(interval))
+                    .apply(result, now);
+            }
         }
     }
 
@@ -178,21 +259,28 @@ impl FleetView {
         }
     }
 
-    /// Feeds that are stale or failing, as `(what, region)`, for the header and status bar.
+    /// Feeds that are stale or failing, as `(what, where)`, for the header and status bar:
+    /// `us-east-1`, or `workload/us-east-1` when accounts are named (`workload/global` for
+    /// an account's Route 53).
     pub fn stale_feeds(&self) -> Vec<(Pane, String)> {
         let mut out = Vec::new();
-        for (region, feed) in &self.replicas {
+        for (place, feed) in &self.replicas {
             if feed.freshness(self.now) == Freshness::Stale {
-                out.push((Pane::Replicas, region.clone()));
+                out.push((Pane::Replicas, place.to_string()));
             }
         }
-        for (region, feed) in &self.backups {
+        for (place, feed) in &self.backups {
             if feed.freshness(self.now) == Freshness::Stale {
-                out.push((Pane::Backups, region.clone()));
+                out.push((Pane::Backups, place.to_string()));
             }
         }
-        if self.health.freshness(self.now) == Freshness::Stale {
-            out.push((Pane::Health, "global".to_string()));
+        for (account, feed) in &self.health {
+            if feed.freshness(self.now) == Freshness::Stale {
+                out.push((
+                    Pane::Health,
+                    Place::new(account.as_deref(), "global").to_string(),
+                ));
+            }
         }
         out
     }
@@ -201,6 +289,6 @@ impl FleetView {
     pub fn has_any_data(&self) -> bool {
         self.replicas.values().any(|f| f.last_good.is_some())
             || self.backups.values().any(|f| f.last_good.is_some())
-            || self.health.last_good.is_some()
+            || self.health.values().any(|f| f.last_good.is_some())
     }
 }

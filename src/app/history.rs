@@ -83,13 +83,19 @@ mod tests {
             let result = sim.replicas_at(&region, t(0));
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    region: region.clone(),
+                    place: region.clone().into(),
                     result,
                 }),
                 t(0),
             );
             let result = sim.backups_at(&region, t(0));
-            app.update(Event::Fetched(Fetched::Backups { region, result }), t(0));
+            app.update(
+                Event::Fetched(Fetched::Backups {
+                    place: region.into(),
+                    result,
+                }),
+                t(0),
+            );
         }
         app
     }
@@ -115,7 +121,7 @@ mod tests {
             for region in ["us-east-1", "us-west-2", "eu-west-1"] {
                 commands.extend(app.update(
                     Event::Fetched(Fetched::Replicas {
-                        region: region.into(),
+                        place: region.into(),
                         result: sim.replicas_at(region, t(s)),
                     }),
                     t(s),

@@ -146,11 +146,18 @@ impl App {
             Pane::Health => {}
         }
         let index = self.selected_index(Pane::Health);
-        let Some(id) = self.check_rows().get(index).map(|r| r.check.id.clone()) else {
+        let Some((id, account)) = self
+            .check_rows()
+            .get(index)
+            .map(|r| (r.check.id.clone(), r.account.map(str::to_string)))
+        else {
             return Vec::new();
         };
         self.checker_detail = Some((id.clone(), super::Feed::new(self.fleet.refresh.health)));
-        vec![Command::FetchCheckerDetail(id)]
+        vec![Command::FetchCheckerDetail {
+            account,
+            check_id: id,
+        }]
     }
 
     fn on_prompt_key(&mut self, key: KeyEvent) -> Vec<Command> {

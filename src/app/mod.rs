@@ -34,6 +34,7 @@ pub enum Event {
     /// A polled feed answered (or failed).
     Fetched(Fetched),
     CheckerDetail {
+        account: Option<String>,
         check_id: String,
         result: FetchResult<Vec<CheckerObservation>>,
     },
@@ -66,8 +67,12 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Quit,
-    /// Fetch per-checker-region detail for one health check (on demand, never polled for all).
-    FetchCheckerDetail(String),
+    /// Fetch per-checker-region detail for one health check (on demand, never polled for all),
+    /// from the account the check belongs to.
+    FetchCheckerDetail {
+        account: Option<String>,
+        check_id: String,
+    },
     /// Fetch one replica's lag over 24 hours and 7 days (once per detail opened, never polled).
     FetchLagHistory(HistoryOf),
     /// Load a theme by name or path (may read a file, so not done inside `update`).
@@ -281,7 +286,12 @@ impl App {
                 self.clamp_selection();
                 Vec::new()
             }
-            Event::CheckerDetail { check_id, result } => {
+            // Route 53 check ids are unique across accounts: the id alone tells the detail.
+            Event::CheckerDetail {
+                account: _,
+                check_id,
+                result,
+            } => {
                 if let Some((id, feed)) = &mut self.checker_detail
                     && *id == check_id
                 {

@@ -1,5 +1,6 @@
 use super::*;
 use crate::clock::Clock;
+use crate::fleet::Place;
 use crate::fleet::{LagSample, Replica, ReplicaKind, ReplicationState, Snapshot};
 use crate::source::sim::{SimFleet, SimOptions};
 use crate::source::{SourceError, SourceErrorKind};
@@ -45,21 +46,24 @@ fn loaded_app() -> App {
     for region in regions() {
         app.update(
             Event::Fetched(Fetched::Replicas {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.replicas_at(&region, t(0)),
             }),
             t(0),
         );
         app.update(
             Event::Fetched(Fetched::Backups {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.backups_at(&region, t(0)),
             }),
             t(0),
         );
     }
     app.update(
-        Event::Fetched(Fetched::Health(sim.health_checks_at(t(0)))),
+        Event::Fetched(Fetched::Health {
+            account: None,
+            result: sim.health_checks_at(t(0)),
+        }),
         t(0),
     );
     app
@@ -262,12 +266,12 @@ fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
     );
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: "us-west-2".into(),
+            place: "us-west-2".into(),
             result: Err(err),
         }),
         t(1),
     );
-    let west = &app.fleet.replicas["us-west-2"];
+    let west = &app.fleet.replicas[&Place::from("us-west-2")];
     assert!(west.last_error.is_some());
     assert!(
         app.replica_rows()
@@ -278,7 +282,7 @@ fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
     let sim = sim();
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: "eu-west-1".into(),
+            place: "eu-west-1".into(),
             result: sim.replicas_at("eu-west-1", t(30)),
         }),
         t(30),
@@ -319,7 +323,7 @@ fn verdicts_sort_worst_first_and_reach_the_header() {
     ];
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: "us-west-2".into(),
+            place: "us-west-2".into(),
             result: Ok(Snapshot::new(replicas, t(0))),
         }),
         t(0),
@@ -348,13 +352,20 @@ fn enter_on_a_health_check_asks_for_its_checker_detail() {
     app.update(key(KeyCode::Char('3')), t(1));
     let first = app.check_rows()[0].check.id.clone();
     let commands = app.update(key(KeyCode::Enter), t(1));
-    assert_eq!(commands, vec![Command::FetchCheckerDetail(first.clone())]);
+    assert_eq!(
+        commands,
+        vec![Command::FetchCheckerDetail {
+            account: None,
+            check_id: first.clone()
+        }]
+    );
     assert_eq!(app.overlay, Some(Overlay::Detail(Pane::Health)));
     let obs = sim().health_checks_at(t(2)).expect("ok").data[0]
         .observations
         .clone();
     app.update(
         Event::CheckerDetail {
+            account: None,
             check_id: first.clone(),
             result: Ok(Snapshot::new(obs, t(2))),
         },
@@ -377,6 +388,7 @@ fn a_late_detail_for_another_check_is_ignored() {
     app.update(key(KeyCode::Enter), t(1));
     app.update(
         Event::CheckerDetail {
+            account: None,
             check_id: "someone-else".into(),
             result: Ok(Snapshot::new(vec![], t(2))),
         },

@@ -8,8 +8,8 @@ use super::{App, BackupView, Pane};
 use crate::fleet::BackupHealth;
 use crate::fleet::coverage::{self, Read};
 use crate::fleet::{
-    BackupJob, Evaluation, HealthCheck, JobCounts, NewestPoint, RecoveryPointAge, Replica, Targets,
-    Verdict, Window, age_between, evaluate, format_duration,
+    AccountLabel, BackupJob, Evaluation, HealthCheck, JobCounts, NewestPoint, Place,
+    RecoveryPointAge, Replica, Targets, Verdict, Window, age_between, evaluate, format_duration,
 };
 use jiff::Timestamp;
 use std::borrow::Cow;
@@ -26,6 +26,7 @@ pub struct Provenance {
 }
 
 pub struct VaultRow {
+    pub account: Option<String>,
     pub region: String,
     pub vault: String,
     pub resource_type: String,
@@ -39,17 +40,20 @@ pub struct PointRow<'a> {
     /// Borrowed from a backups feed, or owned when the RDS inventory found a database the
     /// listings cannot show (`fleet::coverage`).
     pub point: Cow<'a, RecoveryPointAge>,
+    pub account: Option<&'a str>,
     pub targets: Targets,
     pub eval: Evaluation,
     pub from: Provenance,
 }
 
 pub struct FailureRow<'a> {
+    pub account: Option<&'a str>,
     pub job: &'a BackupJob,
     pub from: Provenance,
 }
 
 pub struct CheckRow<'a> {
+    pub account: Option<&'a str>,
     pub check: &'a HealthCheck,
     pub eval: Evaluation,
     pub from: Provenance,
@@ -89,14 +93,21 @@ fn matches(filter: &str, fields: &[&str]) -> bool {
 
 impl FleetView {
     pub fn vault_rows(&self, filter: &str) -> Vec<VaultRow> {
-        let mut grouped: BTreeMap<(String, String, String), VaultRow> = BTreeMap::new();
-        for feed in self.backups.values() {
+        type Key = (Option<String>, String, String, String);
+        let mut grouped: BTreeMap<Key, VaultRow> = BTreeMap::new();
+        for (place, feed) in &self.backups {
             let (Some(health), Some(from)) = (feed.data(), provenance(feed, self.now)) else {
                 continue;
             };
             for s in &health.stats {
-                let key = (s.region.clone(), s.vault.clone(), s.resource_type.clone());
+                let key = (
+                    place.account.clone(),
+                    s.region.clone(),
+                    s.vault.clone(),
+                    s.resource_type.clone(),
+                );
                 let row = grouped.entry(key).or_insert_with(|| VaultRow {
+                    account: place.account.clone(),
                     region: s.region.clone(),
                     vault: s.vault.clone(),
                     resource_type: s.resource_type.clone(),
@@ -120,7 +131,13 @@ impl FleetView {
             .filter(|r| {
                 matches(
                     filter,
-                    &[&r.region, &r.vault, &r.resource_type, r.eval.verdict.word()],
+                    &[
+                        r.account.as_deref().unwrap_or(""),
+                        &r.region,
+                        &r.vault,
+                        &r.resource_type,
+                        r.eval.verdict.word(),
+                    ],
                 )
             })
             .collect();
@@ -137,21 +154,27 @@ impl FleetView {
     pub fn point_rows(&self, filter: &str) -> Vec<PointRow<'_>> {
         let listed = self
             .backups
-            .values()
-            .filter_map(|feed| Some((feed.data()?, provenance(feed, self.now)?)))
-            .flat_map(|(health, from)| {
+            .iter()
+            .filter_map(|(place, feed)| {
+                Some((
+                    place.account.as_deref(),
+                    feed.data()?,
+                    provenance(feed, self.now)?,
+                ))
+            })
+            .flat_map(|(account, health, from)| {
                 health
                     .recovery_points
                     .iter()
-                    .map(move |p| (Cow::Borrowed(p), from))
+                    .map(move |p| (account, Cow::Borrowed(p), from))
             });
-        let uncovered = self.uncovered_points().into_iter().map(|p| {
-            let from = self.dated(&p.region);
-            (Cow::Owned(p), from)
+        let uncovered = self.uncovered_points().into_iter().map(|(account, p)| {
+            let from = self.dated(&Place::new(account, p.region.clone()));
+            (account, Cow::Owned(p), from)
         });
         let mut rows: Vec<PointRow<'_>> = listed
             .chain(uncovered)
-            .map(|(point, from)| {
+            .map(|(account, point, from)| {
                 let targets = self.workloads.targets_for(&point.resource_id);
                 let eval = judged_with_age(
                     evaluate::recovery_point(
@@ -165,6 +188,7 @@ impl FleetView {
                 );
                 PointRow {
                     point,
+                    account,
                     targets,
                     eval,
                     from,
@@ -175,6 +199,7 @@ impl FleetView {
                 matches(
                     filter,
                     &[
+                        row.account.unwrap_or(""),
                         &p.resource_id,
                         &p.resource_type,
                         &p.vault,
@@ -202,51 +227,70 @@ impl FleetView {
     }
 
     /// Databases of the RDS inventory the recovery-point listings cannot show: none at all,
-    /// or cannot tell. Feeds still waiting for their first answer take no part.
-    fn uncovered_points(&self) -> Vec<RecoveryPointAge> {
+    /// or cannot tell, with the account they are in. Each account's inventory is joined to its
+    /// own backups (a database's backup plan lives in its own account). Feeds still waiting
+    /// for their first answer take no part.
+    fn uncovered_points(&self) -> Vec<(Option<&str>, RecoveryPointAge)> {
         let not_read = |e: &Option<(Timestamp, crate::source::SourceError)>| {
             e.as_ref().map(|(_, e)| e.to_string())
         };
-        let replica_errors: BTreeMap<&String, Option<String>> = self
+        let replica_errors: BTreeMap<&Place, Option<String>> = self
             .replicas
             .iter()
-            .map(|(region, feed)| (region, not_read(&feed.last_error)))
+            .map(|(place, feed)| (place, not_read(&feed.last_error)))
             .collect();
-        let backup_errors: BTreeMap<&String, Option<String>> = self
+        let backup_errors: BTreeMap<&Place, Option<String>> = self
             .backups
             .iter()
-            .map(|(region, feed)| (region, not_read(&feed.last_error)))
+            .map(|(place, feed)| (place, not_read(&feed.last_error)))
             .collect();
-        let replicas: BTreeMap<String, Read<'_, [Replica]>> = self
+        let accounts: std::collections::BTreeSet<Option<&str>> = self
             .replicas
-            .iter()
-            .filter_map(|(region, feed)| {
-                let read = match (feed.data(), &replica_errors[region]) {
-                    (Some(list), _) => Read::Known(list.as_slice()),
-                    (None, Some(why)) => Read::NotRead(why.as_str()),
-                    (None, None) => return None,
-                };
-                Some((region.clone(), read))
-            })
+            .keys()
+            .chain(self.backups.keys())
+            .map(|p| p.account.as_deref())
             .collect();
-        let backups: BTreeMap<String, Read<'_, BackupHealth>> = self
-            .backups
-            .iter()
-            .map(|(region, feed)| {
-                let read = match (feed.data(), &backup_errors[region]) {
-                    (Some(health), _) => Read::Known(health),
-                    (None, Some(why)) => Read::NotRead(why.as_str()),
-                    (None, None) => Read::NotRead("no answer yet"),
-                };
-                (region.clone(), read)
-            })
-            .collect();
-        coverage::uncovered(&replicas, &backups)
+        let mut out = Vec::new();
+        for account in accounts {
+            let mine = |p: &Place| p.account.as_deref() == account;
+            let replicas: BTreeMap<String, Read<'_, [Replica]>> = self
+                .replicas
+                .iter()
+                .filter(|(place, _)| mine(place))
+                .filter_map(|(place, feed)| {
+                    let read = match (feed.data(), &replica_errors[place]) {
+                        (Some(list), _) => Read::Known(list.as_slice()),
+                        (None, Some(why)) => Read::NotRead(why.as_str()),
+                        (None, None) => return None,
+                    };
+                    Some((place.region.clone(), read))
+                })
+                .collect();
+            let backups: BTreeMap<String, Read<'_, BackupHealth>> = self
+                .backups
+                .iter()
+                .filter(|(place, _)| mine(place))
+                .map(|(place, feed)| {
+                    let read = match (feed.data(), &backup_errors[place]) {
+                        (Some(health), _) => Read::Known(health),
+                        (None, Some(why)) => Read::NotRead(why.as_str()),
+                        (None, None) => Read::NotRead("no answer yet"),
+                    };
+                    (place.region.clone(), read)
+                })
+                .collect();
+            out.extend(
+                coverage::uncovered(&replicas, &backups)
+                    .into_iter()
+                    .map(|p| (account, p)),
+            );
+        }
+        out
     }
 
     /// When what a region's row says was last known: its backups, else its replicas; a feed
     /// that never answered dates the row by its failure, marked stale.
-    fn dated(&self, region: &str) -> Provenance {
+    fn dated(&self, region: &Place) -> Provenance {
         let feeds = [
             self.backups
                 .get(region)
@@ -276,19 +320,26 @@ impl FleetView {
     pub fn failure_rows(&self, filter: &str) -> Vec<FailureRow<'_>> {
         let mut rows: Vec<FailureRow<'_>> = self
             .backups
-            .values()
-            .filter_map(|feed| Some((feed.data()?, provenance(feed, self.now)?)))
-            .flat_map(|(health, from)| {
+            .iter()
+            .filter_map(|(place, feed)| {
+                Some((
+                    place.account.as_deref(),
+                    feed.data()?,
+                    provenance(feed, self.now)?,
+                ))
+            })
+            .flat_map(|(account, health, from)| {
                 health
                     .problem_jobs
                     .iter()
-                    .map(move |job| FailureRow { job, from })
+                    .map(move |job| FailureRow { account, job, from })
             })
             .filter(|row| {
                 let j = row.job;
                 matches(
                     filter,
                     &[
+                        row.account.unwrap_or(""),
                         &j.resource_id,
                         &j.vault,
                         &j.region,
@@ -302,23 +353,76 @@ impl FleetView {
         rows
     }
 
-    pub fn check_rows(&self, filter: &str) -> Vec<CheckRow<'_>> {
-        let (Some(checks), Some(from)) = (self.health.data(), provenance(&self.health, self.now))
-        else {
-            return Vec::new();
-        };
-        let mut rows: Vec<CheckRow<'_>> = checks
+    /// The named account a resource belongs to, as the rows know it: a replica or its source,
+    /// a protected resource, a health check or the record it guards, named by identifier (or
+    /// by an ARN's last part). `None` without named accounts, or when no row names it.
+    pub fn account_of_resource(&self, name: &str) -> Option<&AccountLabel> {
+        if self.accounts.is_empty() {
+            return None;
+        }
+        let tail = |id: &str| id.rsplit([':', '/']).next().unwrap_or(id).to_string();
+        let dns = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
+        let found = self
+            .replicas
             .iter()
-            .map(|check| CheckRow {
-                check,
-                eval: judged_with_age(evaluate::health_check(check, self.now), from, self.now),
-                from,
+            .find(|(_, feed)| {
+                feed.data()
+                    .is_some_and(|list| list.iter().any(|r| r.id == name || r.source_id == name))
+            })
+            .map(|(place, _)| place.account.as_deref())
+            .or_else(|| {
+                self.backups
+                    .iter()
+                    .find(|(_, feed)| {
+                        feed.data().is_some_and(|h| {
+                            h.recovery_points
+                                .iter()
+                                .any(|p| p.resource_id == name || tail(&p.resource_id) == name)
+                        })
+                    })
+                    .map(|(place, _)| place.account.as_deref())
+            })
+            .or_else(|| {
+                self.health
+                    .iter()
+                    .find(|(_, feed)| {
+                        feed.data().is_some_and(|checks| {
+                            checks.iter().any(|c| {
+                                c.id == name || c.guards.iter().any(|g| dns(&g.name) == dns(name))
+                            })
+                        })
+                    })
+                    .map(|(account, _)| account.as_deref())
+            })
+            .flatten()?;
+        self.account(Some(found))
+    }
+
+    pub fn check_rows(&self, filter: &str) -> Vec<CheckRow<'_>> {
+        let mut rows: Vec<CheckRow<'_>> = self
+            .health
+            .iter()
+            .filter_map(|(account, feed)| {
+                Some((
+                    account.as_deref(),
+                    feed.data()?,
+                    provenance(feed, self.now)?,
+                ))
+            })
+            .flat_map(|(account, checks, from)| {
+                checks.iter().map(move |check| CheckRow {
+                    account,
+                    check,
+                    eval: judged_with_age(evaluate::health_check(check, self.now), from, self.now),
+                    from,
+                })
             })
             .filter(|row| {
                 let c = row.check;
                 let region = c.target_region.as_deref().unwrap_or("");
                 let guards: Vec<&str> = c.guards.iter().map(|g| g.name.as_str()).collect();
                 let mut fields = vec![
+                    row.account.unwrap_or(""),
                     c.id.as_str(),
                     &c.name,
                     &c.target,
@@ -392,6 +496,16 @@ impl App {
         self.fleet.failure_rows(&self.filter)
     }
 
+    /// The named account a resource belongs to, as the rows place it (`FleetView`).
+    pub fn account_of_resource(&self, name: &str) -> Option<&AccountLabel> {
+        self.fleet.account_of_resource(name)
+    }
+
+    /// The label of the account named `name`, when named accounts are in view.
+    pub fn account(&self, name: Option<&str>) -> Option<&AccountLabel> {
+        self.fleet.account(name)
+    }
+
     /// Health checks, worst first.
     pub fn check_rows(&self) -> Vec<CheckRow<'_>> {
         self.fleet.check_rows(&self.filter)
@@ -452,7 +566,7 @@ mod tests {
             let result = sim.replicas_at(region, now);
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    region: region.clone(),
+                    place: region.clone().into(),
                     result,
                 }),
                 now,

@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod failure;
 pub mod health;
 pub mod lag_history;
+pub mod place;
 pub mod readiness;
 pub mod replica;
 pub mod verdict;
@@ -29,6 +30,7 @@ pub use health::{
 pub use lag_history::{
     HistoryOf, HistorySpan, LagHistory, LagSeries, PeriodLag, WithinRpo, history_end,
 };
+pub use place::{AccountLabel, Place, is_region_name};
 pub use replica::{LAG_CURRENT_FOR, LagReading, LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};
 pub use workload::{Targets, Thresholds, Workload, Workloads};

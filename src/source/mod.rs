@@ -5,8 +5,12 @@ pub mod aws;
 mod deadline;
 pub mod sim;
 
-use crate::fleet::{BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica};
+use crate::fleet::{
+    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Place,
+    Replica,
+};
 use async_trait::async_trait;
+use std::sync::Arc;
 
 // The failure of a fetch belongs to the domain (a snapshot carries the parts that failed):
 // it lives in `fleet`, and is named here too, where every source makes one.
@@ -32,4 +36,48 @@ pub trait FleetSource: Send + Sync + 'static {
     /// One replica's lag over the last 24 hours and 7 days, fetched on demand (when its
     /// detail opens), never polled.
     async fn lag_history(&self, of: &HistoryOf) -> FetchResult<LagHistory>;
+}
+
+/// One account's fleet, as the pollers and `status` fetch it: which account (`None`: the one
+/// account of the default chain, when the config names none) and its source. Each account has
+/// its own source, so its credentials failing fails its feeds alone.
+#[derive(Clone)]
+pub struct AccountFleet {
+    pub account: Option<AccountLabel>,
+    pub fleet: Arc<dyn FleetSource>,
+}
+
+impl AccountFleet {
+    /// The one account, unnamed: what ripcord watches when the config names no accounts.
+    pub fn single(fleet: Arc<dyn FleetSource>) -> Self {
+        Self {
+            account: None,
+            fleet,
+        }
+    }
+
+    pub fn named(account: AccountLabel, fleet: Arc<dyn FleetSource>) -> Self {
+        Self {
+            account: Some(account),
+            fleet,
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.account.as_ref().map(|a| a.name.as_str())
+    }
+
+    /// Each region of this account, as a place.
+    pub fn places(&self) -> Vec<Place> {
+        self.fleet
+            .regions()
+            .into_iter()
+            .map(|r| Place::new(self.name(), r))
+            .collect()
+    }
+}
+
+/// The fleet of the account named `account` (`None`: the unnamed one) among `fleets`.
+pub fn fleet_of<'a>(fleets: &'a [AccountFleet], account: Option<&str>) -> Option<&'a AccountFleet> {
+    fleets.iter().find(|f| f.name() == account)
 }

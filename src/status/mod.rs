@@ -19,9 +19,9 @@ pub use table::render;
 use crate::app::fleet::{FeedId, Fetched, FleetView};
 use crate::app::readiness::ReadinessView;
 use crate::config::{Config, Refresh};
-use crate::source::FleetSource;
 use crate::source::aws::AwsFleet;
 use crate::source::sim::{Scenario, SimFleet, SimOptions};
+use crate::source::{AccountFleet, FleetSource};
 use futures_util::future::join_all;
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
@@ -40,6 +40,8 @@ pub enum Target {
     Aws {
         profile: Option<String>,
         regions: Vec<String>,
+        /// The `[[account]]` tables chosen; empty: the one account of `profile`.
+        accounts: Vec<crate::accounts::Account>,
     },
 }
 
@@ -47,7 +49,13 @@ pub enum Target {
 /// means nothing could be fetched at all (no region, no credentials, setup too slow).
 pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<FleetView, String> {
     let started = tokio::time::Instant::now();
-    let (source, workloads): (Arc<dyn FleetSource>, _) = match target {
+    let too_slow = || {
+        format!(
+            "setting up AWS took longer than --timeout {}",
+            humantime::format_duration(timeout)
+        )
+    };
+    let (fleets, workloads): (Vec<AccountFleet>, _) = match target {
         Target::Sim { seed, scenario } => {
             let sim = SimFleet::new(SimOptions {
                 seed,
@@ -55,48 +63,86 @@ pub async fn glance(target: Target, cfg: &Config, timeout: Duration) -> Result<F
                 ..SimOptions::default()
             });
             let workloads = cfg.workloads(sim.workloads());
-            (Arc::new(sim), workloads)
+            (vec![AccountFleet::single(Arc::new(sim))], workloads)
         }
-        Target::Aws { profile, regions } => {
+        Target::Aws {
+            profile,
+            regions,
+            accounts,
+        } if !accounts.is_empty() => {
+            let chosen: Vec<&crate::accounts::Account> = accounts.iter().collect();
+            let setup = crate::source::aws::account::fleets(
+                &chosen,
+                profile.as_deref(),
+                &regions,
+                crate::source::aws::sdk::CallLimits::READS,
+            );
+            let fleets = match tokio::time::timeout(timeout, setup).await {
+                Ok(Ok(fleets)) => fleets,
+                Ok(Err(e)) => return Err(e.to_string()),
+                Err(_) => return Err(too_slow()),
+            };
+            (fleets, cfg.workloads(Vec::new()))
+        }
+        Target::Aws {
+            profile, regions, ..
+        } => {
             let connect = AwsFleet::connect(profile.as_deref(), &regions);
             let fleet = match tokio::time::timeout(timeout, connect).await {
                 Ok(Ok(fleet)) => fleet,
                 Ok(Err(e)) => return Err(e.to_string()),
-                Err(_) => {
-                    return Err(format!(
-                        "setting up AWS took longer than --timeout {}",
-                        humantime::format_duration(timeout)
-                    ));
-                }
+                Err(_) => return Err(too_slow()),
             };
             let workloads = cfg.workloads(Vec::new());
-            (Arc::new(fleet), workloads)
+            (vec![AccountFleet::single(Arc::new(fleet))], workloads)
         }
     };
     let left = timeout.saturating_sub(started.elapsed());
-    let events = poll_once(source.clone(), left).await;
+    let events = poll_accounts(&fleets, left).await;
     // Whole seconds: the report is for people and scripts, not for nanosecond timing.
     let now = Timestamp::now();
     let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
-    Ok(fleet_from(
-        source.name(),
-        &source.regions(),
-        workloads,
-        events,
-        now,
-    ))
+    Ok(fleet_of_accounts(&fleets, workloads, events, now))
 }
 
-/// Fetches every feed of `source` once, in parallel, each within `deadline`, and returns the
-/// answers as the events the pollers would have sent.
+/// Fetches every feed of `source` (the one unnamed account) once, in parallel, each within
+/// `deadline`, and returns the answers as the events the pollers would have sent.
 pub async fn poll_once(source: Arc<dyn FleetSource>, deadline: Duration) -> Vec<Fetched> {
-    let feeds = FeedId::all(&source.regions());
+    poll_accounts(&[AccountFleet::single(source)], deadline).await
+}
+
+/// As `poll_once`, for every account of `fleets` at the same time (`FeedId::of_fleets`): one
+/// account's credentials failing costs its own feeds, never the others'.
+pub async fn poll_accounts(fleets: &[AccountFleet], deadline: Duration) -> Vec<Fetched> {
+    let feeds = FeedId::of_fleets(fleets);
     join_all(
         feeds
             .iter()
-            .map(|feed| feed.fetch(source.as_ref(), deadline)),
+            .map(|(feed, source)| feed.fetch(source.as_ref(), deadline)),
     )
     .await
+}
+
+/// A fleet view watching `fleets` (their accounts and regions) that has taken in one round of
+/// answers at `now`.
+pub fn fleet_of_accounts(
+    fleets: &[AccountFleet],
+    workloads: crate::fleet::Workloads,
+    fetched: Vec<Fetched>,
+    now: Timestamp,
+) -> FleetView {
+    let unnamed: Vec<String> = fleets
+        .iter()
+        .filter(|f| f.account.is_none())
+        .flat_map(|f| f.fleet.regions())
+        .collect();
+    let source_name = fleets.first().map_or("aws", |f| f.fleet.name());
+    let mut fleet = fleet_from(source_name, &unnamed, workloads, Vec::new(), now);
+    fleet.watch_fleets(fleets);
+    for answer in fetched {
+        fleet.apply(answer, now);
+    }
+    fleet
 }
 
 /// What readiness needs besides the feeds, read from disk: which runbook (of `runbook_dirs`
@@ -331,7 +377,7 @@ mod tests {
                 )])
             });
             events.push(Fetched::Replicas {
-                region: region.to_string(),
+                place: region.to_string().into(),
                 result: replicas,
             });
         }
@@ -389,7 +435,13 @@ mod tests {
             observations: vec![],
             guards: vec![],
         };
-        fleet.apply(Fetched::Health(Ok(Snapshot::new(vec![check], t0()))), t0());
+        fleet.apply(
+            Fetched::Health {
+                account: None,
+                result: Ok(Snapshot::new(vec![check], t0())),
+            },
+            t0(),
+        );
         let report = report(&fleet, None);
         assert_eq!(report.health_checks[0].workload.as_deref(), Some("api"));
     }

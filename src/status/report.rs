@@ -3,6 +3,7 @@
 
 use super::SCHEMA_VERSION;
 use crate::app::fleet::FleetView;
+use crate::fleet::Place;
 use crate::fleet::readiness::{Readiness, WorkloadReadiness};
 use crate::fleet::{
     JobCounts, NewestPoint, ResourceJobStats, Verdict, Window, Workload, age_between, evaluate,
@@ -19,6 +20,9 @@ pub struct Report {
     pub source: String,
     pub profile: Option<String>,
     pub regions: Vec<String>,
+    /// The accounts in view, when the config names accounts (absent otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<crate::fleet::AccountLabel>,
     /// CRIT, else UNKNOWN when something could not be fetched or judged, else WARN, else OK.
     pub overall: Verdict,
     pub exit_code: u8,
@@ -74,6 +78,9 @@ pub struct WorkloadSummary {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplicaLine {
+    /// The account, when the config names accounts (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub id: String,
     pub region: String,
     pub source_id: String,
@@ -89,6 +96,9 @@ pub struct ReplicaLine {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupLine {
+    /// The account, when the config names accounts (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub region: String,
     pub vault: String,
     pub resource_type: String,
@@ -103,6 +113,9 @@ pub struct BackupLine {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PointLine {
+    /// The account, when the config names accounts (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub resource_id: String,
     pub resource_type: String,
     pub region: String,
@@ -119,6 +132,9 @@ pub struct PointLine {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct JobLine {
+    /// The account, when the config names accounts (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub job_id: String,
     pub region: String,
     pub vault: String,
@@ -131,6 +147,9 @@ pub struct JobLine {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckLine {
+    /// The account, when the config names accounts (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub id: String,
     pub name: String,
     pub target: String,
@@ -160,6 +179,9 @@ pub struct Problem {
 pub struct FetchError {
     /// `replicas`, `backups` or `health`.
     pub feed: &'static str,
+    /// The account whose feed failed, when the config names accounts (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// The region, or `global` for Route 53.
     pub region: String,
     /// `timeout`, `access-denied`, `credentials-expired`, `throttled`, `unreachable` or `error`.
@@ -169,11 +191,12 @@ pub struct FetchError {
 }
 
 impl FetchError {
-    fn new(feed: &'static str, region: &str, e: &SourceError) -> Self {
+    fn new(feed: &'static str, place: &Place, e: &SourceError) -> Self {
         use crate::source::SourceErrorKind as K;
         Self {
             feed,
-            region: region.to_string(),
+            account: place.account.clone(),
+            region: place.region.clone(),
             kind: match e.kind {
                 K::Timeout => "timeout",
                 K::AccessDenied => "access-denied",
@@ -230,6 +253,7 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
         .map(|row| {
             let r = row.replica;
             ReplicaLine {
+                account: row.account.map(str::to_string),
                 id: r.id.clone(),
                 region: r.region.clone(),
                 source_id: r.source_id.clone(),
@@ -252,6 +276,7 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
     let backups: Vec<BackupLine> = vault_rows
         .iter()
         .map(|v| BackupLine {
+            account: v.account.clone(),
             region: v.region.clone(),
             vault: v.vault.clone(),
             resource_type: v.resource_type.clone(),
@@ -270,6 +295,7 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
         .map(|row| {
             let p = row.point;
             PointLine {
+                account: row.account.map(str::to_string),
                 resource_id: p.resource_id.clone(),
                 resource_type: p.resource_type.clone(),
                 region: p.region.clone(),
@@ -289,6 +315,7 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
         .map(|row| {
             let j = row.job;
             JobLine {
+                account: row.account.map(str::to_string),
                 job_id: j.job_id.clone(),
                 region: j.region.clone(),
                 vault: j.vault.clone(),
@@ -306,6 +333,7 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
         .map(|row| {
             let c = row.check;
             CheckLine {
+                account: row.account.map(str::to_string),
                 id: c.id.clone(),
                 name: c.name.clone(),
                 target: c.target.clone(),
@@ -333,30 +361,33 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
 
     // One entry per failed call: a feed with several failed calls lists each.
     let mut fetch_errors = Vec::new();
-    for (region, feed) in &fleet.replicas {
+    for (place, feed) in &fleet.replicas {
         if let Some((_, e)) = &feed.last_error {
             fetch_errors.extend(
                 e.every()
                     .into_iter()
-                    .map(|e| FetchError::new("replicas", region, e)),
+                    .map(|e| FetchError::new("replicas", place, e)),
             );
         }
     }
-    for (region, feed) in &fleet.backups {
+    for (place, feed) in &fleet.backups {
         if let Some((_, e)) = &feed.last_error {
             fetch_errors.extend(
                 e.every()
                     .into_iter()
-                    .map(|e| FetchError::new("backups", region, e)),
+                    .map(|e| FetchError::new("backups", place, e)),
             );
         }
     }
-    if let Some((_, e)) = &fleet.health.last_error {
-        fetch_errors.extend(
-            e.every()
-                .into_iter()
-                .map(|e| FetchError::new("health", "global", e)),
-        );
+    for (account, feed) in &fleet.health {
+        if let Some((_, e)) = &feed.last_error {
+            let place = Place::new(account.as_deref(), "global");
+            fetch_errors.extend(
+                e.every()
+                    .into_iter()
+                    .map(|e| FetchError::new("health", &place, e)),
+            );
+        }
     }
 
     let workloads = summarise_workloads(fleet, &replicas, &recovery_points, &health_checks);
@@ -377,7 +408,17 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
         generated_at: now,
         source: fleet.source_name.clone(),
         profile: profile.map(str::to_string),
-        regions: fleet.replicas.keys().cloned().collect(),
+        regions: {
+            // Each region once, however many accounts poll it.
+            let mut regions: Vec<String> = Vec::new();
+            for place in fleet.replicas.keys() {
+                if !regions.contains(&place.region) {
+                    regions.push(place.region.clone());
+                }
+            }
+            regions
+        },
+        accounts: fleet.accounts.clone(),
         overall,
         exit_code: exit_code(overall),
         workloads,

@@ -3,7 +3,7 @@
 
 use super::report::{BackupLine, Report};
 use crate::fleet::backup::ALL_VAULTS;
-use crate::fleet::{Verdict, age_between, format_duration, format_lag};
+use crate::fleet::{Place, Verdict, age_between, format_duration, format_lag};
 use std::time::Duration;
 
 fn percent(rate: Option<f64>) -> String {
@@ -40,8 +40,25 @@ pub fn render(report: &Report) -> String {
         .as_deref()
         .map(|p| format!(" (profile {p})"))
         .unwrap_or_default();
+    // The accounts in view, production ones marked in words: a table has no style to lean on.
+    let accounts = if report.accounts.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = report
+            .accounts
+            .iter()
+            .map(|a| {
+                if a.is_production() {
+                    format!("{} (PROD)", a.name)
+                } else {
+                    a.name.clone()
+                }
+            })
+            .collect();
+        format!(" · accounts {}", names.join(", "))
+    };
     out.push_str(&format!(
-        "ripcord status · {}{profile} · {} · {}\n",
+        "ripcord status · {}{profile}{accounts} · {} · {}\n",
         report.source,
         report.regions.join(", "),
         report.generated_at.strftime("%Y-%m-%d %H:%M:%SZ"),
@@ -139,7 +156,7 @@ pub fn render(report: &Report) -> String {
         ];
         for b in region_wide {
             rows.push(vec![
-                b.region.clone(),
+                Place::new(b.account.as_deref(), b.region.clone()).to_string(),
                 b.resource_type.clone(),
                 percent(b.success_24h),
                 percent(b.success_7d),
@@ -190,7 +207,11 @@ pub fn render(report: &Report) -> String {
         for e in &report.fetch_errors {
             out.push_str(&format!(
                 "{} {}: {} — {}: {}\n",
-                e.region, e.feed, e.kind, e.call, e.message
+                Place::new(e.account.as_deref(), e.region.clone()),
+                e.feed,
+                e.kind,
+                e.call,
+                e.message
             ));
         }
     }

@@ -3,7 +3,7 @@
 use crate::app::{App, Mode, Pane, Prompt};
 use crate::fleet::{Verdict, format_duration};
 use crate::source::sim::Scenario;
-use crate::ui::widgets::{short_name, verdict_style};
+use crate::ui::widgets::{accounts_in_view, short_name, verdict_style};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -58,6 +58,13 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
             format!("{gap}{}", mode_label(&app.mode)),
             theme.dim,
         ));
+        // Which accounts are in view, production ones marked PROD; after the mode, so that
+        // a narrow terminal cuts the other accounts' names first.
+        let accounts = accounts_in_view(app, compact);
+        if !accounts.is_empty() {
+            first.push(Span::styled(" · ", theme.dim));
+            first.extend(accounts);
+        }
         Line::from(first)
     };
     let full = line(false);
@@ -138,7 +145,7 @@ fn ages(app: &App) -> Vec<Span<'static>> {
         (
             "dns",
             Pane::Health,
-            oldest(vec![app.fleet.health.age(app.now)]),
+            oldest(app.fleet.health.values().map(|f| f.age(app.now)).collect()),
         ),
     ];
     let mut spans = Vec::new();

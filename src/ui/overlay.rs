@@ -2,6 +2,7 @@
 
 use crate::app::feed::Feed;
 use crate::app::{App, BackupView, Overlay, Pane, keys};
+use crate::fleet::Place;
 use crate::fleet::{CheckerObservation, NewestPoint, Window, format_age, format_duration};
 use crate::ui::widgets::{clock_time, sparkline, verdict_style};
 use ratatui::Frame;
@@ -140,7 +141,12 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
                     "replica",
                     format!("{} ({}, {})", r.id, r.kind.short(), r.engine),
                 ),
-                field(app, "region", r.region.clone()),
+                // `account/region` when accounts are named, as stale marks and errors say it.
+                field(
+                    app,
+                    "region",
+                    Place::new(row.account, r.region.clone()).to_string(),
+                ),
                 field(
                     app,
                     "source",
@@ -248,7 +254,15 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
                 };
                 let mut lines = vec![
                     verdict_line(&row.eval),
-                    field(app, "vault", format!("{} in {}", row.vault, row.region)),
+                    field(
+                        app,
+                        "vault",
+                        format!(
+                            "{} in {}",
+                            row.vault,
+                            Place::new(row.account.as_deref(), row.region.clone())
+                        ),
+                    ),
                     field(app, "resource type", row.resource_type.clone()),
                     Line::from(Span::styled(
                         format!(
@@ -298,7 +312,15 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
                         "resource",
                         format!("{} ({})", p.resource_id, p.resource_type),
                     ),
-                    field(app, "vault", format!("{} in {}", p.vault, p.region)),
+                    field(
+                        app,
+                        "vault",
+                        format!(
+                            "{} in {}",
+                            p.vault,
+                            Place::new(row.account, p.region.clone())
+                        ),
+                    ),
                     field(
                         app,
                         "newest good",
@@ -336,7 +358,15 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
                         "resource",
                         format!("{} ({})", j.resource_id, j.resource_type),
                     ),
-                    field(app, "vault", format!("{} in {}", j.vault, j.region)),
+                    field(
+                        app,
+                        "vault",
+                        format!(
+                            "{} in {}",
+                            j.vault,
+                            Place::new(row.account, j.region.clone())
+                        ),
+                    ),
                     field(
                         app,
                         "created",

@@ -13,7 +13,7 @@ use crate::theme::Theme;
 use crate::ui::widgets::clock_time;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
@@ -250,6 +250,12 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
     header.push(Span::styled(format!(" · {}", step.body.word()), theme.dim));
     if destructive {
         header.push(Span::styled(" · DESTRUCTIVE", theme.crit));
+    }
+    if let Some(account) = production_account_changed(app, run, index) {
+        header.push(Span::styled(
+            format!(" · PRODUCTION account {account}"),
+            theme.crit.add_modifier(Modifier::BOLD),
+        ));
     }
     if state.state != StepState::Pending {
         header.push(Span::styled(
@@ -562,7 +568,17 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
     };
     if let Some(RunInput { purpose, text }) = &app.runbooks.input {
         let ask = match purpose {
-            Purpose::Confirm(name) => format!("Type {name} to confirm: "),
+            Purpose::Confirm(name) => match run
+                .state
+                .current
+                .and_then(|i| production_account_changed(app, run, i))
+            {
+                // Said first: a long name must not push it off a narrow screen.
+                Some(account) => {
+                    format!("PRODUCTION account {account} · Type {name} to confirm: ")
+                }
+                None => format!("Type {name} to confirm: "),
+            },
             Purpose::Skip => "Why skip this step? ".to_string(),
             Purpose::Otherwise => "Why take the gate's otherwise way? ".to_string(),
             Purpose::LiftLimit => {
@@ -624,6 +640,17 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
             .concat(),
         ),
     ]
+}
+
+/// The production account step `index` changes, when it is an action on a resource the rows
+/// place in an account marked production: the operator is told before confirming.
+fn production_account_changed(app: &App, run: &Run, index: usize) -> Option<String> {
+    let Resolved::Action { op, .. } = run.resolved.get(index)? else {
+        return None;
+    };
+    app.account_of_resource(op.resource_name())
+        .filter(|a| a.is_production())
+        .map(|a| a.name.clone())
 }
 
 /// What Enter will do now, as the executor decided it (`Run::next_move`), in words.

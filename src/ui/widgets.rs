@@ -1,13 +1,123 @@
 //! Small pieces every pane uses: verdict cells, text sparklines, pane frames, ages.
 
+use crate::app::App;
 use crate::app::feed::{Feed, Freshness};
 use crate::app::view::Provenance;
 use crate::fleet::{LagSample, Verdict, format_duration};
 use crate::theme::Theme;
+use crate::ui::columns::{Col, Holds};
 use jiff::Timestamp;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
+
+/// How a table shows the accounts of its rows, when named accounts are in view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountsShown {
+    /// No named accounts: the table is as it always was.
+    Nothing,
+    /// Every row is in this one account: the pane's title names it, and no column repeats it
+    /// on every row (at 80 columns that column would cut the identifiers).
+    InTitle(String),
+    /// Rows of several accounts: an `account` column.
+    Column,
+}
+
+impl AccountsShown {
+    pub fn of<'a>(app: &App, accounts: impl Iterator<Item = Option<&'a str>>) -> Self {
+        if app.fleet.accounts.is_empty() {
+            return AccountsShown::Nothing;
+        }
+        let mut seen: Option<Option<&str>> = None;
+        for account in accounts {
+            match seen {
+                None => seen = Some(account),
+                Some(first) if first != account => return AccountsShown::Column,
+                Some(_) => {}
+            }
+        }
+        match seen {
+            Some(Some(one)) => AccountsShown::InTitle(one.to_string()),
+            // No rows: nothing to tell apart.
+            _ => AccountsShown::Nothing,
+        }
+    }
+
+    /// The title's part: the one account the rows are in.
+    pub fn title_spans(&self, app: &App) -> Vec<Span<'static>> {
+        match self {
+            AccountsShown::InTitle(name) => {
+                vec![
+                    Span::raw(" "),
+                    account_span(app, Some(name)),
+                    Span::raw(" "),
+                ]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// With rows of several accounts, the `account` column at `at`, one cell per row from
+    /// `accounts` (the rows' accounts, in order).
+    pub fn add_column<'a>(
+        &self,
+        app: &App,
+        at: usize,
+        cols: &mut Vec<Col>,
+        cells: &mut [Vec<Span<'static>>],
+        accounts: impl Iterator<Item = Option<&'a str>>,
+    ) {
+        if *self != AccountsShown::Column {
+            return;
+        }
+        cols.insert(at, Col::new("account", Holds::Value(7)));
+        for (row, account) in cells.iter_mut().zip(accounts) {
+            row.insert(at, account_span(app, account));
+        }
+    }
+}
+
+/// An account's name in a row: bold when it is production (the header says PROD in words).
+pub fn account_span(app: &App, account: Option<&str>) -> Span<'static> {
+    let name = account.unwrap_or("—").to_string();
+    match app.account(account) {
+        Some(a) if a.is_production() => {
+            Span::styled(name, app.theme.text.add_modifier(Modifier::BOLD))
+        }
+        _ => Span::raw(name),
+    }
+}
+
+/// The accounts in view, for the header: each name, a production one followed by PROD in
+/// reversed bold (a word and a style, so it reads without colour). `compact` names only the
+/// production accounts and counts the others.
+pub fn accounts_in_view(app: &App, compact: bool) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    let prod = theme.crit.add_modifier(Modifier::BOLD | Modifier::REVERSED);
+    let mut spans = Vec::new();
+    let mut others = 0;
+    for a in &app.fleet.accounts {
+        if compact && !a.is_production() {
+            others += 1;
+            continue;
+        }
+        spans.push(Span::styled(
+            format!("{}{}", if spans.is_empty() { "" } else { ", " }, a.name),
+            theme.dim,
+        ));
+        if a.is_production() {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled("PROD", prod));
+        }
+    }
+    if others > 0 {
+        spans.push(Span::styled(
+            format!("{}+{others}", if spans.is_empty() { "" } else { " " }),
+            theme.dim,
+        ));
+    }
+    spans
+}
 
 pub fn verdict_style(theme: &Theme, v: Verdict) -> Style {
     match v {
@@ -99,9 +209,9 @@ pub fn pane_block<'a>(theme: &Theme, title: Line<'a>, focused: bool) -> Block<'a
 }
 
 /// " 3s ago" for fresh feeds, or which regions are stale and why, for a pane title.
-pub fn feeds_summary<'a, T: 'a>(
+pub fn feeds_summary<'a, K: std::fmt::Display + 'a, T: 'a>(
     theme: &Theme,
-    feeds: impl Iterator<Item = (&'a String, &'a Feed<T>)>,
+    feeds: impl Iterator<Item = (&'a K, &'a Feed<T>)>,
     now: Timestamp,
 ) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
@@ -145,8 +255,8 @@ pub fn feeds_summary<'a, T: 'a>(
 /// ago)". When several calls failed, the line counts them and names each call before any
 /// message, so the border shows them all: "global: 2 calls failed — route53:ListHealthChecks
 /// timed out, cloudwatch:GetMetricData access denied — …".
-pub fn feed_errors<'a, T: 'a>(
-    feeds: impl Iterator<Item = (&'a String, &'a Feed<T>)>,
+pub fn feed_errors<'a, K: std::fmt::Display + 'a, T: 'a>(
+    feeds: impl Iterator<Item = (&'a K, &'a Feed<T>)>,
     now: Timestamp,
 ) -> Vec<String> {
     feeds

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts_view;
 mod audit_drill;
 mod port_calls;
 mod readiness_report;

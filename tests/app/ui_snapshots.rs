@@ -79,7 +79,10 @@ fn stale_data_is_marked_80x24_and_wide() {
     // Health refreshes, the others stop: lag and backups pass twice their interval.
     let later = at(25);
     app.update(
-        Event::Fetched(Fetched::Health(s.health_checks_at(later))),
+        Event::Fetched(Fetched::Health {
+            account: None,
+            result: s.health_checks_at(later),
+        }),
         later,
     );
     insta::assert_snapshot!("stale_80x24", screen(&app, 80, 24));
@@ -99,7 +102,7 @@ fn failed_region_keeps_last_data_and_says_why() {
     );
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: "us-west-2".into(),
+            place: "us-west-2".into(),
             result: Err(timeout),
         }),
         later,
@@ -111,7 +114,7 @@ fn failed_region_keeps_last_data_and_says_why() {
     );
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: "eu-west-1".into(),
+            place: "eu-west-1".into(),
             result: Err(denied),
         }),
         later,
@@ -131,14 +134,23 @@ fn nothing_fetched_yet_and_everything_failing() {
         .backups
         .values_mut()
         .for_each(|f| f.last_good = None);
-    app.fleet.health.last_good = None;
+    app.fleet
+        .health
+        .values_mut()
+        .for_each(|f| f.last_good = None);
     insta::assert_snapshot!("waiting_80x24", screen(&app, 80, 24));
     let err = SourceError::new(
         SourceErrorKind::Unreachable,
         "route53:ListHealthChecks",
         "connection refused",
     );
-    app.update(Event::Fetched(Fetched::Health(Err(err))), at(1));
+    app.update(
+        Event::Fetched(Fetched::Health {
+            account: None,
+            result: Err(err),
+        }),
+        at(1),
+    );
     insta::assert_snapshot!("health_failed_never_fetched_80x24", screen(&app, 80, 24));
 }
 
@@ -200,14 +212,14 @@ fn monochrome_tells_every_state_apart_without_colour() {
     // One region answers again: fresh rows (OK among them) beside stale ones (never OK).
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: "eu-west-1".into(),
+            place: "eu-west-1".into(),
             result: s.replicas_at("eu-west-1", at(70)),
         }),
         at(70),
     );
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: "eu-west-1".into(),
+            place: "eu-west-1".into(),
             result: s.backups_at("eu-west-1", at(70)),
         }),
         at(70),
@@ -248,14 +260,14 @@ fn the_light_theme_tells_every_state_apart() {
     app.update(Event::Tick, at(70));
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: "eu-west-1".into(),
+            place: "eu-west-1".into(),
             result: s.replicas_at("eu-west-1", at(70)),
         }),
         at(70),
     );
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: "eu-west-1".into(),
+            place: "eu-west-1".into(),
             result: s.backups_at("eu-west-1", at(70)),
         }),
         at(70),
@@ -339,14 +351,14 @@ fn app_with_long_names() -> (App, Vec<String>, Vec<String>) {
     let sources: Vec<String> = west.data.iter().map(|r| r.source_id.clone()).collect();
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: "us-west-2".into(),
+            place: "us-west-2".into(),
             result: Ok(west),
         }),
         t0(),
     );
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: "us-east-1".into(),
+            place: "us-east-1".into(),
             result: Ok(east),
         }),
         t0(),

@@ -3,6 +3,7 @@
 //! (throttling, denied calls, 1,200 replicas).
 
 use crate::common;
+use ripcord::fleet::Place;
 
 use aws_sdk_backup::operation::list_backup_job_summaries::ListBackupJobSummariesOutput;
 use aws_sdk_backup::operation::list_backup_jobs::ListBackupJobsOutput;
@@ -491,7 +492,7 @@ async fn status_of_replicas(fleet: &AwsFleet, region: &str) -> ripcord::status::
         &[region.to_string()],
         Workloads::default(),
         vec![Fetched::Replicas {
-            region: region.to_string(),
+            place: region.to_string().into(),
             result,
         }],
         Timestamp::now(),
@@ -1151,7 +1152,7 @@ async fn a_failed_lag_read_keeps_the_last_good_samples_as_history_never_as_the_l
         &["us-west-2".to_string()],
         Workloads::default(),
         vec![Fetched::Replicas {
-            region: "us-west-2".to_string(),
+            place: "us-west-2".to_string().into(),
             result: Ok(second),
         }],
         Timestamp::now(),
@@ -1528,7 +1529,7 @@ async fn recovery_point_ages_are_judged_against_the_backup_rpo() {
     );
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: "us-east-1".into(),
+            place: "us-east-1".into(),
             result: Ok(snapshot),
         }),
         now(),
@@ -1740,7 +1741,7 @@ mod backup_truth {
         );
         app.update(
             Event::Fetched(Fetched::Backups {
-                region: "us-east-1".into(),
+                place: "us-east-1".into(),
                 result,
             }),
             now(),
@@ -1962,7 +1963,7 @@ mod backup_truth {
         );
         let replicas = |region: &str, list: Vec<Replica>| {
             Event::Fetched(Fetched::Replicas {
-                region: region.into(),
+                place: region.into(),
                 result: Ok(Snapshot::new(list, now())),
             })
         };
@@ -1992,7 +1993,7 @@ mod backup_truth {
         );
         app.update(
             Event::Fetched(Fetched::Replicas {
-                region: "eu-west-1".into(),
+                place: "eu-west-1".into(),
                 result: Err(ripcord::source::SourceError::new(
                     SourceErrorKind::Timeout,
                     "rds:DescribeDBInstances",
@@ -2003,14 +2004,14 @@ mod backup_truth {
         );
         app.update(
             Event::Fetched(Fetched::Backups {
-                region: "us-east-1".into(),
+                place: "us-east-1".into(),
                 result: east,
             }),
             now(),
         );
         app.update(
             Event::Fetched(Fetched::Backups {
-                region: "us-west-2".into(),
+                place: "us-west-2".into(),
                 result: west,
             }),
             now(),
@@ -2018,7 +2019,7 @@ mod backup_truth {
         // eu-west-1's backups: not read either.
         app.update(
             Event::Fetched(Fetched::Backups {
-                region: "eu-west-1".into(),
+                place: "eu-west-1".into(),
                 result: Err(ripcord::source::SourceError::new(
                     SourceErrorKind::Timeout,
                     "backup:ListBackupJobs",
@@ -2492,7 +2493,13 @@ mod route53_truth {
             Theme::mono(),
             now(),
         );
-        app.update(Event::Fetched(Fetched::Health(Ok(snapshot))), now());
+        app.update(
+            Event::Fetched(Fetched::Health {
+                account: None,
+                result: Ok(snapshot),
+            }),
+            now(),
+        );
         app
     }
 
@@ -2681,12 +2688,15 @@ mod route53_truth {
         )
         .await;
         let app = app_showing(snapshot);
-        let (_, error) = app.fleet.health.last_error.clone().expect("failures shown");
+        let (_, error) = app.fleet.health[&None]
+            .last_error
+            .clone()
+            .expect("failures shown");
         let shown = error.to_string();
         assert!(shown.contains("route53:ListHostedZones"), "{shown}");
         assert!(shown.contains("cloudwatch:GetMetricData"), "{shown}");
         let lines = ripcord::ui::widgets::feed_errors(
-            std::iter::once((&"global".to_string(), &app.fleet.health)),
+            std::iter::once((&"global".to_string(), &app.fleet.health[&None])),
             now(),
         );
         assert!(
@@ -3263,7 +3273,7 @@ mod faults {
                 assert!(result.is_ok(), "{}: the first fetch is good", case.name);
                 app.update(
                     Event::Fetched(Fetched::Replicas {
-                        region: region.to_string(),
+                        place: region.to_string().into(),
                         result,
                     }),
                     first,
@@ -3291,7 +3301,7 @@ mod faults {
             let later = Timestamp::now();
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    region: DEAD.to_string(),
+                    place: DEAD.to_string().into(),
                     result: faulted,
                 }),
                 later,
@@ -3306,7 +3316,7 @@ mod faults {
             }
             // Two intervals on, the healthy region has refreshed again and the dead one has
             // not: the dead one is stale, the other not.
-            let interval = app.fleet.replicas[DEAD].interval;
+            let interval = app.fleet.replicas[&Place::from(DEAD)].interval;
             let stale_at = later
                 .checked_add(jiff::SignedDuration::try_from(interval * 3).expect("fits"))
                 .expect("in range");
@@ -3317,13 +3327,13 @@ mod faults {
             });
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    region: ALIVE.to_string(),
+                    place: ALIVE.to_string().into(),
                     result: alive_again,
                 }),
                 stale_at,
             );
 
-            let dead_feed = &app.fleet.replicas[DEAD];
+            let dead_feed = &app.fleet.replicas[&Place::from(DEAD)];
             assert_eq!(
                 dead_feed.data().map(Vec::len),
                 Some(2),
@@ -3331,7 +3341,7 @@ mod faults {
                 case.name
             );
             let stale = app.stale_feeds();
-            let alive_feed = &app.fleet.replicas[ALIVE];
+            let alive_feed = &app.fleet.replicas[&Place::from(ALIVE)];
             assert!(alive_feed.last_error.is_none(), "{}", case.name);
             assert!(
                 !stale.contains(&(Pane::Replicas, ALIVE.to_string())),

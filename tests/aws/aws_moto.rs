@@ -11,6 +11,7 @@
 //! tests fail, saying so: they are never skipped.
 
 use crate::common;
+use ripcord::fleet::Place;
 
 use aws_sdk_route53::types::{
     ChangeBatch, ResourceRecordSetFailover, RrType, Tag, TagResourceType,
@@ -151,7 +152,7 @@ async fn a_promoted_replica_shows_as_promoted_instead_of_vanishing() {
         &[WEST.to_string()],
         Workloads::default(),
         vec![Fetched::Replicas {
-            region: WEST.to_string(),
+            place: WEST.to_string().into(),
             result: Ok(after),
         }],
         Timestamp::now(),
@@ -442,14 +443,14 @@ async fn the_app_lists_replicas_over_several_pages_and_shows_the_failing_feeds()
 
     // Data and failure side by side: the replicas are fresh, the metrics read failed.
     for region in [EAST, WEST] {
-        let feed = &app.replicas[region];
+        let feed = &app.replicas[&Place::from(region)];
         assert_eq!(feed.freshness(now), Freshness::Fresh);
         let (_, e) = feed
             .last_error
             .as_ref()
             .expect("the metrics failure is shown");
         assert_eq!(e.call, "cloudwatch:GetMetricData");
-        let backups = &app.backups[region];
+        let backups = &app.backups[&Place::from(region)];
         assert!(backups.last_good.is_none());
         assert_eq!(
             backups.freshness(now),
@@ -568,20 +569,20 @@ async fn a_dead_region_goes_stale_on_its_own_while_the_others_arrive() {
             .expect("pollers running");
         match &event {
             Event::Fetched(Fetched::Replicas {
-                region,
+                place,
                 result: Ok(_),
-            }) if region == EAST => east_arrived = true,
+            }) if place.region == EAST => east_arrived = true,
             Event::Fetched(Fetched::Replicas {
-                region,
+                place,
                 result: Err(e),
-            }) if region == WEST => {
+            }) if place.region == WEST => {
                 assert_eq!(e.kind, SourceErrorKind::Timeout, "{e}");
                 west_timed_out = true;
             }
             Event::Fetched(Fetched::Replicas {
-                region,
+                place,
                 result: Ok(_),
-            }) if region == WEST => {
+            }) if place.region == WEST => {
                 panic!("the dead region answered")
             }
             _ => {}
@@ -595,8 +596,14 @@ async fn a_dead_region_goes_stale_on_its_own_while_the_others_arrive() {
         started.elapsed()
     );
     let now = Timestamp::now();
-    assert_eq!(app.fleet.replicas[EAST].freshness(now), Freshness::Fresh);
-    assert_eq!(app.fleet.replicas[WEST].freshness(now), Freshness::Stale);
+    assert_eq!(
+        app.fleet.replicas[&Place::from(EAST)].freshness(now),
+        Freshness::Fresh
+    );
+    assert_eq!(
+        app.fleet.replicas[&Place::from(WEST)].freshness(now),
+        Freshness::Stale
+    );
     assert!(
         app.replica_rows()
             .iter()

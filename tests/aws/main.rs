@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod aws_accounts;
 mod aws_actions_mocks;
 mod aws_mocks;
 mod aws_moto;

@@ -34,7 +34,7 @@ const CONFIG_CASES: &[(&str, &str)] = &[
     ),
     (
         "unknown_key.toml",
-        "unknown_key.toml:2:1: key `refresh_interval`: unknown field `refresh_interval`, expected one of `profile`, `regions`, `theme`, `refresh`, `defaults`, `thresholds`, `workload`, `runbook_dirs`",
+        "unknown_key.toml:2:1: key `refresh_interval`: unknown field `refresh_interval`, expected one of `profile`, `regions`, `theme`, `refresh`, `defaults`, `thresholds`, `workload`, `runbook_dirs`, `account`",
     ),
     (
         "bad_duration.toml",
@@ -71,6 +71,34 @@ const CONFIG_CASES: &[(&str, &str)] = &[
     (
         "workload_bad_pattern.toml",
         "workload_bad_pattern.toml:5:1: key `workload[0].resources`: `orders-[abc` is not a valid pattern: Pattern syntax error near position 7: invalid range pattern",
+    ),
+    (
+        "account_duplicate.toml",
+        "account_duplicate.toml:6:1: key `account[1].name`: account `workload` is defined twice",
+    ),
+    (
+        "account_bad_role_arn.toml",
+        "account_bad_role_arn.toml:3:1: key `account[0].role_arn`: `ripcord-read` is not an IAM role ARN (expected arn:aws:iam::123456789012:role/NAME)",
+    ),
+    (
+        "account_external_id_without_role.toml",
+        "account_external_id_without_role.toml:4:1: key `account[0].external_id`: `external_id` is for assuming a role: set `role_arn` too",
+    ),
+    (
+        "account_unknown_key.toml",
+        "account_unknown_key.toml:3:1: key `account[0].role`: unknown field `role`, expected one of `name`, `profile`, `role_arn`, `external_id`, `session_name`, `regions`, `environment`",
+    ),
+    (
+        "account_missing_name.toml",
+        "account_missing_name.toml:3:1: key `account[0]`: missing field `name`",
+    ),
+    (
+        "account_bad_name.toml",
+        "account_bad_name.toml:2:1: key `account[0].name`: `prod/east` is not a usable account name: use letters, digits, - and _ (at most 64)",
+    ),
+    (
+        "account_bad_region.toml",
+        "account_bad_region.toml:4:1: key `account[0].regions`: `uswest2` is not an AWS region name (e.g. us-east-1)",
     ),
 ];
 
@@ -215,4 +243,51 @@ fn help_tells_where_logs_and_config_live() {
         text.contains("logs") && text.contains("RIPCORD_LOG_DIR") && text.contains("demo"),
         "{text}"
     );
+}
+
+/// With `[[account]]` tables, runbook actions are not offered against AWS (each run would
+/// need the credentials and the audit identity of the account it acts in): `runbook run` and
+/// `runbook resume` say so before anything is set up, instead of opening a cockpit that cannot
+/// act. Drills (`--sim`) still run.
+#[test]
+fn runbooks_against_named_accounts_are_refused_plainly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[account]]\nname = \"workload\"\nprofile = \"workload-read\"\nenvironment = \"prod\"\n",
+    )
+    .expect("write config");
+    let config = config.to_str().expect("utf-8");
+    for args in [
+        vec![
+            "runbook",
+            "run",
+            "rds-cross-region-failover",
+            "--config",
+            config,
+        ],
+        vec![
+            "runbook",
+            "resume",
+            "20261121T030000Z-abcd",
+            "--config",
+            config,
+        ],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ripcord"))
+            .args(&args)
+            .env_remove("RIPCORD_CONFIG")
+            .env("RIPCORD_AUDIT_DIR", dir.path().join("audit"))
+            .env("RIPCORD_LOG_DIR", dir.path().join("logs"))
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("runbook actions are not offered with [[account]] tables"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "no escape codes were written");
+    }
 }

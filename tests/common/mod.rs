@@ -68,15 +68,18 @@ pub fn feed_round(app: &mut App, sim: &SimFleet, when: Timestamp) {
 /// What the simulator answers for `feed` at `when`.
 pub fn sim_answer(sim: &SimFleet, feed: &FeedId, when: Timestamp) -> Fetched {
     match feed {
-        FeedId::Replicas(region) => Fetched::Replicas {
-            region: region.clone(),
-            result: sim.replicas_at(region, when),
+        FeedId::Replicas(place) => Fetched::Replicas {
+            place: place.clone(),
+            result: sim.replicas_at(&place.region, when),
         },
-        FeedId::Backups(region) => Fetched::Backups {
-            region: region.clone(),
-            result: sim.backups_at(region, when),
+        FeedId::Backups(place) => Fetched::Backups {
+            place: place.clone(),
+            result: sim.backups_at(&place.region, when),
         },
-        FeedId::Health => Fetched::Health(sim.health_checks_at(when)),
+        FeedId::Health(account) => Fetched::Health {
+            account: account.clone(),
+            result: sim.health_checks_at(when),
+        },
     }
 }
 

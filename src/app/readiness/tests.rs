@@ -178,34 +178,37 @@ fn feed(
 ) {
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: EAST.into(),
+            place: EAST.into(),
             result: Ok(Snapshot::new(vec![], now)),
         }),
         now,
     );
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: WEST.into(),
+            place: WEST.into(),
             result: Ok(Snapshot::new(replicas, now)),
         }),
         now,
     );
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: EAST.into(),
+            place: EAST.into(),
             result: Ok(Snapshot::new(east, now)),
         }),
         now,
     );
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: WEST.into(),
+            place: WEST.into(),
             result: Ok(Snapshot::new(west_backups(now), now)),
         }),
         now,
     );
     app.update(
-        Event::Fetched(Fetched::Health(Ok(Snapshot::new(health, now)))),
+        Event::Fetched(Fetched::Health {
+            account: None,
+            result: Ok(Snapshot::new(health, now)),
+        }),
         now,
     );
 }
@@ -284,7 +287,7 @@ fn lag_over_the_rpo_is_not_ready() {
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: WEST.into(),
+            place: WEST.into(),
             result: Ok(Snapshot::new(vec![dr_replica(now, 90)], now)),
         }),
         now,
@@ -304,7 +307,7 @@ fn a_dr_replica_that_is_not_available_is_not_ready() {
     broken.state = ReplicationState::Broken("deleting".into());
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: WEST.into(),
+            place: WEST.into(),
             result: Ok(Snapshot::new(vec![broken], now)),
         }),
         now,
@@ -358,7 +361,7 @@ fn a_feed_never_read_is_cannot_tell() {
     // A fetch that failed says why.
     app.update(
         Event::Fetched(Fetched::Replicas {
-            region: EAST.into(),
+            place: EAST.into(),
             result: Err(crate::source::SourceError::new(
                 crate::source::SourceErrorKind::AccessDenied,
                 "rds:DescribeDBInstances",
@@ -379,7 +382,7 @@ fn a_recovery_point_older_than_the_backup_rpo_is_not_ready() {
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: EAST.into(),
+            place: EAST.into(),
             result: Ok(Snapshot::new(
                 east_backups(now, 3 * 3600, copied(now, 1800)),
                 now,
@@ -398,7 +401,7 @@ fn backups_not_copied_out_of_region_are_not_ready() {
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: EAST.into(),
+            place: EAST.into(),
             result: Ok(Snapshot::new(
                 east_backups(now, 3600, Listing::Read(vec![])),
                 now,
@@ -419,7 +422,7 @@ fn an_old_copy_is_at_risk_and_an_unread_copy_listing_is_cannot_tell() {
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: EAST.into(),
+            place: EAST.into(),
             result: Ok(Snapshot::new(
                 east_backups(now, 3600, copied(now, 5 * 3600)),
                 now,
@@ -433,7 +436,7 @@ fn an_old_copy_is_at_risk_and_an_unread_copy_listing_is_cannot_tell() {
     assert_eq!(r.age_seconds, Some(5 * 3600));
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: EAST.into(),
+            place: EAST.into(),
             result: Ok(Snapshot::new(
                 east_backups(
                     now,
@@ -464,7 +467,7 @@ fn point_in_time_restore_off_is_at_risk() {
     }]);
     app.update(
         Event::Fetched(Fetched::Backups {
-            region: EAST.into(),
+            place: EAST.into(),
             result: Ok(Snapshot::new(east, now)),
         }),
         now,
@@ -482,10 +485,10 @@ fn an_unhealthy_secondary_is_not_ready() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (mut app, now) = ready_app(&tmp.path().join("audit"));
     app.update(
-        Event::Fetched(Fetched::Health(Ok(Snapshot::new(
-            checks(now, CheckStatus::Unhealthy),
-            now,
-        )))),
+        Event::Fetched(Fetched::Health {
+            account: None,
+            result: Ok(Snapshot::new(checks(now, CheckStatus::Unhealthy), now)),
+        }),
         now,
     );
     let w = orders_of(&app);
@@ -714,21 +717,24 @@ fn demo_app(dir: &Path, now: Timestamp) -> App {
     for region in &regions {
         app.update(
             Event::Fetched(Fetched::Replicas {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.replicas_at(region, now),
             }),
             now,
         );
         app.update(
             Event::Fetched(Fetched::Backups {
-                region: region.clone(),
+                place: region.clone().into(),
                 result: sim.backups_at(region, now),
             }),
             now,
         );
     }
     app.update(
-        Event::Fetched(Fetched::Health(sim.health_checks_at(now))),
+        Event::Fetched(Fetched::Health {
+            account: None,
+            result: sim.health_checks_at(now),
+        }),
         now,
     );
     app.readiness_view.serving = crate::runbook::lang::library::Library::shipped().serving();

@@ -79,6 +79,8 @@ impl ReplicaCache {
 /// screen).
 pub struct ReplicaRows<'a> {
     lists: Vec<&'a [Replica]>,
+    /// The account of each list (its feed's place), when accounts are named.
+    accounts: Vec<Option<&'a str>>,
     rows: Arc<[Evaluated]>,
     /// `None`: every row (no filter).
     kept: Option<Arc<[usize]>>,
@@ -88,6 +90,8 @@ pub struct ReplicaRows<'a> {
 /// One replica row: the replica, its targets, its verdict and where its data came from.
 #[derive(Clone, Copy)]
 pub struct ReplicaRow<'a> {
+    /// The account the replica lives in, when accounts are named.
+    pub account: Option<&'a str>,
     pub replica: &'a Replica,
     pub targets: &'a Targets,
     pub eval: &'a Evaluation,
@@ -111,6 +115,7 @@ impl<'a> ReplicaRows<'a> {
         };
         let e = self.rows.get(at)?;
         Some(ReplicaRow {
+            account: self.accounts[e.feed],
             replica: &self.lists[e.feed][e.index],
             targets: &e.targets,
             eval: &e.eval,
@@ -159,6 +164,11 @@ impl FleetView {
             .values()
             .map(|feed| feed.data().map_or(&[][..], |list| list.as_slice()))
             .collect();
+        let accounts: Vec<Option<&str>> = self
+            .replicas
+            .keys()
+            .map(|place| place.account.as_deref())
+            .collect();
         let mut kept = self.replica_cache.lock();
         if !kept
             .as_ref()
@@ -183,6 +193,7 @@ impl FleetView {
         if filter.is_empty() {
             return ReplicaRows {
                 lists,
+                accounts,
                 rows,
                 kept: None,
                 measured: Arc::clone(&derived.measured),
@@ -196,7 +207,7 @@ impl FleetView {
                 let indices: Arc<[usize]> = rows
                     .iter()
                     .enumerate()
-                    .filter(|(_, e)| keeps(filter, &lists[e.feed][e.index], e))
+                    .filter(|(_, e)| keeps(filter, accounts[e.feed], &lists[e.feed][e.index], e))
                     .map(|(i, _)| i)
                     .collect();
                 let measured = Arc::<Measured>::default();
@@ -210,6 +221,7 @@ impl FleetView {
         };
         ReplicaRows {
             lists,
+            accounts,
             rows,
             kept: Some(indices),
             measured,
@@ -303,11 +315,12 @@ fn next_whole_second_of_age(then: Timestamp, now: Timestamp) -> Option<Timestamp
 }
 
 /// Whether `filter` keeps a replica's row: any of its words, its workload or its verdict.
-fn keeps(filter: &str, r: &Replica, e: &Evaluated) -> bool {
+fn keeps(filter: &str, account: Option<&str>, r: &Replica, e: &Evaluated) -> bool {
     let workload = e.targets.workload.as_deref().unwrap_or("");
     matches(
         filter,
         &[
+            account.unwrap_or(""),
             &r.id,
             &r.source_id,
             &r.region,
@@ -385,7 +398,7 @@ mod tests {
         ];
         view.apply(
             Fetched::Replicas {
-                region: "us-west-2".into(),
+                place: "us-west-2".into(),
                 result: Ok(Snapshot::new(replicas, at(400))),
             },
             at(400),
@@ -458,7 +471,7 @@ mod tests {
         );
         view.apply(
             Fetched::Replicas {
-                region: "us-west-2".into(),
+                place: "us-west-2".into(),
                 result: Ok(Snapshot::new(vec![replica("c-new", at(900))], at(1_000))),
             },
             at(1_000),

@@ -160,11 +160,15 @@ fn is_expired_credentials(detail: &str) -> bool {
         || lower.contains("session token not found or invalid")
 }
 
-/// No credentials at all fails before anything is sent; like a denial, retrying will not help.
+/// No credentials at all, or credentials that cannot be loaded (a profile's
+/// `credential_process` that fails, a role that cannot be assumed), fails before anything is
+/// sent; like a denial, retrying will not help until the operator acts.
 fn is_missing_credentials(detail: &str) -> bool {
     let lower = detail.to_lowercase();
     lower.contains("credentials")
-        && (lower.contains("no credentials") || lower.contains("failed to load"))
+        && (lower.contains("no credentials")
+            || lower.contains("failed to load")
+            || lower.contains("while loading credentials"))
 }
 
 #[cfg(test)]
@@ -290,6 +294,46 @@ mod tests {
         assert!(err.message.contains("SSO token has expired"), "{err:?}");
         assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing was sent");
         assert!(!err.may_have_happened());
+    }
+
+    /// What aws-config says when a profile's `credential_process` fails (an expired session
+    /// of the tool behind it, a tool that is not installed): before anything is sent.
+    #[derive(Debug)]
+    struct CredentialProcessFails;
+
+    impl aws_sdk_rds::config::ProvideCredentials for CredentialProcessFails {
+        fn provide_credentials<'a>(
+            &'a self,
+        ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+                aws_credential_types::provider::error::CredentialsError::provider_error(
+                    "Error retrieving credentials: external process exited with code exit status: 1. Stderr: ",
+                ),
+            ))
+        }
+    }
+
+    #[tokio::test]
+    async fn credentials_that_cannot_be_loaded_are_a_credentials_problem_not_an_unreachable_region()
+    {
+        let (client, calls) = rds(
+            SharedCredentialsProvider::new(CredentialProcessFails),
+            200,
+            "unused",
+        );
+        let err = client
+            .describe_db_instances()
+            .send()
+            .await
+            .expect_err("no credentials");
+        let err = aws_error("rds:DescribeDBInstances", err);
+        assert_eq!(err.kind, SourceErrorKind::AccessDenied, "{err:?}");
+        assert!(err.message.contains("external process exited"), "{err:?}");
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing was sent");
+        assert!(!err.may_have_happened(), "nothing was sent: {err:?}");
     }
 
     #[test]

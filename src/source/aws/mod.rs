@@ -5,6 +5,7 @@
 //! One client per (service, region), each with explicit timeouts and retries (`sdk.rs`). Each
 //! region is fetched on its own, so a region that does not answer delays only its own data.
 
+pub mod account;
 pub mod actions;
 pub mod backup;
 pub mod calls;

@@ -84,6 +84,18 @@ pub fn login_hint() -> String {
 /// Loads the shared AWS configuration. `profile` overrides `AWS_PROFILE`. Nothing here talks
 /// to AWS except, where the environment names no region, the region lookup of the chain.
 pub async fn load(profile: Option<&str>, limits: CallLimits) -> SdkConfig {
+    PROFILE.get_or_init(|| {
+        profile
+            .map(str::to_string)
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+            .unwrap_or_else(|| "default".to_string())
+    });
+    load_quietly(profile, limits).await
+}
+
+/// As `load`, without making `profile` the one the process's hints name: each named account
+/// (`source::aws::account`) gives its own hint.
+pub async fn load_quietly(profile: Option<&str>, limits: CallLimits) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client())
         .timeout_config(limits.timeout_config())
@@ -91,12 +103,6 @@ pub async fn load(profile: Option<&str>, limits: CallLimits) -> SdkConfig {
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }
-    PROFILE.get_or_init(|| {
-        profile
-            .map(str::to_string)
-            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
-            .unwrap_or_else(|| "default".to_string())
-    });
     expiry::watch(loader.load().await)
 }
 
@@ -108,19 +114,9 @@ pub fn https_client() -> aws_sdk_rds::config::SharedHttpClient {
         .build_https()
 }
 
-/// Whether `name` looks like an AWS region (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`),
-/// so that a typo is caught before any call is made.
-pub fn is_region_name(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-}
+// What a region name looks like is the domain's (`fleet::place`): the config's accounts check
+// it too, without reaching into the AWS source.
+pub use crate::fleet::is_region_name;
 
 /// Flags win over the config file; what neither names is left to the AWS environment.
 pub fn pick_profile(flag: Option<&str>, config: Option<&str>) -> Option<String> {

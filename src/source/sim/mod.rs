@@ -4,6 +4,7 @@
 //! multi-region estate whose lag wanders, whose health checks flap, whose backups mostly
 //! succeed, and whose regions can go down (`--scenario region-outage`).
 
+pub mod accounts;
 pub mod drill;
 pub mod estate;
 mod history;
@@ -451,7 +452,7 @@ mod tests {
             let result = sim.replicas_at(region, now);
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    region: region.clone(),
+                    place: region.clone().into(),
                     result,
                 }),
                 now,
@@ -459,7 +460,7 @@ mod tests {
             let result = sim.backups_at(region, now);
             app.update(
                 Event::Fetched(Fetched::Backups {
-                    region: region.clone(),
+                    place: region.clone().into(),
                     result,
                 }),
                 now,

@@ -6,7 +6,8 @@ use crate::app::{App, BackupView, Pane};
 use crate::fleet::{JobCounts, NewestPoint, Verdict, format_duration};
 use crate::ui::columns::{Col, Holds, headers, lay_out, table_width};
 use crate::ui::widgets::{
-    feed_errors, feeds_summary, pane_block, seen_span, short_name, verdict_span, verdict_style,
+    AccountsShown, feed_errors, feeds_summary, pane_block, seen_span, short_name, verdict_span,
+    verdict_style,
 };
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -39,20 +40,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     if focused {
         extra.push(Span::styled("(v) ", theme.dim));
     }
-    extra.extend(feeds_summary(theme, app.fleet.backups.iter(), app.now));
-    let block = pane_block(
-        theme,
-        title_line(theme, Pane::Backups.title(), extra),
-        focused,
-    );
+    let block = |shown: &AccountsShown| {
+        let mut extra = extra.clone();
+        extra.extend(shown.title_spans(app));
+        extra.extend(feeds_summary(theme, app.fleet.backups.iter(), app.now));
+        pane_block(
+            theme,
+            title_line(theme, Pane::Backups.title(), extra),
+            focused,
+        )
+    };
     let errors = feed_errors(app.fleet.backups.iter(), app.now);
     let selected = app.selected_index(Pane::Backups);
     let empty = |none: &str| empty_text(app, app.fleet.backups.values(), "backup", none);
     let width = table_width(area.width);
     match app.backup_view {
         BackupView::Vaults => {
-            let cells: Vec<Vec<Span<'static>>> = app
-                .vault_rows()
+            let vault_rows = app.vault_rows();
+            let shown = AccountsShown::of(app, vault_rows.iter().map(|r| r.account.as_deref()));
+            let mut cells: Vec<Vec<Span<'static>>> = vault_rows
                 .iter()
                 .map(|r| {
                     let issues = r.counts[0].map_or(0, |c| c.problems());
@@ -74,7 +80,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                     ]
                 })
                 .collect();
-            let cols = [
+            let mut cols = [
                 Col::new("verdict", Holds::Value(7)),
                 Col::new("vault", Holds::Id),
                 Col::new("type", Holds::Value(8)),
@@ -84,7 +90,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 Col::new("14d", Holds::Value(6)),
                 Col::new("issues", Holds::Value(6)),
                 Col::new("seen", Holds::Value(5)),
-            ];
+            ]
+            .to_vec();
+            shown.add_column(
+                app,
+                1,
+                &mut cols,
+                &mut cells,
+                vault_rows.iter().map(|r| r.account.as_deref()),
+            );
             let (widths, rows) = lay_out(&cols, cells, width);
             let header = headers(&cols);
             draw_table(
@@ -92,7 +106,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 area,
                 app,
                 PaneTable {
-                    block,
+                    block: block(&shown),
                     header: &header,
                     widths: &widths,
                     rows,
@@ -104,8 +118,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             );
         }
         BackupView::RecoveryPoints => {
-            let cells: Vec<Vec<Span<'static>>> = app
-                .point_rows()
+            let point_rows = app.point_rows();
+            let shown = AccountsShown::of(app, point_rows.iter().map(|r| r.account));
+            let mut cells: Vec<Vec<Span<'static>>> = point_rows
                 .iter()
                 .map(|r| {
                     let p = &r.point;
@@ -130,7 +145,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                     ]
                 })
                 .collect();
-            let cols = [
+            let mut cols = [
                 Col::new("verdict", Holds::Value(7)),
                 Col::new("resource", Holds::Id),
                 Col::new("type", Holds::Value(8)),
@@ -138,7 +153,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 Col::new("last good", Holds::Value(9)),
                 Col::new("limit", Holds::Value(6)),
                 Col::new("seen", Holds::Value(5)),
-            ];
+            ]
+            .to_vec();
+            shown.add_column(
+                app,
+                1,
+                &mut cols,
+                &mut cells,
+                point_rows.iter().map(|r| r.account),
+            );
             let (widths, rows) = lay_out(&cols, cells, width);
             let header = headers(&cols);
             draw_table(
@@ -146,7 +169,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 area,
                 app,
                 PaneTable {
-                    block,
+                    block: block(&shown),
                     header: &header,
                     widths: &widths,
                     rows,
@@ -158,8 +181,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             );
         }
         BackupView::Failures => {
-            let cells: Vec<Vec<Span<'static>>> = app
-                .failure_rows()
+            let failure_rows = app.failure_rows();
+            let shown = AccountsShown::of(app, failure_rows.iter().map(|r| r.account));
+            let mut cells: Vec<Vec<Span<'static>>> = failure_rows
                 .iter()
                 .map(|r| {
                     let j = r.job;
@@ -180,13 +204,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                     ]
                 })
                 .collect();
-            let cols = [
+            let mut cols = [
                 Col::new("ago", Holds::Value(6)),
                 Col::new("state", Holds::Value(10)),
                 Col::new("resource", Holds::Id),
                 Col::new("message", Holds::Text),
                 Col::new("seen", Holds::Value(5)),
-            ];
+            ]
+            .to_vec();
+            shown.add_column(
+                app,
+                2,
+                &mut cols,
+                &mut cells,
+                failure_rows.iter().map(|r| r.account),
+            );
             let (widths, rows) = lay_out(&cols, cells, width);
             let header = headers(&cols);
             draw_table(
@@ -194,7 +226,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 area,
                 app,
                 PaneTable {
-                    block,
+                    block: block(&shown),
                     header: &header,
                     widths: &widths,
                     rows,

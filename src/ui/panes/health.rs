@@ -2,10 +2,12 @@
 //! healthy, and the failover record it decides for.
 
 use super::{PaneTable, draw_table, empty_text, is_wide, title_line};
+use crate::app::feed::Feed;
 use crate::app::{App, Pane};
+use crate::fleet::{HealthCheck, Place};
 use crate::ui::columns::{Col, Holds, headers, lay_out, table_width};
 use crate::ui::widgets::{
-    feed_errors, feeds_summary, pane_block, seen_span, verdict_span, verdict_style,
+    AccountsShown, feed_errors, feeds_summary, pane_block, seen_span, verdict_span, verdict_style,
 };
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,20 +15,25 @@ use ratatui::text::Span;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let theme = &app.theme;
-    let global = "global".to_string();
-    let feeds = std::iter::once((&global, &app.fleet.health));
+    // Route 53 is global: one feed per account, named `global` (or `ACCOUNT/global`).
+    let keyed: Vec<(Place, &Feed<Vec<HealthCheck>>)> = app
+        .fleet
+        .health
+        .iter()
+        .map(|(account, feed)| (Place::new(account.as_deref(), "global"), feed))
+        .collect();
+    let feeds = keyed.iter().map(|(place, feed)| (place, *feed));
+    let check_rows = app.check_rows();
+    let shown = AccountsShown::of(app, check_rows.iter().map(|r| r.account));
+    let mut extra = shown.title_spans(app);
+    extra.extend(feeds_summary(theme, feeds, app.now));
     let block = pane_block(
         theme,
-        title_line(
-            theme,
-            Pane::Health.title(),
-            feeds_summary(theme, feeds, app.now),
-        ),
+        title_line(theme, Pane::Health.title(), extra),
         focused,
     );
     let wide = is_wide(area);
-    let cells: Vec<Vec<Span<'static>>> = app
-        .check_rows()
+    let mut cells: Vec<Vec<Span<'static>>> = check_rows
         .iter()
         .map(|r| {
             let c = r.check;
@@ -68,7 +75,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             cells
         })
         .collect();
-    let cols: Vec<Col> = if wide {
+    let mut cols: Vec<Col> = if wide {
         vec![
             Col::new("verdict", Holds::Value(7)),
             Col::new("check", Holds::Id),
@@ -90,12 +97,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             Col::new("seen", Holds::Value(5)),
         ]
     };
+    shown.add_column(
+        app,
+        1,
+        &mut cols,
+        &mut cells,
+        check_rows.iter().map(|r| r.account),
+    );
     let (widths, rows) = lay_out(&cols, cells, table_width(area.width));
     let header = headers(&cols);
-    let errors = feed_errors(std::iter::once((&global, &app.fleet.health)), app.now);
+    let errors = feed_errors(keyed.iter().map(|(place, feed)| (place, *feed)), app.now);
     let empty = empty_text(
         app,
-        std::iter::once(&app.fleet.health),
+        app.fleet.health.values(),
         "health-check",
         "no Route 53 health checks",
     );
@@ -182,10 +196,10 @@ mod tests {
             value: "ALIAS shop.elb.amazonaws.com".into(),
         }];
         app.update(
-            Event::Fetched(Fetched::Health(Ok(Snapshot::new(
-                vec![stopped, calculated, by_target],
-                now,
-            )))),
+            Event::Fetched(Fetched::Health {
+                account: None,
+                result: Ok(Snapshot::new(vec![stopped, calculated, by_target], now)),
+            }),
             now,
         );
         let mut terminal = Terminal::new(TestBackend::new(100, 8)).expect("test backend");

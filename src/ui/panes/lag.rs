@@ -8,7 +8,8 @@ use crate::ui::columns::{
     Col, Holds, headers, lay_out_window, natural_widths, near_selection, table_width,
 };
 use crate::ui::widgets::{
-    feed_errors, feeds_summary, pane_block, seen_span, sparkline, verdict_span, verdict_style,
+    AccountsShown, account_span, feed_errors, feeds_summary, pane_block, seen_span, sparkline,
+    verdict_span, verdict_style,
 };
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -19,22 +20,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let rows = app.replica_rows();
     let wide = is_wide(area);
     let spark_width: u16 = if wide { 20 } else { 8 };
-    let title = title_line(
-        theme,
-        Pane::Replicas.title(),
-        feeds_summary(theme, app.fleet.replicas.iter(), app.now),
-    );
+    let shown = AccountsShown::of(app, rows.iter().map(|r| r.account));
+    let mut extra = shown.title_spans(app);
+    extra.extend(feeds_summary(theme, app.fleet.replicas.iter(), app.now));
+    let title = title_line(theme, Pane::Replicas.title(), extra);
     let block = pane_block(theme, title, focused);
-    let cols = columns(wide, spark_width);
+    let mut cols = columns(wide, spark_width);
+    // Rows spanning several accounts get an account column after the verdict.
+    let with_account = shown == AccountsShown::Column;
+    if with_account {
+        cols.insert(1, Col::new("account", Holds::Value(7)));
+    }
     // Only rows near the selection can be on screen: only those are drawn (cells, sparkline),
     // the selection counted from the first of them. The columns are sized by every row, as
     // measured once per derivation of the rows (nothing in a row moves before it ends).
     let selected = app.selected_index(Pane::Replicas);
     let visible = near_selection(selected, rows.len(), area.height);
-    let natural = rows.measured(u64::from(wide), |all| {
+    // Measured once per set of columns: wide or not, with the account column or not.
+    let natural = rows.measured(u64::from(wide) | (u64::from(with_account) << 1), |all| {
         natural_widths(
             &cols,
-            all.iter().map(|row| cells(app, &row, wide, String::new())),
+            all.iter()
+                .map(|row| cells(app, &row, wide, with_account, String::new())),
         )
     });
     let window: Vec<Vec<Span<'static>>> = rows
@@ -45,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 usize::from(spark_width),
                 row.targets.rpo.as_secs_f64(),
             );
-            cells(app, &row, wide, spark)
+            cells(app, &row, wide, with_account, spark)
         })
         .collect();
     let (widths, table_rows) = lay_out_window(&cols, &natural, window, table_width(area.width));
@@ -77,7 +84,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
 }
 
 /// One replica row's cells, in the order of the pane's columns (`spark`: its sparkline).
-fn cells(app: &App, row: &ReplicaRow<'_>, wide: bool, spark: String) -> Vec<Span<'static>> {
+fn cells(
+    app: &App,
+    row: &ReplicaRow<'_>,
+    wide: bool,
+    with_account: bool,
+    spark: String,
+) -> Vec<Span<'static>> {
     let theme = &app.theme;
     let r = row.replica;
     // Only a recent datapoint from a read that worked is the lag now; an old one or one left
@@ -102,6 +115,9 @@ fn cells(app: &App, row: &ReplicaRow<'_>, wide: bool, spark: String) -> Vec<Span
         ));
     }
     cells.push(seen_span(theme, &row.from, app.now));
+    if with_account {
+        cells.insert(1, account_span(app, row.account));
+    }
     cells
 }
 
@@ -176,7 +192,7 @@ mod tests {
             let result = sim.replicas_at(region, now);
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    region: region.clone(),
+                    place: region.into(),
                     result,
                 }),
                 now,
@@ -200,7 +216,7 @@ mod tests {
                     usize::from(spark_width),
                     row.targets.rpo.as_secs_f64(),
                 );
-                cells(app, &row, wide, spark)
+                cells(app, &row, wide, false, spark)
             })
             .collect();
         let (widths, table_rows) = lay_out(&cols, all, table_width(area.width));

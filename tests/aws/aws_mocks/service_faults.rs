@@ -14,6 +14,7 @@ use aws_sdk_route53::operation::list_tags_for_resources::ListTagsForResourcesOut
 use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use ripcord::app::{Fetched, Pane};
+use ripcord::fleet::Place;
 use ripcord::source::aws::GlobalClients;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -396,13 +397,13 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
             assert!(result.is_ok(), "{}: the first read is good", case.name);
             app.update(
                 Event::Fetched(Fetched::Backups {
-                    region: region.to_string(),
+                    place: region.to_string().into(),
                     result,
                 }),
                 t0,
             );
         }
-        let good_points = app.fleet.backups[DEAD]
+        let good_points = app.fleet.backups[&Place::from(DEAD)]
             .data()
             .map(|b| b.recovery_points.len())
             .expect("read");
@@ -418,22 +419,25 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
         assert_failed_as(&case, &faulted, "backup:");
         app.update(
             Event::Fetched(Fetched::Backups {
-                region: DEAD.to_string(),
+                place: DEAD.to_string().into(),
                 result: faulted,
             }),
             t1,
         );
-        let stale_at = later(t1, three_intervals(app.fleet.backups[DEAD].interval));
+        let stale_at = later(
+            t1,
+            three_intervals(app.fleet.backups[&Place::from(DEAD)].interval),
+        );
         let alive_again = backup::backup_health(&good, ALIVE, stale_at, &parts).await;
         app.update(
             Event::Fetched(Fetched::Backups {
-                region: ALIVE.to_string(),
+                place: ALIVE.to_string().into(),
                 result: alive_again,
             }),
             stale_at,
         );
 
-        let dead = &app.fleet.backups[DEAD];
+        let dead = &app.fleet.backups[&Place::from(DEAD)];
         assert_eq!(
             dead.data().map(|b| b.recovery_points.len()),
             Some(good_points),
@@ -454,7 +458,7 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
             case.name
         );
         assert!(
-            app.fleet.backups[ALIVE].last_error.is_none(),
+            app.fleet.backups[&Place::from(ALIVE)].last_error.is_none(),
             "{}",
             case.name
         );
@@ -566,7 +570,13 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
             "{}: the first read is good: {first:?}",
             case.name
         );
-        app.update(Event::Fetched(Fetched::Health(first)), t0);
+        app.update(
+            Event::Fetched(Fetched::Health {
+                account: None,
+                result: first,
+            }),
+            t0,
+        );
         let replicas: Vec<_> = [DEAD, ALIVE]
             .into_iter()
             .map(|region| (region, super::faults::good_fleet(region, 2)))
@@ -575,7 +585,7 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
             let result = fleet.replicas(region).await;
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    region: region.to_string(),
+                    place: region.to_string().into(),
                     result,
                 }),
                 t0,
@@ -596,8 +606,14 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
         )
         .await;
         assert_failed_as(&case, &faulted, "route53:");
-        app.update(Event::Fetched(Fetched::Health(faulted)), t1);
-        let stale_at = later(t1, three_intervals(app.fleet.health.interval));
+        app.update(
+            Event::Fetched(Fetched::Health {
+                account: None,
+                result: faulted,
+            }),
+            t1,
+        );
+        let stale_at = later(t1, three_intervals(app.fleet.health[&None].interval));
         for (region, (fleet, ..)) in &replicas {
             let result = fleet.replicas(region).await.map(|mut s| {
                 s.fetched_at = stale_at;
@@ -605,7 +621,7 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
             });
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    region: region.to_string(),
+                    place: region.to_string().into(),
                     result,
                 }),
                 stale_at,
@@ -613,14 +629,12 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
         }
 
         assert_eq!(
-            app.fleet.health.data().map(Vec::len),
+            app.fleet.health[&None].data().map(Vec::len),
             Some(1),
             "{}: the last good checks stay",
             case.name
         );
-        let (_, reason) = app
-            .fleet
-            .health
+        let (_, reason) = app.fleet.health[&None]
             .last_error
             .as_ref()
             .expect("the reason is kept");
@@ -724,7 +738,7 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
             );
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    region: region.to_string(),
+                    place: region.to_string().into(),
                     result,
                 }),
                 t0,
@@ -761,7 +775,7 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
         let t1 = Timestamp::now();
         app.update(
             Event::Fetched(Fetched::Replicas {
-                region: DEAD.to_string(),
+                place: DEAD.to_string().into(),
                 result: faulted,
             }),
             t1,
@@ -774,7 +788,7 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
         );
         app.update(
             Event::Fetched(Fetched::Replicas {
-                region: ALIVE.to_string(),
+                place: ALIVE.to_string().into(),
                 result: alive_again,
             }),
             t1,
@@ -810,13 +824,13 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
         let alive_line = line(ALIVE);
         assert_eq!(alive_line.lag_seconds, Some(7.0), "{}", case.name);
         assert_ne!(alive_line.verdict, Verdict::Unknown, "{}", case.name);
-        let (_, reason) = app.fleet.replicas[DEAD]
+        let (_, reason) = app.fleet.replicas[&Place::from(DEAD)]
             .last_error
             .as_ref()
             .expect("the reason is kept");
         assert_eq!(reason.kind, case.kind, "{}", case.name);
         assert!(
-            app.fleet.replicas[ALIVE].last_error.is_none(),
+            app.fleet.replicas[&Place::from(ALIVE)].last_error.is_none(),
             "{}",
             case.name
         );

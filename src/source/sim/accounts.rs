@@ -1,0 +1,186 @@
+//! The demo's accounts: an estate spread over two AWS accounts, as big estates are. The
+//! workload account, `shop` (production), holds the databases, their replicas, their own
+//! backups and the health checks; the backup account holds the copies in the DR vault. Each
+//! account is a fleet source of its own, polled on its own, over the one simulated estate.
+
+use super::SimFleet;
+use super::estate::Estate;
+use crate::fleet::{
+    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica,
+    Snapshot,
+};
+use crate::source::{AccountFleet, FetchResult, FleetSource};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+pub const WORKLOAD: &str = "shop";
+pub const BACKUP: &str = "backup";
+
+/// The vaults the backup account holds; every other resource is the workload account's.
+const BACKUP_ACCOUNT_VAULTS: [&str; 1] = ["dr-usw2"];
+
+/// The account a vault belongs to.
+pub fn account_of_vault(vault: &str) -> &'static str {
+    if BACKUP_ACCOUNT_VAULTS.contains(&vault) {
+        BACKUP
+    } else {
+        WORKLOAD
+    }
+}
+
+/// The account a protected resource (or a replica, or a check) belongs to: its vault's, when
+/// it is backed up into one; else the workload account's.
+fn account_of_resource(estate: &Estate, id: &str) -> &'static str {
+    estate
+        .protected
+        .iter()
+        .find(|p| p.id == id)
+        .map_or(WORKLOAD, |p| account_of_vault(&p.vault))
+}
+
+/// The demo's two accounts, each a view of `fleet`.
+pub fn fleets(fleet: &Arc<SimFleet>) -> Vec<AccountFleet> {
+    [
+        (WORKLOAD, Some("prod".to_string())),
+        (BACKUP, Some("backup".to_string())),
+    ]
+    .into_iter()
+    .map(|(name, environment)| {
+        AccountFleet::named(
+            AccountLabel::new(name, environment),
+            Arc::new(SimAccount {
+                fleet: fleet.clone(),
+                account: name,
+            }),
+        )
+    })
+    .collect()
+}
+
+/// One account's share of the simulated estate.
+pub struct SimAccount {
+    fleet: Arc<SimFleet>,
+    account: &'static str,
+}
+
+impl SimAccount {
+    fn mine(&self, id: &str) -> bool {
+        account_of_resource(&self.fleet.estate, id) == self.account
+    }
+
+    fn only_mine<T>(result: FetchResult<T>, keep: impl FnOnce(T) -> T) -> FetchResult<T> {
+        result.map(|snapshot| Snapshot {
+            data: keep(snapshot.data),
+            ..snapshot
+        })
+    }
+}
+
+#[async_trait]
+impl FleetSource for SimAccount {
+    fn name(&self) -> &str {
+        "sim"
+    }
+
+    fn regions(&self) -> Vec<String> {
+        self.fleet.regions()
+    }
+
+    async fn replicas(&self, region: &str) -> FetchResult<Vec<Replica>> {
+        Self::only_mine(self.fleet.replicas(region).await, |mut list| {
+            list.retain(|r| self.mine(&r.id));
+            list
+        })
+    }
+
+    async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
+        let account = self.account;
+        Self::only_mine(self.fleet.backups(region).await, |mut health| {
+            health
+                .stats
+                .retain(|s| account_of_vault(&s.vault) == account);
+            health.resource_stats.retain(|s| self.mine(&s.resource_id));
+            health
+                .problem_jobs
+                .retain(|j| account_of_vault(&j.vault) == account);
+            health
+                .recovery_points
+                .retain(|p| account_of_vault(&p.vault) == account);
+            health
+        })
+    }
+
+    async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>> {
+        Self::only_mine(self.fleet.health_checks().await, |mut checks| {
+            checks.retain(|c| self.mine(&c.id));
+            checks
+        })
+    }
+
+    async fn checker_detail(&self, check_id: &str) -> FetchResult<Vec<CheckerObservation>> {
+        self.fleet.checker_detail(check_id).await
+    }
+
+    async fn lag_history(&self, of: &HistoryOf) -> FetchResult<LagHistory> {
+        self.fleet.lag_history(of).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::source::sim::SimOptions;
+    use jiff::Timestamp;
+
+    #[tokio::test]
+    async fn the_two_accounts_share_the_estate_without_overlap() {
+        let sim = Arc::new(SimFleet::new(SimOptions {
+            clock: Clock::manual(Timestamp::from_second(1_800_000_000).expect("valid")),
+            ..SimOptions::default()
+        }));
+        let fleets = fleets(&sim);
+        let names: Vec<Option<&str>> = fleets.iter().map(AccountFleet::name).collect();
+        assert_eq!(names, [Some(WORKLOAD), Some(BACKUP)]);
+        assert!(
+            fleets[0]
+                .account
+                .as_ref()
+                .is_some_and(AccountLabel::is_production)
+        );
+        let mut points_by_account = Vec::new();
+        let mut replicas_by_account = Vec::new();
+        for f in &fleets {
+            let mut points = Vec::new();
+            let mut replicas = Vec::new();
+            for region in f.fleet.regions() {
+                let health = f.fleet.backups(&region).await.expect("backups").data;
+                points.extend(health.recovery_points.into_iter().map(|p| p.resource_id));
+                let list = f.fleet.replicas(&region).await.expect("replicas").data;
+                replicas.extend(list.into_iter().map(|r| r.id));
+            }
+            points_by_account.push(points);
+            replicas_by_account.push(replicas);
+        }
+        assert!(
+            points_by_account[1].contains(&"orders-primary-copy".to_string()),
+            "the backup account holds the copies: {points_by_account:?}"
+        );
+        assert!(
+            !points_by_account[0].contains(&"orders-primary-copy".to_string()),
+            "{points_by_account:?}"
+        );
+        assert!(points_by_account[0].contains(&"orders-primary".to_string()));
+        assert!(replicas_by_account[1].is_empty());
+        let mut all = Vec::new();
+        for region in sim.regions() {
+            let health = sim.backups(&region).await.expect("backups").data;
+            all.extend(health.recovery_points.into_iter().map(|p| p.resource_id));
+        }
+        assert_eq!(
+            points_by_account[0].len() + points_by_account[1].len(),
+            all.len(),
+            "every point is in exactly one account"
+        );
+    }
+}
