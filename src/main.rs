@@ -278,6 +278,31 @@ fn finish(
     }
 }
 
+/// Where a one-shot glance (`status`, `report readiness`) looks: the simulator, or the
+/// accounts chosen (`--accounts`) of the config, or the one account of `profile`.
+fn glance_target(
+    cli: &Cli,
+    cfg: &Config,
+    profile: Option<String>,
+    sim: bool,
+    seed: u64,
+    scenario: ripcord::source::sim::Scenario,
+) -> Result<Target, String> {
+    if sim {
+        return Ok(Target::Sim { seed, scenario });
+    }
+    let accounts = ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .cloned()
+        .collect();
+    Ok(Target::Aws {
+        profile,
+        regions: sdk::pick_regions(&cli.global.regions, &cfg.regions),
+        accounts,
+    })
+}
+
 /// `ripcord status`: everything once, within `--timeout`, as a table or JSON and an exit code.
 fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
     let runtime = match runtime() {
@@ -288,23 +313,18 @@ fn status(cli: &Cli, cfg: Config, args: &StatusArgs) -> ExitCode {
         }
     };
     let profile = sdk::pick_profile(cli.global.profile.as_deref(), cfg.profile.as_deref());
-    let target = if args.sim {
-        Target::Sim {
-            seed: args.seed,
-            scenario: args.scenario,
-        }
-    } else {
-        let accounts = match ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts) {
-            Ok(chosen) => chosen.into_iter().cloned().collect(),
-            Err(e) => {
-                eprintln!("ripcord: {e}");
-                return ExitCode::from(3);
-            }
-        };
-        Target::Aws {
-            profile: profile.clone(),
-            regions: sdk::pick_regions(&cli.global.regions, &cfg.regions),
-            accounts,
+    let target = match glance_target(
+        cli,
+        &cfg,
+        profile.clone(),
+        args.sim,
+        args.seed,
+        args.scenario,
+    ) {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("ripcord: {e}");
+            return ExitCode::from(3);
         }
     };
     let outcome = runtime.block_on(ripcord::status::glance(target, &cfg, args.timeout));
@@ -355,23 +375,18 @@ fn report_readiness(cli: &Cli, cfg: Config, args: &ReadinessReportArgs) -> ExitC
         }
     };
     let profile = sdk::pick_profile(cli.global.profile.as_deref(), cfg.profile.as_deref());
-    let target = if args.sim {
-        Target::Sim {
-            seed: args.seed,
-            scenario: args.scenario,
-        }
-    } else {
-        let accounts = match ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts) {
-            Ok(chosen) => chosen.into_iter().cloned().collect(),
-            Err(e) => {
-                eprintln!("ripcord: {e}");
-                return ExitCode::from(3);
-            }
-        };
-        Target::Aws {
-            profile: profile.clone(),
-            regions: sdk::pick_regions(&cli.global.regions, &cfg.regions),
-            accounts,
+    let target = match glance_target(
+        cli,
+        &cfg,
+        profile.clone(),
+        args.sim,
+        args.seed,
+        args.scenario,
+    ) {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("ripcord: {e}");
+            return ExitCode::from(3);
         }
     };
     let outcome = runtime.block_on(ripcord::status::glance(target, &cfg, args.timeout));
