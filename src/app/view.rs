@@ -530,7 +530,7 @@ impl App {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::app::{Event, Fetched, Mode};
     use crate::clock::Clock;
@@ -538,8 +538,8 @@ mod tests {
     use crate::source::sim::{Scenario, SimFleet, SimOptions};
     use crate::theme::Theme;
 
-    /// A 300-replica fleet a minute into a region outage.
-    fn outage_app() -> App {
+    /// A 300-replica fleet a minute into a region outage (the lag pane's tests use it too).
+    pub(crate) fn outage_app() -> App {
         let start = Timestamp::from_second(1_800_000_000).expect("valid");
         let now = start + jiff::SignedDuration::from_mins(1);
         let sim = SimFleet::new(SimOptions {

@@ -153,53 +153,12 @@ fn columns(wide: bool, spark_width: u16) -> Vec<Col> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Event, Fetched, Mode};
-    use crate::clock::Clock;
-    use crate::config::{Config, Refresh};
-    use crate::source::sim::{Scenario, SimFleet, SimOptions};
-    use crate::theme::Theme;
+    use crate::app::Event;
+    use crate::app::view::tests::outage_app;
     use crate::ui::columns::lay_out;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use jiff::Timestamp;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-
-    /// A 300-replica fleet a minute into a region outage.
-    fn outage_app() -> App {
-        let start = Timestamp::from_second(1_800_000_000).expect("valid");
-        let now = start + jiff::SignedDuration::from_mins(1);
-        let sim = SimFleet::new(SimOptions {
-            fleet_size: 300,
-            scenario: Scenario::RegionOutage,
-            clock: Clock::manual(start),
-            ..SimOptions::default()
-        });
-        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
-            .map(String::from)
-            .to_vec();
-        let mut app = App::new(
-            Mode::Demo {
-                scenario: Scenario::RegionOutage,
-            },
-            "sim",
-            &regions,
-            Config::default().workloads(sim.workloads()),
-            Refresh::demo(),
-            Theme::mono(),
-            now,
-        );
-        for region in &regions {
-            let result = sim.replicas_at(region, now);
-            app.update(
-                Event::Fetched(Fetched::Replicas {
-                    place: region.into(),
-                    result,
-                }),
-                now,
-            );
-        }
-        app
-    }
 
     /// The pane drawn from every row (cells and sparklines for all), as it was before only
     /// the rows near the selection were drawn.
