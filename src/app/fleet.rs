@@ -5,7 +5,7 @@
 
 use super::Pane;
 use super::feed::{Feed, Freshness};
-use super::view::ReplicaCache;
+use super::view::{CheckEntry, Kept, PointEntry, ReplicaCache, VaultRow};
 use crate::config::Refresh;
 use crate::fleet::{AccountLabel, BackupHealth, HealthCheck, Place, Replica, Verdict, Workloads};
 use crate::source::{AccountFleet, FetchResult, FleetSource, SourceError, with_deadline};
@@ -142,6 +142,13 @@ pub struct FleetView {
     /// replica rows kept in `replica_cache` are derived again when it moves.
     pub(super) replica_generation: u64,
     pub(super) replica_cache: ReplicaCache,
+    /// Count the answers of the backups and health feeds, as `replica_generation` does.
+    pub(super) backup_generation: u64,
+    pub(super) health_generation: u64,
+    /// The rows of the backups and health panes, kept between frames (`view::kept`).
+    pub(super) point_cache: Kept<PointEntry>,
+    pub(super) vault_cache: Kept<VaultRow>,
+    pub(super) check_cache: Kept<CheckEntry>,
 }
 
 impl FleetView {
@@ -170,6 +177,11 @@ impl FleetView {
             health: BTreeMap::from([(None, Feed::new(refresh.health))]),
             replica_generation: 0,
             replica_cache: ReplicaCache::default(),
+            backup_generation: 0,
+            health_generation: 0,
+            point_cache: Kept::default(),
+            vault_cache: Kept::default(),
+            check_cache: Kept::default(),
         }
     }
 
@@ -194,6 +206,10 @@ impl FleetView {
             .map(|(a, _)| (Some(a.name.clone()), Feed::new(self.refresh.health)))
             .collect();
         self.accounts = accounts.iter().map(|(a, _)| a.clone()).collect();
+        // Other feeds: nothing kept from the old ones holds.
+        self.replica_generation += 1;
+        self.backup_generation += 1;
+        self.health_generation += 1;
     }
 
     /// Watches the named accounts among `fleets` (their regions as they give them); with
@@ -228,6 +244,7 @@ impl FleetView {
                     .apply(result, now);
             }
             Fetched::Backups { place, result } => {
+                self.backup_generation += 1;
                 let interval = self.refresh.backups;
                 self.backups
                     .entry(place)
@@ -235,6 +252,7 @@ impl FleetView {
                     .apply(result, now);
             }
             Fetched::Health { account, result } => {
+                self.health_generation += 1;
                 let interval = self.refresh.health;
                 self.health
                     .entry(account)
@@ -246,12 +264,17 @@ impl FleetView {
 
     /// The worst verdict anywhere, counting data we cannot trust as at least WARN.
     pub fn overall(&self) -> Verdict {
-        self.overall_of(&self.offenders())
+        self.overall_with_worst(self.offender_counts().worst.map(|(v, _, _)| v))
     }
 
     /// `overall`, from the `offenders` already gathered (the header shows both).
     pub fn overall_of(&self, offenders: &[(Verdict, String, String)]) -> Verdict {
-        let worst = offenders.first().map_or(Verdict::Ok, |(v, _, _)| *v);
+        self.overall_with_worst(offenders.first().map(|(v, _, _)| *v))
+    }
+
+    /// `overall`, from the worst offender's verdict (`None`: no offender).
+    pub fn overall_with_worst(&self, worst: Option<Verdict>) -> Verdict {
+        let worst = worst.unwrap_or(Verdict::Ok);
         if self.stale_feeds().is_empty() {
             worst
         } else {

@@ -8,14 +8,24 @@ use super::{App, BackupView, Pane};
 use crate::fleet::BackupHealth;
 use crate::fleet::coverage::{self, Read};
 use crate::fleet::{
-    AccountLabel, BackupJob, Evaluation, HealthCheck, JobCounts, NewestPoint, Place,
-    RecoveryPointAge, Replica, Targets, Verdict, Window, age_between, evaluate, format_duration,
+    AccountLabel, BackupJob, Evaluation, HealthCheck, JobCounts, Place, RecoveryPointAge, Replica,
+    Verdict, age_between, format_duration,
 };
 use jiff::Timestamp;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+mod alike;
+mod checks;
+mod kept;
+mod offenders;
+mod points;
 mod replicas;
+mod vaults;
+pub(crate) use checks::CheckEntry;
+pub(crate) use kept::Kept;
+pub use offenders::OffenderCounts;
+pub(crate) use points::PointEntry;
+pub use points::{PointRow, PointRows};
 pub use replicas::{ReplicaCache, ReplicaRow, ReplicaRows};
 
 /// Where a row's data came from and how fresh it is.
@@ -25,6 +35,7 @@ pub struct Provenance {
     pub stale: bool,
 }
 
+#[derive(Clone)]
 pub struct VaultRow {
     pub account: Option<String>,
     pub region: String,
@@ -32,16 +43,6 @@ pub struct VaultRow {
     pub resource_type: String,
     pub counts: [Option<JobCounts>; 3],
     /// Judged on the 24 h window.
-    pub eval: Evaluation,
-    pub from: Provenance,
-}
-
-pub struct PointRow<'a> {
-    /// Borrowed from a backups feed, or owned when the RDS inventory found a database the
-    /// listings cannot show (`fleet::coverage`).
-    pub point: Cow<'a, RecoveryPointAge>,
-    pub account: Option<&'a str>,
-    pub targets: Targets,
     pub eval: Evaluation,
     pub from: Provenance,
 }
@@ -92,140 +93,6 @@ fn matches(filter: &str, fields: &[&str]) -> bool {
 }
 
 impl FleetView {
-    pub fn vault_rows(&self, filter: &str) -> Vec<VaultRow> {
-        type Key = (Option<String>, String, String, String);
-        let mut grouped: BTreeMap<Key, VaultRow> = BTreeMap::new();
-        for (place, feed) in &self.backups {
-            let (Some(health), Some(from)) = (feed.data(), provenance(feed, self.now)) else {
-                continue;
-            };
-            for s in &health.stats {
-                let key = (
-                    place.account.clone(),
-                    s.region.clone(),
-                    s.vault.clone(),
-                    s.resource_type.clone(),
-                );
-                let row = grouped.entry(key).or_insert_with(|| VaultRow {
-                    account: place.account.clone(),
-                    region: s.region.clone(),
-                    vault: s.vault.clone(),
-                    resource_type: s.resource_type.clone(),
-                    counts: [None; 3],
-                    eval: Evaluation::unknown("no finished jobs in 24h"),
-                    from,
-                });
-                let slot = Window::ALL.iter().position(|w| *w == s.window).unwrap_or(0);
-                row.counts[slot] = Some(s.counts);
-                if s.window == Window::Day {
-                    row.eval = judged_with_age(
-                        evaluate::backup_stats(s, &self.workloads.thresholds),
-                        from,
-                        self.now,
-                    );
-                }
-            }
-        }
-        let mut rows: Vec<VaultRow> = grouped
-            .into_values()
-            .filter(|r| {
-                matches(
-                    filter,
-                    &[
-                        r.account.as_deref().unwrap_or(""),
-                        &r.region,
-                        &r.vault,
-                        &r.resource_type,
-                        r.eval.verdict.word(),
-                    ],
-                )
-            })
-            .collect();
-        rows.sort_by(|a, b| {
-            let rate = |r: &VaultRow| r.counts[0].and_then(|c| c.success_rate()).unwrap_or(1.0);
-            b.eval
-                .verdict
-                .cmp(&a.eval.verdict)
-                .then_with(|| rate(a).total_cmp(&rate(b)))
-        });
-        rows
-    }
-
-    pub fn point_rows(&self, filter: &str) -> Vec<PointRow<'_>> {
-        let listed = self
-            .backups
-            .iter()
-            .filter_map(|(place, feed)| {
-                Some((
-                    place.account.as_deref(),
-                    feed.data()?,
-                    provenance(feed, self.now)?,
-                ))
-            })
-            .flat_map(|(account, health, from)| {
-                health
-                    .recovery_points
-                    .iter()
-                    .map(move |p| (account, Cow::Borrowed(p), from))
-            });
-        let uncovered = self.uncovered_points().into_iter().map(|(account, p)| {
-            let from = self.dated(&Place::new(account, p.region.clone()));
-            (account, Cow::Owned(p), from)
-        });
-        let mut rows: Vec<PointRow<'_>> = listed
-            .chain(uncovered)
-            .map(|(account, point, from)| {
-                let targets = self.workloads.targets_for(&point.resource_id);
-                let eval = judged_with_age(
-                    evaluate::recovery_point(
-                        &point,
-                        &targets,
-                        &self.workloads.thresholds,
-                        self.now,
-                    ),
-                    from,
-                    self.now,
-                );
-                PointRow {
-                    point,
-                    account,
-                    targets,
-                    eval,
-                    from,
-                }
-            })
-            .filter(|row| {
-                let p = &row.point;
-                matches(
-                    filter,
-                    &[
-                        row.account.unwrap_or(""),
-                        &p.resource_id,
-                        &p.resource_type,
-                        &p.vault,
-                        &p.region,
-                        row.eval.verdict.word(),
-                    ],
-                )
-            })
-            .collect();
-        // None at all first, then the ones that cannot be told, then the oldest.
-        // Compared in place (a key that clones the identifier allocates twice a comparison).
-        let rank = |r: &PointRow<'_>| match r.point.newest {
-            NewestPoint::None => 0,
-            NewestPoint::CannotTell(_) => 1,
-            NewestPoint::Taken(_) => 2,
-        };
-        rows.sort_by(|a, b| {
-            (rank(a), a.point.newest.taken_at(), &a.point.resource_id).cmp(&(
-                rank(b),
-                b.point.newest.taken_at(),
-                &b.point.resource_id,
-            ))
-        });
-        rows
-    }
-
     /// Databases of the RDS inventory the recovery-point listings cannot show: none at all,
     /// or cannot tell, with the account they are in. Each account's inventory is joined to its
     /// own backups (a database's backup plan lives in its own account). Feeds still waiting
@@ -398,51 +265,6 @@ impl FleetView {
         self.account(Some(found))
     }
 
-    pub fn check_rows(&self, filter: &str) -> Vec<CheckRow<'_>> {
-        let mut rows: Vec<CheckRow<'_>> = self
-            .health
-            .iter()
-            .filter_map(|(account, feed)| {
-                Some((
-                    account.as_deref(),
-                    feed.data()?,
-                    provenance(feed, self.now)?,
-                ))
-            })
-            .flat_map(|(account, checks, from)| {
-                checks.iter().map(move |check| CheckRow {
-                    account,
-                    check,
-                    eval: judged_with_age(evaluate::health_check(check, self.now), from, self.now),
-                    from,
-                })
-            })
-            .filter(|row| {
-                let c = row.check;
-                let region = c.target_region.as_deref().unwrap_or("");
-                let guards: Vec<&str> = c.guards.iter().map(|g| g.name.as_str()).collect();
-                let mut fields = vec![
-                    row.account.unwrap_or(""),
-                    c.id.as_str(),
-                    &c.name,
-                    &c.target,
-                    region,
-                    c.status.word(),
-                    row.eval.verdict.word(),
-                ];
-                fields.extend(guards);
-                matches(filter, &fields)
-            })
-            .collect();
-        rows.sort_by(|a, b| {
-            b.eval
-                .verdict
-                .cmp(&a.eval.verdict)
-                .then_with(|| a.check.id.cmp(&b.check.id))
-        });
-        rows
-    }
-
     /// Everything judged, worst first, as `(verdict, what, why)`, for the header.
     pub fn offenders(&self) -> Vec<(Verdict, String, String)> {
         let mut all: Vec<(Verdict, String, String)> = Vec::new();
@@ -451,8 +273,15 @@ impl FleetView {
         all.extend(replicas::troubled(&self.replica_rows("")));
         all.extend(
             self.point_rows("")
-                .into_iter()
-                .map(|r| (r.eval.verdict, r.point.resource_id.clone(), r.eval.reason)),
+                .iter()
+                .filter(|r| r.eval.verdict > Verdict::Ok)
+                .map(|r| {
+                    (
+                        r.eval.verdict,
+                        r.point.resource_id.clone(),
+                        r.eval.reason.clone(),
+                    )
+                }),
         );
         all.extend(self.vault_rows("").into_iter().map(|r| {
             (
@@ -487,7 +316,7 @@ impl App {
     }
 
     /// Protected resources, oldest last-good recovery point first (none at all comes first).
-    pub fn point_rows(&self) -> Vec<PointRow<'_>> {
+    pub fn point_rows(&self) -> PointRows<'_> {
         self.fleet.point_rows(&self.filter)
     }
 

@@ -28,6 +28,22 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// How many columns `format_duration(d)` takes, without formatting it (a pane sizes a column
+/// by the ages of thousands of rows every frame).
+pub fn duration_width(d: Duration) -> usize {
+    fn digits(n: u64) -> usize {
+        n.checked_ilog10().map_or(1, |l| l as usize + 1)
+    }
+    let secs = d.as_secs();
+    match secs {
+        0..60 => digits(secs) + 1,
+        60..3600 if secs / 60 < 10 && !secs.is_multiple_of(60) => 5,
+        60..3600 => digits(secs / 60) + 1,
+        3600..86_400 => digits(secs / 3600) + 4,
+        _ => digits(secs / 86_400) + 4,
+    }
+}
+
 /// Replica lag, with sub-second and single-digit values kept precise: Aurora lags in
 /// milliseconds, and "0s" would hide the difference between 40 ms and 900 ms.
 pub fn format_lag(d: Duration) -> String {
@@ -58,6 +74,20 @@ mod tests {
             format_duration(Duration::from_secs(2 * 86_400 + 4 * 3600)),
             "2d04h"
         );
+    }
+
+    #[test]
+    fn the_width_is_the_formatted_length() {
+        let mut secs = 0u64;
+        while secs < 2_000 * 86_400 {
+            let d = Duration::from_secs(secs);
+            assert_eq!(duration_width(d), format_duration(d).len(), "{secs} s");
+            secs = if secs < 100_000 {
+                secs + 1
+            } else {
+                secs * 11 / 10 + 7
+            };
+        }
     }
 
     #[test]

@@ -291,7 +291,7 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
         .collect();
     let recovery_points: Vec<PointLine> = fleet
         .point_rows("")
-        .into_iter()
+        .iter()
         .map(|row| {
             let p = row.point;
             PointLine {
@@ -305,7 +305,7 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
                 known: !matches!(p.newest, NewestPoint::CannotTell(_)),
                 workload: row.targets.workload.clone(),
                 verdict: row.eval.verdict,
-                reason: row.eval.reason,
+                reason: row.eval.reason.clone(),
             }
         })
         .collect();

@@ -11,11 +11,18 @@ use ratatui::widgets::Paragraph;
 
 pub fn header(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    let offenders = app.offenders();
-    let count = |v: Verdict| offenders.iter().filter(|(x, _, _)| *x == v).count();
+    // Counted over the kept rows: the header copies only the worst offender.
+    let offenders = app.fleet.offender_counts();
+    let count = |v: Verdict| match v {
+        Verdict::Crit => offenders.crit,
+        Verdict::Warn => offenders.warn,
+        Verdict::Unknown => offenders.unknown,
+        Verdict::Ok => 0,
+    };
     let stale = app.stale_feeds().len();
-    // Gathered once: the offenders cost a pass over every recovery point.
-    let overall = app.fleet.overall_of(&offenders);
+    let overall = app
+        .fleet
+        .overall_with_worst(offenders.worst.as_ref().map(|(v, _, _)| *v));
     // At 80 columns an outage's counts and mode do not all fit: the compact form drops words
     // that the rest says anyway, so the mode (DEMO or AWS) is never the part that is cut.
     let line = |compact: bool| {
@@ -73,7 +80,7 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         full
     };
-    let second = match offenders.first() {
+    let second = match &offenders.worst {
         Some((v, what, why)) => {
             let mut spans = vec![
                 Span::styled(" worst: ", theme.dim),
@@ -83,9 +90,9 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
                 ),
                 Span::raw(format!(" — {why}")),
             ];
-            if offenders.len() > 1 {
+            if offenders.total() > 1 {
                 spans.push(Span::styled(
-                    format!("  (+{} more)", offenders.len() - 1),
+                    format!("  (+{} more)", offenders.total() - 1),
                     theme.dim,
                 ));
             }

@@ -75,14 +75,7 @@ pub fn natural_widths<'s, R: AsRef<[Span<'s>]>>(
     cols: &[Col],
     rows: impl Iterator<Item = R>,
 ) -> Vec<u16> {
-    let mut natural: Vec<u16> = cols
-        .iter()
-        .map(|c| match c.holds {
-            Holds::Chart(w) => w,
-            Holds::Value(w) => w.max(header_width(c)),
-            _ => header_width(c),
-        })
-        .collect();
+    let mut natural: Vec<u16> = cols.iter().map(least_width).collect();
     for row in rows {
         for ((n, c), span) in natural.iter_mut().zip(cols).zip(row.as_ref()) {
             if !matches!(c.holds, Holds::Chart(_)) {
@@ -91,6 +84,16 @@ pub fn natural_widths<'s, R: AsRef<[Span<'s>]>>(
         }
     }
     natural
+}
+
+/// A column's natural width before any cell: its header, and at least the width a `Value`
+/// column promises; a chart's own width.
+pub fn least_width(c: &Col) -> u16 {
+    match c.holds {
+        Holds::Chart(w) => w,
+        Holds::Value(w) => w.max(header_width(c)),
+        _ => header_width(c),
+    }
 }
 
 fn header_width(c: &Col) -> u16 {

@@ -306,7 +306,7 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
                 };
                 let p = &row.point;
                 vec![
-                    verdict_line(&row.eval),
+                    verdict_line(row.eval),
                     field(
                         app,
                         "resource",
