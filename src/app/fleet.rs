@@ -5,7 +5,7 @@
 
 use super::Pane;
 use super::feed::{Feed, Freshness};
-use super::view::{CheckEntry, Kept, PointEntry, ReplicaCache, VaultRow};
+use super::view::{CheckEntry, Kept, PointEntry, ReplicaEntry, VaultRow};
 use crate::config::Refresh;
 use crate::fleet::{AccountLabel, BackupHealth, HealthCheck, Place, Replica, Verdict, Workloads};
 use crate::source::{AccountFleet, FetchResult, FleetSource, SourceError, with_deadline};
@@ -141,7 +141,7 @@ pub struct FleetView {
     /// Counts the answers of the replicas feeds (change them only through `apply`): the
     /// replica rows kept in `replica_cache` are derived again when it moves.
     pub(super) replica_generation: u64,
-    pub(super) replica_cache: ReplicaCache,
+    pub(super) replica_cache: Kept<ReplicaEntry>,
     /// Count the answers of the backups and health feeds, as `replica_generation` does.
     pub(super) backup_generation: u64,
     pub(super) health_generation: u64,
@@ -176,7 +176,7 @@ impl FleetView {
                 .collect(),
             health: BTreeMap::from([(None, Feed::new(refresh.health))]),
             replica_generation: 0,
-            replica_cache: ReplicaCache::default(),
+            replica_cache: Kept::default(),
             backup_generation: 0,
             health_generation: 0,
             point_cache: Kept::default(),

@@ -22,11 +22,13 @@ mod points;
 mod replicas;
 mod vaults;
 pub(crate) use checks::CheckEntry;
+pub use checks::{CheckRows, KeptCheckRow};
 pub(crate) use kept::Kept;
 pub use offenders::OffenderCounts;
 pub(crate) use points::PointEntry;
 pub use points::{PointRow, PointRows};
-pub use replicas::{ReplicaCache, ReplicaRow, ReplicaRows};
+pub(crate) use replicas::ReplicaEntry;
+pub use replicas::{ReplicaRow, ReplicaRows};
 
 /// Where a row's data came from and how fresh it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,6 +337,11 @@ impl App {
         self.fleet.account(name)
     }
 
+    /// Health checks, worst first, as a handle on the kept rows (what the pane reads).
+    pub fn kept_check_rows(&self) -> CheckRows<'_> {
+        self.fleet.kept_check_rows(&self.filter)
+    }
+
     /// Health checks, worst first.
     pub fn check_rows(&self) -> Vec<CheckRow<'_>> {
         self.fleet.check_rows(&self.filter)
@@ -353,7 +360,7 @@ impl App {
                 BackupView::RecoveryPoints => self.point_rows().len(),
                 BackupView::Failures => self.failure_rows().len(),
             },
-            Pane::Health => self.check_rows().len(),
+            Pane::Health => self.kept_check_rows().len(),
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
 use crate::fleet::{Evaluation, HealthCheck, Verdict, evaluate};
 use jiff::Timestamp;
+use std::sync::Arc;
 
 /// One check as judged: where it is (the `feed`-th health feed, in `FleetView::health`
 /// order, and its place in that list) and what was judged.
@@ -134,11 +135,77 @@ impl Derive<CheckEntry> for ChecksOf<'_> {
     }
 }
 
+/// The check rows a filter keeps, worst first: a handle on the kept rows, read one at a time
+/// (the pane reads only those on screen).
+pub struct CheckRows<'a> {
+    how: ChecksOf<'a>,
+    picked: Picked<CheckEntry>,
+}
+
+/// One kept check row, borrowed: as `CheckRow`, without a copy of its verdict.
+#[derive(Clone, Copy)]
+pub struct KeptCheckRow<'a> {
+    pub account: Option<&'a str>,
+    pub check: &'a HealthCheck,
+    pub eval: &'a Evaluation,
+    pub from: Provenance,
+}
+
+impl CheckRows<'_> {
+    pub fn len(&self) -> usize {
+        self.picked.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th row, if there is one.
+    pub fn get(&self, i: usize) -> Option<KeptCheckRow<'_>> {
+        let e = self.picked.get(i)?;
+        let (account, check) = self.how.check(e)?;
+        Some(KeptCheckRow {
+            account,
+            check,
+            eval: &e.eval,
+            from: e.from,
+        })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = KeptCheckRow<'_>> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// The rows from `range` that exist, in order.
+    pub fn range(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = KeptCheckRow<'_>> + '_ {
+        range
+            .take_while(|&i| i < self.len())
+            .filter_map(|i| self.get(i))
+    }
+
+    /// Widths measured once over these rows per set of `columns` (see `Picked::measured`).
+    /// Every cell of a check row is constant while it is kept: its ages move only at the
+    /// whole seconds that end it.
+    pub fn measured(&self, columns: u64, measure: impl FnOnce(&Self) -> Vec<u16>) -> Arc<[u16]> {
+        self.picked.measured(columns, || measure(self))
+    }
+}
+
 impl FleetView {
     /// The kept check rows `filter` keeps.
     pub(super) fn checks_picked(&self, how: &ChecksOf<'_>, filter: &str) -> Picked<CheckEntry> {
         self.check_cache
             .rows([self.health_generation, 0], self.now, filter, how)
+    }
+
+    /// The kept check rows `filter` keeps, as a handle (what the pane reads).
+    pub fn kept_check_rows(&self, filter: &str) -> CheckRows<'_> {
+        let how = ChecksOf::new(self);
+        let picked = self.checks_picked(&how, filter);
+        CheckRows { how, picked }
     }
 
     /// Health checks, worst first, then by identifier.

@@ -1,90 +1,51 @@
-//! The replica rows, derived (evaluated, sorted) once and kept until the data or the clock can
-//! change them; the filter picks from the kept rows. A frame, a key press and the header all
-//! read the same derivation instead of evaluating every replica again.
+//! The replica rows, derived (evaluated, sorted) once per answer of the replicas feeds and kept
+//! (`kept.rs`); the filter picks from the kept rows. A frame, a key press and the header all
+//! read the same rows instead of evaluating every replica again.
 //!
-//! When the clock can change a row: every judgement of a replica row that moves with time is
-//! a function of whole seconds of an age (`age_between` shown by `format_duration`, or compared
-//! with whole-second limits such as `LAG_CURRENT_FOR`) measured from its feed's fetch or its
-//! newest lag sample, or of its feed turning stale at twice the refresh interval. So between
-//! two such instants nothing about a row can differ, and the derivation is kept exactly that
-//! long: a row turns STALE at the same instant as if it were derived afresh every frame.
+//! When the clock can change a row: a replica's judgement moves with time only through its
+//! newest lag datapoint (the lag now while at most `LAG_CURRENT_FOR` old; an older one is
+//! quoted with its age), its feed turning stale at twice the refresh interval, and the age of a
+//! stale feed quoted in an old OK's reason. Each row keeps the first instant at which any of
+//! these can turn (ages at the precision they are shown, `alike.rs`), and only the rows that
+//! reach theirs are judged again: a tick costs the rows that can change, not the fleet, and a
+//! row turns at the same instant as if it were derived afresh every frame.
 
+use super::alike::{Alike, holds};
+use super::kept::{Derive, Judged, KeptRow, Picked};
 use super::{Provenance, judged_with_age, matches, provenance};
+use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
-use crate::fleet::{Evaluation, Replica, Targets, Verdict, evaluate};
-use jiff::{SignedDuration, Timestamp};
-use std::sync::{Arc, Mutex, MutexGuard};
+use crate::fleet::replica::LagReading;
+use crate::fleet::{Evaluation, LAG_CURRENT_FOR, Replica, Targets, Verdict, evaluate};
+use jiff::Timestamp;
+use std::sync::Arc;
 
-/// One replica, evaluated: where it is in its feed, and what was judged.
-pub(crate) struct Evaluated {
+/// One replica, evaluated: where it is in its feed, what was judged, and until when.
+#[derive(Clone)]
+pub(crate) struct ReplicaEntry {
     /// Which replicas feed (in the order of `FleetView::replicas`) and where in its list.
     feed: usize,
     index: usize,
     targets: Targets,
     eval: Evaluation,
     from: Provenance,
-}
-
-/// Every replica row, worst first, as judged at `judged_at`.
-struct Derived {
-    generation: u64,
     judged_at: Timestamp,
-    /// A later instant before this one judges every row alike; `None` when `judged_at` is
-    /// itself an instant where something turns (then only that very instant is alike).
-    alike_until: Option<Timestamp>,
-    rows: Arc<[Evaluated]>,
-    /// What the screen measured over every row (no filter); see `ReplicaRows::measured`.
-    measured: Arc<Measured>,
-    /// The last filter asked for, the rows it keeps (indices into `rows`) and what the
-    /// screen measured over them.
-    filtered: Option<(String, Arc<[usize]>, Arc<Measured>)>,
+    until: Option<Timestamp>,
 }
 
-/// Column widths the screen measured over a list of rows, by which columns it asked for.
-/// Every cell of a replica row is constant while its derivation is kept (ages move only at
-/// the instants that end it), so widths measured once hold until then.
-#[derive(Default)]
-struct Measured(Mutex<Vec<(u64, Arc<[u16]>)>>);
-
-impl Derived {
-    fn holds_for(&self, generation: u64, now: Timestamp) -> bool {
-        self.generation == generation
-            && (now == self.judged_at
-                || (now > self.judged_at && self.alike_until.is_some_and(|until| now < until)))
-    }
-}
-
-/// The kept derivation of a `FleetView`'s replica rows.
-#[derive(Default)]
-pub struct ReplicaCache {
-    derived: Mutex<Option<Derived>>,
-    /// How many times every replica was evaluated, for the tests that prove the reuse.
-    derivations: Mutex<u64>,
-}
-
-impl ReplicaCache {
-    fn lock(&self) -> MutexGuard<'_, Option<Derived>> {
-        // A panic while deriving leaves nothing half-written that matters: derive again.
-        self.derived.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// How many full derivations have been made so far.
-    pub fn derivations(&self) -> u64 {
-        *self.derivations.lock().unwrap_or_else(|p| p.into_inner())
+impl KeptRow for ReplicaEntry {
+    fn verdict(&self) -> Verdict {
+        self.eval.verdict
     }
 }
 
 /// The replica rows a filter keeps, worst verdict first, then by identifier: a cheap handle on
-/// the kept derivation, from which rows are read one at a time (a pane reads only those on
-/// screen).
+/// the kept rows, from which rows are read one at a time (a pane reads only those on screen).
 pub struct ReplicaRows<'a> {
     lists: Vec<&'a [Replica]>,
     /// The account of each list (its feed's place), when accounts are named.
     accounts: Vec<Option<&'a str>>,
-    rows: Arc<[Evaluated]>,
-    /// `None`: every row (no filter).
-    kept: Option<Arc<[usize]>>,
-    measured: Arc<Measured>,
+    picked: Picked<ReplicaEntry>,
 }
 
 /// One replica row: the replica, its targets, its verdict and where its data came from.
@@ -100,7 +61,7 @@ pub struct ReplicaRow<'a> {
 
 impl<'a> ReplicaRows<'a> {
     pub fn len(&self) -> usize {
-        self.kept.as_ref().map_or(self.rows.len(), |k| k.len())
+        self.picked.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -109,14 +70,10 @@ impl<'a> ReplicaRows<'a> {
 
     /// The `i`-th row, if there is one.
     pub fn get(&self, i: usize) -> Option<ReplicaRow<'_>> {
-        let at = match &self.kept {
-            Some(kept) => *kept.get(i)?,
-            None => i,
-        };
-        let e = self.rows.get(at)?;
+        let e = self.picked.get(i)?;
         Some(ReplicaRow {
-            account: self.accounts[e.feed],
-            replica: &self.lists[e.feed][e.index],
+            account: *self.accounts.get(e.feed)?,
+            replica: self.lists.get(e.feed)?.get(e.index)?,
             targets: &e.targets,
             eval: &e.eval,
             from: e.from,
@@ -126,18 +83,13 @@ impl<'a> ReplicaRows<'a> {
     /// What `measure` gives over these rows, measured once for each `columns` (a number
     /// naming the set of columns) and kept with the rows: a pane that draws only the rows
     /// on screen still sizes its columns by every row, without going through them per frame.
+    /// Only cells that do not move while a row is kept may be measured so (not an age).
     pub fn measured(
         &self,
         columns: u64,
         measure: impl FnOnce(&ReplicaRows<'a>) -> Vec<u16>,
     ) -> Arc<[u16]> {
-        let lock = || self.measured.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, widths)) = lock().iter().find(|(c, _)| *c == columns) {
-            return Arc::clone(widths);
-        }
-        let widths: Arc<[u16]> = measure(self).into();
-        lock().push((columns, Arc::clone(&widths)));
-        widths
+        self.picked.measured(columns, || measure(self))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = ReplicaRow<'_>> + '_ {
@@ -153,183 +105,198 @@ impl<'a> ReplicaRows<'a> {
             .take_while(|&i| i < self.len())
             .filter_map(|i| Some((i, self.get(i)?)))
     }
+
+    /// Where the rows' data came from, each once (one per feed): what the `seen` column
+    /// shows, which moves with the clock.
+    pub fn provenances(&self) -> Vec<Provenance> {
+        let mut out: Vec<Provenance> = Vec::new();
+        for i in 0..self.len() {
+            if let Some(e) = self.picked.get(i)
+                && !out.contains(&e.from)
+            {
+                out.push(e.from);
+            }
+        }
+        out
+    }
 }
 
-impl FleetView {
-    /// The replica rows `filter` keeps, worst verdict first, then by identifier; derived again
-    /// only when a replicas feed answered or the clock reached an instant that can change a row.
-    pub fn replica_rows(&self, filter: &str) -> ReplicaRows<'_> {
-        let lists: Vec<&[Replica]> = self
-            .replicas
-            .values()
-            .map(|feed| feed.data().map_or(&[][..], |list| list.as_slice()))
-            .collect();
-        let accounts: Vec<Option<&str>> = self
-            .replicas
-            .keys()
-            .map(|place| place.account.as_deref())
-            .collect();
-        let mut kept = self.replica_cache.lock();
-        if !kept
-            .as_ref()
-            .is_some_and(|d| d.holds_for(self.replica_generation, self.now))
-        {
-            *kept = Some(Derived {
-                generation: self.replica_generation,
-                judged_at: self.now,
-                alike_until: self.judged_alike_until(),
-                rows: self.derive_replica_rows().into(),
-                measured: Arc::default(),
-                filtered: None,
-            });
-            *self
-                .replica_cache
-                .derivations
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) += 1;
-        }
-        let derived = kept.as_mut().expect("derived just above");
-        let rows = Arc::clone(&derived.rows);
-        if filter.is_empty() {
-            return ReplicaRows {
-                lists,
-                accounts,
-                rows,
-                kept: None,
-                measured: Arc::clone(&derived.measured),
-            };
-        }
-        let (indices, measured) = match &derived.filtered {
-            Some((f, indices, measured)) if f == filter => {
-                (Arc::clone(indices), Arc::clone(measured))
-            }
-            _ => {
-                let indices: Arc<[usize]> = rows
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| keeps(filter, accounts[e.feed], &lists[e.feed][e.index], e))
-                    .map(|(i, _)| i)
-                    .collect();
-                let measured = Arc::<Measured>::default();
-                derived.filtered = Some((
-                    filter.to_string(),
-                    Arc::clone(&indices),
-                    Arc::clone(&measured),
-                ));
-                (indices, measured)
-            }
-        };
-        ReplicaRows {
-            lists,
-            accounts,
-            rows,
-            kept: Some(indices),
-            measured,
+/// How the replica rows are derived from a view.
+struct ReplicasOf<'a> {
+    view: &'a FleetView,
+    feeds: Vec<&'a Feed<Vec<Replica>>>,
+}
+
+impl<'a> ReplicasOf<'a> {
+    fn new(view: &'a FleetView) -> Self {
+        Self {
+            view,
+            feeds: view.replicas.values().collect(),
         }
     }
 
-    /// Every replica row, evaluated at `now` and sorted: worst verdict first, then by
-    /// identifier (stable: equal rows keep their feed order).
-    fn derive_replica_rows(&self) -> Vec<Evaluated> {
-        let mut rows: Vec<Evaluated> = self
-            .replicas
-            .values()
-            .enumerate()
-            .filter_map(|(feed, f)| Some((feed, f.data()?, provenance(f, self.now)?)))
-            .flat_map(|(feed, replicas, from)| {
-                replicas.iter().enumerate().map(move |(index, replica)| {
-                    let targets = self.workloads.targets_for(&replica.id);
-                    let eval = judged_with_age(
-                        evaluate::replica(replica, &targets, &self.workloads.thresholds, self.now),
-                        from,
-                        self.now,
-                    );
-                    Evaluated {
-                        feed,
-                        index,
-                        targets,
-                        eval,
-                        from,
-                    }
-                })
-            })
-            .collect();
-        let lists: Vec<&[Replica]> = self
-            .replicas
-            .values()
-            .map(|feed| feed.data().map_or(&[][..], |list| list.as_slice()))
-            .collect();
-        let id = |e: &Evaluated| lists[e.feed][e.index].id.as_str();
+    fn replica(&self, e: &ReplicaEntry) -> Option<&'a Replica> {
+        self.feeds.get(e.feed)?.data()?.get(e.index)
+    }
+
+    /// Judges a replica at the view's `now`: its verdict, and until when that holds.
+    fn judge(
+        &self,
+        replica: &Replica,
+        targets: &Targets,
+        feed: &Feed<Vec<Replica>>,
+        from: Provenance,
+    ) -> (Evaluation, Option<Timestamp>) {
+        let now = self.view.now;
+        let eval = evaluate::replica(replica, targets, &self.view.workloads.thresholds, now);
+        let mut alike = Alike::new(now);
+        if let Some(fetched_at) = feed.fetched_at() {
+            alike.turns_after(fetched_at, feed.interval * 2);
+        }
+        // An old OK quotes how old its data is.
+        if from.stale && eval.verdict == Verdict::Ok {
+            alike.shown_age(from.fetched_at);
+        }
+        match replica.lag_reading(now) {
+            LagReading::Current(s) => alike.turns_after(s.at, LAG_CURRENT_FOR),
+            // Quoted with its age.
+            LagReading::Old(s) | LagReading::Unread { last: Some(s), .. } => {
+                alike.turns_after(s.at, LAG_CURRENT_FOR);
+                alike.shown_age(s.at);
+            }
+            LagReading::Unread { last: None, .. } | LagReading::NoData => {}
+        }
+        (judged_with_age(eval, from, now), alike.until())
+    }
+}
+
+impl Derive<ReplicaEntry> for ReplicasOf<'_> {
+    fn derive(&self) -> Vec<ReplicaEntry> {
+        let view = self.view;
+        let mut rows: Vec<ReplicaEntry> = Vec::new();
+        for (feed, f) in self.feeds.iter().enumerate() {
+            let (Some(replicas), Some(from)) = (f.data(), provenance(f, view.now)) else {
+                continue;
+            };
+            for (index, replica) in replicas.iter().enumerate() {
+                let targets = view.workloads.targets_for(&replica.id);
+                let (eval, until) = self.judge(replica, &targets, f, from);
+                rows.push(ReplicaEntry {
+                    feed,
+                    index,
+                    targets,
+                    eval,
+                    from,
+                    judged_at: view.now,
+                    until,
+                });
+            }
+        }
+        self.sort(&mut rows);
+        rows
+    }
+
+    fn judge_again(&self, rows: &mut [ReplicaEntry]) -> Judged {
+        let now = self.view.now;
+        let mut judged = Judged::default();
+        for e in rows.iter_mut() {
+            if holds(e.judged_at, e.until, now) {
+                continue;
+            }
+            let (Some(replica), Some(feed)) = (self.replica(e), self.feeds.get(e.feed)) else {
+                continue;
+            };
+            let Some(from) = provenance(feed, now) else {
+                continue;
+            };
+            let lag_before = replica.current_lag(e.judged_at);
+            let (eval, until) = self.judge(replica, &e.targets, feed, from);
+            // The pane's lag cell and the verdict are measured with the rows; the order is
+            // by verdict.
+            if eval.verdict != e.eval.verdict {
+                judged.reordered = true;
+            }
+            if lag_before != replica.current_lag(now) {
+                judged.cells_changed = true;
+            }
+            e.eval = eval;
+            e.from = from;
+            e.judged_at = now;
+            e.until = until;
+            judged.rows += 1;
+        }
+        judged
+    }
+
+    fn sort(&self, rows: &mut [ReplicaEntry]) {
+        // Stable: equal rows keep their feed order.
+        let id = |e: &ReplicaEntry| self.replica(e).map(|r| r.id.as_str());
         rows.sort_by(|a, b| {
             b.eval
                 .verdict
                 .cmp(&a.eval.verdict)
-                .then_with(|| id(a).cmp(id(b)))
+                .then_with(|| id(a).cmp(&id(b)))
         });
-        rows
     }
 
-    /// The first instant after `now` at which a replica row may be judged otherwise (see the
-    /// module's comment), or `None` when `now` is itself such an instant.
-    fn judged_alike_until(&self) -> Option<Timestamp> {
-        let now = self.now;
-        let mut until: Option<Timestamp> = None;
-        let mut earliest = |t: Timestamp| until = Some(until.map_or(t, |u| u.min(t)));
-        for feed in self.replicas.values() {
-            let Some(fetched_at) = feed.fetched_at() else {
-                continue;
-            };
-            earliest(next_whole_second_of_age(fetched_at, now)?);
-            let stale_after = SignedDuration::try_from(feed.interval * 2).ok();
-            if let Some(turn) = stale_after.and_then(|d| fetched_at.checked_add(d).ok()) {
-                match turn.cmp(&now) {
-                    std::cmp::Ordering::Equal => return None,
-                    std::cmp::Ordering::Greater => earliest(turn),
-                    std::cmp::Ordering::Less => {}
-                }
-            }
-            for replica in feed.data().into_iter().flatten() {
-                if let Some(sample) = replica.latest_sample() {
-                    earliest(next_whole_second_of_age(sample.at, now)?);
-                }
-            }
+    fn alike_until(&self, rows: &[ReplicaEntry]) -> Option<Timestamp> {
+        let mut until = Timestamp::MAX;
+        for row in rows {
+            until = until.min(row.until?);
         }
-        // Nothing is dated at all: no row depends on the clock.
-        Some(until.unwrap_or(Timestamp::MAX))
+        Some(until)
+    }
+
+    fn keeps(&self, filter: &str, e: &ReplicaEntry) -> bool {
+        let Some(r) = self.replica(e) else {
+            return false;
+        };
+        let account = self
+            .view
+            .replicas
+            .keys()
+            .nth(e.feed)
+            .and_then(|place| place.account.as_deref());
+        let workload = e.targets.workload.as_deref().unwrap_or("");
+        matches(
+            filter,
+            &[
+                account.unwrap_or(""),
+                &r.id,
+                &r.source_id,
+                &r.region,
+                r.state.short(),
+                &r.engine,
+                workload,
+                e.eval.verdict.word(),
+            ],
+        )
     }
 }
 
-/// When the age of `then` next reaches a whole second after `now`: `then` itself while it is
-/// ahead (an age from the future counts as zero); `None` when the age at `now` is a whole
-/// number of seconds (the instant a comparison or a shown age turns).
-fn next_whole_second_of_age(then: Timestamp, now: Timestamp) -> Option<Timestamp> {
-    if now < then {
-        return Some(then);
+impl FleetView {
+    /// The replica rows `filter` keeps, worst verdict first, then by identifier; derived again
+    /// only when a replicas feed answered, each row judged again only when the clock reaches
+    /// an instant that can change it.
+    pub fn replica_rows(&self, filter: &str) -> ReplicaRows<'_> {
+        let how = ReplicasOf::new(self);
+        let picked = self
+            .replica_cache
+            .rows([self.replica_generation, 0], self.now, filter, &how);
+        ReplicaRows {
+            lists: how
+                .feeds
+                .iter()
+                .map(|feed| feed.data().map_or(&[][..], |list| list.as_slice()))
+                .collect(),
+            accounts: self
+                .replicas
+                .keys()
+                .map(|place| place.account.as_deref())
+                .collect(),
+            picked,
+        }
     }
-    let age = now.duration_since(then);
-    if age.subsec_nanos() == 0 {
-        return None;
-    }
-    then.checked_add(SignedDuration::from_secs(age.as_secs() + 1))
-        .ok()
-}
-
-/// Whether `filter` keeps a replica's row: any of its words, its workload or its verdict.
-fn keeps(filter: &str, account: Option<&str>, r: &Replica, e: &Evaluated) -> bool {
-    let workload = e.targets.workload.as_deref().unwrap_or("");
-    matches(
-        filter,
-        &[
-            account.unwrap_or(""),
-            &r.id,
-            &r.source_id,
-            &r.region,
-            r.state.short(),
-            &r.engine,
-            workload,
-            e.eval.verdict.word(),
-        ],
-    )
 }
 
 /// The header's replica offenders: the rows that are not OK, in the pane's order.
@@ -355,6 +322,7 @@ mod tests {
     use crate::app::Fetched;
     use crate::config::{Config, Refresh};
     use crate::fleet::{LAG_CURRENT_FOR, LagSample, ReplicaKind, ReplicationState, Snapshot};
+    use jiff::SignedDuration;
     use std::time::Duration;
 
     fn at(millis: i64) -> Timestamp {
@@ -447,13 +415,15 @@ mod tests {
         assert_eq!(turned_stale, Some(at(4_401)));
         // "The lag now" only while the datapoint is at most 300 s old: past 3.7 s.
         assert_eq!(turned_unknown, Some(at(3_750)));
-        // Kept between the instants that can change a row: here the whole seconds of the
-        // fetch (.4) and of the datapoint (.7), each derived on the instant and once after
-        // it, so at most four a second, against twenty frames a second.
+        // Derived once (the feed answered once); each row judged again only at its own
+        // turns: the datapoint leaving "the lag now" (3.7 s) and then each second of the age
+        // its reason quotes, the feed turning stale (4.4 s), each on the instant and once
+        // after it; against 144 frames of 2 rows.
+        assert_eq!(view.replica_cache.derivations(), 1);
         assert!(
-            view.replica_cache.derivations() <= 7 * 4 + 2,
-            "{} derivations for 144 frames",
-            view.replica_cache.derivations()
+            view.replica_cache.rows_judged() <= 2 * 12,
+            "{} rows judged again in 144 frames",
+            view.replica_cache.rows_judged()
         );
     }
 

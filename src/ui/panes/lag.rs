@@ -5,7 +5,7 @@ use crate::app::view::ReplicaRow;
 use crate::app::{App, Pane};
 use crate::fleet::format_duration;
 use crate::ui::columns::{
-    Col, Holds, headers, lay_out_window, natural_widths, near_selection, table_width,
+    Col, Holds, headers, lay_out_window, least_width, natural_widths, near_selection, table_width,
 };
 use crate::ui::widgets::{
     AccountsShown, account_span, feed_errors, feeds_summary, pane_block, seen_span, sparkline,
@@ -37,13 +37,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let selected = app.selected_index(Pane::Replicas);
     let visible = near_selection(selected, rows.len(), area.height);
     // Measured once per set of columns: wide or not, with the account column or not.
-    let natural = rows.measured(u64::from(wide) | (u64::from(with_account) << 1), |all| {
-        natural_widths(
-            &cols,
-            all.iter()
-                .map(|row| cells(app, &row, wide, with_account, String::new())),
-        )
-    });
+    let mut natural = rows
+        .measured(u64::from(wide) | (u64::from(with_account) << 1), |all| {
+            natural_widths(
+                &cols,
+                all.iter()
+                    .map(|row| cells(app, &row, wide, with_account, String::new())),
+            )
+        })
+        .to_vec();
+    // Except `seen`, the age of each feed's data, which moves with the clock: measured now.
+    if let Some(seen) = cols.iter().position(|c| c.header == "seen") {
+        natural[seen] = rows
+            .provenances()
+            .iter()
+            .map(|from| seen_span(theme, from, app.now).width())
+            .map(|w| u16::try_from(w).unwrap_or(u16::MAX))
+            .fold(least_width(&cols[seen]), u16::max);
+    }
     let window: Vec<Vec<Span<'static>>> = rows
         .range(visible.clone())
         .map(|(_, row)| {
@@ -221,9 +232,17 @@ mod tests {
         let mut app = outage_app();
         let count = app.replica_rows().len();
         assert!(count > 200, "{count} rows");
-        let now = app.now;
+        let start = app.now;
         let mut at = 0;
-        for target in [0, 1, 40, 150, count - 2, count - 1, count + 50] {
+        // The clock moves too (kept rows are judged again as it does; the feeds turn stale
+        // past 4 s and the newest datapoints stop being the lag now).
+        let later = [0, 1_000, 3_900, 4_500, 61_000, 330_000, 3_600_000];
+        for (n, target) in [0, 1, 40, 150, count - 2, count - 1, count + 50]
+            .into_iter()
+            .enumerate()
+        {
+            let now = start + jiff::SignedDuration::from_millis(later[n % later.len()]);
+            app.update(Event::Tick, now);
             while at < target {
                 let key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
                 app.update(Event::Key(key), now);
