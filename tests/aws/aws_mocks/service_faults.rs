@@ -2,7 +2,8 @@
 //! AWS Backup (REST-JSON), CloudWatch (Smithy RPC v2 CBOR) and Route 53 (REST-XML). Every
 //! call of the service under test gets the fault: HTTP 500, HTTP 503, throttling, access
 //! denied, expired credentials, a malformed body, a truncated body, a call that never
-//! answers, a refused connection. The faulty clients are built as the cockpit builds them
+//! answers, a refused connection; and a slow answer that arrives (the good answer held back,
+//! inside the service's deadlines), which is fresh data, never stale. The faulty clients are built as the cockpit builds them
 //! (`RegionClients::new`, `GlobalClients::new`: the read limits, the `WholeXml` check), from
 //! an SDK config whose HTTP client is the fault. For each fault, through `App::update`: the
 //! affected pane keeps its last good data, marked stale (or, for the lag, "cannot tell")
@@ -34,8 +35,35 @@ fn good_backup() -> (aws_sdk_backup::Client, Vec<Rule>) {
     )
 }
 
+/// The dead region's Backup client for `case`: built as the cockpit builds it, from an SDK
+/// config whose HTTP client is the fault; for the slow answer, the typed mocks' good answers
+/// held back, under the read limits. The rules are returned to keep them alive.
+fn faulty_backup(case: &Case) -> (aws_sdk_backup::Client, Vec<Rule>) {
+    if !matches!(case.fault, Fault::Slow(_)) {
+        let clients = RegionClients::new(&faulty_sdk(&case.fault, DEAD), DEAD, CallLimits::READS);
+        return (clients.backup, Vec::new());
+    }
+    let (summaries, jobs) = (summaries_rule(), jobs_rule());
+    let [protected, points, by_resource] = recovery_rules();
+    let client = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        [&summaries, &jobs, &protected, &points, &by_resource],
+        |c| c
+            .http_client(armed(&case.fault))
+            .timeout_config(CallLimits::READS.timeout_config())
+            .retry_config(CallLimits::READS.retry_config())
+    );
+    (
+        client,
+        vec![summaries, jobs, protected, points, by_resource],
+    )
+}
+
 fn backup_cases() -> Vec<Case> {
     cases(
+        // A part of up to three calls in a row inside the parts' 15 s.
+        Duration::from_secs(4),
         json_error,
         || json_body("this is not JSON {{{"),
         || {
@@ -71,14 +99,19 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
             .expect("read");
         assert!(good_points > 0, "the fixture has recovery points");
 
-        let faulty = RegionClients::new(&faulty_sdk(&case.fault, DEAD), DEAD, CallLimits::READS);
+        let (faulty, _slow_rules) = faulty_backup(&case);
         let t1 = later(t0, jiff::SignedDuration::from_secs(60));
+        let asked = tokio::time::Instant::now();
         let faulted = within_deadline(
             "backups",
-            backup::backup_health(&faulty.backup, DEAD, t1, &Parts::default()),
+            backup::backup_health(&faulty, DEAD, t1, &Parts::default()),
         )
         .await;
-        assert_failed_as(&case, &faulted, "backup:");
+        if case.kind.is_some() {
+            assert_failed_as(&case, &faulted, "backup:");
+        } else {
+            assert_slow_but_whole(&case, asked, &faulted);
+        }
         app.update(
             Event::Fetched(Fetched::Backups {
                 place: DEAD.to_string().into(),
@@ -86,6 +119,16 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
             }),
             t1,
         );
+        if case.kind.is_none() {
+            let dead = &app.fleet.backups[&Place::from(DEAD)];
+            assert_eq!(
+                dead.fetched_at(),
+                Some(t1),
+                "{}: the slow answer is the data now",
+                case.name
+            );
+            assert_fresh(&case, &app, Pane::Backups, DEAD);
+        }
         let stale_at = later(
             t1,
             three_intervals(app.fleet.backups[&Place::from(DEAD)].interval),
@@ -106,12 +149,10 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
             "{}: the last good backups stay",
             case.name
         );
-        let (_, reason) = dead.last_error.as_ref().expect("the reason is kept");
-        assert_eq!(reason.kind, case.kind, "{}", case.name);
         let stale = app.stale_feeds();
         assert!(
             stale.contains(&(Pane::Backups, DEAD.to_string())),
-            "{}: the failed region is stale: {stale:?}",
+            "{}: the failed region (or the slow one, not read since) is stale: {stale:?}",
             case.name
         );
         assert!(
@@ -124,7 +165,13 @@ async fn every_backup_fault_keeps_the_last_good_backups_stale_with_the_reason_an
             "{}",
             case.name
         );
-        assert_shown(&case, &app, DEAD, "daily");
+        if case.kind.is_some() {
+            let (_, reason) = dead.last_error.as_ref().expect("the reason is kept");
+            assert_eq!(Some(&reason.kind), case.kind.as_ref(), "{}", case.name);
+            assert_shown(&case, &app, DEAD, "daily");
+        } else {
+            assert!(dead.last_error.is_none(), "{}", case.name);
+        }
     }
 }
 
@@ -194,8 +241,31 @@ fn good_route53() -> (
     (route53, cloudwatch, vec![checks, zones, tags, metrics])
 }
 
+/// The Route 53 client for `case`: built as the cockpit builds it, from an SDK config whose
+/// HTTP client is the fault; for the slow answer, the typed mocks' good answers held back,
+/// under the read limits. The rules are returned to keep them alive.
+fn faulty_route53(case: &Case) -> (aws_sdk_route53::Client, Vec<Rule>) {
+    if !matches!(case.fault, Fault::Slow(_)) {
+        let clients = GlobalClients::new(&faulty_sdk(&case.fault, "us-east-1"), CallLimits::READS);
+        return (clients.route53, Vec::new());
+    }
+    let (_, _, rules) = good_route53();
+    let client = mock_client!(
+        aws_sdk_route53,
+        RuleMode::MatchAny,
+        [&rules[0], &rules[1], &rules[2]],
+        |c| c
+            .http_client(armed(&case.fault))
+            .timeout_config(CallLimits::READS.timeout_config())
+            .retry_config(CallLimits::READS.retry_config())
+    );
+    (client, rules)
+}
+
 fn route53_cases() -> Vec<Case> {
     cases(
+        // The listing inside its 8 s, then the parts side by side inside their 10 s.
+        Duration::from_secs(6),
         xml_error,
         || HttpResponse::new(status(200), SdkBody::from("this is not XML {{{")),
         || {
@@ -254,12 +324,13 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
             );
         }
 
-        let faulty = GlobalClients::new(&faulty_sdk(&case.fault, "us-east-1"), CallLimits::READS);
+        let (faulty, _slow_rules) = faulty_route53(&case);
         let t1 = later(t0, jiff::SignedDuration::from_secs(60));
+        let asked = tokio::time::Instant::now();
         let faulted = within_deadline(
             "health",
             route53::health_checks(
-                &faulty.route53,
+                &faulty,
                 &cloudwatch,
                 &route53::GuardCache::default(),
                 &Parts::default(),
@@ -267,7 +338,11 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
             ),
         )
         .await;
-        assert_failed_as(&case, &faulted, "route53:");
+        if case.kind.is_some() {
+            assert_failed_as(&case, &faulted, "route53:");
+        } else {
+            assert_slow_but_whole(&case, asked, &faulted);
+        }
         app.update(
             Event::Fetched(Fetched::Health {
                 account: None,
@@ -275,6 +350,15 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
             }),
             t1,
         );
+        if case.kind.is_none() {
+            assert_eq!(
+                app.fleet.health[&None].fetched_at(),
+                Some(t1),
+                "{}: the slow answer is the data now",
+                case.name
+            );
+            assert_fresh(&case, &app, Pane::Health, "global");
+        }
         let stale_at = later(t1, three_intervals(app.fleet.health[&None].interval));
         for (region, (fleet, ..)) in &replicas {
             let result = fleet.replicas(region).await.map(|mut s| {
@@ -296,15 +380,10 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
             "{}: the last good checks stay",
             case.name
         );
-        let (_, reason) = app.fleet.health[&None]
-            .last_error
-            .as_ref()
-            .expect("the reason is kept");
-        assert_eq!(reason.kind, case.kind, "{}", case.name);
         let stale = app.stale_feeds();
         assert!(
             stale.contains(&(Pane::Health, "global".to_string())),
-            "{}: the checks are stale: {stale:?}",
+            "{}: the checks (failed, or slow and not read since) are stale: {stale:?}",
             case.name
         );
         assert!(
@@ -312,7 +391,14 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
             "{}: the replicas keep refreshing: {stale:?}",
             case.name
         );
-        assert_shown(&case, &app, "global", "api.us-east-1.example.com");
+        let last_error = app.fleet.health[&None].last_error.as_ref();
+        if case.kind.is_some() {
+            let (_, reason) = last_error.expect("the reason is kept");
+            assert_eq!(Some(&reason.kind), case.kind.as_ref(), "{}", case.name);
+            assert_shown(&case, &app, "global", "api.us-east-1.example.com");
+        } else {
+            assert!(last_error.is_none(), "{}", case.name);
+        }
     }
 }
 
@@ -321,7 +407,13 @@ async fn every_route53_fault_keeps_the_last_good_checks_stale_with_the_reason_an
 // tell" with the last good samples kept as history; the other region keeps its lag
 
 fn cloudwatch_cases() -> Vec<Case> {
-    cases(cbor_error, cbor_malformed, cbor_truncated)
+    // One GetMetricData call inside the read limits' 10 s and the parts' 15 s.
+    cases(
+        Duration::from_secs(8),
+        cbor_error,
+        cbor_malformed,
+        cbor_truncated,
+    )
 }
 
 /// GetMetricData with 7 s of lag for db-0 and db-1 (two series each), a minute ago.
@@ -351,8 +443,11 @@ fn lag_fleet(
     let lag = match armed {
         // Then an answer that only the unarmed client would hand over: armed, the fault
         // answers instead (the mocks insist that every call meets a rule).
-        Some(_) => lag.http_response(cbor_malformed).repeatedly().build(),
-        None => lag.repeatedly().build(),
+        Some(_) if !matches!(fault, Fault::Slow(_)) => {
+            lag.http_response(cbor_malformed).repeatedly().build()
+        }
+        // The slow answer is the good one, held back.
+        _ => lag.repeatedly().build(),
     };
     let armed = armed.cloned().unwrap_or_default();
     let client = Faulty {
@@ -408,11 +503,22 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
         }
 
         armed.store(true, Ordering::SeqCst);
+        let asked = tokio::time::Instant::now();
         let faulted = within_deadline("replicas", dead.replicas(DEAD)).await;
         let snapshot = faulted.as_ref().expect("the listing still arrives");
         assert_eq!(snapshot.data.len(), 2, "{}", case.name);
+        if case.kind.is_none() {
+            assert_slow_but_whole(&case, asked, &faulted);
+            assert_slow_lag_is_the_lag_now(&case, &mut app, faulted);
+            continue;
+        }
         let failed = snapshot.missing.first().expect("the lag part failed");
-        assert_eq!(failed.kind, case.kind, "{}: {failed}", case.name);
+        assert_eq!(
+            Some(&failed.kind),
+            case.kind.as_ref(),
+            "{}: {failed}",
+            case.name
+        );
         assert_eq!(failed.call, "cloudwatch:GetMetricData", "{}", case.name);
         assert!(
             failed.message.contains(case.says),
@@ -490,7 +596,7 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
             .last_error
             .as_ref()
             .expect("the reason is kept");
-        assert_eq!(reason.kind, case.kind, "{}", case.name);
+        assert_eq!(Some(&reason.kind), case.kind.as_ref(), "{}", case.name);
         assert!(
             app.fleet.replicas[&Place::from(ALIVE)].last_error.is_none(),
             "{}",
@@ -498,4 +604,48 @@ async fn every_cloudwatch_fault_keeps_the_last_lag_as_history_cannot_tell_with_t
         );
         assert_shown(&case, &app, DEAD, "db-1");
     }
+}
+
+/// The lag that came slowly is the lag now: 7 s, judged, no problem with it, the feed fresh.
+fn assert_slow_lag_is_the_lag_now(
+    case: &Case,
+    app: &mut App,
+    arrived: ripcord::source::FetchResult<Vec<ripcord::fleet::Replica>>,
+) {
+    let db0 = &arrived.as_ref().expect("arrived").data[0];
+    assert_eq!(db0.lag_problem, None, "{}", case.name);
+    let t1 = Timestamp::now();
+    app.update(
+        Event::Fetched(Fetched::Replicas {
+            place: DEAD.to_string().into(),
+            result: arrived,
+        }),
+        t1,
+    );
+    assert_fresh(case, app, Pane::Replicas, DEAD);
+    let report = ripcord::status::report::report(&app.fleet, None);
+    let line = report
+        .replicas
+        .iter()
+        .find(|r| r.id == "db-0" && r.region == DEAD)
+        .expect("db-0 listed");
+    assert_eq!(
+        line.lag_seconds,
+        Some(7.0),
+        "{}: {}",
+        case.name,
+        line.reason
+    );
+    assert_ne!(
+        line.verdict,
+        Verdict::Unknown,
+        "{}: {}",
+        case.name,
+        line.reason
+    );
+    assert!(
+        app.fleet.replicas[&Place::from(DEAD)].last_error.is_none(),
+        "{}",
+        case.name
+    );
 }

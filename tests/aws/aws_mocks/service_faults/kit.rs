@@ -15,6 +15,8 @@ pub(super) enum Fault {
     Never,
     /// Nothing listens on the endpoint's port.
     Refused,
+    /// The good answer (the typed mocks'), held back this long: slow, but it arrives.
+    Slow(Duration),
 }
 
 impl std::fmt::Debug for Fault {
@@ -23,6 +25,7 @@ impl std::fmt::Debug for Fault {
             Fault::Http(_) => "Http",
             Fault::Never => "Never",
             Fault::Refused => "Refused",
+            Fault::Slow(_) => "Slow",
         })
     }
 }
@@ -53,6 +56,13 @@ impl HttpConnector for FaultyConnector {
             Fault::Http(answer) => HttpConnectorFuture::ready(Ok(answer())),
             Fault::Never => HttpConnectorFuture::new(std::future::pending()),
             Fault::Refused => self.real.call(request),
+            Fault::Slow(by) => {
+                let (by, answer) = (*by, self.mocks.call(request));
+                HttpConnectorFuture::new(async move {
+                    tokio::time::sleep(by).await;
+                    answer.await
+                })
+            }
         }
     }
 }
@@ -104,7 +114,8 @@ pub(super) fn faulty_sdk(fault: &Fault, region: &str) -> aws_config::SdkConfig {
 pub(super) struct Case {
     pub(super) name: &'static str,
     pub(super) fault: Fault,
-    pub(super) kind: SourceErrorKind,
+    /// How the feed fails; `None`: the answer arrives (slow) and is fresh data.
+    pub(super) kind: Option<SourceErrorKind>,
     /// Words the operator must see in the message.
     pub(super) says: &'static str,
 }
@@ -112,8 +123,10 @@ pub(super) struct Case {
 /// How a protocol writes an error answer: (HTTP status, code, message).
 pub(super) type ErrorAnswer = fn(u16, &'static str, &'static str) -> HttpResponse;
 
-/// The table, for a protocol's error answer, malformed body and truncated body.
+/// The table, for a protocol's error answer, malformed body and truncated body, and how long
+/// each call of the service's slow answer takes (slow, but inside the service's deadlines).
 pub(super) fn cases(
+    slow: Duration,
     error: ErrorAnswer,
     malformed: fn() -> HttpResponse,
     truncated: fn() -> HttpResponse,
@@ -125,25 +138,25 @@ pub(super) fn cases(
         Case {
             name: "HTTP 500",
             fault: http(500, "InternalFailure", "internal error"),
-            kind: SourceErrorKind::Other,
+            kind: Some(SourceErrorKind::Other),
             says: "InternalFailure",
         },
         Case {
             name: "HTTP 503",
             fault: http(503, "ServiceUnavailable", "try later"),
-            kind: SourceErrorKind::Other,
+            kind: Some(SourceErrorKind::Other),
             says: "ServiceUnavailable",
         },
         Case {
             name: "throttling",
             fault: http(400, "Throttling", "Rate exceeded"),
-            kind: SourceErrorKind::Throttled,
+            kind: Some(SourceErrorKind::Throttled),
             says: "Rate exceeded",
         },
         Case {
             name: "access denied",
             fault: http(403, "AccessDenied", "not authorized"),
-            kind: SourceErrorKind::AccessDenied,
+            kind: Some(SourceErrorKind::AccessDenied),
             says: "not authorized",
         },
         Case {
@@ -153,34 +166,49 @@ pub(super) fn cases(
                 "ExpiredToken",
                 "The security token included in the request is expired",
             ),
-            kind: SourceErrorKind::CredentialsExpired,
+            kind: Some(SourceErrorKind::CredentialsExpired),
             says: "aws sso login",
         },
         Case {
             name: "malformed body",
             fault: Fault::Http(Arc::new(malformed)),
-            kind: SourceErrorKind::Other,
+            kind: Some(SourceErrorKind::Other),
             says: "could not be read",
         },
         Case {
             name: "truncated body",
             fault: Fault::Http(Arc::new(truncated)),
-            kind: SourceErrorKind::Other,
+            kind: Some(SourceErrorKind::Other),
             says: "could not be read",
         },
         Case {
             name: "no answer (timeout)",
             fault: Fault::Never,
-            kind: SourceErrorKind::Timeout,
+            kind: Some(SourceErrorKind::Timeout),
             says: "no answer",
         },
         Case {
             name: "connection refused",
             fault: Fault::Refused,
-            kind: SourceErrorKind::Unreachable,
+            kind: Some(SourceErrorKind::Unreachable),
+            says: "",
+        },
+        Case {
+            name: "slow but arrives",
+            fault: Fault::Slow(slow),
+            kind: None,
             says: "",
         },
     ]
+}
+
+impl Case {
+    /// How the feed fails, for a case that fails.
+    pub(super) fn failure(&self) -> SourceErrorKind {
+        self.kind
+            .clone()
+            .unwrap_or_else(|| panic!("{}: this case does not fail", self.name))
+    }
 }
 
 pub(super) fn status(code: u16) -> StatusCode {
@@ -315,7 +343,7 @@ pub(super) fn assert_failed_as<T: std::fmt::Debug>(
     let Err(e) = result else {
         panic!("{}: the feed should fail, got {result:?}", case.name);
     };
-    assert_eq!(e.kind, case.kind, "{}: {e}", case.name);
+    assert_eq!(e.kind, case.failure(), "{}: {e}", case.name);
     assert!(
         e.call.starts_with(service),
         "{}: the failed call is named: {e}",
@@ -333,7 +361,7 @@ pub(super) fn assert_failed_as<T: std::fmt::Debug>(
 /// The screen names the failure of `region` with the fault's kind, and still draws `row`.
 pub(super) fn assert_shown(case: &Case, app: &App, region: &str, row: &str) {
     let screen = draw(app);
-    let kind = case.kind.to_string();
+    let kind = case.failure().to_string();
     assert!(
         screen
             .lines()
@@ -344,6 +372,42 @@ pub(super) fn assert_shown(case: &Case, app: &App, region: &str, row: &str) {
     assert!(
         screen.contains(row),
         "{}: the last good rows are drawn ({row}):\n{screen}",
+        case.name
+    );
+}
+
+/// The slow answer arrived whole, and it did take its time (on the test's paused clock).
+pub(super) fn assert_slow_but_whole<T: std::fmt::Debug>(
+    case: &Case,
+    asked: tokio::time::Instant,
+    result: &ripcord::source::FetchResult<T>,
+) {
+    let Ok(snapshot) = result else {
+        panic!("{}: the slow answer arrives, got {result:?}", case.name);
+    };
+    assert!(
+        snapshot.missing.is_empty(),
+        "{}: nothing is missing: {:?}",
+        case.name,
+        snapshot.missing
+    );
+    let Fault::Slow(by) = case.fault else {
+        panic!("{}: not the slow answer", case.name);
+    };
+    assert!(
+        asked.elapsed() >= by,
+        "{}: the answer was held back {by:?}, came after {:?}",
+        case.name,
+        asked.elapsed()
+    );
+}
+
+/// Right after the slow answer, its feed is fresh, not stale.
+pub(super) fn assert_fresh(case: &Case, app: &App, pane: ripcord::app::Pane, place: &str) {
+    let stale = app.stale_feeds();
+    assert!(
+        !stale.contains(&(pane, place.to_string())),
+        "{}: a slow answer that arrives is fresh data: {stale:?}",
         case.name
     );
 }
