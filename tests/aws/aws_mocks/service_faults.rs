@@ -20,7 +20,9 @@ use ripcord::source::aws::GlobalClients;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 mod kit;
+mod log;
 use kit::*;
+use log::{Feed, Line};
 
 // ---------------------------------------------------------------------------------------
 // AWS Backup
@@ -648,4 +650,142 @@ fn assert_slow_lag_is_the_lag_now(
         "{}",
         case.name
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// The log through each table: one line per change of state, none per retry (`log`)
+
+/// An idle RDS client: a test that reaches it has called something it should not.
+fn idle_rds() -> aws_sdk_rds::Client {
+    mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[] as &[&Rule])
+}
+
+fn idle_global() -> GlobalClients {
+    GlobalClients {
+        route53: idle_route53(),
+        health_metrics: idle_cloudwatch(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_backup_log_has_one_line_per_change_of_state_not_one_per_retry() {
+    let switch = Arc::new(Mutex::new(Fault::Never));
+    let faulty = RegionClients::new(
+        &faulty_sdk(&Fault::Switch(switch.clone()), DEAD),
+        DEAD,
+        CallLimits::READS,
+    );
+    // The readiness parts of the backups feed read RDS: it answers, empty.
+    let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
+        .then_output(|| DescribeDbInstancesOutput::builder().build());
+    let automated = mock!(aws_sdk_rds::Client::describe_db_instance_automated_backups).then_output(
+        || {
+            aws_sdk_rds::operation::describe_db_instance_automated_backups::DescribeDbInstanceAutomatedBackupsOutput::builder()
+                .build()
+        },
+    );
+    let clients = RegionClients {
+        rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &automated]),
+        backup: faulty.backup,
+        cloudwatch: idle_cloudwatch(),
+    };
+    let fleet =
+        AwsFleet::from_clients(BTreeMap::from([(DEAD.to_string(), clients)]), idle_global());
+    // Every listing of the feed, empty: one body answers them all.
+    let good = Fault::Http(Arc::new(|| {
+        json_body(
+            r#"{"BackupJobs":[],"BackupJobSummaries":[],"Results":[],"RecoveryPoints":[],"CopyJobs":[]}"#,
+        )
+    }));
+    log::one_line_per_change_of_state(
+        &backup_cases(),
+        good,
+        Line::Recovered,
+        &switch,
+        fleet,
+        Feed::Backups,
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_route53_log_has_one_line_per_change_of_state_not_one_per_retry() {
+    let switch = Arc::new(Mutex::new(Fault::Never));
+    let global = GlobalClients::new(
+        &faulty_sdk(&Fault::Switch(switch.clone()), "us-east-1"),
+        CallLimits::READS,
+    );
+    let clients = RegionClients {
+        rds: idle_rds(),
+        backup: idle_backup(),
+        cloudwatch: idle_cloudwatch(),
+    };
+    let fleet = AwsFleet::from_clients(BTreeMap::from([(DEAD.to_string(), clients)]), global);
+    // No health checks, no zones: each listing answered by its own (empty) kind.
+    let good = Fault::Reply(Arc::new(|request: &HttpRequest| {
+        let (root, list) = if request.uri().contains("/hostedzone") {
+            ("ListHostedZonesResponse", "HostedZones")
+        } else {
+            ("ListHealthChecksResponse", "HealthChecks")
+        };
+        HttpResponse::new(
+            status(200),
+            SdkBody::from(format!(
+                "<{root} xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><{list}></{list}>\
+                 <Marker></Marker><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems></{root}>"
+            )),
+        )
+    }));
+    // The zones (the failover records) are read at most every five minutes of the wall
+    // clock (`GUARDS_TTL_SECS`), and their first read failed: until then the feed arrives
+    // without them, and the log says so once, where the others say "recovered".
+    let zones_held = Line::Partial("route53:ListHostedZones", SourceErrorKind::Other);
+    log::one_line_per_change_of_state(
+        &route53_cases(),
+        good,
+        zones_held,
+        &switch,
+        fleet,
+        Feed::Health,
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_lag_log_has_one_line_per_change_of_state_not_one_per_retry() {
+    let switch = Arc::new(Mutex::new(Fault::Never));
+    let faulty = RegionClients::new(
+        &faulty_sdk(&Fault::Switch(switch.clone()), DEAD),
+        DEAD,
+        CallLimits::READS,
+    );
+    let (instances, globals, clusters) = (instances_rule(2), no_global_clusters(), no_clusters());
+    let fleet = replicas_fleet(
+        DEAD,
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &clusters]
+        ),
+        faulty.cloudwatch,
+    );
+    // No datapoints: a complete answer that has nothing to say.
+    let good = Fault::Http(Arc::new(|| {
+        let mut body = vec![0xA1];
+        cbor_text(&mut body, "MetricDataResults");
+        body.push(0x80);
+        with_headers(
+            HttpResponse::new(status(200), SdkBody::from(body)),
+            &CBOR_HEADERS,
+        )
+    }));
+    log::one_line_per_change_of_state(
+        &cloudwatch_cases(),
+        good,
+        Line::Recovered,
+        &switch,
+        fleet,
+        Feed::Replicas,
+    )
+    .await;
 }

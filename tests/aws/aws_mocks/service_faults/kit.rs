@@ -17,6 +17,10 @@ pub(super) enum Fault {
     Refused,
     /// The good answer (the typed mocks'), held back this long: slow, but it arrives.
     Slow(Duration),
+    /// Whichever fault is set now: the test changes it between fetches.
+    Switch(Arc<Mutex<Fault>>),
+    /// An answer made for the request (a good answer, by the call it answers).
+    Reply(Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>),
 }
 
 impl std::fmt::Debug for Fault {
@@ -26,6 +30,8 @@ impl std::fmt::Debug for Fault {
             Fault::Never => "Never",
             Fault::Refused => "Refused",
             Fault::Slow(_) => "Slow",
+            Fault::Switch(_) => "Switch",
+            Fault::Reply(_) => "Reply",
         })
     }
 }
@@ -52,7 +58,13 @@ impl HttpConnector for FaultyConnector {
         if !self.armed.load(Ordering::SeqCst) {
             return self.mocks.call(request);
         }
-        match &self.fault {
+        self.meet(&self.fault.clone(), request)
+    }
+}
+
+impl FaultyConnector {
+    fn meet(&self, fault: &Fault, request: HttpRequest) -> HttpConnectorFuture {
+        match fault {
             Fault::Http(answer) => HttpConnectorFuture::ready(Ok(answer())),
             Fault::Never => HttpConnectorFuture::new(std::future::pending()),
             Fault::Refused => self.real.call(request),
@@ -62,6 +74,11 @@ impl HttpConnector for FaultyConnector {
                     tokio::time::sleep(by).await;
                     answer.await
                 })
+            }
+            Fault::Reply(answer) => HttpConnectorFuture::ready(Ok(answer(&request))),
+            Fault::Switch(now) => {
+                let now = now.lock().expect("not poisoned").clone();
+                self.meet(&now, request)
             }
         }
     }
