@@ -205,6 +205,7 @@ fn replica_line<'a>(
 }
 
 // The subjects, one file each. Shared helpers above; a subject's own helpers live in it.
+mod action_reads;
 mod backup_jobs;
 mod backup_truth;
 mod faults;
