@@ -4,9 +4,10 @@
 //! left running would go on changing things after the step was reported killed).
 
 use crate::fleet::format_duration;
+use crate::runbook::act::answer::{Env, Outcome};
 use crate::runbook::act::dispatch::Progress;
-use crate::runbook::exec::work::{Env, Outcome};
 use std::process::Stdio;
+use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
@@ -26,8 +27,7 @@ pub async fn run(
         .args(SHELL_FLAGS)
         .arg("-c")
         .arg(script)
-        // $0 of the script, as error messages from sh show it.
-        .arg("ripcord-step");
+        .arg(SCRIPT_NAME);
     // Values left in the operator's own environment must not pose as this run's parameters.
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("RIPCORD_PARAM_") {
@@ -127,117 +127,52 @@ async fn pump(stream: Option<impl AsyncRead + Unpin>, prefix: &str, out: &(dyn F
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::runbook::exec::work::{Job, ReportBody, Task};
-    use crate::runbook::exec::{Run, run_id};
-    use crate::runbook::lang::{check, params};
-    use std::sync::Arc;
+// ---------------------------------------------------------------------------------------
+// How much one `sh` may be handed. Linux refuses to start a program whose arguments and
+// environment together pass ARG_MAX (E2BIG), so a run whose parameters each fit but together
+// do not would stop at its first shell step, after the steps before it: the run is checked
+// against this before it starts. What is left to a step's script and parameters is ARG_MAX
+// less what goes to `sh` anyway: ripcord's own environment and `sh`'s fixed arguments. It is
+// read once; ripcord never changes its own environment.
 
-    /// Each parameter well under the 128 KiB one environment variable may hold.
-    const EACH: usize = 100_000;
+/// Kept aside for what the kernel counts besides the strings: the program's path, the
+/// auxiliary vector, alignment.
+const MARGIN: usize = 4096;
+/// One pointer per string in argv and envp, and one ending each list.
+const POINTER: usize = std::mem::size_of::<usize>();
+/// `$0` of the script, as error messages from sh show it.
+const SCRIPT_NAME: &str = "ripcord-step";
 
-    /// A runbook of `count` parameters whose first step writes a file and whose second
-    /// step is a shell step: every shell step gets every parameter.
-    fn book_of(count: usize) -> String {
-        let mut text = String::from("---\ntitle: Big environment\nrto: 5m\nparameters:\n");
-        for n in 0..count {
-            text.push_str(&format!("  p{n:02}:\n    description: a big value\n"));
-        }
-        text.push_str("  dir:\n    description: where the steps write\n---\n");
-        text.push_str("## Mark\n\n```sh\ntouch \"$RIPCORD_PARAM_DIR/first\"\n```\n\n");
-        text.push_str(
-            // The prefix split, so that the checker does not take it for a parameter.
-            "## Count\n\n```sh\nenv | grep -c '^RIPCORD_''PARAM_P' > \"$RIPCORD_PARAM_DIR/count\"\n```\n",
-        );
-        text
-    }
+/// ARG_MAX as the system reports it; Linux's floor (32 pages) when it cannot be read.
+pub fn arg_max() -> usize {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::ARG_MAX)
+        .ok()
+        .flatten()
+        .and_then(|v| usize::try_from(v).ok())
+        .unwrap_or(32 * 4096)
+}
 
-    fn t0() -> jiff::Timestamp {
-        "2026-11-21T03:00:00Z".parse().expect("valid")
-    }
+/// What one argument or environment string of `len` bytes costs: itself, its NUL, its
+/// pointer.
+pub fn cost(len: usize) -> usize {
+    len + 1 + POINTER
+}
 
-    /// Starts a run of `count` big parameters writing into `dir`.
-    fn start(count: usize, dir: &std::path::Path) -> Result<Run, Vec<String>> {
-        let book = Arc::new(check::load("big", "big.md", &book_of(count)).expect("valid"));
-        let mut given: Vec<(String, String)> = (0..count)
-            .map(|n| (format!("p{n:02}"), "x".repeat(EACH)))
-            .collect();
-        given.push(("dir".to_string(), dir.display().to_string()));
-        let values = params::resolve(&book, &given).expect("each value fits");
-        Run::start(run_id(&book, t0(), "0a1b2c"), book, values, "tester", t0())
-            .map(|(run, _)| run)
-            .map_err(|ps| ps.iter().map(ToString::to_string).collect())
-    }
-
-    /// Runs the current shell step of `run` with a real `sh`, and feeds back its reports.
-    async fn run_step(run: &mut Run, at: jiff::Timestamp) -> Vec<ReportBody> {
-        let work = run.confirm(None, at).expect("runs");
-        let Job::Perform {
-            task: Task::Shell { .. },
-            ..
-        } = &work[0].job
-        else {
-            panic!("a shell job")
-        };
-        let sim = Arc::new(crate::source::sim::SimFleet::new(
-            crate::source::sim::SimOptions::default(),
-        ));
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        crate::runbook::act::runner::execute(
-            work[0].clone(),
-            sim,
-            crate::clock::Clock::System,
-            tx,
-            |r| r,
-        )
-        .await;
-        let mut bodies = Vec::new();
-        while let Ok(report) = rx.try_recv() {
-            bodies.push(report.body.clone());
-            run.on_report(report, at);
-        }
-        bodies
-    }
-
-    /// Linux refuses to start a program whose arguments and environment together pass
-    /// ARG_MAX (E2BIG). Parameters that each fit but together do not are refused before the
-    /// run starts, naming the total and the limit, instead of a run that does its first steps
-    /// and then cannot start `sh`; a set that fits reaches `sh` whole.
-    #[tokio::test]
-    async fn an_environment_too_big_for_sh_is_refused_before_the_run_and_one_that_fits_runs() {
-        let limit = crate::runbook::exec::env_limit::for_sh();
-        let too_many = limit / EACH + 2;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let Err(refused) = start(too_many, dir.path()) else {
-            let mut run = start(too_many, dir.path()).expect("started");
-            let first = run_step(&mut run, t0()).await;
-            panic!("the run started; its first step: {first:?}");
-        };
-        assert_eq!(refused.len(), 2, "each shell step: {refused:#?}");
-        assert!(
-            refused[0].starts_with("big.md:")
-                && refused[0].contains("step `Mark`")
-                && refused[0].contains("ARG_MAX")
-                && refused[0].contains(&limit.to_string()),
-            "{}",
-            refused[0]
-        );
-        assert!(!dir.path().join("first").exists(), "nothing ran");
-
-        let fits = limit / EACH - 2;
-        let mut run = start(fits, dir.path()).expect("starts");
-        let first = run_step(&mut run, t0()).await;
-        assert!(
-            matches!(first.last(), Some(ReportBody::Done(_))),
-            "{first:?}"
-        );
-        let second = run_step(&mut run, t0()).await;
-        assert!(
-            matches!(second.last(), Some(ReportBody::Done(_))),
-            "{second:?}"
-        );
-        let count = std::fs::read_to_string(dir.path().join("count")).expect("written");
-        assert_eq!(count.trim(), fits.to_string(), "every parameter reached sh");
-    }
+/// What is left for a shell step's script and `RIPCORD_PARAM_*` variables.
+pub fn left_for_a_step() -> usize {
+    static LEFT: OnceLock<usize> = OnceLock::new();
+    *LEFT.get_or_init(|| {
+        // Every variable of ripcord's own goes to sh, but the RIPCORD_PARAM_* ones, which a
+        // shell step replaces with its own.
+        let inherited: usize = std::env::vars_os()
+            .filter(|(name, _)| !name.to_string_lossy().starts_with("RIPCORD_PARAM_"))
+            .map(|(name, value)| cost(name.len() + 1 + value.len()))
+            .sum();
+        let fixed: usize = [SHELL, "-c", SCRIPT_NAME]
+            .iter()
+            .chain(SHELL_FLAGS.iter())
+            .map(|a| cost(a.len()))
+            .sum();
+        arg_max().saturating_sub(inherited + fixed + 2 * POINTER + MARGIN)
+    })
 }

@@ -2,7 +2,7 @@
 //! the change and its end state.
 
 use super::*;
-use crate::runbook::lang::params::exact;
+use crate::runbook::words::exact;
 
 /// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
 pub const SPEC: ActionSpec = ActionSpec {

@@ -32,7 +32,6 @@ pub mod work;
 
 mod decide;
 mod doubt;
-pub mod env_limit;
 mod id;
 mod next;
 mod refusal;

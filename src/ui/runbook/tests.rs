@@ -235,14 +235,8 @@ async fn the_run_view_shows_exactly_the_bytes_that_run() {
         crate::source::sim::SimOptions::default(),
     ));
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    crate::runbook::act::runner::execute(
-        work[0].clone(),
-        sim,
-        crate::clock::Clock::System,
-        tx,
-        |r| r,
-    )
-    .await;
+    crate::runbook::runner::execute(work[0].clone(), sim, crate::clock::Clock::System, tx, |r| r)
+        .await;
     let mut reports = Vec::new();
     while let Ok(r) = rx.try_recv() {
         reports.push(r);
