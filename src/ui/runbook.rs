@@ -601,10 +601,11 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
                 .and_then(|i| production_account_changed(app, run, i))
             {
                 // Said first: a long name must not push it off a narrow screen.
-                Some(account) => {
-                    format!("PRODUCTION account {account} · Type {name} to confirm: ")
-                }
-                None => format!("Type {name} to confirm: "),
+                Some(account) => format!(
+                    "PRODUCTION account {account} · Type {} to confirm: ",
+                    params::exact(name)
+                ),
+                None => format!("Type {} to confirm: ", params::exact(name)),
             },
             Purpose::Skip => "Why skip this step? ".to_string(),
             Purpose::Otherwise => "Why take the gate's otherwise way? ".to_string(),
@@ -690,11 +691,12 @@ fn enter_text(next: &NextMove) -> String {
             typed: Some(name),
             cannot_tell: true,
         } => format!(
-            "ripcord cannot tell whether it happened: Enter, then type {name}, sends it again; s skips it with a reason if it did"
+            "ripcord cannot tell whether it happened: Enter, then type {}, sends it again; s skips it with a reason if it did",
+            params::exact(name)
         ),
         NextMove::SendAgain {
             typed: Some(name), ..
-        } => format!("Enter, then type {name}, sends it again"),
+        } => format!("Enter, then type {}, sends it again", params::exact(name)),
         NextMove::SendAgain { typed: None, .. } => {
             "Enter sends it again; s skips it with a reason if it already happened".to_string()
         }
@@ -707,7 +709,9 @@ fn enter_text(next: &NextMove) -> String {
             "Enter accepts the gate and goes on".to_string()
         }
         NextMove::StartWaiting => "Enter starts waiting".to_string(),
-        NextMove::Run { typed: Some(name) } => format!("Enter, then type {name}, runs it"),
+        NextMove::Run { typed: Some(name) } => {
+            format!("Enter, then type {}, runs it", params::exact(name))
+        }
         NextMove::Run { typed: None } => "Enter runs it".to_string(),
     }
 }

@@ -328,3 +328,18 @@ fn an_escaped_secret_is_still_hidden() {
         assert!(!shown.contains(form), "{form} on screen:\n{shown}");
     }
 }
+
+/// The name to type is shown as `exact` shows it: a value with a tab or a right-to-left mark
+/// is not shown as another.
+#[test]
+fn the_name_to_type_is_shown_exactly() {
+    use crate::runbook::exec::NextMove;
+    let text = enter_text(&NextMove::Run {
+        typed: Some("orders\t\u{202e}db".to_string()),
+    });
+    assert_eq!(text, "Enter, then type \"orders\\t\\u{202e}db\", runs it");
+    let plain = enter_text(&NextMove::Run {
+        typed: Some("orders-db".to_string()),
+    });
+    assert_eq!(plain, "Enter, then type orders-db, runs it");
+}
