@@ -8,8 +8,7 @@
 //! clock (`parts::DENIAL_HOLD_SECS`), which a test on the paused tokio clock never reaches.
 
 use super::super::faults::DEAD;
-use super::super::*;
-use super::kit::{Case, Fault};
+use super::*;
 use ripcord::fleet::{
     BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica,
 };
@@ -39,7 +38,7 @@ impl std::io::Write for Captured {
 
 /// Which feed of the fleet is under test.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Feed {
+enum Feed {
     Replicas,
     Backups,
     Health,
@@ -108,7 +107,7 @@ impl FleetSource for OneFeed {
 
 /// What the log must say at a change of state.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Line {
+enum Line {
     Failed(SourceErrorKind),
     /// The feed arrived without a part: this call failed, this way.
     Partial(&'static str, SourceErrorKind),
@@ -145,7 +144,7 @@ fn phases(table: &[Case], good: Fault, good_line: Line) -> (Vec<(&'static str, F
 
 /// Runs the pollers over `fleet`, whose clients of the service under test meet `switch`,
 /// through the phases of `table`, and checks the lines the log holds for `feed`.
-pub(super) async fn one_line_per_change_of_state(
+async fn one_line_per_change_of_state(
     table: &[Case],
     good: Fault,
     good_line: Line,
@@ -215,4 +214,142 @@ pub(super) async fn one_line_per_change_of_state(
             Line::Recovered => assert!(line.contains("recovered"), "{line}\n{shown}"),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The log through each table: one line per change of state, none per retry (`log`)
+
+/// An idle RDS client: a test that reaches it has called something it should not.
+fn idle_rds() -> aws_sdk_rds::Client {
+    mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[] as &[&Rule])
+}
+
+fn idle_global() -> GlobalClients {
+    GlobalClients {
+        route53: idle_route53(),
+        health_metrics: idle_cloudwatch(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_backup_log_has_one_line_per_change_of_state_not_one_per_retry() {
+    let switch = Arc::new(Mutex::new(Fault::Never));
+    let faulty = RegionClients::new(
+        &faulty_sdk(&Fault::Switch(switch.clone()), DEAD),
+        DEAD,
+        CallLimits::READS,
+    );
+    // The readiness parts of the backups feed read RDS: it answers, empty.
+    let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
+        .then_output(|| DescribeDbInstancesOutput::builder().build());
+    let automated = mock!(aws_sdk_rds::Client::describe_db_instance_automated_backups).then_output(
+        || {
+            aws_sdk_rds::operation::describe_db_instance_automated_backups::DescribeDbInstanceAutomatedBackupsOutput::builder()
+                .build()
+        },
+    );
+    let clients = RegionClients {
+        rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &automated]),
+        backup: faulty.backup,
+        cloudwatch: idle_cloudwatch(),
+    };
+    let fleet =
+        AwsFleet::from_clients(BTreeMap::from([(DEAD.to_string(), clients)]), idle_global());
+    // Every listing of the feed, empty: one body answers them all.
+    let good = Fault::Http(Arc::new(|| {
+        json_body(
+            r#"{"BackupJobs":[],"BackupJobSummaries":[],"Results":[],"RecoveryPoints":[],"CopyJobs":[]}"#,
+        )
+    }));
+    one_line_per_change_of_state(
+        &backup_cases(),
+        good,
+        Line::Recovered,
+        &switch,
+        fleet,
+        Feed::Backups,
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_route53_log_has_one_line_per_change_of_state_not_one_per_retry() {
+    let switch = Arc::new(Mutex::new(Fault::Never));
+    let global = GlobalClients::new(
+        &faulty_sdk(&Fault::Switch(switch.clone()), "us-east-1"),
+        CallLimits::READS,
+    );
+    let clients = RegionClients {
+        rds: idle_rds(),
+        backup: idle_backup(),
+        cloudwatch: idle_cloudwatch(),
+    };
+    let fleet = AwsFleet::from_clients(BTreeMap::from([(DEAD.to_string(), clients)]), global);
+    // No health checks, no zones: each listing answered by its own (empty) kind.
+    let good = Fault::Reply(Arc::new(|request: &HttpRequest| {
+        let (root, list) = if request.uri().contains("/hostedzone") {
+            ("ListHostedZonesResponse", "HostedZones")
+        } else {
+            ("ListHealthChecksResponse", "HealthChecks")
+        };
+        HttpResponse::new(
+            status(200),
+            SdkBody::from(format!(
+                "<{root} xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><{list}></{list}>\
+                 <Marker></Marker><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems></{root}>"
+            )),
+        )
+    }));
+    // The zones (the failover records) are read at most every five minutes of the wall
+    // clock (`GUARDS_TTL_SECS`), and their first read failed: until then the feed arrives
+    // without them, and the log says so once, where the others say "recovered".
+    let zones_held = Line::Partial("route53:ListHostedZones", SourceErrorKind::Other);
+    one_line_per_change_of_state(
+        &route53_cases(),
+        good,
+        zones_held,
+        &switch,
+        fleet,
+        Feed::Health,
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_lag_log_has_one_line_per_change_of_state_not_one_per_retry() {
+    let switch = Arc::new(Mutex::new(Fault::Never));
+    let faulty = RegionClients::new(
+        &faulty_sdk(&Fault::Switch(switch.clone()), DEAD),
+        DEAD,
+        CallLimits::READS,
+    );
+    let (instances, globals, clusters) = (instances_rule(2), no_global_clusters(), no_clusters());
+    let fleet = replicas_fleet(
+        DEAD,
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &clusters]
+        ),
+        faulty.cloudwatch,
+    );
+    // No datapoints: a complete answer that has nothing to say.
+    let good = Fault::Http(Arc::new(|| {
+        let mut body = vec![0xA1];
+        cbor_text(&mut body, "MetricDataResults");
+        body.push(0x80);
+        with_headers(
+            HttpResponse::new(status(200), SdkBody::from(body)),
+            &CBOR_HEADERS,
+        )
+    }));
+    one_line_per_change_of_state(
+        &cloudwatch_cases(),
+        good,
+        Line::Recovered,
+        &switch,
+        fleet,
+        Feed::Replicas,
+    )
+    .await;
 }
