@@ -72,3 +72,43 @@ fn missing(fetched: &Fetched) -> &[SourceError] {
         Fetched::Health { result, .. } => result.as_ref().map_or(&[], |s| &s.missing),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::Snapshot;
+
+    fn lag_missing(kind: SourceErrorKind, message: &str) -> Fetched {
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        Fetched::Replicas {
+            place: "us-west-2".to_string().into(),
+            result: Ok(
+                Snapshot::new(Vec::new(), at).with_missing(vec![SourceError::new(
+                    kind,
+                    "cloudwatch:GetMetricData",
+                    message,
+                )]),
+            ),
+        }
+    }
+
+    #[test]
+    fn a_part_failing_again_the_same_way_is_the_same_state_and_another_way_is_not() {
+        use SourceErrorKind::{AccessDenied, Timeout};
+        let first = Outcome::of(&lag_missing(Timeout, "no answer within 15s"));
+        assert_eq!(
+            first,
+            Outcome::Partial(vec![("cloudwatch:GetMetricData".to_string(), Timeout)])
+        );
+        // The message may differ (the time left); the state is the call and how it failed.
+        assert_eq!(
+            first,
+            Outcome::of(&lag_missing(Timeout, "no answer within 12s"))
+        );
+        assert_ne!(
+            first,
+            Outcome::of(&lag_missing(AccessDenied, "not authorized"))
+        );
+        assert_ne!(first, Outcome::Complete);
+    }
+}
