@@ -22,7 +22,7 @@ slowest such chain does, however parallel it is. Chains (per region unless said)
                     ListHostedZones -> ListResourceRecordSets.
 Each chain is timed FLOOR_RUNS times; its median is its time, and the floor is the largest.
 A chain's wall time includes boto3's own work (building requests, parsing 100-instance XML
-pages, which is most of it); its round trips alone (from boto3 sending a request to its
+pages); its round trips alone (from boto3 sending a request to its
 starting to parse the answer) are the server's part, and are printed beside it.
 moto 5.2 answers CloudWatch to boto3 but gives the Rust SDK's GetMetricData a 404 at once, so
 chains that end in GetMetricData are timed both ways, and two floors are printed: the one
