@@ -9,13 +9,13 @@
 //! decision is cheap next to the decision.
 
 use super::lock::RunLock;
-use super::model::{Draft, Operator, RunbookRef};
+use super::model::{ActedIn, Draft, Operator, RunbookRef};
 use super::resume::{Prepared, ResumeData};
 use super::writer::AuditWriter;
 use crate::runbook::act::port::CallerIdentity;
 use crate::runbook::exec::Run;
 use crate::runbook::exec::log::{LogEntry, LogEvent};
-use crate::runbook::exec::work::{Job, Report, ReportBody, Work};
+use crate::runbook::exec::work::{Check, Job, Report, ReportBody, Work};
 use crate::runbook::lang::library::Library;
 use crate::testhook::{self, Point};
 use serde_json::Value;
@@ -28,6 +28,15 @@ pub struct Journal {
     runs: BTreeMap<String, RunJournal>,
     /// Ids a second run of this session came with: nothing of that run is written or sent.
     repeated: BTreeSet<String>,
+    /// With `[[account]]` tables: each named account, and whose credentials act there. Each
+    /// step acts in one of them and its records say which (`ActedIn`). Empty: one identity.
+    accounts: BTreeMap<String, ActedIn>,
+    /// Where each job let through acts (run, request), for the runner to pick its `Actions`.
+    placed: BTreeMap<(String, u64), Option<String>>,
+    /// The account of an intent not written yet (run, seq), decided as its job was gated.
+    intents: BTreeMap<(String, u64), String>,
+    /// The account each step's last intent named (run, step), for its outcome's record.
+    steps: BTreeMap<(String, String), String>,
 }
 
 struct RunJournal {
@@ -78,7 +87,36 @@ impl Journal {
             operator,
             runs: BTreeMap::new(),
             repeated: BTreeSet::new(),
+            accounts: BTreeMap::new(),
+            placed: BTreeMap::new(),
+            intents: BTreeMap::new(),
+            steps: BTreeMap::new(),
         }
+    }
+
+    /// Acts in named accounts: each with the identity its credentials answered with. Every
+    /// job is then placed in one of them (`gate_placed`), and refused when it cannot be.
+    pub fn with_accounts(mut self, accounts: Vec<ActedIn>) -> Journal {
+        self.accounts = accounts.into_iter().map(|a| (a.name.clone(), a)).collect();
+        self
+    }
+
+    /// Whether steps act in named accounts (each job placed in one).
+    pub fn per_account(&self) -> bool {
+        !self.accounts.is_empty()
+    }
+
+    /// The named accounts and their identities.
+    pub fn accounts(&self) -> impl Iterator<Item = &ActedIn> {
+        self.accounts.values()
+    }
+
+    /// The named account a job let through acts in (`None`: one account, or a shell step),
+    /// forgotten once asked: the runner asks once, as it carries the job out.
+    pub fn take_account(&mut self, work: &Work) -> Option<String> {
+        self.placed
+            .remove(&(work.run.clone(), work.request))
+            .flatten()
     }
 
     pub fn dir(&self) -> &Path {
@@ -117,6 +155,7 @@ impl Journal {
     pub fn adopt(&mut self, prepared: Prepared) -> Result<Box<ResumeData>, String> {
         let run = prepared.pending.run.clone();
         super::resume::same_source(&prepared.acted_as, &self.operator.aws, &run)?;
+        super::resume::same_accounts(&prepared, &self.accounts, &run)?;
         self.refuse_held(&run)?;
         let attachment = prepared.pending.open()?;
         self.attach(attachment, prepared.data.entries.last().cloned())?;
@@ -156,8 +195,37 @@ impl Journal {
     }
 
     /// Writes every run's new entries (`runs`: this session's, earliest first), then passes on
-    /// the work the audit log allows.
+    /// the work the audit log allows. One account: nothing is placed.
     pub fn gate<'a>(&mut self, runs: impl IntoIterator<Item = &'a Run>, work: Vec<Work>) -> Gated {
+        self.gate_placed(runs, work, |_| Ok(None))
+    }
+
+    /// `gate`, with named accounts placing each job in the account `place` says (its
+    /// resource's), before its intent is written so that the intent names it; a job that
+    /// cannot be placed is refused before anything is read or sent (`Ok(None)`: a job that
+    /// acts in no account, a shell step). Without named accounts `place` is not asked.
+    pub fn gate_placed<'a>(
+        &mut self,
+        runs: impl IntoIterator<Item = &'a Run>,
+        work: Vec<Work>,
+        place: impl Fn(&Work) -> Result<Option<String>, String>,
+    ) -> Gated {
+        let placed: Vec<Result<Option<String>, String>> = work
+            .iter()
+            .map(|w| {
+                if self.per_account() {
+                    place(w)
+                } else {
+                    Ok(None)
+                }
+            })
+            .collect();
+        for (w, p) in work.iter().zip(&placed) {
+            if let (Job::Perform { intent, .. }, Ok(Some(name))) = (&w.job, p) {
+                self.intents
+                    .insert((w.run.clone(), intent.seq), name.clone());
+            }
+        }
         let mut notices = Vec::new();
         // Runs of this session, earliest first: a later run with an id an earlier one holds
         // is refused, never written into the earlier one's file.
@@ -186,20 +254,36 @@ impl Journal {
             }
         }
         let mut passed = Vec::new();
-        for work in work {
-            match self.admit(&work) {
-                Ok(()) => {
+        for (work, placed) in work.into_iter().zip(placed) {
+            let admitted = self
+                .admit(&work)
+                .and_then(|()| self.in_account(&work, placed));
+            match admitted {
+                Ok(account) => {
                     if matches!(work.job, Job::Perform { .. }) {
                         testhook::pause_blocking(Point::BeforeCall);
                     }
+                    if self.per_account() {
+                        self.placed
+                            .insert((work.run.clone(), work.request), account);
+                    }
                     passed.push(work);
                 }
-                Err(why) => notices.push(Notice::Refused(Report {
-                    run: work.run.clone(),
-                    request: work.request,
-                    step: work.step,
-                    body: ReportBody::Failed(why),
-                })),
+                Err(why) => {
+                    let body = match work.job {
+                        // A read that cannot be placed cannot tell: it blocks the step.
+                        Job::Inspect(_) => {
+                            ReportBody::Inspected(vec![Check::unknown("account", why)])
+                        }
+                        Job::Perform { .. } => ReportBody::Failed(why),
+                    };
+                    notices.push(Notice::Refused(Report {
+                        run: work.run.clone(),
+                        request: work.request,
+                        step: work.step,
+                        body,
+                    }));
+                }
             }
         }
         Gated {
@@ -232,6 +316,25 @@ impl Journal {
         }
     }
 
+    /// The account a job acts in, from where it was placed: one of this journal's accounts
+    /// (with credentials to act there), or none for a job that acts in no account.
+    fn in_account(
+        &self,
+        work: &Work,
+        placed: Result<Option<String>, String>,
+    ) -> Result<Option<String>, String> {
+        let refused = |why: String| match work.job {
+            Job::Perform { .. } => format!("refused before any call: {why}"),
+            Job::Inspect(_) => why,
+        };
+        match placed.map_err(refused)? {
+            Some(name) if !self.accounts.contains_key(&name) => Err(refused(format!(
+                "account {name} has no credentials to act with in this cockpit"
+            ))),
+            placed => Ok(placed),
+        }
+    }
+
     fn write_new(&mut self, run: &Run) {
         if !self.runs.contains_key(&run.id) {
             let opened = open_new(&self.dir, run);
@@ -259,7 +362,8 @@ impl Journal {
             if journal.failure.is_some() {
                 return;
             }
-            if let Err(e) = journal.append(entry, &operator) {
+            let account = acted_in(&self.accounts, &mut self.intents, &mut self.steps, entry);
+            if let Err(e) = journal.append(entry, &operator, account) {
                 journal.failure = Some(e);
             }
         }
@@ -345,7 +449,12 @@ fn open_new(dir: &Path, run: &Run) -> RunJournal {
 }
 
 impl RunJournal {
-    fn append(&mut self, entry: &LogEntry, operator: &Operator) -> Result<(), String> {
+    fn append(
+        &mut self,
+        entry: &LogEntry,
+        operator: &Operator,
+        account: Option<ActedIn>,
+    ) -> Result<(), String> {
         let Some(writer) = self.writer.as_mut() else {
             return Err("the audit log is not open".to_string());
         };
@@ -363,6 +472,7 @@ impl RunJournal {
             step: entry.step.clone(),
             event: entry.event.clone(),
             operator: operator.clone(),
+            account,
         };
         let mut value =
             serde_json::to_value(&draft).map_err(|e| format!("cannot encode a record: {e}"))?;
@@ -393,6 +503,40 @@ impl RunJournal {
         );
         Ok(())
     }
+}
+
+/// The named account `entry`'s record names: a step's intent, the account its job was placed
+/// in; the step's outcome (done, failed, a late result, an in-doubt decision), the account its
+/// last intent named. Other records name none.
+fn acted_in(
+    accounts: &BTreeMap<String, ActedIn>,
+    intents: &mut BTreeMap<(String, u64), String>,
+    steps: &mut BTreeMap<(String, String), String>,
+    entry: &LogEntry,
+) -> Option<ActedIn> {
+    if accounts.is_empty() {
+        return None;
+    }
+    let step = (entry.run.clone(), entry.step.clone()?);
+    let name = match entry.event {
+        LogEvent::Intent { .. } => match intents.remove(&(entry.run.clone(), entry.seq)) {
+            Some(name) => {
+                steps.insert(step, name.clone());
+                name
+            }
+            None => {
+                // Not placed: the job is refused, and its failure names no account.
+                steps.remove(&step);
+                return None;
+            }
+        },
+        LogEvent::StepDone { .. }
+        | LogEvent::StepFailed { .. }
+        | LogEvent::LateResult { .. }
+        | LogEvent::InDoubtResolved { .. } => steps.get(&step)?.clone(),
+        _ => return None,
+    };
+    accounts.get(&name).cloned()
 }
 
 fn repeated_id(run: &str) -> String {

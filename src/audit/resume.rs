@@ -4,7 +4,7 @@
 
 use super::journal::Attachment;
 use super::lock::RunLock;
-use super::model::RunbookRef;
+use super::model::{ActedIn, RunbookRef};
 use super::read::read_run;
 use super::runs::locate;
 use super::writer::AuditWriter;
@@ -14,6 +14,7 @@ use crate::runbook::exec::log::{BoundParam, LogEntry, LogEvent};
 use crate::runbook::lang::library::{self, Library};
 use crate::runbook::lang::model::Runbook;
 use crate::runbook::lang::params::{self, ParamValues};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,6 +36,9 @@ pub struct Prepared {
     /// Whose credentials the run started with (its first record's): it goes on only against
     /// the same kind of fleet and account (`same_source`).
     pub acted_as: CallerIdentity,
+    /// With named accounts: each account the run's steps acted in, and the identity its first
+    /// record there names; it goes on only where the same accounts answer (`same_accounts`).
+    pub acted_in: BTreeMap<String, CallerIdentity>,
 }
 
 /// A run file read and verified, its lock held, not yet changed in any way: a torn last line
@@ -96,6 +100,52 @@ pub fn same_source(
     }
 }
 
+/// Whether a run may go on with the named accounts of this cockpit, `now` (each with the
+/// identity its credentials answer with): every account the run acted in must be there, and
+/// answer for the same AWS account as when the run acted there (`same_source`'s rule, per
+/// account). A run that acted with one set of credentials (no `[[account]]` tables) goes on
+/// only without named accounts, and a run that acted in named accounts only with them.
+pub fn same_accounts(
+    prepared: &Prepared,
+    now: &BTreeMap<String, ActedIn>,
+    run: &str,
+) -> Result<(), String> {
+    if now.is_empty() {
+        if prepared.acted_in.is_empty() {
+            return Ok(());
+        }
+        return Err(format!(
+            "run {run} acted in the named accounts {}: resume it with the config's [[account]] tables that name them",
+            names(prepared.acted_in.keys())
+        ));
+    }
+    if let CallerIdentity::Known { arn, .. } = &prepared.acted_as {
+        return Err(format!(
+            "run {run} acted with one set of credentials ({arn}), not in named accounts: resume it with a config without [[account]] tables and that account's --profile"
+        ));
+    }
+    for (name, then) in &prepared.acted_in {
+        let Some(account) = now.get(name) else {
+            return Err(format!(
+                "run {run} acted in account {name}, which is not in view now (accounts: {}): add it back to the config, or to --accounts",
+                names(now.keys())
+            ));
+        };
+        same_source(then, &account.aws, run).map_err(|_| {
+            format!(
+                "run {run} acted in account {name} as {}, and the credentials for account {name} now answer as {}: another AWS account; resume it with account {name}'s credentials as they were",
+                then.describe(),
+                account.aws.describe()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn names<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    names.map(String::as_str).collect::<Vec<_>>().join(", ")
+}
+
 /// Prepares the run given by id or path. `given` are `--param` values: secrets given when the
 /// run started must be given again (they are never in the log).
 pub fn prepare(
@@ -144,8 +194,15 @@ pub fn prepare(
         .map_err(|why| format!("{}: {why}", path.display()))?;
     let torn_tail = file.torn.as_ref().map(|t| t.describe());
     let acted_as = first.operator.aws.clone();
+    let mut acted_in = BTreeMap::new();
+    for account in file.records.iter().filter_map(|r| r.account.as_ref()) {
+        acted_in
+            .entry(account.name.clone())
+            .or_insert_with(|| account.aws.clone());
+    }
     Ok(Prepared {
         acted_as,
+        acted_in,
         pending: Pending {
             run: run.clone(),
             runbook: recorded,

@@ -9,6 +9,7 @@
 pub mod dispatch;
 pub mod port;
 pub mod probe;
+pub mod route;
 pub mod runner;
 pub mod shell;
 
