@@ -81,3 +81,149 @@ pub fn production_account_of(fleet: &FleetView, op: &Operation) -> Option<String
         .filter(|a| a.is_production())
         .map(|a| a.name.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Fetched;
+    use crate::config::Refresh;
+    use crate::fleet::{
+        AccountLabel, BackupHealth, NewestPoint, Place, RecoveryPointAge, Replica, ReplicaKind,
+        ReplicationState, Snapshot, Workloads,
+    };
+    use crate::runbook::act::{DeleteRestoredInstance, RestoreNewestRecoveryPoint};
+    use jiff::Timestamp;
+
+    const EAST: &str = "us-east-1";
+
+    fn replica(id: &str, source: &str) -> Replica {
+        Replica {
+            id: id.into(),
+            region: EAST.into(),
+            source_id: source.into(),
+            source_region: EAST.into(),
+            engine: "postgres".into(),
+            kind: ReplicaKind::RdsReadReplica,
+            state: ReplicationState::Replicating,
+            lag_samples: Vec::new(),
+            lag_problem: None,
+        }
+    }
+
+    /// `shop` (production) holds `orders-dr` and its own vault `daily`; `backup` holds the
+    /// DR vault `dr-usw2` with a copy of `orders-primary`; both show `shared-replica`.
+    fn two_accounts() -> FleetView {
+        let now = Timestamp::from_second(1_800_000_000).expect("valid");
+        let mut fleet = FleetView::new("aws", &[], Workloads::default(), Refresh::default(), now);
+        fleet.watch_accounts(&[
+            (
+                AccountLabel::new("shop", Some("prod".into())),
+                vec![EAST.to_string()],
+            ),
+            (AccountLabel::new("backup", None), vec![EAST.to_string()]),
+        ]);
+        let point = |vault: &str| RecoveryPointAge {
+            region: EAST.into(),
+            vault: vault.into(),
+            resource_id: "arn:aws:rds:us-east-1:111111111111:db:orders-primary".into(),
+            resource_type: "RDS".into(),
+            newest: NewestPoint::Taken(now),
+        };
+        for (account, replicas, vault) in [
+            (
+                "shop",
+                vec![
+                    replica("orders-dr", "orders-primary"),
+                    replica("shared-replica", "x"),
+                ],
+                "daily",
+            ),
+            ("backup", vec![replica("shared-replica", "y")], "dr-usw2"),
+        ] {
+            let place = Place::new(Some(account), EAST);
+            fleet.apply(
+                Fetched::Replicas {
+                    place: place.clone(),
+                    result: Ok(Snapshot::new(replicas, now)),
+                },
+                now,
+            );
+            let health = BackupHealth {
+                recovery_points: vec![point(vault)],
+                ..BackupHealth::default()
+            };
+            fleet.apply(
+                Fetched::Backups {
+                    place,
+                    result: Ok(Snapshot::new(health, now)),
+                },
+                now,
+            );
+        }
+        fleet
+    }
+
+    fn restore(vault: &str) -> Operation {
+        Operation::RestoreNewestRecoveryPoint(RestoreNewestRecoveryPoint {
+            region: EAST.into(),
+            vault: vault.into(),
+            resource: "orders-primary".into(),
+            target: "orders-restored".into(),
+            iam_role: None,
+            recovery_point: None,
+        })
+    }
+
+    #[test]
+    fn a_resource_is_placed_in_the_one_account_that_shows_it_or_refused() {
+        let fleet = two_accounts();
+        let seen = |name: &str| accounts_seen_in(&fleet, &Whereabouts::Resource(name.into()));
+        assert_eq!(seen("orders-dr"), ["shop"]);
+        assert_eq!(seen("shared-replica"), ["shop", "backup"]);
+        assert!(seen("ghost").is_empty());
+        // The copy of orders-primary is in both accounts' vaults: by name it cannot be told;
+        // a restore is placed by the vault it restores from.
+        assert_eq!(seen("orders-primary"), ["shop", "backup"]);
+        assert_eq!(
+            accounts_seen_in(&fleet, &Whereabouts::Vault("dr-usw2".into())),
+            ["backup"]
+        );
+        let two = route::one_account(
+            &Whereabouts::Resource("shared-replica".into()),
+            &seen("shared-replica"),
+        )
+        .expect_err("two accounts");
+        assert!(
+            two.contains("accounts shop and backup all show it"),
+            "{two}"
+        );
+    }
+
+    /// The confirmation's production warning follows the account the step acts in: a
+    /// restore from the production account's vault says so (its target, not made yet, is in
+    /// no account's rows), one from the backup account's vault does not; a resource two
+    /// accounts show is acted on in neither, and no account is claimed for it.
+    #[test]
+    fn the_production_warning_names_the_account_the_step_acts_in() {
+        let fleet = two_accounts();
+        assert_eq!(
+            production_account_of(&fleet, &restore("daily")).as_deref(),
+            Some("shop")
+        );
+        assert_eq!(production_account_of(&fleet, &restore("dr-usw2")), None);
+        let delete = |instance: &str| {
+            Operation::DeleteRestoredInstance(DeleteRestoredInstance {
+                region: EAST.into(),
+                instance: instance.into(),
+            })
+        };
+        assert_eq!(
+            production_account_of(&fleet, &delete("orders-dr")).as_deref(),
+            Some("shop")
+        );
+        assert_eq!(
+            production_account_of(&fleet, &delete("shared-replica")),
+            None
+        );
+    }
+}

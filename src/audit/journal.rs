@@ -609,6 +609,277 @@ mod tests {
         );
     }
 
+    /// One action step (a DNS change), for the accounts' tests.
+    const ONE_CHANGE: &str = "---\ntitle: One change\nrto: 5m\n---\n## Point the record\n\n```ripcord\naction: upsert-record\nzone: Z0EXAMPLESIM\nname: api.example.com.\ntype: CNAME\nvalue: api.us-west-2.example.com\n```\n";
+
+    fn private_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .expect("chmod 700");
+        dir
+    }
+
+    fn known(account: &str, who: &str) -> CallerIdentity {
+        CallerIdentity::Known {
+            arn: format!("arn:aws:sts::{account}:assumed-role/ripcord-runbook/{who}"),
+            account: account.to_string(),
+        }
+    }
+
+    fn acted(name: &str, aws: CallerIdentity, production: bool) -> ActedIn {
+        ActedIn {
+            name: name.to_string(),
+            aws,
+            production,
+        }
+    }
+
+    fn two_accounts(backup: CallerIdentity) -> Vec<ActedIn> {
+        vec![
+            acted("workload", known("111111111111", "alice"), true),
+            acted("backup", backup, false),
+        ]
+    }
+
+    /// A journal acting in `accounts` (none: one identity), in `dir`.
+    fn journal_in(dir: &Path, accounts: Vec<ActedIn>) -> Journal {
+        let aws = if accounts.is_empty() {
+            known("111111111111", "alice")
+        } else {
+            CallerIdentity::Unknown {
+                why: "named accounts".to_string(),
+            }
+        };
+        Journal::new(dir.to_path_buf(), crate::audit::identity::current(aws))
+            .with_accounts(accounts)
+    }
+
+    /// The one-change runbook's library (its file in `books`) and a run of it, started.
+    fn one_change(books: &Path) -> (Library, Run, Vec<Work>) {
+        std::fs::write(books.join("one-change.md"), ONE_CHANGE).expect("write");
+        let library = Library::load(&[books.to_path_buf()]);
+        let book = library
+            .find("one-change")
+            .and_then(|e| e.loaded.clone().ok())
+            .expect("loads");
+        let values = crate::runbook::lang::params::resolve(&book, &[]).expect("no parameters");
+        let now = jiff::Timestamp::from_second(1_800_000_000).expect("valid");
+        let id = crate::runbook::exec::run_id(&book, now, "0a1b2c");
+        let (run, work) = Run::start(id, book, values, "t", now).expect("starts");
+        (library, run, work)
+    }
+
+    fn answer(run: &mut Run, work: &Work, body: ReportBody) -> Vec<Work> {
+        let now = jiff::Timestamp::from_second(1_800_000_010).expect("valid");
+        run.on_report(
+            Report {
+                run: work.run.clone(),
+                request: work.request,
+                step: work.step,
+                body,
+            },
+            now,
+        )
+    }
+
+    /// Gates `work` placed in `account`, answers every read with a check that holds and every
+    /// change with success, until the run asks for nothing more; returns the accounts the
+    /// runner was told each job acts in.
+    fn carry_out_in(
+        journal: &mut Journal,
+        run: &mut Run,
+        mut work: Vec<Work>,
+        account: &str,
+    ) -> Vec<Option<String>> {
+        let mut told = Vec::new();
+        let now = jiff::Timestamp::from_second(1_800_000_005).expect("valid");
+        loop {
+            let gated = journal.gate_placed([&*run], work, |_| Ok(Some(account.to_string())));
+            assert!(gated.notices.is_empty(), "{:?}", gated.notices);
+            let mut next = Vec::new();
+            for w in gated.work {
+                told.push(journal.take_account(&w));
+                let body = match &w.job {
+                    Job::Inspect(_) => ReportBody::Inspected(vec![Check::new("it", true, "ok")]),
+                    Job::Perform { .. } => {
+                        ReportBody::Done(crate::runbook::exec::work::Outcome::new("changed"))
+                    }
+                };
+                next.extend(answer(run, &w, body));
+            }
+            if next.is_empty()
+                && run.state.current.is_some()
+                && run
+                    .log
+                    .last()
+                    .is_some_and(|e| !matches!(e.event, LogEvent::Intent { .. }))
+            {
+                match run.confirm(None, now) {
+                    Ok(more) if !more.is_empty() => next = more,
+                    _ => {}
+                }
+            }
+            if next.is_empty() {
+                journal.gate([&*run], Vec::new());
+                return told;
+            }
+            work = next;
+        }
+    }
+
+    fn records_of(dir: &Path, run: &str) -> Vec<super::super::model::Record> {
+        super::super::read::read_run(&super::super::writer::file_for(dir, run))
+            .expect("verifies")
+            .records
+    }
+
+    #[test]
+    fn with_named_accounts_a_steps_intent_and_outcome_name_its_account_and_identity() {
+        let dir = private_dir();
+        let books = tempfile::tempdir().expect("books");
+        let (_, mut run, work) = one_change(books.path());
+        let backup = known("210987654321", "bob");
+        let mut journal = journal_in(dir.path(), two_accounts(backup.clone()));
+        let told = carry_out_in(&mut journal, &mut run, work, "backup");
+        assert!(
+            told.iter().all(|a| a.as_deref() == Some("backup")),
+            "the runner is told the account of every job: {told:?}"
+        );
+        let records = records_of(dir.path(), &run.id);
+        let named: Vec<(&str, Option<&ActedIn>)> = records
+            .iter()
+            .map(|r| (r.event.kind(), r.account.as_ref()))
+            .collect();
+        let expected = acted("backup", backup, false);
+        for (kind, account) in &named {
+            match *kind {
+                "intent" | "step-done" => {
+                    assert_eq!(*account, Some(&expected), "{kind}: {named:?}")
+                }
+                _ => assert_eq!(*account, None, "{kind}: {named:?}"),
+            }
+        }
+        assert!(named.iter().any(|(k, _)| *k == "step-done"), "{named:?}");
+    }
+
+    #[test]
+    fn without_named_accounts_no_record_names_an_account() {
+        let dir = private_dir();
+        let books = tempfile::tempdir().expect("books");
+        let (_, mut run, work) = one_change(books.path());
+        let mut journal = journal_in(dir.path(), Vec::new());
+        // Placing is not even asked: one account.
+        let told = carry_out_in(&mut journal, &mut run, work, "ignored");
+        assert!(told.iter().all(Option::is_none), "{told:?}");
+        let path = super::super::writer::file_for(dir.path(), &run.id);
+        let text = std::fs::read_to_string(path).expect("reads");
+        assert!(text.contains("\"intent\""), "{text}");
+        for line in text.lines() {
+            let record: Value = serde_json::from_str(line).expect("JSON");
+            assert_eq!(record.get("account"), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_job_that_cannot_be_placed_is_refused_a_read_as_cannot_tell_a_change_before_any_call() {
+        let dir = private_dir();
+        let books = tempfile::tempdir().expect("books");
+        let (_, mut run, work) = one_change(books.path());
+        let mut journal = journal_in(dir.path(), two_accounts(known("210987654321", "bob")));
+        let why = "cannot tell which account api.example.com. is in: no account in view shows it";
+        let gated = journal.gate_placed([&run], work.clone(), |_| Err(why.to_string()));
+        assert!(gated.work.is_empty());
+        let [Notice::Refused(report)] = &gated.notices[..] else {
+            panic!("{:?}", gated.notices)
+        };
+        let ReportBody::Inspected(checks) = &report.body else {
+            panic!("a read refused reads as a check: {report:?}")
+        };
+        assert_eq!(checks[0].holds, None);
+        assert_eq!(checks[0].detail, why);
+        // Read in an account, then the change: placed in an account this cockpit has no
+        // credentials for, it is refused before any call, and its intent names no account.
+        let gated = journal.gate_placed([&run], work, |_| Ok(Some("backup".into())));
+        let inspect = gated.work[0].clone();
+        assert_eq!(journal.take_account(&inspect).as_deref(), Some("backup"));
+        answer(
+            &mut run,
+            &inspect,
+            ReportBody::Inspected(vec![Check::new("it", true, "ok")]),
+        );
+        let now = jiff::Timestamp::from_second(1_800_000_020).expect("valid");
+        let change = run.confirm(None, now).expect("confirmed");
+        let gated = journal.gate_placed([&run], change, |_| Ok(Some("elsewhere".into())));
+        assert!(gated.work.is_empty());
+        let [Notice::Refused(report)] = &gated.notices[..] else {
+            panic!("{:?}", gated.notices)
+        };
+        let ReportBody::Failed(error) = &report.body else {
+            panic!("{report:?}")
+        };
+        assert!(
+            error.starts_with("refused before any call: account elsewhere has no credentials"),
+            "{error}"
+        );
+        let records = records_of(dir.path(), &run.id);
+        let intent = records
+            .iter()
+            .find(|r| matches!(r.event, LogEvent::Intent { .. }))
+            .expect("the intent was written");
+        assert_eq!(intent.account, None);
+    }
+
+    #[test]
+    fn resume_refuses_an_account_whose_credentials_now_answer_for_another_account() {
+        let dir = private_dir();
+        let books = tempfile::tempdir().expect("books");
+        let (library, mut run, work) = one_change(books.path());
+        let then = known("210987654321", "bob");
+        let mut journal = journal_in(dir.path(), two_accounts(then.clone()));
+        // The read is answered, the change is not: the run is left unfinished.
+        let gated = journal.gate_placed([&run], work, |_| Ok(Some("backup".into())));
+        answer(
+            &mut run,
+            &gated.work[0],
+            ReportBody::Inspected(vec![Check::new("it", true, "ok")]),
+        );
+        let now = jiff::Timestamp::from_second(1_800_000_020).expect("valid");
+        let change = run.confirm(None, now).expect("confirmed");
+        let gated = journal.gate_placed([&run], change, |_| Ok(Some("backup".into())));
+        assert_eq!(gated.work.len(), 1);
+        drop(journal);
+        let id = run.id.clone();
+
+        let other = known("111111111111", "alice");
+        let err = journal_in(dir.path(), two_accounts(other.clone()))
+            .resume(&id, &library, &[])
+            .expect_err("another AWS account answers as backup");
+        assert!(
+            err.contains("account backup")
+                && err.contains(&then.describe())
+                && err.contains(&other.describe()),
+            "{err}"
+        );
+        let err = journal_in(dir.path(), vec![acted("workload", other.clone(), true)])
+            .resume(&id, &library, &[])
+            .expect_err("backup not in view");
+        assert!(
+            err.contains("account backup, which is not in view"),
+            "{err}"
+        );
+        let err = journal_in(dir.path(), Vec::new())
+            .resume(&id, &library, &[])
+            .expect_err("one identity");
+        assert!(err.contains("[[account]] tables"), "{err}");
+        // A colleague's credentials in the same AWS account may go on with it.
+        journal_in(dir.path(), two_accounts(known("210987654321", "carol")))
+            .resume(&id, &library, &[])
+            .expect("the same accounts");
+    }
+
     #[test]
     fn scrub_reaches_every_string_and_leaves_keys_alone() {
         let mut v = serde_json::json!({"e": ["a hunter2 b", {"x": "hunter2"}], "n": 1});
