@@ -67,6 +67,9 @@ pub fn assemble(
     resumed: Option<Prepared>,
     now: Timestamp,
 ) -> Result<Assembled, String> {
+    // With named accounts a run that acted with one set of credentials cannot go on here
+    // (`resume::same_accounts`): it is not offered.
+    let per_account = !parts.accounts.is_empty();
     let mut journal = Journal::new(
         settings.audit_dir.clone(),
         crate::audit::identity::current(parts.caller.clone()),
@@ -102,7 +105,10 @@ pub fn assemble(
     runbooks.audit_dir = Some(home_relative(&settings.audit_dir));
     // Only runs of this source and these credentials are offered: drills of the simulator in
     // the live cockpit, or runs of another account, are not.
-    runbooks.unfinished = crate::audit::runs::unfinished_for(&settings.audit_dir, &parts.caller);
+    runbooks.unfinished = crate::audit::runs::unfinished_for(&settings.audit_dir, &parts.caller)
+        .into_iter()
+        .filter(|r| !(per_account && matches!(r.acted_as, CallerIdentity::Known { .. })))
+        .collect();
     app.offer_unfinished();
     // Readiness: which runbook serves which workload, and the drills in the audit log.
     app.read_readiness_evidence(&settings.audit_dir);
