@@ -9,7 +9,7 @@ use crate::effects;
 use crate::poll;
 use crate::runbook::Actions;
 use crate::runbook::act::route::Acting;
-use crate::runbook::act::runner;
+use crate::runbook::runner;
 use crate::source::sim::SimFleet;
 use crate::source::{AccountFleet, FleetSource};
 use crate::theme::Theme;

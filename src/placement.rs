@@ -7,7 +7,7 @@
 use crate::app::FleetView;
 use crate::runbook::act::Operation;
 use crate::runbook::act::route::{self, Whereabouts};
-use crate::runbook::exec::work::Work;
+use crate::runbook::exec::work::{Job, Subject, Task, Work};
 
 /// The named accounts whose rows show `what`, in the order the config gives them.
 pub fn accounts_seen_in(fleet: &FleetView, what: &Whereabouts) -> Vec<String> {
@@ -62,10 +62,25 @@ pub fn accounts_seen_in(fleet: &FleetView, what: &Whereabouts) -> Vec<String> {
         .collect()
 }
 
+/// What a job reads or changes in AWS; `None` for a shell step, which acts in no account.
+pub fn whereabouts_of(work: &Work) -> Option<Whereabouts> {
+    match &work.job {
+        Job::Inspect(Subject::PreChecks(op) | Subject::EndState(op)) => {
+            Some(route::of_operation(op))
+        }
+        Job::Inspect(Subject::Condition(probe)) => Some(route::of_probe(probe)),
+        Job::Perform { task, .. } => match task {
+            Task::Action { op, .. } => Some(route::of_operation(op)),
+            Task::Wait { probe, .. } => Some(route::of_probe(probe)),
+            Task::Shell { .. } => None,
+        },
+    }
+}
+
 /// The account `work` acts in: `Ok(None)` for a step that acts in no account (a shell step),
 /// `Ok(Some(name))` when exactly one account shows its resource, else why it is refused.
 pub fn place(fleet: &FleetView, work: &Work) -> Result<Option<String>, String> {
-    let Some(what) = route::of_work(work) else {
+    let Some(what) = whereabouts_of(work) else {
         return Ok(None);
     };
     route::one_account(&what, &accounts_seen_in(fleet, &what)).map(Some)

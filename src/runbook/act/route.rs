@@ -11,7 +11,6 @@
 use crate::runbook::act::Operation;
 use crate::runbook::act::port::Actions;
 use crate::runbook::act::probe::Probe;
-use crate::runbook::exec::work::{Job, Subject, Task, Work};
 use std::sync::Arc;
 
 /// What to look for in the fleet's rows to tell which account a step acts in.
@@ -59,19 +58,6 @@ pub fn of_probe(probe: &Probe) -> Whereabouts {
         Probe::HealthCheckHealthy(c) => Whereabouts::Resource(c.check.clone()),
         Probe::HealthCheckFailing(c) => Whereabouts::Resource(c.check.clone()),
         Probe::DnsAnswerIs(c) => Whereabouts::Resource(c.name.clone()),
-    }
-}
-
-/// What a job reads or changes in AWS; `None` for a shell step, which acts in no account.
-pub fn of_work(work: &Work) -> Option<Whereabouts> {
-    match &work.job {
-        Job::Inspect(Subject::PreChecks(op) | Subject::EndState(op)) => Some(of_operation(op)),
-        Job::Inspect(Subject::Condition(probe)) => Some(of_probe(probe)),
-        Job::Perform { task, .. } => match task {
-            Task::Action { op, .. } => Some(of_operation(op)),
-            Task::Wait { probe, .. } => Some(of_probe(probe)),
-            Task::Shell { .. } => None,
-        },
     }
 }
 
