@@ -482,3 +482,74 @@ async fn a_resource_in_no_account_is_refused_before_anything_is_read_or_sent() {
         "no intent: nothing was to be sent"
     );
 }
+
+/// The real binary, `ripcord runbook run` with a config of two `[[account]]` tables (the
+/// backup account reached by assuming a role in it), against moto: the backup account's
+/// replica is promoted with that account's credentials, its confirmation does not call it
+/// production, and the audit file's records of the promotion name the backup account and the
+/// identity STS gave its credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_runs_a_step_in_the_account_its_resource_is_in() {
+    let estate = two_accounts().await;
+    let config = format!(
+        "regions = [\"us-east-1\"]\n\n[[account]]\nname = \"workload\"\nenvironment = \"prod\"\n\n\
+         [[account]]\nname = \"backup\"\nrole_arn = \"{BACKUP_ROLE}\"\n"
+    );
+    let env = estate
+        .moto
+        .env()
+        .iter()
+        .map(|(n, v)| format!("{n}='{v}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let t = common::tmux::Tmux::start_with(
+        120,
+        40,
+        &env,
+        &config,
+        "runbook run rds-cross-region-failover --param replica=vault-read-use1 \
+         --param region=us-east-1 --param max_data_loss=any",
+    );
+    t.wait_for(&["[▶1]", "Page the orders database owner"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["☑ Page the orders database owner"]);
+    t.keys(&["Enter"]);
+    // moto serves no CloudWatch to the Rust SDK: the lag gate cannot tell, and is skipped.
+    t.wait_for(&["[▶2]", "could not read:"]);
+    t.keys(&["s"]);
+    t.wait_for(&["Why skip this step?"]);
+    t.type_text("moto serves no CloudWatch");
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶3]", "Enter, then type vault-read-use1, runs it"]);
+    t.keys(&["Enter"]);
+    let confirm = t.wait_for(&["Type vault-read-use1 to confirm:"]);
+    assert!(!confirm.contains("PRODUCTION"), "{confirm}");
+    t.type_text("vault-read-use1");
+    t.keys(&["Enter"]);
+    t.wait_for(&["[▶4]"]);
+    assert_eq!(source_of(&estate.backup, "vault-read-use1").await, None);
+    t.keys(&["a"]);
+    t.wait_for(&["Why abort the run?"]);
+    t.type_text("only the promotion");
+    t.keys(&["Enter"]);
+    t.wait_for(&["ABORTED"]);
+    t.keys(&["Escape"]);
+    t.wait_gone("ABORTED");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_for_exit(), "exit=0");
+
+    let files = t.audit_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let (code, out, err) = t.ripcord(&["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let text = std::fs::read_to_string(&files[0]).expect("read");
+    let intent = text
+        .lines()
+        .find(|l| l.contains(r#""type":"intent""#) && l.contains("promote-read-replica"))
+        .expect("the promotion's intent");
+    assert!(
+        intent.contains(r#""account":{"aws":{"account":"210987654321","arn":"arn:aws:sts::210987654321:assumed-role/ripcord-runbook/"#)
+            && intent.contains(r#""name":"backup""#),
+        "{intent}"
+    );
+}
