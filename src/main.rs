@@ -162,7 +162,6 @@ fn live(
     let chosen = ripcord::accounts::choose(&cfg.accounts, &cli.global.accounts)
         .map_err(anyhow::Error::msg)?;
     let runtime = runtime()?;
-    let mut named_production: Vec<String> = Vec::new();
     let within_setup_time = |what: &'static str| {
         anyhow::anyhow!(
             "setting up AWS{what} took over {}s (credentials or region lookup did not answer)",
@@ -214,12 +213,6 @@ fn live(
             )
         });
         let fleets = configured.iter().map(|c| c.fleet.clone()).collect();
-        let production: Vec<String> = configured
-            .iter()
-            .filter(|c| c.production)
-            .map(|c| c.name.clone())
-            .collect();
-        named_production = production;
         (fleets, acting)
     };
     let log = ripcord::logging::init(&config::log_dir());
@@ -237,7 +230,14 @@ fn live(
     };
     // Each account's identity, asked once now (in parallel), for the audit records.
     let accounts = match &acting {
-        Some(Acting::PerAccount(all)) => ask_callers(&runtime, all, &named_production),
+        Some(Acting::PerAccount(all)) => {
+            let production: Vec<String> = chosen
+                .iter()
+                .filter(|a| a.label().is_production())
+                .map(|a| a.name.clone())
+                .collect();
+            ask_callers(&runtime, all, &production)
+        }
         _ => Vec::new(),
     };
     let parts = Parts {

@@ -170,7 +170,6 @@ pub async fn fleets(
 /// its runbook actions are made too (the same credentials: profile or assumed role).
 pub struct Configured {
     pub name: String,
-    pub production: bool,
     pub fleet: AccountFleet,
     pub sdk: SdkConfig,
 }
@@ -189,11 +188,9 @@ pub async fn configured(
             AwsFleet::from_sdk_config(&aws, &regions, limits),
             Reach::of(account, fallback_profile),
         );
-        let label = account.label();
         all.push(Configured {
             name: account.name.clone(),
-            production: label.is_production(),
-            fleet: AccountFleet::named(label, Arc::new(fleet)),
+            fleet: AccountFleet::named(account.label(), Arc::new(fleet)),
             sdk: aws,
         });
     }
