@@ -763,6 +763,17 @@ mod tests {
             }
         }
         assert!(named.iter().any(|(k, _)| *k == "step-done"), "{named:?}");
+        // The report says where the run acted, and as whom.
+        let file =
+            super::super::read::read_run(&super::super::writer::file_for(dir.path(), &run.id))
+                .expect("verifies");
+        let report = super::super::report::markdown(&file, None);
+        assert!(
+            report.contains(
+                "| Accounts acted in | backup as arn:aws:sts::210987654321:assumed-role/ripcord-runbook/bob |"
+            ),
+            "{report}"
+        );
     }
 
     #[test]
