@@ -528,15 +528,9 @@ async fn the_binary_runs_a_step_in_the_account_its_resource_is_in() {
     t.keys(&["Enter"]);
     t.wait_for(&["[▶4]"]);
     assert_eq!(source_of(&estate.backup, "vault-read-use1").await, None);
-    t.keys(&["a"]);
-    t.wait_for(&["Why abort the run?"]);
-    t.type_text("only the promotion");
-    t.keys(&["Enter"]);
-    t.wait_for(&["ABORTED"]);
-    t.keys(&["Escape"]);
-    t.wait_gone("ABORTED");
-    t.keys(&["q"]);
-    assert_eq!(t.wait_for_exit(), "exit=0");
+    // The terminal is lost: the run is left unfinished, to be resumed.
+    t.signal("HUP");
+    assert_eq!(t.wait_for_exit(), "exit=129");
 
     let files = t.audit_files();
     assert_eq!(files.len(), 1, "{files:?}");
@@ -552,4 +546,35 @@ async fn the_binary_runs_a_step_in_the_account_its_resource_is_in() {
             && intent.contains(r#""name":"backup""#),
         "{intent}"
     );
+
+    // `runbook resume` where the backup account's credentials now answer for another AWS
+    // account (its role is one of the workload account's): refused before the terminal is
+    // taken over, naming both identities; the run file is left as it was.
+    let run = files[0]
+        .file_stem()
+        .expect("stem")
+        .to_string_lossy()
+        .into_owned();
+    let before = std::fs::read(&files[0]).expect("read");
+    let moved = config.replace("210987654321", "123456789012");
+    std::fs::write(t.path("config.toml"), moved).expect("write config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ripcord"))
+        .arg("--config")
+        .arg(t.path("config.toml"))
+        .args(["runbook", "resume", &run])
+        .env("RIPCORD_AUDIT_DIR", t.path("audit"))
+        .env("RIPCORD_LOG_DIR", t.path("logs"))
+        .envs(estate.moto.env())
+        .output()
+        .expect("ripcord runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "run {run} acted in account backup as arn:aws:sts::210987654321:"
+        )) && err.contains("now answer as arn:aws:sts::123456789012:"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "the terminal was not taken over");
+    assert_eq!(std::fs::read(&files[0]).expect("read"), before);
 }
