@@ -76,7 +76,11 @@ pub fn assemble(
     )
     .with_accounts(parts.accounts);
     let launch = match resumed {
-        Some(prepared) => Some(Launch::Resume(journal.adopt(prepared)?)),
+        Some(prepared) => Some(Launch::Resume(
+            journal
+                .adopt(prepared)
+                .map_err(|refused| refused.to_string())?,
+        )),
         None => launch,
     };
     // The unnamed account's regions make its feeds; named accounts are watched after.

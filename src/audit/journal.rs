@@ -10,7 +10,7 @@
 
 use super::lock::RunLock;
 use super::model::{ActedIn, Draft, Operator, RunbookRef};
-use super::resume::{Prepared, ResumeData};
+use super::resume::{Prepared, ResumeData, ResumeRefusal};
 use super::writer::AuditWriter;
 use crate::runbook::act::port::CallerIdentity;
 use crate::runbook::exec::Run;
@@ -143,7 +143,7 @@ impl Journal {
         run: &str,
         library: &Library,
         given: &[(String, String)],
-    ) -> Result<Box<ResumeData>, String> {
+    ) -> Result<Box<ResumeData>, ResumeRefusal> {
         let prepared = super::resume::prepare(&self.dir, run, library, given)?;
         self.adopt(prepared)
     }
@@ -152,13 +152,14 @@ impl Journal {
     /// credentials; otherwise it is let go (its lock released) and why is returned.
     /// Only then is its file changed (a torn last line cut off): a refused resume leaves it
     /// as it was.
-    pub fn adopt(&mut self, prepared: Prepared) -> Result<Box<ResumeData>, String> {
+    pub fn adopt(&mut self, prepared: Prepared) -> Result<Box<ResumeData>, ResumeRefusal> {
         let run = prepared.pending.run.clone();
         super::resume::same_source(&prepared.acted_as, &self.operator.aws, &run)?;
         super::resume::same_accounts(&prepared, &self.accounts, &run)?;
-        self.refuse_held(&run)?;
+        self.refuse_held(&run).map_err(ResumeRefusal::AlreadyOpen)?;
         let attachment = prepared.pending.open()?;
-        self.attach(attachment, prepared.data.entries.last().cloned())?;
+        self.attach(attachment, prepared.data.entries.last().cloned())
+            .map_err(ResumeRefusal::AlreadyOpen)?;
         Ok(Box::new(prepared.data))
     }
 
@@ -868,23 +869,34 @@ mod tests {
         let err = journal_in(dir.path(), two_accounts(other.clone()))
             .resume(&id, &library, &[])
             .expect_err("another AWS account answers as backup");
-        assert!(
-            err.contains("account backup")
-                && err.contains(&then.describe())
-                && err.contains(&other.describe()),
-            "{err}"
+        let ResumeRefusal::AccountChanged {
+            name,
+            then: was,
+            now,
+            ..
+        } = &err
+        else {
+            panic!("the account changed: {err}")
+        };
+        assert_eq!(
+            (name.as_str(), was, now),
+            ("backup", &then.describe(), &other.describe())
         );
         let err = journal_in(dir.path(), vec![acted("workload", other.clone(), true)])
             .resume(&id, &library, &[])
             .expect_err("backup not in view");
         assert!(
-            err.contains("account backup, which is not in view"),
+            matches!(&err, ResumeRefusal::AccountNotInView { name, .. } if name == "backup"),
             "{err}"
         );
         let err = journal_in(dir.path(), Vec::new())
             .resume(&id, &library, &[])
             .expect_err("one identity");
-        assert!(err.contains("[[account]] tables"), "{err}");
+        assert!(
+            matches!(err, ResumeRefusal::NamedAccountsNeeded { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("[[account]] tables"), "{err}");
         // A colleague's credentials in the same AWS account may go on with it.
         journal_in(dir.path(), two_accounts(known("210987654321", "carol")))
             .resume(&id, &library, &[])

@@ -422,10 +422,14 @@ async fn a_step_acts_in_the_account_its_resource_is_in_and_the_audit_says_which(
         .journal
         .resume(&run, &Library::shipped(), &[])
         .expect_err("another identity for the backup account");
-    assert!(
-        err.contains("account backup")
-            && err.contains(&acted.aws.describe())
-            && err.contains(&workload_identity.describe()),
+    assert_eq!(
+        err,
+        ripcord::audit::resume::ResumeRefusal::AccountChanged {
+            run: run.clone(),
+            name: "backup".into(),
+            then: acted.aws.describe(),
+            now: workload_identity.describe(),
+        },
         "{err}"
     );
     drop(other);
