@@ -671,14 +671,13 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
 }
 
 /// The production account step `index` changes, when it is an action on a resource the rows
-/// place in an account marked production: the operator is told before confirming.
+/// place in an account marked production: the operator is told before confirming. Told by
+/// the same placement that picks the account the step acts in (`placement`).
 fn production_account_changed(app: &App, run: &Run, index: usize) -> Option<String> {
     let Resolved::Action { op, .. } = run.resolved.get(index)? else {
         return None;
     };
-    app.account_of_resource(op.resource_name())
-        .filter(|a| a.is_production())
-        .map(|a| a.name.clone())
+    crate::placement::production_account_of(&app.fleet, op)
 }
 
 /// What Enter will do now, as the executor decided it (`Run::next_move`), in words.
