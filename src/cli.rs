@@ -175,7 +175,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct StatusArgs {
-    /// Print JSON for scripts (schema in the README) instead of the table
+    /// Print JSON for scripts (schema: docs/status-json.md) instead of the table
     #[arg(long)]
     pub json: bool,
     /// The longest the whole glance may take; feeds not answered by then count as not fetched

@@ -8,7 +8,7 @@ use crate::config::Refresh;
 use crate::effects;
 use crate::poll;
 use crate::runbook::Actions;
-use crate::runbook::act::runner;
+use crate::runbook::runner;
 use crate::source::sim::SimFleet;
 use crate::source::{AccountFleet, FleetSource};
 use crate::theme::Theme;

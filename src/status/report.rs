@@ -1,5 +1,5 @@
 //! The glance as data, read off a `FleetView` fed with one round of answers: what `--json` prints
-//! (its schema is in the README) and what the table is drawn from.
+//! (its schema is in docs/status-json.md) and what the table is drawn from.
 
 use super::SCHEMA_VERSION;
 use crate::app::fleet::FleetView;

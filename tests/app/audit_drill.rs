@@ -951,7 +951,7 @@ async fn a_run_aborted_while_a_step_runs_is_sealed_after_its_late_result_or_when
     let audit = dir.path().join("audit");
     let (mut d, work) = aborted_while_promoting(&audit).await;
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    ripcord::runbook::act::runner::execute(
+    ripcord::runbook::runner::execute(
         *work,
         d.actions.clone(),
         d.clock.clone(),

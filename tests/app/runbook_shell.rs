@@ -7,7 +7,7 @@ use ripcord::clock::Clock;
 use ripcord::runbook::exec::work::{Job, Report, ReportBody, Task};
 use ripcord::runbook::exec::{Run, StepState, run_id};
 use ripcord::runbook::lang::params;
-use ripcord::runbook::{act::runner, lang::check};
+use ripcord::runbook::{lang::check, runner};
 use ripcord::source::sim::{SimFleet, SimOptions};
 use std::sync::Arc;
 use tokio::sync::mpsc;

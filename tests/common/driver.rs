@@ -10,7 +10,7 @@ use ripcord::clock::Clock;
 use ripcord::effects;
 use ripcord::runbook::exec::StepState;
 use ripcord::runbook::exec::log::LogEvent;
-use ripcord::runbook::{Actions, act::runner};
+use ripcord::runbook::{Actions, runner};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 

@@ -4,27 +4,18 @@
 //! request ids of accepted changes.
 
 use crate::clock::Clock;
-use crate::fleet::SourceError;
 use crate::fleet::{age_between, format_duration};
 use crate::runbook::act::Change;
+use crate::runbook::act::Operation;
+use crate::runbook::act::answer::{ActionContext, Check, Outcome, RequestId};
 use crate::runbook::act::port::{Actions, Receipt};
-use crate::runbook::exec::work::{ActionContext, Check, Outcome, RequestId, Subject};
-use crate::runbook::lang::vocab::{Operation, Probe};
+use crate::runbook::act::probe::Probe;
 use std::time::Duration;
 
 pub use crate::runbook::act::probe::MAX_DATAPOINT_AGE;
 
 /// Where progress lines go while a step runs.
 pub type Progress<'a> = &'a (dyn Fn(String) + Send + Sync);
-
-/// Reads what a step depends on.
-pub async fn inspect(subject: &Subject, actions: &dyn Actions, clock: &Clock) -> Vec<Check> {
-    match subject {
-        Subject::PreChecks(op) => prechecks(op, actions, clock).await,
-        Subject::Condition(probe) => vec![evaluate(probe, actions, clock).await],
-        Subject::EndState(op) => end_state(op, actions).await,
-    }
-}
 
 /// What must hold before an action may run, with the values seen.
 pub async fn prechecks(op: &Operation, actions: &dyn Actions, clock: &Clock) -> Vec<Check> {
@@ -53,16 +44,6 @@ pub async fn pause(clock: &Clock, d: Duration) {
         }
         Clock::System => tokio::time::sleep(d).await,
     }
-}
-
-pub(super) fn failed(label: &str, e: &SourceError) -> Check {
-    Check::unknown(label, format!("could not read: {e}"))
-}
-
-/// DNS names compare without case and without the trailing dot.
-pub(super) fn same_name(a: &str, b: &str) -> bool {
-    a.trim_end_matches('.')
-        .eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
 
 /// The request ids of the changes a step made, collected as they are accepted.

@@ -6,27 +6,29 @@
 //! The judgement lives here; the AWS source and the simulator (`Actions`) only translate single
 //! calls.
 
+pub mod answer;
 pub mod dispatch;
 pub mod port;
 pub mod probe;
-pub mod runner;
 pub mod shell;
 
 mod global_database;
 
 use crate::clock::Clock;
 use crate::fleet::{CheckStatus, FailoverRole, age_between, format_duration, format_lag};
-use crate::runbook::act::dispatch::{Progress, Requests, failed, note, pause, same_name};
+use crate::runbook::act::answer::failed;
+use crate::runbook::act::answer::{ActionContext, Check, Outcome};
+use crate::runbook::act::dispatch::{Progress, Requests, note, pause};
+use crate::runbook::act::port::same_name;
 use crate::runbook::act::port::{
     ActionResult, Actions, ChangeStatus, DbInstance, Observed, Receipt, RecordChange, RecordSet,
     RestoreRequest, RestoreStatus,
 };
 use crate::runbook::act::probe::{Condition, ReplicaLagBelow};
-use crate::runbook::exec::work::{ActionContext, Check, Outcome};
-use crate::runbook::lang::model::{Args, Pos};
-use crate::runbook::lang::params::ParamKind as K;
-use crate::runbook::lang::vocab::{
-    ArgSpec, Filled, Pin, PinnedRecoveryPoint, REGION, arg, optional, take, take_optional,
+use crate::runbook::words::ParamKind as K;
+use crate::runbook::words::{
+    ArgSpec, Args, Filled, Pin, PinnedRecoveryPoint, Pos, REGION, arg, optional, take,
+    take_optional,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -132,6 +134,40 @@ impl Change<'_> {
             }
             Err(e) => Err(format!("{call} failed: {e}")),
         }
+    }
+}
+
+/// What the words of an action kind are, read off its module's `SPEC`.
+impl ActionKind {
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn parse(name: &str) -> Option<ActionKind> {
+        ActionKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn args(self) -> &'static [ArgSpec] {
+        self.spec().args
+    }
+
+    /// Actions that cannot be undone or lose data always need the typed name.
+    pub fn always_destructive(self) -> bool {
+        self.spec().always_destructive
+    }
+
+    /// The argument whose value the operator types to confirm a destructive step.
+    pub fn confirm_arg(self) -> &'static str {
+        self.spec().confirm_arg
+    }
+
+    /// How long the end state may take to show before the step fails.
+    pub fn default_timeout(self) -> Duration {
+        self.spec().default_timeout
+    }
+
+    pub fn summary(self) -> &'static str {
+        self.spec().summary
     }
 }
 

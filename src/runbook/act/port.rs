@@ -441,3 +441,9 @@ pub trait Actions: Send + Sync + 'static {
     /// rds:DeleteDBInstance, skipping the final snapshot.
     async fn delete_db_instance(&self, region: &str, id: &str) -> ActionResult<Receipt>;
 }
+
+/// DNS names compare without case and without the trailing dot.
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.trim_end_matches('.')
+        .eq_ignore_ascii_case(b.trim_end_matches('.'))
+}

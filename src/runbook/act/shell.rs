@@ -4,8 +4,8 @@
 //! left running would go on changing things after the step was reported killed).
 
 use crate::fleet::format_duration;
+use crate::runbook::act::answer::{Env, Outcome};
 use crate::runbook::act::dispatch::Progress;
-use crate::runbook::exec::work::{Env, Outcome};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};

@@ -1,24 +1,11 @@
 //! A runbook as ripcord understands it, after parsing and checking: its header, its
 //! parameters, and its steps, each step with what it does and where in the file it came from.
 
-use crate::runbook::lang::params::ParamKind;
 use crate::runbook::lang::vocab::{ActionKind, ProbeKind};
+pub use crate::runbook::words::{Args, ParamKind, Pos, Template};
 use serde::Serialize;
 use std::fmt;
 use std::time::Duration;
-
-/// A place in a runbook file: 1-based line, and 1-based column counted in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
-pub struct Pos {
-    pub line: usize,
-    pub column: usize,
-}
-
-impl Pos {
-    pub fn new(line: usize, column: usize) -> Self {
-        Self { line, column }
-    }
-}
 
 /// One problem with a runbook, printed as `file:line:column: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,23 +128,6 @@ impl StepBody {
             StepBody::Wait(_) => "wait",
             StepBody::Shell(_) => "shell",
         }
-    }
-}
-
-/// An argument as written: a literal or a `{{param}}` template, with its place in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    pub raw: String,
-    pub pos: Pos,
-}
-
-/// The arguments of an action or a condition, in the order the vocabulary lists them.
-#[derive(Debug, Clone, Default)]
-pub struct Args(pub Vec<(&'static str, Template)>);
-
-impl Args {
-    pub fn get(&self, name: &str) -> Option<&Template> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, t)| t)
     }
 }
 

@@ -3,6 +3,8 @@
 
 use crate::runbook::lang::model::{Diagnostic, ParamDecl, Pos, Runbook};
 use serde::{Deserialize, Serialize};
+
+pub use crate::runbook::words::{ParamKind, REDACTED, shown};
 use std::collections::BTreeSet;
 
 /// A run's parameter as logged.
@@ -13,150 +15,6 @@ pub struct BoundParam {
     pub value: String,
     pub secret: bool,
     pub given: bool,
-}
-
-/// What a parameter (or an action's argument) must look like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ParamKind {
-    /// Any text (even several lines) without NUL bytes.
-    String,
-    RdsInstanceId,
-    DbClusterId,
-    GlobalClusterId,
-    HostedZoneId,
-    Region,
-    DnsName,
-    Duration,
-    Integer,
-    Boolean,
-}
-
-impl ParamKind {
-    pub const ALL: [ParamKind; 10] = [
-        ParamKind::String,
-        ParamKind::RdsInstanceId,
-        ParamKind::DbClusterId,
-        ParamKind::GlobalClusterId,
-        ParamKind::HostedZoneId,
-        ParamKind::Region,
-        ParamKind::DnsName,
-        ParamKind::Duration,
-        ParamKind::Integer,
-        ParamKind::Boolean,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ParamKind::String => "string",
-            ParamKind::RdsInstanceId => "rds-instance-id",
-            ParamKind::DbClusterId => "db-cluster-id",
-            ParamKind::GlobalClusterId => "global-cluster-id",
-            ParamKind::HostedZoneId => "hosted-zone-id",
-            ParamKind::Region => "region",
-            ParamKind::DnsName => "dns-name",
-            ParamKind::Duration => "duration",
-            ParamKind::Integer => "integer",
-            ParamKind::Boolean => "boolean",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<ParamKind> {
-        ParamKind::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    /// What a valid value looks like, in words, for messages.
-    pub fn expectation(self) -> &'static str {
-        match self {
-            ParamKind::String => "text without NUL bytes",
-            ParamKind::RdsInstanceId => {
-                "an RDS instance identifier: 1 to 63 letters, digits or hyphens, starting with a letter, without two hyphens in a row or a hyphen at the end"
-            }
-            ParamKind::DbClusterId => {
-                "a DB cluster identifier: 1 to 63 letters, digits or hyphens, starting with a letter, without two hyphens in a row or a hyphen at the end"
-            }
-            ParamKind::GlobalClusterId => {
-                "a global cluster identifier: 1 to 255 letters, digits or hyphens, starting with a letter, without two hyphens in a row or a hyphen at the end"
-            }
-            ParamKind::HostedZoneId => {
-                "a hosted zone id: Z followed by 1 to 31 capital letters or digits, such as Z0123456789ABC"
-            }
-            ParamKind::Region => "a region such as us-west-2 or eu-central-1",
-            ParamKind::DnsName => {
-                "a DNS name such as api.example.com. (labels of letters, digits, hyphens; at most 255 characters)"
-            }
-            ParamKind::Duration => "a duration such as 30s, 5m or 1h",
-            ParamKind::Integer => "a whole number from 0 to 4294967295",
-            ParamKind::Boolean => "true or false",
-        }
-    }
-
-    /// `Ok` when `value` is one of these; otherwise what it should have been.
-    pub fn check(self, value: &str) -> Result<(), String> {
-        let ok = match self {
-            _ if value.contains('\0') => false,
-            ParamKind::String => true,
-            ParamKind::RdsInstanceId | ParamKind::DbClusterId => aws_identifier(value, 63),
-            ParamKind::GlobalClusterId => aws_identifier(value, 255),
-            ParamKind::HostedZoneId => {
-                let rest = value.strip_prefix('Z').unwrap_or("");
-                (1..=31).contains(&rest.len())
-                    && rest
-                        .chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            }
-            ParamKind::Region => region(value),
-            ParamKind::DnsName => dns_name(value),
-            ParamKind::Duration => humantime::parse_duration(value).is_ok(),
-            ParamKind::Integer => value.parse::<u32>().is_ok(),
-            ParamKind::Boolean => matches!(value, "true" | "false"),
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(format!("`{}` is not {}", shown(value), self.expectation()))
-        }
-    }
-}
-
-/// A value as it may appear in a one-line message: newlines and control characters escaped.
-pub fn shown(value: &str) -> String {
-    value.escape_debug().to_string()
-}
-
-/// RDS's rules for instance and cluster identifiers.
-fn aws_identifier(value: &str, max: usize) -> bool {
-    let mut chars = value.chars();
-    let first_is_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-    first_is_letter
-        && value.len() <= max
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !value.contains("--")
-        && !value.ends_with('-')
-}
-
-fn region(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-}
-
-fn dns_name(value: &str) -> bool {
-    let name = value.strip_suffix('.').unwrap_or(value);
-    !name.is_empty()
-        && value.len() <= 255
-        && name.split('.').all(|label| {
-            (1..=63).contains(&label.len())
-                && label
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*'))
-        })
 }
 
 /// Checks a value against a declared parameter: its kind, then its pattern.
@@ -187,9 +45,6 @@ pub struct ParamValue {
     /// Whether the operator gave it, or it is the runbook's default.
     pub given: bool,
 }
-
-/// What secrets look like wherever a value is shown or logged.
-pub const REDACTED: &str = "••••••";
 
 /// Debug output hides secrets too: a stray `{:?}` in a log line must not leak one.
 impl std::fmt::Debug for ParamValue {

@@ -2,7 +2,7 @@
 //! workload could show READY. Instead of inventing a record, the demo rehearses: before the
 //! cockpit starts, when its own history holds no recent drill, it runs the shipped
 //! `backup-restore-drill` headless, through the real executor (`runbook::exec`), the real
-//! runner (`runbook::act::runner`) and the real audit journal, against a simulator of its own
+//! runner (`runbook::runner`) and the real audit journal, against a simulator of its own
 //! whose clock is set `DAYS_BACK` days back. The run file lands in the demo's own audit
 //! directory (`history_dir`, never the user's audit log); `ripcord audit verify` checks it
 //! like any other, and readiness reads it as evidence for the simulated fleet only

@@ -10,11 +10,12 @@ pub use replica_lag_below::MAX_DATAPOINT_AGE;
 
 use crate::clock::Clock;
 use crate::fleet::{CheckStatus, age_between, format_duration, format_lag};
-use crate::runbook::act::dispatch::{failed, same_name};
+use crate::runbook::act::answer::Check;
+use crate::runbook::act::answer::failed;
+use crate::runbook::act::port::same_name;
 use crate::runbook::act::port::{Actions, Observed};
-use crate::runbook::exec::work::Check;
-use crate::runbook::lang::params::ParamKind as K;
-use crate::runbook::lang::vocab::{ArgSpec, Filled, REGION, arg, optional, take, take_optional};
+use crate::runbook::words::ParamKind as K;
+use crate::runbook::words::{ArgSpec, Filled, REGION, arg, optional, take, take_optional};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -107,5 +108,24 @@ impl Probe {
     /// The condition in words.
     pub fn describe(&self) -> String {
         self.condition().describe()
+    }
+}
+
+/// What the words of a condition kind are, read off its module's `SPEC`.
+impl ProbeKind {
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn parse(name: &str) -> Option<ProbeKind> {
+        ProbeKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn args(self) -> &'static [ArgSpec] {
+        self.spec().args
+    }
+
+    pub fn summary(self) -> &'static str {
+        self.spec().summary
     }
 }

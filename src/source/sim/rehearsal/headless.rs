@@ -9,9 +9,9 @@
 use crate::audit::journal::{Journal, Notice};
 use crate::clock::Clock;
 use crate::runbook::act::port::Actions;
-use crate::runbook::act::runner;
 use crate::runbook::exec::work::{Report, Work};
 use crate::runbook::exec::{Refusal, Run};
+use crate::runbook::runner;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 

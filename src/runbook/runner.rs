@@ -6,8 +6,7 @@ use crate::fleet::format_duration;
 use crate::runbook::act::dispatch;
 use crate::runbook::act::port::Actions;
 use crate::runbook::act::shell;
-use crate::runbook::exec::work::Check;
-use crate::runbook::exec::work::{Job, Report, ReportBody, Task, Work};
+use crate::runbook::exec::work::{Check, Job, Report, ReportBody, Subject, Task, Work};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -44,7 +43,7 @@ pub async fn execute<E: Send + 'static>(
     };
     let body = match job {
         Job::Inspect(subject) => {
-            let read = dispatch::inspect(&subject, actions.as_ref(), &clock);
+            let read = inspect(&subject, actions.as_ref(), &clock);
             match tokio::time::timeout(INSPECT_DEADLINE, read).await {
                 Ok(checks) => ReportBody::Inspected(checks),
                 Err(_) => ReportBody::Inspected(vec![Check::unknown(
@@ -104,4 +103,13 @@ pub async fn execute<E: Send + 'static>(
         }
     };
     let _ = tx.send(report(body)).await;
+}
+
+/// Reads what a step depends on.
+pub async fn inspect(subject: &Subject, actions: &dyn Actions, clock: &Clock) -> Vec<Check> {
+    match subject {
+        Subject::PreChecks(op) => dispatch::prechecks(op, actions, clock).await,
+        Subject::Condition(probe) => vec![dispatch::evaluate(probe, actions, clock).await],
+        Subject::EndState(op) => dispatch::end_state(op, actions).await,
+    }
 }
