@@ -45,7 +45,7 @@ pub const OPERATOR: &str = "ripcord demo (headless rehearsal)";
 pub fn history_dir(audit_dir: &Path) -> PathBuf {
     audit_dir
         .parent()
-        .unwrap_or_else(|| Path::new(""))
+        .unwrap_or(audit_dir)
         .join("demo")
         .join("audit")
 }
