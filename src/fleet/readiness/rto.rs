@@ -196,6 +196,9 @@ fn last_drill(
         format!("last drill {when}")
     };
     let (verdict, mut text) = match &d.outcome {
+        DrillOutcome::Aborted(why) if d.simulated => {
+            (Verdict::Crit, format!("{last} aborted: {why}"))
+        }
         DrillOutcome::Aborted(why) => (Verdict::Crit, format!("{last} was aborted: {why}")),
         DrillOutcome::Finished { elapsed, .. } if *elapsed > targets.rto => (
             Verdict::Crit,
