@@ -130,7 +130,7 @@ impl ParamKind {
                         .chars()
                         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             }
-            ParamKind::Region => region(value),
+            ParamKind::Region => crate::fleet::place::is_region_name(value),
             ParamKind::DnsName => dns_name(value),
             ParamKind::Duration => humantime::parse_duration(value).is_ok(),
             ParamKind::Integer => value.parse::<u32>().is_ok(),
@@ -158,18 +158,6 @@ fn aws_identifier(value: &str, max: usize) -> bool {
         && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && !value.contains("--")
         && !value.ends_with('-')
-}
-
-fn region(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn dns_name(value: &str) -> bool {
