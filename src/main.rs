@@ -615,7 +615,7 @@ fn demo_with(
     // simulator of its own some days back into the demo's own audit directory, unless a
     // recent one is on record (docs/readiness.md#the-demo). Before assembling, which reads it.
     let rehearsing = std::time::Instant::now();
-    let rehearsal = runtime.block_on(ripcord::source::sim::rehearsal::ensure(
+    let rehearsal = runtime.block_on(ripcord::assemble::rehearsal::ensure(
         &config::audit_dir(cli.global.audit_dir.as_deref()),
         args.seed,
         now(),

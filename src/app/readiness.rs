@@ -32,7 +32,7 @@ pub struct ReadinessView {
     /// about an account); `None` all of them.
     pub on_simulator: Option<bool>,
     /// The drills the demo rehearsed against the simulator, from its own audit directory
-    /// (`source::sim::rehearsal`): evidence for the simulated fleet only, so they count only
+    /// (`assemble::rehearsal`): evidence for the simulated fleet only, so they count only
     /// when `on_simulator` is `Some(true)`.
     pub rehearsals: Option<Drills>,
 }
@@ -135,9 +135,7 @@ impl ReadinessView {
             on_simulator: Some(on_simulator),
             // Read, not run: `ripcord demo` rehearses (`rehearsal::ensure`) before it starts.
             rehearsals: on_simulator.then(|| {
-                crate::audit::evidence::drills(&crate::source::sim::rehearsal::history_dir(
-                    audit_dir,
-                ))
+                crate::audit::evidence::drills(&crate::audit::evidence::rehearsals_dir(audit_dir))
             }),
             ..ReadinessView::default()
         }

@@ -235,7 +235,7 @@ pub enum Drills {
 impl Drills {
     /// These drills (the audit directory's) with the demo's rehearsals added: drills run
     /// against the simulator by `ripcord demo` itself, from a directory of its own
-    /// (`source::sim::rehearsal`). Only their runs against the simulator are taken, each named
+    /// (`assemble::rehearsal`). Only their runs against the simulator are taken, each named
     /// as a rehearsal; their files that are not evidence are listed with their directory. An
     /// audit directory that could not be listed stays "cannot tell": a rehearsal does not
     /// hide what it may hold.

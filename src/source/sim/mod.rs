@@ -9,7 +9,6 @@ pub mod drill;
 pub mod estate;
 mod history;
 pub mod readiness;
-pub mod rehearsal;
 pub mod signals;
 
 use crate::clock::Clock;

@@ -15,7 +15,6 @@
 
 mod headless;
 
-use super::{Scenario, SimFleet, SimOptions};
 use crate::audit::journal::Journal;
 use crate::clock::Clock;
 use crate::fleet::age_between;
@@ -24,6 +23,7 @@ use crate::runbook::Library;
 use crate::runbook::act::port::{Actions, CallerIdentity};
 use crate::runbook::exec::{Run, RunIds};
 use crate::runbook::lang::params;
+use crate::source::sim::{Scenario, SimFleet, SimOptions};
 use jiff::{SignedDuration, Timestamp};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,14 +40,10 @@ pub const FRESH_FOR_DAYS: u64 = 30;
 /// Who the run log says carried it out.
 pub const OPERATOR: &str = "ripcord demo (headless rehearsal)";
 
-/// The demo's own audit directory: `demo/audit` beside the audit directory, so
-/// `~/.local/share/ripcord/demo/audit` by default. Never the audit directory itself.
+/// The demo's own audit directory (`audit::evidence::rehearsals_dir`): `demo/audit` beside
+/// the audit directory. Never the audit directory itself.
 pub fn history_dir(audit_dir: &Path) -> PathBuf {
-    audit_dir
-        .parent()
-        .unwrap_or(audit_dir)
-        .join("demo")
-        .join("audit")
+    crate::audit::evidence::rehearsals_dir(audit_dir)
 }
 
 /// What `ensure` found or did.
