@@ -5,12 +5,14 @@
 use crate::app::runbook::Launch;
 use crate::app::{App, Mode};
 use crate::audit::journal::Journal;
+use crate::audit::model::ActedIn;
 use crate::audit::resume::Prepared;
 use crate::cockpit::Sources;
 use crate::config::Refresh;
 use crate::fleet::Workloads;
+use crate::runbook::Library;
 use crate::runbook::act::port::CallerIdentity;
-use crate::runbook::{Actions, Library};
+use crate::runbook::act::route::Acting;
 use crate::source::AccountFleet;
 use crate::source::sim::SimFleet;
 use crate::theme::Theme;
@@ -28,11 +30,16 @@ pub struct Parts {
     pub fleets: Vec<AccountFleet>,
     /// The simulator itself, when the fleet is simulated (`:scenario`).
     pub sim: Option<Arc<SimFleet>>,
-    /// What carries out runbook steps; none when read-only.
-    pub actions: Option<Arc<dyn Actions>>,
+    /// What carries out runbook steps (one `Actions`, or each named account's); none when
+    /// read-only.
+    pub acting: Option<Acting>,
+    /// With named accounts that act: each account and whose credentials act there (asked
+    /// before the terminal was taken over); the audit records of a step name its account's.
+    pub accounts: Vec<ActedIn>,
     pub workloads: Workloads,
     pub refresh: Refresh,
-    /// Whose credentials the actions use, asked before the terminal was taken over.
+    /// Whose credentials the actions use, asked before the terminal was taken over (with
+    /// named accounts, unknown: each account's is in `accounts`).
     pub caller: CallerIdentity,
 }
 
@@ -63,12 +70,20 @@ pub fn assemble(
     resumed: Option<Prepared>,
     now: Timestamp,
 ) -> Result<Assembled, String> {
+    // With named accounts a run that acted with one set of credentials cannot go on here
+    // (`resume::same_accounts`): it is not offered.
+    let per_account = !parts.accounts.is_empty();
     let mut journal = Journal::new(
         settings.audit_dir.clone(),
         crate::audit::identity::current(parts.caller.clone()),
-    );
+    )
+    .with_accounts(parts.accounts);
     let launch = match resumed {
-        Some(prepared) => Some(Launch::Resume(journal.adopt(prepared)?)),
+        Some(prepared) => Some(Launch::Resume(
+            journal
+                .adopt(prepared)
+                .map_err(|refused| refused.to_string())?,
+        )),
         None => launch,
     };
     // The unnamed account's regions make its feeds; named accounts are watched after.
@@ -91,13 +106,16 @@ pub fn assemble(
     app.read_only = settings.read_only;
     let runbooks = &mut app.runbooks;
     runbooks.library = Library::load(&settings.runbook_dirs);
-    runbooks.actions_available = parts.actions.is_some();
+    runbooks.actions_available = parts.acting.is_some();
     runbooks.operator = settings.operator;
     runbooks.launch = launch;
     runbooks.audit_dir = Some(home_relative(&settings.audit_dir));
     // Only runs of this source and these credentials are offered: drills of the simulator in
     // the live cockpit, or runs of another account, are not.
-    runbooks.unfinished = crate::audit::runs::unfinished_for(&settings.audit_dir, &parts.caller);
+    runbooks.unfinished = crate::audit::runs::unfinished_for(&settings.audit_dir, &parts.caller)
+        .into_iter()
+        .filter(|r| !(per_account && matches!(r.acted_as, CallerIdentity::Known { .. })))
+        .collect();
     app.offer_unfinished();
     // Readiness: which runbook serves which workload, and the drills in the audit log.
     app.read_readiness_evidence(&settings.audit_dir);
@@ -106,7 +124,7 @@ pub fn assemble(
         sources: Sources {
             fleets: parts.fleets,
             sim: parts.sim,
-            actions: parts.actions,
+            acting: parts.acting,
             refresh: parts.refresh,
         },
         journal,

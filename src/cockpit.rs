@@ -8,6 +8,7 @@ use crate::config::Refresh;
 use crate::effects;
 use crate::poll;
 use crate::runbook::Actions;
+use crate::runbook::act::route::Acting;
 use crate::runbook::runner;
 use crate::source::sim::SimFleet;
 use crate::source::{AccountFleet, FleetSource};
@@ -76,8 +77,9 @@ pub struct Sources {
     pub fleets: Vec<AccountFleet>,
     /// The simulator itself, when the fleet is simulated, for `:scenario`.
     pub sim: Option<Arc<SimFleet>>,
-    /// What carries out runbook steps: the simulator's actions or AWS's; none when read-only.
-    pub actions: Option<Arc<dyn Actions>>,
+    /// What carries out runbook steps: the simulator's actions or AWS's (one account's, or
+    /// each named account's); none when read-only.
+    pub acting: Option<Acting>,
     pub refresh: Refresh,
 }
 
@@ -255,7 +257,7 @@ fn carry_out(
             }
             None => app.flash_error("no simulated fleet to switch"),
         },
-        Command::Runbook(work) => match runbook_actions(sources) {
+        Command::Runbook(work) => match runbook_actions(sources, journal.take_account(&work)) {
             Some(actions) => {
                 let tx = tx.clone();
                 tokio::spawn(runner::execute(
@@ -275,7 +277,8 @@ fn carry_out(
     }
 }
 
-/// What carries out runbook steps for these sources (chosen in `main`).
-fn runbook_actions(sources: &Sources) -> Option<Arc<dyn Actions>> {
-    sources.actions.clone()
+/// What carries out a runbook job for these sources (chosen in `main`): with named accounts,
+/// the `Actions` of the account the journal placed the job in.
+fn runbook_actions(sources: &Sources, account: Option<String>) -> Option<Arc<dyn Actions>> {
+    sources.acting.as_ref()?.for_account(account.as_deref())
 }

@@ -42,7 +42,10 @@ fn gate(app: &App, journal: &mut Journal, commands: Vec<Command>) -> (Vec<Comman
             _ => None,
         })
         .collect();
-    let gated = journal.gate(app.runbooks.all_runs(), work);
+    // With named accounts each job acts in the one account its resource is seen in.
+    let gated = journal.gate_placed(app.runbooks.all_runs(), work, |w| {
+        crate::placement::place(&app.fleet, w)
+    });
     let admitted: Vec<(&str, u64)> = gated
         .work
         .iter()

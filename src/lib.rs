@@ -14,6 +14,7 @@ pub mod config;
 pub mod effects;
 pub mod fleet;
 pub mod logging;
+pub mod placement;
 pub mod poll;
 pub mod runbook;
 pub mod source;
@@ -123,7 +124,16 @@ mod layers {
     #[test]
     fn no_layer_reaches_up() {
         let runner = [
-            "app", "assemble", "ui", "cockpit", "effects", "status", "poll", "tui", "main",
+            "app",
+            "assemble",
+            "ui",
+            "cockpit",
+            "effects",
+            "status",
+            "poll",
+            "tui",
+            "main",
+            "placement",
         ];
         let rules: [(&str, &[&str]); 4] = [
             ("audit", &runner),

@@ -4,6 +4,7 @@ use clap::{CommandFactory, FromArgMatches};
 use ripcord::app::Mode;
 use ripcord::app::runbook::Launch;
 use ripcord::assemble::{Parts, Settings, assemble};
+use ripcord::audit::model::ActedIn;
 use ripcord::audit::resume::Prepared;
 use ripcord::cli::{
     Cli, Cmd, ConfigCmd, DemoArgs, ReadinessReportArgs, ReportCmd, RunbookCmd, RunbookResumeArgs,
@@ -12,6 +13,7 @@ use ripcord::cli::{
 use ripcord::cockpit::{self, Exit};
 use ripcord::config::{self, Config, Refresh};
 use ripcord::runbook::act::port::CallerIdentity;
+use ripcord::runbook::act::route::Acting;
 use ripcord::runbook::cli as runbook_commands;
 use ripcord::runbook::{Actions, Library};
 use ripcord::source::AccountFleet;
@@ -167,7 +169,7 @@ fn live(
         )
     };
     // Before the terminal is taken over, so that a bad profile or region is plainly printed.
-    let (fleets, actions): (Vec<AccountFleet>, Option<Arc<dyn Actions>>) = if chosen.is_empty() {
+    let (fleets, acting): (Vec<AccountFleet>, Option<Acting>) = if chosen.is_empty() {
         let (aws, regions) = runtime
             .block_on(async {
                 tokio::time::timeout(
@@ -179,37 +181,64 @@ fn live(
             .map_err(|_| within_setup_time(""))??;
         let fleet = Arc::new(AwsFleet::from_sdk_config(&aws, &regions, CallLimits::READS));
         // Read-only never even builds the clients that change things.
-        let actions = (!cli.global.read_only)
-            .then(|| -> Arc<dyn Actions> { Arc::new(AwsActions::new(&aws)) });
-        (vec![AccountFleet::single(fleet)], actions)
+        let acting = (!cli.global.read_only)
+            .then(|| Acting::One(Arc::new(AwsActions::new(&aws)) as Arc<dyn Actions>));
+        (vec![AccountFleet::single(fleet)], acting)
     } else {
-        let fleets = runtime
+        let configured = runtime
             .block_on(async {
                 tokio::time::timeout(
                     AWS_SETUP_TIMEOUT,
-                    aws_account::fleets(&chosen, profile.as_deref(), &regions, CallLimits::READS),
+                    aws_account::configured(
+                        &chosen,
+                        profile.as_deref(),
+                        &regions,
+                        CallLimits::READS,
+                    ),
                 )
                 .await
             })
             .map_err(|_| within_setup_time(" of the accounts"))??;
-        // Runbook actions act in one account's credentials, and the audit log records one
-        // identity per session: with named accounts they are not offered (yet), rather than
-        // carried out in the wrong account.
-        (fleets, None)
+        // Each account acts with the credentials its fleet is read with; a step acts in the
+        // account its resource is seen in. Read-only builds no changing client at all.
+        let acting = (!cli.global.read_only).then(|| {
+            Acting::PerAccount(
+                configured
+                    .iter()
+                    .map(|c| {
+                        let actions: Arc<dyn Actions> = Arc::new(AwsActions::new(&c.sdk));
+                        (c.name.clone(), actions)
+                    })
+                    .collect(),
+            )
+        });
+        let fleets = configured.iter().map(|c| c.fleet.clone()).collect();
+        (fleets, acting)
     };
     let log = ripcord::logging::init(&config::log_dir());
     if let Err(e) = &log {
         eprintln!("ripcord: warning: {e}; continuing without a log file");
     }
-    let caller = match &actions {
-        Some(actions) => ask_caller(&runtime, actions.as_ref()),
-        None if !chosen.is_empty() => CallerIdentity::Unknown {
-            why: "named accounts: runbook actions are not offered across [[account]] tables"
-                .to_string(),
+    let caller = match &acting {
+        Some(Acting::One(actions)) => ask_caller(&runtime, actions.as_ref()),
+        Some(Acting::PerAccount(_)) => CallerIdentity::Unknown {
+            why: "named accounts: each step's records name the account it acts in and that account's identity".to_string(),
         },
         None => CallerIdentity::Unknown {
             why: "read-only: no runbook actions, so no credentials act".to_string(),
         },
+    };
+    // Each account's identity, asked once now (in parallel), for the audit records.
+    let accounts = match &acting {
+        Some(Acting::PerAccount(all)) => {
+            let production: Vec<String> = chosen
+                .iter()
+                .filter(|a| a.label().is_production())
+                .map(|a| a.name.clone())
+                .collect();
+            ask_callers(&runtime, all, &production)
+        }
+        _ => Vec::new(),
     };
     let parts = Parts {
         mode: Mode::Live {
@@ -217,7 +246,8 @@ fn live(
         },
         fleets,
         sim: None,
-        actions,
+        acting,
+        accounts,
         workloads: cfg.workloads(Vec::new()),
         refresh: cfg.refresh,
         caller: caller.clone(),
@@ -259,6 +289,37 @@ fn ask_caller(runtime: &tokio::runtime::Runtime, actions: &dyn Actions) -> Calle
                 AWS_SETUP_TIMEOUT.as_secs()
             ),
         })
+}
+
+/// Each named account's identity (sts:GetCallerIdentity with its own credentials), asked at
+/// once for all of them, before the terminal is taken over; `production`: the accounts marked
+/// production. One that cannot be told is recorded as unknown, with why.
+fn ask_callers(
+    runtime: &tokio::runtime::Runtime,
+    accounts: &[(String, Arc<dyn Actions>)],
+    production: &[String],
+) -> Vec<ActedIn> {
+    let asked = runtime.block_on(futures_util::future::join_all(accounts.iter().map(
+        |(name, actions)| async move {
+            let aws = tokio::time::timeout(AWS_SETUP_TIMEOUT, actions.caller_identity())
+                .await
+                .unwrap_or_else(|_| CallerIdentity::Unknown {
+                    why: format!(
+                        "sts:GetCallerIdentity did not answer within {}s",
+                        AWS_SETUP_TIMEOUT.as_secs()
+                    ),
+                });
+            ActedIn {
+                name: name.clone(),
+                aws,
+                production: production.contains(name),
+            }
+        },
+    )));
+    for a in &asked {
+        tracing::info!(account = %a.name, caller = %a.aws.describe(), "account identity");
+    }
+    asked
 }
 
 /// Ends a cockpit run: never waits on a stuck task, and says why it stopped if not by `q`.
@@ -450,11 +511,6 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
                 eprintln!("ripcord: --read-only is set: runbooks do not run in read-only mode");
                 return Ok(ExitCode::from(2));
             }
-            if !args.sim
-                && let Some(code) = refuse_named_accounts(&cfg)
-            {
-                return Ok(code);
-            }
             match runbook_commands::prepare_run(&args.runbook, &args.params, &library) {
                 Err(refused) => {
                     for line in &refused.lines {
@@ -475,21 +531,6 @@ fn runbook(cli: &Cli, cfg: Config, cmd: &RunbookCmd) -> anyhow::Result<ExitCode>
     }
 }
 
-/// With `[[account]]` tables, runbook actions against AWS are refused before anything is set
-/// up: a run acts with one account's credentials and the audit log names one identity per
-/// session, so across named accounts a step could act in the wrong account. Drills (`--sim`)
-/// run as ever.
-fn refuse_named_accounts(cfg: &Config) -> Option<ExitCode> {
-    if cfg.accounts.is_empty() {
-        return None;
-    }
-    eprintln!(
-        "ripcord: runbook actions are not offered with [[account]] tables in the config: run the \
-         runbook with a config without them and --profile of the account it acts in (drills: --sim)"
-    );
-    Some(ExitCode::from(2))
-}
-
 /// `ripcord runbook resume [RUN]`: lists the unfinished runs, or checks everything about one
 /// before the terminal is taken over, then goes on with it in the cockpit.
 fn resume(
@@ -498,12 +539,6 @@ fn resume(
     args: &RunbookResumeArgs,
     library: &Library,
 ) -> anyhow::Result<ExitCode> {
-    if args.run.is_some()
-        && !args.sim
-        && let Some(code) = refuse_named_accounts(&cfg)
-    {
-        return Ok(code);
-    }
     let dir = config::audit_dir(cli.global.audit_dir.as_deref());
     let Some(run) = &args.run else {
         let unfinished = ripcord::audit::runs::unfinished(&dir);
@@ -607,7 +642,9 @@ fn demo_with(
         fleets: ripcord::source::sim::accounts::fleets(&sim),
         caller: ask_caller(&runtime, sim.as_ref()),
         sim: Some(sim.clone()),
-        actions,
+        acting: actions.map(Acting::One),
+        // The simulator acts as one: its two accounts are views of one estate.
+        accounts: Vec::new(),
         workloads: cfg.workloads(sim.workloads()),
         refresh: Refresh::demo(),
     };

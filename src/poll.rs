@@ -10,6 +10,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+mod outcome;
+use outcome::Outcome;
+
 /// The longest a failing feed waits between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
@@ -68,31 +71,27 @@ async fn poll_loop(
 ) {
     let what = feed.name();
     let mut failures = 0u32;
-    // The kind of the streak's last failure: a new kind (timed out, then denied) is a new
-    // state and gets its line; the same kind again is a retry and does not.
-    let mut failing_as: Option<SourceErrorKind> = None;
+    // What the last line of the log said of this feed: one line per change of state (a new
+    // kind of failure, a part missing, a recovery), none per retry of the same failure, for
+    // the same reason the screen shows a denied call once.
+    let mut logged = Outcome::Complete;
     loop {
         let fetched = tokio::select! {
             () = cancel.cancelled() => return,
             f = feed.fetch(source.as_ref(), deadline) => f,
         };
+        let outcome = Outcome::of(&fetched);
+        if outcome != logged {
+            outcome.log(&what, &fetched, failures);
+            logged = outcome;
+        }
         let kind = match fetched.error() {
             None => {
-                if failures > 0 {
-                    tracing::info!(feed = %what, "recovered after {failures} failures");
-                }
                 failures = 0;
-                failing_as = None;
                 None
             }
             Some(e) => {
                 failures += 1;
-                // One log line per change of state, not one per retry, for the same reason the
-                // screen shows a denied call once.
-                if failing_as.as_ref() != Some(&e.kind) {
-                    tracing::warn!(feed = %what, kind = %e.kind, error = %e, "fetch failed");
-                    failing_as = Some(e.kind.clone());
-                }
                 Some(e.kind.clone())
             }
         };

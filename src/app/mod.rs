@@ -58,7 +58,7 @@ pub enum Event {
         head: String,
     },
     /// A run read back from its audit log, ready to go on (or why it cannot).
-    Resumed(Result<Box<crate::audit::resume::ResumeData>, String>),
+    Resumed(Result<Box<crate::audit::resume::ResumeData>, crate::audit::resume::ResumeRefusal>),
     /// The cockpit is stopping (a hang-up, SIGTERM, Ctrl-C): a run going on records it.
     SessionLost(String),
 }

@@ -540,13 +540,13 @@ impl App {
     /// A run read back from the audit log: rebuilt, with a step in doubt held for the operator.
     pub(super) fn on_resumed(
         &mut self,
-        result: Result<Box<ResumeData>, String>,
+        result: Result<Box<ResumeData>, crate::audit::resume::ResumeRefusal>,
         now: Timestamp,
     ) -> Vec<Command> {
         let data = match result {
             Ok(data) => data,
             Err(why) => {
-                self.flash_error(why);
+                self.flash_error(why.to_string());
                 return Vec::new();
             }
         };

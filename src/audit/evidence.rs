@@ -164,6 +164,7 @@ pub(crate) mod testing {
                 ssh_connection: None,
                 aws: CallerIdentity::Simulated,
             },
+            account: None,
         };
         let body = |d: Draft| match serde_json::to_value(d).expect("encodes") {
             serde_json::Value::Object(map) => map,

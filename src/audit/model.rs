@@ -49,6 +49,21 @@ impl Operator {
     }
 }
 
+/// The named account (`[[account]]`) a step's record is about, and whose credentials act
+/// there: written on a step's intent and on its outcome when the config names accounts; absent
+/// otherwise (the one identity is the operator's `aws`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActedIn {
+    /// The account's name in the config.
+    pub name: String,
+    /// What sts:GetCallerIdentity answered for that account's credentials.
+    pub aws: CallerIdentity,
+    /// The account is marked production (`environment = "prod"`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub production: bool,
+}
+
 /// A record before it is placed in the chain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Draft {
@@ -59,6 +74,9 @@ pub struct Draft {
     pub step: Option<String>,
     pub event: LogEvent,
     pub operator: Operator,
+    /// The named account the step acts in (`ActedIn`), with named accounts only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<ActedIn>,
 }
 
 /// A record as read back from a file.
@@ -73,6 +91,9 @@ pub struct Record {
     pub step: Option<String>,
     pub event: LogEvent,
     pub operator: Operator,
+    /// The named account the step acts in, and its identity (`ActedIn`).
+    #[serde(default)]
+    pub account: Option<ActedIn>,
     /// Only in a run's first record, written since the index: a random value that makes this
     /// run's chain unlike any other, so that another valid chain put in its place is told
     /// apart (the index keeps it). Files written before have none.

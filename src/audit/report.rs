@@ -61,6 +61,34 @@ fn confirmed_by(record: &Record, how: &Confirmation) -> String {
 
 /// Builds the report from a file `read_run` verified. `rto` is the runbook's, for a run that
 /// has not finished (a finished run records its own).
+/// With named accounts: each account the run's steps acted in, with the identity its records
+/// name (`backup as arn:…`; `PROD` for a production account), in the order first met; `None`
+/// when no record names an account.
+fn accounts_acted_in(file: &RunFile) -> Option<String> {
+    let mut seen: Vec<&super::model::ActedIn> = Vec::new();
+    for account in file.records.iter().filter_map(|r| r.account.as_ref()) {
+        if !seen.contains(&account) {
+            seen.push(account);
+        }
+    }
+    if seen.is_empty() {
+        return None;
+    }
+    Some(
+        seen.iter()
+            .map(|a| {
+                format!(
+                    "{}{} as {}",
+                    a.name,
+                    if a.production { " (PROD)" } else { "" },
+                    a.aws.describe()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
 pub fn markdown(file: &RunFile, rto: Option<Duration>) -> String {
     let mut out = String::new();
     let Some(first) = file.first() else {
@@ -304,6 +332,9 @@ pub fn markdown(file: &RunFile, rto: Option<Duration>) -> String {
         "| AWS identity | {} |",
         cell(&first.operator.aws.describe())
     );
+    if let Some(accounts) = accounts_acted_in(file) {
+        let _ = writeln!(out, "| Accounts acted in | {} |", cell(&accounts));
+    }
     let _ = writeln!(
         out,
         "| Ended | {} |",

@@ -149,6 +149,30 @@ pub fn shown(value: &str) -> String {
     value.escape_debug().to_string()
 }
 
+/// A value as a confirmation shows it, so that what is read is exactly what runs: as it is
+/// when every character of it prints as itself and it has no space (`db.example.com`);
+/// otherwise in double quotes with Rust's escapes (`"a b\r\u{202e}"`), so that a tab, a
+/// carriage return, a control or direction-changing character, a leading or trailing space
+/// or an empty value can be seen, and where the value ends is never in doubt.
+pub fn exact(value: &str) -> String {
+    let plain = !value.is_empty()
+        && !value.starts_with('"')
+        && value.chars().all(|c| c != ' ' && prints_as_itself(c));
+    if plain {
+        value.to_string()
+    } else {
+        format!("{value:?}")
+    }
+}
+
+/// Whether `c` is drawn as itself, visibly: not whitespace other than a space, not a control
+/// character, not a zero-width or direction-changing one (those Rust's `escape_debug` escapes;
+/// a backslash and quotes it escapes too, though they print).
+pub fn prints_as_itself(c: char) -> bool {
+    c == ' '
+        || (!c.is_whitespace() && (matches!(c, '\\' | '\'' | '"') || c.escape_debug().len() == 1))
+}
+
 /// RDS's rules for instance and cluster identifiers.
 fn aws_identifier(value: &str, max: usize) -> bool {
     let mut chars = value.chars();

@@ -9,6 +9,7 @@ use crate::fleet::{age_between, format_duration};
 use crate::runbook::act::shell::{SHELL, SHELL_FLAGS};
 use crate::runbook::exec::work::Check;
 use crate::runbook::exec::{NextMove, Resolved, Run, RunOutcome, StepState};
+use crate::runbook::lang::params;
 use crate::theme::Theme;
 use crate::ui::widgets::clock_time;
 use ratatui::Frame;
@@ -380,23 +381,49 @@ fn detail_lines(app: &App, run: &Run, wide: bool) -> Vec<Line<'static>> {
             timeout,
             ..
         } => {
+            // Every line as it is, unless a character of the script would not be seen as
+            // itself (a tab, a carriage return before the newline, a control or direction-
+            // changing character, a trailing space): then every line escaped, and said so.
+            let script_lines: Vec<&str> = script
+                .strip_suffix('\n')
+                .unwrap_or(script)
+                .split('\n')
+                .collect();
+            let escaped = script_lines
+                .iter()
+                .any(|l| l.ends_with(' ') || !l.chars().all(params::prints_as_itself));
             lines.push(Line::from(Span::styled(
                 format!(
-                    "{SHELL} {} -c SCRIPT (up to {}), exactly this script:",
+                    "{SHELL} {} -c SCRIPT (up to {}), exactly this script{}:",
                     SHELL_FLAGS.join(" "),
-                    format_duration(*timeout)
+                    format_duration(*timeout),
+                    if escaped {
+                        ", shown escaped as it holds characters that do not print (\\t a tab, \\r a carriage return, \\\\ a backslash)"
+                    } else {
+                        ""
+                    }
                 ),
                 theme.dim,
             )));
-            for line in script.lines() {
+            for line in script_lines {
+                let line = if escaped {
+                    line.escape_debug().to_string()
+                } else {
+                    line.to_string()
+                };
                 lines.push(Line::from(Span::styled(format!("│ {line}"), theme.accent)));
             }
             lines.push(Line::from(Span::styled(
-                "with these environment variables (parameters never enter the script):",
+                "with these environment variables (parameters never enter the script; a value in quotes is escaped):",
                 theme.dim,
             )));
-            for (name, value) in env.shown() {
-                lines.push(Line::from(format!("  {name}={value}")));
+            for var in &env.0 {
+                let value = if var.secret {
+                    params::REDACTED.to_string()
+                } else {
+                    params::exact(&var.value)
+                };
+                lines.push(Line::from(format!("  {}={value}", var.name)));
             }
         }
     }
@@ -574,10 +601,11 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
                 .and_then(|i| production_account_changed(app, run, i))
             {
                 // Said first: a long name must not push it off a narrow screen.
-                Some(account) => {
-                    format!("PRODUCTION account {account} · Type {name} to confirm: ")
-                }
-                None => format!("Type {name} to confirm: "),
+                Some(account) => format!(
+                    "PRODUCTION account {account} · Type {} to confirm: ",
+                    params::exact(name)
+                ),
+                None => format!("Type {} to confirm: ", params::exact(name)),
             },
             Purpose::Skip => "Why skip this step? ".to_string(),
             Purpose::Otherwise => "Why take the gate's otherwise way? ".to_string(),
@@ -643,14 +671,13 @@ fn footer_lines(app: &App, run: &Run) -> Vec<Line<'static>> {
 }
 
 /// The production account step `index` changes, when it is an action on a resource the rows
-/// place in an account marked production: the operator is told before confirming.
+/// place in an account marked production: the operator is told before confirming. Told by
+/// the same placement that picks the account the step acts in (`placement`).
 fn production_account_changed(app: &App, run: &Run, index: usize) -> Option<String> {
     let Resolved::Action { op, .. } = run.resolved.get(index)? else {
         return None;
     };
-    app.account_of_resource(op.resource_name())
-        .filter(|a| a.is_production())
-        .map(|a| a.name.clone())
+    crate::placement::production_account_of(&app.fleet, op)
 }
 
 /// What Enter will do now, as the executor decided it (`Run::next_move`), in words.
@@ -663,11 +690,12 @@ fn enter_text(next: &NextMove) -> String {
             typed: Some(name),
             cannot_tell: true,
         } => format!(
-            "ripcord cannot tell whether it happened: Enter, then type {name}, sends it again; s skips it with a reason if it did"
+            "ripcord cannot tell whether it happened: Enter, then type {}, sends it again; s skips it with a reason if it did",
+            params::exact(name)
         ),
         NextMove::SendAgain {
             typed: Some(name), ..
-        } => format!("Enter, then type {name}, sends it again"),
+        } => format!("Enter, then type {}, sends it again", params::exact(name)),
         NextMove::SendAgain { typed: None, .. } => {
             "Enter sends it again; s skips it with a reason if it already happened".to_string()
         }
@@ -680,7 +708,9 @@ fn enter_text(next: &NextMove) -> String {
             "Enter accepts the gate and goes on".to_string()
         }
         NextMove::StartWaiting => "Enter starts waiting".to_string(),
-        NextMove::Run { typed: Some(name) } => format!("Enter, then type {name}, runs it"),
+        NextMove::Run { typed: Some(name) } => {
+            format!("Enter, then type {}, runs it", params::exact(name))
+        }
         NextMove::Run { typed: None } => "Enter runs it".to_string(),
     }
 }

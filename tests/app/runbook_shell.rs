@@ -314,3 +314,100 @@ async fn a_megabyte_value_is_refused_before_the_run_and_one_under_the_limit_arri
     );
     assert_eq!(written, fits.as_bytes(), "byte for byte");
 }
+
+// ---------------------------------------------------------------------------------------
+// The environment as a whole: ARG_MAX
+
+/// Each parameter well under the 128 KiB one environment variable may hold.
+const EACH: usize = 100_000;
+
+/// A runbook of `count` parameters whose first step writes a file and whose second
+/// step is a shell step: every shell step gets every parameter.
+fn big_book(count: usize) -> String {
+    let mut text = String::from("---\ntitle: Big environment\nrto: 5m\nparameters:\n");
+    for n in 0..count {
+        text.push_str(&format!("  p{n:02}:\n    description: a big value\n"));
+    }
+    text.push_str("  dir:\n    description: where the steps write\n---\n");
+    text.push_str("## Mark\n\n```sh\ntouch \"$RIPCORD_PARAM_DIR/first\"\n```\n\n");
+    text.push_str(
+        // The prefix split, so that the checker does not take it for a parameter.
+        "## Count\n\n```sh\nenv | grep -c '^RIPCORD_''PARAM_P' > \"$RIPCORD_PARAM_DIR/count\"\n```\n",
+    );
+    text
+}
+
+/// Starts a run of `count` big parameters writing into `dir`.
+fn start_big(count: usize, dir: &std::path::Path) -> Result<Run, Vec<String>> {
+    let book = Arc::new(check::load("big", "big.md", &big_book(count)).expect("valid"));
+    let mut given: Vec<(String, String)> = (0..count)
+        .map(|n| (format!("p{n:02}"), "x".repeat(EACH)))
+        .collect();
+    given.push(("dir".to_string(), dir.display().to_string()));
+    let values = params::resolve(&book, &given).expect("each value fits");
+    Run::start(run_id(&book, t0(), "0a1b2c"), book, values, "tester", t0())
+        .map(|(run, _)| run)
+        .map_err(|ps| ps.iter().map(ToString::to_string).collect())
+}
+
+/// Runs the current shell step of `run` with a real `sh`, and feeds back its reports.
+async fn run_shell_step(run: &mut Run, at: Timestamp) -> Vec<ReportBody> {
+    let work = run.confirm(None, at).expect("runs");
+    let Job::Perform {
+        task: Task::Shell { .. },
+        ..
+    } = &work[0].job
+    else {
+        panic!("a shell job")
+    };
+    let sim = Arc::new(SimFleet::new(SimOptions::default()));
+    let (tx, mut rx) = mpsc::channel(1024);
+    runner::execute(work[0].clone(), sim, Clock::System, tx, |r| r).await;
+    let mut bodies = Vec::new();
+    while let Ok(report) = rx.try_recv() {
+        bodies.push(report.body.clone());
+        run.on_report(report, at);
+    }
+    bodies
+}
+
+/// Linux refuses to start a program whose arguments and environment together pass
+/// ARG_MAX (E2BIG). Parameters that each fit but together do not are refused before the
+/// run starts, naming the total and the limit, instead of a run that does its first steps
+/// and then cannot start `sh`; a set that fits reaches `sh` whole.
+#[tokio::test]
+async fn an_environment_too_big_for_sh_is_refused_before_the_run_and_one_that_fits_runs() {
+    let limit = ripcord::runbook::act::shell::left_for_a_step();
+    let too_many = limit / EACH + 2;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Err(refused) = start_big(too_many, dir.path()) else {
+        let mut run = start_big(too_many, dir.path()).expect("started");
+        let first = run_shell_step(&mut run, t0()).await;
+        panic!("the run started; its first step: {first:?}");
+    };
+    assert_eq!(refused.len(), 2, "each shell step: {refused:#?}");
+    assert!(
+        refused[0].starts_with("big.md:")
+            && refused[0].contains("step `Mark`")
+            && refused[0].contains("ARG_MAX")
+            && refused[0].contains(&limit.to_string()),
+        "{}",
+        refused[0]
+    );
+    assert!(!dir.path().join("first").exists(), "nothing ran");
+
+    let fits = limit / EACH - 2;
+    let mut run = start_big(fits, dir.path()).expect("starts");
+    let first = run_shell_step(&mut run, t0()).await;
+    assert!(
+        matches!(first.last(), Some(ReportBody::Done(_))),
+        "{first:?}"
+    );
+    let second = run_shell_step(&mut run, t0()).await;
+    assert!(
+        matches!(second.last(), Some(ReportBody::Done(_))),
+        "{second:?}"
+    );
+    let count = std::fs::read_to_string(dir.path().join("count")).expect("written");
+    assert_eq!(count.trim(), fits.to_string(), "every parameter reached sh");
+}

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts_act;
 mod aws_accounts;
 mod aws_actions_mocks;
 mod aws_mocks;

@@ -10,6 +10,7 @@ pub mod answer;
 pub mod dispatch;
 pub mod port;
 pub mod probe;
+pub mod route;
 pub mod shell;
 
 mod global_database;

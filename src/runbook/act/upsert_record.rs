@@ -2,6 +2,7 @@
 //! the change and its end state.
 
 use super::*;
+use crate::runbook::words::exact;
 
 /// What the vocabulary says about this action: its name, its arguments, how it is confirmed.
 pub const SPEC: ActionSpec = ActionSpec {
@@ -62,7 +63,12 @@ impl Action for UpsertRecord {
             ttl,
         } = self;
         vec![
-            format!("Set {name} {record_type} to {value} (TTL {ttl}s) in zone {zone}."),
+            // The type and value are any text: shown so that what is read is what is sent.
+            format!(
+                "Set {name} {} to {} (TTL {ttl}s) in zone {zone}.",
+                exact(record_type),
+                exact(value)
+            ),
             "AWS: route53:ChangeResourceRecordSets (UPSERT), then route53:GetChange until INSYNC."
                 .to_string(),
         ]

@@ -2,6 +2,7 @@
 //! what it must be (a parameter can hold anything its own type allows).
 
 use super::Resolved;
+use crate::runbook::act::shell as sh;
 use crate::runbook::exec::work::{Env, EnvVar};
 use crate::runbook::lang::model::{Diagnostic, Runbook, StepBody, env_var_for};
 use crate::runbook::lang::params::{ParamValues, shown};
@@ -111,6 +112,27 @@ pub fn resolve_steps(
                             ),
                         });
                     }
+                }
+                // Together, too: the script and every variable must fit in what ARG_MAX
+                // leaves, or sh cannot start, after the steps before this one have run.
+                let total = sh::cost(s.script.len())
+                    + params
+                        .0
+                        .iter()
+                        .map(|p| sh::cost(env_var_for(&p.name).len() + 1 + p.value.len()))
+                        .sum::<usize>();
+                let left = sh::left_for_a_step();
+                if total > left {
+                    problems.push(Diagnostic {
+                        file: book.file.clone(),
+                        pos: s.pos,
+                        message: format!(
+                            "step `{}`: its script and the {} parameters sh gets as environment variables come to {total} bytes, and sh can be handed at most {left} here (ARG_MAX {} less ripcord's own environment): pass shorter values (file names, say)",
+                            step.title,
+                            params.0.len(),
+                            sh::arg_max()
+                        ),
+                    });
                 }
                 Resolved::Shell {
                     script: s.script.clone(),

@@ -4,7 +4,7 @@
 use crate::runbook::lang::model::{Diagnostic, ParamDecl, Pos, Runbook};
 use serde::{Deserialize, Serialize};
 
-pub use crate::runbook::words::{ParamKind, REDACTED, shown};
+pub use crate::runbook::words::{ParamKind, REDACTED, exact, prints_as_itself, shown};
 use std::collections::BTreeSet;
 
 /// A run's parameter as logged.
@@ -99,7 +99,16 @@ impl ParamValues {
         self.0
             .iter()
             .filter(|p| p.secret && !p.value.is_empty())
-            .map(|p| p.value.clone())
+            .flat_map(|p| {
+                // As written, and as `exact` and `shown` escape it on screen.
+                let escaped = format!("{:?}", p.value);
+                let escaped = escaped[1..escaped.len() - 1].to_string();
+                let shown = shown(&p.value);
+                let mut forms = vec![p.value.clone()];
+                forms.extend([escaped, shown].into_iter().filter(|f| *f != p.value));
+                forms.dedup();
+                forms
+            })
             .collect()
     }
 

@@ -159,16 +159,42 @@ pub async fn fleets(
     top_regions: &[String],
     limits: CallLimits,
 ) -> Result<Vec<AccountFleet>, SetupError> {
-    let mut fleets = Vec::new();
+    Ok(configured(accounts, fallback_profile, top_regions, limits)
+        .await?
+        .into_iter()
+        .map(|c| c.fleet)
+        .collect())
+}
+
+/// One named account set up: its fleet, and the configuration it is read with, from which
+/// its runbook actions are made too (the same credentials: profile or assumed role).
+pub struct Configured {
+    pub name: String,
+    pub fleet: AccountFleet,
+    pub sdk: SdkConfig,
+}
+
+/// `fleets`, each with its account's configuration.
+pub async fn configured(
+    accounts: &[&Account],
+    fallback_profile: Option<&str>,
+    top_regions: &[String],
+    limits: CallLimits,
+) -> Result<Vec<Configured>, SetupError> {
+    let mut all = Vec::new();
     for account in accounts {
         let (aws, regions) = setup(account, fallback_profile, top_regions, limits).await?;
         let fleet = AccountAwsFleet::new(
             AwsFleet::from_sdk_config(&aws, &regions, limits),
             Reach::of(account, fallback_profile),
         );
-        fleets.push(AccountFleet::named(account.label(), Arc::new(fleet)));
+        all.push(Configured {
+            name: account.name.clone(),
+            fleet: AccountFleet::named(account.label(), Arc::new(fleet)),
+            sdk: aws,
+        });
     }
-    Ok(fleets)
+    Ok(all)
 }
 
 /// One named account's fleet: reads as `AwsFleet` does, and a failure of its credentials says

@@ -8,6 +8,9 @@
 //! failure or a timeout the engine reads the real state instead. Clients are made on first use
 //! for whatever region a runbook names, which need not be a region the cockpit polls.
 //!
+//! The XML clients (RDS, Route 53, STS) carry `WholeXml`, as the cockpit's do: an answer cut
+//! inside its XML is unreadable ("cannot tell"), never a shorter whole answer.
+//!
 //! Every SDK call under `actions/` is granted by `docs/iam-runbook-policy.json` (a test holds
 //! the two together), except sts:GetCallerIdentity, which needs no permission. Accepted
 //! changes carry AWS's request id back, for the run log and the audit log.
@@ -19,6 +22,7 @@ mod route53;
 
 use super::ROUTE53_REGION;
 use super::error::aws_error;
+use super::sdk::whole_xml::WholeXml;
 use super::sdk::{CallLimits, is_region_name};
 use crate::runbook::act::port::{
     ActionResult, Actions, CallerIdentity, ChangeStatus, DbCluster, DbInstance, GlobalCluster,
@@ -93,6 +97,7 @@ impl Route53Clients {
                     .region(Region::new(ROUTE53_REGION))
                     .timeout_config(limits.timeout_config())
                     .retry_config(limits.retry_config())
+                    .interceptor(WholeXml)
                     .build(),
             )
         };
@@ -109,6 +114,7 @@ fn rds_client(sdk: &SdkConfig, region: &str, limits: CallLimits) -> aws_sdk_rds:
             .region(Region::new(region.to_string()))
             .timeout_config(limits.timeout_config())
             .retry_config(limits.retry_config())
+            .interceptor(WholeXml)
             .build(),
     )
 }
@@ -135,6 +141,7 @@ pub fn sts_client(sdk: &SdkConfig) -> aws_sdk_sts::Client {
             .region(Region::new(region))
             .timeout_config(limits.timeout_config())
             .retry_config(limits.retry_config())
+            .interceptor(WholeXml)
             .build(),
     )
 }
