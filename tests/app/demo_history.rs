@@ -24,6 +24,7 @@ use ripcord::fleet::readiness::{REHEARSED, Readiness, WorkloadReadiness};
 use ripcord::runbook::Actions;
 use ripcord::runbook::Library;
 use ripcord::runbook::act::port::CallerIdentity;
+use ripcord::runbook::act::route::Acting;
 use ripcord::source::sim::{Scenario, SimFleet, SimOptions, accounts};
 use std::path::Path;
 use std::sync::Arc;
@@ -48,7 +49,9 @@ async fn fresh_demo(dir: &Path) -> (Assembled, String, String) {
         },
         fleets: accounts::fleets(&sim),
         sim: Some(sim.clone()),
-        actions: Some(actions),
+        acting: Some(Acting::One(actions)),
+        // The simulator acts as one, as `demo_with` wires it.
+        accounts: Vec::new(),
         workloads: Config::default().workloads(sim.workloads()),
         refresh: Refresh::demo(),
         caller: CallerIdentity::Simulated,
