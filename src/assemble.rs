@@ -20,6 +20,9 @@ use jiff::Timestamp;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The demo's drill history, rehearsed before the demo's cockpit is assembled.
+pub mod rehearsal;
+
 /// What differs between the demo and the live cockpit.
 pub struct Parts {
     pub mode: Mode,

@@ -648,13 +648,28 @@ fn demo_with(
         workloads: cfg.workloads(sim.workloads()),
         refresh: Refresh::demo(),
     };
-    let assembled = match assemble(parts, settings(cli, &cfg, theme), launch, resumed, now()) {
+    // The demo's drill history: a real restore drill of orders, run headless against a
+    // simulator of its own some days back into the demo's own audit directory, unless a
+    // recent one is on record (docs/readiness.md#the-demo). Before assembling, which reads it.
+    let rehearsing = std::time::Instant::now();
+    let rehearsal = runtime.block_on(ripcord::assemble::rehearsal::ensure(
+        &config::audit_dir(cli.global.audit_dir.as_deref()),
+        args.seed,
+        now(),
+    ));
+    tracing::info!(?rehearsal, took = ?rehearsing.elapsed(), "demo drill history");
+    let mut assembled = match assemble(parts, settings(cli, &cfg, theme), launch, resumed, now()) {
         Ok(assembled) => assembled,
         Err(why) => {
             eprintln!("ripcord: {why}");
             return Ok(ExitCode::from(1));
         }
     };
+    if let Err(why) = rehearsal {
+        assembled
+            .app
+            .flash_error(format!("the demo's drill rehearsal failed: {why}"));
+    }
     tracing::info!(?args, "demo starting");
     let result = runtime.block_on(cockpit::run_with_journal(
         assembled.app,

@@ -31,6 +31,10 @@ pub struct ReadinessView {
     /// `Some(false)` only those against AWS (a drill against the simulator proves nothing
     /// about an account); `None` all of them.
     pub on_simulator: Option<bool>,
+    /// The drills the demo rehearsed against the simulator, from its own audit directory
+    /// (`assemble::rehearsal`): evidence for the simulated fleet only, so they count only
+    /// when `on_simulator` is `Some(true)`.
+    pub rehearsals: Option<Drills>,
 }
 
 /// A feed as the judgement sees it: waiting or failing with nothing read is "not read".
@@ -64,23 +68,21 @@ impl FleetView {
             replicas: self
                 .replicas
                 .iter()
-                .map(|(place, feed)| (place.to_string(), seen(feed, self.now)))
+                .map(|(place, feed)| (place.clone(), seen(feed, self.now)))
                 .collect(),
             backups: self
                 .backups
                 .iter()
-                .map(|(place, feed)| (place.to_string(), seen(feed, self.now)))
+                .map(|(place, feed)| (place.clone(), seen(feed, self.now)))
                 .collect(),
-            // One account's checks are judged as ever; across named accounts the failover
-            // pairs are not joined yet, and readiness says it cannot tell rather than pass.
-            health: Some(match self.health.values().collect::<Vec<_>>().as_slice() {
-                [one] => seen(one, self.now),
-                _ => Seen::NotRead(
-                    "the health checks of several accounts are not judged together yet".to_string(),
-                ),
-            }),
+            // Every account's checks: a failover pair's two checks may live in two accounts.
+            health: self
+                .health
+                .iter()
+                .map(|(account, feed)| (account.clone(), seen(feed, self.now)))
+                .collect(),
         };
-        let drills = match (&evidence.drills, evidence.on_simulator) {
+        let drills = match (evidence.all_drills(), evidence.on_simulator) {
             (None, _) => not_read_yet(),
             (
                 Some(Drills::Found {
@@ -90,15 +92,14 @@ impl FleetView {
                 }),
                 Some(simulated),
             ) => Drills::Found {
-                dir: dir.clone(),
+                dir,
                 runs: runs
-                    .iter()
+                    .into_iter()
                     .filter(|d| d.simulated == simulated)
-                    .cloned()
                     .collect(),
-                not_evidence: not_evidence.clone(),
+                not_evidence,
             },
-            (Some(drills), _) => drills.clone(),
+            (Some(drills), _) => drills,
         };
         readiness::judge(
             &self.workloads,
@@ -111,6 +112,17 @@ impl FleetView {
 }
 
 impl ReadinessView {
+    /// The audit log's drills with, when the fleet judged is the simulator's, the demo's
+    /// rehearsals: a drill against the simulator is never evidence for an AWS account.
+    pub fn all_drills(&self) -> Option<Drills> {
+        match (&self.drills, &self.rehearsals, self.on_simulator) {
+            (Some(drills), Some(rehearsals), Some(true)) => {
+                Some(drills.with_rehearsals(rehearsals))
+            }
+            (drills, _, _) => drills.clone(),
+        }
+    }
+
     /// The evidence besides the feeds, read from disk (so the runtime, not `update`, calls
     /// it): which runbook of `library` serves which workload, and the drills in `audit_dir`.
     /// `on_simulator`: whether the fleet judged is the simulator's (only drills against it
@@ -121,6 +133,10 @@ impl ReadinessView {
             audit_dir: Some(audit_dir.to_path_buf()),
             drills: Some(crate::audit::evidence::drills(audit_dir)),
             on_simulator: Some(on_simulator),
+            // Read, not run: `ripcord demo` rehearses (`rehearsal::ensure`) before it starts.
+            rehearsals: on_simulator.then(|| {
+                crate::audit::evidence::drills(&crate::audit::evidence::rehearsals_dir(audit_dir))
+            }),
             ..ReadinessView::default()
         }
     }
@@ -143,6 +159,7 @@ impl App {
         self.readiness_view.audit_dir = view.audit_dir;
         self.readiness_view.drills = view.drills;
         self.readiness_view.on_simulator = view.on_simulator;
+        self.readiness_view.rehearsals = view.rehearsals;
     }
 
     /// `d`: the readiness view, with the drills read again (a drill may just have ended).

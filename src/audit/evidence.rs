@@ -11,8 +11,20 @@ use super::verify::verify;
 use super::writer;
 use crate::fleet::readiness::{Drill, DrillOutcome, Drills, NotEvidence};
 use crate::runbook::exec::log::LogEvent;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// Where `ripcord demo` keeps the drills it rehearses against the simulator
+/// (`assemble::rehearsal`): `demo/audit` beside the audit directory, so
+/// `~/.local/share/ripcord/demo/audit` by default; never the audit directory itself. An audit
+/// directory with no parent (`/`) keeps it inside, never in the current directory.
+pub fn rehearsals_dir(audit_dir: &Path) -> PathBuf {
+    audit_dir
+        .parent()
+        .unwrap_or(audit_dir)
+        .join("demo")
+        .join("audit")
+}
 
 /// Every run in `dir` that passes verification, and every file that does not.
 pub fn drills(dir: &Path) -> Drills {

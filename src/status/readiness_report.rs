@@ -43,7 +43,8 @@ pub fn markdown(report: &Report, view: &ReadinessView) -> String {
             .map(|p| format!(", profile {p}"))
             .unwrap_or_default()
     );
-    let (audit_dir, not_evidence) = match &view.drills {
+    // With the demo's rehearsals when the fleet is the simulator's (`all_drills`).
+    let (audit_dir, not_evidence) = match &view.all_drills() {
         Some(Drills::Found {
             dir, not_evidence, ..
         }) => (dir.clone(), not_evidence.clone()),
@@ -174,7 +175,8 @@ fn drills(out: &mut String, w: &WorkloadReadiness, view: &ReadinessView, now: ji
         return;
     }
     let _ = writeln!(out, "Runbooks serving it: {}.\n", runbooks.join(", "));
-    let all: Vec<&Drill> = match &view.drills {
+    let drills = view.all_drills();
+    let all: Vec<&Drill> = match &drills {
         Some(Drills::Found { runs, .. }) => runs
             .iter()
             .filter(|d| runbooks.contains(&d.runbook.as_str()))

@@ -9,6 +9,7 @@ mod common;
 
 mod accounts_view;
 mod audit_drill;
+mod demo_history;
 mod port_calls;
 mod readiness_report;
 mod readiness_view;

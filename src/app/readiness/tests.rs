@@ -852,3 +852,99 @@ fn a_drill_against_the_simulator_is_no_evidence_for_an_aws_account() {
         w.reasons
     );
 }
+
+/// `ready_app`'s inputs, watched as two named accounts: the databases and the primary's
+/// health check in `shop`, the DR endpoint's check (the SECONDARY of the failover pair) in
+/// `edge`, as an estate whose DNS lives in an account of its own has them. `edge_health`:
+/// what `edge`'s Route 53 answered, `None` for nothing yet.
+fn two_account_app(dir: &Path, edge_health: Option<CheckStatus>) -> (App, Timestamp) {
+    use crate::fleet::{AccountLabel, Place};
+    let (mut app, now) = ready_app(dir);
+    app.fleet.watch_accounts(&[
+        (
+            AccountLabel::new("shop", Some("prod".into())),
+            vec![EAST.to_string(), WEST.to_string()],
+        ),
+        (AccountLabel::new("edge", None), vec![]),
+    ]);
+    let shop = |region: &str| Place::new(Some("shop"), region);
+    let [primary, secondary] =
+        <[HealthCheck; 2]>::try_from(checks(now, edge_health.unwrap_or(CheckStatus::Healthy)))
+            .expect("two checks");
+    let fetched = [
+        Fetched::Replicas {
+            place: shop(EAST),
+            result: Ok(Snapshot::new(vec![], now)),
+        },
+        Fetched::Replicas {
+            place: shop(WEST),
+            result: Ok(Snapshot::new(vec![dr_replica(now, 5)], now)),
+        },
+        Fetched::Backups {
+            place: shop(EAST),
+            result: Ok(Snapshot::new(
+                east_backups(now, 3600, copied(now, 1800)),
+                now,
+            )),
+        },
+        Fetched::Backups {
+            place: shop(WEST),
+            result: Ok(Snapshot::new(west_backups(now), now)),
+        },
+        Fetched::Health {
+            account: Some("shop".into()),
+            result: Ok(Snapshot::new(vec![primary], now)),
+        },
+    ];
+    for f in fetched {
+        app.update(Event::Fetched(f), now);
+    }
+    if edge_health.is_some() {
+        app.update(
+            Event::Fetched(Fetched::Health {
+                account: Some("edge".into()),
+                result: Ok(Snapshot::new(vec![secondary], now)),
+            }),
+            now,
+        );
+    }
+    (app, now)
+}
+
+#[test]
+fn a_failover_pair_whose_checks_live_in_two_accounts_is_judged_across_them() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (app, _) = two_account_app(&tmp.path().join("audit"), Some(CheckStatus::Healthy));
+    let w = orders_of(&app);
+    assert_eq!(w.verdict, Readiness::Ready, "{:#?}", w.reasons);
+    let r = reason(&w.reasons, "DNS failover api.example.com");
+    assert_eq!(r.verdict, Verdict::Ok, "{r:#?}");
+    assert!(r.text.contains("secondary api-dr is healthy"), "{r:#?}");
+    assert!(
+        r.evidence.contains("hc-2") && r.evidence.contains("account edge"),
+        "the evidence names the check and the account it lives in: {r:#?}"
+    );
+
+    // The secondary failing in the other account is as bad as in the same one.
+    let (app, _) = two_account_app(&tmp.path().join("audit-2"), Some(CheckStatus::Unhealthy));
+    let w = orders_of(&app);
+    assert_eq!(w.verdict, Readiness::NotReady, "{:#?}", w.reasons);
+    assert_eq!(
+        reason(&w.reasons, "DNS failover api.example.com").verdict,
+        Verdict::Crit
+    );
+}
+
+#[test]
+fn a_secondary_in_an_account_not_read_is_cannot_tell_not_missing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (app, _) = two_account_app(&tmp.path().join("audit"), None);
+    let w = orders_of(&app);
+    assert_eq!(w.verdict, Readiness::AtRisk, "{:#?}", w.reasons);
+    let r = reason(&w.reasons, "DNS failover api.example.com");
+    // Not "no SECONDARY record" (a WARN about the zone): the account that may hold it was
+    // not read.
+    assert_eq!(r.verdict, Verdict::Unknown, "{r:#?}");
+    assert!(r.text.contains("edge"), "{r:#?}");
+    assert!(!r.text.contains("no health-checked SECONDARY"), "{r:#?}");
+}

@@ -8,7 +8,7 @@
 mod rpo;
 mod rto;
 
-use super::{BackupHealth, HealthCheck, Replica, Targets, Verdict, Workloads, age_between};
+use super::{BackupHealth, HealthCheck, Place, Replica, Targets, Verdict, Workloads, age_between};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -165,12 +165,14 @@ pub enum Seen<'a, T> {
     NotRead(String),
 }
 
-/// What the sources have said, per region (the health checks are global).
+/// What the sources have said, per place (an account's region, or a region of the one
+/// account), and the health checks per account (Route 53 is global; `None` is the one
+/// account when the config names none).
 #[derive(Debug, Clone, Default)]
 pub struct Fleet<'a> {
-    pub replicas: BTreeMap<String, Seen<'a, Vec<Replica>>>,
-    pub backups: BTreeMap<String, Seen<'a, BackupHealth>>,
-    pub health: Option<Seen<'a, Vec<HealthCheck>>>,
+    pub replicas: BTreeMap<Place, Seen<'a, Vec<Replica>>>,
+    pub backups: BTreeMap<Place, Seen<'a, BackupHealth>>,
+    pub health: BTreeMap<Option<String>, Seen<'a, Vec<HealthCheck>>>,
 }
 
 /// How a drill (a runbook run found in the audit log) ended.
@@ -229,6 +231,50 @@ pub enum Drills {
         not_evidence: Vec<NotEvidence>,
     },
 }
+
+impl Drills {
+    /// These drills (the audit directory's) with the demo's rehearsals added: drills run
+    /// against the simulator by `ripcord demo` itself, from a directory of its own
+    /// (`assemble::rehearsal`). Only their runs against the simulator are taken, each named
+    /// as a rehearsal; their files that are not evidence are listed with their directory. An
+    /// audit directory that could not be listed stays "cannot tell": a rehearsal does not
+    /// hide what it may hold.
+    pub fn with_rehearsals(&self, rehearsals: &Drills) -> Drills {
+        let Drills::Found {
+            dir: from,
+            runs: rehearsed,
+            not_evidence: rehearsed_bad,
+        } = rehearsals
+        else {
+            return self.clone();
+        };
+        let (dir, mut runs, mut not_evidence) = match self {
+            Drills::Unlisted { .. } => return self.clone(),
+            Drills::NoDirectory { dir } => (format!("{dir} (none yet)"), Vec::new(), Vec::new()),
+            Drills::Found {
+                dir,
+                runs,
+                not_evidence,
+            } => (dir.clone(), runs.clone(), not_evidence.clone()),
+        };
+        runs.extend(rehearsed.iter().filter(|d| d.simulated).map(|d| Drill {
+            against: REHEARSED.to_string(),
+            ..d.clone()
+        }));
+        not_evidence.extend(rehearsed_bad.iter().map(|n| NotEvidence {
+            file: format!("{from}/{}", n.file),
+            why: n.why.clone(),
+        }));
+        Drills::Found {
+            dir: format!("{dir} and the demo's rehearsals in {from}"),
+            runs,
+            not_evidence,
+        }
+    }
+}
+
+/// What a drill the demo rehearsed ran against, as findings and reports name it.
+pub const REHEARSED: &str = "the simulator (the demo's own rehearsal)";
 
 /// A runbook that names the workload it serves in its front matter (`workload:`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,8 +4,8 @@
 use super::{Fleet, Reason, Seen, Side, aged};
 use crate::fleet::coverage::{self, Read};
 use crate::fleet::{
-    BackupHealth, NewestPoint, RecoveryPointAge, Replica, Targets, Verdict, Workloads, evaluate,
-    format_age, format_duration,
+    BackupHealth, NewestPoint, Place, RecoveryPointAge, Replica, Targets, Verdict, Workloads,
+    evaluate, format_age, format_duration,
 };
 use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,14 +36,14 @@ fn replicas(
     now: Timestamp,
 ) -> Vec<Reason> {
     let mut out = Vec::new();
-    for (region, seen) in &fleet.replicas {
+    for (place, seen) in &fleet.replicas {
         match seen {
             Seen::NotRead(why) => out.push(Reason::new(
                 Side::Rpo,
-                format!("replicas in {region}"),
+                format!("replicas in {place}"),
                 Verdict::Unknown,
-                format!("cannot tell: the replicas of {region} were not read ({why})"),
-                format!("no answer from {region}"),
+                format!("cannot tell: the replicas of {place} were not read ({why})"),
+                format!("no answer from {place}"),
                 None,
                 now,
             )),
@@ -107,36 +107,61 @@ fn replica(
     )
 }
 
-/// The replica and backup feeds as the coverage join reads them.
+/// The replica and backup feeds of one account as the coverage join reads them, by region:
+/// a database is joined to the backups of its own account, as the backups pane joins them.
 type CoverageReads<'a> = (
     BTreeMap<String, Read<'a, [Replica]>>,
     BTreeMap<String, Read<'a, BackupHealth>>,
 );
 
-fn coverage_reads<'a>(fleet: &'a Fleet<'a>) -> CoverageReads<'a> {
+fn coverage_reads<'a>(fleet: &'a Fleet<'a>, account: Option<&str>) -> CoverageReads<'a> {
+    let of_account = |place: &Place| place.account.as_deref() == account;
     let replicas = fleet
         .replicas
         .iter()
-        .map(|(region, seen)| {
+        .filter(|(place, _)| of_account(place))
+        .map(|(place, seen)| {
             let read = match seen {
                 Seen::Read { data, .. } => Read::Known(data.as_slice()),
                 Seen::NotRead(why) => Read::NotRead(why.as_str()),
             };
-            (region.clone(), read)
+            (place.region.clone(), read)
         })
         .collect();
     let backups = fleet
         .backups
         .iter()
-        .map(|(region, seen)| {
+        .filter(|(place, _)| of_account(place))
+        .map(|(place, seen)| {
             let read = match seen {
                 Seen::Read { data, .. } => Read::Known(*data),
                 Seen::NotRead(why) => Read::NotRead(why.as_str()),
             };
-            (region.clone(), read)
+            (place.region.clone(), read)
         })
         .collect();
     (replicas, backups)
+}
+
+/// What the recovery-point listings cannot show (`coverage::uncovered`), account by account,
+/// each row with the place whose backups it speaks of.
+fn uncovered(fleet: &Fleet<'_>) -> Vec<(Place, RecoveryPointAge)> {
+    let accounts: BTreeSet<Option<&str>> = fleet
+        .replicas
+        .keys()
+        .chain(fleet.backups.keys())
+        .map(|p| p.account.as_deref())
+        .collect();
+    let mut out = Vec::new();
+    for account in accounts {
+        let (replicas, backups) = coverage_reads(fleet, account);
+        out.extend(
+            coverage::uncovered(&replicas, &backups)
+                .into_iter()
+                .map(|p| (Place::new(account, p.region.clone()), p)),
+        );
+    }
+    out
 }
 
 fn points_and_copies(
@@ -158,11 +183,10 @@ fn points_and_copies(
         .flatten()
         .map(|c| (c.destination_region.clone(), c.destination_vault.clone()))
         .collect();
-    let (cov_replicas, cov_backups) = coverage_reads(fleet);
-    let uncovered = coverage::uncovered(&cov_replicas, &cov_backups);
+    let uncovered = uncovered(fleet);
     let mut any_point = false;
     let mut all_read = true;
-    for (region, seen) in &fleet.backups {
+    for (place, seen) in &fleet.backups {
         let (health, fetched_at, stale) = match seen {
             Seen::Read {
                 data,
@@ -173,10 +197,10 @@ fn points_and_copies(
                 all_read = false;
                 out.push(Reason::new(
                     Side::Rpo,
-                    format!("backups in {region}"),
+                    format!("backups in {place}"),
                     Verdict::Unknown,
-                    format!("cannot tell: the backups of {region} were not read ({why})"),
-                    format!("no answer from {region}"),
+                    format!("cannot tell: the backups of {place} were not read ({why})"),
+                    format!("no answer from {place}"),
                     None,
                     now,
                 ));
@@ -196,9 +220,9 @@ fn points_and_copies(
             }
         }
     }
-    for p in uncovered.iter().filter(|p| mine(&p.resource_id)) {
+    for (place, p) in uncovered.iter().filter(|(_, p)| mine(&p.resource_id)) {
         any_point = true;
-        let fetched_at = match fleet.backups.get(&p.region) {
+        let fetched_at = match fleet.backups.get(place) {
             Some(Seen::Read { fetched_at, .. }) => *fetched_at,
             _ => now,
         };
@@ -222,7 +246,12 @@ fn points_and_copies(
             "no recovery point of any of its resources in any region read",
             format!(
                 "AWS Backup listings of {}",
-                fleet.backups.keys().cloned().collect::<Vec<_>>().join(", ")
+                fleet
+                    .backups
+                    .keys()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             None,
             now,
@@ -375,7 +404,7 @@ fn restore_windows(
         .flatten()
         .filter(|b| b.held_in != b.db_region && mine(&b.db_id))
         .collect();
-    for (region, seen) in &fleet.backups {
+    for (place, seen) in &fleet.backups {
         let Seen::Read {
             data,
             fetched_at,
@@ -389,9 +418,9 @@ fn restore_windows(
             crate::fleet::Listing::Failed(why) => {
                 out.push(Reason::new(
                     Side::Rpo,
-                    format!("point-in-time restore in {region}"),
+                    format!("point-in-time restore in {place}"),
                     Verdict::Unknown,
-                    format!("cannot tell: the restore windows of {region} were not read ({why})"),
+                    format!("cannot tell: the restore windows of {place} were not read ({why})"),
                     "no DescribeDBInstances answer".to_string(),
                     None,
                     now,

@@ -6,7 +6,7 @@ use crate::fleet::{
     FailoverRole, HealthCheck, Targets, Verdict, age_between, format_age, format_duration, health,
 };
 use jiff::Timestamp;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 #[allow(clippy::too_many_arguments)]
@@ -98,7 +98,12 @@ fn drill_reasons(
                     "run file {} is not evidence: it fails `ripcord audit verify` ({})",
                     bad.file, bad.why
                 ),
-                format!("{dir}/{}", bad.file),
+                // A rehearsal's file is named with its own directory already.
+                if bad.file.contains('/') {
+                    bad.file.clone()
+                } else {
+                    format!("{dir}/{}", bad.file)
+                },
                 None,
                 now,
             ));
@@ -183,22 +188,29 @@ fn last_drill(
         "audit run {} against {}, ended {ended}, chain head {} ({seal})",
         d.run_id, d.against, d.head
     );
+    // A drill against the simulator says so in its words, not only in its evidence: it shows
+    // how the runbook goes, and proves nothing about an AWS account.
+    let last = if d.simulated {
+        format!("drilled in the simulator {when}:")
+    } else {
+        format!("last drill {when}")
+    };
     let (verdict, mut text) = match &d.outcome {
-        DrillOutcome::Aborted(why) => (
-            Verdict::Crit,
-            format!("last drill {when} was aborted: {why}"),
-        ),
+        DrillOutcome::Aborted(why) if d.simulated => {
+            (Verdict::Crit, format!("{last} aborted: {why}"))
+        }
+        DrillOutcome::Aborted(why) => (Verdict::Crit, format!("{last} was aborted: {why}")),
         DrillOutcome::Finished { elapsed, .. } if *elapsed > targets.rto => (
             Verdict::Crit,
             format!(
-                "last drill {when} took {}, over the RTO {rto}",
+                "{last} took {}, over the RTO {rto}",
                 format_duration(*elapsed)
             ),
         ),
         DrillOutcome::Finished { elapsed, .. } => (
             Verdict::Ok,
             format!(
-                "last drill {when} took {}, within the RTO {rto}",
+                "{last} took {}, within the RTO {rto}",
                 format_duration(*elapsed)
             ),
         ),
@@ -230,74 +242,135 @@ fn claimed(mine: &dyn Fn(&str) -> bool, c: &HealthCheck) -> bool {
     mine(&c.id) || mine(&c.name) || c.probed_host().is_some_and(mine)
 }
 
+/// " of account NAME" where accounts are named; nothing for the one account.
+fn of_account(account: Option<&str>) -> String {
+    account.map_or_else(String::new, |a| format!(" of account {a}"))
+}
+
+/// A health check as read, with the account it lives in and when that account's were read.
+struct Read<'a> {
+    account: Option<&'a str>,
+    check: &'a HealthCheck,
+    fetched_at: Timestamp,
+    stale: bool,
+}
+
 /// For each failover record the workload's health checks decide, the check of its
-/// SECONDARY: failing over lands there, so it must be healthy.
+/// SECONDARY: failing over lands there, so it must be healthy. The two checks of a pair may
+/// live in different accounts (DNS in an account of its own): the pair is joined across
+/// every account in view, and a secondary that may be in an account not read is "cannot
+/// tell", never "missing".
 fn failover_pairs(mine: &dyn Fn(&str) -> bool, fleet: &Fleet<'_>, now: Timestamp) -> Vec<Reason> {
-    let (checks, fetched_at, stale) = match &fleet.health {
-        None => return Vec::new(),
-        Some(Seen::NotRead(why)) => {
-            return vec![Reason::new(
-                Side::Rto,
-                "DNS failover",
-                Verdict::Unknown,
-                format!("cannot tell: the health checks were not read ({why})"),
-                "no Route 53 answer",
-                None,
-                now,
-            )];
-        }
-        Some(Seen::Read {
-            data,
-            fetched_at,
-            stale,
-        }) => (*data, *fetched_at, *stale),
-    };
-    let records: BTreeSet<&str> = checks
-        .iter()
-        .filter(|c| claimed(mine, c))
-        .flat_map(|c| c.guards.iter().map(|g| g.name.as_str()))
-        .collect();
     let mut out = Vec::new();
-    for record in records {
+    let mut read: Vec<Read<'_>> = Vec::new();
+    let mut unread: Vec<(Option<&str>, &str)> = Vec::new();
+    for (account, seen) in &fleet.health {
+        match seen {
+            Seen::NotRead(why) => unread.push((account.as_deref(), why.as_str())),
+            Seen::Read {
+                data,
+                fetched_at,
+                stale,
+            } => read.extend(data.iter().map(|check| Read {
+                account: account.as_deref(),
+                check,
+                fetched_at: *fetched_at,
+                stale: *stale,
+            })),
+        }
+    }
+    for (account, why) in &unread {
+        out.push(Reason::new(
+            Side::Rto,
+            "DNS failover",
+            Verdict::Unknown,
+            format!(
+                "cannot tell: the health checks{} were not read ({why})",
+                of_account(*account)
+            ),
+            format!("no Route 53 answer{}", of_account(*account)),
+            None,
+            now,
+        ));
+    }
+    // Each record the workload's checks decide, with the first claiming check's read (what
+    // dates "no SECONDARY" when there is none).
+    let mut records: BTreeMap<&str, &Read<'_>> = BTreeMap::new();
+    for r in read.iter().filter(|r| claimed(mine, r.check)) {
+        for g in &r.check.guards {
+            records.entry(g.name.as_str()).or_insert(r);
+        }
+    }
+    for (record, claiming) in records {
         let shown = record.trim_end_matches('.');
-        let secondary = checks.iter().find(|c| {
-            c.guards
+        let subject = format!("DNS failover {shown}");
+        let secondary = read.iter().find(|r| {
+            r.check
+                .guards
                 .iter()
                 .any(|g| g.name == record && g.role == FailoverRole::Secondary)
         });
-        let Some(c) = secondary else {
+        let Some(r) = secondary else {
+            if !unread.is_empty() {
+                let accounts: Vec<String> = unread
+                    .iter()
+                    .map(|(a, _)| a.unwrap_or("the one account").to_string())
+                    .collect();
+                out.push(Reason::new(
+                    Side::Rto,
+                    subject,
+                    Verdict::Unknown,
+                    format!(
+                        "cannot tell whether {shown} has a SECONDARY to fail over to: none in the accounts read, and the health checks of {} were not read",
+                        accounts.join(", ")
+                    ),
+                    format!(
+                        "Route 53 health checks read at {}; none of {}",
+                        claiming.fetched_at,
+                        accounts.join(", ")
+                    ),
+                    None,
+                    now,
+                ));
+                continue;
+            }
             let (verdict, text) = aged(
                 Verdict::Warn,
                 format!("{shown} has no health-checked SECONDARY record to fail over to"),
-                fetched_at,
-                stale,
+                claiming.fetched_at,
+                claiming.stale,
                 now,
             );
             out.push(Reason::new(
                 Side::Rto,
-                format!("DNS failover {shown}"),
+                subject,
                 verdict,
                 text,
-                format!("Route 53 health checks read at {fetched_at}"),
-                Some(fetched_at),
+                format!("Route 53 health checks read at {}", claiming.fetched_at),
+                Some(claiming.fetched_at),
                 now,
             ));
             continue;
         };
+        let c = r.check;
         let eval = health::judge(c, now);
         let text = match eval.verdict {
             Verdict::Ok => format!("secondary {} is healthy: {}", c.name, eval.reason),
             _ => format!("secondary {}: {}", c.name, eval.reason),
         };
-        let (verdict, text) = aged(eval.verdict, text, fetched_at, stale, now);
-        let at = c.status_at.unwrap_or(fetched_at);
+        let (verdict, text) = aged(eval.verdict, text, r.fetched_at, r.stale, now);
+        let at = c.status_at.unwrap_or(r.fetched_at);
+        let account = r
+            .account
+            .map(|a| format!(" in account {a}"))
+            .unwrap_or_default();
         out.push(Reason::new(
             Side::Rto,
-            format!("DNS failover {shown}"),
+            subject,
             verdict,
             text,
             format!(
-                "health check {} ({}), status {} at {at}",
+                "health check {} ({}){account}, status {} at {at}",
                 c.id,
                 c.target,
                 c.status.word()

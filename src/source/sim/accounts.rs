@@ -6,8 +6,8 @@
 use super::SimFleet;
 use super::estate::Estate;
 use crate::fleet::{
-    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica,
-    Snapshot,
+    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Listing,
+    Replica, Snapshot,
 };
 use crate::source::{AccountFleet, FetchResult, FleetSource};
 use async_trait::async_trait;
@@ -61,6 +61,13 @@ pub fn fleets(fleet: &Arc<SimFleet>) -> Vec<AccountFleet> {
         )
     })
     .collect()
+}
+
+/// Keeps the items of a listing that was read for which `keep` holds.
+fn retain_listed<T>(listing: &mut Listing<T>, keep: impl Fn(&T) -> bool) {
+    if let Listing::Read(list) = listing {
+        list.retain(|item| keep(item));
+    }
 }
 
 /// One account's share of the simulated estate.
@@ -117,6 +124,11 @@ impl FleetSource for SimAccount {
             health
                 .recovery_points
                 .retain(|p| account_of_vault(&p.vault) == account);
+            // Copy jobs are listed where the copied resource lives; restore windows and
+            // replicated automated backups where the database does.
+            retain_listed(&mut health.copies, |c| self.mine(&c.resource_id));
+            retain_listed(&mut health.restore_windows, |w| self.mine(&w.db_id));
+            retain_listed(&mut health.automated_backups, |b| self.mine(&b.db_id));
             health
         })
     }
@@ -193,5 +205,31 @@ mod tests {
             all.len(),
             "every point is in exactly one account"
         );
+    }
+
+    /// Copy jobs are listed by the account of the resource copied, restore windows and
+    /// replicated automated backups by the account of the database: the backup account,
+    /// which holds no database, lists none of them (readiness would count each twice).
+    #[tokio::test]
+    async fn copies_and_restore_windows_are_listed_by_their_databases_account_only() {
+        let sim = Arc::new(SimFleet::new(SimOptions {
+            clock: Clock::manual(Timestamp::from_second(1_800_000_000).expect("valid")),
+            ..SimOptions::default()
+        }));
+        let fleets = fleets(&sim);
+        let mut listed = Vec::new();
+        for f in &fleets {
+            let (mut copies, mut windows, mut replicated) = (0, 0, 0);
+            for region in f.fleet.regions() {
+                let health = f.fleet.backups(&region).await.expect("backups").data;
+                copies += health.copies.read().map_or(0, <[_]>::len);
+                windows += health.restore_windows.read().map_or(0, <[_]>::len);
+                replicated += health.automated_backups.read().map_or(0, <[_]>::len);
+            }
+            listed.push((copies, windows, replicated));
+        }
+        let (copies, windows, replicated) = listed[0];
+        assert!(copies > 0 && windows > 0 && replicated > 0, "{listed:?}");
+        assert_eq!(listed[1], (0, 0, 0), "the backup account: {listed:?}");
     }
 }
