@@ -149,7 +149,11 @@ pub async fn ensure(audit_dir: &Path, seed: u64, now: Timestamp) -> Result<Rehea
             &format!("the headless rehearsal stopped: {why}"),
             clock.now(),
         );
-        journal.gate([&run], Vec::new());
+        let mut solo = crate::effects::Solo {
+            run: &mut run,
+            failed: None,
+        };
+        crate::effects::through_journal(&mut solo, &mut journal, Vec::new(), || clock.now());
     }
     let sealed = journal.close([&run]);
     driven?;

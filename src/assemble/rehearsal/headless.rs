@@ -1,13 +1,15 @@
 //! One run carried out with nobody at the keyboard, as the cockpit carries it out: every new
-//! log entry through the audit journal (synced) before any job goes out, each admitted job
+//! log entry through the cockpit's own gate (`effects::through_journal`, the audit journal,
+//! synced) before any job goes out, each admitted job
 //! done by the runner, each report fed back to the executor. Where the cockpit would wait for
 //! the operator, the run's own next move is taken: the step confirmed once its live values
 //! are read and hold (with the name a destructive step asks to be typed). Anything that stops
 //! a careful operator (a failed step, a pre-check that does not hold, a value that cannot be
 //! told) stops the rehearsal with the executor's own words.
 
-use crate::audit::journal::{Journal, Notice};
+use crate::audit::journal::Journal;
 use crate::clock::Clock;
+use crate::effects::{self, Solo};
 use crate::runbook::act::port::Actions;
 use crate::runbook::exec::work::{Report, Work};
 use crate::runbook::exec::{Refusal, Run};
@@ -28,16 +30,20 @@ pub async fn drive(
 ) -> Result<(), String> {
     let mut pending = work;
     for _ in 0..MAX_MOVES {
-        // The cockpit's gate: the log on disk first, and only admitted work goes out.
-        let gated = journal.gate([&*run], std::mem::take(&mut pending));
-        for notice in gated.notices {
-            match notice {
-                Notice::Failed { message, .. } => return Err(message),
-                Notice::Refused(report) => pending.extend(run.on_report(report, clock.now())),
-                Notice::Sealed { .. } => {}
-            }
+        // The cockpit's own gate (`effects`): the log on disk first, and only admitted work
+        // goes out.
+        let mut solo = Solo {
+            run: &mut *run,
+            failed: None,
+        };
+        let admitted =
+            effects::through_journal(&mut solo, journal, std::mem::take(&mut pending), || {
+                clock.now()
+            });
+        if let Some(message) = solo.failed {
+            return Err(message);
         }
-        for job in gated.work {
+        for job in admitted {
             for report in carry_out(job, actions.clone(), clock).await {
                 pending.extend(run.on_report(report, clock.now()));
             }
@@ -47,15 +53,9 @@ pub async fn drive(
         }
         if run.is_over() {
             // One more pass writes the last entries and seals the run.
-            let gated = journal.gate([&*run], Vec::new());
-            if let Some(Notice::Failed { message, .. }) = gated
-                .notices
-                .into_iter()
-                .find(|n| matches!(n, Notice::Failed { .. }))
-            {
-                return Err(message);
-            }
-            return Ok(());
+            let mut solo = Solo { run, failed: None };
+            effects::through_journal(&mut solo, journal, Vec::new(), || clock.now());
+            return solo.failed.map_or(Ok(()), Err);
         }
         pending = next_move(run, clock)?;
     }
