@@ -376,10 +376,16 @@ pub(crate) mod tests {
 
     /// A 300-replica fleet a minute into a region outage (the lag pane's tests use it too).
     pub(crate) fn outage_app() -> App {
+        outage_app_of(300, false)
+    }
+
+    /// `fleet_size` replicas a minute into a region outage, with each region's backups when
+    /// `backups` (the backups pane's tests).
+    pub(crate) fn outage_app_of(fleet_size: usize, backups: bool) -> App {
         let start = Timestamp::from_second(1_800_000_000).expect("valid");
         let now = start + jiff::SignedDuration::from_mins(1);
         let sim = SimFleet::new(SimOptions {
-            fleet_size: 300,
+            fleet_size,
             scenario: Scenario::RegionOutage,
             clock: Clock::manual(start),
             ..SimOptions::default()
@@ -407,6 +413,16 @@ pub(crate) mod tests {
                 }),
                 now,
             );
+            if backups {
+                let result = sim.backups_at(region, now);
+                app.update(
+                    Event::Fetched(Fetched::Backups {
+                        place: region.clone().into(),
+                        result,
+                    }),
+                    now,
+                );
+            }
         }
         app
     }

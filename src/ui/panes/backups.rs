@@ -340,58 +340,15 @@ fn draw_rows(frame: &mut Frame, area: Rect, app: &App, focused: bool, drawn: Row
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Event, Fetched, ListId, Mode};
-    use crate::clock::Clock;
-    use crate::config::{Config, Refresh};
-    use crate::source::sim::{Scenario, SimFleet, SimOptions};
-    use crate::theme::Theme;
-    use jiff::{SignedDuration, Timestamp};
+    use crate::app::{Event, ListId};
+    use jiff::SignedDuration;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
     /// A 1,000-replica fleet a minute into a region outage, with its backups, looking at the
     /// recovery points.
     fn app() -> App {
-        let start = Timestamp::from_second(1_800_000_000).expect("valid");
-        let now = start + SignedDuration::from_mins(1);
-        let sim = SimFleet::new(SimOptions {
-            fleet_size: 1_000,
-            scenario: Scenario::RegionOutage,
-            clock: Clock::manual(start),
-            ..SimOptions::default()
-        });
-        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
-            .map(String::from)
-            .to_vec();
-        let mut app = App::new(
-            Mode::Demo {
-                scenario: Scenario::RegionOutage,
-            },
-            "sim",
-            &regions,
-            Config::default().workloads(sim.workloads()),
-            Refresh::demo(),
-            Theme::mono(),
-            now,
-        );
-        for region in &regions {
-            let replicas = sim.replicas_at(region, now);
-            app.update(
-                Event::Fetched(Fetched::Replicas {
-                    place: region.clone().into(),
-                    result: replicas,
-                }),
-                now,
-            );
-            let backups = sim.backups_at(region, now);
-            app.update(
-                Event::Fetched(Fetched::Backups {
-                    place: region.clone().into(),
-                    result: backups,
-                }),
-                now,
-            );
-        }
+        let mut app = crate::app::view::tests::outage_app_of(1_000, true);
         app.focus = Pane::Backups;
         app.backup_view = BackupView::RecoveryPoints;
         app
