@@ -8,7 +8,8 @@ use serde::Deserialize;
 use std::path::Path;
 
 /// One `[[account]]` table: how to reach an account, and which of its regions to poll.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// `Debug` hides the external id (below).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     /// What the cockpit calls it: on its rows, in the header, in `--accounts`, in runbooks.
@@ -32,6 +33,28 @@ pub struct Account {
     /// A label such as `prod` or `staging`; `prod` or `production` is shown as production.
     #[serde(default)]
     pub environment: Option<String>,
+}
+
+/// Every field but the external id, which a role's trust policy uses as a secret shared by
+/// the two accounts: a log line or a panic message may print an account, never that.
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("name", &self.name)
+            .field("profile", &self.profile)
+            .field("role_arn", &self.role_arn)
+            .field(
+                "external_id",
+                &self
+                    .external_id
+                    .as_ref()
+                    .map(|_| crate::runbook::words::REDACTED),
+            )
+            .field("session_name", &self.session_name)
+            .field("regions", &self.regions)
+            .field("environment", &self.environment)
+            .finish()
+    }
 }
 
 impl Account {
@@ -157,6 +180,25 @@ pub fn choose<'a>(accounts: &'a [Account], asked: &[String]) -> Result<Vec<&'a A
 
 #[cfg(test)]
 mod tests {
+    /// The external id a role's trust policy asks for is a shared secret between two
+    /// accounts: a stray `{:?}` (a log line, a panic message) must not print it.
+    #[test]
+    fn an_accounts_debug_print_hides_its_external_id() {
+        let canary = "ext-canary-7f1e2d";
+        let account = Account {
+            name: "dr".into(),
+            profile: None,
+            role_arn: Some("arn:aws:iam::123456789012:role/ripcord".into()),
+            external_id: Some(canary.into()),
+            session_name: None,
+            regions: Vec::new(),
+            environment: None,
+        };
+        let printed = format!("{account:?} {:?}", vec![account.clone()]);
+        assert!(!printed.contains(canary), "{printed}");
+        assert!(printed.contains("external_id"), "{printed}");
+    }
+
     use super::*;
 
     fn account(name: &str) -> Account {
