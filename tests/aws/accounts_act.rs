@@ -9,10 +9,6 @@
 use crate::common;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
-use aws_sdk_cloudwatch::primitives::DateTime;
-use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode as MetricStatus};
-use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use common::moto::{EAST, Moto, create_postgres, create_read_replica, sdk_for};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
@@ -67,43 +63,10 @@ async fn backup_sdk(moto: &Moto) -> SdkConfig {
         .await
 }
 
-/// GetMetricData answering `ReplicaLag` of 3 s a minute before the end of the window.
-fn replica_lag() -> aws_sdk_cloudwatch::Client {
-    let rule = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(|req| {
-        let end = req.end_time().expect("an end time").secs();
-        let results = req
-            .metric_data_queries()
-            .iter()
-            .map(|q| {
-                let lag = q
-                    .metric_stat()
-                    .and_then(|s| s.metric())
-                    .and_then(|m| m.metric_name())
-                    == Some("ReplicaLag");
-                let result = MetricDataResult::builder()
-                    .set_id(q.id().map(str::to_string))
-                    .status_code(MetricStatus::Complete);
-                if lag {
-                    result
-                        .timestamps(DateTime::from_secs(end - 60))
-                        .values(3.0)
-                        .build()
-                } else {
-                    result.build()
-                }
-            })
-            .collect();
-        GetMetricDataOutput::builder()
-            .set_metric_data_results(Some(results))
-            .build()
-    });
-    mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule])
-}
-
 /// One account's runbook actions, with its own credentials (`sdk`).
 fn actions_of(sdk: &SdkConfig) -> Arc<dyn Actions> {
     let mut clients = RegionActionClients::new(sdk, EAST);
-    clients.reads.cloudwatch = replica_lag();
+    clients.reads.cloudwatch = crate::aws_runbooks::replica_lag(3.0);
     Arc::new(
         AwsActions::from_clients(
             BTreeMap::from([(EAST.to_string(), clients)]),

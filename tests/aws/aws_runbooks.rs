@@ -102,7 +102,7 @@ async fn seed(moto: &Moto) -> Estate {
 
 /// GetMetricData answering `ReplicaLag` of `lag_secs` a minute before the end of the asked
 /// window, for any replica; the Aurora series stay empty.
-fn replica_lag(lag_secs: f64) -> aws_sdk_cloudwatch::Client {
+pub(crate) fn replica_lag(lag_secs: f64) -> aws_sdk_cloudwatch::Client {
     let rule = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
         let end = req.end_time().expect("an end time").secs();
         let results = req
