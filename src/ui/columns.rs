@@ -75,12 +75,26 @@ pub fn natural_widths<'s, R: AsRef<[Span<'s>]>>(
     cols: &[Col],
     rows: impl Iterator<Item = R>,
 ) -> Vec<u16> {
+    widest(cols, rows.map(|row| cell_widths(cols, row.as_ref())))
+}
+
+/// The width of each of a row's cells as `natural_widths` counts them (a chart's as none).
+pub fn cell_widths(cols: &[Col], row: &[Span<'_>]) -> Vec<u16> {
+    cols.iter()
+        .zip(row)
+        .map(|(c, span)| match c.holds {
+            Holds::Chart(_) => 0,
+            _ => clamp_width(span.width()),
+        })
+        .collect()
+}
+
+/// `natural_widths`, from each row's `cell_widths`.
+pub fn widest<W: AsRef<[u16]>>(cols: &[Col], rows: impl Iterator<Item = W>) -> Vec<u16> {
     let mut natural: Vec<u16> = cols.iter().map(least_width).collect();
     for row in rows {
-        for ((n, c), span) in natural.iter_mut().zip(cols).zip(row.as_ref()) {
-            if !matches!(c.holds, Holds::Chart(_)) {
-                *n = (*n).max(clamp_width(span.width()));
-            }
+        for (n, w) in natural.iter_mut().zip(row.as_ref()) {
+            *n = (*n).max(*w);
         }
     }
     natural

@@ -18,7 +18,7 @@ use crate::app::fleet::FleetView;
 use crate::fleet::replica::LagReading;
 use crate::fleet::{Evaluation, LAG_CURRENT_FOR, Replica, Targets, Verdict, evaluate};
 use jiff::Timestamp;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// One replica, evaluated: where it is in its feed, what was judged, and until when.
 #[derive(Clone)]
@@ -33,6 +33,9 @@ pub(crate) struct ReplicaEntry {
     from: Provenance,
     judged_at: Timestamp,
     until: Option<Timestamp>,
+    /// The row's cells' widths, measured by the screen for one set of columns while the row's
+    /// judgement holds (`ReplicaRows::measured_by_row`); kept with the row.
+    widths: OnceLock<(u64, Arc<[u16]>)>,
 }
 
 impl KeptRow for ReplicaEntry {
@@ -92,6 +95,31 @@ impl<'a> ReplicaRows<'a> {
         measure: impl FnOnce(&ReplicaRows<'a>) -> Vec<u16>,
     ) -> Arc<[u16]> {
         self.picked.measured(columns, || measure(self))
+    }
+
+    /// `measured`, from the widths of each row (`measure_row`), combined by `widest`: each
+    /// row is measured once while it is kept and its judgement holds, so that when one
+    /// region answers, only its rows are measured again.
+    pub fn measured_by_row(
+        &self,
+        columns: u64,
+        measure_row: impl Fn(&ReplicaRow<'_>) -> Vec<u16>,
+        widest: impl FnOnce(&mut dyn Iterator<Item = Arc<[u16]>>) -> Vec<u16>,
+    ) -> Arc<[u16]> {
+        self.picked.measured(columns, || {
+            let mut each = (0..self.len()).filter_map(|i| {
+                let e = self.picked.get(i)?;
+                let row = self.get(i)?;
+                let measure = || -> Arc<[u16]> { measure_row(&row).into() };
+                Some(match e.widths.get() {
+                    Some((c, widths)) if *c == columns => Arc::clone(widths),
+                    // Measured for other columns (the pane was wide): not kept again.
+                    Some(_) => measure(),
+                    None => Arc::clone(&e.widths.get_or_init(|| (columns, measure())).1),
+                })
+            });
+            widest(&mut each)
+        })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = ReplicaRow<'_>> + '_ {
@@ -167,6 +195,7 @@ impl<'a> ReplicasOf<'a> {
                 from,
                 judged_at: view.now,
                 until,
+                widths: OnceLock::new(),
             });
         }
     }
@@ -269,6 +298,8 @@ impl Derive<ReplicaEntry> for ReplicasOf<'_> {
             e.from = from;
             e.judged_at = now;
             e.until = until;
+            // Its cells may read otherwise now.
+            e.widths = OnceLock::new();
             judged.rows += 1;
         }
         judged

@@ -5,7 +5,8 @@ use crate::app::view::ReplicaRow;
 use crate::app::{App, Pane};
 use crate::fleet::format_duration;
 use crate::ui::columns::{
-    Col, Holds, headers, lay_out_window, least_width, natural_widths, near_selection, table_width,
+    Col, Holds, cell_widths, headers, lay_out_window, least_width, near_selection, table_width,
+    widest,
 };
 use crate::ui::widgets::{
     AccountsShown, account_span, feed_errors, feeds_summary, pane_block, seen_span, sparkline,
@@ -37,14 +38,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let selected = app.selected_index(Pane::Replicas);
     let visible = near_selection(selected, rows.len(), area.height);
     // Measured once per set of columns: wide or not, with the account column or not.
+    // Each row is measured once while its judgement holds: an answer of one region measures
+    // that region's rows alone.
     let mut natural = rows
-        .measured(u64::from(wide) | (u64::from(with_account) << 1), |all| {
-            natural_widths(
-                &cols,
-                all.iter()
-                    .map(|row| cells(app, &row, wide, with_account, Drawn::Measured)),
-            )
-        })
+        .measured_by_row(
+            u64::from(wide) | (u64::from(with_account) << 1),
+            |row| cell_widths(&cols, &cells(app, row, wide, with_account, Drawn::Measured)),
+            |all| widest(&cols, all),
+        )
         .to_vec();
     // Except `seen`, the age of each feed's data, which moves with the clock: measured now.
     if let Some(seen) = cols.iter().position(|c| c.header == "seen") {
@@ -266,6 +267,43 @@ mod tests {
                     screen(&app, size, false),
                     screen(&app, size, true),
                     "selection {target}, {size:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rows_measured_once_draw_what_every_row_drew_as_the_regions_answer() {
+        use crate::app::Fetched;
+        use crate::clock::Clock;
+        use crate::source::sim::{Scenario, SimFleet, SimOptions};
+        // The fleet `outage_app` shows, answering again a region at a time: each row's
+        // widths are kept until its region answers or its judgement turns.
+        let mut app = outage_app();
+        let sim = SimFleet::new(SimOptions {
+            fleet_size: 300,
+            scenario: Scenario::RegionOutage,
+            clock: Clock::manual(jiff::Timestamp::from_second(1_800_000_000).expect("valid")),
+            ..SimOptions::default()
+        });
+        let regions = ["us-east-1", "us-west-2", "eu-west-1"];
+        let start = app.now;
+        for n in 1..=12i64 {
+            let now = start + jiff::SignedDuration::from_millis(700 * n);
+            let region = regions[usize::try_from(n).expect("small") % regions.len()];
+            app.update(
+                Event::Fetched(Fetched::Replicas {
+                    place: region.into(),
+                    result: sim.replicas_at(region, now),
+                }),
+                now,
+            );
+            // Both sizes, in turn: the narrow pane's columns, then the wide one's.
+            for size in [(80, 24), (200, 60)] {
+                assert_eq!(
+                    screen(&app, size, false),
+                    screen(&app, size, true),
+                    "answer {n}, {size:?}"
                 );
             }
         }
