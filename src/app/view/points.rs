@@ -461,7 +461,8 @@ mod tests {
             lag_samples: vec![LagSample {
                 at: at(900),
                 lag: None,
-            }],
+            }]
+            .into(),
             lag_problem: None,
         };
         view.apply(

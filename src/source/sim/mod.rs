@@ -14,8 +14,8 @@ pub mod signals;
 use crate::clock::Clock;
 use crate::fleet::{
     BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck,
-    HistoryOf, JobCounts, LagHistory, LagSample, Listing, NewestPoint, RecoveryPointAge, Replica,
-    ReplicationState, ResourceJobStats, Snapshot, Window, Workload,
+    HistoryOf, JobCounts, LagHistory, LagSample, LagSamples, Listing, NewestPoint,
+    RecoveryPointAge, Replica, ReplicationState, ResourceJobStats, Snapshot, Window, Workload,
 };
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -24,7 +24,6 @@ use jiff::{SignedDuration, Timestamp};
 use signals::Outage;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
@@ -164,7 +163,7 @@ impl SimFleet {
             .map(|(i, r)| {
                 let at = |t: Timestamp| LagSample {
                     at: t,
-                    lag: Some(Duration::from_secs_f64(signals::lag_at(
+                    lag: Some(signals::published_lag(signals::lag_at(
                         self.seed,
                         i as u64,
                         &r.lag,
@@ -173,12 +172,12 @@ impl SimFleet {
                         t,
                     ))),
                 };
-                let mut samples: Vec<LagSample> = (1..HISTORY_MINUTES)
+                let mut samples: LagSamples = (1..HISTORY_MINUTES)
                     .rev()
                     .filter_map(|k| Timestamp::from_second(minute - k * 60).ok())
+                    .chain([now])
                     .map(at)
                     .collect();
-                samples.push(at(now));
                 let mut state = ReplicationState::Replicating;
                 match (outage.as_ref(), r.in_outage) {
                     (None, _) | (Some(_), OutageRole::Ordinary) => {}
@@ -193,9 +192,7 @@ impl SimFleet {
                     // Promoted when the outage began: no replication, so no lag, since then.
                     (Some(o), OutageRole::PromotedUncovered) => {
                         state = ReplicationState::Promoted;
-                        for sample in samples.iter_mut().filter(|s| s.at >= o.since) {
-                            sample.lag = None;
-                        }
+                        samples.not_active_from(o.since);
                     }
                 }
                 Replica {
@@ -427,6 +424,7 @@ impl FleetSource for SimFleet {
 mod tests {
     use super::*;
     use crate::fleet::JobState;
+    use std::time::Duration;
 
     fn start() -> Timestamp {
         Timestamp::from_second(1_800_000_000).expect("valid")
@@ -562,7 +560,7 @@ mod tests {
         assert!(west.data.iter().any(|r| r.id == "orders-dr-usw2"));
         let r = &west.data[0];
         assert_eq!(r.lag_samples.len(), 60);
-        assert_eq!(r.lag_samples.last().map(|s| s.at), Some(start()));
+        assert_eq!(r.lag_samples.newest().map(|s| s.at), Some(start()));
         assert_eq!(west.fetched_at, start());
     }
 
