@@ -208,11 +208,29 @@ impl SimFleet {
                 }
             })
             .collect();
+        // Kept until the next answer: no room for more (the list grew by doubling).
+        replicas.shrink_to_fit();
         self.adjust_replicas(&mut replicas, now);
         Ok(Snapshot::new(replicas, now))
     }
 
     pub fn backups_at(&self, region: &str, now: Timestamp) -> FetchResult<BackupHealth> {
+        self.backups_where(region, now, |_| true, |_| true)
+    }
+
+    /// The backups of `region` one account sees: what is held in the vaults `vault_kept`
+    /// keeps (the job counts, the jobs worth attention, the recovery points), and what is
+    /// listed where the resource lives for the resources `resource_kept` keeps (their own
+    /// job counts, their copies, restore windows and replicated automated backups). Nothing
+    /// else is made: a region's listing is a resource's fortnight of jobs over thousands of
+    /// resources, and an account that keeps a few of them should not build and hold all.
+    pub fn backups_where(
+        &self,
+        region: &str,
+        now: Timestamp,
+        vault_kept: impl Fn(&str) -> bool,
+        resource_kept: impl Fn(&str) -> bool,
+    ) -> FetchResult<BackupHealth> {
         Self::known_region(region, "backup:ListBackupJobs")?;
         self.refuse_if_down(region, "backup:ListBackupJobs", now)?;
         let outage = self.current_outage();
@@ -229,18 +247,24 @@ impl SimFleet {
             .enumerate()
             .filter(|(_, p)| p.region == region)
         {
+            let (in_vault, listed) = (vault_kept(&res.vault), resource_kept(&res.id));
+            if !in_vault && !listed {
+                continue;
+            }
             let jobs = signals::jobs_between(self.seed, i as u64, res, outage.as_ref(), from, now);
             let mut own: BTreeMap<Window, JobCounts> = BTreeMap::new();
             for job in &jobs {
                 let age = now.as_second() - job.created_at.as_second();
                 for w in Window::ALL.into_iter().filter(|w| age <= w.seconds()) {
-                    counts
-                        .entry((res.vault.clone(), res.resource_type.clone(), w))
-                        .or_default()
-                        .add(job.state, 1);
+                    if in_vault {
+                        counts
+                            .entry((res.vault.clone(), res.resource_type.clone(), w))
+                            .or_default()
+                            .add(job.state, 1);
+                    }
                     own.entry(w).or_default().add(job.state, 1);
                 }
-                if job.state.is_problem() {
+                if in_vault && job.state.is_problem() {
                     health.problem_jobs.push(BackupJob {
                         job_id: format!("sim-{}-{}", res.id, job.slot),
                         region: region.to_string(),
@@ -253,14 +277,16 @@ impl SimFleet {
                     });
                 }
             }
-            health
-                .resource_stats
-                .extend(own.into_iter().map(|(window, counts)| ResourceJobStats {
-                    region: region.to_string(),
-                    resource_id: res.id.clone(),
-                    window,
-                    counts,
-                }));
+            if listed {
+                health
+                    .resource_stats
+                    .extend(own.into_iter().map(|(window, counts)| ResourceJobStats {
+                        region: region.to_string(),
+                        resource_id: res.id.clone(),
+                        window,
+                        counts,
+                    }));
+            }
             let newest = jobs
                 .iter()
                 .rev()
@@ -272,13 +298,18 @@ impl SimFleet {
                     )
                 })
                 .map(|j| j.finished_at);
-            health.recovery_points.push(RecoveryPointAge {
-                region: region.to_string(),
-                vault: res.vault.clone(),
-                resource_id: res.id.clone(),
-                resource_type: res.resource_type.clone(),
-                newest: newest.map_or(NewestPoint::None, NewestPoint::Taken),
-            });
+            if in_vault {
+                health.recovery_points.push(RecoveryPointAge {
+                    region: region.to_string(),
+                    vault: res.vault.clone(),
+                    resource_id: res.id.clone(),
+                    resource_type: res.resource_type.clone(),
+                    newest: newest.map_or(NewestPoint::None, NewestPoint::Taken),
+                });
+            }
+            if !listed {
+                continue;
+            }
             if let Some((to_region, to_vault)) = res.copy_to {
                 copies.extend(readiness::copies(res, &jobs, to_region, to_vault, now));
             }
@@ -287,10 +318,17 @@ impl SimFleet {
             }
         }
         for res in &self.estate.protected {
-            if res.backups_replicated_to == Some(region) {
+            if res.backups_replicated_to == Some(region) && resource_kept(&res.id) {
                 replicated.push(readiness::replicated_backups(res, region, now));
             }
         }
+        // Kept until the next answer: no room for more (each `Vec` grew by doubling).
+        copies.shrink_to_fit();
+        windows.shrink_to_fit();
+        replicated.shrink_to_fit();
+        health.resource_stats.shrink_to_fit();
+        health.problem_jobs.shrink_to_fit();
+        health.recovery_points.shrink_to_fit();
         health.copies = Listing::Read(copies);
         health.restore_windows = Listing::Read(windows);
         health.automated_backups = Listing::Read(replicated);
