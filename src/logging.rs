@@ -4,9 +4,12 @@
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::EnvFilter;
+
+/// Lines waiting for the writer thread at most (`init`).
+const BUFFERED_LINES: usize = 8_192;
 
 /// Keep this alive for as long as logs should be written; dropping it flushes them.
 pub struct LogGuard {
@@ -18,7 +21,13 @@ pub struct LogGuard {
 /// An error here is reported by the caller and ripcord runs on without a log file.
 pub fn init(dir: &Path) -> Result<LogGuard, String> {
     let appender = open(dir)?;
-    let (writer, worker) = tracing_appender::non_blocking(appender);
+    // The channel to the writer thread holds its lines in a ring allocated up front:
+    // tracing-appender's default of 128,000 lines is 4 MB held from start to exit, for a
+    // program that logs a line per change of a feed's state. A burst past the limit drops
+    // lines (counted by tracing-appender), never blocks the UI.
+    let (writer, worker) = NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .finish(appender);
     let filter = EnvFilter::try_from_env("RIPCORD_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -92,7 +92,7 @@ mod tests {
             engine: "postgres".into(),
             kind: ReplicaKind::RdsReadReplica,
             state: ReplicationState::Replicating,
-            lag_samples: Vec::new(),
+            lag_samples: Default::default(),
             lag_problem: None,
         }
     }

@@ -84,6 +84,7 @@ fn replica(id: &str, lag: Option<u64>, state: ReplicationState) -> Replica {
                     at: t(0),
                     lag: Some(Duration::from_secs(l)),
                 }]
+                .into()
             })
             .unwrap_or_default(),
         lag_problem: None,

@@ -139,7 +139,7 @@ mod tests {
             engine: "postgres".into(),
             kind: ReplicaKind::RdsReadReplica,
             state,
-            lag_samples: Vec::new(),
+            lag_samples: Default::default(),
             lag_problem: None,
         }
     }

@@ -52,7 +52,7 @@ pub fn replica(
             return Evaluation::unknown(format!(
                 "no recent lag: newest datapoint {} ({})",
                 format_age(last.at, now),
-                sample_value(last)
+                sample_value(&last)
             ));
         }
         LagReading::Unread { why, last } => {
@@ -60,7 +60,7 @@ pub fn replica(
                 format!(
                     "; last datapoint {} ({})",
                     format_age(s.at, now),
-                    sample_value(s)
+                    sample_value(&s)
                 )
             });
             return Evaluation::unknown(format!("cannot tell: lag not read: {why}{history}"));
@@ -179,6 +179,7 @@ mod tests {
                         at: at(0),
                         lag: l.map(Duration::from_secs),
                     }]
+                    .into()
                 })
                 .unwrap_or_default(),
             lag_problem: None,

@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod failure;
 pub mod health;
 pub mod lag_history;
+pub mod lag_samples;
 pub mod place;
 pub mod readiness;
 pub mod replica;
@@ -30,6 +31,7 @@ pub use health::{
 pub use lag_history::{
     HistoryOf, HistorySpan, LagHistory, LagSeries, PeriodLag, WithinRpo, history_end,
 };
+pub use lag_samples::LagSamples;
 pub use place::{AccountLabel, Place, is_region_name};
 pub use replica::{LAG_CURRENT_FOR, LagReading, LagSample, Replica, ReplicaKind, ReplicationState};
 pub use verdict::{Evaluation, Verdict};

@@ -1,5 +1,6 @@
 //! Replicas: RDS read replicas (in-region or cross-region) and Aurora global-database secondaries.
 
+use super::lag_samples::LagSamples;
 use jiff::Timestamp;
 use serde::Serialize;
 use std::time::Duration;
@@ -92,7 +93,7 @@ pub struct Replica {
     pub kind: ReplicaKind,
     pub state: ReplicationState,
     /// Oldest first; the last hour at one-minute resolution when the source has it.
-    pub lag_samples: Vec<LagSample>,
+    pub lag_samples: LagSamples,
     /// Why the lag could not be read on the last fetch, in what AWS said (a metrics call that
     /// failed or hung, a series CloudWatch answered with an error). The samples, if any, are
     /// then from an earlier read: history, never the lag now.
@@ -108,13 +109,13 @@ pub const LAG_CURRENT_FOR: Duration = Duration::from_secs(300);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LagReading<'a> {
     /// The newest datapoint is recent enough to be the lag now.
-    Current(&'a LagSample),
+    Current(LagSample),
     /// The newest datapoint is older than `LAG_CURRENT_FOR`: no recent lag.
-    Old(&'a LagSample),
+    Old(LagSample),
     /// The last read failed; `last` is history from an earlier read, if any.
     Unread {
         why: &'a str,
-        last: Option<&'a LagSample>,
+        last: Option<LagSample>,
     },
     /// No datapoints at all.
     NoData,
@@ -122,8 +123,8 @@ pub enum LagReading<'a> {
 
 impl Replica {
     /// The newest sample, if any, however old. Use `lag_reading` for "the lag now".
-    pub fn latest_sample(&self) -> Option<&LagSample> {
-        self.lag_samples.last()
+    pub fn latest_sample(&self) -> Option<LagSample> {
+        self.lag_samples.newest()
     }
 
     /// The lag as it stands at `now`: only a recent datapoint from a read that worked is

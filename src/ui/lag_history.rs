@@ -223,7 +223,7 @@ mod tests {
             engine: "postgres".into(),
             kind: ReplicaKind::RdsReadReplica,
             state: ReplicationState::Replicating,
-            lag_samples: vec![],
+            lag_samples: Default::default(),
             lag_problem: None,
         }
     }

@@ -187,19 +187,19 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
             let lag_now = match r.lag_reading(app.now) {
                 crate::fleet::LagReading::Current(s) => Some(format!(
                     "{} (datapoint {})",
-                    value(s),
+                    value(&s),
                     format_age(s.at, app.now)
                 )),
                 crate::fleet::LagReading::Old(s) => Some(format!(
                     "no recent lag: newest datapoint {}, {}",
-                    value(s),
+                    value(&s),
                     format_age(s.at, app.now)
                 )),
                 crate::fleet::LagReading::Unread { why, last } => Some(format!(
                     "cannot tell: {why}{}",
                     last.map_or_else(String::new, |s| format!(
                         " (earlier read: {}, {})",
-                        value(s),
+                        value(&s),
                         format_age(s.at, app.now)
                     ))
                 )),

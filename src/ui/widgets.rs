@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::app::feed::{Feed, Freshness};
 use crate::app::view::Provenance;
-use crate::fleet::{LagSample, Verdict, format_duration};
+use crate::fleet::{LagSamples, Verdict, format_duration};
 use crate::theme::Theme;
 use crate::ui::columns::{Col, Holds};
 use jiff::Timestamp;
@@ -160,7 +160,7 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 /// A sparkline of lag in `width` characters, each the worst sample of its stretch of time.
 /// Scaled to `ceiling` (the RPO) or the worst sample, whichever is larger, so a full bar means
 /// "at or past the RPO". A stretch where replication was not active shows as `×`.
-pub fn sparkline(samples: &[LagSample], width: usize, ceiling: f64) -> String {
+pub fn sparkline(samples: &LagSamples, width: usize, ceiling: f64) -> String {
     if samples.is_empty() || width == 0 {
         return String::new();
     }
@@ -169,25 +169,29 @@ pub fn sparkline(samples: &[LagSample], width: usize, ceiling: f64) -> String {
         .filter_map(|s| s.lag)
         .map(|d| d.as_secs_f64())
         .fold(ceiling, f64::max);
-    let per = samples.len().div_ceil(width);
-    samples
-        .chunks(per.max(1))
-        .map(|chunk| {
-            let worst = chunk
-                .iter()
-                .map(|s| s.lag.map(|d| d.as_secs_f64()))
-                .try_fold(0.0_f64, |acc, v| v.map(|v| acc.max(v)));
-            match worst {
-                None => '×',
-                Some(_) if max <= 0.0 => BARS[0],
-                Some(v) => {
-                    BARS[((v / max) * (BARS.len() - 1) as f64)
-                        .round()
-                        .clamp(0.0, (BARS.len() - 1) as f64) as usize]
-                }
+    let per = samples.len().div_ceil(width).max(1);
+    let mut lags = samples
+        .iter()
+        .map(|s| s.lag.map(|d| d.as_secs_f64()))
+        .peekable();
+    let mut out = String::new();
+    while lags.peek().is_some() {
+        // The whole stretch is read (no short cut at a `None`), so the next starts after it.
+        let mut worst = Some(0.0_f64);
+        for v in lags.by_ref().take(per) {
+            worst = worst.zip(v).map(|(a, v)| a.max(v));
+        }
+        out.push(match worst {
+            None => '×',
+            Some(_) if max <= 0.0 => BARS[0],
+            Some(v) => {
+                BARS[((v / max) * (BARS.len() - 1) as f64)
+                    .round()
+                    .clamp(0.0, (BARS.len() - 1) as f64) as usize]
             }
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 /// A pane's frame: its title, how old its data is, and focus shown by border weight as well
@@ -288,6 +292,7 @@ pub fn clock_time(t: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fleet::LagSample;
     use std::time::Duration;
 
     #[test]
@@ -303,7 +308,7 @@ mod tests {
         assert_eq!(short_name("prod-use1/EBS"), "prod-use1/EBS", "not an ARN");
     }
 
-    fn samples(lags: &[Option<u64>]) -> Vec<LagSample> {
+    fn samples(lags: &[Option<u64>]) -> LagSamples {
         lags.iter()
             .enumerate()
             .map(|(i, l)| LagSample {
@@ -328,6 +333,9 @@ mod tests {
     fn sparkline_takes_the_worst_of_each_stretch() {
         let s = sparkline(&samples(&[Some(0), Some(60), Some(0), Some(0)]), 2, 60.0);
         assert_eq!(s, "█▁");
-        assert_eq!(sparkline(&[], 10, 60.0), "");
+        // A stretch that is not active is read to its end: the next starts after it.
+        let s = sparkline(&samples(&[None, Some(60), Some(0), Some(0)]), 2, 60.0);
+        assert_eq!(s, "×▁");
+        assert_eq!(sparkline(&LagSamples::new(), 10, 60.0), "");
     }
 }

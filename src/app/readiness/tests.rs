@@ -73,7 +73,8 @@ fn dr_replica(now: Timestamp, lag_secs: u64) -> Replica {
         lag_samples: vec![LagSample {
             at: now,
             lag: Some(Duration::from_secs(lag_secs)),
-        }],
+        }]
+        .into(),
         lag_problem: None,
     }
 }

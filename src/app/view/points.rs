@@ -520,7 +520,8 @@ mod tests {
             lag_samples: vec![LagSample {
                 at: at(900),
                 lag: None,
-            }],
+            }]
+            .into(),
             lag_problem: None,
         };
         view.apply(
@@ -620,10 +621,14 @@ mod tests {
             .expect("answered")[0]
             .clone();
         promoted.state = state;
-        promoted.lag_samples.push(LagSample {
-            at: at(ms),
-            lag: Some(Duration::from_secs(3)),
-        });
+        promoted.lag_samples = promoted
+            .lag_samples
+            .iter()
+            .chain([LagSample {
+                at: at(ms),
+                lag: Some(Duration::from_secs(3)),
+            }])
+            .collect();
         view.apply(
             Fetched::Replicas {
                 place: "us-west-2".into(),
@@ -790,7 +795,8 @@ mod tests {
                 lag_samples: vec![LagSample {
                     at: at(ms),
                     lag: Some(Duration::from_secs(1)),
-                }],
+                }]
+                .into(),
                 lag_problem: None,
             };
             view.apply(

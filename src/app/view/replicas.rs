@@ -420,7 +420,8 @@ mod tests {
             lag_samples: vec![LagSample {
                 at: newest_sample,
                 lag: Some(Duration::from_secs(1)),
-            }],
+            }]
+            .into(),
             lag_problem: None,
         }
     }

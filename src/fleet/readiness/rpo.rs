@@ -78,7 +78,7 @@ fn replica(
     } else {
         "replica"
     };
-    let newest = r.lag_samples.last();
+    let newest = r.latest_sample();
     let evidence = match newest {
         Some(s) => format!(
             "{} ({}) of {} in {}, state {}; newest lag datapoint at {}",

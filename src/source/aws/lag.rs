@@ -7,7 +7,7 @@
 
 use super::cloudwatch::{MetricQuery, Series, SeriesAnswer, SeriesQuery, read_answers};
 use super::time::{minute_floor, seconds_before};
-use crate::fleet::{LagSample, Replica, ReplicaKind};
+use crate::fleet::{LagSample, LagSamples, Replica, ReplicaKind};
 use crate::source::SourceError;
 use jiff::Timestamp;
 use std::collections::{HashMap, HashSet};
@@ -193,7 +193,7 @@ pub fn apply(replicas: &mut [Replica], answers: Vec<SeriesAnswer>) {
                 }
             }
         };
-        r.lag_samples = samples;
+        r.lag_samples = samples.into();
         r.lag_problem = problem;
     }
 }
@@ -221,7 +221,7 @@ pub async fn fill(
 /// now cannot be told. Only answers CloudWatch gave in full are remembered.
 #[derive(Default)]
 pub struct LastLag {
-    by_replica: Mutex<HashMap<(String, String), Vec<LagSample>>>,
+    by_replica: Mutex<HashMap<(String, String), LagSamples>>,
 }
 
 impl LastLag {
@@ -264,7 +264,7 @@ mod tests {
             engine: "postgres".into(),
             kind,
             state: ReplicationState::Replicating,
-            lag_samples: vec![],
+            lag_samples: LagSamples::new(),
             lag_problem: None,
         }
     }
@@ -297,8 +297,11 @@ mod tests {
                 answer(vec![(at(0), 4.0), (at(1), -1.0)]),
             ],
         );
-        assert_eq!(rs[0].lag_samples[0].lag, Some(Duration::from_millis(4500)));
-        assert_eq!(rs[0].lag_samples[1].lag, None);
+        assert_eq!(
+            rs[0].lag_samples.to_vec()[0].lag,
+            Some(Duration::from_millis(4500))
+        );
+        assert_eq!(rs[0].lag_samples.to_vec()[1].lag, None);
     }
 
     #[test]
@@ -342,8 +345,51 @@ mod tests {
                 answer(vec![(at(0), 1500.0)]),
             ],
         );
-        assert_eq!(rs[0].lag_samples[0].lag, Some(Duration::from_secs(1)));
-        assert_eq!(rs[1].lag_samples[0].lag, Some(Duration::from_millis(250)));
-        assert_eq!(rs[2].lag_samples[0].lag, Some(Duration::from_millis(1500)));
+        assert_eq!(
+            rs[0].lag_samples.to_vec()[0].lag,
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            rs[1].lag_samples.to_vec()[0].lag,
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            rs[2].lag_samples.to_vec()[0].lag,
+            Some(Duration::from_millis(1500))
+        );
+    }
+
+    #[test]
+    fn datapoints_off_the_minute_keep_their_time_and_value() {
+        // CloudWatch's datapoints are not always a period apart, nor on whole seconds, and an
+        // Aurora lag may have a fraction of a millisecond: each comes back as it was answered.
+        let odd = |min: i64, secs: i64, nanos: i32| {
+            Timestamp::new(at(min).as_second() + secs, nanos).expect("valid")
+        };
+        let points = vec![
+            (at(0), 12.0),
+            (odd(1, 17, 0), 15.5),
+            (odd(2, 3, 250_000_000), 0.0),
+            (at(5), 40.0),
+        ];
+        let mut rs = vec![replica("reader-1", ReplicaKind::AuroraReader)];
+        apply(&mut rs, vec![answer(points.clone())]);
+        let got: Vec<(Timestamp, Option<Duration>)> =
+            rs[0].lag_samples.iter().map(|s| (s.at, s.lag)).collect();
+        assert_eq!(
+            got,
+            [
+                (at(0), Some(Duration::from_millis(12))),
+                (odd(1, 17, 0), Some(Duration::from_micros(15_500))),
+                (odd(2, 3, 250_000_000), Some(Duration::ZERO)),
+                (at(5), Some(Duration::from_millis(40))),
+            ],
+            "no datapoint moved to a grid, none added for the minutes without one"
+        );
+        assert_eq!(
+            rs[0].latest_sample().map(|s| s.at),
+            Some(at(5)),
+            "the newest is the last answered"
+        );
     }
 }

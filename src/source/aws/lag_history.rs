@@ -54,7 +54,7 @@ pub fn from_answers(of: &HistoryOf, to: Timestamp, mut answers: Vec<SeriesAnswer
         let mut s = LagSeries::empty(span, to);
         s.samples = replica
             .lag_samples
-            .into_iter()
+            .iter()
             .filter(|x| x.at >= s.from && x.at < s.to)
             .collect();
         s.problem = replica.lag_problem;
@@ -77,7 +77,7 @@ fn stand_in(of: &HistoryOf) -> Replica {
         engine: String::new(),
         kind: of.kind,
         state: ReplicationState::Unknown,
-        lag_samples: Vec::new(),
+        lag_samples: Default::default(),
         lag_problem: None,
     }
 }

@@ -150,7 +150,7 @@ pub fn cluster_replicas(
                 engine: engine.to_string(),
                 kind: ReplicaKind::AuroraReplicaCluster,
                 state: status_state(c.status()),
-                lag_samples: Vec::new(),
+                lag_samples: Default::default(),
                 lag_problem: None,
             });
         }
@@ -181,7 +181,7 @@ pub fn cluster_replicas(
                 engine: engine.to_string(),
                 kind,
                 state: status_state(statuses.get(reader).and_then(|s| s.as_deref())),
-                lag_samples: Vec::new(),
+                lag_samples: Default::default(),
                 lag_problem: None,
             });
         }
@@ -214,7 +214,7 @@ impl KnownReplicas {
             .filter_map(|id| seen.get(&(region.to_string(), id.clone())))
             .map(|was| Replica {
                 state: ReplicationState::Promoted,
-                lag_samples: Vec::new(),
+                lag_samples: Default::default(),
                 lag_problem: None,
                 ..was.clone()
             })
@@ -257,7 +257,7 @@ fn replica_of_instance(db: &DbInstance, region: &str) -> Option<Replica> {
         engine: db.engine().unwrap_or("unknown").to_string(),
         kind: ReplicaKind::RdsReadReplica,
         state: instance_state(db),
-        lag_samples: Vec::new(),
+        lag_samples: Default::default(),
         lag_problem: None,
     })
 }
@@ -385,7 +385,7 @@ fn secondaries_of(global: &GlobalCluster, region: &str) -> Vec<Replica> {
                 engine: global.engine().unwrap_or("aurora").to_string(),
                 kind: ReplicaKind::AuroraGlobalSecondary,
                 state: global_state(global, m),
-                lag_samples: Vec::new(),
+                lag_samples: Default::default(),
                 lag_problem: None,
             })
         })

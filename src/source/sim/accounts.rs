@@ -6,8 +6,8 @@
 use super::SimFleet;
 use super::estate::Estate;
 use crate::fleet::{
-    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Listing,
-    Replica, Snapshot,
+    AccountLabel, BackupHealth, CheckerObservation, HealthCheck, HistoryOf, LagHistory, Replica,
+    Snapshot,
 };
 use crate::source::{AccountFleet, FetchResult, FleetSource};
 use async_trait::async_trait;
@@ -63,13 +63,6 @@ pub fn fleets(fleet: &Arc<SimFleet>) -> Vec<AccountFleet> {
     .collect()
 }
 
-/// Keeps the items of a listing that was read for which `keep` holds.
-fn retain_listed<T>(listing: &mut Listing<T>, keep: impl Fn(&T) -> bool) {
-    if let Listing::Read(list) = listing {
-        list.retain(|item| keep(item));
-    }
-}
-
 /// One account's share of the simulated estate.
 pub struct SimAccount {
     fleet: Arc<SimFleet>,
@@ -112,25 +105,16 @@ impl FleetSource for SimAccount {
     }
 
     async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
-        let account = self.account;
-        Self::only_mine(self.fleet.backups(region).await, |mut health| {
-            health
-                .stats
-                .retain(|s| account_of_vault(&s.vault) == account);
-            health.resource_stats.retain(|s| self.mine(&s.resource_id));
-            health
-                .problem_jobs
-                .retain(|j| account_of_vault(&j.vault) == account);
-            health
-                .recovery_points
-                .retain(|p| account_of_vault(&p.vault) == account);
-            // Copy jobs are listed where the copied resource lives; restore windows and
-            // replicated automated backups where the database does.
-            retain_listed(&mut health.copies, |c| self.mine(&c.resource_id));
-            retain_listed(&mut health.restore_windows, |w| self.mine(&w.db_id));
-            retain_listed(&mut health.automated_backups, |b| self.mine(&b.db_id));
-            health
-        })
+        let now = self.fleet.clock.now();
+        // Only this account's share is made: what its vaults hold, and the copies, restore
+        // windows and replicated automated backups of its own databases (listed where the
+        // database lives, so the backup account, which holds no database, lists none).
+        self.fleet.backups_where(
+            region,
+            now,
+            |vault| account_of_vault(vault) == self.account,
+            |id| self.mine(id),
+        )
     }
 
     async fn health_checks(&self) -> FetchResult<Vec<HealthCheck>> {
@@ -153,7 +137,8 @@ impl FleetSource for SimAccount {
 mod tests {
     use super::*;
     use crate::clock::Clock;
-    use crate::source::sim::SimOptions;
+    use crate::fleet::Listing;
+    use crate::source::sim::{Scenario, SimOptions};
     use jiff::Timestamp;
 
     #[tokio::test]
@@ -231,5 +216,63 @@ mod tests {
         let (copies, windows, replicated) = listed[0];
         assert!(copies > 0 && windows > 0 && replicated > 0, "{listed:?}");
         assert_eq!(listed[1], (0, 0, 0), "the backup account: {listed:?}");
+    }
+
+    /// The old way, the reference: each account made the whole region's backups and kept
+    /// its own share.
+    fn kept_by(a: &SimAccount, mut health: BackupHealth) -> BackupHealth {
+        health
+            .stats
+            .retain(|s| account_of_vault(&s.vault) == a.account);
+        health.resource_stats.retain(|s| a.mine(&s.resource_id));
+        health
+            .problem_jobs
+            .retain(|j| account_of_vault(&j.vault) == a.account);
+        health
+            .recovery_points
+            .retain(|p| account_of_vault(&p.vault) == a.account);
+        retain_listed(&mut health.copies, |c| a.mine(&c.resource_id));
+        retain_listed(&mut health.restore_windows, |w| a.mine(&w.db_id));
+        retain_listed(&mut health.automated_backups, |b| a.mine(&b.db_id));
+        health
+    }
+
+    /// Keeps the items of a listing that was read for which `keep` holds.
+    fn retain_listed<T>(listing: &mut Listing<T>, keep: impl Fn(&T) -> bool) {
+        if let Listing::Read(list) = listing {
+            list.retain(|item| keep(item));
+        }
+    }
+
+    /// Each account now makes only its own share of a region's backups: the same rows, in the
+    /// same order, as keeping its share of the whole region's, in calm and in an outage.
+    #[tokio::test]
+    async fn an_accounts_backups_are_its_share_of_the_regions() {
+        for scenario in [Scenario::Normal, Scenario::RegionOutage] {
+            let sim = Arc::new(SimFleet::new(SimOptions {
+                clock: Clock::manual(Timestamp::from_second(1_800_000_000).expect("valid")),
+                fleet_size: 600,
+                scenario,
+                ..SimOptions::default()
+            }));
+            let elsewhere = Arc::new(accounts_of_resources(&sim.estate));
+            for account in [WORKLOAD, BACKUP] {
+                let a = SimAccount {
+                    fleet: sim.clone(),
+                    account,
+                    elsewhere: elsewhere.clone(),
+                };
+                let mut points = 0;
+                for region in sim.regions() {
+                    let whole = sim.backups(&region).await.expect("backups");
+                    let share = a.backups(&region).await.expect("backups");
+                    assert_eq!(share.fetched_at, whole.fetched_at);
+                    let want = kept_by(&a, whole.data);
+                    points += want.recovery_points.len();
+                    assert_eq!(share.data, want, "{account} in {region}, {scenario:?}");
+                }
+                assert!(points > 0, "{account} keeps some points in the fixture");
+            }
+        }
     }
 }

@@ -198,9 +198,7 @@ impl SimFleet {
                 } else {
                     ReplicationState::Promoted
                 };
-                for sample in r.lag_samples.iter_mut().filter(|s| s.at >= at) {
-                    sample.lag = None;
-                }
+                r.lag_samples.not_active_from(at);
             }
             if let Some(g) = globals.iter().find(|g| g.secondary == r.id) {
                 match self.global_writer(g, now) {

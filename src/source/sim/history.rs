@@ -12,7 +12,8 @@ use super::SimFleet;
 use super::estate::OutageRole;
 use super::signals;
 use crate::fleet::{
-    HistoryOf, HistorySpan, LagHistory, LagSample, LagSeries, Replica, Snapshot, history_end,
+    HistoryOf, HistorySpan, LagHistory, LagSample, LagSamples, LagSeries, Replica, Snapshot,
+    history_end,
 };
 use crate::source::{FetchResult, SourceError, SourceErrorKind};
 use jiff::Timestamp;
@@ -64,7 +65,7 @@ impl SimFleet {
             match (outage.as_ref(), replica.in_outage) {
                 (Some(o), OutageRole::MetricStops) if t > o.metric_stopped_at() => None,
                 (Some(o), OutageRole::PromotedUncovered) if t >= o.since => Some(None),
-                _ => Some(Some(Duration::from_secs_f64(lag))),
+                _ => Some(Some(signals::published_lag(lag))),
             }
         };
         let series = |span: HistorySpan| {
@@ -90,11 +91,11 @@ impl SimFleet {
         // A drill's promotion ends replication from then on, as it does for the live lag.
         for s in [&mut day, &mut week] {
             let mut r = Replica {
-                lag_samples: std::mem::take(&mut s.samples),
+                lag_samples: std::mem::take(&mut s.samples).into(),
                 ..stand_in(of)
             };
             self.adjust_replicas(std::slice::from_mut(&mut r), now);
-            s.samples = r.lag_samples;
+            s.samples = r.lag_samples.to_vec();
         }
         Ok(Snapshot::new(
             LagHistory {
@@ -126,7 +127,7 @@ fn stand_in(of: &HistoryOf) -> Replica {
         engine: String::new(),
         kind: of.kind,
         state: crate::fleet::ReplicationState::Replicating,
-        lag_samples: Vec::new(),
+        lag_samples: LagSamples::new(),
         lag_problem: None,
     }
 }

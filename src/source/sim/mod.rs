@@ -14,8 +14,8 @@ pub mod signals;
 use crate::clock::Clock;
 use crate::fleet::{
     BackupHealth, BackupJob, BackupWindowStats, CheckStatus, CheckerObservation, HealthCheck,
-    HistoryOf, JobCounts, LagHistory, LagSample, Listing, NewestPoint, RecoveryPointAge, Replica,
-    ReplicationState, ResourceJobStats, Snapshot, Window, Workload,
+    HistoryOf, JobCounts, LagHistory, LagSample, LagSamples, Listing, NewestPoint,
+    RecoveryPointAge, Replica, ReplicationState, ResourceJobStats, Snapshot, Window, Workload,
 };
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
@@ -24,7 +24,6 @@ use jiff::{SignedDuration, Timestamp};
 use signals::Outage;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
@@ -164,7 +163,7 @@ impl SimFleet {
             .map(|(i, r)| {
                 let at = |t: Timestamp| LagSample {
                     at: t,
-                    lag: Some(Duration::from_secs_f64(signals::lag_at(
+                    lag: Some(signals::published_lag(signals::lag_at(
                         self.seed,
                         i as u64,
                         &r.lag,
@@ -173,12 +172,12 @@ impl SimFleet {
                         t,
                     ))),
                 };
-                let mut samples: Vec<LagSample> = (1..HISTORY_MINUTES)
+                let mut samples: LagSamples = (1..HISTORY_MINUTES)
                     .rev()
                     .filter_map(|k| Timestamp::from_second(minute - k * 60).ok())
+                    .chain([now])
                     .map(at)
                     .collect();
-                samples.push(at(now));
                 let mut state = ReplicationState::Replicating;
                 match (outage.as_ref(), r.in_outage) {
                     (None, _) | (Some(_), OutageRole::Ordinary) => {}
@@ -193,9 +192,7 @@ impl SimFleet {
                     // Promoted when the outage began: no replication, so no lag, since then.
                     (Some(o), OutageRole::PromotedUncovered) => {
                         state = ReplicationState::Promoted;
-                        for sample in samples.iter_mut().filter(|s| s.at >= o.since) {
-                            sample.lag = None;
-                        }
+                        samples.not_active_from(o.since);
                     }
                 }
                 Replica {
@@ -211,11 +208,29 @@ impl SimFleet {
                 }
             })
             .collect();
+        // Kept until the next answer: no room for more (the list grew by doubling).
+        replicas.shrink_to_fit();
         self.adjust_replicas(&mut replicas, now);
         Ok(Snapshot::new(replicas, now))
     }
 
     pub fn backups_at(&self, region: &str, now: Timestamp) -> FetchResult<BackupHealth> {
+        self.backups_where(region, now, |_| true, |_| true)
+    }
+
+    /// The backups of `region` one account sees: what is held in the vaults `vault_kept`
+    /// keeps (the job counts, the jobs worth attention, the recovery points), and what is
+    /// listed where the resource lives for the resources `resource_kept` keeps (their own
+    /// job counts, their copies, restore windows and replicated automated backups). Nothing
+    /// else is made: a region's listing is a resource's fortnight of jobs over thousands of
+    /// resources, and an account that keeps a few of them should not build and hold all.
+    pub fn backups_where(
+        &self,
+        region: &str,
+        now: Timestamp,
+        vault_kept: impl Fn(&str) -> bool,
+        resource_kept: impl Fn(&str) -> bool,
+    ) -> FetchResult<BackupHealth> {
         Self::known_region(region, "backup:ListBackupJobs")?;
         self.refuse_if_down(region, "backup:ListBackupJobs", now)?;
         let outage = self.current_outage();
@@ -232,18 +247,24 @@ impl SimFleet {
             .enumerate()
             .filter(|(_, p)| p.region == region)
         {
+            let (in_vault, listed) = (vault_kept(&res.vault), resource_kept(&res.id));
+            if !in_vault && !listed {
+                continue;
+            }
             let jobs = signals::jobs_between(self.seed, i as u64, res, outage.as_ref(), from, now);
             let mut own: BTreeMap<Window, JobCounts> = BTreeMap::new();
             for job in &jobs {
                 let age = now.as_second() - job.created_at.as_second();
                 for w in Window::ALL.into_iter().filter(|w| age <= w.seconds()) {
-                    counts
-                        .entry((res.vault.clone(), res.resource_type.clone(), w))
-                        .or_default()
-                        .add(job.state, 1);
+                    if in_vault {
+                        counts
+                            .entry((res.vault.clone(), res.resource_type.clone(), w))
+                            .or_default()
+                            .add(job.state, 1);
+                    }
                     own.entry(w).or_default().add(job.state, 1);
                 }
-                if job.state.is_problem() {
+                if in_vault && job.state.is_problem() {
                     health.problem_jobs.push(BackupJob {
                         job_id: format!("sim-{}-{}", res.id, job.slot),
                         region: region.to_string(),
@@ -256,14 +277,16 @@ impl SimFleet {
                     });
                 }
             }
-            health
-                .resource_stats
-                .extend(own.into_iter().map(|(window, counts)| ResourceJobStats {
-                    region: region.to_string(),
-                    resource_id: res.id.clone(),
-                    window,
-                    counts,
-                }));
+            if listed {
+                health
+                    .resource_stats
+                    .extend(own.into_iter().map(|(window, counts)| ResourceJobStats {
+                        region: region.to_string(),
+                        resource_id: res.id.clone(),
+                        window,
+                        counts,
+                    }));
+            }
             let newest = jobs
                 .iter()
                 .rev()
@@ -275,13 +298,18 @@ impl SimFleet {
                     )
                 })
                 .map(|j| j.finished_at);
-            health.recovery_points.push(RecoveryPointAge {
-                region: region.to_string(),
-                vault: res.vault.clone(),
-                resource_id: res.id.clone(),
-                resource_type: res.resource_type.clone(),
-                newest: newest.map_or(NewestPoint::None, NewestPoint::Taken),
-            });
+            if in_vault {
+                health.recovery_points.push(RecoveryPointAge {
+                    region: region.to_string(),
+                    vault: res.vault.clone(),
+                    resource_id: res.id.clone(),
+                    resource_type: res.resource_type.clone(),
+                    newest: newest.map_or(NewestPoint::None, NewestPoint::Taken),
+                });
+            }
+            if !listed {
+                continue;
+            }
             if let Some((to_region, to_vault)) = res.copy_to {
                 copies.extend(readiness::copies(res, &jobs, to_region, to_vault, now));
             }
@@ -290,10 +318,17 @@ impl SimFleet {
             }
         }
         for res in &self.estate.protected {
-            if res.backups_replicated_to == Some(region) {
+            if res.backups_replicated_to == Some(region) && resource_kept(&res.id) {
                 replicated.push(readiness::replicated_backups(res, region, now));
             }
         }
+        // Kept until the next answer: no room for more (each `Vec` grew by doubling).
+        copies.shrink_to_fit();
+        windows.shrink_to_fit();
+        replicated.shrink_to_fit();
+        health.resource_stats.shrink_to_fit();
+        health.problem_jobs.shrink_to_fit();
+        health.recovery_points.shrink_to_fit();
         health.copies = Listing::Read(copies);
         health.restore_windows = Listing::Read(windows);
         health.automated_backups = Listing::Read(replicated);
@@ -427,6 +462,7 @@ impl FleetSource for SimFleet {
 mod tests {
     use super::*;
     use crate::fleet::JobState;
+    use std::time::Duration;
 
     fn start() -> Timestamp {
         Timestamp::from_second(1_800_000_000).expect("valid")
@@ -562,7 +598,7 @@ mod tests {
         assert!(west.data.iter().any(|r| r.id == "orders-dr-usw2"));
         let r = &west.data[0];
         assert_eq!(r.lag_samples.len(), 60);
-        assert_eq!(r.lag_samples.last().map(|s| s.at), Some(start()));
+        assert_eq!(r.lag_samples.newest().map(|s| s.at), Some(start()));
         assert_eq!(west.fetched_at, start());
     }
 

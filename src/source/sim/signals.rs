@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::f64::consts::TAU;
+use std::time::Duration;
 
 /// A region-wide outage under way since `since`.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +93,14 @@ pub fn lag_at(
         }
         _ => normal_lag(seed, index, p, secs(t)),
     }
+}
+
+/// A lag in seconds as a replica's metric publishes it: in whole milliseconds (the Aurora
+/// lags are milliseconds, `ReplicaLag` whole seconds), which is also what a replica's samples
+/// keep packed (`fleet::LagSamples`). Cut, not rounded: the lag column shows whole
+/// milliseconds cut, so the screen reads as it did with the exact value.
+pub fn published_lag(seconds: f64) -> Duration {
+    Duration::from_millis((seconds.max(0.0) * 1000.0) as u64)
 }
 
 /// What each checker region sees for a health check at `t`: `(checker_region, healthy)`.

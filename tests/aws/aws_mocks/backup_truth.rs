@@ -323,7 +323,7 @@ fn replica(id: &str, region: &str, source: &str, state: ReplicationState) -> Rep
         engine: "postgres".into(),
         kind: ReplicaKind::RdsReadReplica,
         state,
-        lag_samples: Vec::new(),
+        lag_samples: Default::default(),
         lag_problem: None,
     }
 }
