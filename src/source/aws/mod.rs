@@ -11,6 +11,7 @@ pub mod backup;
 pub mod calls;
 pub mod cloudwatch;
 pub mod error;
+pub mod instances;
 pub mod lag;
 pub mod lag_history;
 pub mod parts;
@@ -26,6 +27,7 @@ use crate::fleet::{
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
 use aws_config::{Region, SdkConfig};
+use instances::{RESTORE_WINDOWS_MAX_AGE, Take};
 use jiff::Timestamp;
 use sdk::CallLimits;
 use std::collections::BTreeMap;
@@ -113,6 +115,8 @@ pub struct AwsFleet {
     rds_page_size: i32,
     guards: route53::GuardCache,
     parts: parts::Parts,
+    /// Each region's instance listing, shared by the replicas and backups feeds.
+    instances: instances::SharedListings,
     last_lag: lag::LastLag,
     known_replicas: rds::KnownReplicas,
     /// Kept apart from `known_replicas`: each remembers one listing's replicas.
@@ -187,6 +191,7 @@ impl AwsFleet {
             rds_page_size: rds::DEFAULT_PAGE_SIZE,
             guards: route53::GuardCache::default(),
             parts: parts::Parts::default(),
+            instances: instances::SharedListings::default(),
             last_lag: lag::LastLag::default(),
             known_replicas: rds::KnownReplicas::default(),
             known_replica_clusters: rds::KnownReplicas::default(),
@@ -249,12 +254,13 @@ impl FleetSource for AwsFleet {
         let now = Timestamp::now();
         let started = tokio::time::Instant::now();
         let (instances, globals, clusters) = tokio::join!(
-            rds::read_replicas(
-                &clients.rds,
-                region,
-                self.rds_page_size,
-                &self.known_replicas
-            ),
+            self.instances
+                .get(region, now, instances::Take::New, |at| instances::list(
+                    &clients.rds,
+                    region,
+                    self.rds_page_size,
+                    at
+                )),
             self.parts.fetch(
                 format!("{region} global clusters"),
                 calls::RDS_DESCRIBE_GLOBAL_CLUSTERS,
@@ -277,7 +283,10 @@ impl FleetSource for AwsFleet {
                 return Err(e);
             }
         };
-        let mut replicas = instances.replicas;
+        let without_source: Vec<String> = instances.others.keys().cloned().collect();
+        let mut replicas =
+            self.known_replicas
+                .settle(region, instances.replicas.clone(), &without_source);
         let mut missing = Vec::new();
         // A part that fails keeps its last rows, each saying its state cannot be told now.
         let clusters = clusters.map(|c| {
@@ -314,7 +323,9 @@ impl FleetSource for AwsFleet {
                 missing.push(e);
             }
         }
-        Ok(Snapshot::new(replicas, now).with_missing(missing))
+        // A listing the backups feed was making when this fetch asked is a moment older
+        // than the fetch: the rows are as old as it is.
+        Ok(Snapshot::new(replicas, now.min(instances.at)).with_missing(missing))
     }
 
     async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
@@ -332,7 +343,18 @@ impl FleetSource for AwsFleet {
                 format!("{region} restore windows"),
                 calls::RDS_DESCRIBE_DB_INSTANCES,
                 now,
-                readiness::restore_windows(&clients.rds, region),
+                async {
+                    let listed = self
+                        .instances
+                        .get(
+                            region,
+                            now,
+                            Take::NoOlderThan(RESTORE_WINDOWS_MAX_AGE),
+                            |at| instances::list(&clients.rds, region, self.rds_page_size, at),
+                        )
+                        .await?;
+                    Ok(listed.restore_windows.clone())
+                },
             ),
             self.parts.fetch(
                 format!("{region} automated backups"),
