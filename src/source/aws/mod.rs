@@ -253,9 +253,9 @@ impl FleetSource for AwsFleet {
         let clients = self.region_clients(region, calls::RDS_DESCRIBE_DB_INSTANCES)?;
         let now = Timestamp::now();
         let started = tokio::time::Instant::now();
-        let (instances, globals, clusters) = tokio::join!(
+        let (listed, globals, clusters) = tokio::join!(
             self.instances
-                .get(region, now, instances::Take::New, |at| instances::list(
+                .get(region, now, Take::New, |at| instances::list(
                     &clients.rds,
                     region,
                     self.rds_page_size,
@@ -274,8 +274,8 @@ impl FleetSource for AwsFleet {
                 rds::db_clusters(&clients.rds),
             ),
         );
-        let instances = match instances {
-            Ok(instances) => instances,
+        let listed = match listed {
+            Ok(listed) => listed,
             Err(mut e) => {
                 // The feed fails, naming every call that failed with it.
                 e.also.extend(globals.err());
@@ -283,14 +283,14 @@ impl FleetSource for AwsFleet {
                 return Err(e);
             }
         };
-        let without_source: Vec<String> = instances.others.keys().cloned().collect();
+        let without_source: Vec<String> = listed.others.keys().cloned().collect();
         let mut replicas =
             self.known_replicas
-                .settle(region, instances.replicas.clone(), &without_source);
+                .settle(region, listed.replicas.clone(), &without_source);
         let mut missing = Vec::new();
         // A part that fails keeps its last rows, each saying its state cannot be told now.
         let clusters = clusters.map(|c| {
-            let replicas = rds::cluster_replicas(&c, region, &instances.others);
+            let replicas = rds::cluster_replicas(&c, region, &listed.others);
             let promoted_to = rds::clusters_without_source(&c);
             self.known_replica_clusters
                 .settle(region, replicas, &promoted_to)
@@ -325,7 +325,7 @@ impl FleetSource for AwsFleet {
         }
         // A listing the backups feed was making when this fetch asked is a moment older
         // than the fetch: the rows are as old as it is.
-        Ok(Snapshot::new(replicas, now.min(instances.at)).with_missing(missing))
+        Ok(Snapshot::new(replicas, now.min(listed.at)).with_missing(missing))
     }
 
     async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
