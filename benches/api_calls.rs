@@ -1,21 +1,32 @@
-//! API requests per full refresh of the replicas feed (issue 10, benchmark 2), counted at the
-//! SDK level: the real AWS source (`AwsFleet::replicas`) runs against aws-smithy-mocks clients
-//! for fleets of 10, 500 and 5,000 cross-region replicas spread over 3 regions, and each mock
-//! rule counts the calls it answered. Expected: at most ceil(replicas in the region / 500)
-//! `GetMetricData` calls per region; the listing calls grow only with pages of 100 instances.
+//! API requests per full refresh (issue 10, benchmark 2), counted at the SDK level: the real
+//! AWS source runs its replicas feed (`AwsFleet::replicas`) then its backups feed
+//! (`AwsFleet::backups`) in each region against aws-smithy-mocks clients, for fleets of 10,
+//! 500 and 5,000 cross-region replicas spread over 3 regions, and each mock rule counts the
+//! calls it answered. Expected: at most ceil(replicas in the region / 500) `GetMetricData`
+//! calls per region; the listing calls grow only with pages of 100 instances, and the backups
+//! feed's restore windows come from the replicas feed's listing (no `DescribeDBInstances` of
+//! its own while that listing is young).
 //!
 //! Also prints what the lag metrics cost a month at the default refresh (30 s), next to a
 //! one-call-per-replica approach (`GetMetricStatistics`), at CloudWatch's list prices:
 //! GetMetricData $0.01 per 1,000 metrics requested, GetMetricStatistics $0.01 per 1,000
 //! requests (us-east-1; the free tier of 1 M requests ignored).
 //!
-//! The health-check and backup feeds are not counted: their calls do not grow with replicas
-//! (one Route 53 listing and one GetMetricData for all checks; Backup listings per vault).
+//! Not counted: the health-check feed and the backups feed's AWS Backup listings, whose calls
+//! do not grow with replicas (one Route 53 listing and one GetMetricData for all checks;
+//! Backup listings per vault). The backups feed's `DescribeDBInstances` calls (restore
+//! windows) are counted apart.
 //!
 //! Run with `cargo bench --bench api_calls`. It reports counts; it asserts nothing.
 
+use aws_sdk_backup::operation::list_backup_job_summaries::ListBackupJobSummariesOutput;
+use aws_sdk_backup::operation::list_backup_jobs::ListBackupJobsOutput;
+use aws_sdk_backup::operation::list_copy_jobs::ListCopyJobsOutput;
+use aws_sdk_backup::operation::list_protected_resources::ListProtectedResourcesOutput;
 use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
 use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode as MetricStatus};
+use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
+use aws_sdk_rds::operation::describe_db_instance_automated_backups::DescribeDbInstanceAutomatedBackupsOutput;
 use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
 use aws_sdk_rds::operation::describe_global_clusters::DescribeGlobalClustersOutput;
 use aws_sdk_rds::types::DbInstance;
@@ -66,6 +77,30 @@ fn no_global_clusters() -> Rule {
         .then_output(|| DescribeGlobalClustersOutput::builder().build())
 }
 
+/// The other RDS reads of the two feeds (DB clusters, automated backups), answered empty.
+fn other_rds_rules() -> Vec<Rule> {
+    vec![
+        mock!(aws_sdk_rds::Client::describe_db_clusters)
+            .then_output(|| DescribeDbClustersOutput::builder().build()),
+        mock!(aws_sdk_rds::Client::describe_db_instance_automated_backups)
+            .then_output(|| DescribeDbInstanceAutomatedBackupsOutput::builder().build()),
+    ]
+}
+
+/// The backups feed's AWS Backup listings, answered empty (no vault to follow up).
+fn backup_rules() -> Vec<Rule> {
+    vec![
+        mock!(aws_sdk_backup::Client::list_backup_job_summaries)
+            .then_output(|| ListBackupJobSummariesOutput::builder().build()),
+        mock!(aws_sdk_backup::Client::list_backup_jobs)
+            .then_output(|| ListBackupJobsOutput::builder().build()),
+        mock!(aws_sdk_backup::Client::list_protected_resources)
+            .then_output(|| ListProtectedResourcesOutput::builder().build()),
+        mock!(aws_sdk_backup::Client::list_copy_jobs)
+            .then_output(|| ListCopyJobsOutput::builder().build()),
+    ]
+}
+
 /// GetMetricData answering every query with one datapoint; records the queries per call.
 fn metrics_rule(queries_per_call: Arc<Mutex<Vec<usize>>>) -> Rule {
     mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
@@ -94,7 +129,9 @@ fn metrics_rule(queries_per_call: Arc<Mutex<Vec<usize>>>) -> Rule {
 
 struct Counted {
     replicas: usize,
+    /// DescribeDBInstances calls made while each feed fetched.
     describe_instances: usize,
+    describe_instances_backups: usize,
     describe_global_clusters: usize,
     get_metric_data: usize,
     metrics_requested: usize,
@@ -115,12 +152,14 @@ async fn one_full_refresh(fleet: usize) -> Counted {
             no_global_clusters(),
             metrics_rule(counts.clone()),
         );
+        let (others, backups) = (other_rds_rules(), backup_rules());
+        let rds: Vec<&Rule> = [&instances, &globals].into_iter().chain(&others).collect();
+        let backup: Vec<&Rule> = backups.iter().collect();
         regional.insert(
             region.to_string(),
             RegionClients {
-                rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &globals]),
-                // No rules: a call here is one this bench does not expect, and fails.
-                backup: mock_client!(aws_sdk_backup, RuleMode::MatchAny, &[] as &[&Rule]),
+                rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, &rds),
+                backup: mock_client!(aws_sdk_backup, RuleMode::MatchAny, &backup),
                 cloudwatch: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
             },
         );
@@ -132,10 +171,18 @@ async fn one_full_refresh(fleet: usize) -> Counted {
     };
     let source = AwsFleet::from_clients(regional, global);
     let mut replicas = 0;
-    for region in REGIONS {
+    let (mut by_replicas, mut by_backups) = (0, 0);
+    for (region, rules) in REGIONS.iter().zip(&rules) {
+        let listed = || rules.1.num_calls();
+        let before = listed();
         let snapshot = source.replicas(region).await.expect("replicas");
         assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
         replicas += snapshot.data.len();
+        by_replicas += listed() - before;
+        let before = listed();
+        let backups = source.backups(region).await.expect("backups");
+        assert!(backups.missing.is_empty(), "{:?}", backups.missing);
+        by_backups += listed() - before;
     }
     let mut over = false;
     let mut worst_bound = 0;
@@ -147,7 +194,8 @@ async fn one_full_refresh(fleet: usize) -> Counted {
     let metrics_requested = counts.lock().expect("not poisoned").iter().sum();
     Counted {
         replicas,
-        describe_instances: rules.iter().map(|r| r.1.num_calls()).sum(),
+        describe_instances: by_replicas,
+        describe_instances_backups: by_backups,
         describe_global_clusters: rules.iter().map(|r| r.2.num_calls()).sum(),
         get_metric_data: rules.iter().map(|r| r.3.num_calls()).sum(),
         metrics_requested,
@@ -164,14 +212,16 @@ fn main() {
         .expect("runtime");
     let refreshes = SECONDS_A_MONTH / Refresh::default().replicas.as_secs_f64();
     println!(
-        "replicas feed, one full refresh of 3 regions (default refresh {:?}: {refreshes:.0} a month)",
+        "replicas then backups feed, one full refresh of 3 regions (default refresh {:?}: \
+         {refreshes:.0} a month)",
         Refresh::default().replicas
     );
     println!(
-        "{:>8} {:>9} {:>14} {:>16} {:>13} {:>9} {:>12} {:>20}",
+        "{:>8} {:>9} {:>14} {:>15} {:>16} {:>13} {:>9} {:>12} {:>20}",
         "replicas",
         "listed",
         "DescribeDBInst",
+        "(backups feed)",
         "DescribeGlobalCl",
         "GetMetricData",
         "metrics",
@@ -183,10 +233,11 @@ fn main() {
         let batched = c.metrics_requested as f64 * refreshes * PER_METRIC;
         let per_replica = c.replicas as f64 * refreshes * PER_REQUEST;
         println!(
-            "{:>8} {:>9} {:>14} {:>16} {:>13} {:>9} {:>12.2} {:>20.2}",
+            "{:>8} {:>9} {:>14} {:>15} {:>16} {:>13} {:>9} {:>12.2} {:>20.2}",
             fleet,
             c.replicas,
             c.describe_instances,
+            c.describe_instances_backups,
             c.describe_global_clusters,
             format!(
                 "{}{}",

@@ -58,13 +58,18 @@ impl<T> Feed<T> {
         self.fetched_at().map(|t| age_between(t, now))
     }
 
+    /// How old its data may be before it is stale: twice its refresh interval.
+    pub fn stale_after(&self) -> Duration {
+        self.interval * 2
+    }
+
     /// Stale once the data is older than twice its refresh interval: one missed refresh is
     /// normal jitter, two mean something is wrong.
     pub fn freshness(&self, now: Timestamp) -> Freshness {
         match (self.age(now), &self.last_error) {
             (None, None) => Freshness::Waiting,
             (None, Some(_)) => Freshness::Stale,
-            (Some(age), _) if age > self.interval * 2 => Freshness::Stale,
+            (Some(age), _) if age > self.stale_after() => Freshness::Stale,
             (Some(_), _) => Freshness::Fresh,
         }
     }

@@ -44,6 +44,7 @@ fn seen<T>(feed: &Feed<T>, now: Timestamp) -> Seen<'_, T> {
             data: &s.data,
             fetched_at: s.fetched_at,
             stale: feed.freshness(now) == Freshness::Stale,
+            stale_after: feed.stale_after(),
         },
         None => Seen::NotRead(match &feed.last_error {
             Some((_, e)) => e.to_string(),

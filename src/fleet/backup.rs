@@ -267,6 +267,10 @@ pub struct RestoreWindow {
     /// The newest moment a point-in-time restore can reach; `None` when automated backups
     /// are off (retention 0).
     pub latest_restorable: Option<Timestamp>,
+    /// When the instance listing it was read from was asked for: its age. The AWS source
+    /// takes it from the listing the replicas feed made, which may be older than the backups
+    /// feed that carries it.
+    pub listed_at: Timestamp,
 }
 
 /// Automated backups of one instance held in a region: its own, or replicated from the

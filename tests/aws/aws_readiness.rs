@@ -15,7 +15,7 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::DateTime;
 use jiff::Timestamp;
 use ripcord::fleet::Listing;
-use ripcord::source::aws::{AwsFleet, GlobalClients, RegionClients, readiness};
+use ripcord::source::aws::{AwsFleet, GlobalClients, RegionClients, instances, readiness};
 use ripcord::source::{FleetSource, SourceErrorKind};
 use std::collections::BTreeMap;
 
@@ -144,9 +144,14 @@ fn automated_rule() -> Rule {
 async fn restore_windows_are_read_for_the_instances_that_take_writes() {
     let (instances, automated) = (instances_rule(), automated_rule());
     let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &automated]);
-    let windows = readiness::restore_windows(&rds, EAST)
+    let windows = instances::list(&rds, EAST, 100, now())
         .await
-        .expect("listed");
+        .expect("listed")
+        .restore_windows;
+    assert!(
+        windows.iter().all(|w| w.listed_at == now()),
+        "each window is as old as its listing"
+    );
     let found: Vec<(&str, Option<Timestamp>)> = windows
         .iter()
         .map(|w| (w.db_id.as_str(), w.latest_restorable))
@@ -219,9 +224,10 @@ async fn restore_windows_and_automated_backups_against_moto() {
     let rds = aws_sdk_rds::Client::new(&moto.sdk(EAST).await);
     create_postgres(&rds, "orders-primary").await;
     create_read_replica(&rds, "orders-read-use1", "orders-primary").await;
-    let windows = readiness::restore_windows(&rds, EAST)
+    let windows = instances::list(&rds, EAST, 100, Timestamp::now())
         .await
-        .expect("listed");
+        .expect("listed")
+        .restore_windows;
     let ids: Vec<&str> = windows.iter().map(|w| w.db_id.as_str()).collect();
     assert_eq!(
         ids,

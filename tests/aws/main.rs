@@ -15,3 +15,4 @@ mod aws_moto;
 mod aws_readiness;
 mod aws_runbooks;
 mod lag_history_mocks;
+mod rds_listing;

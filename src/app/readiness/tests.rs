@@ -95,6 +95,7 @@ fn east_backups(now: Timestamp, point_age: i64, copies: Listing<OffsiteCopy>) ->
             region: EAST.into(),
             db_id: "orders-primary".into(),
             latest_restorable: Some(ago(now, 300)),
+            listed_at: now,
         }]),
         automated_backups: Listing::Read(vec![]),
         ..BackupHealth::default()
@@ -465,6 +466,7 @@ fn point_in_time_restore_off_is_at_risk() {
         region: EAST.into(),
         db_id: "orders-primary".into(),
         latest_restorable: None,
+        listed_at: now,
     }]);
     app.update(
         Event::Fetched(Fetched::Backups {
@@ -479,6 +481,96 @@ fn point_in_time_restore_off_is_at_risk() {
         Verdict::Warn
     );
     assert_eq!(w.verdict, Readiness::AtRisk);
+}
+
+/// Issue 10: the AWS source takes the restore windows from the replicas feed's listing, which
+/// may be older than the backups feed that carries them. A window is as old as its listing:
+/// within the backups feed's bound it is judged; past it, it is "cannot tell" with the
+/// listing's own age, however fresh the backups feed is.
+#[test]
+fn a_restore_window_is_as_old_as_its_listing_and_an_old_one_is_cannot_tell() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (mut app, now) = ready_app(&tmp.path().join("audit"));
+    let window = |listed_ago: i64| {
+        let mut east = east_backups(now, 3600, copied(now, 1800));
+        east.restore_windows = Listing::Read(vec![RestoreWindow {
+            region: EAST.into(),
+            db_id: "orders-primary".into(),
+            latest_restorable: None,
+            listed_at: ago(now, listed_ago),
+        }]);
+        east
+    };
+    let backups_every = Refresh::default().backups.as_secs() as i64;
+    // Listed a minute before the backups feed was fetched (now): judged, and its evidence
+    // gives the listing's time.
+    app.update(
+        Event::Fetched(Fetched::Backups {
+            place: EAST.into(),
+            result: Ok(Snapshot::new(window(60), now)),
+        }),
+        now,
+    );
+    let w = orders_of(&app);
+    let r = reason(&w.reasons, "point-in-time restore");
+    assert_eq!(r.verdict, Verdict::Warn, "{}", r.text);
+    assert_eq!(r.age_seconds, Some(60), "the listing's age, not the feed's");
+    assert!(
+        r.evidence.contains(&ago(now, 60).to_string()),
+        "{}",
+        r.evidence
+    );
+    // Listed longer ago than the backups feed may be old: cannot tell, with its age.
+    let listed_ago = 2 * backups_every + 120;
+    let mut east = window(listed_ago);
+    east.restore_windows = Listing::Read(vec![RestoreWindow {
+        latest_restorable: Some(ago(now, listed_ago + 60)),
+        ..east.restore_windows.read().expect("read")[0].clone()
+    }]);
+    app.update(
+        Event::Fetched(Fetched::Backups {
+            place: EAST.into(),
+            result: Ok(Snapshot::new(east, now)),
+        }),
+        now,
+    );
+    let w = orders_of(&app);
+    let r = reason(&w.reasons, "point-in-time restore");
+    assert_eq!(r.verdict, Verdict::Unknown, "{}", r.text);
+    assert!(
+        r.text
+            .starts_with("cannot tell: no fresh data, it is 12m old"),
+        "{}",
+        r.text
+    );
+    assert_eq!(w.verdict, Readiness::AtRisk);
+    // The rest of the backups feed, fresh, is judged as before.
+    assert_eq!(reason(&w.reasons, "copy of").verdict, Verdict::Ok);
+}
+
+/// A restore-window listing that failed is "cannot tell" with the reason, never OK, and takes
+/// nothing else of the backups feed with it.
+#[test]
+fn a_failed_restore_window_listing_is_cannot_tell_beside_the_rest() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (mut app, now) = ready_app(&tmp.path().join("audit"));
+    let mut east = east_backups(now, 3600, copied(now, 1800));
+    east.restore_windows =
+        Listing::Failed("rds:DescribeDBInstances: Throttling: Rate exceeded".into());
+    app.update(
+        Event::Fetched(Fetched::Backups {
+            place: EAST.into(),
+            result: Ok(Snapshot::new(east, now)),
+        }),
+        now,
+    );
+    let w = orders_of(&app);
+    let r = reason(&w.reasons, "point-in-time restore");
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert!(r.text.contains("Rate exceeded"), "{}", r.text);
+    assert_eq!(w.verdict, Readiness::AtRisk);
+    assert_eq!(reason(&w.reasons, "copy of").verdict, Verdict::Ok);
+    assert_eq!(reason(&w.reasons, "recovery point").verdict, Verdict::Ok);
 }
 
 #[test]

@@ -160,6 +160,9 @@ pub enum Seen<'a, T> {
         data: &'a T,
         fetched_at: Timestamp,
         stale: bool,
+        /// The age past which the feed's data is stale: also the bound for a part of it read
+        /// earlier than the feed itself (a restore window from a shared listing).
+        stale_after: Duration,
     },
     /// Why: the fetch's error, or that none has answered yet.
     NotRead(String),

@@ -51,6 +51,7 @@ fn replicas(
                 data,
                 fetched_at,
                 stale,
+                ..
             } => {
                 for r in data.iter().filter(|r| mine(&r.id)) {
                     out.push(replica(r, targets, workloads, *fetched_at, *stale, now));
@@ -192,6 +193,7 @@ fn points_and_copies(
                 data,
                 fetched_at,
                 stale,
+                ..
             } => (*data, *fetched_at, *stale),
             Seen::NotRead(why) => {
                 all_read = false;
@@ -407,8 +409,9 @@ fn restore_windows(
     for (place, seen) in &fleet.backups {
         let Seen::Read {
             data,
-            fetched_at,
             stale,
+            stale_after,
+            ..
         } = seen
         else {
             continue; // said once, with the recovery points
@@ -430,14 +433,19 @@ fn restore_windows(
             crate::fleet::Listing::Read(list) => list,
         };
         for w in windows.iter().filter(|w| mine(&w.db_id)) {
+            // A window is as old as the listing it was read from, which may be older than
+            // the backups feed that carries it (the AWS source shares the replicas feed's):
+            // it is judged by its own age, against the feed's bound.
+            let listed_at = w.listed_at;
+            let old = *stale || crate::fleet::age_between(listed_at, now) > *stale_after;
             let subject = format!("point-in-time restore {} ({})", w.db_id, w.region);
             let limit = format_duration(targets.backup_rpo);
             let (verdict, text, evidence, at) = match w.latest_restorable {
                 None => (
                     Verdict::Warn,
                     "automated backups are off: no point-in-time restore".to_string(),
-                    format!("no LatestRestorableTime, listed at {fetched_at}"),
-                    Some(*fetched_at),
+                    format!("no LatestRestorableTime, listed at {listed_at}"),
+                    Some(listed_at),
                 ),
                 Some(t) => {
                     let age = crate::fleet::age_between(t, now);
@@ -455,7 +463,7 @@ fn restore_windows(
                     )
                 }
             };
-            let (verdict, text) = aged(verdict, text, *fetched_at, *stale, now);
+            let (verdict, text) = aged(verdict, text, listed_at, old, now);
             out.push(Reason::new(
                 Side::Rpo,
                 subject,

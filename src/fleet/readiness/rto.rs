@@ -271,6 +271,7 @@ fn failover_pairs(mine: &dyn Fn(&str) -> bool, fleet: &Fleet<'_>, now: Timestamp
                 data,
                 fetched_at,
                 stale,
+                ..
             } => read.extend(data.iter().map(|check| Read {
                 account: account.as_deref(),
                 check,

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod calls;
 pub mod cloudwatch;
 pub mod error;
+pub mod instances;
 pub mod lag;
 pub mod lag_history;
 pub mod parts;
@@ -26,6 +27,7 @@ use crate::fleet::{
 use crate::source::{FetchResult, FleetSource, SourceError, SourceErrorKind};
 use async_trait::async_trait;
 use aws_config::{Region, SdkConfig};
+use instances::{RESTORE_WINDOWS_MAX_AGE, Take};
 use jiff::Timestamp;
 use sdk::CallLimits;
 use std::collections::BTreeMap;
@@ -113,6 +115,8 @@ pub struct AwsFleet {
     rds_page_size: i32,
     guards: route53::GuardCache,
     parts: parts::Parts,
+    /// Each region's instance listing, shared by the replicas and backups feeds.
+    instances: instances::SharedListings,
     last_lag: lag::LastLag,
     known_replicas: rds::KnownReplicas,
     /// Kept apart from `known_replicas`: each remembers one listing's replicas.
@@ -187,6 +191,7 @@ impl AwsFleet {
             rds_page_size: rds::DEFAULT_PAGE_SIZE,
             guards: route53::GuardCache::default(),
             parts: parts::Parts::default(),
+            instances: instances::SharedListings::default(),
             last_lag: lag::LastLag::default(),
             known_replicas: rds::KnownReplicas::default(),
             known_replica_clusters: rds::KnownReplicas::default(),
@@ -248,13 +253,14 @@ impl FleetSource for AwsFleet {
         let clients = self.region_clients(region, calls::RDS_DESCRIBE_DB_INSTANCES)?;
         let now = Timestamp::now();
         let started = tokio::time::Instant::now();
-        let (instances, globals, clusters) = tokio::join!(
-            rds::read_replicas(
-                &clients.rds,
-                region,
-                self.rds_page_size,
-                &self.known_replicas
-            ),
+        let (listed, globals, clusters) = tokio::join!(
+            self.instances
+                .get(region, now, Take::New, |at| instances::list(
+                    &clients.rds,
+                    region,
+                    self.rds_page_size,
+                    at
+                )),
             self.parts.fetch(
                 format!("{region} global clusters"),
                 calls::RDS_DESCRIBE_GLOBAL_CLUSTERS,
@@ -268,8 +274,8 @@ impl FleetSource for AwsFleet {
                 rds::db_clusters(&clients.rds),
             ),
         );
-        let instances = match instances {
-            Ok(instances) => instances,
+        let listed = match listed {
+            Ok(listed) => listed,
             Err(mut e) => {
                 // The feed fails, naming every call that failed with it.
                 e.also.extend(globals.err());
@@ -277,11 +283,14 @@ impl FleetSource for AwsFleet {
                 return Err(e);
             }
         };
-        let mut replicas = instances.replicas;
+        let without_source: Vec<String> = listed.others.keys().cloned().collect();
+        let mut replicas =
+            self.known_replicas
+                .settle(region, listed.replicas.clone(), &without_source);
         let mut missing = Vec::new();
         // A part that fails keeps its last rows, each saying its state cannot be told now.
         let clusters = clusters.map(|c| {
-            let replicas = rds::cluster_replicas(&c, region, &instances.others);
+            let replicas = rds::cluster_replicas(&c, region, &listed.others);
             let promoted_to = rds::clusters_without_source(&c);
             self.known_replica_clusters
                 .settle(region, replicas, &promoted_to)
@@ -314,7 +323,9 @@ impl FleetSource for AwsFleet {
                 missing.push(e);
             }
         }
-        Ok(Snapshot::new(replicas, now).with_missing(missing))
+        // A listing the backups feed was making when this fetch asked is a moment older
+        // than the fetch: the rows are as old as it is.
+        Ok(Snapshot::new(replicas, now.min(listed.at)).with_missing(missing))
     }
 
     async fn backups(&self, region: &str) -> FetchResult<BackupHealth> {
@@ -332,7 +343,18 @@ impl FleetSource for AwsFleet {
                 format!("{region} restore windows"),
                 calls::RDS_DESCRIBE_DB_INSTANCES,
                 now,
-                readiness::restore_windows(&clients.rds, region),
+                async {
+                    let listed = self
+                        .instances
+                        .get(
+                            region,
+                            now,
+                            Take::NoOlderThan(RESTORE_WINDOWS_MAX_AGE),
+                            |at| instances::list(&clients.rds, region, self.rds_page_size, at),
+                        )
+                        .await?;
+                    Ok(listed.restore_windows.clone())
+                },
             ),
             self.parts.fetch(
                 format!("{region} automated backups"),

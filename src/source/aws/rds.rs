@@ -11,42 +11,9 @@ use aws_sdk_rds::types::{DbCluster, DbInstance, GlobalCluster, GlobalClusterMemb
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// DescribeDBInstances page size: the API's largest (its smallest is 20).
+/// DescribeDBInstances page size: the API's largest (its smallest is 20). The listing itself
+/// is `instances::list`, shared with the restore windows.
 pub const DEFAULT_PAGE_SIZE: i32 = 100;
-
-/// Every DB instance in the region that is a read replica, all pages, and every instance
-/// `known` saw as a replica before that now has no source: promoted.
-pub async fn read_replicas(
-    rds: &Client,
-    region: &str,
-    page_size: i32,
-    known: &KnownReplicas,
-) -> Result<Instances, SourceError> {
-    let mut pages = rds
-        .describe_db_instances()
-        .max_records(page_size)
-        .into_paginator()
-        .send();
-    let mut replicas = Vec::new();
-    let mut others = HashMap::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| aws_error(calls::RDS_DESCRIBE_DB_INSTANCES, e))?;
-        for db in page.db_instances() {
-            match (replica_of_instance(db, region), db.db_instance_identifier()) {
-                (Some(replica), _) => replicas.push(replica),
-                (None, Some(id)) => {
-                    others.insert(id.to_string(), db.db_instance_status().map(str::to_string));
-                }
-                (None, None) => {}
-            }
-        }
-    }
-    let without_source: Vec<String> = others.keys().cloned().collect();
-    Ok(Instances {
-        replicas: known.settle(region, replicas, &without_source),
-        others,
-    })
-}
 
 /// The replicas each optional part of a region's listing (global clusters, DB clusters) last
 /// gave. A part that fails keeps its rows on screen, each saying its state cannot be told
@@ -88,14 +55,6 @@ impl LastListed {
             }
         }
     }
-}
-
-/// A region's instances as the replica listing sees them.
-pub struct Instances {
-    /// Instance read replicas (and the promoted ones `KnownReplicas` recognises).
-    pub replicas: Vec<Replica>,
-    /// The status of every other instance: cluster members are judged by it.
-    pub others: HashMap<String, Option<String>>,
 }
 
 /// Every DB cluster in the region, all pages: Aurora and Multi-AZ DB clusters, whose readers
@@ -242,7 +201,8 @@ pub async fn global_secondaries(rds: &Client, region: &str) -> Result<Vec<Replic
     Ok(replicas)
 }
 
-fn replica_of_instance(db: &DbInstance, region: &str) -> Option<Replica> {
+/// The replica `db` is, when it is a read replica (it names its source).
+pub(super) fn replica_of_instance(db: &DbInstance, region: &str) -> Option<Replica> {
     let source = db.read_replica_source_db_instance_identifier()?;
     // A cross-region source is named by its ARN; an in-region source by its identifier.
     let (source_id, source_region) = match Arn::parse(source) {

@@ -1,6 +1,6 @@
 //! What readiness needs beyond a region's backup health: copies of its recovery points into
 //! another region (ListCopyJobs), the point-in-time-restore window of its RDS instances
-//! (DescribeDBInstances `LatestRestorableTime`), and the automated backups held in it,
+//! (DescribeDBInstances `LatestRestorableTime`, from the listing the replicas feed shares), and the automated backups held in it,
 //! including those replicated from another region (DescribeDBInstanceAutomatedBackups).
 //!
 //! Each is a part of the backups feed: one that fails is "cannot tell" (`Listing::Failed`)
@@ -62,30 +62,26 @@ pub async fn offsite_copies(
     Ok(out)
 }
 
-/// The restore window of each instance of `region` that takes writes: not a read replica,
-/// and not an Aurora or Multi-AZ cluster member (a cluster restores as a whole).
-pub async fn restore_windows(
-    rds: &aws_sdk_rds::Client,
+/// The restore window of `db`, an instance of `region` listed at `listed_at`, when it takes
+/// writes: not a read replica, and not an Aurora or Multi-AZ cluster member (a cluster
+/// restores as a whole). Read from the region's one instance listing (`instances::list`),
+/// which the replicas feed shares.
+pub fn restore_window_of(
+    db: &aws_sdk_rds::types::DbInstance,
     region: &str,
-) -> Result<Vec<RestoreWindow>, SourceError> {
-    let mut pages = rds.describe_db_instances().into_paginator().send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| aws_error(calls::RDS_DESCRIBE_DB_INSTANCES, e))?;
-        out.extend(page.db_instances().iter().filter_map(|db| {
-            if db.read_replica_source_db_instance_identifier().is_some()
-                || db.db_cluster_identifier().is_some()
-            {
-                return None;
-            }
-            Some(RestoreWindow {
-                region: region.to_string(),
-                db_id: db.db_instance_identifier()?.to_string(),
-                latest_restorable: db.latest_restorable_time().and_then(from_aws),
-            })
-        }));
+    listed_at: Timestamp,
+) -> Option<RestoreWindow> {
+    if db.read_replica_source_db_instance_identifier().is_some()
+        || db.db_cluster_identifier().is_some()
+    {
+        return None;
     }
-    Ok(out)
+    Some(RestoreWindow {
+        region: region.to_string(),
+        db_id: db.db_instance_identifier()?.to_string(),
+        latest_restorable: db.latest_restorable_time().and_then(from_aws),
+        listed_at,
+    })
 }
 
 /// The automated backups held in `region`: each instance's own, and those replicated here

@@ -50,6 +50,8 @@ pub fn restore_window(res: &ProtectedResource, now: Timestamp) -> RestoreWindow 
         region: res.region.clone(),
         db_id: res.id.clone(),
         latest_restorable: Some(before(now, RESTORABLE_TRAILS_SECS)),
+        // The simulator reads each window when its backups feed is fetched.
+        listed_at: now,
     }
 }
 
