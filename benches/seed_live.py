@@ -19,6 +19,7 @@ import argparse
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the benches
 from seed_moto import client, seed_backup, seed_lag, seed_route53
 
 
