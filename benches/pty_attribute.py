@@ -6,17 +6,19 @@ byte the program wrote to its 80x24 pty during the idle window) and `NAME.txt` (
 its end, from tmux), and attributes each byte to a screen region:
 - a cell's bytes are the characters printed into it plus the escape sequences written just
   before them (cursor moves, colours): the price of changing that cell;
-- bytes after a frame's last character (ratatui ends every frame with a style reset and a
-  cursor hide) are "frame end";
+- bytes after a frame's last character (ratatui ends every frame with a style reset, and
+  before commit 34bbc5d a cursor hide) are "frame end" (frames are counted by that reset);
 - the region of a cell is named from the screen text: the header (rows 1-2), the status bar
   (the last row: named by the word under the cell, e.g. "lag 12s"), a pane's top or bottom
   border (by the pane's title), or a pane's column (by the column heading above the cell).
 
 Usage: benches/pty_attribute.py DIR [NAME-prefix ...]
-Prints, per stream, the bytes a minute per region and how many frames wrote anything.
+Prints, per stream, the bytes per region and how many frames wrote anything; with several
+streams, the median [min - max] per region over them (a 60 s window: bytes a minute).
 """
 
 import re
+import statistics
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -27,8 +29,10 @@ CORNER_BOTTOM = ("┗", "└", "╰", "╚")
 
 
 def cells(stream):
-    """Yields (row, col, nbytes) per printed character (1-based row and column), with the
-    escape bytes before it counted in; then (None, None, nbytes) for each frame's tail."""
+    """Yields (kind, row, col, nbytes): kind "cell" per printed character (1-based row and
+    column), with the escape bytes before it counted in; "frame" for the style reset that
+    ends each frame, with the colour resets before it; "end" for bytes after a frame's reset
+    that belong to no cell (a cursor hide, the stream's tail)."""
     row, col, pending, i = 1, 1, 0, 0
     while i < len(stream):
         if stream[i] == 0x1B:
@@ -43,19 +47,24 @@ def cells(stream):
             if final == b"H":
                 parts = [int(p) if p else 1 for p in params.split(b";")] if params else [1, 1]
                 row, col = parts[0], parts[1] if len(parts) > 1 else 1
+            elif final == b"m" and params in (b"0", b""):
+                # ratatui ends each frame with a style reset (`ESC[0m`, after the colour
+                # resets).
+                yield "frame", None, None, pending
+                pending = 0
             elif params == b"?25" and final in (b"l", b"h"):
-                yield None, None, pending
+                yield "end", None, None, pending
                 pending = 0
             continue
         # One UTF-8 character.
         first = stream[i]
         length = 1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4
-        yield row, col, pending + length
+        yield "cell", row, col, pending + length
         pending = 0
         col += 1
         i += length
     if pending:
-        yield None, None, pending
+        yield "end", None, None, pending
 
 
 class Screen:
@@ -119,12 +128,12 @@ def attribute(directory, name):
     screen = Screen(Path(directory, f"{name}.txt").read_text())
     by_region, frames = Counter(), 0
     changes = defaultdict(int)
-    for row, col, n in cells(stream):
+    for kind, row, col, n in cells(stream):
         region = screen.region(row, col)
         by_region[region] += n
-        if row is None:
+        if kind == "frame":
             frames += 1
-        else:
+        elif kind == "cell":
             changes[region] += 1
     return len(stream), frames, by_region, changes
 
@@ -134,15 +143,29 @@ def main():
         sys.exit(__doc__)
     directory = sys.argv[1]
     prefixes = sys.argv[2:]
+    runs = []
     for path in sorted(Path(directory).glob("*.bytes")):
         name = path.stem
         if prefixes and not any(name.startswith(p) for p in prefixes):
             continue
         total, frames, by_region, changes = attribute(directory, name)
+        runs.append((total, frames, by_region))
         print(f"{name}: {total} bytes, {frames} frames written")
         for region, n in by_region.most_common():
             print(f"  {n:7d} B {100 * n / max(total, 1):5.1f} %  {changes.get(region, 0):5d} cells"
                   f"  {region}")
+    if len(runs) > 1:
+        # The same region in every run: median [min - max] of its bytes (a region a run did
+        # not write counts 0 there).
+        regions = sorted({r for _, _, by in runs for r in by},
+                         key=lambda r: -statistics.median(by[r] for _, _, by in runs))
+        spread = lambda vals: (f"{statistics.median(vals):.0f} "
+                               f"[{min(vals):.0f} - {max(vals):.0f}]")
+        print(f"over {len(runs)} streams: median [min - max]")
+        print(f"  {spread([t for t, _, _ in runs])} B in all, "
+              f"{spread([f for _, f, _ in runs])} frames")
+        for region in regions:
+            print(f"  {spread([by[region] for _, _, by in runs]):>20} B  {region}")
 
 
 if __name__ == "__main__":
