@@ -15,7 +15,7 @@
 //! Run with `cargo bench --bench cockpit` (several minutes); `cargo bench --bench cockpit --
 //! 10000` runs only the 10,000-replica cases. Results: `benches/README.md`.
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use ratatui::Terminal;
@@ -114,6 +114,49 @@ fn draw(terminal: &mut Terminal<TestBackend>, app: &App) {
         .expect("draws")
 }
 
+/// The events the idle demo's UI thread takes in over the 10 s from `start`, in order.
+fn idle_demo_window(sim: &SimFleet, start: Timestamp) -> Vec<(Event, Timestamp)> {
+    let at = |millis: i64| start + jiff::SignedDuration::from_millis(millis);
+    let mut events = Vec::new();
+    for second in 0..10 {
+        events.push((Event::Tick, at(1000 * second)));
+    }
+    for (n, region) in REGIONS.iter().enumerate() {
+        // The regions' pollers answer a little apart, as they do live.
+        let offset = 100 * i64::try_from(n).unwrap_or(0);
+        for every_2s in 0..5 {
+            let now = at(2000 * every_2s + offset);
+            events.push((
+                Event::Fetched(Fetched::Replicas {
+                    place: (*region).into(),
+                    result: sim.replicas_at(region, now),
+                }),
+                now,
+            ));
+        }
+        let now = at(offset + 50);
+        events.push((
+            Event::Fetched(Fetched::Backups {
+                place: (*region).into(),
+                result: sim.backups_at(region, now),
+            }),
+            now,
+        ));
+    }
+    for every_3s in 0..4 {
+        let now = at(3000 * every_3s + 500);
+        events.push((
+            Event::Fetched(Fetched::Health {
+                account: None,
+                result: sim.health_checks_at(now),
+            }),
+            now,
+        ));
+    }
+    events.sort_by_key(|(_, now)| *now);
+    events
+}
+
 fn benches(c: &mut Criterion) {
     for fleet in FLEETS {
         let sim = sim(fleet);
@@ -172,6 +215,28 @@ fn benches(c: &mut Criterion) {
                     app.update(Event::Tick, t0() + jiff::SignedDuration::from_secs(ticks));
                     draw(&mut terminal, &app);
                 })
+            });
+            group.bench_function(BenchmarkId::new("idle demo, 10 s + draws", &size), |b| {
+                // What the idle demo's UI thread does in 10 s: each region's replicas feed
+                // answers every 2 s with a whole new list (the lag moved), its backups every
+                // 10 s, the health checks every 3 s (demo refresh), the clock ticks every
+                // second, and a frame is drawn after each. The simulator makes the answers in
+                // the untimed set-up: its own cost is the "sim:" line, not the cockpit's.
+                let mut app = fed_app(&sim);
+                let mut windows = 0i64;
+                b.iter_batched(
+                    || {
+                        windows += 1;
+                        idle_demo_window(&sim, t0() + jiff::SignedDuration::from_secs(10 * windows))
+                    },
+                    |events| {
+                        for (event, now) in events {
+                            app.update(event, now);
+                            draw(&mut terminal, &app);
+                        }
+                    },
+                    BatchSize::PerIteration,
+                )
             });
             group.bench_function(BenchmarkId::new("filter keystroke + draw", &size), |b| {
                 let mut app = fed_app(&sim);

@@ -125,6 +125,23 @@ impl Fetched {
     }
 }
 
+/// Whether `answer` leaves what the feed shows as `before` but for lag
+/// (`Replica::same_but_lag`): a first answer is more; a failure beside data kept is not (the
+/// data shown and its date stay), one with nothing to show is (why it was not read).
+fn only_lag_moved(before: Option<&Vec<Replica>>, answer: &FetchResult<Vec<Replica>>) -> bool {
+    match (before, answer) {
+        (Some(before), Ok(snapshot)) => {
+            before.len() == snapshot.data.len()
+                && before
+                    .iter()
+                    .zip(&snapshot.data)
+                    .all(|(a, b)| a.same_but_lag(b))
+        }
+        (Some(_), Err(_)) => true,
+        (None, _) => false,
+    }
+}
+
 pub struct FleetView {
     pub source_name: String,
     pub workloads: Workloads,
@@ -142,9 +159,20 @@ pub struct FleetView {
     /// replica rows kept in `replica_cache` are derived again when it moves.
     pub(super) replica_generation: u64,
     pub(super) replica_cache: Kept<ReplicaEntry>,
+    /// Each replicas feed's last answer, by the `replica_generation` it moved to: unique
+    /// over all the feeds, so that a kept row says which answer it is of.
+    pub(super) replica_stamps: BTreeMap<Place, u64>,
+    /// Counts the answers of the replicas feeds that changed more than lag: which replicas
+    /// there are, of what, in what state, whether read; or that date rows (no backups listing
+    /// of their place). The recovery-point rows read the replicas only so far (which databases
+    /// no listing shows, `view::uncovered_points`), so they are derived again only when it
+    /// moves: lag moves at every answer.
+    pub(super) replica_layout_generation: u64,
     /// Count the answers of the backups and health feeds, as `replica_generation` does.
     pub(super) backup_generation: u64,
     pub(super) health_generation: u64,
+    /// Each backups feed's last answer, as `replica_stamps` numbers the replicas feeds'.
+    pub(super) backup_stamps: BTreeMap<Place, u64>,
     /// The rows of the backups and health panes, kept between frames (`view::kept`).
     pub(super) point_cache: Kept<PointEntry>,
     pub(super) vault_cache: Kept<VaultRow>,
@@ -177,8 +205,11 @@ impl FleetView {
             health: BTreeMap::from([(None, Feed::new(refresh.health))]),
             replica_generation: 0,
             replica_cache: Kept::default(),
+            replica_stamps: BTreeMap::new(),
+            replica_layout_generation: 0,
             backup_generation: 0,
             health_generation: 0,
+            backup_stamps: BTreeMap::new(),
             point_cache: Kept::default(),
             vault_cache: Kept::default(),
             check_cache: Kept::default(),
@@ -208,6 +239,7 @@ impl FleetView {
         self.accounts = accounts.iter().map(|(a, _)| a.clone()).collect();
         // Other feeds: nothing kept from the old ones holds.
         self.replica_generation += 1;
+        self.replica_layout_generation += 1;
         self.backup_generation += 1;
         self.health_generation += 1;
     }
@@ -237,19 +269,27 @@ impl FleetView {
         match fetched {
             Fetched::Replicas { place, result } => {
                 self.replica_generation += 1;
+                // Where no backups listing dates the place's rows, its replicas feed does.
+                let dates_rows = self.backups.get(&place).is_none_or(|f| f.data().is_none());
                 let interval = self.refresh.replicas;
-                self.replicas
-                    .entry(place)
-                    .or_insert_with(|| Feed::new(interval))
-                    .apply(result, now);
+                let feed = self
+                    .replicas
+                    .entry(place.clone())
+                    .or_insert_with(|| Feed::new(interval));
+                if dates_rows || !only_lag_moved(feed.data(), &result) {
+                    self.replica_layout_generation += 1;
+                }
+                feed.apply(result, now);
+                self.replica_stamps.insert(place, self.replica_generation);
             }
             Fetched::Backups { place, result } => {
                 self.backup_generation += 1;
                 let interval = self.refresh.backups;
                 self.backups
-                    .entry(place)
+                    .entry(place.clone())
                     .or_insert_with(|| Feed::new(interval))
                     .apply(result, now);
+                self.backup_stamps.insert(place, self.backup_generation);
             }
             Fetched::Health { account, result } => {
                 self.health_generation += 1;

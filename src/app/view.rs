@@ -222,49 +222,47 @@ impl FleetView {
         rows
     }
 
-    /// The named account a resource belongs to, as the rows know it: a replica or its source,
-    /// a protected resource, a health check or the record it guards, named by identifier (or
-    /// by an ARN's last part). `None` without named accounts, or when no row names it.
+    /// The named account a resource belongs to, as the rows know it (`accounts_showing`): the
+    /// first that shows it. `None` without named accounts, or when no row names it.
     pub fn account_of_resource(&self, name: &str) -> Option<&AccountLabel> {
         if self.accounts.is_empty() {
             return None;
         }
-        let tail = |id: &str| id.rsplit([':', '/']).next().unwrap_or(id).to_string();
-        let dns = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
-        let found = self
-            .replicas
-            .iter()
-            .find(|(_, feed)| {
-                feed.data()
-                    .is_some_and(|list| list.iter().any(|r| r.id == name || r.source_id == name))
-            })
-            .map(|(place, _)| place.account.as_deref())
-            .or_else(|| {
-                self.backups
-                    .iter()
-                    .find(|(_, feed)| {
-                        feed.data().is_some_and(|h| {
-                            h.recovery_points
-                                .iter()
-                                .any(|p| p.resource_id == name || tail(&p.resource_id) == name)
-                        })
-                    })
-                    .map(|(place, _)| place.account.as_deref())
-            })
-            .or_else(|| {
-                self.health
-                    .iter()
-                    .find(|(_, feed)| {
-                        feed.data().is_some_and(|checks| {
-                            checks.iter().any(|c| {
-                                c.id == name || c.guards.iter().any(|g| dns(&g.name) == dns(name))
-                            })
-                        })
-                    })
-                    .map(|(account, _)| account.as_deref())
-            })
-            .flatten()?;
+        let found = self.accounts_showing(name).next()?;
         self.account(Some(found))
+    }
+
+    /// The accounts whose rows show a resource, one per feed that does (repeats possible),
+    /// replicas first, then backups, then health checks: a replica or its source, a protected
+    /// resource, a health check or the record it guards, named by identifier (or by an ARN's
+    /// last part). Feeds of no named account are skipped.
+    pub fn accounts_showing<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let tail = |id: &'a str| id.rsplit([':', '/']).next().unwrap_or(id);
+        let dns = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
+        let replicas = self.replicas.iter().filter_map(move |(place, feed)| {
+            feed.data()
+                .is_some_and(|list| list.iter().any(|r| r.id == name || r.source_id == name))
+                .then_some(place.account.as_deref())?
+        });
+        let backups = self.backups.iter().filter_map(move |(place, feed)| {
+            feed.data()
+                .is_some_and(|h| {
+                    h.recovery_points
+                        .iter()
+                        .any(|p| p.resource_id == name || tail(&p.resource_id) == name)
+                })
+                .then_some(place.account.as_deref())?
+        });
+        let health = self.health.iter().filter_map(move |(account, feed)| {
+            feed.data()
+                .is_some_and(|checks| {
+                    checks
+                        .iter()
+                        .any(|c| c.id == name || c.guards.iter().any(|g| dns(&g.name) == dns(name)))
+                })
+                .then_some(account.as_deref())?
+        });
+        replicas.chain(backups).chain(health)
     }
 
     /// Everything judged, worst first, as `(verdict, what, why)`, for the header.

@@ -148,6 +148,18 @@ impl Replica {
         }
     }
 
+    /// Whether `other` is this replica with, at most, other lag: where it is, what it
+    /// replicates and its state are the same.
+    pub fn same_but_lag(&self, other: &Replica) -> bool {
+        self.id == other.id
+            && self.region == other.region
+            && self.source_id == other.source_id
+            && self.source_region == other.source_region
+            && self.engine == other.engine
+            && self.kind == other.kind
+            && self.state == other.state
+    }
+
     pub fn is_cross_region(&self) -> bool {
         self.region != self.source_region
     }

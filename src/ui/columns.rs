@@ -169,7 +169,7 @@ fn newest(chart: &str, width: u16) -> String {
 /// widths from `fit`, and every cell that is too long cut with `…`, its style kept.
 pub fn lay_out(
     cols: &[Col],
-    rows: Vec<Vec<Span<'static>>>,
+    rows: Vec<Vec<Span<'_>>>,
     width: u16,
 ) -> (Vec<Constraint>, Vec<Row<'static>>) {
     lay_out_within(cols, rows, width, 0..usize::MAX)
@@ -181,7 +181,7 @@ pub fn lay_out(
 /// as long as `visible` covers the rows the table shows.
 pub fn lay_out_within(
     cols: &[Col],
-    rows: Vec<Vec<Span<'static>>>,
+    rows: Vec<Vec<Span<'_>>>,
     width: u16,
     visible: std::ops::Range<usize>,
 ) -> (Vec<Constraint>, Vec<Row<'static>>) {
@@ -207,7 +207,7 @@ pub fn lay_out_within(
 pub fn lay_out_window(
     cols: &[Col],
     natural: &[u16],
-    window: Vec<Vec<Span<'static>>>,
+    window: Vec<Vec<Span<'_>>>,
     width: u16,
 ) -> (Vec<Constraint>, Vec<Row<'static>>) {
     let widths = fit_natural(cols, natural, width);
@@ -219,7 +219,7 @@ pub fn lay_out_window(
 }
 
 /// One row's cells cut to their columns' widths (a chart keeps its newest end), styles kept.
-fn cut_row(cols: &[Col], widths: &[u16], cells: Vec<Span<'static>>) -> Row<'static> {
+fn cut_row(cols: &[Col], widths: &[u16], cells: Vec<Span<'_>>) -> Row<'static> {
     Row::new(
         cells
             .into_iter()

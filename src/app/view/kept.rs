@@ -57,6 +57,20 @@ pub(crate) trait Derive<E> {
     fn alike_until(&self, rows: &[E]) -> Option<Timestamp>;
     /// Whether `filter` (not empty) keeps a row.
     fn keeps(&self, filter: &str, row: &E) -> bool;
+    /// The list after some of the feeds it reads answered, from the rows `kept` before (judged
+    /// at or before the view's `now`): the rows of the feeds that did not answer kept (judged
+    /// again where their judgement no longer holds), the others derived, all in the list's
+    /// order, exactly the rows `derive` would give. `None` (the default): derive them all.
+    fn derive_again(&self, _kept: &[E]) -> Option<Rederived<E>> {
+        None
+    }
+}
+
+/// A list derived again in part (`Derive::derive_again`).
+pub(crate) struct Rederived<E> {
+    pub rows: Vec<E>,
+    /// How many of them were derived (the others were kept).
+    pub derived: u64,
 }
 
 struct List<E> {
@@ -74,6 +88,7 @@ struct List<E> {
 pub(crate) struct Kept<E> {
     list: Mutex<Option<List<E>>>,
     derivations: AtomicU64,
+    rows_derived: AtomicU64,
     rows_judged: AtomicU64,
 }
 
@@ -82,6 +97,7 @@ impl<E> Default for Kept<E> {
         Self {
             list: Mutex::new(None),
             derivations: AtomicU64::new(0),
+            rows_derived: AtomicU64::new(0),
             rows_judged: AtomicU64::new(0),
         }
     }
@@ -129,8 +145,25 @@ impl<E: KeptRow> Kept<E> {
                 l.until = how.alike_until(&l.rows);
             }
             _ => {
-                self.derivations.fetch_add(1, Ordering::Relaxed);
-                let rows = how.derive();
+                // Other answers: where the list can say which rows they moved, only those.
+                let again = list
+                    .as_ref()
+                    .filter(|l| now >= l.judged_at)
+                    .and_then(|l| how.derive_again(&l.rows));
+                let rows = match again {
+                    Some(again) => {
+                        self.rows_derived
+                            .fetch_add(again.derived, Ordering::Relaxed);
+                        again.rows
+                    }
+                    None => {
+                        self.derivations.fetch_add(1, Ordering::Relaxed);
+                        let rows = how.derive();
+                        self.rows_derived
+                            .fetch_add(rows.len() as u64, Ordering::Relaxed);
+                        rows
+                    }
+                };
                 *list = Some(List {
                     key,
                     judged_at: now,
@@ -171,10 +204,18 @@ impl<E: KeptRow> Kept<E> {
         }
     }
 
-    /// How many times every row was derived (a feed answered), for the tests of the reuse.
+    /// How many times every row was derived (a feed answered and the list could not say which
+    /// rows that moved), for the tests of the reuse.
     #[cfg(test)]
     pub(crate) fn derivations(&self) -> u64 {
         self.derivations.load(Ordering::Relaxed)
+    }
+
+    /// How many rows were derived in all, by whole derivations and by parts
+    /// (`Derive::derive_again`).
+    #[cfg(test)]
+    pub(crate) fn rows_derived(&self) -> u64 {
+        self.rows_derived.load(Ordering::Relaxed)
     }
 
     /// How many rows were judged again in all (the clock reached their turns).

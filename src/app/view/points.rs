@@ -1,11 +1,11 @@
 //! The recovery-point rows (one per protected resource, and one per database the listings
-//! cannot show), kept between frames (`kept.rs`): derived when a backups or replicas feed
-//! answers, and each row judged again only when the clock reaches an instant that can change
+//! cannot show), kept between frames (`kept.rs`): derived when a backups feed answers or a
+//! replicas feed answers with more than lag (`FleetView::replica_layout_generation`), and each row judged again only when the clock reaches an instant that can change
 //! it (`alike.rs`): its newest point's age at the precision the reason shows it, the backup
 //! RPO and its warning share, its feed turning stale. Their order does not move with time.
 
 use super::alike::{Alike, holds};
-use super::kept::{Derive, Judged, KeptRow, Picked};
+use super::kept::{Derive, Judged, KeptRow, Picked, Rederived};
 use super::{Provenance, judged_with_age, matches, provenance};
 use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
@@ -18,8 +18,13 @@ use std::sync::Arc;
 /// Where a row's point is.
 #[derive(Clone)]
 enum Source {
-    /// The `index`-th point of the `feed`-th backups feed (in `FleetView::backups` order).
-    Listed { feed: usize, index: usize },
+    /// The `index`-th point of the `feed`-th backups feed (in `FleetView::backups` order), of
+    /// its answer `stamp` (`FleetView::backup_stamps`).
+    Listed {
+        feed: usize,
+        index: usize,
+        stamp: u64,
+    },
     /// A database the listings cannot show (`fleet::coverage`), in its account.
     Uncovered {
         account: Option<String>,
@@ -73,7 +78,7 @@ impl PointRows<'_> {
     pub fn get(&self, i: usize) -> Option<PointRow<'_>> {
         let e = self.picked.get(i)?;
         let (point, account) = match &e.source {
-            Source::Listed { feed, index } => {
+            Source::Listed { feed, index, .. } => {
                 let (account, list) = self.lists.get(*feed)?;
                 (list.get(*index)?, *account)
             }
@@ -131,6 +136,8 @@ pub(super) struct PointsOf<'a> {
     view: &'a FleetView,
     /// The backups feeds, in `FleetView::backups` order.
     feeds: Vec<(&'a Place, &'a Feed<BackupHealth>)>,
+    /// Each feed's last answer (`FleetView::backup_stamps`; 0: none).
+    stamps: Vec<u64>,
 }
 
 impl<'a> PointsOf<'a> {
@@ -138,6 +145,40 @@ impl<'a> PointsOf<'a> {
         Self {
             view,
             feeds: view.backups.iter().collect(),
+            stamps: view
+                .backups
+                .keys()
+                .map(|place| view.backup_stamps.get(place).copied().unwrap_or(0))
+                .collect(),
+        }
+    }
+
+    /// The rows of the `feed`-th feed's listing, in its order.
+    fn derive_feed(&self, feed: usize, rows: &mut Vec<PointEntry>) {
+        let Some((_, f)) = self.feeds.get(feed) else {
+            return;
+        };
+        // A feed that never answered has no rows of its own (`dated` rows stand in).
+        if f.fetched_at().is_none() {
+            return;
+        }
+        let Some(health) = f.data() else { return };
+        let stamp = self.stamps.get(feed).copied().unwrap_or(0);
+        rows.reserve(health.recovery_points.len());
+        for (index, point) in health.recovery_points.iter().enumerate() {
+            rows.push(self.entry(Source::Listed { feed, index, stamp }, point));
+        }
+    }
+
+    /// The rows of the databases no listing shows, from every feed: few, and read from all.
+    fn derive_uncovered(&self, rows: &mut Vec<PointEntry>) {
+        for (account, point) in self.view.uncovered_points() {
+            let point = Arc::new(point);
+            let source = Source::Uncovered {
+                account: account.map(str::to_string),
+                point: Arc::clone(&point),
+            };
+            rows.push(self.entry(source, &point));
         }
     }
 
@@ -147,7 +188,7 @@ impl<'a> PointsOf<'a> {
 
     fn point<'e>(&'e self, source: &'e Source) -> Option<&'e RecoveryPointAge> {
         match source {
-            Source::Listed { feed, index } => self.listed(*feed, *index),
+            Source::Listed { feed, index, .. } => self.listed(*feed, *index),
             Source::Uncovered { point, .. } => Some(point),
         }
     }
@@ -250,28 +291,43 @@ fn rank(p: &RecoveryPointAge) -> (u8, Option<Timestamp>, &str) {
 
 impl Derive<PointEntry> for PointsOf<'_> {
     fn derive(&self) -> Vec<PointEntry> {
-        let view = self.view;
         let mut rows: Vec<PointEntry> = Vec::new();
-        for (feed, (_, f)) in self.feeds.iter().enumerate() {
-            // A feed that never answered has no rows of its own (`dated` rows stand in).
-            if f.fetched_at().is_none() {
-                continue;
-            }
-            let Some(health) = f.data() else { continue };
-            for (index, point) in health.recovery_points.iter().enumerate() {
-                rows.push(self.entry(Source::Listed { feed, index }, point));
-            }
+        for feed in 0..self.feeds.len() {
+            self.derive_feed(feed, &mut rows);
         }
-        for (account, point) in view.uncovered_points() {
-            let point = Arc::new(point);
-            let source = Source::Uncovered {
-                account: account.map(str::to_string),
-                point: Arc::clone(&point),
-            };
-            rows.push(self.entry(source, &point));
-        }
+        self.derive_uncovered(&mut rows);
         self.sort(&mut rows);
         rows
+    }
+
+    /// A region's backups answered: its listing's rows are derived again, the other regions'
+    /// kept (judged again where their turn came), the uncovered ones derived again.
+    fn derive_again(&self, kept: &[PointEntry]) -> Option<Rederived<PointEntry>> {
+        let mut unmoved = vec![false; self.feeds.len()];
+        for e in kept {
+            if let Source::Listed { feed, stamp, .. } = e.source
+                && self.stamps.get(feed) == Some(&stamp)
+            {
+                unmoved[feed] = true;
+            }
+        }
+        let mut rows: Vec<PointEntry> = kept
+            .iter()
+            .filter(|e| match e.source {
+                Source::Listed { feed, .. } => unmoved.get(feed) == Some(&true),
+                Source::Uncovered { .. } => false,
+            })
+            .cloned()
+            .collect();
+        self.judge_again(&mut rows);
+        let before = rows.len();
+        for feed in (0..self.feeds.len()).filter(|f| !unmoved[*f]) {
+            self.derive_feed(feed, &mut rows);
+        }
+        self.derive_uncovered(&mut rows);
+        let derived = (rows.len() - before) as u64;
+        self.sort(&mut rows);
+        Some(Rederived { rows, derived })
     }
 
     fn judge_again(&self, rows: &mut [PointEntry]) -> Judged {
@@ -283,7 +339,7 @@ impl Derive<PointEntry> for PointsOf<'_> {
             }
             let uncovered;
             let point: &RecoveryPointAge = match &entry.source {
-                Source::Listed { feed, index } => match self.listed(*feed, *index) {
+                Source::Listed { feed, index, .. } => match self.listed(*feed, *index) {
                     Some(point) => point,
                     None => continue,
                 },
@@ -309,15 +365,18 @@ impl Derive<PointEntry> for PointsOf<'_> {
     }
 
     fn sort(&self, rows: &mut [PointEntry]) {
-        // Stable: equal rows keep the listings' order, then the uncovered ones.
-        let mut keyed: Vec<(usize, &PointEntry)> = rows.iter().enumerate().collect();
-        keyed.sort_by(|(_, a), (_, b)| {
-            let (a, b) = (self.point(&a.source), self.point(&b.source));
-            a.map(rank).cmp(&b.map(rank))
+        // Equal points in the listings' order, then the uncovered ones in theirs (stable): the
+        // same order however the rows came to be (derived at once, or kept and in part).
+        let listed_at = |e: &PointEntry| match e.source {
+            Source::Listed { feed, index, .. } => (0, feed, index),
+            Source::Uncovered { .. } => (1, 0, 0),
+        };
+        rows.sort_by(|a, b| {
+            let (pa, pb) = (self.point(&a.source), self.point(&b.source));
+            pa.map(rank)
+                .cmp(&pb.map(rank))
+                .then_with(|| listed_at(a).cmp(&listed_at(b)))
         });
-        let order: Vec<usize> = keyed.into_iter().map(|(i, _)| i).collect();
-        let sorted: Vec<PointEntry> = order.into_iter().map(|i| rows[i].clone()).collect();
-        rows.clone_from_slice(&sorted);
     }
 
     fn alike_until(&self, rows: &[PointEntry]) -> Option<Timestamp> {
@@ -370,7 +429,7 @@ impl FleetView {
                 )
             })
             .collect();
-        let key = [self.backup_generation, self.replica_generation];
+        let key = [self.backup_generation, self.replica_layout_generation];
         let picked = self
             .point_cache
             .rows(key, self.now, filter, &PointsOf::new(self));
@@ -552,6 +611,202 @@ mod tests {
             judged < 5 * 40,
             "{judged} rows judged again over 156 frames of 5 rows"
         );
+    }
+
+    /// The promoted replica of `view`, answered again at `ms` in `state`, with new lag.
+    fn promoted_again(view: &mut FleetView, ms: i64, state: ReplicationState) {
+        let mut promoted = view.replicas[&Place::from("us-west-2")]
+            .data()
+            .expect("answered")[0]
+            .clone();
+        promoted.state = state;
+        promoted.lag_samples.push(LagSample {
+            at: at(ms),
+            lag: Some(Duration::from_secs(3)),
+        });
+        view.apply(
+            Fetched::Replicas {
+                place: "us-west-2".into(),
+                result: Ok(Snapshot::new(vec![promoted], at(ms))),
+            },
+            at(ms),
+        );
+    }
+
+    #[test]
+    fn a_replicas_answer_that_moves_only_lag_keeps_the_point_rows() {
+        let mut view = view();
+        let _ = view.point_rows("");
+        let derived = view.point_cache.rows_derived();
+        let answers = [1_100, 1_300];
+        for (n, ms) in answers.iter().enumerate() {
+            promoted_again(&mut view, *ms, ReplicationState::Promoted);
+            // The same answers, rows derived from them afresh.
+            let mut afresh = self::view();
+            for ms in &answers[..=n] {
+                promoted_again(&mut afresh, *ms, ReplicationState::Promoted);
+            }
+            let kept = seen(&view.point_rows(""));
+            assert_eq!(kept, seen(&afresh.point_rows("")), "at {ms} ms");
+            assert!(kept.iter().any(|r| r.0 == "e-promoted"), "{kept:?}");
+        }
+        // A failed answer beside the data kept: what the rows read of the feed stays.
+        let failed = |view: &mut FleetView| {
+            view.apply(
+                Fetched::Replicas {
+                    place: "us-west-2".into(),
+                    result: Err(crate::source::SourceError::new(
+                        crate::source::SourceErrorKind::Timeout,
+                        "rds:DescribeDBInstances",
+                        "no answer",
+                    )),
+                },
+                at(1_400),
+            );
+        };
+        failed(&mut view);
+        let mut afresh = self::view();
+        for ms in answers {
+            promoted_again(&mut afresh, ms, ReplicationState::Promoted);
+        }
+        failed(&mut afresh);
+        assert_eq!(seen(&view.point_rows("")), seen(&afresh.point_rows("")));
+        assert_eq!(
+            view.point_cache.rows_derived(),
+            derived,
+            "lag alone, or a failure beside the data kept, derived rows again"
+        );
+
+        // A replica whose state moved may change which databases no listing shows.
+        promoted_again(&mut view, 1_500, ReplicationState::Replicating);
+        let rows = seen(&view.point_rows(""));
+        let mut afresh = self::view();
+        for ms in answers {
+            promoted_again(&mut afresh, ms, ReplicationState::Promoted);
+        }
+        promoted_again(&mut afresh, 1_500, ReplicationState::Replicating);
+        assert_eq!(rows, seen(&afresh.point_rows("")));
+        assert!(rows.iter().all(|r| r.0 != "e-promoted"), "{rows:?}");
+    }
+
+    #[test]
+    fn a_region_answering_derives_its_listing_alone_and_the_rows_are_those_derived_afresh() {
+        use crate::clock::Clock;
+        use crate::source::sim::{Scenario, SimFleet, SimOptions};
+        let start = Timestamp::from_second(1_800_000_000).expect("valid");
+        let sim = SimFleet::new(SimOptions {
+            fleet_size: 300,
+            scenario: Scenario::RegionOutage,
+            clock: Clock::manual(start),
+            ..SimOptions::default()
+        });
+        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
+            .map(String::from)
+            .to_vec();
+        let new_view = || {
+            FleetView::new(
+                "sim",
+                &regions,
+                Config::default().workloads(sim.workloads()),
+                Refresh::demo(),
+                start,
+            )
+        };
+        // Each answer of the run: a region's backups or replicas, at an instant.
+        let answer = |view: &mut FleetView, (n, now): (i64, Timestamp)| {
+            let region = &regions[usize::try_from(n).expect("small") % regions.len()];
+            let place = region.clone().into();
+            let fetched = if n % 2 == 0 {
+                Fetched::Backups {
+                    place,
+                    result: sim.backups_at(region, now),
+                }
+            } else {
+                Fetched::Replicas {
+                    place,
+                    result: sim.replicas_at(region, now),
+                }
+            };
+            view.apply(fetched, now);
+        };
+        let mut view = new_view();
+        let mut answers = Vec::new();
+        // Backups and replicas answering in turn, 900 ms apart, for 36 s into an outage (the
+        // dead region failing), with frames in between.
+        for n in 0..40i64 {
+            let now = start + SignedDuration::from_millis(900 * n);
+            answers.push((n, now));
+            answer(&mut view, (n, now));
+            for later in [0, 450] {
+                view.now = now + SignedDuration::from_millis(later);
+                let kept = seen(&view.point_rows(""));
+                let mut afresh = new_view();
+                for a in &answers {
+                    answer(&mut afresh, *a);
+                }
+                afresh.now = view.now;
+                assert_eq!(
+                    kept,
+                    seen(&afresh.point_rows("")),
+                    "answer {n}, +{later} ms"
+                );
+            }
+        }
+        assert_eq!(view.point_cache.derivations(), 1);
+        let listed: usize = view
+            .backups
+            .values()
+            .filter_map(|f| f.data())
+            .map(|h| h.recovery_points.len())
+            .sum();
+        let derived = view.point_cache.rows_derived();
+        assert!(
+            derived < 20 * listed as u64 / 2,
+            "{derived} rows derived for 20 backups answers of about a third of {listed} points"
+        );
+    }
+
+    #[test]
+    fn a_replicas_answer_dates_the_rows_of_a_place_no_backups_listing_dates() {
+        // No backups answer yet: the uncovered rows are dated by the replicas feed, so each
+        // of its answers moves them, lag alone or not.
+        let regions = vec!["us-west-2".to_string()];
+        let mut view = FleetView::new(
+            "test",
+            &regions,
+            Config::default().workloads(Vec::new()),
+            Refresh::demo(),
+            at(0),
+        );
+        let answer = |view: &mut FleetView, ms: i64| {
+            let replica = Replica {
+                id: "r".into(),
+                region: "us-west-2".into(),
+                source_id: "w".into(),
+                source_region: "us-west-2".into(),
+                engine: "postgres".into(),
+                kind: ReplicaKind::RdsReadReplica,
+                state: ReplicationState::Replicating,
+                lag_samples: vec![LagSample {
+                    at: at(ms),
+                    lag: Some(Duration::from_secs(1)),
+                }],
+                lag_problem: None,
+            };
+            view.apply(
+                Fetched::Replicas {
+                    place: "us-west-2".into(),
+                    result: Ok(Snapshot::new(vec![replica], at(ms))),
+                },
+                at(ms),
+            );
+            view.point_rows("")
+                .iter()
+                .map(|r| r.from.fetched_at)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(answer(&mut view, 100), vec![at(100)]);
+        assert_eq!(answer(&mut view, 1_100), vec![at(1_100)]);
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! row turns at the same instant as if it were derived afresh every frame.
 
 use super::alike::{Alike, holds};
-use super::kept::{Derive, Judged, KeptRow, Picked};
+use super::kept::{Derive, Judged, KeptRow, Picked, Rederived};
 use super::{Provenance, judged_with_age, matches, provenance};
 use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
@@ -26,6 +26,8 @@ pub(crate) struct ReplicaEntry {
     /// Which replicas feed (in the order of `FleetView::replicas`) and where in its list.
     feed: usize,
     index: usize,
+    /// Which answer of its feed it was derived from (`FleetView::replica_stamps`).
+    stamp: u64,
     targets: Targets,
     eval: Evaluation,
     from: Provenance,
@@ -125,6 +127,8 @@ impl<'a> ReplicaRows<'a> {
 struct ReplicasOf<'a> {
     view: &'a FleetView,
     feeds: Vec<&'a Feed<Vec<Replica>>>,
+    /// Each feed's last answer, as `FleetView::replica_stamps` numbers it (0: none).
+    stamps: Vec<u64>,
 }
 
 impl<'a> ReplicasOf<'a> {
@@ -132,6 +136,38 @@ impl<'a> ReplicasOf<'a> {
         Self {
             view,
             feeds: view.replicas.values().collect(),
+            stamps: view
+                .replicas
+                .keys()
+                .map(|place| view.replica_stamps.get(place).copied().unwrap_or(0))
+                .collect(),
+        }
+    }
+
+    /// The rows of the `feed`-th feed, in its list's order, judged at the view's `now`.
+    fn derive_feed(&self, feed: usize, rows: &mut Vec<ReplicaEntry>) {
+        let view = self.view;
+        let Some(f) = self.feeds.get(feed) else {
+            return;
+        };
+        let (Some(replicas), Some(from)) = (f.data(), provenance(f, view.now)) else {
+            return;
+        };
+        let stamp = self.stamps.get(feed).copied().unwrap_or(0);
+        rows.reserve(replicas.len());
+        for (index, replica) in replicas.iter().enumerate() {
+            let targets = view.workloads.targets_for(&replica.id);
+            let (eval, until) = self.judge(replica, &targets, f, from);
+            rows.push(ReplicaEntry {
+                feed,
+                index,
+                stamp,
+                targets,
+                eval,
+                from,
+                judged_at: view.now,
+                until,
+            });
         }
     }
 
@@ -172,28 +208,38 @@ impl<'a> ReplicasOf<'a> {
 
 impl Derive<ReplicaEntry> for ReplicasOf<'_> {
     fn derive(&self) -> Vec<ReplicaEntry> {
-        let view = self.view;
         let mut rows: Vec<ReplicaEntry> = Vec::new();
-        for (feed, f) in self.feeds.iter().enumerate() {
-            let (Some(replicas), Some(from)) = (f.data(), provenance(f, view.now)) else {
-                continue;
-            };
-            for (index, replica) in replicas.iter().enumerate() {
-                let targets = view.workloads.targets_for(&replica.id);
-                let (eval, until) = self.judge(replica, &targets, f, from);
-                rows.push(ReplicaEntry {
-                    feed,
-                    index,
-                    targets,
-                    eval,
-                    from,
-                    judged_at: view.now,
-                    until,
-                });
-            }
+        for feed in 0..self.feeds.len() {
+            self.derive_feed(feed, &mut rows);
         }
         self.sort(&mut rows);
         rows
+    }
+
+    /// A region answers every few seconds with every replica's lag moved: its rows are
+    /// derived again, the other regions' kept (judged again where their turn came).
+    fn derive_again(&self, kept: &[ReplicaEntry]) -> Option<Rederived<ReplicaEntry>> {
+        // A feed's rows are kept when they are of its last answer.
+        let mut unmoved = vec![false; self.feeds.len()];
+        for e in kept {
+            if self.stamps.get(e.feed) == Some(&e.stamp) {
+                unmoved[e.feed] = true;
+            }
+        }
+        let mut rows: Vec<ReplicaEntry> = kept
+            .iter()
+            .filter(|e| unmoved.get(e.feed) == Some(&true))
+            .cloned()
+            .collect();
+        self.judge_again(&mut rows);
+        let before = rows.len();
+        for feed in (0..self.feeds.len()).filter(|f| !unmoved[*f]) {
+            self.derive_feed(feed, &mut rows);
+        }
+        let derived = (rows.len() - before) as u64;
+        // The kept rows were in order; only where a verdict moved does the sort do much.
+        self.sort(&mut rows);
+        Some(Rederived { rows, derived })
     }
 
     fn judge_again(&self, rows: &mut [ReplicaEntry]) -> Judged {
@@ -229,13 +275,15 @@ impl Derive<ReplicaEntry> for ReplicasOf<'_> {
     }
 
     fn sort(&self, rows: &mut [ReplicaEntry]) {
-        // Stable: equal rows keep their feed order.
+        // Equal identifiers (one in two accounts) in feed order, then list order: the same
+        // order however the rows came to be (derived at once, or kept and derived in part).
         let id = |e: &ReplicaEntry| self.replica(e).map(|r| r.id.as_str());
         rows.sort_by(|a, b| {
             b.eval
                 .verdict
                 .cmp(&a.eval.verdict)
                 .then_with(|| id(a).cmp(&id(b)))
+                .then_with(|| (a.feed, a.index).cmp(&(b.feed, b.index)))
         });
     }
 
@@ -390,6 +438,74 @@ mod tests {
     }
 
     #[test]
+    fn a_region_answering_derives_its_rows_alone_and_they_are_the_rows_derived_afresh() {
+        use crate::clock::Clock;
+        use crate::fleet::FetchResult;
+        use crate::source::sim::{Scenario, SimFleet, SimOptions};
+        let start = Timestamp::from_second(1_800_000_000).expect("valid");
+        let sim = SimFleet::new(SimOptions {
+            fleet_size: 300,
+            scenario: Scenario::RegionOutage,
+            clock: Clock::manual(start),
+            ..SimOptions::default()
+        });
+        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
+            .map(String::from)
+            .to_vec();
+        let new_view = || {
+            FleetView::new(
+                "sim",
+                &regions,
+                Config::default().workloads(sim.workloads()),
+                Refresh::demo(),
+                start,
+            )
+        };
+        let answer =
+            |view: &mut FleetView,
+             (region, now, result): &(usize, Timestamp, FetchResult<Vec<Replica>>)| {
+                view.apply(
+                    Fetched::Replicas {
+                        place: regions[*region].clone().into(),
+                        result: result.clone(),
+                    },
+                    *now,
+                );
+            };
+        let mut view = new_view();
+        let mut answers = Vec::new();
+        // The regions answer in turn, 700 ms apart, for 42 s into an outage (lag moving at
+        // every answer, verdicts turning, the dead region failing), and frames in between.
+        for n in 0..60i64 {
+            let now = start + SignedDuration::from_millis(700 * n);
+            let region = usize::try_from(n).expect("small") % regions.len();
+            answers.push((region, now, sim.replicas_at(&regions[region], now)));
+            answer(&mut view, answers.last().expect("pushed"));
+            for later in [0, 350] {
+                view.now = now + SignedDuration::from_millis(later);
+                let kept = seen(&view.replica_rows(""));
+                let mut afresh = new_view();
+                for a in &answers {
+                    answer(&mut afresh, a);
+                }
+                afresh.now = view.now;
+                assert_eq!(
+                    kept,
+                    seen(&afresh.replica_rows("")),
+                    "answer {n}, +{later} ms"
+                );
+            }
+        }
+        // Derived whole once (the first answer); then each answer its own region's ~100 rows.
+        assert_eq!(view.replica_cache.derivations(), 1);
+        let derived = view.replica_cache.rows_derived();
+        assert!(
+            derived <= 60 * 101,
+            "{derived} rows derived for 60 answers of about 100 replicas each"
+        );
+    }
+
+    #[test]
     fn a_kept_row_turns_stale_and_unknown_at_the_same_instant_as_one_derived_afresh() {
         let mut view = view();
         let mut turned_stale = None;
@@ -447,7 +563,8 @@ mod tests {
             at(1_000),
         );
         let rows = view.replica_rows("");
-        assert_eq!(view.replica_cache.derivations(), 2);
+        // The one region's rows derived again (one row now), from its answer.
+        assert_eq!(view.replica_cache.rows_derived(), 2 + 1);
         let ids: Vec<&str> = rows.iter().map(|r| r.replica.id.as_str()).collect();
         assert_eq!(ids, ["c-new"]);
         assert_eq!(

@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             natural_widths(
                 &cols,
                 all.iter()
-                    .map(|row| cells(app, &row, wide, with_account, String::new())),
+                    .map(|row| cells(app, &row, wide, with_account, Drawn::Measured)),
             )
         })
         .to_vec();
@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
             .map(|w| u16::try_from(w).unwrap_or(u16::MAX))
             .fold(least_width(&cols[seen]), u16::max);
     }
-    let window: Vec<Vec<Span<'static>>> = rows
+    let window: Vec<Vec<Span<'_>>> = rows
         .range(visible.clone())
         .map(|(_, row)| {
             let spark = sparkline(
@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 usize::from(spark_width),
                 row.targets.rpo.as_secs_f64(),
             );
-            cells(app, &row, wide, with_account, spark)
+            cells(app, &row, wide, with_account, Drawn::Shown { spark })
         })
         .collect();
     let (widths, table_rows) = lay_out_window(&cols, &natural, window, table_width(area.width));
@@ -94,14 +94,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     );
 }
 
-/// One replica row's cells, in the order of the pane's columns (`spark`: its sparkline).
-fn cells(
+/// What a row's cells are made for.
+enum Drawn {
+    /// To be shown, with the row's sparkline.
+    Shown { spark: String },
+    /// To size the columns by: no sparkline (a chart's width is its own) and no `seen` (sized
+    /// from the feeds, `draw`), which every row of every answer would otherwise format.
+    Measured,
+}
+
+/// One replica row's cells, in the order of the pane's columns; borrowed from the row where
+/// they can be (every row is measured at each answer).
+fn cells<'r>(
     app: &App,
-    row: &ReplicaRow<'_>,
+    row: &ReplicaRow<'r>,
     wide: bool,
     with_account: bool,
-    spark: String,
-) -> Vec<Span<'static>> {
+    drawn: Drawn,
+) -> Vec<Span<'r>> {
     let theme = &app.theme;
     let r = row.replica;
     // Only a recent datapoint from a read that worked is the lag now; an old one or one left
@@ -110,22 +120,25 @@ fn cells(
         Some(lag) => lag.map_or_else(|| "off".to_string(), crate::fleet::format_lag),
         None => "—".to_string(),
     };
+    let (spark, seen) = match drawn {
+        Drawn::Shown { spark } => (Span::raw(spark), seen_span(theme, &row.from, app.now)),
+        Drawn::Measured => (Span::raw(""), Span::raw("")),
+    };
+    let eval = row.eval;
     let mut cells = vec![
-        verdict_span(theme, row.eval.verdict),
-        Span::raw(r.id.clone()),
-        Span::raw(r.source_id.clone()),
-        Span::raw(r.region.clone()),
-        Span::raw(r.state.short().to_string()),
-        Span::styled(lag, verdict_style(theme, row.eval.verdict)),
-        Span::raw(spark),
+        verdict_span(theme, eval.verdict),
+        Span::raw(r.id.as_str()),
+        Span::raw(r.source_id.as_str()),
+        Span::raw(r.region.as_str()),
+        Span::raw(r.state.short()),
+        Span::styled(lag, verdict_style(theme, eval.verdict)),
+        spark,
     ];
     if wide {
         cells.insert(6, Span::raw(format_duration(row.targets.rpo)));
-        cells.push(Span::raw(
-            row.targets.workload.clone().unwrap_or_else(|| "-".into()),
-        ));
+        cells.push(Span::raw(row.targets.workload.as_deref().unwrap_or("-")));
     }
-    cells.push(seen_span(theme, &row.from, app.now));
+    cells.push(seen);
     if with_account {
         cells.insert(1, account_span(app, row.account));
     }
@@ -178,7 +191,7 @@ mod tests {
         let wide = is_wide(area);
         let spark_width: u16 = if wide { 20 } else { 8 };
         let cols = columns(wide, spark_width);
-        let all: Vec<Vec<Span<'static>>> = rows
+        let all: Vec<Vec<Span<'_>>> = rows
             .iter()
             .map(|row| {
                 let spark = sparkline(
@@ -186,7 +199,7 @@ mod tests {
                     usize::from(spark_width),
                     row.targets.rpo.as_secs_f64(),
                 );
-                cells(app, &row, wide, false, spark)
+                cells(app, &row, wide, false, Drawn::Shown { spark })
             })
             .collect();
         let (widths, table_rows) = lay_out(&cols, all, table_width(area.width));
