@@ -13,7 +13,7 @@ use crate::runbook::runner;
 use crate::source::sim::SimFleet;
 use crate::source::{AccountFleet, FleetSource};
 use crate::theme::Theme;
-use crate::tui::TerminalGuard;
+use crate::tui::{ChangesOnly, TerminalGuard};
 use crate::ui;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
@@ -115,12 +115,14 @@ pub async fn run_with_journal(
         cancel.clone(),
     );
     let mut input = EventStream::new();
+    // A tick redraws so that ages and verdicts move on time; only what changed is written.
+    let mut screen = ChangesOnly::default();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let exit = loop {
         if app.dirty {
-            if let Err(e) = guard.terminal.draw(|frame| ui::render(&app, frame)) {
+            if let Err(e) = screen.draw(&mut *guard.terminal, |frame| ui::render(&app, frame)) {
                 // Drawing fails once the terminal is gone (an SSH drop): stop, do not error.
                 tracing::warn!("drawing failed: {e}");
                 break Exit::Signal(Stop::TerminalLost("terminal lost"));

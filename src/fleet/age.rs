@@ -59,9 +59,98 @@ pub fn format_age(then: Timestamp, now: Timestamp) -> String {
     format!("{} ago", format_duration(age_between(then, now)))
 }
 
+/// The step at which the age of data moves on screen (a pane title's "12s ago", a row's
+/// `seen`, the status bar's ages, a failed feed's "(40s ago)"): 5 s under a minute, 10 s
+/// under ten minutes, then the minute and from a day the hour, where `format_duration`
+/// itself stops showing finer. An age is read against refresh intervals of tens of seconds
+/// and a STALE mark that appears at its own instant; a count that ticks every second says
+/// nothing more, and costs bytes on every idle second over SSH.
+pub fn age_precision(age: Duration) -> Duration {
+    Duration::from_secs(match age.as_secs() {
+        0..60 => 5,
+        60..600 => 10,
+        600..86_400 => 60,
+        _ => 3600,
+    })
+}
+
+/// The age as shown: rounded down to its precision, so it is never older than the truth and
+/// younger by less than one step.
+pub fn shown_age(age: Duration) -> Duration {
+    let step = age_precision(age).as_secs();
+    Duration::from_secs(age.as_secs() / step * step)
+}
+
+/// `format_duration` of the shown age (`shown_age`): the text moves only at its precision.
+pub fn format_data_age(age: Duration) -> String {
+    format_duration(shown_age(age))
+}
+
+/// `format_data_age` of the age of `then`, with " ago".
+pub fn format_data_age_ago(then: Timestamp, now: Timestamp) -> String {
+    format!("{} ago", format_data_age(age_between(then, now)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ages from 0 to past two days: every second to a day, then coarser.
+    fn ages() -> impl Iterator<Item = Duration> {
+        let mut secs = 0u64;
+        std::iter::from_fn(move || {
+            let d = Duration::from_secs(secs);
+            secs = if secs < 86_400 + 7_200 {
+                secs + 1
+            } else {
+                secs + 599
+            };
+            (secs < 3 * 86_400).then_some(d)
+        })
+    }
+
+    #[test]
+    fn a_shown_age_is_never_older_than_the_truth_nor_younger_by_its_precision() {
+        for age in ages() {
+            let shown = shown_age(age);
+            assert!(shown <= age, "{age:?} shown as {shown:?}");
+            assert!(
+                age - shown < age_precision(age),
+                "{age:?} shown as {shown:?}, precision {:?}",
+                age_precision(age)
+            );
+            // What the text says is the shown age, to the unit it prints.
+            assert_eq!(format_data_age(age), format_duration(shown), "{age:?}");
+        }
+    }
+
+    #[test]
+    fn a_shown_age_moves_only_at_its_precision() {
+        let text = |s: u64| format_data_age(Duration::from_secs(s));
+        assert_eq!(text(0), "0s");
+        assert_eq!(text(4), "0s");
+        assert_eq!(text(5), "5s");
+        assert_eq!(text(14), "10s");
+        assert_eq!(text(59), "55s");
+        assert_eq!(text(60), "1m");
+        assert_eq!(text(69), "1m");
+        assert_eq!(text(70), "1m10s");
+        assert_eq!(text(599), "9m50s");
+        assert_eq!(text(600), "10m");
+        assert_eq!(text(3 * 3600 + 5 * 60 + 59), "3h05m");
+        // How often the text changes over the first minute and the first ten minutes: 11 and
+        // 65 times, where a count of seconds changes 59 and 599 times.
+        let changes = |to: u64| (1..to).filter(|s| text(*s) != text(s - 1)).count();
+        assert_eq!(changes(60), 11);
+        assert_eq!(changes(600), 11 + 54);
+    }
+
+    #[test]
+    fn from_ten_minutes_the_shown_age_is_format_duration() {
+        for age in ages().filter(|a| a.as_secs() >= 600) {
+            assert_eq!(format_data_age(age), format_duration(age), "{age:?}");
+        }
+    }
 
     #[test]
     fn formats_each_unit() {

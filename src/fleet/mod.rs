@@ -18,7 +18,10 @@ pub mod replica;
 pub mod verdict;
 pub mod workload;
 
-pub use age::{age_between, duration_width, format_age, format_duration, format_lag};
+pub use age::{
+    age_between, age_precision, duration_width, format_age, format_data_age, format_data_age_ago,
+    format_duration, format_lag, shown_age,
+};
 pub use backup::{
     AutomatedBackups, BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, Listing,
     NewestPoint, OffsiteCopy, RecoveryPointAge, ResourceJobStats, RestoreWindow, Window,

@@ -1,7 +1,7 @@
 //! The header (overall verdict, worst offenders) and the status bar (mode, data ages, keys).
 
 use crate::app::{App, Mode, Pane, Prompt};
-use crate::fleet::{Verdict, format_duration};
+use crate::fleet::{Verdict, format_data_age};
 use crate::source::sim::Scenario;
 use crate::ui::widgets::{accounts_in_view, short_name, verdict_style};
 use ratatui::Frame;
@@ -119,7 +119,7 @@ pub fn mode_label(mode: &Mode) -> String {
     }
 }
 
-/// The oldest data of each kind: "lag 2s · backups 8s · dns 1s".
+/// The oldest data of each kind, at its shown precision: "lag 5s · backups 1m10s · dns 0s".
 fn ages(app: &App) -> Vec<Span<'static>> {
     let theme = &app.theme;
     let stale = app.stale_feeds();
@@ -130,7 +130,7 @@ fn ages(app: &App) -> Vec<Span<'static>> {
         ages.into_iter()
             .flatten()
             .max()
-            .map_or_else(|| "—".to_string(), format_duration)
+            .map_or_else(|| "—".to_string(), format_data_age)
     };
     let kinds = [
         (

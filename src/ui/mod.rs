@@ -102,3 +102,6 @@ fn too_small(app: &App, frame: &mut Frame, area: Rect) {
     ];
     frame.render_widget(Paragraph::new(lines).style(app.theme.text), area);
 }
+
+#[cfg(test)]
+mod idle_tests;

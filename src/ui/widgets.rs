@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::app::feed::{Feed, Freshness};
 use crate::app::view::Provenance;
-use crate::fleet::{LagSamples, Verdict, format_duration};
+use crate::fleet::{LagSamples, Verdict, format_data_age};
 use crate::theme::Theme;
 use crate::ui::columns::{Col, Holds};
 use jiff::Timestamp;
@@ -133,13 +133,14 @@ pub fn verdict_span(theme: &Theme, v: Verdict) -> Span<'static> {
     Span::styled(v.label(), verdict_style(theme, v))
 }
 
-/// How old a row's data is: its age, or STALE when it is past twice its refresh interval.
+/// How old a row's data is: its age at its shown precision (`format_data_age`), or STALE
+/// when it is past twice its refresh interval (at that instant, whatever the precision).
 pub fn seen_span(theme: &Theme, from: &Provenance, now: Timestamp) -> Span<'static> {
     if from.stale {
         Span::styled("STALE", theme.stale)
     } else {
         Span::styled(
-            format_duration(crate::fleet::age_between(from.fetched_at, now)),
+            format_data_age(crate::fleet::age_between(from.fetched_at, now)),
             theme.dim,
         )
     }
@@ -212,7 +213,8 @@ pub fn pane_block<'a>(theme: &Theme, title: Line<'a>, focused: bool) -> Block<'a
         .title(title)
 }
 
-/// " 3s ago" for fresh feeds, or which regions are stale and why, for a pane title.
+/// " 5s ago" for fresh feeds, or which regions are stale and why, for a pane title (ages at
+/// their shown precision, `format_data_age`).
 pub fn feeds_summary<'a, K: std::fmt::Display + 'a, T: 'a>(
     theme: &Theme,
     feeds: impl Iterator<Item = (&'a K, &'a Feed<T>)>,
@@ -231,7 +233,7 @@ pub fn feeds_summary<'a, K: std::fmt::Display + 'a, T: 'a>(
             Freshness::Stale => {
                 let age = feed.age(now).map_or_else(
                     || "never fetched".to_string(),
-                    |a| format!("{} old", format_duration(a)),
+                    |a| format!("{} old", format_data_age(a)),
                 );
                 spans.push(Span::styled(format!(" {region} STALE {age} "), theme.stale));
             }
@@ -240,7 +242,7 @@ pub fn feeds_summary<'a, K: std::fmt::Display + 'a, T: 'a>(
     if let Some(age) = oldest_fresh {
         spans.insert(
             0,
-            Span::styled(format!(" {} ago ", format_duration(age)), theme.dim),
+            Span::styled(format!(" {} ago ", format_data_age(age)), theme.dim),
         );
     }
     if waiting > 0 {
@@ -266,7 +268,7 @@ pub fn feed_errors<'a, K: std::fmt::Display + 'a, T: 'a>(
     feeds
         .filter_map(|(region, feed)| {
             let (at, err) = feed.last_error.as_ref()?;
-            let age = crate::fleet::format_age(*at, now);
+            let age = crate::fleet::format_data_age_ago(*at, now);
             let every = err.every();
             if every.len() == 1 {
                 return Some(format!("{region}: {} — {} ({age})", err.kind, err));
