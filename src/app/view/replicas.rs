@@ -28,8 +28,9 @@ pub(crate) struct ReplicaEntry {
     index: usize,
     /// Which answer of its feed it was derived from (`FleetView::replica_stamps`).
     stamp: u64,
-    targets: Targets,
-    eval: Evaluation,
+    /// Shared, so that keeping a row when another region answers copies no strings.
+    targets: Arc<Targets>,
+    eval: Arc<Evaluation>,
     from: Provenance,
     judged_at: Timestamp,
     until: Option<Timestamp>,
@@ -190,8 +191,8 @@ impl<'a> ReplicasOf<'a> {
                 feed,
                 index,
                 stamp,
-                targets,
-                eval,
+                targets: Arc::new(targets),
+                eval: Arc::new(eval),
                 from,
                 judged_at: view.now,
                 until,
@@ -294,7 +295,7 @@ impl Derive<ReplicaEntry> for ReplicasOf<'_> {
             if lag_before != replica.current_lag(now) {
                 judged.cells_changed = true;
             }
-            e.eval = eval;
+            e.eval = Arc::new(eval);
             e.from = from;
             e.judged_at = now;
             e.until = until;
