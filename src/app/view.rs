@@ -377,20 +377,42 @@ pub(crate) mod tests {
         outage_app_of(300, false)
     }
 
-    /// `fleet_size` replicas a minute into a region outage, with each region's backups when
-    /// `backups` (the backups pane's tests).
-    pub(crate) fn outage_app_of(fleet_size: usize, backups: bool) -> App {
-        let start = Timestamp::from_second(1_800_000_000).expect("valid");
-        let now = start + jiff::SignedDuration::from_mins(1);
+    /// When the simulated outage of `outage_sim` starts.
+    pub(crate) fn outage_start() -> Timestamp {
+        Timestamp::from_second(1_800_000_000).expect("valid")
+    }
+
+    /// `fleet_size` simulated replicas in a region outage from `outage_start`, and the three
+    /// regions they are in.
+    pub(crate) fn outage_sim(fleet_size: usize) -> (SimFleet, Vec<String>) {
         let sim = SimFleet::new(SimOptions {
             fleet_size,
             scenario: Scenario::RegionOutage,
-            clock: Clock::manual(start),
+            clock: Clock::manual(outage_start()),
             ..SimOptions::default()
         });
-        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
+        let regions = ["us-east-1", "us-west-2", "eu-west-1"]
             .map(String::from)
             .to_vec();
+        (sim, regions)
+    }
+
+    /// A view of `sim`'s `regions` at `outage_start`, waiting for every answer.
+    pub(crate) fn waiting_view(sim: &SimFleet, regions: &[String]) -> FleetView {
+        FleetView::new(
+            "sim",
+            regions,
+            Config::default().workloads(sim.workloads()),
+            Refresh::demo(),
+            outage_start(),
+        )
+    }
+
+    /// `fleet_size` replicas a minute into a region outage, with each region's backups when
+    /// `backups` (the backups pane's tests).
+    pub(crate) fn outage_app_of(fleet_size: usize, backups: bool) -> App {
+        let now = outage_start() + jiff::SignedDuration::from_mins(1);
+        let (sim, regions) = outage_sim(fleet_size);
         let mut app = App::new(
             Mode::Demo {
                 scenario: Scenario::RegionOutage,

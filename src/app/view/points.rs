@@ -696,27 +696,10 @@ mod tests {
 
     #[test]
     fn a_region_answering_derives_its_listing_alone_and_the_rows_are_those_derived_afresh() {
-        use crate::clock::Clock;
-        use crate::source::sim::{Scenario, SimFleet, SimOptions};
-        let start = Timestamp::from_second(1_800_000_000).expect("valid");
-        let sim = SimFleet::new(SimOptions {
-            fleet_size: 300,
-            scenario: Scenario::RegionOutage,
-            clock: Clock::manual(start),
-            ..SimOptions::default()
-        });
-        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
-            .map(String::from)
-            .to_vec();
-        let new_view = || {
-            FleetView::new(
-                "sim",
-                &regions,
-                Config::default().workloads(sim.workloads()),
-                Refresh::demo(),
-                start,
-            )
-        };
+        use crate::app::view::tests::{outage_sim, outage_start, waiting_view};
+        let start = outage_start();
+        let (sim, regions) = outage_sim(300);
+        let new_view = || waiting_view(&sim, &regions);
         // Each answer of the run: a region's backups or replicas, at an instant.
         let answer = |view: &mut FleetView, (n, now): (i64, Timestamp)| {
             let region = &regions[usize::try_from(n).expect("small") % regions.len()];

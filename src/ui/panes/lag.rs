@@ -275,25 +275,18 @@ mod tests {
     #[test]
     fn rows_measured_once_draw_what_every_row_drew_as_the_regions_answer() {
         use crate::app::Fetched;
-        use crate::clock::Clock;
-        use crate::source::sim::{Scenario, SimFleet, SimOptions};
+        use crate::app::view::tests::outage_sim;
         // The fleet `outage_app` shows, answering again a region at a time: each row's
         // widths are kept until its region answers or its judgement turns.
         let mut app = outage_app();
-        let sim = SimFleet::new(SimOptions {
-            fleet_size: 300,
-            scenario: Scenario::RegionOutage,
-            clock: Clock::manual(jiff::Timestamp::from_second(1_800_000_000).expect("valid")),
-            ..SimOptions::default()
-        });
-        let regions = ["us-east-1", "us-west-2", "eu-west-1"];
+        let (sim, regions) = outage_sim(300);
         let start = app.now;
         for n in 1..=12i64 {
             let now = start + jiff::SignedDuration::from_millis(700 * n);
-            let region = regions[usize::try_from(n).expect("small") % regions.len()];
+            let region = &regions[usize::try_from(n).expect("small") % regions.len()];
             app.update(
                 Event::Fetched(Fetched::Replicas {
-                    place: region.into(),
+                    place: region.clone().into(),
                     result: sim.replicas_at(region, now),
                 }),
                 now,
