@@ -66,6 +66,30 @@ pub(crate) trait Derive<E> {
     }
 }
 
+/// For a `derive_again` whose rows each come from one answer of one feed: the rows of `kept`
+/// still of their feed's last answer (`stamps`, by feed), in order, and the feeds whose rows
+/// must be derived again. `of_answer` gives a row's feed and answer; `None` for a row read
+/// from every feed, which is never kept.
+pub(crate) fn unmoved_rows<E: Clone>(
+    kept: &[E],
+    stamps: &[u64],
+    of_answer: impl Fn(&E) -> Option<(usize, u64)>,
+) -> (Vec<E>, Vec<usize>) {
+    let mut unmoved = vec![false; stamps.len()];
+    for (feed, stamp) in kept.iter().filter_map(&of_answer) {
+        if stamps.get(feed) == Some(&stamp) {
+            unmoved[feed] = true;
+        }
+    }
+    let rows = kept
+        .iter()
+        .filter(|e| of_answer(e).is_some_and(|(feed, _)| unmoved.get(feed) == Some(&true)))
+        .cloned()
+        .collect();
+    let moved = (0..stamps.len()).filter(|f| !unmoved[*f]).collect();
+    (rows, moved)
+}
+
 /// A list derived again in part (`Derive::derive_again`).
 pub(crate) struct Rederived<E> {
     pub rows: Vec<E>,

@@ -5,7 +5,7 @@
 //! RPO and its warning share, its feed turning stale. Their order does not move with time.
 
 use super::alike::{Alike, holds};
-use super::kept::{Derive, Judged, KeptRow, Picked, Rederived};
+use super::kept::{Derive, Judged, KeptRow, Picked, Rederived, unmoved_rows};
 use super::{Provenance, judged_with_age, matches, provenance};
 use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
@@ -303,25 +303,13 @@ impl Derive<PointEntry> for PointsOf<'_> {
     /// A region's backups answered: its listing's rows are derived again, the other regions'
     /// kept (judged again where their turn came), the uncovered ones derived again.
     fn derive_again(&self, kept: &[PointEntry]) -> Option<Rederived<PointEntry>> {
-        let mut unmoved = vec![false; self.feeds.len()];
-        for e in kept {
-            if let Source::Listed { feed, stamp, .. } = e.source
-                && self.stamps.get(feed) == Some(&stamp)
-            {
-                unmoved[feed] = true;
-            }
-        }
-        let mut rows: Vec<PointEntry> = kept
-            .iter()
-            .filter(|e| match e.source {
-                Source::Listed { feed, .. } => unmoved.get(feed) == Some(&true),
-                Source::Uncovered { .. } => false,
-            })
-            .cloned()
-            .collect();
+        let (mut rows, moved) = unmoved_rows(kept, &self.stamps, |e| match e.source {
+            Source::Listed { feed, stamp, .. } => Some((feed, stamp)),
+            Source::Uncovered { .. } => None,
+        });
         self.judge_again(&mut rows);
         let before = rows.len();
-        for feed in (0..self.feeds.len()).filter(|f| !unmoved[*f]) {
+        for feed in moved {
             self.derive_feed(feed, &mut rows);
         }
         self.derive_uncovered(&mut rows);

@@ -11,7 +11,7 @@
 //! row turns at the same instant as if it were derived afresh every frame.
 
 use super::alike::{Alike, holds};
-use super::kept::{Derive, Judged, KeptRow, Picked, Rederived};
+use super::kept::{Derive, Judged, KeptRow, Picked, Rederived, unmoved_rows};
 use super::{Provenance, judged_with_age, matches, provenance};
 use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
@@ -249,21 +249,10 @@ impl Derive<ReplicaEntry> for ReplicasOf<'_> {
     /// A region answers every few seconds with every replica's lag moved: its rows are
     /// derived again, the other regions' kept (judged again where their turn came).
     fn derive_again(&self, kept: &[ReplicaEntry]) -> Option<Rederived<ReplicaEntry>> {
-        // A feed's rows are kept when they are of its last answer.
-        let mut unmoved = vec![false; self.feeds.len()];
-        for e in kept {
-            if self.stamps.get(e.feed) == Some(&e.stamp) {
-                unmoved[e.feed] = true;
-            }
-        }
-        let mut rows: Vec<ReplicaEntry> = kept
-            .iter()
-            .filter(|e| unmoved.get(e.feed) == Some(&true))
-            .cloned()
-            .collect();
+        let (mut rows, moved) = unmoved_rows(kept, &self.stamps, |e| Some((e.feed, e.stamp)));
         self.judge_again(&mut rows);
         let before = rows.len();
-        for feed in (0..self.feeds.len()).filter(|f| !unmoved[*f]) {
+        for feed in moved {
             self.derive_feed(feed, &mut rows);
         }
         let derived = (rows.len() - before) as u64;
