@@ -37,7 +37,7 @@ fn accounts_of_resources(estate: &Estate) -> HashMap<String, &'static str> {
     estate
         .protected
         .iter()
-        .map(|p| (p.id.clone(), account_of_vault(&p.vault)))
+        .map(|p| (p.id.clone(), account_of_vault(p.vault)))
         .filter(|(_, account)| *account != WORKLOAD)
         .collect()
 }

@@ -138,9 +138,9 @@ impl SimFleet {
                     r.id.rsplit_once('-').map_or(r.id.as_str(), |(p, _)| p)
                 ),
                 primary: r.source_id.clone(),
-                primary_region: r.source_region.clone(),
+                primary_region: r.source_region.to_string(),
                 secondary: r.id.clone(),
-                secondary_region: r.region.clone(),
+                secondary_region: r.region.to_string(),
             })
             .collect()
     }
@@ -375,7 +375,7 @@ impl SimFleet {
                     region: region.to_string(),
                     status: status.to_string(),
                     replica_source: source,
-                    engine: r.engine.clone(),
+                    engine: r.engine.to_string(),
                     // What a promotion asked for; the replica keeps a week of backups before.
                     backup_retention_days: Some(retention.unwrap_or(SIM_RETENTION_DAYS)),
                 });
@@ -386,7 +386,7 @@ impl SimFleet {
                     region: region.to_string(),
                     status: "available".to_string(),
                     replica_source: None,
-                    engine: r.engine.clone(),
+                    engine: r.engine.to_string(),
                     backup_retention_days: Some(SIM_RETENTION_DAYS),
                 });
             }
@@ -461,8 +461,8 @@ impl SimFleet {
                 res.id, newest.slot
             ),
             resource: res.id.clone(),
-            resource_type: res.resource_type.clone(),
-            vault: res.vault.clone(),
+            resource_type: res.resource_type.to_string(),
+            vault: res.vault.to_string(),
             completed_at: newest.finished_at,
         })
     }

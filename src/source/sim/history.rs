@@ -58,7 +58,7 @@ impl SimFleet {
                 self.seed,
                 index as u64,
                 &replica.lag,
-                &replica.source_region,
+                replica.source_region,
                 outage.as_ref(),
                 t,
             );
@@ -161,8 +161,8 @@ mod tests {
             .expect("in the estate");
         HistoryOf {
             id: r.id.clone(),
-            region: r.region.clone(),
-            source_region: r.source_region.clone(),
+            region: r.region.to_string(),
+            source_region: r.source_region.to_string(),
             kind: r.kind,
         }
     }

@@ -167,7 +167,7 @@ impl SimFleet {
                         self.seed,
                         i as u64,
                         &r.lag,
-                        &r.source_region,
+                        r.source_region,
                         outage.as_ref(),
                         t,
                     ))),
@@ -197,10 +197,10 @@ impl SimFleet {
                 }
                 Replica {
                     id: r.id.clone(),
-                    region: r.region.clone(),
+                    region: r.region.to_string(),
                     source_id: r.source_id.clone(),
-                    source_region: r.source_region.clone(),
-                    engine: r.engine.clone(),
+                    source_region: r.source_region.to_string(),
+                    engine: r.engine.to_string(),
                     kind: r.kind,
                     state,
                     lag_samples: samples,
@@ -237,7 +237,7 @@ impl SimFleet {
         let from = now
             .checked_sub(SignedDuration::from_secs(Window::TwoWeeks.seconds()))
             .unwrap_or(Timestamp::UNIX_EPOCH);
-        let mut counts: BTreeMap<(String, String, Window), JobCounts> = BTreeMap::new();
+        let mut counts: BTreeMap<(&str, &str, Window), JobCounts> = BTreeMap::new();
         let mut health = BackupHealth::default();
         let (mut copies, mut windows, mut replicated) = (Vec::new(), Vec::new(), Vec::new());
         for (i, res) in self
@@ -247,7 +247,7 @@ impl SimFleet {
             .enumerate()
             .filter(|(_, p)| p.region == region)
         {
-            let (in_vault, listed) = (vault_kept(&res.vault), resource_kept(&res.id));
+            let (in_vault, listed) = (vault_kept(res.vault), resource_kept(&res.id));
             if !in_vault && !listed {
                 continue;
             }
@@ -258,7 +258,7 @@ impl SimFleet {
                 for w in Window::ALL.into_iter().filter(|w| age <= w.seconds()) {
                     if in_vault {
                         counts
-                            .entry((res.vault.clone(), res.resource_type.clone(), w))
+                            .entry((res.vault, res.resource_type, w))
                             .or_default()
                             .add(job.state, 1);
                     }
@@ -268,9 +268,9 @@ impl SimFleet {
                     health.problem_jobs.push(BackupJob {
                         job_id: format!("sim-{}-{}", res.id, job.slot),
                         region: region.to_string(),
-                        vault: res.vault.clone(),
+                        vault: res.vault.to_string(),
                         resource_id: res.id.clone(),
-                        resource_type: res.resource_type.clone(),
+                        resource_type: res.resource_type.to_string(),
                         state: job.state,
                         message: job.message.to_string(),
                         created_at: job.created_at,
@@ -301,9 +301,9 @@ impl SimFleet {
             if in_vault {
                 health.recovery_points.push(RecoveryPointAge {
                     region: region.to_string(),
-                    vault: res.vault.clone(),
+                    vault: res.vault.to_string(),
                     resource_id: res.id.clone(),
-                    resource_type: res.resource_type.clone(),
+                    resource_type: res.resource_type.to_string(),
                     newest: newest.map_or(NewestPoint::None, NewestPoint::Taken),
                 });
             }
@@ -337,8 +337,8 @@ impl SimFleet {
             .map(
                 |((vault, resource_type, window), counts)| BackupWindowStats {
                     region: region.to_string(),
-                    vault,
-                    resource_type,
+                    vault: vault.to_string(),
+                    resource_type: resource_type.to_string(),
                     window,
                     counts,
                 },

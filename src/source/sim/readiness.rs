@@ -36,7 +36,7 @@ pub fn copies(
                 .ok()?;
             (done <= now).then(|| OffsiteCopy {
                 resource_id: res.id.clone(),
-                source_region: res.region.clone(),
+                source_region: res.region.to_string(),
                 destination_region: to_region.to_string(),
                 destination_vault: to_vault.to_string(),
                 completed_at: done,
@@ -47,7 +47,7 @@ pub fn copies(
 
 pub fn restore_window(res: &ProtectedResource, now: Timestamp) -> RestoreWindow {
     RestoreWindow {
-        region: res.region.clone(),
+        region: res.region.to_string(),
         db_id: res.id.clone(),
         latest_restorable: Some(before(now, RESTORABLE_TRAILS_SECS)),
         // The simulator reads each window when its backups feed is fetched.
@@ -63,7 +63,7 @@ pub fn replicated_backups(
     AutomatedBackups {
         held_in: held_in.to_string(),
         db_id: res.id.clone(),
-        db_region: res.region.clone(),
+        db_region: res.region.to_string(),
         latest_restorable: Some(before(now, REPLICATED_TRAILS_SECS)),
     }
 }

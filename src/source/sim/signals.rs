@@ -185,7 +185,7 @@ pub fn jobs_between(
             } else if let Some(why) = resource.chronic_failure.filter(|_| created >= chronic_since) {
                 (JobState::Failed, why)
             } else {
-                random_outcome(noise(seed, 90_000 + index, slot as u64), &resource.resource_type)
+                random_outcome(noise(seed, 90_000 + index, slot as u64), resource.resource_type)
             };
             Some(SimJob { slot, created_at, finished_at, state, message })
         })
@@ -301,9 +301,9 @@ mod tests {
     fn jobs_follow_the_schedule_and_fail_in_an_outage() {
         let res = ProtectedResource {
             id: "db".into(),
-            resource_type: "RDS".into(),
-            region: "us-east-1".into(),
-            vault: "v".into(),
+            resource_type: "RDS",
+            region: "us-east-1",
+            vault: "v",
             every_hours: 1,
             chronic_failure: None,
             copy_to: None,
