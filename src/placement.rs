@@ -19,7 +19,7 @@ pub fn accounts_seen_in(fleet: &FleetView, what: &Whereabouts) -> Vec<String> {
             for (place, feed) in &fleet.backups {
                 if feed
                     .data()
-                    .is_some_and(|h| h.recovery_points.iter().any(|p| p.vault == *vault))
+                    .is_some_and(|h| h.recovery_points.iter().any(|p| *p.vault == **vault))
                 {
                     seen.extend(place.account.as_deref());
                 }

@@ -70,10 +70,10 @@ pub fn uncovered(
     for (region, read) in replicas {
         if let Read::NotRead(why) = read {
             rows.push(RecoveryPointAge {
-                region: region.clone(),
-                vault: "—".to_string(),
+                region: region.as_str().into(),
+                vault: "—".into(),
                 resource_id: format!("RDS databases of {region}"),
-                resource_type: "RDS".to_string(),
+                resource_type: "RDS".into(),
                 newest: NewestPoint::CannotTell(format!(
                     "which have no recovery point: the databases of {region} were not read ({why})"
                 )),
@@ -116,10 +116,10 @@ pub fn uncovered(
             }
         };
         rows.push(RecoveryPointAge {
-            region: region.to_string(),
-            vault: "—".to_string(),
+            region: (*region).into(),
+            vault: "—".into(),
             resource_id: id.to_string(),
-            resource_type: resource_type.to_string(),
+            resource_type: resource_type.into(),
             newest,
         });
     }

@@ -297,9 +297,9 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
             PointLine {
                 account: row.account.map(str::to_string),
                 resource_id: p.resource_id.clone(),
-                resource_type: p.resource_type.clone(),
-                region: p.region.clone(),
-                vault: p.vault.clone(),
+                resource_type: p.resource_type.to_string(),
+                region: p.region.to_string(),
+                vault: p.vault.to_string(),
                 newest_completed: p.newest.taken_at(),
                 age_seconds: p.newest.taken_at().map(|t| age_between(t, now).as_secs()),
                 known: !matches!(p.newest, NewestPoint::CannotTell(_)),
@@ -317,12 +317,12 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
             JobLine {
                 account: row.account.map(str::to_string),
                 job_id: j.job_id.clone(),
-                region: j.region.clone(),
-                vault: j.vault.clone(),
+                region: j.region.to_string(),
+                vault: j.vault.to_string(),
                 resource_id: j.resource_id.clone(),
-                resource_type: j.resource_type.clone(),
+                resource_type: j.resource_type.to_string(),
                 state: j.state,
-                message: j.message.clone(),
+                message: j.message.to_string(),
                 created_at: j.created_at,
             }
         })

@@ -318,7 +318,7 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
                         format!(
                             "{} in {}",
                             p.vault,
-                            Place::new(row.account, p.region.clone())
+                            Place::new(row.account, p.region.to_string())
                         ),
                     ),
                     field(
@@ -364,7 +364,7 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
                         format!(
                             "{} in {}",
                             j.vault,
-                            Place::new(row.account, j.region.clone())
+                            Place::new(row.account, j.region.to_string())
                         ),
                     ),
                     field(
@@ -376,7 +376,7 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
                             format_age(j.created_at, app.now)
                         ),
                     ),
-                    field(app, "message", j.message.clone()),
+                    field(app, "message", j.message.to_string()),
                     fetched(app, row.from.fetched_at, row.from.stale),
                 ]
             }

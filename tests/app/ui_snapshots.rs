@@ -344,7 +344,7 @@ fn app_with_long_names() -> (App, Vec<String>, Vec<String>) {
             "arn:aws:rds:{}:123456789012:db:{source}",
             model.source_region
         );
-        p.resource_type = "RDS".to_string();
+        p.resource_type = "RDS".into();
         east.data.recovery_points.push(p);
     }
     let replicas: Vec<String> = west.data.iter().map(|r| r.id.clone()).collect();

@@ -231,7 +231,7 @@ impl<'a> PointsOf<'a> {
             }
             Source::Uncovered { account, point } => {
                 // Dated by its region's backups feed, else its replicas feed (`dated`).
-                let place = Place::new(account.as_deref(), point.region.clone());
+                let place = Place::new(account.as_deref(), point.region.to_string());
                 feed_turns(&mut alike, view.backups.get(&place));
                 feed_turns(&mut alike, view.replicas.get(&place));
             }
@@ -255,7 +255,7 @@ impl<'a> PointsOf<'a> {
                     stale: true,
                 }),
             Source::Uncovered { account, point } => {
-                view.dated(&Place::new(account.as_deref(), point.region.clone()))
+                view.dated(&Place::new(account.as_deref(), point.region.to_string()))
             }
         }
     }

@@ -31,15 +31,15 @@ impl Derive<VaultRow> for VaultsOf<'_> {
             for s in &health.stats {
                 let key = (
                     place.account.clone(),
-                    s.region.clone(),
-                    s.vault.clone(),
-                    s.resource_type.clone(),
+                    s.region.to_string(),
+                    s.vault.to_string(),
+                    s.resource_type.to_string(),
                 );
                 let row = grouped.entry(key).or_insert_with(|| VaultRow {
                     account: place.account.clone(),
-                    region: s.region.clone(),
-                    vault: s.vault.clone(),
-                    resource_type: s.resource_type.clone(),
+                    region: s.region.to_string(),
+                    vault: s.vault.to_string(),
+                    resource_type: s.resource_type.to_string(),
                     counts: [None; 3],
                     eval: Evaluation::unknown("no finished jobs in 24h"),
                     from,

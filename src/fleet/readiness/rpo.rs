@@ -159,7 +159,7 @@ fn uncovered(fleet: &Fleet<'_>) -> Vec<(Place, RecoveryPointAge)> {
         out.extend(
             coverage::uncovered(&replicas, &backups)
                 .into_iter()
-                .map(|p| (Place::new(account, p.region.clone()), p)),
+                .map(|p| (Place::new(account, p.region.to_string()), p)),
         );
     }
     out
@@ -216,7 +216,7 @@ fn points_and_copies(
         {
             any_point = true;
             out.push(point(p, targets, workloads, fetched_at, stale, now));
-            let is_copy = copy_vaults.contains(&(p.region.clone(), p.vault.clone()));
+            let is_copy = copy_vaults.contains(&(p.region.to_string(), p.vault.to_string()));
             if !is_copy && p.newest.taken_at().is_some() {
                 out.push(copy(p, health, targets, fetched_at, stale, now));
             }
@@ -328,7 +328,7 @@ fn copy(
     let newest = copies
         .iter()
         .filter(|c| {
-            tail(&c.resource_id) == tail(&p.resource_id) && c.destination_region != p.region
+            tail(&c.resource_id) == tail(&p.resource_id) && *c.destination_region != *p.region
         })
         .max_by_key(|c| c.completed_at);
     let Some(c) = newest else {

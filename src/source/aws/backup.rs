@@ -201,9 +201,9 @@ pub fn stats_from_summaries(
     by_type
         .into_iter()
         .map(|(resource_type, counts)| BackupWindowStats {
-            region: region.to_string(),
-            vault: ALL_VAULTS.to_string(),
-            resource_type,
+            region: region.into(),
+            vault: ALL_VAULTS.into(),
+            resource_type: resource_type.into(),
             window,
             counts,
         })
@@ -279,16 +279,16 @@ pub fn fold_jobs(
         if state.is_problem() {
             problems.push(BackupJob {
                 job_id: job.backup_job_id().unwrap_or("unknown").to_string(),
-                region: region.to_string(),
-                vault,
+                region: region.into(),
+                vault: vault.into(),
                 resource_id: resource_arn,
-                resource_type,
+                resource_type: resource_type.into(),
                 state,
                 message: job
                     .status_message()
                     .or(job.message_category())
                     .unwrap_or("no message from AWS Backup")
-                    .to_string(),
+                    .into(),
                 created_at,
             });
         }
@@ -298,9 +298,9 @@ pub fn fold_jobs(
         .into_iter()
         .map(
             |((vault, resource_type, window), counts)| BackupWindowStats {
-                region: region.to_string(),
-                vault,
-                resource_type,
+                region: region.into(),
+                vault: vault.into(),
+                resource_type: resource_type.into(),
                 window,
                 counts,
             },
@@ -309,7 +309,7 @@ pub fn fold_jobs(
     let per_resource = per_resource
         .into_iter()
         .map(|((resource_id, window), counts)| ResourceJobStats {
-            region: region.to_string(),
+            region: region.into(),
             resource_id,
             window,
             counts,
@@ -421,12 +421,12 @@ pub type Found = (NewestPoint, Option<String>);
 fn row(region: &str, p: &Protected, found: Found) -> RecoveryPointAge {
     let (newest, vault) = found;
     RecoveryPointAge {
-        region: region.to_string(),
+        region: region.into(),
         vault: vault
             .or_else(|| p.last_vault.clone())
-            .unwrap_or_else(|| "—".to_string()),
+            .map_or_else(|| "—".into(), Into::into),
         resource_id: p.arn.clone(),
-        resource_type: p.resource_type.clone(),
+        resource_type: p.resource_type.as_str().into(),
         newest,
     }
 }

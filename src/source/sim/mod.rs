@@ -22,8 +22,8 @@ use async_trait::async_trait;
 use estate::{Estate, OutageRole};
 use jiff::{SignedDuration, Timestamp};
 use signals::Outage;
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
@@ -237,6 +237,10 @@ impl SimFleet {
         let from = now
             .checked_sub(SignedDuration::from_secs(Window::TwoWeeks.seconds()))
             .unwrap_or(Timestamp::UNIX_EPOCH);
+        // The region, vaults, resource types and job messages repeat on thousands of rows:
+        // each row holds a shared name, not a copy (`Names`).
+        let region_name: Arc<str> = region.into();
+        let mut names = Names::default();
         let mut counts: BTreeMap<(&str, &str, Window), JobCounts> = BTreeMap::new();
         let mut health = BackupHealth::default();
         let (mut copies, mut windows, mut replicated) = (Vec::new(), Vec::new(), Vec::new());
@@ -267,12 +271,12 @@ impl SimFleet {
                 if in_vault && job.state.is_problem() {
                     health.problem_jobs.push(BackupJob {
                         job_id: format!("sim-{}-{}", res.id, job.slot),
-                        region: region.to_string(),
-                        vault: res.vault.to_string(),
+                        region: region_name.clone(),
+                        vault: names.of(res.vault),
                         resource_id: res.id.clone(),
-                        resource_type: res.resource_type.to_string(),
+                        resource_type: names.of(res.resource_type),
                         state: job.state,
-                        message: job.message.to_string(),
+                        message: names.of(job.message),
                         created_at: job.created_at,
                     });
                 }
@@ -281,7 +285,7 @@ impl SimFleet {
                 health
                     .resource_stats
                     .extend(own.into_iter().map(|(window, counts)| ResourceJobStats {
-                        region: region.to_string(),
+                        region: region_name.clone(),
                         resource_id: res.id.clone(),
                         window,
                         counts,
@@ -300,10 +304,10 @@ impl SimFleet {
                 .map(|j| j.finished_at);
             if in_vault {
                 health.recovery_points.push(RecoveryPointAge {
-                    region: region.to_string(),
-                    vault: res.vault.to_string(),
+                    region: region_name.clone(),
+                    vault: names.of(res.vault),
                     resource_id: res.id.clone(),
-                    resource_type: res.resource_type.to_string(),
+                    resource_type: names.of(res.resource_type),
                     newest: newest.map_or(NewestPoint::None, NewestPoint::Taken),
                 });
             }
@@ -336,9 +340,9 @@ impl SimFleet {
             .into_iter()
             .map(
                 |((vault, resource_type, window), counts)| BackupWindowStats {
-                    region: region.to_string(),
-                    vault: vault.to_string(),
-                    resource_type: resource_type.to_string(),
+                    region: region_name.clone(),
+                    vault: names.of(vault),
+                    resource_type: names.of(resource_type),
                     window,
                     counts,
                 },
@@ -411,6 +415,18 @@ impl SimFleet {
             })
             .collect();
         Ok(Snapshot::new(checks, now))
+    }
+}
+
+/// One shared copy of each name an answer repeats (a vault, a resource type, a job's
+/// message): at 10,000 protected resources a backups answer has tens of thousands of rows,
+/// and a `String` of each name on every row was a few megabytes of every answer.
+#[derive(Default)]
+struct Names(HashMap<&'static str, Arc<str>>);
+
+impl Names {
+    fn of(&mut self, name: &'static str) -> Arc<str> {
+        self.0.entry(name).or_insert_with(|| name.into()).clone()
     }
 }
 

@@ -59,8 +59,8 @@ fn point_cells(app: &App, r: &PointRow<'_>, with_account: bool) -> Vec<Span<'sta
         // AWS Backup names resources by ARN: its last part tells them apart, and Enter shows
         // the whole ARN.
         Span::raw(short_name(&p.resource_id).to_string()),
-        Span::raw(p.resource_type.clone()),
-        Span::raw(p.vault.clone()),
+        Span::raw(p.resource_type.to_string()),
+        Span::raw(p.vault.to_string()),
         Span::styled(age, verdict_style(theme, r.eval.verdict)),
         Span::raw(format_duration(r.targets.backup_rpo)),
         seen_span(theme, &r.from, app.now),
@@ -296,7 +296,7 @@ fn draw_rows(frame: &mut Frame, area: Rect, app: &App, focused: bool, drawn: Row
                         ))),
                         Span::styled(j.state.word(), verdict_style(theme, state_verdict)),
                         Span::raw(short_name(&j.resource_id).to_string()),
-                        Span::raw(j.message.clone()),
+                        Span::raw(j.message.to_string()),
                         seen_span(theme, &r.from, app.now),
                     ]
                 })

@@ -228,7 +228,7 @@ async fn backup_rates_problem_jobs_and_recovery_points() {
         health
             .stats
             .iter()
-            .find(|s| s.vault == ALL_VAULTS && s.window == w)
+            .find(|s| &*s.vault == ALL_VAULTS && s.window == w)
             .expect("a region-wide row")
             .counts
     };
@@ -258,7 +258,7 @@ async fn backup_rates_problem_jobs_and_recovery_points() {
         health
             .stats
             .iter()
-            .find(|s| s.vault == v && s.window == w)
+            .find(|s| &*s.vault == v && s.window == w)
             .map(|s| s.counts)
     };
     let daily = vault("daily", Window::Day).expect("daily 24h");
@@ -302,8 +302,8 @@ async fn backup_rates_problem_jobs_and_recovery_points() {
             ("expired", JobState::Expired),
         ]
     );
-    assert_eq!(health.problem_jobs[0].message, "failed: what AWS said");
-    assert_eq!(health.problem_jobs[0].vault, "daily");
+    assert_eq!(&*health.problem_jobs[0].message, "failed: what AWS said");
+    assert_eq!(&*health.problem_jobs[0].vault, "daily");
 
     // Newest usable recovery point per protected resource.
     let newest = |arn: &str| {

@@ -80,7 +80,7 @@ async fn the_region_wide_24h_and_7d_are_rolling_windows_over_the_jobs() {
         health
             .stats
             .iter()
-            .find(|s| s.vault == ALL_VAULTS && s.window == w)
+            .find(|s| &*s.vault == ALL_VAULTS && s.window == w)
             .unwrap_or_else(|| panic!("a region-wide {} row", w.label()))
             .counts
     };
@@ -104,7 +104,7 @@ async fn the_region_wide_24h_and_7d_are_rolling_windows_over_the_jobs() {
     let per_vault: u32 = health
         .stats
         .iter()
-        .filter(|s| s.vault != ALL_VAULTS && s.window == Window::Day)
+        .filter(|s| &*s.vault != ALL_VAULTS && s.window == Window::Day)
         .map(|s| s.counts.failed)
         .sum();
     assert_eq!(
@@ -444,7 +444,7 @@ async fn a_database_no_backup_covers_is_crit_and_an_unread_inventory_cannot_tell
     };
     let promoted = judged("orders-dr-usw2");
     assert_eq!(promoted.len(), 1, "{promoted:?}");
-    assert_eq!(promoted[0].0, "us-west-2");
+    assert_eq!(&*promoted[0].0, "us-west-2");
     assert_eq!(promoted[0].1, Verdict::Crit);
     assert!(
         promoted[0].2.contains("no recovery point"),
