@@ -180,7 +180,7 @@ fn filter_matches_case_insensitively_and_by_verdict() {
     assert!(
         app.replica_rows()
             .iter()
-            .all(|r| r.replica.region == "eu-west-1")
+            .all(|r| &*r.replica.region == "eu-west-1")
     );
     app.run_command("filter crit");
     assert!(
@@ -277,7 +277,7 @@ fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
     assert!(
         app.replica_rows()
             .iter()
-            .any(|r| r.replica.region == "us-west-2"),
+            .any(|r| &*r.replica.region == "us-west-2"),
         "last good data stays"
     );
     let sim = sim();
@@ -291,12 +291,12 @@ fn a_failed_region_keeps_its_last_good_rows_and_others_refresh() {
     let rows = app.replica_rows();
     assert!(
         rows.iter()
-            .filter(|r| r.replica.region == "eu-west-1")
+            .filter(|r| &*r.replica.region == "eu-west-1")
             .all(|r| !r.from.stale && r.from.fetched_at == t(30))
     );
     assert!(
         rows.iter()
-            .filter(|r| r.replica.region == "us-west-2")
+            .filter(|r| &*r.replica.region == "us-west-2")
             .all(|r| r.from.stale)
     );
 }

@@ -48,10 +48,10 @@ fn writers<'r>(
             };
             // "(no writer)": a global cluster between writers names no source.
             if !r.source_id.starts_with('(') {
-                out.insert((r.source_region.as_str(), r.source_id.as_str(), kind));
+                out.insert((&*r.source_region, r.source_id.as_str(), kind));
             }
             if r.state == ReplicationState::Promoted {
-                out.insert((r.region.as_str(), r.id.as_str(), kind));
+                out.insert((&*r.region, r.id.as_str(), kind));
             }
         }
     }

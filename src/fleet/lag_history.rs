@@ -66,15 +66,15 @@ impl HistoryOf {
     pub fn of(r: &Replica) -> Self {
         Self {
             id: r.id.clone(),
-            region: r.region.clone(),
-            source_region: r.source_region.clone(),
+            region: r.region.to_string(),
+            source_region: r.source_region.to_string(),
             kind: r.kind,
         }
     }
 
     /// Whether `r` is the replica this history is of (a region holds each id once).
     pub fn is(&self, r: &Replica) -> bool {
-        self.id == r.id && self.region == r.region
+        self.id == r.id && *self.region == *r.region
     }
 }
 

@@ -3,6 +3,7 @@
 use super::lag_samples::LagSamples;
 use jiff::Timestamp;
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,10 +87,12 @@ pub struct LagSample {
 pub struct Replica {
     /// Instance identifier, or the secondary cluster identifier for Aurora.
     pub id: String,
-    pub region: String,
+    /// The region, the source's region and the engine repeat on thousands of replicas:
+    /// shared names (`Arc<str>`), which a source may give every row of an answer one copy of.
+    pub region: Arc<str>,
     pub source_id: String,
-    pub source_region: String,
-    pub engine: String,
+    pub source_region: Arc<str>,
+    pub engine: Arc<str>,
     pub kind: ReplicaKind,
     pub state: ReplicationState,
     /// Oldest first; the last hour at one-minute resolution when the source has it.

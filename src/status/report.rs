@@ -255,10 +255,10 @@ pub fn report(fleet: &FleetView, profile: Option<&str>) -> Report {
             ReplicaLine {
                 account: row.account.map(str::to_string),
                 id: r.id.clone(),
-                region: r.region.clone(),
+                region: r.region.to_string(),
                 source_id: r.source_id.clone(),
-                source_region: r.source_region.clone(),
-                engine: r.engine.clone(),
+                source_region: r.source_region.to_string(),
+                engine: r.engine.to_string(),
                 kind: r.kind.short(),
                 state: match &r.state {
                     crate::fleet::ReplicationState::Broken(why) => format!("broken: {why}"),

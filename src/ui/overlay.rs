@@ -145,7 +145,7 @@ fn detail_lines(app: &App, pane: Pane, width: u16) -> Vec<Line<'static>> {
                 field(
                     app,
                     "region",
-                    Place::new(row.account, r.region.clone()).to_string(),
+                    Place::new(row.account, r.region.to_string()).to_string(),
                 ),
                 field(
                     app,

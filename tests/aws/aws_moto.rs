@@ -143,7 +143,7 @@ async fn a_promoted_replica_shows_as_promoted_instead_of_vanishing() {
     let promoted = dr(&after);
     assert_eq!(promoted.state, ReplicationState::Promoted);
     assert_eq!(
-        (promoted.source_id.as_str(), promoted.source_region.as_str()),
+        (promoted.source_id.as_str(), &*promoted.source_region),
         ("orders-primary", EAST),
         "where it was promoted from is still told"
     );
@@ -421,7 +421,7 @@ async fn the_app_lists_replicas_over_several_pages_and_shows_the_failing_feeds()
     let west: Vec<_> = app
         .replica_rows("")
         .into_iter()
-        .filter(|r| r.replica.region == WEST)
+        .filter(|r| &*r.replica.region == WEST)
         .map(|r| r.replica.clone())
         .collect();
     assert_eq!(

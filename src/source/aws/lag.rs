@@ -83,7 +83,7 @@ pub fn queries_for(replicas: &[Replica]) -> Vec<MetricQuery> {
                     };
                     queries.push(MetricQuery {
                         series: series.clone(),
-                        more_dimensions: vec![("SourceRegion", r.source_region.clone())],
+                        more_dimensions: vec![("SourceRegion", r.source_region.to_string())],
                     });
                     queries.push(MetricQuery::from(series));
                 }

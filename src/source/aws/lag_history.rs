@@ -71,10 +71,10 @@ pub fn from_answers(of: &HistoryOf, to: Timestamp, mut answers: Vec<SeriesAnswer
 fn stand_in(of: &HistoryOf) -> Replica {
     Replica {
         id: of.id.clone(),
-        region: of.region.clone(),
+        region: of.region.as_str().into(),
         source_id: String::new(),
-        source_region: of.source_region.clone(),
-        engine: String::new(),
+        source_region: of.source_region.as_str().into(),
+        engine: "".into(),
         kind: of.kind,
         state: ReplicationState::Unknown,
         lag_samples: Default::default(),

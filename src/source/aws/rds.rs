@@ -103,10 +103,10 @@ pub fn cluster_replicas(
             };
             replicas.push(Replica {
                 id: cluster_id.to_string(),
-                region: region.to_string(),
+                region: region.into(),
                 source_id,
-                source_region,
-                engine: engine.to_string(),
+                source_region: source_region.into(),
+                engine: engine.into(),
                 kind: ReplicaKind::AuroraReplicaCluster,
                 state: status_state(c.status()),
                 lag_samples: Default::default(),
@@ -134,10 +134,10 @@ pub fn cluster_replicas(
         {
             replicas.push(Replica {
                 id: reader.to_string(),
-                region: region.to_string(),
+                region: region.into(),
                 source_id: writer.to_string(),
-                source_region: region.to_string(),
-                engine: engine.to_string(),
+                source_region: region.into(),
+                engine: engine.into(),
                 kind,
                 state: status_state(statuses.get(reader).and_then(|s| s.as_deref())),
                 lag_samples: Default::default(),
@@ -211,10 +211,10 @@ pub(super) fn replica_of_instance(db: &DbInstance, region: &str) -> Option<Repli
     };
     Some(Replica {
         id: db.db_instance_identifier()?.to_string(),
-        region: region.to_string(),
+        region: region.into(),
         source_id,
-        source_region,
-        engine: db.engine().unwrap_or("unknown").to_string(),
+        source_region: source_region.into(),
+        engine: db.engine().unwrap_or("unknown").into(),
         kind: ReplicaKind::RdsReadReplica,
         state: instance_state(db),
         lag_samples: Default::default(),
@@ -336,13 +336,13 @@ fn secondaries_of(global: &GlobalCluster, region: &str) -> Vec<Replica> {
             let arn = Arn::parse(m.db_cluster_arn()?)?;
             (arn.region == region).then(|| Replica {
                 id: arn.resource_id.to_string(),
-                region: region.to_string(),
+                region: region.into(),
                 source_id: writer
                     .as_ref()
                     .map_or("(no writer)", |w| w.resource_id)
                     .to_string(),
-                source_region: writer.as_ref().map_or(region, |w| w.region).to_string(),
-                engine: global.engine().unwrap_or("aurora").to_string(),
+                source_region: writer.as_ref().map_or(region, |w| w.region).into(),
+                engine: global.engine().unwrap_or("aurora").into(),
                 kind: ReplicaKind::AuroraGlobalSecondary,
                 state: global_state(global, m),
                 lag_samples: Default::default(),
@@ -435,7 +435,7 @@ mod tests {
         let local = replica_of_instance(&replica_instance("orders-primary").build(), "us-east-1")
             .expect("a replica");
         assert_eq!(
-            (local.source_id.as_str(), local.source_region.as_str()),
+            (local.source_id.as_str(), &*local.source_region),
             ("orders-primary", "us-east-1")
         );
         assert!(!local.is_cross_region());
@@ -444,7 +444,7 @@ mod tests {
             "us-west-2",
         )
         .expect("a replica");
-        assert_eq!(remote.source_region, "us-east-1");
+        assert_eq!(&*remote.source_region, "us-east-1");
         assert!(remote.is_cross_region());
         assert_eq!(remote.state, ReplicationState::Replicating);
         let primary = DbInstance::builder().db_instance_identifier("p").build();
@@ -586,11 +586,7 @@ mod tests {
         assert_eq!(west.len(), 1);
         let r = &west[0];
         assert_eq!(
-            (
-                r.id.as_str(),
-                r.source_id.as_str(),
-                r.source_region.as_str()
-            ),
+            (r.id.as_str(), r.source_id.as_str(), &*r.source_region),
             ("orders-usw2", "orders-use1", "us-east-1")
         );
         assert_eq!(r.kind, ReplicaKind::AuroraGlobalSecondary);

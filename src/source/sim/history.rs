@@ -121,10 +121,10 @@ fn maintenance_offset(seed: u64, index: u64) -> i64 {
 fn stand_in(of: &HistoryOf) -> Replica {
     Replica {
         id: of.id.clone(),
-        region: of.region.clone(),
+        region: of.region.as_str().into(),
         source_id: String::new(),
-        source_region: of.source_region.clone(),
-        engine: String::new(),
+        source_region: of.source_region.as_str().into(),
+        engine: "".into(),
         kind: of.kind,
         state: crate::fleet::ReplicationState::Replicating,
         lag_samples: LagSamples::new(),

@@ -154,6 +154,8 @@ impl SimFleet {
         self.refuse_if_down(region, "rds:DescribeDBInstances", now)?;
         let outage = self.current_outage();
         let minute = now.as_second().div_euclid(60) * 60;
+        // Regions and engines repeat on every replica: one shared copy each (`Names`).
+        let mut names = Names::default();
         let mut replicas: Vec<Replica> = self
             .estate
             .replicas
@@ -197,10 +199,10 @@ impl SimFleet {
                 }
                 Replica {
                     id: r.id.clone(),
-                    region: r.region.to_string(),
+                    region: names.of(r.region),
                     source_id: r.source_id.clone(),
-                    source_region: r.source_region.to_string(),
-                    engine: r.engine.to_string(),
+                    source_region: names.of(r.source_region),
+                    engine: names.of(r.engine),
                     kind: r.kind,
                     state,
                     lag_samples: samples,
@@ -418,9 +420,9 @@ impl SimFleet {
     }
 }
 
-/// One shared copy of each name an answer repeats (a vault, a resource type, a job's
-/// message): at 10,000 protected resources a backups answer has tens of thousands of rows,
-/// and a `String` of each name on every row was a few megabytes of every answer.
+/// One shared copy of each name an answer repeats (a region, an engine, a vault, a resource
+/// type, a job's message): at 10,000 replicas or protected resources an answer has tens of
+/// thousands of rows, and a `String` of each name on every row was megabytes of every answer.
 #[derive(Default)]
 struct Names(HashMap<&'static str, Arc<str>>);
 
@@ -610,7 +612,7 @@ mod tests {
     fn replicas_are_per_region_with_an_hour_of_history() {
         let (sim, _) = fleet(Scenario::Normal);
         let west = sim.replicas_at("us-west-2", start()).expect("sim answers");
-        assert!(west.data.iter().all(|r| r.region == "us-west-2"));
+        assert!(west.data.iter().all(|r| &*r.region == "us-west-2"));
         assert!(west.data.iter().any(|r| r.id == "orders-dr-usw2"));
         let r = &west.data[0];
         assert_eq!(r.lag_samples.len(), 60);

@@ -130,7 +130,7 @@ fn cells<'r>(
         verdict_span(theme, eval.verdict),
         Span::raw(r.id.as_str()),
         Span::raw(r.source_id.as_str()),
-        Span::raw(r.region.as_str()),
+        Span::raw(&*r.region),
         Span::raw(r.state.short()),
         Span::styled(lag, verdict_style(theme, eval.verdict)),
         spark,

@@ -40,7 +40,7 @@ async fn lag_for_1200_replicas_takes_5_metric_calls_of_at_most_500_queries() {
         let n: u64 = r.id.trim_start_matches("db-").parse().expect("numbered");
         let lag = r.latest_sample().and_then(|s| s.lag);
         assert_eq!(lag, Some(Duration::from_secs(n)), "{}", r.id);
-        assert_eq!(r.source_region, "us-east-1");
+        assert_eq!(&*r.source_region, "us-east-1");
     }
 }
 
