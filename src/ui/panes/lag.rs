@@ -9,7 +9,7 @@ use crate::ui::columns::{
     widest,
 };
 use crate::ui::widgets::{
-    AccountsShown, account_span, feed_errors, feeds_summary, pane_block, seen_span, sparkline,
+    AccountsShown, account_cell, feed_errors, feeds_summary, pane_block, seen_span, sparkline,
     verdict_span, verdict_style,
 };
 use ratatui::Frame;
@@ -126,7 +126,9 @@ fn cells<'r>(
         Drawn::Measured => (Span::raw(""), Span::raw("")),
     };
     let eval = row.eval;
-    let mut cells = vec![
+    // Room for the optional columns: no second allocation per row measured.
+    let mut cells = Vec::with_capacity(11);
+    cells.extend([
         verdict_span(theme, eval.verdict),
         Span::raw(r.id.as_str()),
         Span::raw(r.source_id.as_str()),
@@ -134,14 +136,14 @@ fn cells<'r>(
         Span::raw(r.state.short()),
         Span::styled(lag, verdict_style(theme, eval.verdict)),
         spark,
-    ];
+    ]);
     if wide {
         cells.insert(6, Span::raw(format_duration(row.targets.rpo)));
         cells.push(Span::raw(row.targets.workload.as_deref().unwrap_or("-")));
     }
     cells.push(seen);
     if with_account {
-        cells.insert(1, account_span(app, row.account));
+        cells.insert(1, account_cell(app, row.account));
     }
     cells
 }
