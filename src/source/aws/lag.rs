@@ -13,11 +13,15 @@
 //!   once a series answers (`SeriesChoices`).
 //!
 //! What the maximum alone gives up: a minute that mixes -1 ("not active") with a positive
-//! sample reads as its lag. What still catches a stop: RDS's own replication status
-//! (`ReplicationState::Broken` from DescribeDBInstances' read-replication status info, and
-//! every broken instance or cluster status), judged CRIT whatever the lag says, and sooner
-//! than CloudWatch, whose minute arrives a minute or two late; and a whole minute of -1,
-//! whose maximum is -1: "not active". The detail's history (`lag_history`), one call on
+//! sample reads as its lag. What still catches a stop: a replication that stays stopped
+//! reports -1 for every minute after, whose maximum is -1: "not active", CRIT, at most a
+//! minute later than the minimum showed it. For an RDS read replica, RDS's own replication
+//! status comes first (`ReplicationState::Broken` from DescribeDBInstances' read-replication
+//! status info), judged CRIT whatever the lag says and sooner than CloudWatch, whose minute
+//! arrives a minute or two late. For a Multi-AZ DB cluster reader only its instance status
+//! is read, and for a binlog replica cluster its cluster status (any status RDS reports as
+//! broken is CRIT): a binlog or cluster replication that stops while those stay `available`
+//! shows from its first whole minute of -1. The detail's history (`lag_history`), one call on
 //! demand, still reads the minimum beside the maximum (`all_series_for`).
 
 use super::cloudwatch::{
