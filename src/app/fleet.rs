@@ -7,11 +7,12 @@ use super::Pane;
 use super::feed::{Feed, Freshness};
 use super::view::{CheckEntry, Kept, PointEntry, ReplicaEntry, VaultRow};
 use crate::config::Refresh;
+use crate::fleet::coverage::Writers;
 use crate::fleet::{AccountLabel, BackupHealth, HealthCheck, Place, Replica, Verdict, Workloads};
 use crate::source::{AccountFleet, FetchResult, FleetSource, SourceError, with_deadline};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// One polled feed of a source: one kind of data from one place (an account's region, or a
@@ -142,6 +143,9 @@ fn only_lag_moved(before: Option<&Vec<Replica>>, answer: &FetchResult<Vec<Replic
     }
 }
 
+/// Each account's `coverage::Writers` (`None`: the one account of the default chain).
+pub(super) type WritersByAccount = BTreeMap<Option<String>, Arc<Writers>>;
+
 pub struct FleetView {
     pub source_name: String,
     pub workloads: Workloads,
@@ -162,6 +166,10 @@ pub struct FleetView {
     /// Each replicas feed's last answer, by the `replica_generation` it moved to: unique
     /// over all the feeds, so that a kept row says which answer it is of.
     pub(super) replica_stamps: BTreeMap<Place, u64>,
+    /// Each replicas feed's last answer that changed more than lag (`only_lag_moved`), by
+    /// the `replica_generation` it moved to: a row kept from an answer at or after it stands
+    /// for the same replica, at the same place in the list, as the feed's list now.
+    pub(super) replica_layouts: BTreeMap<Place, u64>,
     /// Counts the answers of the replicas feeds that changed more than lag: which replicas
     /// there are, of what, in what state, whether read; or that date rows (no backups listing
     /// of their place). The recovery-point rows read the replicas only so far (which databases
@@ -173,6 +181,10 @@ pub struct FleetView {
     pub(super) health_generation: u64,
     /// Each backups feed's last answer, as `replica_stamps` numbers the replicas feeds'.
     pub(super) backup_stamps: BTreeMap<Place, u64>,
+    /// Each account's databases that take writes (`coverage::Writers`), as of the
+    /// `replica_layout_generation` they were read at: they move only with it, and each
+    /// backups answer asks for them.
+    pub(super) writers_cache: Mutex<Option<(u64, WritersByAccount)>>,
     /// The rows of the backups and health panes, kept between frames (`view::kept`).
     pub(super) point_cache: Kept<PointEntry>,
     pub(super) vault_cache: Kept<VaultRow>,
@@ -206,10 +218,12 @@ impl FleetView {
             replica_generation: 0,
             replica_cache: Kept::default(),
             replica_stamps: BTreeMap::new(),
+            replica_layouts: BTreeMap::new(),
             replica_layout_generation: 0,
             backup_generation: 0,
             health_generation: 0,
             backup_stamps: BTreeMap::new(),
+            writers_cache: Mutex::default(),
             point_cache: Kept::default(),
             vault_cache: Kept::default(),
             check_cache: Kept::default(),
@@ -276,10 +290,15 @@ impl FleetView {
                     .replicas
                     .entry(place.clone())
                     .or_insert_with(|| Feed::new(interval));
-                if dates_rows || !only_lag_moved(feed.data(), &result) {
+                let relaid = !only_lag_moved(feed.data(), &result);
+                if dates_rows || relaid {
                     self.replica_layout_generation += 1;
                 }
                 feed.apply(result, now);
+                if relaid {
+                    self.replica_layouts
+                        .insert(place.clone(), self.replica_generation);
+                }
                 self.replica_stamps.insert(place, self.replica_generation);
             }
             Fetched::Backups { place, result } => {

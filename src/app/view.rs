@@ -6,13 +6,14 @@ use super::feed::{Feed, Freshness};
 use super::fleet::FleetView;
 use super::{App, BackupView, Pane};
 use crate::fleet::BackupHealth;
-use crate::fleet::coverage::{self, Read};
+use crate::fleet::coverage::{self, Read, Writers};
 use crate::fleet::{
     AccountLabel, BackupJob, Evaluation, HealthCheck, JobCounts, Place, RecoveryPointAge, Replica,
     Verdict, age_between, format_duration,
 };
 use jiff::Timestamp;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 mod alike;
 mod checks;
@@ -148,13 +149,34 @@ impl FleetView {
                     (place.region.clone(), read)
                 })
                 .collect();
+            let writers = self.writers_of(account, &replicas);
             out.extend(
-                coverage::uncovered(&replicas, &backups)
+                coverage::uncovered_by(&writers, &replicas, &backups)
                     .into_iter()
                     .map(|p| (account, p)),
             );
         }
         out
+    }
+
+    /// The databases of `account` that take writes, read from its `replicas` once per
+    /// `replica_layout_generation`.
+    fn writers_of(
+        &self,
+        account: Option<&str>,
+        replicas: &BTreeMap<String, Read<'_, [Replica]>>,
+    ) -> Arc<Writers> {
+        let mut cache = self.writers_cache.lock().unwrap_or_else(|p| p.into_inner());
+        let generation = self.replica_layout_generation;
+        if cache.as_ref().is_none_or(|(g, _)| *g != generation) {
+            *cache = Some((generation, BTreeMap::new()));
+        }
+        let (_, by_account) = cache.as_mut().expect("set just above");
+        Arc::clone(
+            by_account
+                .entry(account.map(str::to_string))
+                .or_insert_with(|| Arc::new(Writers::of(replicas))),
+        )
     }
 
     /// When what a region's row says was last known: its backups, else its replicas; a feed

@@ -8,7 +8,7 @@
 //! An inventory or a backup listing that was not read is "cannot tell", never "none missing".
 
 use super::{BackupHealth, NewestPoint, RecoveryPointAge, Replica, ReplicaKind, ReplicationState};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A region's feed as far as this join is concerned: read, or not read and why.
 #[derive(Debug, Clone, Copy)]
@@ -34,28 +34,39 @@ fn backup_type(kind: ReplicaKind) -> Option<&'static str> {
     }
 }
 
-/// `(region, identifier, resource type)` of every database known to take writes, borrowed
-/// from the replicas (at 10,000 replicas, a copy of each was most of this join's cost).
-fn writers<'r>(
-    replicas: &'r BTreeMap<String, Read<'_, [Replica]>>,
-) -> BTreeSet<(&'r str, &'r str, &'static str)> {
-    let mut out = BTreeSet::new();
-    for read in replicas.values() {
-        let Read::Known(list) = read else { continue };
-        for r in list.iter() {
-            let Some(kind) = backup_type(r.kind) else {
-                continue;
-            };
-            // "(no writer)": a global cluster between writers names no source.
-            if !r.source_id.starts_with('(') {
-                out.insert((r.source_region.as_str(), r.source_id.as_str(), kind));
-            }
-            if r.state == ReplicationState::Promoted {
-                out.insert((r.region.as_str(), r.id.as_str(), kind));
+/// `(region, identifier, resource type)` of every database known to take writes, each once,
+/// in order: owned, so that they can be kept while the replicas' lists move only in lag
+/// (`uncovered_by`). Only the replicas' identifiers, regions, sources, kinds and states are
+/// read, and the lists that were read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Writers(Vec<(String, String, &'static str)>);
+
+impl Writers {
+    pub fn of(replicas: &BTreeMap<String, Read<'_, [Replica]>>) -> Self {
+        // Each once, borrowed, before any is copied: 10,000 replicas have far fewer writers.
+        let mut seen: HashSet<(&str, &str, &'static str)> = HashSet::new();
+        for read in replicas.values() {
+            let Read::Known(list) = read else { continue };
+            for r in list.iter() {
+                let Some(kind) = backup_type(r.kind) else {
+                    continue;
+                };
+                // "(no writer)": a global cluster between writers names no source.
+                if !r.source_id.starts_with('(') {
+                    seen.insert((r.source_region.as_str(), r.source_id.as_str(), kind));
+                }
+                if r.state == ReplicationState::Promoted {
+                    seen.insert((r.region.as_str(), r.id.as_str(), kind));
+                }
             }
         }
+        let mut all: Vec<_> = seen
+            .into_iter()
+            .map(|(region, id, kind)| (region.to_string(), id.to_string(), kind))
+            .collect();
+        all.sort_unstable();
+        Self(all)
     }
-    out
 }
 
 /// Rows for what the recovery-point listings cannot show: each writer with no point at all
@@ -63,6 +74,15 @@ fn writers<'r>(
 /// whose inventory was not read (`NewestPoint::CannotTell`). Writers the listings do show
 /// are left to them.
 pub fn uncovered(
+    replicas: &BTreeMap<String, Read<'_, [Replica]>>,
+    backups: &BTreeMap<String, Read<'_, BackupHealth>>,
+) -> Vec<RecoveryPointAge> {
+    uncovered_by(&Writers::of(replicas), replicas, backups)
+}
+
+/// `uncovered`, with the `writers` of `replicas` already known.
+pub fn uncovered_by(
+    writers: &Writers,
     replicas: &BTreeMap<String, Read<'_, [Replica]>>,
     backups: &BTreeMap<String, Read<'_, BackupHealth>>,
 ) -> Vec<RecoveryPointAge> {
@@ -97,7 +117,8 @@ pub fn uncovered(
             Read::NotRead(_) => None,
         })
         .collect();
-    for (region, id, resource_type) in writers(replicas) {
+    for (region, id, resource_type) in &writers.0 {
+        let region = region.as_str();
         let newest = match backups.get(region) {
             None => NewestPoint::CannotTell(format!(
                 "{region} is not among the regions read, so its backups are not either"
@@ -109,7 +130,10 @@ pub fn uncovered(
                 format!("the protected resources of {region} were not listed"),
             ),
             Some(Read::Known(_)) => {
-                if listed.get(region).is_some_and(|ids| ids.contains(id)) {
+                if listed
+                    .get(region)
+                    .is_some_and(|ids| ids.contains(id.as_str()))
+                {
                     continue;
                 }
                 NewestPoint::None

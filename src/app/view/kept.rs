@@ -7,17 +7,50 @@ use super::alike::holds;
 use crate::fleet::Verdict;
 use jiff::Timestamp;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// Column widths the screen measured over a list of rows, by which columns it asked for: they
-/// hold while the list's rows are unchanged (see `Picked::measured`).
+/// What is read over a whole list of rows and holds while its rows are unchanged: the column
+/// widths the screen measured, by which columns it asked for (see `Picked::measured`), and
+/// its verdicts counted (`Picked::tally`).
 #[derive(Default)]
-pub(crate) struct Measured(Mutex<Vec<(u64, Arc<[u16]>)>>);
+pub(crate) struct Measured {
+    widths: Mutex<Vec<(u64, Arc<[u16]>)>>,
+    tally: OnceLock<Tally>,
+}
+
+/// How many rows of a list have each verdict, and which is the first of each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    count: [usize; 4],
+    first: [Option<usize>; 4],
+}
+
+impl Tally {
+    fn of<E: KeptRow>(rows: &Picked<E>) -> Self {
+        let mut tally = Self::default();
+        for i in 0..rows.len() {
+            let Some(row) = rows.get(i) else { continue };
+            let v = row.verdict() as usize;
+            tally.count[v] += 1;
+            tally.first[v].get_or_insert(i);
+        }
+        tally
+    }
+
+    pub(crate) fn count(&self, verdict: Verdict) -> usize {
+        self.count[verdict as usize]
+    }
+
+    /// The position of the first row judged `verdict`, if any is.
+    pub(crate) fn first(&self, verdict: Verdict) -> Option<usize> {
+        self.first[verdict as usize]
+    }
+}
 
 impl Measured {
     /// The widths measured for `columns`, measured now when they are not yet.
     pub(crate) fn get_or(&self, columns: u64, measure: impl FnOnce() -> Vec<u16>) -> Arc<[u16]> {
-        let lock = || self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let lock = || self.widths.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, widths)) = lock().iter().find(|(c, _)| *c == columns) {
             return Arc::clone(widths);
         }
@@ -57,51 +90,42 @@ pub(crate) trait Derive<E> {
     fn alike_until(&self, rows: &[E]) -> Option<Timestamp>;
     /// Whether `filter` (not empty) keeps a row.
     fn keeps(&self, filter: &str, row: &E) -> bool;
-    /// The list after some of the feeds it reads answered, from the rows `kept` before (judged
-    /// at or before the view's `now`): the rows of the feeds that did not answer kept (judged
-    /// again where their judgement no longer holds), the others derived, all in the list's
-    /// order, exactly the rows `derive` would give. `None` (the default): derive them all.
-    fn derive_again(&self, _kept: &[E]) -> Option<Rederived<E>> {
+    /// Makes `rows`, the list kept before (judged at or before the view's `now`), the list
+    /// after some of the feeds it reads answered: the rows of the feeds that did not answer
+    /// kept (judged again where their judgement no longer holds), the others derived, all in
+    /// the list's order, exactly the rows `derive` would give; says how many rows were
+    /// derived. The rows are changed where they are: at 10,000 rows, a copy of the list per
+    /// answer cost as much as deriving a region's. `None` (the default): derive them all
+    /// (`rows` is then dropped, however far it was changed).
+    fn derive_again(&self, _rows: &mut Vec<E>) -> Option<u64> {
         None
     }
 }
 
-/// For a `derive_again` whose rows each come from one answer of one feed: the rows of `kept`
-/// still of their feed's last answer (`stamps`, by feed), in order, and the feeds whose rows
-/// must be derived again. `of_answer` gives a row's feed and answer; `None` for a row read
-/// from every feed, which is never kept.
-pub(crate) fn unmoved_rows<E: Clone>(
+/// For a `derive_again` whose rows each come from one answer of one feed: by feed, whether the
+/// feed has not answered since `kept` was derived, that is whether a row of it is of its last
+/// answer (`stamps`, by feed). `of_answer` gives a row's feed and answer; `None` for a row
+/// read from every feed, which is never kept.
+pub(crate) fn unmoved_feeds<E>(
     kept: &[E],
     stamps: &[u64],
     of_answer: impl Fn(&E) -> Option<(usize, u64)>,
-) -> (Vec<E>, Vec<usize>) {
+) -> Vec<bool> {
     let mut unmoved = vec![false; stamps.len()];
     for (feed, stamp) in kept.iter().filter_map(&of_answer) {
         if stamps.get(feed) == Some(&stamp) {
             unmoved[feed] = true;
         }
     }
-    let rows = kept
-        .iter()
-        .filter(|e| of_answer(e).is_some_and(|(feed, _)| unmoved.get(feed) == Some(&true)))
-        .cloned()
-        .collect();
-    let moved = (0..stamps.len()).filter(|f| !unmoved[*f]).collect();
-    (rows, moved)
-}
-
-/// A list derived again in part (`Derive::derive_again`).
-pub(crate) struct Rederived<E> {
-    pub rows: Vec<E>,
-    /// How many of them were derived (the others were kept).
-    pub derived: u64,
+    unmoved
 }
 
 struct List<E> {
     key: [u64; 2],
     judged_at: Timestamp,
     until: Option<Timestamp>,
-    rows: Arc<[E]>,
+    /// A `Vec`, so that an answer changes the rows where they are (`Derive::derive_again`).
+    rows: Arc<Vec<E>>,
     measured: Arc<Measured>,
     /// The last filter asked for, the rows it keeps (indices into `rows`) and what the
     /// screen measured over them.
@@ -144,7 +168,7 @@ impl<E: KeptRow> Kept<E> {
                 let before: Vec<Verdict> = l.rows.iter().map(KeptRow::verdict).collect();
                 if Arc::get_mut(&mut l.rows).is_none() {
                     // A handle from an earlier frame still reads them: copy, then judge.
-                    l.rows = l.rows.to_vec().into();
+                    l.rows = Arc::new(l.rows.to_vec());
                 }
                 let rows = Arc::get_mut(&mut l.rows).expect("not shared: copied above");
                 let judged = how.judge_again(rows);
@@ -170,15 +194,18 @@ impl<E: KeptRow> Kept<E> {
             }
             _ => {
                 // Other answers: where the list can say which rows they moved, only those.
-                let again = list
-                    .as_ref()
-                    .filter(|l| now >= l.judged_at)
-                    .and_then(|l| how.derive_again(&l.rows));
+                let again = list.as_mut().filter(|l| now >= l.judged_at).and_then(|l| {
+                    // Unless a handle from an earlier frame still reads them, the rows
+                    // themselves, not a copy.
+                    let mut rows = Arc::try_unwrap(std::mem::take(&mut l.rows))
+                        .unwrap_or_else(|shared| shared.to_vec());
+                    let derived = how.derive_again(&mut rows)?;
+                    Some((rows, derived))
+                });
                 let rows = match again {
-                    Some(again) => {
-                        self.rows_derived
-                            .fetch_add(again.derived, Ordering::Relaxed);
-                        again.rows
+                    Some((rows, derived)) => {
+                        self.rows_derived.fetch_add(derived, Ordering::Relaxed);
+                        rows
                     }
                     None => {
                         self.derivations.fetch_add(1, Ordering::Relaxed);
@@ -192,7 +219,7 @@ impl<E: KeptRow> Kept<E> {
                     key,
                     judged_at: now,
                     until: how.alike_until(&rows),
-                    rows: rows.into(),
+                    rows: Arc::new(rows),
                     measured: Arc::default(),
                     filtered: None,
                 });
@@ -251,7 +278,7 @@ impl<E: KeptRow> Kept<E> {
 
 /// The rows a filter keeps, in the list's order: a cheap handle on the kept list.
 pub(crate) struct Picked<E> {
-    rows: Arc<[E]>,
+    rows: Arc<Vec<E>>,
     /// `None`: every row (no filter).
     kept: Option<Arc<[usize]>>,
     measured: Arc<Measured>,
@@ -275,5 +302,13 @@ impl<E> Picked<E> {
     /// the clock may be measured this way.
     pub(crate) fn measured(&self, columns: u64, measure: impl FnOnce() -> Vec<u16>) -> Arc<[u16]> {
         self.measured.get_or(columns, measure)
+    }
+}
+
+impl<E: KeptRow> Picked<E> {
+    /// The rows' verdicts counted, once while the rows and their verdicts are unchanged (what
+    /// `measured` holds): the header reads them every frame.
+    pub(crate) fn tally(&self) -> Tally {
+        *self.measured.tally.get_or_init(|| Tally::of(self))
     }
 }

@@ -3,6 +3,7 @@
 //! an outage is thousands of strings a frame.
 
 use super::checks::ChecksOf;
+use super::kept::Tally;
 use crate::app::fleet::FleetView;
 use crate::fleet::Verdict;
 
@@ -36,22 +37,47 @@ impl OffenderCounts {
             self.worst = Some((verdict, what, why));
         }
     }
+
+    /// Counts a list of rows by its `tally`, as `count` would count them one by one:
+    /// `what_at` tells the row at a position.
+    fn count_tally(
+        &mut self,
+        tally: Tally,
+        what_at: impl FnOnce(usize) -> Option<(String, String)>,
+    ) {
+        self.crit += tally.count(Verdict::Crit);
+        self.warn += tally.count(Verdict::Warn);
+        self.unknown += tally.count(Verdict::Unknown);
+        // The list's worst: the first row of its highest verdict.
+        let Some((verdict, at)) = [Verdict::Crit, Verdict::Warn, Verdict::Unknown]
+            .into_iter()
+            .find_map(|v| Some((v, tally.first(v)?)))
+        else {
+            return;
+        };
+        if self.worst.as_ref().is_none_or(|(v, _, _)| verdict > *v)
+            && let Some((what, why)) = what_at(at)
+        {
+            self.worst = Some((verdict, what, why));
+        }
+    }
 }
 
 impl FleetView {
     /// `offenders`, counted: what the header needs, without a copy of every offender.
     pub fn offender_counts(&self) -> OffenderCounts {
         let mut counts = OffenderCounts::default();
-        for r in &self.replica_rows("") {
-            counts.count(r.eval.verdict, || {
-                (r.replica.id.clone(), r.eval.reason.clone())
-            });
-        }
-        for r in &self.point_rows("") {
-            counts.count(r.eval.verdict, || {
-                (r.point.resource_id.clone(), r.eval.reason.clone())
-            });
-        }
+        // Counted once while the rows hold: 10,000 replicas are not gone through every frame.
+        let replicas = self.replica_rows("");
+        counts.count_tally(replicas.tally(), |i| {
+            let r = replicas.get(i)?;
+            Some((r.replica.id.clone(), r.eval.reason.clone()))
+        });
+        let points = self.point_rows("");
+        counts.count_tally(points.tally(), |i| {
+            let r = points.get(i)?;
+            Some((r.point.resource_id.clone(), r.eval.reason.clone()))
+        });
         for r in self.vault_rows("") {
             counts.count(r.eval.verdict, || {
                 (format!("{}/{}", r.vault, r.resource_type), r.eval.reason)
@@ -74,7 +100,7 @@ impl FleetView {
 
 #[cfg(test)]
 mod tests {
-    use crate::app::view::tests::outage_app;
+    use crate::app::view::tests::{outage_app, outage_sim, outage_start, waiting_view};
     use crate::app::{Event, Fetched};
     use crate::clock::Clock;
     use crate::fleet::Verdict;
@@ -125,5 +151,64 @@ mod tests {
         );
         assert_eq!(counts.worst.as_ref(), all.first());
         assert_eq!(app.fleet.overall(), app.fleet.overall_of(&all));
+    }
+
+    #[test]
+    fn the_counts_kept_with_the_rows_follow_every_answer_and_turn_of_the_clock() {
+        let (sim, regions) = outage_sim(300);
+        let mut view = waiting_view(&sim, &regions);
+        let mut changed = 0;
+        let mut before = None;
+        // The regions answer in turn, 700 ms apart, into the outage (lag moving at every
+        // answer, verdicts turning); backups every third answer; frames in between. Then no
+        // answer for a minute: the clock alone turns rows (feeds going stale).
+        for n in 0..150i64 {
+            let now = outage_start() + jiff::SignedDuration::from_millis(700 * n);
+            if n >= 90 {
+                view.now = now;
+            } else {
+                let region = &regions[usize::try_from(n).expect("small") % regions.len()];
+                view.apply(
+                    Fetched::Replicas {
+                        place: region.clone().into(),
+                        result: sim.replicas_at(region, now),
+                    },
+                    now,
+                );
+                if n % 3 == 0 {
+                    view.apply(
+                        Fetched::Backups {
+                            place: region.clone().into(),
+                            result: sim.backups_at(region, now),
+                        },
+                        now,
+                    );
+                }
+            }
+            for later in [0, 350] {
+                view.now = now + jiff::SignedDuration::from_millis(later);
+                let counts = view.offender_counts();
+                let all = view.offenders();
+                let of = |v: Verdict| all.iter().filter(|(x, _, _)| *x == v).count();
+                assert_eq!(
+                    (counts.crit, counts.warn, counts.unknown),
+                    (of(Verdict::Crit), of(Verdict::Warn), of(Verdict::Unknown)),
+                    "answer {n}, +{later} ms"
+                );
+                assert_eq!(
+                    counts.worst.as_ref(),
+                    all.first(),
+                    "answer {n}, +{later} ms"
+                );
+                if before.as_ref().is_some_and(|b| *b != counts) {
+                    changed += 1;
+                }
+                before = Some(counts);
+            }
+        }
+        assert!(
+            changed > 3,
+            "the counts moved {changed} times: the outage must move them"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! RPO and its warning share, its feed turning stale. Their order does not move with time.
 
 use super::alike::{Alike, holds};
-use super::kept::{Derive, Judged, KeptRow, Picked, Rederived, unmoved_rows};
+use super::kept::{Derive, Judged, KeptRow, Picked, Tally, unmoved_feeds};
 use super::{Provenance, judged_with_age, matches, provenance};
 use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
@@ -95,6 +95,12 @@ impl PointRows<'_> {
 
     pub fn iter(&self) -> impl Iterator<Item = PointRow<'_>> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// How many rows have each verdict and where the first of each is, counted once while
+    /// the rows hold.
+    pub(crate) fn tally(&self) -> Tally {
+        self.picked.tally()
     }
 
     /// The rows from `range` that exist, in order.
@@ -302,20 +308,22 @@ impl Derive<PointEntry> for PointsOf<'_> {
 
     /// A region's backups answered: its listing's rows are derived again, the other regions'
     /// kept (judged again where their turn came), the uncovered ones derived again.
-    fn derive_again(&self, kept: &[PointEntry]) -> Option<Rederived<PointEntry>> {
-        let (mut rows, moved) = unmoved_rows(kept, &self.stamps, |e| match e.source {
+    fn derive_again(&self, rows: &mut Vec<PointEntry>) -> Option<u64> {
+        let of_answer = |e: &PointEntry| match e.source {
             Source::Listed { feed, stamp, .. } => Some((feed, stamp)),
             Source::Uncovered { .. } => None,
-        });
-        self.judge_again(&mut rows);
+        };
+        let unmoved = unmoved_feeds(rows, &self.stamps, of_answer);
+        rows.retain(|e| of_answer(e).is_some_and(|(feed, _)| unmoved.get(feed) == Some(&true)));
+        self.judge_again(rows);
         let before = rows.len();
-        for feed in moved {
-            self.derive_feed(feed, &mut rows);
+        for feed in (0..unmoved.len()).filter(|&f| !unmoved[f]) {
+            self.derive_feed(feed, rows);
         }
-        self.derive_uncovered(&mut rows);
+        self.derive_uncovered(rows);
         let derived = (rows.len() - before) as u64;
-        self.sort(&mut rows);
-        Some(Rederived { rows, derived })
+        self.sort(rows);
+        Some(derived)
     }
 
     fn judge_again(&self, rows: &mut [PointEntry]) -> Judged {

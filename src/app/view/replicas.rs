@@ -11,7 +11,7 @@
 //! row turns at the same instant as if it were derived afresh every frame.
 
 use super::alike::{Alike, holds};
-use super::kept::{Derive, Judged, KeptRow, Picked, Rederived, unmoved_rows};
+use super::kept::{Derive, Judged, KeptRow, Picked, Tally, unmoved_feeds};
 use super::{Provenance, judged_with_age, matches, provenance};
 use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
@@ -28,6 +28,8 @@ pub(crate) struct ReplicaEntry {
     index: usize,
     /// Which answer of its feed it was derived from (`FleetView::replica_stamps`).
     stamp: u64,
+    /// The answer its feed's list last changed more than lag at (`FleetView::replica_layouts`).
+    layout: u64,
     /// Shared, so that keeping a row when another region answers copies no strings.
     targets: Arc<Targets>,
     eval: Arc<Evaluation>,
@@ -127,6 +129,12 @@ impl<'a> ReplicaRows<'a> {
         (0..self.len()).filter_map(|i| self.get(i))
     }
 
+    /// How many rows have each verdict and where the first of each is, counted once while
+    /// the rows hold.
+    pub(crate) fn tally(&self) -> Tally {
+        self.picked.tally()
+    }
+
     /// The rows from `range` that exist, in order.
     pub fn range(
         &self,
@@ -158,6 +166,8 @@ struct ReplicasOf<'a> {
     feeds: Vec<&'a Feed<Vec<Replica>>>,
     /// Each feed's last answer, as `FleetView::replica_stamps` numbers it (0: none).
     stamps: Vec<u64>,
+    /// Each feed's last answer that changed more than lag (`FleetView::replica_layouts`).
+    layouts: Vec<u64>,
 }
 
 impl<'a> ReplicasOf<'a> {
@@ -169,6 +179,11 @@ impl<'a> ReplicasOf<'a> {
                 .replicas
                 .keys()
                 .map(|place| view.replica_stamps.get(place).copied().unwrap_or(0))
+                .collect(),
+            layouts: view
+                .replicas
+                .keys()
+                .map(|place| view.replica_layouts.get(place).copied().unwrap_or(0))
                 .collect(),
         }
     }
@@ -183,6 +198,7 @@ impl<'a> ReplicasOf<'a> {
             return;
         };
         let stamp = self.stamps.get(feed).copied().unwrap_or(0);
+        let layout = self.layouts.get(feed).copied().unwrap_or(0);
         rows.reserve(replicas.len());
         for (index, replica) in replicas.iter().enumerate() {
             let targets = view.workloads.targets_for(&replica.id);
@@ -191,6 +207,7 @@ impl<'a> ReplicasOf<'a> {
                 feed,
                 index,
                 stamp,
+                layout,
                 targets: Arc::new(targets),
                 eval: Arc::new(eval),
                 from,
@@ -199,6 +216,49 @@ impl<'a> ReplicasOf<'a> {
                 widths: OnceLock::new(),
             });
         }
+    }
+
+    /// For each feed that answered since `kept` was derived (not `unmoved`), whether its
+    /// list is the one `kept`'s rows of it were derived from but for lag: every row of it kept
+    /// since its last change of more than lag, one row per replica. Its rows then stand for the
+    /// same replicas, at the same places in its list, with the same identifiers and targets.
+    fn same_lists(&self, kept: &[ReplicaEntry], unmoved: &[bool]) -> Vec<bool> {
+        let feeds = self.feeds.len();
+        let mut rows = vec![0usize; feeds];
+        let mut same = vec![true; feeds];
+        for e in kept {
+            let Some(layout) = self.layouts.get(e.feed) else {
+                continue;
+            };
+            rows[e.feed] += 1;
+            same[e.feed] &= *layout != 0 && e.layout == *layout;
+        }
+        (0..feeds)
+            .map(|f| {
+                let listed = self.feeds[f].data().map(Vec::len);
+                !unmoved[f]
+                    && same[f]
+                    && listed == Some(rows[f])
+                    && rows[f] > 0
+                    && provenance(self.feeds[f], self.view.now).is_some()
+            })
+            .collect()
+    }
+
+    /// A kept row of a list that is the same but for lag, judged at the view's `now` from
+    /// its feed's last answer, where it stands; `None` if its replica is not there.
+    fn judge_anew(&self, e: &mut ReplicaEntry) -> Option<()> {
+        let feed = self.feeds.get(e.feed)?;
+        let replica = feed.data()?.get(e.index)?;
+        let from = provenance(feed, self.view.now)?;
+        let (eval, until) = self.judge(replica, &e.targets, feed, from);
+        e.stamp = self.stamps.get(e.feed).copied().unwrap_or(0);
+        e.eval = Arc::new(eval);
+        e.from = from;
+        e.judged_at = self.view.now;
+        e.until = until;
+        e.widths = OnceLock::new();
+        Some(())
     }
 
     fn replica(&self, e: &ReplicaEntry) -> Option<&'a Replica> {
@@ -247,18 +307,43 @@ impl Derive<ReplicaEntry> for ReplicasOf<'_> {
     }
 
     /// A region answers every few seconds with every replica's lag moved: its rows are
-    /// derived again, the other regions' kept (judged again where their turn came).
-    fn derive_again(&self, kept: &[ReplicaEntry]) -> Option<Rederived<ReplicaEntry>> {
-        let (mut rows, moved) = unmoved_rows(kept, &self.stamps, |e| Some((e.feed, e.stamp)));
-        self.judge_again(&mut rows);
-        let before = rows.len();
-        for feed in moved {
-            self.derive_feed(feed, &mut rows);
+    /// judged again where they stand when its list is the same but for lag, derived again
+    /// when it is not; the other regions' rows are kept (judged again where their turn came).
+    /// The rows are sorted again only where an order may have moved.
+    fn derive_again(&self, rows: &mut Vec<ReplicaEntry>) -> Option<u64> {
+        let feeds = self.feeds.len();
+        let unmoved = unmoved_feeds(rows, &self.stamps, |e| Some((e.feed, e.stamp)));
+        let in_place = self.same_lists(rows, &unmoved);
+        let mut reordered = false;
+        let mut judged_anew = 0;
+        let mut lost = false;
+        rows.retain_mut(|e| {
+            if unmoved.get(e.feed) == Some(&true) {
+                true
+            } else if in_place.get(e.feed) == Some(&true) {
+                // Its place in the order moves only with its verdict.
+                let verdict = e.eval.verdict;
+                lost |= self.judge_anew(e).is_none();
+                reordered |= e.eval.verdict != verdict;
+                judged_anew += 1;
+                true
+            } else {
+                false
+            }
+        });
+        if lost {
+            return None;
         }
-        let derived = (rows.len() - before) as u64;
-        // The kept rows were in order; only where a verdict moved does the sort do much.
-        self.sort(&mut rows);
-        Some(Rederived { rows, derived })
+        reordered |= self.judge_again(rows).reordered;
+        let before = rows.len();
+        for feed in (0..feeds).filter(|&f| !unmoved[f] && !in_place[f]) {
+            self.derive_feed(feed, rows);
+        }
+        let derived = rows.len() - before;
+        if reordered || derived > 0 {
+            self.sort(rows);
+        }
+        Some((judged_anew + derived) as u64)
     }
 
     fn judge_again(&self, rows: &mut [ReplicaEntry]) -> Judged {
@@ -457,6 +542,112 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// Each row's identifier and the targets it keeps (shared while the row is kept).
+    fn targets_by_id(rows: &ReplicaRows<'_>) -> Vec<(String, Arc<Targets>)> {
+        (0..rows.len())
+            .filter_map(|i| {
+                let id = rows.get(i)?.replica.id.clone();
+                Some((id, Arc::clone(&rows.picked.get(i)?.targets)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_answer_that_moves_only_lag_judges_its_rows_where_they_stand_as_if_derived_afresh() {
+        let lagging = |id: &str, lag_secs: u64, at_ms: i64| Replica {
+            lag_samples: vec![LagSample {
+                at: at(at_ms),
+                lag: Some(Duration::from_secs(lag_secs)),
+            }]
+            .into(),
+            ..replica(id, at(at_ms))
+        };
+        let answers = [
+            vec![
+                lagging("a", 1, 400),
+                lagging("b", 1, 400),
+                lagging("c", 1, 400),
+            ],
+            // Lag alone moves, and with it c's verdict: its row moves to the top.
+            vec![
+                lagging("a", 2, 1_400),
+                lagging("b", 1, 1_400),
+                lagging("c", 3_600, 1_400),
+            ],
+            // Lag alone moves, no verdict turns.
+            vec![
+                lagging("a", 1, 2_400),
+                lagging("b", 2, 2_400),
+                lagging("c", 3_000, 2_400),
+            ],
+            // More than lag: b stopped replicating.
+            vec![
+                lagging("a", 1, 3_400),
+                Replica {
+                    state: ReplicationState::Broken("replication stopped".into()),
+                    ..lagging("b", 1, 3_400)
+                },
+                lagging("c", 3_000, 3_400),
+            ],
+        ];
+        let fresh = || {
+            FleetView::new(
+                "test",
+                &["us-west-2".to_string()],
+                Config::default().workloads(Vec::new()),
+                Refresh::demo(),
+                at(0),
+            )
+        };
+        let answer = |view: &mut FleetView, n: usize| {
+            let now = at(400 + 1_000 * n as i64);
+            view.apply(
+                Fetched::Replicas {
+                    place: "us-west-2".into(),
+                    result: Ok(Snapshot::new(answers[n].clone(), now)),
+                },
+                now,
+            );
+        };
+        let mut view = fresh();
+        let mut kept: Vec<Vec<(String, Arc<Targets>)>> = Vec::new();
+        for n in 0..answers.len() {
+            answer(&mut view, n);
+            let rows = view.replica_rows("");
+            let mut afresh = fresh();
+            for m in 0..=n {
+                answer(&mut afresh, m);
+            }
+            assert_eq!(seen(&rows), seen(&afresh.replica_rows("")), "answer {n}");
+            kept.push(targets_by_id(&rows));
+        }
+        assert_eq!(
+            seen(&view.replica_rows(""))
+                .iter()
+                .map(|(id, verdict, ..)| (id.as_str(), *verdict))
+                .collect::<Vec<_>>(),
+            [
+                ("b", Verdict::Crit),
+                ("c", Verdict::Crit),
+                ("a", Verdict::Ok)
+            ],
+            "c moved up when its lag grew, b when it stopped"
+        );
+        let same_targets = |before: &[(String, Arc<Targets>)], after: &[(String, Arc<Targets>)]| {
+            after.iter().all(|(id, t)| {
+                before
+                    .iter()
+                    .any(|(was, kept)| was == id && Arc::ptr_eq(kept, t))
+            })
+        };
+        // Lag alone: the rows stood where they were (their targets kept, not looked up).
+        assert!(same_targets(&kept[0], &kept[1]));
+        assert!(same_targets(&kept[1], &kept[2]));
+        // A state moved: the region's rows were derived again.
+        assert!(!same_targets(&kept[2], &kept[3]));
+        assert_eq!(view.replica_cache.derivations(), 1);
     }
 
     #[test]
