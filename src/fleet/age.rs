@@ -12,19 +12,29 @@ pub fn age_between(then: Timestamp, now: Timestamp) -> Duration {
 
 /// Formats a duration with at most two units, rounding down.
 pub fn format_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => {
-            let (m, s) = (secs / 60, secs % 60);
-            if m < 10 && s != 0 {
-                format!("{m}m{s:02}s")
-            } else {
-                format!("{m}m")
+    DurationText(d).to_string()
+}
+
+/// `format_duration`, written where it is needed (a row's reason) without a string of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct DurationText(pub Duration);
+
+impl std::fmt::Display for DurationText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0.as_secs();
+        match secs {
+            0..60 => write!(f, "{secs}s"),
+            60..3600 => {
+                let (m, s) = (secs / 60, secs % 60);
+                if m < 10 && s != 0 {
+                    write!(f, "{m}m{s:02}s")
+                } else {
+                    write!(f, "{m}m")
+                }
             }
+            3600..86_400 => write!(f, "{}h{:02}m", secs / 3600, (secs % 3600) / 60),
+            _ => write!(f, "{}d{:02}h", secs / 86_400, (secs % 86_400) / 3600),
         }
-        3600..86_400 => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
-        _ => format!("{}d{:02}h", secs / 86_400, (secs % 86_400) / 3600),
     }
 }
 
@@ -47,10 +57,34 @@ pub fn duration_width(d: Duration) -> usize {
 /// Replica lag, with sub-second and single-digit values kept precise: Aurora lags in
 /// milliseconds, and "0s" would hide the difference between 40 ms and 900 ms.
 pub fn format_lag(d: Duration) -> String {
-    match d.as_millis() {
-        0..1000 => format!("{}ms", d.as_millis()),
-        1000..60_000 => format!("{:.1}s", d.as_secs_f64()),
-        _ => format_duration(d),
+    LagText(d).to_string()
+}
+
+/// `format_lag`, written where it is needed without a string of its own. Every replica's lag
+/// is written twice an answer (its reason, its cell): whole tenths are counted, not
+/// formatted as a float, except within a microsecond of a half tenth, where the float's own
+/// rounding (`{:.1}` of the seconds) decides as it always did.
+#[derive(Debug, Clone, Copy)]
+pub struct LagText(pub Duration);
+
+impl std::fmt::Display for LagText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.0;
+        match d.as_millis() {
+            0..1000 => write!(f, "{}ms", d.as_millis()),
+            1000..60_000 => {
+                const TENTH: u128 = 100_000_000;
+                let nanos = d.as_nanos();
+                let (tenths, rest) = (nanos / TENTH, nanos % TENTH);
+                if rest.abs_diff(TENTH / 2) <= 1_000 {
+                    write!(f, "{:.1}s", d.as_secs_f64())
+                } else {
+                    let tenths = tenths + u128::from(rest > TENTH / 2);
+                    write!(f, "{}.{}s", tenths / 10, tenths % 10)
+                }
+            }
+            _ => DurationText(d).fmt(f),
+        }
     }
 }
 
@@ -94,6 +128,26 @@ pub fn format_data_age_ago(then: Timestamp, now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lag_in_seconds_reads_as_the_float_rounded_to_a_tenth_always_did() {
+        let float = |d: Duration| format!("{:.1}s", d.as_secs_f64());
+        // Every millisecond from one second to a minute, with nanoseconds on either side of
+        // a half tenth and on it, and the halves a float holds exactly (x.25, x.75).
+        for ms in 1_000u64..60_000 {
+            for nanos in [0, 1, 999, 1_001, 499_999, 500_000, 500_001, 999_999] {
+                let d = Duration::from_millis(ms) + Duration::from_nanos(nanos);
+                assert_eq!(LagText(d).to_string(), float(d), "{d:?}");
+            }
+        }
+        for tie in [1_250, 1_750, 2_250, 10_050, 59_950, 59_999] {
+            let d = Duration::from_millis(tie);
+            assert_eq!(format_lag(d), float(d), "{d:?}");
+        }
+        assert_eq!(format_lag(Duration::from_millis(999)), "999ms");
+        assert_eq!(format_lag(Duration::from_millis(1_050)), "1.1s");
+        assert_eq!(format_lag(Duration::from_millis(60_000)), "1m");
+    }
 
     /// Ages from 0 to past two days: every second to a day, then coarser.
     fn ages() -> impl Iterator<Item = Duration> {

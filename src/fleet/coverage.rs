@@ -39,7 +39,12 @@ fn backup_type(kind: ReplicaKind) -> Option<&'static str> {
 /// (`uncovered_by`). Only the replicas' identifiers, regions, sources, kinds and states are
 /// read, and the lists that were read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Writers(Vec<(String, String, &'static str)>);
+pub struct Writers {
+    all: Vec<(String, String, &'static str)>,
+    /// Where each writer is in `all`, by region and identifier (one identifier may be
+    /// protected under two resource types): a listing is looked up in it, point by point.
+    at: HashMap<String, HashMap<String, Vec<usize>>>,
+}
 
 impl Writers {
     pub fn of(replicas: &BTreeMap<String, Read<'_, [Replica]>>) -> Self {
@@ -65,7 +70,15 @@ impl Writers {
             .map(|(region, id, kind)| (region.to_string(), id.to_string(), kind))
             .collect();
         all.sort_unstable();
-        Self(all)
+        let mut at: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        for (i, (region, id, _)) in all.iter().enumerate() {
+            at.entry(region.clone())
+                .or_default()
+                .entry(id.clone())
+                .or_default()
+                .push(i);
+        }
+        Self { all, at }
     }
 }
 
@@ -100,24 +113,22 @@ pub fn uncovered_by(
             });
         }
     }
-    // The identifiers each region's listing has points of, built once: looking each writer up
-    // in the whole listing made this join quadratic (a 10,000-replica fleet spent a second a
-    // frame here).
-    let listed: HashMap<&str, HashSet<&str>> = backups
-        .iter()
-        .filter_map(|(region, read)| match read {
-            Read::Known(health) => Some((
-                region.as_str(),
-                health
-                    .recovery_points
-                    .iter()
-                    .map(|p| tail(&p.resource_id))
-                    .collect(),
-            )),
-            Read::NotRead(_) => None,
-        })
-        .collect();
-    for (region, id, resource_type) in &writers.0 {
+    // Which writers each region's listing has points of, each point looked up among the
+    // writers once: looking each writer up in the whole listing made this join quadratic (a
+    // 10,000-replica fleet spent a second a frame here), and a set of every listed
+    // identifier cost a copy of the listing per backups answer.
+    let mut listed = vec![false; writers.all.len()];
+    for (region, read) in backups {
+        let (Read::Known(health), Some(ids)) = (read, writers.at.get(region)) else {
+            continue;
+        };
+        for p in &health.recovery_points {
+            for &i in ids.get(tail(&p.resource_id)).into_iter().flatten() {
+                listed[i] = true;
+            }
+        }
+    }
+    for (i, (region, id, resource_type)) in writers.all.iter().enumerate() {
         let region = region.as_str();
         let newest = match backups.get(region) {
             None => NewestPoint::CannotTell(format!(
@@ -129,15 +140,8 @@ pub fn uncovered_by(
             Some(Read::Known(health)) if !health.protected_listed => NewestPoint::CannotTell(
                 format!("the protected resources of {region} were not listed"),
             ),
-            Some(Read::Known(_)) => {
-                if listed
-                    .get(region)
-                    .is_some_and(|ids| ids.contains(id.as_str()))
-                {
-                    continue;
-                }
-                NewestPoint::None
-            }
+            Some(Read::Known(_)) if listed[i] => continue,
+            Some(Read::Known(_)) => NewestPoint::None,
         };
         rows.push(RecoveryPointAge {
             region: region.to_string(),
@@ -232,5 +236,49 @@ mod tests {
                 .all(|r| matches!(r.newest, NewestPoint::CannotTell(_))),
             "a listing that did not answer says nothing is missing: {rows:?}"
         );
+    }
+
+    #[test]
+    fn a_point_covers_the_writer_of_its_own_region_and_type_alone() {
+        // b-primary in us-east-1 as an RDS instance and as an Aurora cluster; a-primary with
+        // a point in us-west-2 only (another region's database of the same name).
+        let west = vec![
+            replica("a-dr", "a-primary", ReplicationState::Replicating),
+            replica("b-dr", "b-primary", ReplicationState::Replicating),
+            Replica {
+                kind: ReplicaKind::AuroraGlobalSecondary,
+                ..replica("b-global", "b-primary", ReplicationState::Replicating)
+            },
+        ];
+        let replicas = BTreeMap::from([("us-west-2".to_string(), Read::Known(west.as_slice()))]);
+        let east = BackupHealth {
+            recovery_points: vec![point("b-primary")],
+            protected_listed: true,
+            ..BackupHealth::default()
+        };
+        let west_points = BackupHealth {
+            recovery_points: vec![point("a-primary")],
+            protected_listed: true,
+            ..BackupHealth::default()
+        };
+        let backups = BTreeMap::from([
+            ("us-east-1".to_string(), Read::Known(&east)),
+            ("us-west-2".to_string(), Read::Known(&west_points)),
+        ]);
+        let rows = uncovered(&replicas, &backups);
+        let found: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.region.as_str(),
+                    r.resource_id.as_str(),
+                    r.resource_type.as_str(),
+                )
+            })
+            .collect();
+        // A point is named by its identifier, whatever the type it is listed under: both of
+        // b-primary's rows are covered by it.
+        assert_eq!(found, [("us-east-1", "a-primary", "RDS")]);
+        assert_eq!(rows[0].newest, NewestPoint::None);
     }
 }

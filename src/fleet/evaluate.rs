@@ -1,6 +1,6 @@
 //! Judging each item against its workload's targets. Pure functions of the data and `now`.
 
-use super::age::{age_between, format_age, format_duration};
+use super::age::{DurationText, LagText, age_between, format_age, format_duration};
 use super::replica::LagReading;
 use super::{
     BackupWindowStats, Evaluation, HealthCheck, JobCounts, LagSample, NewestPoint,
@@ -69,8 +69,8 @@ pub fn replica(
     let Some(lag) = sample.lag else {
         return Evaluation::crit("lag metric says replication is not active");
     };
-    let shown = super::age::format_lag(lag);
-    let limit = format_duration(rpo);
+    // Written into the reason, not formatted apart: every replica is judged at every answer.
+    let (shown, limit) = (LagText(lag), DurationText(rpo));
     if lag > rpo {
         Evaluation::crit(format!("lag {shown} exceeds RPO {limit}"))
     } else if lag.as_secs_f64() > rpo.as_secs_f64() * thresholds.lag_warn_ratio {

@@ -19,8 +19,8 @@ pub mod verdict;
 pub mod workload;
 
 pub use age::{
-    age_between, age_precision, duration_width, format_age, format_data_age, format_data_age_ago,
-    format_duration, format_lag, shown_age,
+    DurationText, LagText, age_between, age_precision, duration_width, format_age, format_data_age,
+    format_data_age_ago, format_duration, format_lag, shown_age,
 };
 pub use backup::{
     AutomatedBackups, BackupHealth, BackupJob, BackupWindowStats, JobCounts, JobState, Listing,

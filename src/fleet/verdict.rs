@@ -33,9 +33,15 @@ impl Verdict {
         }
     }
 
-    /// Symbol and word, the way every verdict is shown on screen.
-    pub fn label(self) -> String {
-        format!("{} {}", self.symbol(), self.word())
+    /// Symbol and word, the way every verdict is shown on screen (`symbol`, a space, `word`;
+    /// written out, as every row's cell shows one).
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Ok => "✔ OK",
+            Verdict::Unknown => "? N/A",
+            Verdict::Warn => "▲ WARN",
+            Verdict::Crit => "✖ CRIT",
+        }
     }
 }
 
@@ -88,6 +94,7 @@ mod tests {
                     assert_ne!(a.word(), b.word());
                 }
             }
+            assert_eq!(a.label(), format!("{} {}", a.symbol(), a.word()));
         }
     }
 }

@@ -130,7 +130,7 @@ fn workload(out: &mut String, w: &WorkloadReadiness, view: &ReadinessView, now: 
             if r.verdict == Verdict::Unknown {
                 "? cannot tell".to_string()
             } else {
-                r.verdict.label()
+                r.verdict.label().to_string()
             },
             r.side.word(),
             cell(&r.subject),

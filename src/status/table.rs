@@ -118,7 +118,7 @@ pub fn render(report: &Report) -> String {
             w.name
                 .clone()
                 .unwrap_or_else(|| "(no workload)".to_string()),
-            w.verdict.label(),
+            w.verdict.label().to_string(),
             w.readiness.map_or_else(|| "—".to_string(), |r| r.label()),
             w.replicas.to_string(),
             format!(
@@ -195,7 +195,13 @@ pub fn render(report: &Report) -> String {
         let rows: Vec<Vec<String>> = report
             .problems
             .iter()
-            .map(|p| vec![p.verdict.label(), p.what.clone(), p.reason.clone()])
+            .map(|p| {
+                vec![
+                    p.verdict.label().to_string(),
+                    p.what.clone(),
+                    p.reason.clone(),
+                ]
+            })
             .collect();
         for line in columns(&rows) {
             out.push_str(&line);

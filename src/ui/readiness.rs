@@ -17,7 +17,7 @@ fn finding_label(r: &Reason) -> String {
     if r.verdict == Verdict::Unknown {
         "? cannot tell".to_string()
     } else {
-        r.verdict.label()
+        r.verdict.label().to_string()
     }
 }
 

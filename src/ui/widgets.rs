@@ -79,7 +79,13 @@ impl AccountsShown {
 
 /// An account's name in a row: bold when it is production (the header says PROD in words).
 pub fn account_span(app: &App, account: Option<&str>) -> Span<'static> {
-    let name = account.unwrap_or("—").to_string();
+    let cell = account_cell(app, account);
+    Span::styled(cell.content.into_owned(), cell.style)
+}
+
+/// `account_span`, borrowing the name (a pane measures every row's cells at each answer).
+pub fn account_cell<'a>(app: &App, account: Option<&'a str>) -> Span<'a> {
+    let name = account.unwrap_or("—");
     match app.account(account) {
         Some(a) if a.is_production() => {
             Span::styled(name, app.theme.text.add_modifier(Modifier::BOLD))

@@ -9,7 +9,7 @@ use crate::ui::columns::{
     widest,
 };
 use crate::ui::widgets::{
-    AccountsShown, account_span, feed_errors, feeds_summary, pane_block, seen_span, sparkline,
+    AccountsShown, account_cell, feed_errors, feeds_summary, pane_block, seen_span, sparkline,
     verdict_span, verdict_style,
 };
 use ratatui::Frame;
@@ -141,7 +141,7 @@ fn cells<'r>(
     }
     cells.push(seen);
     if with_account {
-        cells.insert(1, account_span(app, row.account));
+        cells.insert(1, account_cell(app, row.account));
     }
     cells
 }
