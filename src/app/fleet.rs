@@ -5,9 +5,8 @@
 
 use super::Pane;
 use super::feed::{Feed, Freshness};
-use super::view::{CheckEntry, Kept, PointEntry, ReplicaEntry, VaultRow};
+use super::view::{CheckEntry, CoverageKept, Kept, PointEntry, ReplicaEntry, VaultRow};
 use crate::config::Refresh;
-use crate::fleet::coverage::Writers;
 use crate::fleet::{AccountLabel, BackupHealth, HealthCheck, Place, Replica, Verdict, Workloads};
 use crate::source::{AccountFleet, FetchResult, FleetSource, SourceError, with_deadline};
 use jiff::Timestamp;
@@ -143,9 +142,6 @@ fn only_lag_moved(before: Option<&Vec<Replica>>, answer: &FetchResult<Vec<Replic
     }
 }
 
-/// Each account's `coverage::Writers` (`None`: the one account of the default chain).
-pub(super) type WritersByAccount = BTreeMap<Option<String>, Arc<Writers>>;
-
 pub struct FleetView {
     pub source_name: String,
     pub workloads: Workloads,
@@ -181,10 +177,8 @@ pub struct FleetView {
     pub(super) health_generation: u64,
     /// Each backups feed's last answer, as `replica_stamps` numbers the replicas feeds'.
     pub(super) backup_stamps: BTreeMap<Place, u64>,
-    /// Each account's databases that take writes (`coverage::Writers`), as of the
-    /// `replica_layout_generation` they were read at: they move only with it, and each
-    /// backups answer asks for them.
-    pub(super) writers_cache: Mutex<Option<(u64, WritersByAccount)>>,
+    /// The coverage join's inputs kept between backups answers (`view::CoverageKept`).
+    pub(super) coverage_kept: Mutex<CoverageKept>,
     /// The rows of the backups and health panes, kept between frames (`view::kept`).
     pub(super) point_cache: Kept<PointEntry>,
     pub(super) vault_cache: Kept<VaultRow>,
@@ -223,7 +217,7 @@ impl FleetView {
             backup_generation: 0,
             health_generation: 0,
             backup_stamps: BTreeMap::new(),
-            writers_cache: Mutex::default(),
+            coverage_kept: Mutex::default(),
             point_cache: Kept::default(),
             vault_cache: Kept::default(),
             check_cache: Kept::default(),

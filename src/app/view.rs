@@ -70,6 +70,59 @@ fn provenance<T>(feed: &Feed<T>, now: Timestamp) -> Option<Provenance> {
     })
 }
 
+/// The coverage join's inputs kept between answers (`FleetView::uncovered_points`): each
+/// account's databases that take writes, which move only with `replica_layout_generation`,
+/// and which of them each backups listing has points of, which move only with its answer.
+/// Each backups answer asks for all of them; only its own listing is looked up again.
+#[derive(Default)]
+pub(crate) struct CoverageKept {
+    generation: u64,
+    writers: BTreeMap<Option<String>, Arc<Writers>>,
+    /// By place: the answer (`FleetView::backup_stamps`) the positions were read from.
+    listed: BTreeMap<Place, (u64, Arc<[usize]>)>,
+}
+
+impl CoverageKept {
+    /// What is kept, as of the replicas' layout `generation`: nothing kept from another holds.
+    fn at(&mut self, generation: u64) -> &mut Self {
+        if self.generation != generation {
+            *self = Self {
+                generation,
+                ..Self::default()
+            };
+        }
+        self
+    }
+
+    fn writers_of(
+        &mut self,
+        account: Option<&str>,
+        replicas: &BTreeMap<String, Read<'_, [Replica]>>,
+    ) -> Arc<Writers> {
+        Arc::clone(
+            self.writers
+                .entry(account.map(str::to_string))
+                .or_insert_with(|| Arc::new(Writers::of(replicas))),
+        )
+    }
+
+    fn listed_in(
+        &mut self,
+        place: Place,
+        stamp: u64,
+        read: impl FnOnce() -> Vec<usize>,
+    ) -> Arc<[usize]> {
+        match self.listed.get(&place) {
+            Some((kept, listed)) if *kept == stamp => Arc::clone(listed),
+            _ => {
+                let listed: Arc<[usize]> = read().into();
+                self.listed.insert(place, (stamp, Arc::clone(&listed)));
+                listed
+            }
+        }
+    }
+}
+
 /// An old number is never judged OK: a row whose feed is stale says "cannot tell" instead, with
 /// how old its data is and what it said then. A WARN or CRIT it had stays (what is shown was
 /// true then, and an operator must not lose it), with the row's STALE mark beside it.
@@ -149,34 +202,17 @@ impl FleetView {
                     (place.region.clone(), read)
                 })
                 .collect();
-            let writers = self.writers_of(account, &replicas);
-            out.extend(
-                coverage::uncovered_by(&writers, &replicas, &backups)
-                    .into_iter()
-                    .map(|p| (account, p)),
-            );
+            let mut kept = self.coverage_kept.lock().unwrap_or_else(|p| p.into_inner());
+            let kept = kept.at(self.replica_layout_generation);
+            let writers = kept.writers_of(account, &replicas);
+            let rows = coverage::uncovered_by(&writers, &replicas, &backups, |region, health| {
+                let place = Place::new(account, region.to_string());
+                let stamp = self.backup_stamps.get(&place).copied().unwrap_or(0);
+                kept.listed_in(place, stamp, || writers.listed_in(region, health))
+            });
+            out.extend(rows.into_iter().map(|p| (account, p)));
         }
         out
-    }
-
-    /// The databases of `account` that take writes, read from its `replicas` once per
-    /// `replica_layout_generation`.
-    fn writers_of(
-        &self,
-        account: Option<&str>,
-        replicas: &BTreeMap<String, Read<'_, [Replica]>>,
-    ) -> Arc<Writers> {
-        let mut cache = self.writers_cache.lock().unwrap_or_else(|p| p.into_inner());
-        let generation = self.replica_layout_generation;
-        if cache.as_ref().is_none_or(|(g, _)| *g != generation) {
-            *cache = Some((generation, BTreeMap::new()));
-        }
-        let (_, by_account) = cache.as_mut().expect("set just above");
-        Arc::clone(
-            by_account
-                .entry(account.map(str::to_string))
-                .or_insert_with(|| Arc::new(Writers::of(replicas))),
-        )
     }
 
     /// When what a region's row says was last known: its backups, else its replicas; a feed
@@ -508,5 +544,107 @@ pub(crate) mod tests {
             .map(|(v, what, _)| (v, what))
             .collect();
         assert_eq!(header, pane);
+    }
+
+    #[test]
+    fn each_backups_answer_is_looked_up_again_and_the_others_kept() {
+        use crate::fleet::{
+            BackupHealth, NewestPoint, RecoveryPointAge, ReplicaKind, ReplicationState, Snapshot,
+        };
+        let at = |secs: i64| Timestamp::from_second(1_800_000_000 + secs).expect("valid");
+        let regions = ["us-east-1", "us-west-2"].map(String::from).to_vec();
+        let new_view = || {
+            FleetView::new(
+                "test",
+                &regions,
+                Config::default().workloads(Vec::new()),
+                Refresh::demo(),
+                at(0),
+            )
+        };
+        // Replicas in us-west-2 of three writers in us-east-1, and one in us-east-1 of a
+        // writer in us-west-2.
+        let replica = |id: &str, region: &str, source: &str, source_region: &str| Replica {
+            id: id.into(),
+            region: region.into(),
+            source_id: source.into(),
+            source_region: source_region.into(),
+            engine: "postgres".into(),
+            kind: ReplicaKind::RdsReadReplica,
+            state: ReplicationState::Replicating,
+            lag_samples: Default::default(),
+            lag_problem: None,
+        };
+        let west = vec![
+            replica("a-dr", "us-west-2", "a", "us-east-1"),
+            replica("b-dr", "us-west-2", "b", "us-east-1"),
+            replica("c-dr", "us-west-2", "c", "us-east-1"),
+        ];
+        let east = vec![replica("w-dr", "us-east-1", "w", "us-west-2")];
+        let listing = |region: &str, ids: &[&str]| BackupHealth {
+            recovery_points: ids
+                .iter()
+                .map(|id| RecoveryPointAge {
+                    region: region.into(),
+                    vault: "daily".into(),
+                    resource_id: format!("arn:aws:rds:{region}:1:db:{id}"),
+                    resource_type: "RDS".into(),
+                    newest: NewestPoint::Taken(at(-600)),
+                })
+                .collect(),
+            protected_listed: true,
+            ..BackupHealth::default()
+        };
+        let backups_answers = [
+            (2, "us-east-1", &["a"][..]),
+            (3, "us-west-2", &[][..]),
+            (4, "us-east-1", &["b", "c"][..]),
+            (5, "us-west-2", &["w"][..]),
+            (6, "us-east-1", &["a", "b", "c"][..]),
+        ];
+        let answer = |n: usize| match n {
+            0 => Fetched::Replicas {
+                place: "us-west-2".into(),
+                result: Ok(Snapshot::new(west.clone(), at(1))),
+            },
+            1 => Fetched::Replicas {
+                place: "us-east-1".into(),
+                result: Ok(Snapshot::new(east.clone(), at(1))),
+            },
+            _ => {
+                let (secs, region, ids) = backups_answers[n - 2];
+                Fetched::Backups {
+                    place: region.into(),
+                    result: Ok(Snapshot::new(listing(region, ids), at(secs))),
+                }
+            }
+        };
+        let answers = 2 + backups_answers.len();
+        let mut view = new_view();
+        let mut uncovered_seen = Vec::new();
+        for n in 0..answers {
+            view.apply(answer(n), at(n as i64));
+            let mut afresh = new_view();
+            for m in 0..=n {
+                afresh.apply(answer(m), at(n as i64));
+            }
+            let names = |view: &FleetView| -> Vec<(String, String)> {
+                view.uncovered_points()
+                    .into_iter()
+                    .map(|(_, p)| (p.region.to_string(), p.resource_id.to_string()))
+                    .collect()
+            };
+            // Kept from earlier answers, as if every answer were joined afresh.
+            let kept = names(&view);
+            assert_eq!(kept, names(&afresh), "after answer {n}");
+            uncovered_seen.push(kept);
+        }
+        let none_missing: Vec<(String, String)> = Vec::new();
+        assert_eq!(
+            uncovered_seen[5],
+            [("us-east-1".to_string(), "a".to_string())],
+            "b and c listed, a no longer; w listed"
+        );
+        assert_eq!(uncovered_seen[6], none_missing);
     }
 }

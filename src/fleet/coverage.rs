@@ -9,6 +9,7 @@
 
 use super::{BackupHealth, NewestPoint, RecoveryPointAge, Replica, ReplicaKind, ReplicationState};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// A region's feed as far as this join is concerned: read, or not read and why.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +81,24 @@ impl Writers {
         }
         Self { all, at }
     }
+
+    /// Which writers (their positions, in order) the listing of `region` has points of, each
+    /// point looked up among the writers once: looking each writer up in the whole listing
+    /// made this join quadratic (a 10,000-replica fleet spent a second a frame here), and a
+    /// set of every listed identifier cost a copy of the listing per backups answer.
+    pub fn listed_in(&self, region: &str, health: &BackupHealth) -> Vec<usize> {
+        let Some(ids) = self.at.get(region) else {
+            return Vec::new();
+        };
+        let mut listed: Vec<usize> = health
+            .recovery_points
+            .iter()
+            .flat_map(|p| ids.get(tail(&p.resource_id)).into_iter().flatten().copied())
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        listed
+    }
 }
 
 /// Rows for what the recovery-point listings cannot show: each writer with no point at all
@@ -90,14 +109,20 @@ pub fn uncovered(
     replicas: &BTreeMap<String, Read<'_, [Replica]>>,
     backups: &BTreeMap<String, Read<'_, BackupHealth>>,
 ) -> Vec<RecoveryPointAge> {
-    uncovered_by(&Writers::of(replicas), replicas, backups)
+    let writers = Writers::of(replicas);
+    uncovered_by(&writers, replicas, backups, |region, health| {
+        writers.listed_in(region, health).into()
+    })
 }
 
-/// `uncovered`, with the `writers` of `replicas` already known.
+/// `uncovered`, with the `writers` of `replicas` already known, and which of them each
+/// region's listing has points of (`Writers::listed_in`, which a caller may keep while the
+/// listing and the writers hold).
 pub fn uncovered_by(
     writers: &Writers,
     replicas: &BTreeMap<String, Read<'_, [Replica]>>,
     backups: &BTreeMap<String, Read<'_, BackupHealth>>,
+    mut listed_in: impl FnMut(&str, &BackupHealth) -> Arc<[usize]>,
 ) -> Vec<RecoveryPointAge> {
     let mut rows = Vec::new();
     for (region, read) in replicas {
@@ -113,17 +138,10 @@ pub fn uncovered_by(
             });
         }
     }
-    // Which writers each region's listing has points of, each point looked up among the
-    // writers once: looking each writer up in the whole listing made this join quadratic (a
-    // 10,000-replica fleet spent a second a frame here), and a set of every listed
-    // identifier cost a copy of the listing per backups answer.
     let mut listed = vec![false; writers.all.len()];
     for (region, read) in backups {
-        let (Read::Known(health), Some(ids)) = (read, writers.at.get(region)) else {
-            continue;
-        };
-        for p in &health.recovery_points {
-            for &i in ids.get(tail(&p.resource_id)).into_iter().flatten() {
+        if let Read::Known(health) = read {
+            for &i in listed_in(region, health).iter() {
                 listed[i] = true;
             }
         }

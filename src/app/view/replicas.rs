@@ -18,6 +18,7 @@ use crate::app::fleet::FleetView;
 use crate::fleet::replica::LagReading;
 use crate::fleet::{Evaluation, LAG_CURRENT_FOR, Replica, Targets, Verdict, evaluate};
 use jiff::Timestamp;
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 /// One replica, evaluated: where it is in its feed, what was judged, and until when.
@@ -32,13 +33,14 @@ pub(crate) struct ReplicaEntry {
     layout: u64,
     /// Shared, so that keeping a row when another region answers copies no strings.
     targets: Arc<Targets>,
-    eval: Arc<Evaluation>,
+    /// Judged anew at each answer of its feed (the rows are changed where they are).
+    eval: Evaluation,
     from: Provenance,
     judged_at: Timestamp,
     until: Option<Timestamp>,
     /// The row's cells' widths, measured by the screen for one set of columns while the row's
     /// judgement holds (`ReplicaRows::measured_by_row`); kept with the row.
-    widths: OnceLock<(u64, Arc<[u16]>)>,
+    widths: OnceLock<(u64, Vec<u16>)>,
 }
 
 impl KeptRow for ReplicaEntry {
@@ -107,18 +109,22 @@ impl<'a> ReplicaRows<'a> {
         &self,
         columns: u64,
         measure_row: impl Fn(&ReplicaRow<'_>) -> Vec<u16>,
-        widest: impl FnOnce(&mut dyn Iterator<Item = Arc<[u16]>>) -> Vec<u16>,
+        widest: impl FnOnce(&mut dyn Iterator<Item = Cow<'_, [u16]>>) -> Vec<u16>,
     ) -> Arc<[u16]> {
         self.picked.measured(columns, || {
             let mut each = (0..self.len()).filter_map(|i| {
                 let e = self.picked.get(i)?;
                 let row = self.get(i)?;
-                let measure = || -> Arc<[u16]> { measure_row(&row).into() };
                 Some(match e.widths.get() {
-                    Some((c, widths)) if *c == columns => Arc::clone(widths),
+                    Some((c, widths)) if *c == columns => Cow::Borrowed(widths.as_slice()),
                     // Measured for other columns (the pane was wide): not kept again.
-                    Some(_) => measure(),
-                    None => Arc::clone(&e.widths.get_or_init(|| (columns, measure())).1),
+                    Some(_) => Cow::Owned(measure_row(&row)),
+                    None => Cow::Borrowed(
+                        e.widths
+                            .get_or_init(|| (columns, measure_row(&row)))
+                            .1
+                            .as_slice(),
+                    ),
                 })
             });
             widest(&mut each)
@@ -209,7 +215,7 @@ impl<'a> ReplicasOf<'a> {
                 stamp,
                 layout,
                 targets: Arc::new(targets),
-                eval: Arc::new(eval),
+                eval,
                 from,
                 judged_at: view.now,
                 until,
@@ -253,7 +259,7 @@ impl<'a> ReplicasOf<'a> {
         let from = provenance(feed, self.view.now)?;
         let (eval, until) = self.judge(replica, &e.targets, feed, from);
         e.stamp = self.stamps.get(e.feed).copied().unwrap_or(0);
-        e.eval = Arc::new(eval);
+        e.eval = eval;
         e.from = from;
         e.judged_at = self.view.now;
         e.until = until;
@@ -369,7 +375,7 @@ impl Derive<ReplicaEntry> for ReplicasOf<'_> {
             if lag_before != replica.current_lag(now) {
                 judged.cells_changed = true;
             }
-            e.eval = Arc::new(eval);
+            e.eval = eval;
             e.from = from;
             e.judged_at = now;
             e.until = until;

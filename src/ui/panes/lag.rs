@@ -126,7 +126,9 @@ fn cells<'r>(
         Drawn::Measured => (Span::raw(""), Span::raw("")),
     };
     let eval = row.eval;
-    let mut cells = vec![
+    // Room for the optional columns: no second allocation per row measured.
+    let mut cells = Vec::with_capacity(11);
+    cells.extend([
         verdict_span(theme, eval.verdict),
         Span::raw(r.id.as_str()),
         Span::raw(r.source_id.as_str()),
@@ -134,7 +136,7 @@ fn cells<'r>(
         Span::raw(r.state.short()),
         Span::styled(lag, verdict_style(theme, eval.verdict)),
         spark,
-    ];
+    ]);
     if wide {
         cells.insert(6, Span::raw(format_duration(row.targets.rpo)));
         cells.push(Span::raw(row.targets.workload.as_deref().unwrap_or("-")));
