@@ -1,9 +1,10 @@
 //! One replica's lag over the last 24 hours and 7 days, for its detail: one GetMetricData
 //! call, asked when the detail opens and never polled.
 //!
-//! The call asks the same series the lag column reads (`lag::queries_for`: the metric of the
-//! replica's kind, its minimum beside its maximum where -1 means "not active", both dimension
-//! sets of the Aurora global metrics), each twice: at 5-minute periods for the day and at
+//! The call asks every series the lag column may read (`lag::all_series_for`: the metric of
+//! the replica's kind, its minimum beside its maximum where -1 means "not active", both
+//! Aurora global metrics under both dimension sets; one call on demand, so unlike the lag
+//! column's one series per replica it can afford them all), each twice: at 5-minute periods for the day and at
 //! hourly periods for the week. GetMetricData takes one time range per call, so both cover
 //! the week and the day's series is cut to its last 24 hours: 2,016 + 168 datapoints a
 //! series, far under the 100,800 one call returns. Both resolutions are kept by CloudWatch
@@ -20,7 +21,7 @@ use jiff::Timestamp;
 /// The GetMetricData queries for `of`, each with its period in seconds: the day's first, then
 /// the week's, the same series in the same order.
 pub fn queries(of: &HistoryOf) -> Vec<(MetricQuery, i32)> {
-    let series = lag::queries_for(std::slice::from_ref(&stand_in(of)));
+    let series = lag::all_series_for(std::slice::from_ref(&stand_in(of)));
     HistorySpan::ALL
         .into_iter()
         .flat_map(|span| {
@@ -50,7 +51,7 @@ pub fn from_answers(of: &HistoryOf, to: Timestamp, mut answers: Vec<SeriesAnswer
         let mut replica = stand_in(of);
         // The lag column's own reading of the series: units, -1 as "not active", which of
         // the Aurora global metrics answered, and what CloudWatch said about a partial one.
-        lag::apply(std::slice::from_mut(&mut replica), answers);
+        lag::apply_all_series(std::slice::from_mut(&mut replica), answers);
         let mut s = LagSeries::empty(span, to);
         s.samples = replica
             .lag_samples

@@ -305,7 +305,13 @@ impl FleetSource for AwsFleet {
         // comes after the listing, so it gets what the listing left of the part deadline:
         // a slow listing and a hung metrics call together must not take the feed down.
         let left = parts::PART_DEADLINE.saturating_sub(started.elapsed());
-        let lag = lag::fill(&clients.cloudwatch, &mut replicas, now);
+        let lag = lag::fill(
+            &clients.cloudwatch,
+            region,
+            &mut replicas,
+            now,
+            &self.last_lag,
+        );
         let read = self
             .parts
             .fetch_within(

@@ -159,19 +159,24 @@ async fn partial_data_is_followed_through_next_token_to_the_complete_answer() {
     assert_eq!(metrics.num_calls(), 2, "the token was followed");
 }
 
+/// One series per replica (issue 10): only the maximum of `ReplicaLag` is read, so a whole
+/// minute of -1 is what the metric can say about a stop ("not active")...
 #[tokio::test]
-async fn a_stop_inside_a_minute_is_not_hidden_by_the_maximum() {
+async fn a_whole_minute_of_minus_one_reads_not_active() {
     let (instances, globals) = (instances_rule(1), no_global_clusters());
-    // In the newest minute replication stopped (-1) and also reported 3 s: the maximum alone
-    // reads "3 s, OK".
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = asked.clone();
     let metrics = metrics_answering(
-        Arc::new(|_, _, stat, end, _| {
-            let newest = if stat == "Minimum" { -1.0 } else { 3.0 };
+        Arc::new(move |_, metric, stat, end, _| {
+            record
+                .lock()
+                .expect("not poisoned")
+                .push(format!("{metric} {stat}"));
             MetricDataResult::builder()
                 .timestamps(DateTime::from_secs(end - 120))
                 .values(2.0)
                 .timestamps(DateTime::from_secs(end - 60))
-                .values(newest)
+                .values(-1.0)
                 .status_code(MetricStatus::Complete)
         }),
         None,
@@ -189,14 +194,68 @@ async fn a_stop_inside_a_minute_is_not_hidden_by_the_maximum() {
     let line = replica_line(&report, "db-0");
     assert_eq!(line.verdict, Verdict::Crit, "{}", line.reason);
     assert!(line.reason.contains("not active"), "{}", line.reason);
+    assert_eq!(
+        *asked.lock().expect("not poisoned"),
+        ["ReplicaLag Maximum"],
+        "one series for the replica"
+    );
 }
 
-/// Issue 9 item 13: CloudWatch matches a dimension set exactly, and the Aurora global
-/// metrics are published per secondary cluster and source region: a query by the cluster
-/// alone returns nothing, and the secondary read "no lag datapoints" forever.
+/// ...and a stop RDS reports is CRIT whatever the lag says: a replica whose read-replication
+/// status info says `error` while its newest minute still shows a lag of 3 s is stopped.
+/// (Was: the minimum was read too, so that a -1 inside a minute was not hidden behind the
+/// maximum; RDS's own status says it sooner and exactly.)
 #[tokio::test]
-async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() {
-    let globals = mock!(aws_sdk_rds::Client::describe_global_clusters).then_output(|| {
+async fn a_broken_rds_replica_with_a_positive_lag_is_judged_stopped() {
+    let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(
+                DbInstance::builder()
+                    .db_instance_identifier("orders-dr")
+                    .engine("postgres")
+                    .db_instance_status("available")
+                    .read_replica_source_db_instance_identifier(
+                        "arn:aws:rds:us-east-1:123456789012:db:orders",
+                    )
+                    .status_infos(
+                        aws_sdk_rds::types::DbInstanceStatusInfo::builder()
+                            .status_type("read replication")
+                            .status("error")
+                            .normal(false)
+                            .message("Replication has stopped")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let globals = no_global_clusters();
+    let metrics = metrics_answering(Arc::new(|_, _, _, end, _| point(end - 60, 3.0)), None);
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    let report = status_of_replicas(&fleet, "us-west-2").await;
+    let line = replica_line(&report, "orders-dr");
+    assert_eq!(line.lag_seconds, Some(3.0), "the lag is read and shown");
+    assert_eq!(line.verdict, Verdict::Crit, "{}", line.reason);
+    assert!(
+        line.reason.contains("replication broken")
+            && line.reason.contains("Replication has stopped"),
+        "{}",
+        line.reason
+    );
+}
+
+/// DescribeGlobalClusters with one global database of `engine`: its writer billing-use1 in
+/// us-east-1, its secondary billing-usw2 in us-west-2.
+fn one_global_secondary(engine: &'static str) -> Rule {
+    mock!(aws_sdk_rds::Client::describe_global_clusters).then_output(move || {
         let member = |arn: &str, writer: bool| {
             aws_sdk_rds::types::GlobalClusterMember::builder()
                 .db_cluster_arn(arn)
@@ -207,7 +266,7 @@ async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() 
             .global_clusters(
                 aws_sdk_rds::types::GlobalCluster::builder()
                     .global_cluster_identifier("billing-global")
-                    .engine("aurora-postgresql")
+                    .engine(engine)
                     .status("available")
                     .global_cluster_members(member(
                         "arn:aws:rds:us-east-1:123456789012:cluster:billing-use1",
@@ -220,29 +279,34 @@ async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() 
                     .build(),
             )
             .build()
-    });
-    let instances = instances_rule(0);
-    // Like CloudWatch: datapoints only for the exact dimension set the metric has.
-    let metrics = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(|req| {
+    })
+}
+
+/// GetMetricData like CloudWatch: datapoints (850 ms) only for `metric` under exactly the
+/// dimensions `published`, nothing for any other series; records the queries of each call.
+fn published_only(
+    metric: &'static str,
+    published: &'static [(&'static str, &'static str)],
+    queries_per_call: Arc<Mutex<Vec<usize>>>,
+) -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
         let end = req.end_time().expect("an end time").secs();
+        queries_per_call
+            .lock()
+            .expect("not poisoned")
+            .push(req.metric_data_queries().len());
         let results = req
             .metric_data_queries()
             .iter()
             .map(|q| {
-                let metric = q.metric_stat().and_then(|s| s.metric()).expect("a metric");
-                let mut dims: Vec<(&str, &str)> = metric
+                let asked = q.metric_stat().and_then(|s| s.metric()).expect("a metric");
+                let mut dims: Vec<(&str, &str)> = asked
                     .dimensions()
                     .iter()
                     .map(|d| (d.name().unwrap_or(""), d.value().unwrap_or("")))
                     .collect();
                 dims.sort_unstable();
-                let published = metric.metric_name() == Some("AuroraGlobalDBRPOLag")
-                    && dims
-                        == [
-                            ("DBClusterIdentifier", "billing-usw2"),
-                            ("SourceRegion", "us-east-1"),
-                        ];
-                let result = if published {
+                let result = if asked.metric_name() == Some(metric) && dims == published {
                     point(end - 60, 850.0)
                 } else {
                     MetricDataResult::builder().status_code(MetricStatus::Complete)
@@ -253,7 +317,64 @@ async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() 
         GetMetricDataOutput::builder()
             .set_metric_data_results(Some(results))
             .build()
-    });
+    })
+}
+
+/// Issue 9 item 13: CloudWatch matches a dimension set exactly, and the Aurora global
+/// metrics are published per secondary cluster and source region: a query by the cluster
+/// alone returns nothing, and the secondary read "no lag datapoints" forever. Issue 10: once
+/// a series has answered, it is the secondary's one query per refresh.
+#[tokio::test]
+async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() {
+    let globals = one_global_secondary("aurora-postgresql");
+    let instances = instances_rule(0);
+    let per_call = Arc::new(Mutex::new(Vec::new()));
+    let metrics = published_only(
+        "AuroraGlobalDBRPOLag",
+        &[
+            ("DBClusterIdentifier", "billing-usw2"),
+            ("SourceRegion", "us-east-1"),
+        ],
+        per_call.clone(),
+    );
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    for refresh in 0..2 {
+        let report = status_of_replicas(&fleet, "us-west-2").await;
+        let line = replica_line(&report, "billing-usw2");
+        assert_eq!(line.lag_seconds, Some(0.85), "{refresh}: {}", line.reason);
+        assert_eq!(line.verdict, Verdict::Ok, "{}", line.reason);
+    }
+    let per_call = per_call.lock().expect("not poisoned").clone();
+    assert_eq!(
+        per_call[1..],
+        [1],
+        "the series that answered is asked alone (first call: {per_call:?})"
+    );
+}
+
+/// An Aurora MySQL version before 3.04 / 2.12 publishes the replication lag, not the RPO
+/// lag: it is found in the room the call leaves, in the first refresh, one call.
+#[tokio::test]
+async fn an_older_aurora_mysql_secondary_is_read_from_its_replication_lag_in_one_call() {
+    let globals = one_global_secondary("aurora-mysql");
+    let instances = instances_rule(3);
+    let per_call = Arc::new(Mutex::new(Vec::new()));
+    let metrics = published_only(
+        "AuroraGlobalDBReplicationLag",
+        &[
+            ("DBClusterIdentifier", "billing-usw2"),
+            ("SourceRegion", "us-east-1"),
+        ],
+        per_call.clone(),
+    );
     let fleet = replicas_fleet(
         "us-west-2",
         mock_client!(
@@ -266,7 +387,43 @@ async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() 
     let report = status_of_replicas(&fleet, "us-west-2").await;
     let line = replica_line(&report, "billing-usw2");
     assert_eq!(line.lag_seconds, Some(0.85), "{}", line.reason);
-    assert_eq!(line.verdict, Verdict::Ok, "{}", line.reason);
+    assert_eq!(per_call.lock().expect("not poisoned").len(), 1);
+    status_of_replicas(&fleet, "us-west-2").await;
+    assert_eq!(
+        per_call.lock().expect("not poisoned")[1],
+        4,
+        "three read replicas and the secondary, one series each"
+    );
+}
+
+/// A secondary none of whose series has a datapoint has no lag to judge: "cannot tell"
+/// (no lag datapoints), never a lag of 0 and never OK.
+#[tokio::test]
+async fn an_aurora_secondary_whose_series_are_empty_is_cannot_tell_never_zero() {
+    let globals = one_global_secondary("aurora-mysql");
+    let instances = instances_rule(0);
+    let metrics = published_only("(nothing)", &[], Arc::default());
+    let fleet = replicas_fleet(
+        "us-west-2",
+        mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&instances, &globals, &no_clusters()]
+        ),
+        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    );
+    for refresh in 0..3 {
+        let report = status_of_replicas(&fleet, "us-west-2").await;
+        let line = replica_line(&report, "billing-usw2");
+        assert_eq!(line.lag_seconds, None, "{refresh}");
+        assert_eq!(line.verdict, Verdict::Unknown, "{refresh}: {}", line.reason);
+        assert!(
+            line.reason.contains("no lag datapoints"),
+            "{refresh}: {}",
+            line.reason
+        );
+        assert_ne!(report.exit_code, 0, "status cannot say all is well");
+    }
 }
 
 /// Issue 9 item 13: replicas that are no read replica of an instance: Aurora readers in
@@ -355,12 +512,22 @@ async fn cluster_readers_and_replica_clusters_are_replicas_with_their_own_lag_me
             .build()
     });
     let globals = no_global_clusters();
+    let asked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let record = asked.clone();
     let metrics = metrics_answering(
-        Arc::new(|id, metric, _, end, _| match (metric, id) {
-            ("AuroraReplicaLag", "orders-aurora-2" | "orders-aurora-3") => point(end - 60, 20.0),
-            ("ReplicaLag", "maz-2") => point(end - 60, 2.0),
-            ("AuroraBinlogReplicaLag", "billing-mysql-usw2") => point(end - 60, 4.0),
-            _ => MetricDataResult::builder().status_code(MetricStatus::Complete),
+        Arc::new(move |id, metric, stat, end, _| {
+            record
+                .lock()
+                .expect("not poisoned")
+                .push((id.to_string(), format!("{metric} {stat}")));
+            match (metric, id) {
+                ("AuroraReplicaLag", "orders-aurora-2" | "orders-aurora-3") => {
+                    point(end - 60, 20.0)
+                }
+                ("ReplicaLag", "maz-2") => point(end - 60, 2.0),
+                ("AuroraBinlogReplicaLag", "billing-mysql-usw2") => point(end - 60, 4.0),
+                _ => MetricDataResult::builder().status_code(MetricStatus::Complete),
+            }
         }),
         None,
     );
@@ -408,6 +575,19 @@ async fn cluster_readers_and_replica_clusters_are_replicas_with_their_own_lag_me
         ("aurora-replica-cluster", "billing-mysql-use1", "us-east-1")
     );
     assert_eq!(cross.lag_seconds, Some(4.0), "{}", cross.reason);
+    // Issue 10: one series per replica of each kind, its maximum (was: the minimum too for
+    // the Multi-AZ reader and the replica cluster).
+    let mut asked = asked.lock().expect("not poisoned").clone();
+    asked.sort();
+    let expected: Vec<(String, String)> = [
+        ("billing-mysql-usw2", "AuroraBinlogReplicaLag Maximum"),
+        ("maz-2", "ReplicaLag Maximum"),
+        ("orders-aurora-2", "AuroraReplicaLag Maximum"),
+        ("orders-aurora-3", "AuroraReplicaLag Maximum"),
+    ]
+    .map(|(id, series)| (id.to_string(), series.to_string()))
+    .into();
+    assert_eq!(asked, expected);
 }
 
 /// Issue 9 item 14 for replica clusters: PromoteReadReplicaDBCluster leaves a cluster with no
