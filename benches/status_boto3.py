@@ -9,10 +9,10 @@ awaited before the next, a CloudWatch call per replica):
 per region, one region after the other:
 - RDS: DescribeDBInstances, every page of 100 (MaxRecords, Marker); DescribeGlobalClusters;
   DescribeDBClusters; DescribeDBInstanceAutomatedBackups. The restore windows
-  (LatestRestorableTime) come from the same instance pages (ripcord lists the instances a
-  second time for them; this script does not, which only helps boto3);
+  (LatestRestorableTime) come from the same instance pages (as in ripcord, whose feeds
+  share one listing per region);
 - lag: GetMetricStatistics per replica, `ReplicaLag` over the last hour at one-minute
-  periods, Maximum and Minimum (ripcord: one GetMetricData for the region's replicas);
+  periods, its Maximum (ripcord: the same series, one GetMetricData per 500 replicas);
 - AWS Backup: ListBackupJobSummaries (FOURTEEN_DAYS), ListBackupJobs (the last 7 days),
   ListProtectedResources then ListRecoveryPointsByBackupVault per vault it names,
   ListCopyJobs (COMPLETED, last 14 days). moto 5.2 answers these with 404: each failure is
@@ -123,7 +123,7 @@ def read_region(reader, region, now):
             "cloudwatch", region, "get_metric_statistics",
             Namespace="AWS/RDS", MetricName="ReplicaLag",
             Dimensions=[{"Name": "DBInstanceIdentifier", "Value": db["DBInstanceIdentifier"]}],
-            StartTime=hour_ago, EndTime=now, Period=60, Statistics=["Maximum", "Minimum"],
+            StartTime=hour_ago, EndTime=now, Period=60, Statistics=["Maximum"],
         )
         point = answer and newest(answer["Datapoints"], "Maximum")
         if point and now - point[0] <= RECENT:
