@@ -320,24 +320,20 @@ fn published_only(
     })
 }
 
-/// Issue 9 item 13: CloudWatch matches a dimension set exactly, and the Aurora global
-/// metrics are published per secondary cluster and source region: a query by the cluster
-/// alone returns nothing, and the secondary read "no lag datapoints" forever. Issue 10: once
-/// a series has answered, it is the secondary's one query per refresh.
-#[tokio::test]
-async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() {
-    let globals = one_global_secondary("aurora-postgresql");
-    let instances = instances_rule(0);
-    let per_call = Arc::new(Mutex::new(Vec::new()));
-    let metrics = published_only(
-        "AuroraGlobalDBRPOLag",
-        &[
-            ("DBClusterIdentifier", "billing-usw2"),
-            ("SourceRegion", "us-east-1"),
-        ],
-        per_call.clone(),
-    );
-    let fleet = replicas_fleet(
+/// us-west-2's replicas feed: `instances` read replicas and one Aurora global secondary of
+/// `engine`, billing-usw2, whose lag CloudWatch publishes as `metric` under `published` alone
+/// (`published_only`, counting the queries of each call in `per_call`).
+fn global_secondary_fleet(
+    engine: &'static str,
+    instances: usize,
+    metric: &'static str,
+    published: &'static [(&'static str, &'static str)],
+    per_call: Arc<Mutex<Vec<usize>>>,
+) -> AwsFleet {
+    let globals = one_global_secondary(engine);
+    let instances = instances_rule(instances);
+    let metrics = published_only(metric, published, per_call);
+    replicas_fleet(
         "us-west-2",
         mock_client!(
             aws_sdk_rds,
@@ -345,6 +341,25 @@ async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() 
             [&instances, &globals, &no_clusters()]
         ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
+    )
+}
+
+/// Issue 9 item 13: CloudWatch matches a dimension set exactly, and the Aurora global
+/// metrics are published per secondary cluster and source region: a query by the cluster
+/// alone returns nothing, and the secondary read "no lag datapoints" forever. Issue 10: once
+/// a series has answered, it is the secondary's one query per refresh.
+#[tokio::test]
+async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() {
+    let per_call = Arc::new(Mutex::new(Vec::new()));
+    let fleet = global_secondary_fleet(
+        "aurora-postgresql",
+        0,
+        "AuroraGlobalDBRPOLag",
+        &[
+            ("DBClusterIdentifier", "billing-usw2"),
+            ("SourceRegion", "us-east-1"),
+        ],
+        per_call.clone(),
     );
     for refresh in 0..2 {
         let report = status_of_replicas(&fleet, "us-west-2").await;
@@ -364,25 +379,16 @@ async fn aurora_global_lag_is_asked_under_the_dimensions_it_is_published_with() 
 /// lag: it is found in the room the call leaves, in the first refresh, one call.
 #[tokio::test]
 async fn an_older_aurora_mysql_secondary_is_read_from_its_replication_lag_in_one_call() {
-    let globals = one_global_secondary("aurora-mysql");
-    let instances = instances_rule(3);
     let per_call = Arc::new(Mutex::new(Vec::new()));
-    let metrics = published_only(
+    let fleet = global_secondary_fleet(
+        "aurora-mysql",
+        3,
         "AuroraGlobalDBReplicationLag",
         &[
             ("DBClusterIdentifier", "billing-usw2"),
             ("SourceRegion", "us-east-1"),
         ],
         per_call.clone(),
-    );
-    let fleet = replicas_fleet(
-        "us-west-2",
-        mock_client!(
-            aws_sdk_rds,
-            RuleMode::MatchAny,
-            [&instances, &globals, &no_clusters()]
-        ),
-        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
     let report = status_of_replicas(&fleet, "us-west-2").await;
     let line = replica_line(&report, "billing-usw2");
@@ -400,18 +406,7 @@ async fn an_older_aurora_mysql_secondary_is_read_from_its_replication_lag_in_one
 /// (no lag datapoints), never a lag of 0 and never OK.
 #[tokio::test]
 async fn an_aurora_secondary_whose_series_are_empty_is_cannot_tell_never_zero() {
-    let globals = one_global_secondary("aurora-mysql");
-    let instances = instances_rule(0);
-    let metrics = published_only("(nothing)", &[], Arc::default());
-    let fleet = replicas_fleet(
-        "us-west-2",
-        mock_client!(
-            aws_sdk_rds,
-            RuleMode::MatchAny,
-            [&instances, &globals, &no_clusters()]
-        ),
-        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
-    );
+    let fleet = global_secondary_fleet("aurora-mysql", 0, "(nothing)", &[], Arc::default());
     for refresh in 0..3 {
         let report = status_of_replicas(&fleet, "us-west-2").await;
         let line = replica_line(&report, "billing-usw2");

@@ -4,14 +4,14 @@
 
 use super::*;
 
-/// Issue 10, benchmark 2: at most ceil(replicas in the region / 500) GetMetricData calls.
-#[tokio::test]
-async fn a_region_of_1000_replicas_takes_2_metric_calls() {
-    let counts = Arc::new(Mutex::new(Vec::new()));
+/// us-west-2's replicas feed over `count` read replicas with no global clusters, each
+/// GetMetricData call's query count pushed to `counts`; with the DescribeDBInstances and
+/// GetMetricData rules, which count their calls.
+fn read_replicas_fleet(count: usize, counts: Arc<Mutex<Vec<usize>>>) -> (AwsFleet, Rule, Rule) {
     let (instances, globals, metrics) = (
-        instances_rule(1000),
+        instances_rule(count),
         no_global_clusters(),
-        metrics_rule(counts.clone()),
+        metrics_rule(counts),
     );
     let fleet = replicas_fleet(
         "us-west-2",
@@ -22,9 +22,18 @@ async fn a_region_of_1000_replicas_takes_2_metric_calls() {
         ),
         mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
     );
+    (fleet, instances, metrics)
+}
+
+/// Issue 10, benchmark 2: at most ceil(replicas in the region / 500) GetMetricData calls.
+#[tokio::test]
+async fn a_region_of_1000_replicas_takes_2_metric_calls() {
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let (fleet, instances, metrics) = read_replicas_fleet(1000, counts.clone());
     let snapshot = fleet.replicas("us-west-2").await.expect("replicas");
     assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
     assert_eq!(snapshot.data.len(), 1000);
+    assert_eq!(instances.num_calls(), 10, "pages of 100");
     assert_eq!(metrics.num_calls(), 2);
     assert_eq!(*counts.lock().expect("not poisoned"), [500, 500]);
 }
@@ -32,20 +41,7 @@ async fn a_region_of_1000_replicas_takes_2_metric_calls() {
 #[tokio::test]
 async fn lag_for_1200_replicas_takes_3_metric_calls_of_at_most_500_queries() {
     let counts = Arc::new(Mutex::new(Vec::new()));
-    let (instances, globals, metrics) = (
-        instances_rule(1200),
-        no_global_clusters(),
-        metrics_rule(counts.clone()),
-    );
-    let fleet = replicas_fleet(
-        "us-west-2",
-        mock_client!(
-            aws_sdk_rds,
-            RuleMode::MatchAny,
-            [&instances, &globals, &no_clusters()]
-        ),
-        mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]),
-    );
+    let (fleet, instances, metrics) = read_replicas_fleet(1200, counts.clone());
     let snapshot = fleet.replicas("us-west-2").await.expect("replicas");
     assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
     let replicas = snapshot.data;
