@@ -11,7 +11,8 @@ use std::time::Duration;
 pub enum ReplicaKind {
     /// An RDS instance read replica; lag from the `ReplicaLag` metric.
     RdsReadReplica,
-    /// A secondary cluster of an Aurora global database; lag from `AuroraGlobalDBRPOLag`.
+    /// A secondary cluster of an Aurora global database; lag from `AuroraGlobalDBRPOLag`, or
+    /// `AuroraGlobalDBReplicationLag` where the engine does not publish it (`source::aws::lag`).
     AuroraGlobalSecondary,
     /// A reader instance of an Aurora cluster, replicating from the cluster's writer; lag
     /// from `AuroraReplicaLag` (ms).

@@ -25,7 +25,8 @@ use std::time::Duration;
 pub const AWS_CALLS: &[(&str, &[&str])] = &[
     ("caller_identity", &[]), // sts:GetCallerIdentity needs no IAM permission
     ("db_instance", &["rds:DescribeDBInstances"]),
-    // `ReplicaLag`, or `AuroraGlobalDBRPOLag` for a secondary cluster.
+    // `ReplicaLag`, or for a secondary cluster `AuroraGlobalDBRPOLag` (else
+    // `AuroraGlobalDBReplicationLag`).
     ("replication_lag", &["cloudwatch:GetMetricData"]),
     ("global_cluster", &["rds:DescribeGlobalClusters"]),
     ("db_cluster", &["rds:DescribeDBClusters"]),
