@@ -1292,6 +1292,54 @@ async fn a_lag_datapoint_older_than_the_limit_cannot_pass_it() {
     );
 }
 
+/// A gate on an Aurora global secondary: CloudWatch publishes its lag with the primary's
+/// region as `SourceRegion` beside the cluster, and answers a query by the cluster alone with
+/// nothing. The gate reads the global database's members and asks again with their regions,
+/// instead of reading "no lag datapoints" at every refresh.
+#[tokio::test]
+async fn a_gate_on_a_global_secondary_reads_the_lag_published_with_its_source_region() {
+    let globals =
+        mock!(aws_sdk_rds::Client::describe_global_clusters).then_output(|| global(USE1_ARN, None));
+    let metrics = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(|req| {
+        let at = Timestamp::now().as_second() - 20;
+        let results = req.metric_data_queries().iter().map(|q| {
+            let metric = q.metric_stat().and_then(|s| s.metric());
+            let published = metric.is_some_and(|m| {
+                m.metric_name() == Some("AuroraGlobalDBRPOLag")
+                    && m.dimensions()
+                        .iter()
+                        .any(|d| d.name() == Some("SourceRegion") && d.value() == Some("us-east-1"))
+                    && m.dimensions().iter().any(|d| {
+                        d.name() == Some("DBClusterIdentifier") && d.value() == Some("billing-usw2")
+                    })
+            });
+            let result = MetricDataResult::builder().id(q.id().unwrap_or_default());
+            if published {
+                result
+                    .timestamps(DateTime::from_secs(at))
+                    .values(850.0)
+                    .build()
+            } else {
+                result.build()
+            }
+        });
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results.collect()))
+            .build()
+    });
+    let mut clients = Clients::idle();
+    clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&globals]);
+    clients.reads.cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&metrics]);
+    let probe = Probe::ReplicaLagBelow(probe::ReplicaLagBelow {
+        region: REGION.into(),
+        replica: "billing-usw2".into(),
+        max: Duration::from_secs(60),
+    });
+    let check = evaluate(&probe, &clients.actions(), &Clock::System).await;
+    assert_eq!(check.holds, Some(true), "{check:?}");
+    assert!(check.detail.contains("850ms"), "{check:?}");
+}
+
 // --- What the pre-checks read is what the change uses ------------------------------------
 
 use aws_sdk_rds::operation::promote_read_replica::PromoteReadReplicaOutput;
@@ -1450,8 +1498,12 @@ async fn the_promotions_own_pre_checks_judge_a_fresh_lag_against_the_rpo() {
             None => mock!(aws_sdk_cloudwatch::Client::get_metric_data)
                 .then_output(|| GetMetricDataOutput::builder().build()),
         };
+        // With no lag datapoint the read asks whether the replica is a global secondary
+        // (whose lag is published with its source region): it is in no global database.
+        let no_globals = mock!(aws_sdk_rds::Client::describe_global_clusters)
+            .then_output(|| DescribeGlobalClustersOutput::builder().build());
         let mut clients = Clients::idle();
-        clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe]);
+        clients.reads.rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe, &no_globals]);
         clients.reads.cloudwatch =
             mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&cloudwatch]);
         let checks = prechecks(&op(max_lag), &clients.actions(), &clock).await;

@@ -26,8 +26,12 @@ pub const AWS_CALLS: &[(&str, &[&str])] = &[
     ("caller_identity", &[]), // sts:GetCallerIdentity needs no IAM permission
     ("db_instance", &["rds:DescribeDBInstances"]),
     // `ReplicaLag`, or for a secondary cluster `AuroraGlobalDBRPOLag` (else
-    // `AuroraGlobalDBReplicationLag`).
-    ("replication_lag", &["cloudwatch:GetMetricData"]),
+    // `AuroraGlobalDBReplicationLag`), asked with its global database's regions when the
+    // cluster alone has no datapoints.
+    (
+        "replication_lag",
+        &["cloudwatch:GetMetricData", "rds:DescribeGlobalClusters"],
+    ),
     ("global_cluster", &["rds:DescribeGlobalClusters"]),
     ("db_cluster", &["rds:DescribeDBClusters"]),
     ("record_sets", &["route53:ListResourceRecordSets"]),

@@ -315,7 +315,13 @@ impl Actions for AwsActions {
         replica: &str,
     ) -> ActionResult<Observed<Option<Duration>>> {
         let clients = self.region(region, super::calls::CLOUDWATCH_GET_METRIC_DATA)?;
-        lag::replication_lag(&clients.reads.cloudwatch, region, replica).await
+        lag::replication_lag(
+            &clients.reads.cloudwatch,
+            &clients.reads.rds,
+            region,
+            replica,
+        )
+        .await
     }
 
     async fn global_cluster(
