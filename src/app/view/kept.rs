@@ -4,8 +4,9 @@
 //! backups and health panes use it; the replica rows have their own (`replicas.rs`).
 
 use super::alike::holds;
-use crate::fleet::Verdict;
+use crate::fleet::{Place, Verdict};
 use jiff::Timestamp;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -100,6 +101,17 @@ pub(crate) trait Derive<E> {
     fn derive_again(&self, _rows: &mut Vec<E>) -> Option<u64> {
         None
     }
+}
+
+/// `stamps` (answers numbered by place, as `FleetView::replica_stamps`) in the order of the
+/// feeds at `places`; 0 where a feed has no answer yet.
+pub(crate) fn stamps_by_feed<'p>(
+    places: impl Iterator<Item = &'p Place>,
+    stamps: &BTreeMap<Place, u64>,
+) -> Vec<u64> {
+    places
+        .map(|place| stamps.get(place).copied().unwrap_or(0))
+        .collect()
 }
 
 /// For a `derive_again` whose rows each come from one answer of one feed: by feed, whether the

@@ -102,21 +102,12 @@ impl FleetView {
 mod tests {
     use crate::app::view::tests::{outage_app, outage_sim, outage_start, waiting_view};
     use crate::app::{Event, Fetched};
-    use crate::clock::Clock;
     use crate::fleet::Verdict;
-    use crate::source::sim::{Scenario, SimFleet, SimOptions};
-    use jiff::Timestamp;
 
     #[test]
     fn the_counts_say_what_the_list_of_offenders_says() {
         let mut app = outage_app();
-        let start = Timestamp::from_second(1_800_000_000).expect("valid");
-        let sim = SimFleet::new(SimOptions {
-            fleet_size: 300,
-            scenario: Scenario::RegionOutage,
-            clock: Clock::manual(start),
-            ..SimOptions::default()
-        });
+        let (sim, _) = outage_sim(300);
         let now = app.now;
         for region in ["us-east-1", "us-west-2", "eu-west-1"] {
             let result = sim.backups_at(region, now);

@@ -5,7 +5,7 @@
 //! RPO and its warning share, its feed turning stale. Their order does not move with time.
 
 use super::alike::{Alike, holds};
-use super::kept::{Derive, Judged, KeptRow, Picked, Tally, unmoved_feeds};
+use super::kept::{Derive, Judged, KeptRow, Picked, Tally, stamps_by_feed, unmoved_feeds};
 use super::{Provenance, judged_with_age, matches, provenance};
 use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
@@ -151,11 +151,7 @@ impl<'a> PointsOf<'a> {
         Self {
             view,
             feeds: view.backups.iter().collect(),
-            stamps: view
-                .backups
-                .keys()
-                .map(|place| view.backup_stamps.get(place).copied().unwrap_or(0))
-                .collect(),
+            stamps: stamps_by_feed(view.backups.keys(), &view.backup_stamps),
         }
     }
 

@@ -11,7 +11,7 @@
 //! row turns at the same instant as if it were derived afresh every frame.
 
 use super::alike::{Alike, holds};
-use super::kept::{Derive, Judged, KeptRow, Picked, Tally, unmoved_feeds};
+use super::kept::{Derive, Judged, KeptRow, Picked, Tally, stamps_by_feed, unmoved_feeds};
 use super::{Provenance, judged_with_age, matches, provenance};
 use crate::app::feed::Feed;
 use crate::app::fleet::FleetView;
@@ -181,16 +181,8 @@ impl<'a> ReplicasOf<'a> {
         Self {
             view,
             feeds: view.replicas.values().collect(),
-            stamps: view
-                .replicas
-                .keys()
-                .map(|place| view.replica_stamps.get(place).copied().unwrap_or(0))
-                .collect(),
-            layouts: view
-                .replicas
-                .keys()
-                .map(|place| view.replica_layouts.get(place).copied().unwrap_or(0))
-                .collect(),
+            stamps: stamps_by_feed(view.replicas.keys(), &view.replica_stamps),
+            layouts: stamps_by_feed(view.replicas.keys(), &view.replica_layouts),
         }
     }
 
@@ -658,28 +650,11 @@ mod tests {
 
     #[test]
     fn a_region_answering_derives_its_rows_alone_and_they_are_the_rows_derived_afresh() {
-        use crate::clock::Clock;
+        use crate::app::view::tests::{outage_sim, outage_start, waiting_view};
         use crate::fleet::FetchResult;
-        use crate::source::sim::{Scenario, SimFleet, SimOptions};
-        let start = Timestamp::from_second(1_800_000_000).expect("valid");
-        let sim = SimFleet::new(SimOptions {
-            fleet_size: 300,
-            scenario: Scenario::RegionOutage,
-            clock: Clock::manual(start),
-            ..SimOptions::default()
-        });
-        let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
-            .map(String::from)
-            .to_vec();
-        let new_view = || {
-            FleetView::new(
-                "sim",
-                &regions,
-                Config::default().workloads(sim.workloads()),
-                Refresh::demo(),
-                start,
-            )
-        };
+        let start = outage_start();
+        let (sim, regions) = outage_sim(300);
+        let new_view = || waiting_view(&sim, &regions);
         let answer =
             |view: &mut FleetView,
              (region, now, result): &(usize, Timestamp, FetchResult<Vec<Replica>>)| {
